@@ -1,0 +1,141 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "http/bodies.h"
+#include "util/units.h"
+
+namespace gwsync::cli {
+namespace {
+
+std::string Basename(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  size_t slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Adds `context` unless the message already names the object.
+Status InContext(const Status& s, const std::string& url, const std::string& context) {
+  if (s.message().find(url) != std::string::npos) return s;
+  return s.Annotate(context);
+}
+
+std::string Describe(uint64_t size, int parts) {
+  std::string s = FormatSize(size);
+  if (parts > 0) s += ", " + std::to_string(parts) + " parts";
+  return s;
+}
+
+int Upload(const Context& ctx, const GlobalFlags& flags, const std::string& src, s3::S3Url dst) {
+  if (dst.bucket.empty())
+    return Fail(InvalidArgument("the destination needs a bucket: s3://BUCKET/KEY"));
+  if (dst.key.empty() || dst.key.back() == '/') {
+    if (src == "-") return Fail(InvalidArgument("uploading stdin needs a key: s3://BUCKET/KEY"));
+    dst.key += Basename(src);
+  }
+  StatusOr<transfer::UploadResult> r =
+      src == "-"
+          ? transfer::UploadStream(ctx.client(), STDIN_FILENO, dst.bucket, dst.key, ctx.transfer())
+          : transfer::UploadFile(ctx.client(), src, dst.bucket, dst.key, ctx.transfer());
+  if (!r.ok()) return Fail(InContext(r.status(), dst.ToString(), "upload to " + dst.ToString()));
+  Say(flags, "upload: " + (src == "-" ? std::string("stdin") : "'" + src + "'") + " -> " +
+                 dst.ToString() + " (" + Describe(r->size, r->parts) + ")");
+  return 0;
+}
+
+int Download(const Context& ctx, const GlobalFlags& flags, const s3::S3Url& src, std::string dst) {
+  if (src.bucket.empty() || src.key.empty()) {
+    return Fail(InvalidArgument("the source needs a key: s3://BUCKET/KEY"));
+  }
+  if (src.key.back() == '/') {
+    return Fail(InvalidArgument("'" + src.ToString() + "' is a folder marker, not a file"));
+  }
+  if (dst == "-") {
+    auto r =
+        transfer::DownloadStream(ctx.client(), src.bucket, src.key, STDOUT_FILENO, ctx.transfer());
+    if (!r.ok())
+      return Fail(InContext(r.status(), src.ToString(), "download of " + src.ToString()));
+    return 0;
+  }
+  if (dst.back() == '/' || IsDirectory(dst)) {
+    if (dst.back() != '/') dst += "/";
+    dst += Basename(src.key);
+  }
+  auto r = transfer::DownloadFile(ctx.client(), src.bucket, src.key, dst, ctx.transfer());
+  if (!r.ok()) return Fail(InContext(r.status(), src.ToString(), "download of " + src.ToString()));
+  Say(flags, "download: " + src.ToString() + " -> '" + dst + "' (" + FormatSize(r->size) + ")");
+  return 0;
+}
+
+int ServerCopy(const Context& ctx, const GlobalFlags& flags, const s3::S3Url& src, s3::S3Url dst) {
+  if (src.key.empty()) return Fail(InvalidArgument("the source needs a key: s3://BUCKET/KEY"));
+  if (dst.bucket.empty()) return Fail(InvalidArgument("the destination needs a bucket"));
+  if (dst.key.empty() || dst.key.back() == '/') dst.key += Basename(src.key);
+  auto etag = s3::Wait<std::string>(
+      [&](auto done) { ctx.client().CopyObject(src.bucket, src.key, dst.bucket, dst.key, done); });
+  if (!etag.ok()) return Fail(InContext(etag.status(), dst.ToString(), "copy " + src.ToString()));
+  Say(flags, "copy: " + src.ToString() + " -> " + dst.ToString());
+  return 0;
+}
+
+int RunCp(GlobalFlags flags, const std::string& src, const std::string& dst) {
+  bool src_s3 = s3::IsS3Url(src), dst_s3 = s3::IsS3Url(dst);
+  if (!src_s3 && !dst_s3) {
+    return Fail(InvalidArgument("one side must be an s3://BUCKET/KEY URL"));
+  }
+  StatusOr<s3::S3Url> src_url = src_s3 ? s3::ParseS3Url(src) : s3::S3Url{};
+  if (!src_url.ok()) return Fail(src_url.status());
+  StatusOr<s3::S3Url> dst_url = dst_s3 ? s3::ParseS3Url(dst) : s3::S3Url{};
+  if (!dst_url.ok()) return Fail(dst_url.status());
+  if (!src_s3 && src != "-" && access(src.c_str(), R_OK) != 0) {
+    return Fail(
+        Status(StatusCode::kNotFound, "cannot read '" + src + "': " + http::ErrnoText(errno)));
+  }
+  if (dst == "-") flags.quiet = true;  // stdout carries the data
+
+  auto ctx = Context::Create(flags);
+  if (!ctx.ok()) return Fail(ctx.status());
+  if (src_s3 && dst_s3) return ServerCopy(**ctx, flags, *src_url, *dst_url);
+  if (dst_s3) return Upload(**ctx, flags, src, *dst_url);
+  return Download(**ctx, flags, *src_url, dst);
+}
+
+}  // namespace
+
+void AddCopyCommands(CLI::App& app, const GlobalFlags& flags, Runner* run) {
+  struct Args {
+    std::string src, dst;
+  };
+  auto args = std::make_shared<Args>();
+  auto add = [&](const char* name, const char* help, const char* src_help, const char* dst_help,
+                 int direction) {
+    auto* cmd = app.add_subcommand(name, help);
+    cmd->add_option("source", args->src, src_help)->required();
+    cmd->add_option("destination", args->dst, dst_help)->required();
+    cmd->callback([&flags, run, args, direction, name = std::string(name)] {
+      // put needs a local source, get a remote one; cp takes any pair.
+      if (direction > 0 && (s3::IsS3Url(args->src) || !s3::IsS3Url(args->dst))) {
+        throw CLI::ValidationError(name, "usage: gwsync put FILE|- s3://BUCKET/KEY");
+      }
+      if (direction < 0 && (!s3::IsS3Url(args->src) || s3::IsS3Url(args->dst))) {
+        throw CLI::ValidationError(name, "usage: gwsync get s3://BUCKET/KEY FILE|-");
+      }
+      *run = [&flags, args] { return RunCp(flags, args->src, args->dst); };
+    });
+  };
+  add("put", "upload a file or stdin (-) to s3://BUCKET/KEY", "FILE or -", "s3://BUCKET/KEY", 1);
+  add("get", "download s3://BUCKET/KEY to a file or stdout (-)", "s3://BUCKET/KEY", "FILE or -",
+      -1);
+  add("cp", "copy one object: local to s3, s3 to local, or s3 to s3 (server-side)", "SOURCE",
+      "DESTINATION", 0);
+}
+
+}  // namespace gwsync::cli

@@ -1,0 +1,51 @@
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "transfer/bulk.h"
+
+namespace gwsync::cli {
+namespace {
+
+int RunLs(const GlobalFlags& flags, const std::string& target, bool recursive) {
+  auto ctx = Context::Create(flags);
+  if (!ctx.ok()) return Fail(ctx.status());
+  const s3::Client& client = (*ctx)->client();
+  if (target.empty() || target == "s3://") {
+    auto buckets =
+        s3::Wait<std::vector<s3::BucketInfo>>([&](auto done) { client.ListBuckets(done); });
+    if (!buckets.ok()) return Fail(buckets.status());
+    for (const auto& b : *buckets)
+      std::printf("%s  s3://%s\n", b.creation_date.c_str(), b.name.c_str());
+    return 0;
+  }
+  auto url = s3::ParseS3Url(target);
+  if (!url.ok()) return Fail(url.status());
+  Status s = transfer::ForEachObject(
+      client, url->bucket, url->key, recursive, [&](const transfer::ListVisit& v) {
+        if (v.prefix) {
+          std::printf("%28s  s3://%s/%s\n", "DIR", url->bucket.c_str(), v.prefix->c_str());
+        } else {
+          std::printf("%s %12llu  s3://%s/%s\n", v.object->last_modified.c_str(),
+                      static_cast<unsigned long long>(v.object->size), url->bucket.c_str(),
+                      v.object->key.c_str());
+        }
+        return Status::Ok();
+      });
+  if (!s.ok()) return Fail(s);
+  return 0;
+}
+
+}  // namespace
+
+void AddLsCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
+  auto* cmd = app.add_subcommand("ls", "list buckets, or the objects of s3://BUCKET[/PREFIX]");
+  auto target = std::make_shared<std::string>();
+  auto recursive = std::make_shared<bool>(false);
+  cmd->add_option("target", *target, "s3://BUCKET[/PREFIX]");
+  cmd->add_flag("-r,--recursive", *recursive, "list every key under the prefix");
+  cmd->callback([&flags, run, target, recursive] {
+    *run = [&flags, target, recursive] { return RunLs(flags, *target, *recursive); };
+  });
+}
+
+}  // namespace gwsync::cli

@@ -1,0 +1,20 @@
+// Each command registers its sub-command and flags on the CLI11 app; when the
+// user picks it, *run is set to the function that carries it out and returns
+// the process exit code. One file per command.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "cli/context.h"
+
+namespace gwsync::cli {
+
+using Runner = std::function<int()>;
+
+void AddLsCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
+void AddBucketCommands(CLI::App& app, const GlobalFlags& flags, Runner* run);  // mb, rb
+void AddCopyCommands(CLI::App& app, const GlobalFlags& flags, Runner* run);    // put, get, cp
+void AddRmCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
+
+}  // namespace gwsync::cli

@@ -1,0 +1,157 @@
+#include "cli/context.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "util/units.h"
+
+namespace gwsync::cli {
+namespace {
+
+std::string Trim(std::string s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+std::optional<bool> ParseBool(const std::string& v) {
+  if (v == "True" || v == "true" || v == "yes" || v == "1" || v == "on") return true;
+  if (v == "False" || v == "false" || v == "no" || v == "0" || v == "off") return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+StatusOr<S3cmdConfig> ReadS3cmdConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot read config file '" + path + "'");
+  S3cmdConfig cfg;
+  std::string line, section;
+  while (std::getline(in, line)) {
+    line = Trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[') {
+      section = Trim(line.substr(1, line.find(']') - 1));
+      continue;
+    }
+    if (!section.empty() && section != "default") continue;
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = Trim(line.substr(0, eq)), value = Trim(line.substr(eq + 1));
+    if (key == "access_key") cfg.access_key = value;
+    if (key == "secret_key") cfg.secret_key = value;
+    if (key == "host_base") cfg.host_base = value;
+    if (key == "host_bucket") cfg.host_bucket = value;
+    if (key == "use_https") cfg.use_https = ParseBool(value);
+    if (key == "signature_v2") cfg.signature_v2 = ParseBool(value);
+  }
+  return cfg;
+}
+
+StatusOr<s3::ClientOptions> ResolveClientOptions(
+    const GlobalFlags& flags, const std::function<std::optional<std::string>(const char*)>& env) {
+  S3cmdConfig cfg;
+  std::string cfg_path = flags.config_file;
+  if (cfg_path.empty()) {
+    if (auto home = env("HOME")) cfg_path = *home + "/.s3cfg";
+  }
+  if (!cfg_path.empty()) {
+    auto read = ReadS3cmdConfig(cfg_path);
+    if (read.ok()) {
+      cfg = *read;
+    } else if (!flags.config_file.empty()) {
+      return read.status();  // a file the user named must exist
+    }
+  }
+
+  s3::ClientOptions o;
+  // Credentials: flags, then the environment, then the config file.
+  auto pick = [&](const std::string& flag, const char* var, const std::string& file) {
+    if (!flag.empty()) return flag;
+    if (auto v = env(var); v && !v->empty()) return *v;
+    return file;
+  };
+  o.credentials.access_key = pick(flags.access_key, "AWS_ACCESS_KEY_ID", cfg.access_key);
+  o.credentials.secret_key = pick(flags.secret_key, "AWS_SECRET_ACCESS_KEY", cfg.secret_key);
+  if (auto token = env("AWS_SESSION_TOKEN")) o.credentials.session_token = *token;
+  if (o.credentials.access_key.empty() || o.credentials.secret_key.empty()) {
+    return InvalidArgument(
+        "no credentials: pass --access-key and --secret-key, set AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or put access_key and secret_key in ~/.s3cfg");
+  }
+
+  std::string endpoint;
+  if (!flags.endpoints.empty()) {
+    endpoint = flags.endpoints.front();
+  } else if (auto v = env("AWS_ENDPOINT_URL"); v && !v->empty()) {
+    endpoint = *v;
+  } else {
+    endpoint = cfg.host_base;
+  }
+  if (endpoint.empty()) {
+    return InvalidArgument(
+        "no gateway endpoint: pass --endpoint URL, set AWS_ENDPOINT_URL, or set host_base in "
+        "~/.s3cfg");
+  }
+  ASSIGN_OR_RETURN(o.endpoint, s3::ParseEndpoint(endpoint, cfg.use_https.value_or(false)));
+  // s3cmd addresses buckets as hosts when host_bucket templates the name.
+  o.virtual_host =
+      flags.endpoints.empty() && cfg.host_bucket.find("%(bucket)s") != std::string::npos;
+
+  if (flags.signature == "v2") {
+    o.signature = s3::SignatureVersion::kV2;
+  } else if (flags.signature == "v4") {
+    o.signature = s3::SignatureVersion::kV4;
+  } else if (!flags.signature.empty()) {
+    return InvalidArgument("invalid --signature '" + flags.signature + "': expected v2 or v4");
+  } else if (cfg.signature_v2.value_or(false)) {
+    o.signature = s3::SignatureVersion::kV2;
+  }
+  if (!flags.region.empty()) {
+    o.region = flags.region;
+  } else if (auto v = env("AWS_REGION"); v && !v->empty()) {
+    o.region = *v;
+  }
+  return o;
+}
+
+StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& flags) {
+  transfer::TransferOptions t;
+  ASSIGN_OR_RETURN(t.part_size, ParseSize(flags.part_size));
+  ASSIGN_OR_RETURN(t.multipart_threshold, ParseSize(flags.multipart_threshold));
+  if (t.part_size < (5u << 20)) {
+    return InvalidArgument("--part-size must be at least 5MiB (the S3 minimum part size)");
+  }
+  if (t.part_size > (5ull << 30)) return InvalidArgument("--part-size must be at most 5GiB");
+  if (flags.concurrency < 1) return InvalidArgument("--concurrency must be at least 1");
+  t.parallel = flags.concurrency;
+  return t;
+}
+
+StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags) {
+  auto env = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+  ASSIGN_OR_RETURN(s3::ClientOptions options, ResolveClientOptions(flags, env));
+  auto ctx = std::unique_ptr<Context>(new Context());
+  ASSIGN_OR_RETURN(ctx->transfer_, ResolveTransferOptions(flags));
+  http::TransportOptions topts;
+  topts.verify_tls = !flags.insecure;
+  ASSIGN_OR_RETURN(ctx->transport_, http::CurlTransport::Create(topts));
+  ctx->client_ = std::make_unique<s3::Client>(ctx->transport_.get(), std::move(options));
+  return ctx;
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "gwsync: %s\n", status.message().c_str());
+  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+void Say(const GlobalFlags& flags, const std::string& line) {
+  if (!flags.quiet) std::printf("%s\n", line.c_str());
+}
+
+}  // namespace gwsync::cli

@@ -1,0 +1,65 @@
+// What every command shares: the global flags, their resolution into client
+// options (flags, then AWS_* environment variables, then an s3cmd config
+// file), and the transport and client built from them. Used on the main
+// thread only.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/event_loop.h"
+#include "s3/client.h"
+#include "transfer/object_transfer.h"
+
+namespace gwsync::cli {
+
+struct GlobalFlags {
+  std::vector<std::string> endpoints;
+  std::string access_key;
+  std::string secret_key;
+  std::string signature;  // "v2", "v4" or empty
+  std::string region;
+  std::string config_file;
+  std::string part_size = "16MiB";
+  std::string multipart_threshold = "64MiB";
+  int concurrency = 8;
+  bool quiet = false;
+  bool insecure = false;
+};
+
+// The parsed contents of an s3cmd-style config file's [default] section.
+struct S3cmdConfig {
+  std::string access_key, secret_key, host_base, host_bucket;
+  std::optional<bool> use_https, signature_v2;
+};
+
+// Reads `path`; NotFound when it does not exist.
+StatusOr<S3cmdConfig> ReadS3cmdConfig(const std::string& path);
+
+// Resolves the gateway and credentials, or says exactly what is missing.
+// `env` looks up environment variables (a seam for tests).
+StatusOr<s3::ClientOptions> ResolveClientOptions(
+    const GlobalFlags& flags, const std::function<std::optional<std::string>(const char*)>& env);
+
+StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& flags);
+
+class Context {
+ public:
+  static StatusOr<std::unique_ptr<Context>> Create(const GlobalFlags& flags);
+  const s3::Client& client() const { return *client_; }
+  const transfer::TransferOptions& transfer() const { return transfer_; }
+
+ private:
+  std::unique_ptr<http::CurlTransport> transport_;
+  std::unique_ptr<s3::Client> client_;
+  transfer::TransferOptions transfer_;
+};
+
+// Prints "gwsync: MESSAGE" on stderr and returns the exit code for `status`.
+int Fail(const Status& status);
+// Prints a line on stdout unless quiet.
+void Say(const GlobalFlags& flags, const std::string& line);
+
+}  // namespace gwsync::cli

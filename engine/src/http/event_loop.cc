@@ -1,0 +1,334 @@
+#include "http/event_loop.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace gwsync::http {
+
+Response Transport::SendAndWait(Request request) {
+  std::promise<Response> promise;
+  auto future = promise.get_future();
+  Send(std::move(request), [&promise](Response r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+namespace {
+
+constexpr size_t kMaxErrorBody = 64 * 1024;
+
+// One request in flight: owns its easy handle's inputs and the response.
+struct Exchange {
+  Request request;
+  Callback done;
+  Response response;
+  curl_slist* header_list = nullptr;
+  Status body_status;  // first failure of the body source or sink
+  CURL* handle = nullptr;
+  char error[CURL_ERROR_SIZE] = {};
+
+  ~Exchange() { curl_slist_free_all(header_list); }
+};
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* ex = static_cast<Exchange*>(user);
+  std::string_view line(data, size * n);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {
+    ex->response.headers.clear();  // a new status line (after 100 Continue, redirects)
+    return size * n;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return size * n;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  ex->response.headers.emplace_back(std::move(name), std::string(value));
+  return size * n;
+}
+
+size_t OnWrite(char* data, size_t size, size_t n, void* user) {
+  auto* ex = static_cast<Exchange*>(user);
+  size_t total = size * n;
+  if (ex->response.status == 0) {  // the headers are complete by the first body byte
+    long code = 0;
+    curl_easy_getinfo(ex->handle, CURLINFO_RESPONSE_CODE, &code);
+    ex->response.status = static_cast<int>(code);
+  }
+  ex->response.bytes_received += total;
+  std::string_view chunk(data, total);
+  if (ex->request.sink && ex->response.status >= 200 && ex->response.status < 300) {
+    Status s = ex->request.sink->Write(chunk);
+    if (!s.ok()) {
+      ex->body_status = std::move(s);
+      return CURL_WRITEFUNC_ERROR;
+    }
+    return total;
+  }
+  // Without a sink the caller asked for the body in memory; an error body
+  // next to a sink is only read for its message, so it is capped.
+  size_t room = total;
+  if (ex->request.sink) room = kMaxErrorBody - std::min(kMaxErrorBody, ex->response.body.size());
+  ex->response.body.append(data, std::min(total, room));
+  return total;
+}
+
+size_t OnRead(char* buf, size_t size, size_t n, void* user) {
+  auto* ex = static_cast<Exchange*>(user);
+  StatusOr<size_t> got = ex->request.body->Read(std::span<char>(buf, size * n));
+  if (!got.ok()) {
+    ex->body_status = got.status();
+    return CURL_READFUNC_ABORT;
+  }
+  ex->response.bytes_sent += *got;
+  return *got;
+}
+
+int OnSeek(void* user, curl_off_t offset, int origin) {
+  auto* ex = static_cast<Exchange*>(user);
+  if (offset != 0 || origin != SEEK_SET) return CURL_SEEKFUNC_CANTSEEK;
+  ex->response.bytes_sent = 0;
+  return ex->request.body->Rewind().ok() ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_FAIL;
+}
+
+Status FromCurl(CURLcode code, const Exchange& ex) {
+  const char* errbuf = ex.error;
+  if (!ex.body_status.ok()) return ex.body_status;
+  std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(code);
+  while (!detail.empty() && detail.back() == '\n') detail.pop_back();
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return Unavailable("cannot reach the gateway: " + detail);
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:
+      return Unavailable(detail);
+    case CURLE_OPERATION_TIMEDOUT:
+      return Status(StatusCode::kDeadlineExceeded, detail);
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return InvalidArgument(detail);
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return PermissionDenied(detail);
+    default:
+      return Internal(detail);
+  }
+}
+
+}  // namespace
+
+struct CurlTransport::Impl {
+  TransportOptions options;
+  CURLM* multi = nullptr;
+  std::thread thread;
+
+  std::mutex mu;
+  std::deque<std::unique_ptr<Exchange>> queued;  // guarded by mu
+  bool stopping = false;                         // guarded by mu
+
+  // Loop thread only.
+  std::vector<CURL*> idle_handles;
+  std::vector<CURL*> active;
+
+  ~Impl() {
+    for (CURL* h : idle_handles) curl_easy_cleanup(h);
+    if (multi) curl_multi_cleanup(multi);
+  }
+
+  void Start(std::unique_ptr<Exchange> ex) {
+    CURL* h;
+    if (!idle_handles.empty()) {
+      h = idle_handles.back();
+      idle_handles.pop_back();
+      curl_easy_reset(h);
+    } else {
+      h = curl_easy_init();
+    }
+    const Request& r = ex->request;
+    curl_easy_setopt(h, CURLOPT_URL, r.url.c_str());
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
+    if (r.total_timeout.count() > 0) {
+      curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(r.total_timeout.count()));
+    }
+    if (r.stall_timeout.count() > 0) {
+      curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+                       std::max(1L, static_cast<long>(r.stall_timeout.count() / 1000)));
+    }
+    if (!options.verify_tls) {
+      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    ex->handle = h;
+    curl_easy_setopt(h, CURLOPT_PRIVATE, ex.get());
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ex->error);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, ex.get());
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnWrite);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, ex.get());
+
+    bool has_content_type = false;
+    for (const auto& [k, v] : r.headers) {
+      std::string line = k + ": " + v;
+      if (v.empty()) line = k + ";";  // curl's syntax for a header with an empty value
+      if (HeaderNameEquals(k, "content-type")) has_content_type = true;
+      ex->header_list = curl_slist_append(ex->header_list, line.c_str());
+    }
+    // No 100-continue round trip, and no content type curl would invent.
+    ex->header_list = curl_slist_append(ex->header_list, "Expect:");
+    if (!has_content_type) ex->header_list = curl_slist_append(ex->header_list, "Content-Type:");
+
+    const std::string& m = r.method;
+    uint64_t body_size = r.body ? r.body->size() : 0;
+    if (m == "HEAD") {
+      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (m == "PUT") {
+      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
+    } else if (m == "POST") {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
+    } else if (m != "GET") {
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
+    }
+    if (m == "PUT" || m == "POST") {
+      if (r.body) {
+        curl_easy_setopt(h, CURLOPT_READFUNCTION, OnRead);
+        curl_easy_setopt(h, CURLOPT_READDATA, ex.get());
+        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, OnSeek);
+        curl_easy_setopt(h, CURLOPT_SEEKDATA, ex.get());
+      } else if (m == "POST") {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+      } else {
+        curl_easy_setopt(
+            h, CURLOPT_READFUNCTION, +[](char*, size_t, size_t, void*) -> size_t { return 0; });
+      }
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, ex->header_list);
+    curl_multi_add_handle(multi, h);
+    active.push_back(h);
+    ex.release();  // owned through CURLOPT_PRIVATE until Finish
+  }
+
+  void Finish(CURL* h, CURLcode code) {
+    Exchange* raw = nullptr;
+    curl_easy_getinfo(h, CURLINFO_PRIVATE, &raw);
+    std::unique_ptr<Exchange> ex(raw);
+    curl_multi_remove_handle(multi, h);
+    active.erase(std::find(active.begin(), active.end(), h));
+
+    Response& resp = ex->response;
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    resp.status = static_cast<int>(status);
+    curl_off_t connect = 0, ttfb = 0, total = 0;
+    curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect);
+    curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
+    curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total);
+    resp.timing = {connect / 1e6, ttfb / 1e6, total / 1e6};
+    if (code != CURLE_OK) resp.transport = FromCurl(code, *ex);
+    idle_handles.push_back(h);
+    ex->done(std::move(resp));
+  }
+
+  void Run() {
+    for (;;) {
+      std::deque<std::unique_ptr<Exchange>> batch;
+      bool stop;
+      {
+        std::lock_guard lock(mu);
+        batch.swap(queued);
+        stop = stopping;
+      }
+      if (stop) {
+        for (auto& ex : batch) {
+          ex->response.transport = Status(StatusCode::kCancelled, "transport shut down");
+          ex->done(std::move(ex->response));
+        }
+        break;
+      }
+      for (auto& ex : batch) Start(std::move(ex));
+
+      int running = 0;
+      curl_multi_perform(multi, &running);
+      int left = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+        if (msg->msg == CURLMSG_DONE) Finish(msg->easy_handle, msg->data.result);
+      }
+      curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    }
+    // Cancel what is still in flight.
+    while (!active.empty()) {
+      CURL* h = active.back();
+      Exchange* raw = nullptr;
+      curl_easy_getinfo(h, CURLINFO_PRIVATE, &raw);
+      raw->body_status = Status(StatusCode::kCancelled, "transport shut down");
+      Finish(h, CURLE_ABORTED_BY_CALLBACK);
+    }
+  }
+};
+
+CurlTransport::CurlTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(const TransportOptions& options) {
+  static std::once_flag init_once;
+  std::call_once(init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->multi = curl_multi_init();
+  if (!impl->multi) return Internal("curl_multi_init failed");
+  curl_multi_setopt(impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                    static_cast<long>(options.max_connections_per_host));
+  curl_multi_setopt(impl->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                    static_cast<long>(options.max_total_connections));
+  curl_multi_setopt(impl->multi, CURLMOPT_MAXCONNECTS,
+                    static_cast<long>(options.max_total_connections));
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->Run(); });
+  return std::unique_ptr<CurlTransport>(new CurlTransport(std::move(impl)));
+}
+
+CurlTransport::~CurlTransport() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  curl_multi_wakeup(impl_->multi);
+  impl_->thread.join();
+}
+
+void CurlTransport::Send(Request request, Callback done) {
+  auto ex = std::make_unique<Exchange>();
+  ex->request = std::move(request);
+  ex->done = std::move(done);
+  {
+    std::lock_guard lock(impl_->mu);
+    if (!impl_->stopping) {
+      impl_->queued.push_back(std::move(ex));
+    }
+  }
+  if (ex) {  // not queued: already shutting down
+    ex->response.transport = Status(StatusCode::kCancelled, "transport shut down");
+    ex->done(std::move(ex->response));
+    return;
+  }
+  curl_multi_wakeup(impl_->multi);
+}
+
+}  // namespace gwsync::http

@@ -1,0 +1,341 @@
+#include "s3/client.h"
+
+#include <charconv>
+
+#include "hash/hash.h"
+#include "http/bodies.h"
+#include "s3/errors.h"
+#include "s3/uri.h"
+#include "s3/xml.h"
+
+namespace gwsync::s3 {
+
+// One S3 operation before addressing and signing.
+struct Client::Call {
+  std::string method;
+  std::string bucket;
+  std::string key;
+  QueryParams query;
+  http::Headers headers;
+  std::shared_ptr<http::BodySource> body;  // streamed: sent as UNSIGNED-PAYLOAD
+  std::string payload;                     // small in-memory body: hashed and signed
+  std::shared_ptr<http::BodySink> sink;
+  std::string resource;  // names the target in error messages
+};
+
+namespace {
+Client::Call NewCall(std::string method, std::string bucket, std::string key,
+                     std::string resource) {
+  Client::Call c;
+  c.method = std::move(method);
+  c.bucket = std::move(bucket);
+  c.key = std::move(key);
+  c.resource = std::move(resource);
+  return c;
+}
+}  // namespace
+
+namespace {
+
+std::string ObjectResource(const std::string& bucket, const std::string& key) {
+  return "s3://" + bucket + "/" + key;
+}
+
+std::string BucketResource(const std::string& bucket) { return "bucket '" + bucket + "'"; }
+
+uint64_t ParseU64(std::string_view s) {
+  uint64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+ObjectHead HeadFromHeaders(const http::Response& r) {
+  ObjectHead head;
+  head.size = ParseU64(r.header("content-length"));
+  // "bytes 0-9/1234": the object's full size follows the slash.
+  std::string_view range = r.header("content-range");
+  if (size_t slash = range.rfind('/'); slash != std::string_view::npos) {
+    head.size = ParseU64(range.substr(slash + 1));
+  }
+  head.etag = xml::UnquoteEtag(r.header("etag"));
+  head.last_modified = std::string(r.header("last-modified"));
+  head.content_type = std::string(r.header("content-type"));
+  for (const auto& [name, value] : r.headers) {
+    if (name.starts_with("x-amz-meta-")) head.metadata[name.substr(11)] = value;
+  }
+  return head;
+}
+
+void AddPutHeaders(const PutOptions& options, http::Headers* headers) {
+  if (!options.content_md5.empty()) headers->emplace_back("Content-MD5", options.content_md5);
+  if (!options.content_type.empty()) headers->emplace_back("Content-Type", options.content_type);
+  for (const auto& [name, value] : options.metadata) {
+    headers->emplace_back("x-amz-meta-" + name, value);
+  }
+}
+
+std::string Md5Base64(std::string_view data) { return hash::Base64(hash::Md5(data)); }
+
+}  // namespace
+
+Client::Client(http::Transport* transport, ClientOptions options)
+    : transport_(transport), options_(std::move(options)) {}
+
+http::Request Client::Build(Call& call) const {
+  const Endpoint& ep = options_.endpoint;
+  std::string host = ep.HostHeader();
+  std::string path = "/";
+  if (!call.bucket.empty()) {
+    if (options_.virtual_host) {
+      host = call.bucket + "." + host;
+    } else {
+      path += call.bucket;
+      if (!call.key.empty()) path += "/";
+    }
+    path += UriEncode(call.key, /*encode_slash=*/false);
+  }
+
+  http::Request req;
+  req.method = call.method;
+  req.url = ep.scheme + "://" + host + path;
+  if (!call.query.empty()) req.url += "?" + CanonicalQuery(call.query);
+  req.connect_timeout = options_.connect_timeout;
+  req.stall_timeout = options_.stall_timeout;
+  req.sink = std::move(call.sink);
+
+  SignableRequest sr;
+  sr.method = call.method;
+  sr.host = host;
+  sr.encoded_path = path;
+  sr.query = std::move(call.query);
+  sr.headers = std::move(call.headers);
+  if (!call.payload.empty()) {
+    sr.payload_hash = hash::Sha256Hex(call.payload);
+    req.body = std::make_shared<http::StringSource>(std::move(call.payload));
+  } else if (call.body) {
+    sr.payload_hash = std::string(kUnsignedPayload);
+    req.body = std::move(call.body);
+  } else {
+    sr.payload_hash = std::string(kEmptyPayloadHash);
+  }
+  auto now = std::chrono::system_clock::now();
+  if (options_.signature == SignatureVersion::kV4) {
+    V4Scope scope;
+    scope.region = options_.region;
+    SignV4(&sr, options_.credentials, scope, now);
+  } else {
+    // SigV2 signs the bucket in the resource even when it is in the host name.
+    if (options_.virtual_host && !call.bucket.empty()) sr.encoded_path = "/" + call.bucket + path;
+    SignV2(&sr, options_.credentials, now);
+  }
+  req.headers = std::move(sr.headers);
+  return req;
+}
+
+void Client::Execute(Call call, std::function<void(http::Response, Status)> done) const {
+  std::string resource = std::move(call.resource);
+  http::Request req = Build(call);
+  transport_->Send(std::move(req),
+                   [resource = std::move(resource), done = std::move(done)](http::Response r) {
+                     Status s = StatusFromResponse(r, resource);
+                     done(std::move(r), std::move(s));
+                   });
+}
+
+void Client::ListBuckets(Done<std::vector<BucketInfo>> done) const {
+  Call c = NewCall("GET", "", "", "the bucket list");
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::ParseListBuckets(r.body));
+  });
+}
+
+void Client::CreateBucket(const std::string& bucket, DoneStatus done) const {
+  Call c = NewCall("PUT", bucket, "", BucketResource(bucket));
+  Execute(std::move(c), [done](http::Response, Status s) { done(s); });
+}
+
+void Client::DeleteBucket(const std::string& bucket, DoneStatus done) const {
+  Call c = NewCall("DELETE", bucket, "", BucketResource(bucket));
+  Execute(std::move(c), [done](http::Response, Status s) { done(s); });
+}
+
+void Client::HeadBucket(const std::string& bucket, DoneStatus done) const {
+  Call c = NewCall("HEAD", bucket, "", BucketResource(bucket));
+  Execute(std::move(c), [done](http::Response, Status s) { done(s); });
+}
+
+void Client::ListObjects(const std::string& bucket, const ListOptions& o,
+                         Done<ListPage> done) const {
+  Call c = NewCall("GET", bucket, "", BucketResource(bucket));
+  auto add = [&c](std::string name, const std::string& value) {
+    if (!value.empty()) c.query.emplace_back(std::move(name), value);
+  };
+  if (!o.v1) c.query.emplace_back("list-type", "2");
+  c.query.emplace_back("encoding-type", "url");
+  c.query.emplace_back("max-keys", std::to_string(o.max_keys));
+  add("prefix", o.prefix);
+  add("delimiter", o.delimiter);
+  if (o.v1) {
+    add("marker", o.continuation.empty() ? o.start_after : o.continuation);
+  } else {
+    add("continuation-token", o.continuation);
+    add("start-after", o.start_after);
+  }
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::ParseListObjects(r.body));
+  });
+}
+
+void Client::HeadObject(const std::string& bucket, const std::string& key,
+                        Done<ObjectHead> done) const {
+  Call c = NewCall("HEAD", bucket, key, ObjectResource(bucket, key));
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(HeadFromHeaders(r));
+  });
+}
+
+void Client::GetObject(const std::string& bucket, const std::string& key, const GetOptions& options,
+                       std::shared_ptr<http::BodySink> sink, Done<ObjectHead> done) const {
+  const std::optional<ByteRange>& range = options.range;
+  Call c = NewCall("GET", bucket, key, ObjectResource(bucket, key));
+  c.sink = std::move(sink);
+  if (range) {
+    c.headers.emplace_back(
+        "Range", "bytes=" + std::to_string(range->first) + "-" + std::to_string(range->last));
+  }
+  if (!options.if_match.empty()) c.headers.emplace_back("If-Match", "\"" + options.if_match + "\"");
+  std::string resource = ObjectResource(bucket, key);
+  Execute(std::move(c), [done, range, resource](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    if (range && r.status != 206) {
+      return done(Internal(resource + ": the gateway ignored the byte range (HTTP " +
+                           std::to_string(r.status) + ")"));
+    }
+    done(HeadFromHeaders(r));
+  });
+}
+
+void Client::PutObject(const std::string& bucket, const std::string& key,
+                       std::shared_ptr<http::BodySource> body, const PutOptions& options,
+                       Done<std::string> done) const {
+  Call c = NewCall("PUT", bucket, key, ObjectResource(bucket, key));
+  c.body = std::move(body);
+  AddPutHeaders(options, &c.headers);
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::UnquoteEtag(r.header("etag")));
+  });
+}
+
+void Client::CopyObject(const std::string& src_bucket, const std::string& src_key,
+                        const std::string& bucket, const std::string& key,
+                        Done<std::string> done) const {
+  Call c = NewCall("PUT", bucket, key, ObjectResource(bucket, key));
+  c.headers.emplace_back("x-amz-copy-source",
+                         "/" + src_bucket + "/" + UriEncode(src_key, /*encode_slash=*/false));
+  c.headers.emplace_back("x-amz-metadata-directive", "COPY");
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::ParseCopyObject(r.body));
+  });
+}
+
+void Client::DeleteObjects(const std::string& bucket, const std::vector<std::string>& keys,
+                           Done<std::vector<DeleteError>> done) const {
+  Call c = NewCall("POST", bucket, "", BucketResource(bucket));
+  c.query.emplace_back("delete", "");
+  c.payload = xml::BuildDelete(keys);
+  c.headers.emplace_back("Content-MD5", Md5Base64(c.payload));
+  c.headers.emplace_back("Content-Type", "application/xml");
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::ParseDeleteResult(r.body));
+  });
+}
+
+void Client::DeleteObject(const std::string& bucket, const std::string& key,
+                          DoneStatus done) const {
+  Call c = NewCall("DELETE", bucket, key, ObjectResource(bucket, key));
+  Execute(std::move(c), [done](http::Response, Status s) { done(s); });
+}
+
+void Client::CreateMultipartUpload(const std::string& bucket, const std::string& key,
+                                   const PutOptions& options, Done<std::string> done) const {
+  Call c = NewCall("POST", bucket, key, ObjectResource(bucket, key));
+  c.query.emplace_back("uploads", "");
+  PutOptions no_md5 = options;
+  no_md5.content_md5.clear();
+  AddPutHeaders(no_md5, &c.headers);
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::ParseInitiateMultipart(r.body));
+  });
+}
+
+void Client::UploadPart(const std::string& bucket, const std::string& key,
+                        const std::string& upload_id, int part_number,
+                        std::shared_ptr<http::BodySource> body, const std::string& content_md5,
+                        Done<std::string> done) const {
+  Call c = NewCall("PUT", bucket, key, ObjectResource(bucket, key));
+  c.resource = ObjectResource(bucket, key) + " part " + std::to_string(part_number);
+  c.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
+  c.body = std::move(body);
+  if (!content_md5.empty()) c.headers.emplace_back("Content-MD5", content_md5);
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::UnquoteEtag(r.header("etag")));
+  });
+}
+
+void Client::CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                     const std::string& upload_id,
+                                     const std::vector<PartInfo>& parts,
+                                     Done<std::string> done) const {
+  Call c = NewCall("POST", bucket, key, ObjectResource(bucket, key));
+  c.query.emplace_back("uploadId", upload_id);
+  c.payload = xml::BuildCompleteMultipart(parts);
+  c.headers.emplace_back("Content-Type", "application/xml");
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::ParseCompleteMultipart(r.body));
+  });
+}
+
+void Client::AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                                  const std::string& upload_id, DoneStatus done) const {
+  Call c = NewCall("DELETE", bucket, key, ObjectResource(bucket, key));
+  c.query.emplace_back("uploadId", upload_id);
+  Execute(std::move(c), [done](http::Response, Status s) { done(s); });
+}
+
+void Client::ListParts(const std::string& bucket, const std::string& key,
+                       const std::string& upload_id, int part_number_marker,
+                       Done<PartsPage> done) const {
+  Call c = NewCall("GET", bucket, key, ObjectResource(bucket, key));
+  c.query.emplace_back("uploadId", upload_id);
+  if (part_number_marker > 0) {
+    c.query.emplace_back("part-number-marker", std::to_string(part_number_marker));
+  }
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::ParseListParts(r.body));
+  });
+}
+
+void Client::ListMultipartUploads(const std::string& bucket, const std::string& key_marker,
+                                  const std::string& upload_id_marker,
+                                  Done<UploadsPage> done) const {
+  Call c = NewCall("GET", bucket, "", BucketResource(bucket));
+  c.query.emplace_back("uploads", "");
+  if (!key_marker.empty()) c.query.emplace_back("key-marker", key_marker);
+  if (!upload_id_marker.empty()) c.query.emplace_back("upload-id-marker", upload_id_marker);
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::ParseListMultipartUploads(r.body));
+  });
+}
+
+}  // namespace gwsync::s3

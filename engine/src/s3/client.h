@@ -1,0 +1,149 @@
+// Client speaks the S3 protocol to one gateway: it addresses (path-style by
+// default, or virtual-host), signs (SigV4 or SigV2) and sends each operation
+// through an http::Transport, and maps the reply onto Status and plain values.
+// Every operation has an asynchronous form (the callback runs on the
+// transport's thread and must not block) and most a blocking one for callers
+// off that thread. A Client is immutable after construction and safe to use
+// from any thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/request.h"
+#include "s3/signer.h"
+#include "s3/types.h"
+#include "s3/url.h"
+
+namespace gwsync::s3 {
+
+struct ClientOptions {
+  Endpoint endpoint;
+  Credentials credentials;
+  SignatureVersion signature = SignatureVersion::kV4;
+  std::string region = "us-east-1";
+  bool virtual_host = false;  // bucket.host addressing instead of host/bucket
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds stall_timeout{60000};
+};
+
+template <typename T>
+using Done = std::function<void(StatusOr<T>)>;
+using DoneStatus = std::function<void(Status)>;
+
+struct ListOptions {
+  std::string prefix;
+  std::string delimiter;
+  std::string continuation;  // V2 continuation token, or V1 marker
+  std::string start_after;
+  int max_keys = 1000;
+  bool v1 = false;
+};
+
+struct ObjectHead {
+  uint64_t size = 0;
+  std::string etag;  // without quotes
+  std::string last_modified;
+  std::string content_type;
+  std::map<std::string, std::string> metadata;  // x-amz-meta-NAME -> value, NAME lower-cased
+};
+
+struct PutOptions {
+  std::string content_md5;  // base64; empty: none sent
+  std::string content_type;
+  std::map<std::string, std::string> metadata;  // sent as x-amz-meta-NAME
+};
+
+struct ByteRange {
+  uint64_t first = 0;
+  uint64_t last = 0;  // inclusive
+};
+
+struct GetOptions {
+  std::optional<ByteRange> range;  // a 206 is then required
+  std::string if_match;            // ETag the object must still have
+};
+
+class Client {
+ public:
+  Client(http::Transport* transport, ClientOptions options);
+
+  const ClientOptions& options() const { return options_; }
+
+  // Service and buckets.
+  void ListBuckets(Done<std::vector<BucketInfo>> done) const;
+  void CreateBucket(const std::string& bucket, DoneStatus done) const;
+  void DeleteBucket(const std::string& bucket, DoneStatus done) const;
+  void HeadBucket(const std::string& bucket, DoneStatus done) const;
+
+  // Objects. ListObjects uses V2 unless options.v1.
+  void ListObjects(const std::string& bucket, const ListOptions& options,
+                   Done<ListPage> done) const;
+  void HeadObject(const std::string& bucket, const std::string& key, Done<ObjectHead> done) const;
+  // Streams the body into `sink` (2xx only).
+  void GetObject(const std::string& bucket, const std::string& key, const GetOptions& options,
+                 std::shared_ptr<http::BodySink> sink, Done<ObjectHead> done) const;
+  // Returns the ETag the gateway reports.
+  void PutObject(const std::string& bucket, const std::string& key,
+                 std::shared_ptr<http::BodySource> body, const PutOptions& options,
+                 Done<std::string> done) const;
+  void CopyObject(const std::string& src_bucket, const std::string& src_key,
+                  const std::string& bucket, const std::string& key, Done<std::string> done) const;
+  // Deletes up to 1000 keys in one request; returns the keys that failed.
+  void DeleteObjects(const std::string& bucket, const std::vector<std::string>& keys,
+                     Done<std::vector<DeleteError>> done) const;
+  void DeleteObject(const std::string& bucket, const std::string& key, DoneStatus done) const;
+
+  // Multipart uploads.
+  void CreateMultipartUpload(const std::string& bucket, const std::string& key,
+                             const PutOptions& options, Done<std::string> done) const;
+  void UploadPart(const std::string& bucket, const std::string& key, const std::string& upload_id,
+                  int part_number, std::shared_ptr<http::BodySource> body,
+                  const std::string& content_md5, Done<std::string> done) const;
+  // Returns the ETag of the completed object (may be empty on RGW releases
+  // that send <ETag></ETag>: HEAD the object to learn it).
+  void CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                               const std::string& upload_id, const std::vector<PartInfo>& parts,
+                               Done<std::string> done) const;
+  void AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                            const std::string& upload_id, DoneStatus done) const;
+  void ListParts(const std::string& bucket, const std::string& key, const std::string& upload_id,
+                 int part_number_marker, Done<PartsPage> done) const;
+  void ListMultipartUploads(const std::string& bucket, const std::string& key_marker,
+                            const std::string& upload_id_marker, Done<UploadsPage> done) const;
+
+ public:
+  struct Call;  // an operation before addressing and signing (client.cc)
+
+ private:
+  void Execute(Call call, std::function<void(http::Response, Status)> done) const;
+  http::Request Build(Call& call) const;
+
+  http::Transport* transport_;
+  ClientOptions options_;
+};
+
+// Blocking forms, for callers that are not on the transport's thread:
+//   auto page = Wait<ListPage>([&](auto done) { client.ListObjects(b, o, done); });
+template <typename T>
+StatusOr<T> Wait(const std::function<void(Done<T>)>& start) {
+  std::promise<StatusOr<T>> promise;
+  auto future = promise.get_future();
+  start([&promise](StatusOr<T> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+inline Status WaitStatus(const std::function<void(DoneStatus)>& start) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  start([&promise](Status s) { promise.set_value(std::move(s)); });
+  return future.get();
+}
+
+}  // namespace gwsync::s3

@@ -1,0 +1,70 @@
+// Plain values describing buckets, objects and multipart uploads as S3
+// reports them. Safe to copy between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gwsync::s3 {
+
+struct BucketInfo {
+  std::string name;
+  std::string creation_date;  // ISO 8601 as sent
+};
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;           // without quotes
+  std::string last_modified;  // ISO 8601 as sent
+  std::string storage_class;
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_token;   // V2: NextContinuationToken
+  std::string next_marker;  // V1: NextMarker, or the last key when absent
+};
+
+struct PartInfo {
+  int number = 0;
+  std::string etag;  // without quotes
+  uint64_t size = 0;
+};
+
+struct UploadInfo {
+  std::string key;
+  std::string upload_id;
+  std::string initiated;
+};
+
+struct UploadsPage {
+  std::vector<UploadInfo> uploads;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
+struct PartsPage {
+  std::vector<PartInfo> parts;
+  bool truncated = false;
+  int next_part_number_marker = 0;
+};
+
+struct DeleteError {
+  std::string key;
+  std::string code;
+  std::string message;
+};
+
+struct S3ErrorBody {
+  std::string code;
+  std::string message;
+  std::string request_id;
+  std::string resource;
+};
+
+}  // namespace gwsync::s3

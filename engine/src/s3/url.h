@@ -1,0 +1,38 @@
+// Parsing of the names a user types: s3://bucket/key URLs and gateway
+// endpoint URLs. Pure functions, safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "gwsync/status.h"
+
+namespace gwsync::s3 {
+
+// s3://bucket/key/with/slashes; "s3://" alone names every bucket (empty bucket).
+struct S3Url {
+  std::string bucket;
+  std::string key;  // may be empty, or a prefix ending in '/'
+  std::string ToString() const;
+};
+
+bool IsS3Url(std::string_view arg);
+// InvalidArgument naming the problem: "malformed S3 URL 's3:/x': expected s3://BUCKET[/KEY]".
+StatusOr<S3Url> ParseS3Url(std::string_view url);
+// Bucket names as RGW accepts them (1-255 of A-Z a-z 0-9 . _ -); S3's stricter
+// DNS rules are not enforced so that buckets like `db_wal` work.
+Status ValidateBucketName(std::string_view bucket);
+
+struct Endpoint {
+  std::string scheme = "http";     // "http" or "https"
+  std::string host;                // "127.0.0.1" or "[::1]"
+  int port = 0;                    // 0: the scheme's default
+  std::string HostHeader() const;  // "127.0.0.1:7480"
+  std::string BaseUrl() const;     // "http://127.0.0.1:7480"
+};
+
+// "http://127.0.0.1:7480", "https://gw.example", or "127.0.0.1:7480" (then
+// `default_https` picks the scheme, as s3cmd's host_base does).
+StatusOr<Endpoint> ParseEndpoint(std::string_view url, bool default_https = false);
+
+}  // namespace gwsync::s3

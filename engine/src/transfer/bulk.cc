@@ -1,0 +1,104 @@
+#include "transfer/bulk.h"
+
+#include <vector>
+
+namespace gwsync::transfer {
+
+Status ForEachObject(const s3::Client& client, const std::string& bucket, const std::string& prefix,
+                     bool recursive, const std::function<Status(const ListVisit&)>& visit) {
+  s3::ListOptions options;
+  options.prefix = prefix;
+  if (!recursive) options.delimiter = "/";
+  for (;;) {
+    auto page =
+        s3::Wait<s3::ListPage>([&](auto done) { client.ListObjects(bucket, options, done); });
+    if (!page.ok() && !options.v1 && options.continuation.empty() &&
+        (page.status().code() == StatusCode::kUnimplemented ||
+         page.status().s3_code() == "InvalidArgument")) {
+      options.v1 = true;  // an old gateway without ListObjectsV2
+      continue;
+    }
+    if (!page.ok()) return page.status();
+    // Objects and prefixes each come sorted; merge them into one key order.
+    size_t i = 0, j = 0;
+    while (i < page->objects.size() || j < page->common_prefixes.size()) {
+      bool take_object =
+          j >= page->common_prefixes.size() ||
+          (i < page->objects.size() && page->objects[i].key < page->common_prefixes[j]);
+      ListVisit v;
+      if (take_object) {
+        v.object = &page->objects[i++];
+      } else {
+        v.prefix = &page->common_prefixes[j++];
+      }
+      RETURN_IF_ERROR(visit(v));
+    }
+    if (!page->truncated) return Status::Ok();
+    options.continuation = options.v1 ? page->next_marker : page->next_token;
+    if (options.continuation.empty()) {
+      return Internal("bucket '" + bucket + "': the listing is truncated but has no next marker");
+    }
+  }
+}
+
+StatusOr<DeleteStats> DeletePrefix(const s3::Client& client, const std::string& bucket,
+                                   const std::string& prefix, bool uploads_too,
+                                   const std::function<void(const std::string&)>& on_deleted) {
+  DeleteStats stats;
+  std::vector<std::string> batch;
+  Status first_error;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return Status::Ok();
+    auto failed = s3::Wait<std::vector<s3::DeleteError>>(
+        [&](auto done) { client.DeleteObjects(bucket, batch, done); });
+    if (!failed.ok()) return failed.status();
+    std::vector<bool> bad(batch.size(), false);
+    for (const auto& e : *failed) {
+      for (size_t k = 0; k < batch.size(); ++k) {
+        if (batch[k] == e.key) bad[k] = true;
+      }
+      if (first_error.ok()) {
+        first_error = Internal("s3://" + bucket + "/" + e.key + ": " + e.code + " " + e.message);
+      }
+    }
+    for (size_t k = 0; k < batch.size(); ++k) {
+      if (bad[k]) {
+        ++stats.failed;
+      } else {
+        ++stats.deleted;
+        if (on_deleted) on_deleted(batch[k]);
+      }
+    }
+    batch.clear();
+    return Status::Ok();
+  };
+  // Listing continues after deleting a page: keys are gone but the
+  // continuation token still points past them.
+  RETURN_IF_ERROR(ForEachObject(client, bucket, prefix, true, [&](const ListVisit& v) -> Status {
+    batch.push_back(v.object->key);
+    if (batch.size() == 1000) return flush();
+    return Status::Ok();
+  }));
+  RETURN_IF_ERROR(flush());
+
+  if (uploads_too) {
+    std::string key_marker, id_marker;
+    for (;;) {
+      auto page = s3::Wait<s3::UploadsPage>(
+          [&](auto done) { client.ListMultipartUploads(bucket, key_marker, id_marker, done); });
+      if (!page.ok()) return page.status();
+      for (const auto& u : page->uploads) {
+        if (!u.key.starts_with(prefix)) continue;
+        RETURN_IF_ERROR(s3::WaitStatus(
+            [&](auto done) { client.AbortMultipartUpload(bucket, u.key, u.upload_id, done); }));
+      }
+      if (!page->truncated) break;
+      key_marker = page->next_key_marker;
+      id_marker = page->next_upload_id_marker;
+    }
+  }
+  if (!first_error.ok()) return first_error;
+  return stats;
+}
+
+}  // namespace gwsync::transfer

@@ -1,0 +1,37 @@
+// Operations over many objects of one bucket: walking a listing page by page
+// and deleting by prefix in batches of 1000. Blocking; safe from any thread
+// but the transport's.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "s3/client.h"
+
+namespace gwsync::transfer {
+
+struct ListVisit {
+  const s3::ObjectInfo* object = nullptr;  // set for an object
+  const std::string* prefix = nullptr;     // set for a common prefix (non-recursive)
+};
+
+// Calls `visit` for each object under `prefix` in key order; without
+// `recursive`, keys are grouped at the next '/' into common prefixes. Falls
+// back to ListObjects V1 when the gateway does not know V2.
+Status ForEachObject(const s3::Client& client, const std::string& bucket, const std::string& prefix,
+                     bool recursive, const std::function<Status(const ListVisit&)>& visit);
+
+struct DeleteStats {
+  uint64_t deleted = 0;
+  uint64_t failed = 0;
+};
+
+// Deletes every object under `prefix` (and aborts its unfinished multipart
+// uploads when `uploads_too`), up to 1000 keys a request.
+// `on_deleted` is told each key that was removed.
+StatusOr<DeleteStats> DeletePrefix(const s3::Client& client, const std::string& bucket,
+                                   const std::string& prefix, bool uploads_too,
+                                   const std::function<void(const std::string&)>& on_deleted);
+
+}  // namespace gwsync::transfer

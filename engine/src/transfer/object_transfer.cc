@@ -1,0 +1,477 @@
+#include "transfer/object_transfer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "hash/hash.h"
+#include "http/bodies.h"
+#include "s3/xml.h"
+
+namespace gwsync::transfer {
+namespace {
+
+constexpr int kMaxParts = 10000;
+constexpr uint64_t kMinPartSize = 5ull << 20;
+
+// Bounds the asynchronous requests one caller has in flight and keeps the
+// first error. Acquire/Drain on the caller's thread; Release from callbacks.
+class Window {
+ public:
+  explicit Window(int limit) : limit_(std::max(1, limit)) {}
+
+  // Waits for a free slot; false once something failed.
+  bool Acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return in_flight_ < limit_ || !first_error_.ok(); });
+    if (!first_error_.ok()) return false;
+    ++in_flight_;
+    return true;
+  }
+
+  void Release(Status s) {
+    std::lock_guard lock(mu_);
+    --in_flight_;
+    if (!s.ok() && first_error_.ok()) first_error_ = std::move(s);
+    cv_.notify_all();
+  }
+
+  Status Drain() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return in_flight_ == 0; });
+    return first_error_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int limit_;
+  int in_flight_ = 0;
+  Status first_error_;
+};
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+Status ErrnoStatus(const std::string& what, int err) {
+  StatusCode code = StatusCode::kInternal;
+  if (err == ENOENT || err == ENOTDIR) code = StatusCode::kNotFound;
+  if (err == EACCES || err == EPERM) code = StatusCode::kPermissionDenied;
+  if (err == ENOSPC || err == EDQUOT) code = StatusCode::kResourceExhausted;
+  return Status(code, what + ": " + http::ErrnoText(err));
+}
+
+StatusOr<hash::Md5Digest> Md5OfRange(int fd, uint64_t offset, uint64_t length) {
+  hash::Md5Hasher md5;
+  std::string buf(std::min<uint64_t>(length, 1 << 20), '\0');
+  http::FileRangeSource src(fd, offset, length);
+  for (;;) {
+    ASSIGN_OR_RETURN(size_t n, src.Read(buf));
+    if (n == 0) break;
+    md5.Update(std::string_view(buf.data(), n));
+  }
+  return md5.Finish();
+}
+
+std::string B64(const hash::Md5Digest& d) { return hash::Base64(d); }
+std::string Hex(const hash::Md5Digest& d) { return hash::Hex(d); }
+
+// A part size that keeps the upload within S3's 10,000 parts.
+uint64_t PartSizeFor(uint64_t size, uint64_t wanted) {
+  uint64_t part = std::max(wanted, kMinPartSize);
+  if ((size + part - 1) / part > kMaxParts) {
+    uint64_t mib = 1ull << 20;
+    part = ((size + kMaxParts - 1) / kMaxParts + mib - 1) / mib * mib;
+  }
+  return part;
+}
+
+Status CheckEtag(std::string_view got, std::string_view want, const std::string& what) {
+  if (got == want) return Status::Ok();
+  return DataLoss(what + ": the gateway reports ETag '" + std::string(got) + "', expected '" +
+                  std::string(want) + "'");
+}
+
+// Completes a multipart upload whose parts are all in, then checks the ETag.
+StatusOr<std::string> Complete(const s3::Client& client, const std::string& bucket,
+                               const std::string& key, const std::string& upload_id,
+                               const std::vector<s3::PartInfo>& parts,
+                               const std::vector<hash::Md5Digest>& md5s) {
+  auto etag = s3::Wait<std::string>(
+      [&](auto done) { client.CompleteMultipartUpload(bucket, key, upload_id, parts, done); });
+  if (!etag.ok()) return etag.status();
+  std::string got = *etag;
+  if (got.empty()) {  // some RGW releases answer <ETag></ETag>: ask the object
+    auto head = s3::Wait<s3::ObjectHead>([&](auto done) { client.HeadObject(bucket, key, done); });
+    if (!head.ok()) return head.status();
+    got = head->etag;
+  }
+  RETURN_IF_ERROR(CheckEtag(got, MultipartEtag(md5s), "s3://" + bucket + "/" + key));
+  return got;
+}
+
+void Abort(const s3::Client& client, const std::string& bucket, const std::string& key,
+           const std::string& upload_id) {
+  s3::WaitStatus([&](auto done) {
+    client.AbortMultipartUpload(bucket, key, upload_id, done);
+  }).IgnoreError();
+}
+
+// Uploads the parts produced by `next_part` (which returns a body and its MD5,
+// or nullptr at the end) as one multipart upload.
+using NextPart = std::function<StatusOr<std::shared_ptr<http::BodySource>>(hash::Md5Digest*)>;
+
+StatusOr<UploadResult> UploadParts(const s3::Client& client, const std::string& bucket,
+                                   const std::string& key, const TransferOptions& options,
+                                   const NextPart& next_part) {
+  s3::PutOptions put;
+  put.content_type = options.content_type;
+  put.metadata = options.metadata;
+  auto upload_id = s3::Wait<std::string>(
+      [&](auto done) { client.CreateMultipartUpload(bucket, key, put, done); });
+  if (!upload_id.ok()) return upload_id.status();
+
+  std::mutex mu;
+  std::vector<s3::PartInfo> parts;
+  std::vector<hash::Md5Digest> md5s;
+  Window window(options.parallel);
+  UploadResult result;
+  Status produce;
+  for (int number = 1;; ++number) {
+    if (!window.Acquire()) break;
+    hash::Md5Digest md5;
+    auto body = next_part(&md5);
+    if (!body.ok() || *body == nullptr) {
+      produce = body.ok() ? Status::Ok() : body.status();
+      window.Release(Status::Ok());
+      break;
+    }
+    uint64_t size = (*body)->size();
+    result.size += size;
+    {
+      std::lock_guard lock(mu);
+      parts.push_back({number, Hex(md5), size});
+      md5s.push_back(md5);
+    }
+    std::string what = "s3://" + bucket + "/" + key + " part " + std::to_string(number);
+    client.UploadPart(bucket, key, *upload_id, number, *body, B64(md5),
+                      [&window, &options, what, size, want = Hex(md5)](StatusOr<std::string> etag) {
+                        Status s = etag.ok() ? CheckEtag(*etag, want, what) : etag.status();
+                        if (s.ok() && options.on_bytes) options.on_bytes(size);
+                        window.Release(std::move(s));
+                      });
+  }
+  Status sent = window.Drain();
+  if (sent.ok()) sent = produce;
+  if (!sent.ok()) {
+    Abort(client, bucket, key, *upload_id);
+    return sent;
+  }
+  auto etag = Complete(client, bucket, key, *upload_id, parts, md5s);
+  if (!etag.ok()) return etag.status();
+  result.etag = *etag;
+  result.parts = static_cast<int>(parts.size());
+  return result;
+}
+
+StatusOr<UploadResult> PutWhole(const s3::Client& client, const std::string& bucket,
+                                const std::string& key, const TransferOptions& options,
+                                std::shared_ptr<http::BodySource> body,
+                                const hash::Md5Digest& md5) {
+  s3::PutOptions put;
+  put.content_md5 = B64(md5);
+  put.content_type = options.content_type;
+  put.metadata = options.metadata;
+  uint64_t size = body->size();
+  auto etag = s3::Wait<std::string>(
+      [&](auto done) { client.PutObject(bucket, key, std::move(body), put, done); });
+  if (!etag.ok()) return etag.status();
+  RETURN_IF_ERROR(CheckEtag(*etag, Hex(md5), "s3://" + bucket + "/" + key));
+  if (options.on_bytes) options.on_bytes(size);
+  return UploadResult{size, *etag, 0};
+}
+
+// Reads until `buf` is full or the end of the input; returns the count.
+StatusOr<size_t> ReadFull(int fd, std::string* buf) {
+  size_t got = 0;
+  while (got < buf->size()) {
+    ssize_t n = read(fd, buf->data() + got, buf->size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("read from input", errno);
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  return got;
+}
+
+// Feeds each body byte into an MD5 as well as the wrapped sink.
+class HashingSink final : public http::BodySink {
+ public:
+  explicit HashingSink(std::shared_ptr<http::BodySink> inner) : inner_(std::move(inner)) {}
+  Status Write(std::string_view data) override {
+    md5_.Update(data);
+    size_ += data.size();
+    return inner_->Write(data);
+  }
+  hash::Md5Digest Finish() { return md5_.Finish(); }
+  uint64_t size() const { return size_; }
+
+ private:
+  std::shared_ptr<http::BodySink> inner_;
+  hash::Md5Hasher md5_;
+  uint64_t size_ = 0;
+};
+
+class FdStreamSink final : public http::BodySink {
+ public:
+  explicit FdStreamSink(int fd) : fd_(fd) {}
+  Status Write(std::string_view data) override {
+    while (!data.empty()) {
+      ssize_t n = write(fd_, data.data(), data.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoStatus("write to output", errno);
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  int fd_;
+};
+
+// A temporary file beside `path`, removed unless committed.
+class TempFile {
+ public:
+  static StatusOr<std::unique_ptr<TempFile>> Create(const std::string& path) {
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    std::string tmpl = dir + "." + base.substr(0, 200) + ".gwsync-XXXXXX";
+    int fd = mkstemp(tmpl.data());
+    if (fd < 0)
+      return ErrnoStatus("cannot create a file in '" + (dir.empty() ? "." : dir) + "'", errno);
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    return std::unique_ptr<TempFile>(new TempFile(fd, tmpl, path));
+  }
+  ~TempFile() {
+    if (fd_ >= 0) close(fd_);
+    if (!committed_) unlink(tmp_.c_str());
+  }
+  int fd() const { return fd_; }
+  Status Commit() {
+    if (close(fd_) != 0) {
+      fd_ = -1;
+      return ErrnoStatus("write '" + path_ + "'", errno);
+    }
+    fd_ = -1;
+    if (rename(tmp_.c_str(), path_.c_str()) != 0)
+      return ErrnoStatus("rename to '" + path_ + "'", errno);
+    committed_ = true;
+    return Status::Ok();
+  }
+
+ private:
+  TempFile(int fd, std::string tmp, std::string path)
+      : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)) {}
+  int fd_;
+  std::string tmp_, path_;
+  bool committed_ = false;
+};
+
+Status CheckDownload(const std::string& what, uint64_t got, uint64_t want,
+                     std::optional<hash::Md5Digest> md5, std::string_view etag) {
+  if (got != want) {
+    return DataLoss(what + ": received " + std::to_string(got) + " bytes, expected " +
+                    std::to_string(want));
+  }
+  if (md5 && EtagIsMd5(etag) && Hex(*md5) != etag) {
+    return DataLoss(what + ": content MD5 " + Hex(*md5) + " does not match the ETag " +
+                    std::string(etag));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string MultipartEtag(const std::vector<hash::Md5Digest>& part_md5s) {
+  std::string concat;
+  for (const auto& d : part_md5s) concat.append(reinterpret_cast<const char*>(d.data()), d.size());
+  return Hex(hash::Md5(concat)) + "-" + std::to_string(part_md5s.size());
+}
+
+bool EtagIsMd5(std::string_view etag) {
+  return etag.size() == 32 && std::all_of(etag.begin(), etag.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& path,
+                                  const std::string& bucket, const std::string& key,
+                                  const TransferOptions& options) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("cannot read '" + path + "'", errno);
+  struct stat before {};
+  if (fstat(fd.get(), &before) != 0) return ErrnoStatus("cannot stat '" + path + "'", errno);
+  if (S_ISDIR(before.st_mode)) return InvalidArgument("'" + path + "' is a directory");
+  if (!S_ISREG(before.st_mode)) return UploadStream(client, fd.get(), bucket, key, options);
+  uint64_t size = static_cast<uint64_t>(before.st_size);
+
+  StatusOr<UploadResult> result = Status(StatusCode::kUnknown, "");
+  if (size < options.multipart_threshold) {
+    auto md5 = Md5OfRange(fd.get(), 0, size);
+    if (!md5.ok()) return md5.status().Annotate(path);
+    result = PutWhole(client, bucket, key, options,
+                      std::make_shared<http::FileRangeSource>(fd.get(), 0, size), *md5);
+  } else {
+    uint64_t part_size = PartSizeFor(size, options.part_size);
+    uint64_t offset = 0;
+    result = UploadParts(client, bucket, key, options,
+                         [&](hash::Md5Digest* md5) -> StatusOr<std::shared_ptr<http::BodySource>> {
+                           if (offset >= size) return std::shared_ptr<http::BodySource>();
+                           uint64_t len = std::min(part_size, size - offset);
+                           ASSIGN_OR_RETURN(*md5, Md5OfRange(fd.get(), offset, len));
+                           std::shared_ptr<http::BodySource> body =
+                               std::make_shared<http::FileRangeSource>(fd.get(), offset, len);
+                           offset += len;
+                           return body;
+                         });
+  }
+  if (!result.ok()) return result;
+  struct stat after {};
+  if (fstat(fd.get(), &after) == 0 &&
+      (after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+       after.st_mtim.tv_nsec != before.st_mtim.tv_nsec)) {
+    return DataLoss("'" + path + "' changed while it was read");
+  }
+  return result;
+}
+
+StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std::string& bucket,
+                                    const std::string& key, const TransferOptions& options) {
+  uint64_t part_size = std::max(options.part_size, kMinPartSize);
+  auto first = std::make_shared<std::string>(part_size, '\0');
+  ASSIGN_OR_RETURN(size_t n, ReadFull(fd, first.get()));
+  if (n < part_size) {  // it all fits in one request
+    first->resize(n);
+    hash::Md5Digest md5 = hash::Md5(*first);
+    return PutWhole(client, bucket, key, options,
+                    std::make_shared<http::StringSource>(std::move(*first)), md5);
+  }
+  bool have_first = true, at_end = false;
+  return UploadParts(client, bucket, key, options,
+                     [&](hash::Md5Digest* md5) -> StatusOr<std::shared_ptr<http::BodySource>> {
+                       std::string buf;
+                       if (have_first) {
+                         buf = std::move(*first);
+                         have_first = false;
+                       } else {
+                         if (at_end) return std::shared_ptr<http::BodySource>();
+                         buf.resize(part_size);
+                         ASSIGN_OR_RETURN(size_t got, ReadFull(fd, &buf));
+                         buf.resize(got);
+                         if (got < part_size) at_end = true;
+                         if (got == 0) return std::shared_ptr<http::BodySource>();
+                       }
+                       *md5 = hash::Md5(buf);
+                       return std::shared_ptr<http::BodySource>(
+                           std::make_shared<http::StringSource>(std::move(buf)));
+                     });
+}
+
+StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::string& bucket,
+                                      const std::string& key, const std::string& path,
+                                      const TransferOptions& options) {
+  const std::string what = "s3://" + bucket + "/" + key;
+  ASSIGN_OR_RETURN(auto tmp, TempFile::Create(path));
+  uint64_t part_size = std::max<uint64_t>(options.part_size, 1 << 20);
+
+  // The first request asks for the first part only: a small object arrives
+  // whole, a large one tells its size and ETag for the ranged requests.
+  auto file_sink = std::make_shared<http::FileSink>(tmp->fd(), 0);
+  auto sink = std::make_shared<HashingSink>(file_sink);
+  s3::GetOptions first;
+  first.range = s3::ByteRange{0, part_size - 1};
+  auto head = s3::Wait<s3::ObjectHead>(
+      [&](auto done) { client.GetObject(bucket, key, first, sink, done); });
+  if (!head.ok() && head.status().s3_code() == "InvalidRange") {
+    // An empty object has no byte 0.
+    head =
+        s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, {}, sink, done); });
+  }
+  if (!head.ok()) return head.status();
+  DownloadResult result{head->size, head->etag, false, *head};
+  if (options.on_bytes) options.on_bytes(sink->size());
+
+  std::optional<hash::Md5Digest> md5;
+  if (head->size <= part_size) {
+    md5 = sink->Finish();
+    RETURN_IF_ERROR(CheckDownload(what, sink->size(), head->size, md5, head->etag));
+  } else {
+    Window window(options.parallel);
+    std::vector<std::shared_ptr<http::FileSink>> sinks;
+    for (uint64_t offset = part_size; offset < head->size; offset += part_size) {
+      if (!window.Acquire()) break;
+      uint64_t last = std::min(offset + part_size, head->size) - 1;
+      auto range_sink = std::make_shared<http::FileSink>(tmp->fd(), offset);
+      sinks.push_back(range_sink);
+      s3::GetOptions get;
+      get.range = s3::ByteRange{offset, last};
+      get.if_match = head->etag;  // every range from the same version of the object
+      client.GetObject(
+          bucket, key, get, range_sink,
+          [&window, &options, range_sink, what, offset, last](StatusOr<s3::ObjectHead> r) {
+            Status s = r.status();
+            if (s.ok() && range_sink->written() != last - offset + 1) {
+              s = DataLoss(what + ": short range at byte " + std::to_string(offset));
+            }
+            if (s.ok() && options.on_bytes) options.on_bytes(range_sink->written());
+            window.Release(std::move(s));
+          });
+    }
+    RETURN_IF_ERROR(window.Drain());
+    uint64_t total = sink->size();
+    for (const auto& s : sinks) total += s->written();
+    if (EtagIsMd5(head->etag)) {
+      ASSIGN_OR_RETURN(md5, Md5OfRange(tmp->fd(), 0, head->size));
+    }
+    RETURN_IF_ERROR(CheckDownload(what, total, head->size, md5, head->etag));
+  }
+  result.etag_verified = md5.has_value() && EtagIsMd5(head->etag);
+  RETURN_IF_ERROR(tmp->Commit());
+  return result;
+}
+
+StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::string& bucket,
+                                        const std::string& key, int fd,
+                                        const TransferOptions& options) {
+  auto sink = std::make_shared<HashingSink>(std::make_shared<FdStreamSink>(fd));
+  auto head =
+      s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, {}, sink, done); });
+  if (!head.ok()) return head.status();
+  if (options.on_bytes) options.on_bytes(sink->size());
+  hash::Md5Digest md5 = sink->Finish();
+  RETURN_IF_ERROR(
+      CheckDownload("s3://" + bucket + "/" + key, sink->size(), head->size, md5, head->etag));
+  return DownloadResult{head->size, head->etag, EtagIsMd5(head->etag), *head};
+}
+
+}  // namespace gwsync::transfer

@@ -1,0 +1,70 @@
+// Moving one object between a local file (or a stream) and a gateway, with
+// every byte checked: uploads send Content-MD5 on each request and compare the
+// ETag the gateway returns (the multipart ETag too); downloads are checked
+// against the length and, where the ETag is an MD5, against it, and are
+// written to a temporary name renamed into place only when complete.
+// Large objects go as multipart uploads or ranged GETs with several requests
+// in flight. The functions block their caller (never the transport's thread)
+// and are safe to call from several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "hash/hash.h"
+#include "s3/client.h"
+
+namespace gwsync::transfer {
+
+struct TransferOptions {
+  uint64_t part_size = 16ull << 20;
+  uint64_t multipart_threshold = 64ull << 20;
+  int parallel = 8;  // requests in flight for one object's parts or ranges
+  std::string content_type;
+  std::map<std::string, std::string> metadata;  // sent as x-amz-meta-*
+  // Called as bytes complete (from any thread): for progress display.
+  std::function<void(uint64_t)> on_bytes;
+};
+
+struct UploadResult {
+  uint64_t size = 0;
+  std::string etag;
+  int parts = 0;  // 0: a single PUT
+};
+
+struct DownloadResult {
+  uint64_t size = 0;
+  std::string etag;
+  bool etag_verified = false;  // false when the ETag is not an MD5 (multipart)
+  s3::ObjectHead head;
+};
+
+// Uploads the regular file at `path`.
+StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& path,
+                                  const std::string& bucket, const std::string& key,
+                                  const TransferOptions& options);
+
+// Uploads everything readable from `fd` (a pipe, stdin) until end of file.
+// The length is unknown, so parts are buffered: memory use is bounded by
+// part_size * (parallel + 1).
+StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std::string& bucket,
+                                    const std::string& key, const TransferOptions& options);
+
+// Downloads to `path` through a temporary file in the same folder.
+StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::string& bucket,
+                                      const std::string& key, const std::string& path,
+                                      const TransferOptions& options);
+
+// Streams the object to `fd` (stdout) in order.
+StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::string& bucket,
+                                        const std::string& key, int fd,
+                                        const TransferOptions& options);
+
+// The ETag S3 gives a multipart object: MD5 of the concatenated part MD5s, "-N".
+std::string MultipartEtag(const std::vector<hash::Md5Digest>& part_md5s);
+// True when `etag` is a plain MD5 (32 hex digits), not a multipart "-N" one.
+bool EtagIsMd5(std::string_view etag);
+
+}  // namespace gwsync::transfer

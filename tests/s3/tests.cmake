@@ -1,0 +1,1 @@
+gwsync_test(s3_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/uri_test.cc ${CMAKE_CURRENT_LIST_DIR}/signer_test.cc LIBS gwsync_s3)

@@ -1,0 +1,3 @@
+add_library(gwsync_test_support STATIC ${CMAKE_CURRENT_LIST_DIR}/gateway.cc)
+target_include_directories(gwsync_test_support PUBLIC ${PROJECT_SOURCE_DIR}/tests)
+target_link_libraries(gwsync_test_support PUBLIC gwsync_transfer GTest::gtest)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything gwsync needs to build and test, from Debian's packages.
+# Idempotent: a second run installs nothing and takes a second.
+set -euo pipefail
+
+BUILD_PKGS=(build-essential cmake pkg-config clang-format
+  libcurl4-openssl-dev libssl-dev libtbb-dev libzstd-dev libxxhash-dev librocksdb-dev
+  libbenchmark-dev libgtest-dev libgmock-dev libpugixml-dev libcli11-dev nlohmann-json3-dev)
+GATEWAY_PKGS=(ceph-mon ceph-osd radosgw ceph-common curl uuid-runtime)
+INTEROP_PKGS=(s3cmd python3-boto3)
+
+want=("${BUILD_PKGS[@]}" "${GATEWAY_PKGS[@]}" "${INTEROP_PKGS[@]}")
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#want[@]} packages present" >&2
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/gwsync-apt.log 2>&1; then
+  $SUDO apt-get update -qq >>/tmp/gwsync-apt.log 2>&1
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/gwsync-apt.log 2>&1 || {
+    tail -20 /tmp/gwsync-apt.log >&2
+    echo "install-deps: apt-get install failed (log: /tmp/gwsync-apt.log)" >&2
+    exit 1
+  }
+fi
+echo "install-deps: done" >&2
