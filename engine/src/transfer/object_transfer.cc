@@ -13,6 +13,7 @@
 #include "hash/hash.h"
 #include "http/bodies.h"
 #include "s3/xml.h"
+#include "transfer/files.h"
 
 namespace gwsync::transfer {
 namespace {
@@ -55,40 +56,6 @@ class Window {
   int in_flight_ = 0;
   Status first_error_;
 };
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-Status ErrnoStatus(const std::string& what, int err) {
-  StatusCode code = StatusCode::kInternal;
-  if (err == ENOENT || err == ENOTDIR) code = StatusCode::kNotFound;
-  if (err == EACCES || err == EPERM) code = StatusCode::kPermissionDenied;
-  if (err == ENOSPC || err == EDQUOT) code = StatusCode::kResourceExhausted;
-  return Status(code, what + ": " + http::ErrnoText(err));
-}
-
-StatusOr<hash::Md5Digest> Md5OfRange(int fd, uint64_t offset, uint64_t length) {
-  hash::Md5Hasher md5;
-  std::string buf(std::min<uint64_t>(length, 1 << 20), '\0');
-  http::FileRangeSource src(fd, offset, length);
-  for (;;) {
-    ASSIGN_OR_RETURN(size_t n, src.Read(buf));
-    if (n == 0) break;
-    md5.Update(std::string_view(buf.data(), n));
-  }
-  return md5.Finish();
-}
 
 std::string B64(const hash::Md5Digest& d) { return hash::Base64(d); }
 std::string Hex(const hash::Md5Digest& d) { return hash::Hex(d); }
@@ -221,24 +188,6 @@ StatusOr<size_t> ReadFull(int fd, std::string* buf) {
   return got;
 }
 
-// Feeds each body byte into an MD5 as well as the wrapped sink.
-class HashingSink final : public http::BodySink {
- public:
-  explicit HashingSink(std::shared_ptr<http::BodySink> inner) : inner_(std::move(inner)) {}
-  Status Write(std::string_view data) override {
-    md5_.Update(data);
-    size_ += data.size();
-    return inner_->Write(data);
-  }
-  hash::Md5Digest Finish() { return md5_.Finish(); }
-  uint64_t size() const { return size_; }
-
- private:
-  std::shared_ptr<http::BodySink> inner_;
-  hash::Md5Hasher md5_;
-  uint64_t size_ = 0;
-};
-
 class FdStreamSink final : public http::BodySink {
  public:
   explicit FdStreamSink(int fd) : fd_(fd) {}
@@ -254,47 +203,6 @@ class FdStreamSink final : public http::BodySink {
 
  private:
   int fd_;
-};
-
-// A temporary file beside `path`, removed unless committed.
-class TempFile {
- public:
-  static StatusOr<std::unique_ptr<TempFile>> Create(const std::string& path) {
-    size_t slash = path.rfind('/');
-    std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    std::string tmpl = dir + "." + base.substr(0, 200) + ".gwsync-XXXXXX";
-    int fd = mkstemp(tmpl.data());
-    if (fd < 0)
-      return ErrnoStatus("cannot create a file in '" + (dir.empty() ? "." : dir) + "'", errno);
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    return std::unique_ptr<TempFile>(new TempFile(fd, tmpl, path));
-  }
-  ~TempFile() {
-    if (fd_ >= 0) close(fd_);
-    if (!committed_) unlink(tmp_.c_str());
-  }
-  int fd() const { return fd_; }
-  Status Commit() {
-    if (close(fd_) != 0) {
-      fd_ = -1;
-      return ErrnoStatus("write '" + path_ + "'", errno);
-    }
-    fd_ = -1;
-    if (rename(tmp_.c_str(), path_.c_str()) != 0)
-      return ErrnoStatus("rename to '" + path_ + "'", errno);
-    committed_ = true;
-    return Status::Ok();
-  }
-
- private:
-  TempFile(int fd, std::string tmp, std::string path)
-      : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)) {}
-  int fd_;
-  std::string tmp_, path_;
-  bool committed_ = false;
 };
 
 Status CheckDownload(const std::string& what, uint64_t got, uint64_t want,

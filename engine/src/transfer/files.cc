@@ -1,0 +1,71 @@
+#include "transfer/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "http/bodies.h"
+
+namespace gwsync::transfer {
+
+Status ErrnoStatus(const std::string& what, int err) {
+  StatusCode code = StatusCode::kInternal;
+  if (err == ENOENT || err == ENOTDIR) code = StatusCode::kNotFound;
+  if (err == EACCES || err == EPERM) code = StatusCode::kPermissionDenied;
+  if (err == ENOSPC || err == EDQUOT) code = StatusCode::kResourceExhausted;
+  return Status(code, what + ": " + http::ErrnoText(err));
+}
+
+StatusOr<hash::Md5Digest> Md5OfRange(int fd, uint64_t offset, uint64_t length) {
+  hash::Md5Hasher md5;
+  std::string buf(std::min<uint64_t>(length, 1 << 20), '\0');
+  http::FileRangeSource src(fd, offset, length);
+  for (;;) {
+    ASSIGN_OR_RETURN(size_t n, src.Read(buf));
+    if (n == 0) break;
+    md5.Update(std::string_view(buf.data(), n));
+  }
+  return md5.Finish();
+}
+
+Status HashingSink::Write(std::string_view data) {
+  md5_.Update(data);
+  size_ += data.size();
+  return inner_->Write(data);
+}
+
+StatusOr<std::unique_ptr<TempFile>> TempFile::Create(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string tmpl = dir + "." + base.substr(0, 200) + ".gwsync-XXXXXX";
+  int fd = mkstemp(tmpl.data());
+  if (fd < 0) {
+    return ErrnoStatus("cannot create a file in '" + (dir.empty() ? "." : dir) + "'", errno);
+  }
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
+  return std::unique_ptr<TempFile>(new TempFile(fd, tmpl, path));
+}
+
+TempFile::~TempFile() {
+  if (fd_ >= 0) close(fd_);
+  if (!committed_) unlink(tmp_.c_str());
+}
+
+Status TempFile::Commit() {
+  int fd = fd_;
+  fd_ = -1;
+  if (close(fd) != 0) return ErrnoStatus("write '" + path_ + "'", errno);
+  if (rename(tmp_.c_str(), path_.c_str()) != 0) {
+    return ErrnoStatus("rename to '" + path_ + "'", errno);
+  }
+  committed_ = true;
+  return Status::Ok();
+}
+
+}  // namespace gwsync::transfer

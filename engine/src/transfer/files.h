@@ -1,0 +1,73 @@
+// Local-file helpers shared by the transfers: an owned descriptor, errno
+// mapped onto Status, MD5 of a byte range, a sink that hashes what it writes,
+// and a temporary file renamed into place only when complete (so a crash
+// never leaves a half-written file under a real name). Each object has one
+// owner at a time; any thread.
+#pragma once
+
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "hash/hash.h"
+#include "http/request.h"
+
+namespace gwsync::transfer {
+
+// Owns an open file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// NotFound, PermissionDenied, ResourceExhausted (disk full) or Internal,
+// with "what: strerror".
+Status ErrnoStatus(const std::string& what, int err);
+
+StatusOr<hash::Md5Digest> Md5OfRange(int fd, uint64_t offset, uint64_t length);
+
+// Feeds each body byte into an MD5 as well as the wrapped sink.
+class HashingSink final : public http::BodySink {
+ public:
+  explicit HashingSink(std::shared_ptr<http::BodySink> inner) : inner_(std::move(inner)) {}
+  Status Write(std::string_view data) override;
+  hash::Md5Digest Finish() { return md5_.Finish(); }
+  uint64_t size() const { return size_; }
+
+ private:
+  std::shared_ptr<http::BodySink> inner_;
+  hash::Md5Hasher md5_;
+  uint64_t size_ = 0;
+};
+
+// A temporary file ".NAME.gwsync-XXXXXX" beside `path`, removed unless
+// committed.
+class TempFile {
+ public:
+  static StatusOr<std::unique_ptr<TempFile>> Create(const std::string& path);
+  ~TempFile();
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+  // Closes the file and renames it to `path`.
+  Status Commit();
+
+ private:
+  TempFile(int fd, std::string tmp, std::string path)
+      : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)) {}
+  int fd_;
+  std::string tmp_, path_;
+  bool committed_ = false;
+};
+
+}  // namespace gwsync::transfer
