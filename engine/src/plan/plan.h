@@ -1,0 +1,115 @@
+// The sync planner: a merge-join of a sorted source listing and a sorted
+// destination listing, consulting what the index remembers, that decides one
+// action per key. Pure: no I/O, no clocks, safe from any thread.
+//
+// Both listings must be in ascending byte order of keys (S3's order, where
+// "a-b" < "a/b"); MergeJoin checks this and reports a violation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gwsync/status.h"
+
+namespace gwsync::plan {
+
+// One side's view of a key. Local entries have file facts, remote entries
+// an ETag.
+struct Entry {
+  std::string key;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;  // local files only
+  uint64_t inode = 0;    // local files only
+  uint32_t mode = 0;     // local files only
+  std::string etag;      // remote objects only
+};
+
+// What the index remembers of a key that was in sync.
+struct Remembered {
+  // The local file as it was when last in sync with the object.
+  bool has_local = false;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+  std::string etag;  // the object's ETag then
+  // Cluster to cluster: the source ETag the destination object was copied from.
+  std::string source_etag;
+};
+
+enum class Direction { kUpload, kDownload, kCopy };
+
+enum class ActionKind {
+  kUpload,    // local file -> object
+  kDownload,  // object -> local file
+  kCopy,      // object -> object
+  kDelete,    // the destination has a key the source does not (--delete)
+  kVerify,    // sizes agree but nothing proves the content does: compare hashes
+  kMkdir,     // a folder marker object ("dir/") becomes a folder
+  kSkip,
+};
+
+enum class SkipReason {
+  kNone,
+  kUnchanged,     // the index proves both sides are as last synced
+  kSameEtag,      // both objects have the same content ETag
+  kExtra,         // only at the destination, and no --delete
+  kExcluded,      // filtered out by --exclude/--include
+  kUnsafeKey,     // would escape the destination folder: refused
+  kFolderMarker,  // "dir/" markers are not files
+};
+
+struct Action {
+  ActionKind kind = ActionKind::kSkip;
+  SkipReason reason = SkipReason::kNone;
+  std::string key;
+  std::optional<Entry> src;
+  std::optional<Entry> dst;
+};
+
+std::string_view ActionName(ActionKind kind);
+std::string_view SkipReasonName(SkipReason reason);
+
+struct PlanOptions {
+  Direction direction = Direction::kUpload;
+  bool delete_extra = false;
+  bool checksum = false;  // compare content even when the index says unchanged
+};
+
+// The decision for one key present on at least one side.
+Action Decide(const std::optional<Entry>& src, const std::optional<Entry>& dst,
+              const std::optional<Remembered>& remembered, const PlanOptions& options);
+
+// Walks two ascending listings together, calling `pair` once per key with
+// the entry of each side that has it. InvalidArgument when a listing is out
+// of order (the caller's bug, or a gateway that does not sort).
+Status MergeJoin(const std::vector<Entry>& src, const std::vector<Entry>& dst,
+                 const std::function<Status(const Entry*, const Entry*)>& pair);
+
+// A key is safe to write under a folder when it is relative and has no
+// empty, "." or ".." segment (so "a/../../b", "/etc/x" and "a//b" are not).
+bool IsSafeRelativeKey(std::string_view key);
+
+// --exclude / --include rules, first match wins; when only --include rules
+// are given, keys matching none are excluded. Patterns are shell globs over
+// the whole key ('*' crosses '/'); a pattern without '/' also matches the
+// key's last segment, so "*.tmp" excludes "a/b.tmp".
+class Filter {
+ public:
+  void Exclude(std::string pattern) { rules_.push_back({std::move(pattern), false}); }
+  void Include(std::string pattern) { rules_.push_back({std::move(pattern), true}); }
+  bool Allows(std::string_view key) const;
+  bool empty() const { return rules_.empty(); }
+
+ private:
+  struct Rule {
+    std::string pattern;
+    bool include;
+  };
+  std::vector<Rule> rules_;
+};
+
+}  // namespace gwsync::plan
