@@ -58,6 +58,7 @@ int Download(const Context& ctx, const GlobalFlags& flags, const s3::S3Url& src,
   if (src.key.back() == '/') {
     return Fail(InvalidArgument("'" + src.ToString() + "' is a folder marker, not a file"));
   }
+  if (dst.empty()) return Fail(InvalidArgument("the destination needs a file name, a folder or -"));
   if (dst == "-") {
     auto r =
         transfer::DownloadStream(ctx.client(), src.bucket, src.key, STDOUT_FILENO, ctx.transfer());

@@ -158,6 +158,8 @@ struct CurlTransport::Impl {
     }
     const Request& r = ex->request;
     curl_easy_setopt(h, CURLOPT_URL, r.url.c_str());
+    // Keys like "a/../b" are names, not paths to normalise (the signature covers them as sent).
+    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
