@@ -1,0 +1,90 @@
+// The sync index: a RocksDB database that remembers what was synced, so the
+// next run over unchanged data reads no file and fetches no object. It is a
+// cache: deleting it costs time, never correctness. Column families:
+//   local   (root, relative path) -> the file as last synced and the ETag its
+//           object had then
+//   remote  (endpoint, bucket, key) -> the object as last synced (and the
+//           source ETag it was copied from, for cluster-to-cluster syncs)
+//   uploads (endpoint, bucket, key) -> a multipart upload in flight, with the
+//           parts done, so an interrupted upload resumes
+//   runs    run id -> one JSON summary per run
+// An Index is safe to use from any number of threads at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gwsync/status.h"
+
+namespace gwsync::index {
+
+struct LocalRecord {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+  uint32_t mode = 0;
+  std::string xxh3;  // hex, may be empty
+  std::string md5;   // hex, may be empty
+  std::string etag;  // the object's ETag when the file was last in sync with it
+};
+
+struct RemoteRecord {
+  uint64_t size = 0;
+  std::string etag;
+  std::string source_etag;  // the source object's ETag it was copied from
+  int64_t mtime_ns = 0;
+};
+
+struct UploadRecord {
+  std::string upload_id;
+  uint64_t part_size = 0;
+  uint64_t file_size = 0;
+  int64_t file_mtime_ns = 0;
+  std::map<int, std::string> part_md5s;  // part number -> MD5 (hex) of parts done
+};
+
+class Index {
+ public:
+  // Opens or creates the database at `path` (parent folders created).
+  // FailedPrecondition naming the path when another process holds it.
+  static StatusOr<std::unique_ptr<Index>> Open(const std::string& path);
+  // The default location: $XDG_CACHE_HOME/gwsync/index or ~/.cache/gwsync/index.
+  static std::string DefaultPath();
+  ~Index();
+
+  StatusOr<std::optional<LocalRecord>> GetLocal(const std::string& root, const std::string& key);
+  Status PutLocal(const std::string& root, const std::string& key, const LocalRecord& record);
+  Status DeleteLocal(const std::string& root, const std::string& key);
+  // Visits the records of `root` whose keys start with `prefix`, in key order.
+  Status ScanLocal(const std::string& root, const std::string& prefix,
+                   const std::function<Status(const std::string& key, const LocalRecord&)>& fn);
+
+  StatusOr<std::optional<RemoteRecord>> GetRemote(const std::string& endpoint,
+                                                  const std::string& bucket,
+                                                  const std::string& key);
+  Status PutRemote(const std::string& endpoint, const std::string& bucket, const std::string& key,
+                   const RemoteRecord& record);
+  Status DeleteRemote(const std::string& endpoint, const std::string& bucket,
+                      const std::string& key);
+
+  StatusOr<std::optional<UploadRecord>> GetUpload(const std::string& endpoint,
+                                                  const std::string& bucket,
+                                                  const std::string& key);
+  Status PutUpload(const std::string& endpoint, const std::string& bucket, const std::string& key,
+                   const UploadRecord& record);
+  Status DeleteUpload(const std::string& endpoint, const std::string& bucket,
+                      const std::string& key);
+
+  Status PutRun(const std::string& run_id, const std::string& summary_json);
+
+ private:
+  struct Impl;
+  explicit Index(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gwsync::index

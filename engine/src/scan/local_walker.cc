@@ -1,0 +1,205 @@
+#include "scan/local_walker.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace gwsync::scan {
+namespace {
+
+Status ErrnoError(const std::string& path, int err) {
+  std::string msg = "'" + path + "': " + std::strerror(err);
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return NotFound(msg);
+    case EACCES:
+    case EPERM:
+      return PermissionDenied(msg);
+    case ENOMEM:
+    case EMFILE:
+    case ENFILE:
+      return {StatusCode::kResourceExhausted, msg};
+    default:
+      return Internal(msg);
+  }
+}
+
+const char* TypeName(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a fifo";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+struct Child {
+  std::string sort_name;  // the name, with a trailing '/' for a folder
+  struct stat st;
+  bool is_dir() const { return S_ISDIR(st.st_mode); }
+};
+
+// Walks one tree; the directories on the current path are kept so a symbolic
+// link back up the tree is noticed instead of followed forever.
+class Walker {
+ public:
+  Walker(std::string root, const WalkOptions& options,
+         const std::function<Status(LocalEntry)>& emit)
+      : root_(std::move(root)), options_(options), emit_(emit) {}
+
+  Status Walk(const struct stat& root_st) {
+    on_path_.insert({root_st.st_dev, root_st.st_ino});
+    return WalkDir(root_, "", /*is_root=*/true);
+  }
+
+ private:
+  // A key (or a folder's key with its trailing '/') can lead to an emitted
+  // key only if it and the prefix agree on their common length.
+  bool MayMatch(std::string_view key) const {
+    std::string_view prefix = options_.prefix;
+    size_t n = std::min(key.size(), prefix.size());
+    return key.substr(0, n) == prefix.substr(0, n);
+  }
+
+  void Skip(const std::string& path, Status why) const {
+    if (options_.on_skip) options_.on_skip(path, why);
+  }
+
+  std::string PathOf(std::string_view key) const {
+    std::string path = root_;
+    if (path.empty() || path.back() != '/') path.push_back('/');
+    path.append(key);
+    return path;
+  }
+
+  // Reads and stats the entries of a folder, then closes it before any
+  // descent, so a deep tree holds one descriptor at a time.
+  Status ReadDir(const std::string& path, const std::string& dir_key, std::vector<Child>* out) {
+    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError(path, errno);
+    DIR* dir = fdopendir(fd);
+    if (dir == nullptr) {
+      int err = errno;
+      close(fd);
+      return ErrnoError(path, err);
+    }
+    Status status;
+    for (;;) {
+      errno = 0;
+      dirent* d = readdir(dir);
+      if (d == nullptr) {
+        if (errno != 0) status = ErrnoError(path, errno);
+        break;
+      }
+      std::string_view name = d->d_name;
+      if (name == "." || name == "..") continue;
+      if (IsTempName(name)) continue;  // our own download in progress
+      std::string key = dir_key + std::string(name);
+      if (!MayMatch(key)) continue;
+      Child child;
+      if (fstatat(fd, d->d_name, &child.st, 0) != 0) {
+        int err = errno;
+        std::string child_path = PathOf(key);
+        // A dangling link, a link chain that loops, or a file gone since
+        // readdir: nothing to sync.
+        Skip(child_path, ErrnoError(child_path, err));
+        continue;
+      }
+      child.sort_name = std::string(name);
+      if (child.is_dir()) child.sort_name.push_back('/');
+      out->push_back(std::move(child));
+    }
+    closedir(dir);
+    return status;
+  }
+
+  Status WalkDir(const std::string& path, const std::string& dir_key, bool is_root) {
+    std::vector<Child> children;
+    Status read = ReadDir(path, dir_key, &children);
+    if (!read.ok()) {
+      if (is_root) return read;
+      Skip(path, read);
+      if (children.empty()) return Status::Ok();  // else go on with what was read
+    }
+    std::sort(children.begin(), children.end(),
+              [](const Child& a, const Child& b) { return a.sort_name < b.sort_name; });
+    for (const Child& child : children) {
+      std::string key = dir_key + child.sort_name;
+      if (child.is_dir()) {
+        if (!MayMatch(key)) continue;
+        std::string child_path = PathOf(key.substr(0, key.size() - 1));
+        std::pair<dev_t, ino_t> id{child.st.st_dev, child.st.st_ino};
+        if (!on_path_.insert(id).second) {
+          Skip(child_path, {StatusCode::kFailedPrecondition,
+                            "'" + child_path + "': a symbolic link loop (a folder inside itself)"});
+          continue;
+        }
+        Status s = WalkDir(child_path, key, /*is_root=*/false);
+        on_path_.erase(id);
+        RETURN_IF_ERROR(s);
+      } else if (S_ISREG(child.st.st_mode)) {
+        if (!key.starts_with(options_.prefix)) continue;
+        LocalEntry entry;
+        entry.key = std::move(key);
+        entry.size = static_cast<uint64_t>(child.st.st_size);
+        entry.mtime_ns =
+            static_cast<int64_t>(child.st.st_mtim.tv_sec) * 1000000000 + child.st.st_mtim.tv_nsec;
+        entry.inode = child.st.st_ino;
+        entry.mode = child.st.st_mode & 07777;
+        entry.uid = child.st.st_uid;
+        entry.gid = child.st.st_gid;
+        RETURN_IF_ERROR(emit_(std::move(entry)));
+      } else {
+        std::string child_path = PathOf(key);
+        Skip(child_path, {StatusCode::kFailedPrecondition,
+                          "'" + child_path + "': " + TypeName(child.st.st_mode) + ", not synced"});
+      }
+    }
+    return Status::Ok();
+  }
+
+  const std::string root_;
+  const WalkOptions& options_;
+  const std::function<Status(LocalEntry)>& emit_;
+  std::set<std::pair<dev_t, ino_t>> on_path_;
+};
+
+bool IsAlnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+}  // namespace
+
+bool IsTempName(std::string_view name) {
+  constexpr std::string_view kMarker = ".gwsync-";
+  constexpr size_t kSuffix = 6;  // mkstemp's XXXXXX
+  // '.' + at least one character of the original name + marker + suffix.
+  if (name.size() < 2 + kMarker.size() + kSuffix || name.front() != '.') return false;
+  std::string_view tail = name.substr(name.size() - kMarker.size() - kSuffix);
+  if (!tail.starts_with(kMarker)) return false;
+  return std::all_of(tail.begin() + kMarker.size(), tail.end(), IsAlnum);
+}
+
+Status WalkLocal(const std::string& root, const WalkOptions& options,
+                 const std::function<Status(LocalEntry)>& emit) {
+  std::string dir = root;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  struct stat st;
+  if (dir.empty() || stat(dir.c_str(), &st) != 0) {
+    int err = dir.empty() ? ENOENT : errno;
+    if (err == ENOENT || err == ENOTDIR) return NotFound("'" + root + "': no such folder");
+    return ErrnoError(root, err);
+  }
+  if (!S_ISDIR(st.st_mode)) return InvalidArgument("'" + root + "' is not a folder");
+  return Walker(dir, options, emit).Walk(st);
+}
+
+}  // namespace gwsync::scan

@@ -1,0 +1,45 @@
+// Walks a local folder tree and reports its regular files in S3 key byte
+// order, so a listing of the folder can be merge-joined with a bucket listing
+// without sorting everything: siblings are sorted with a folder "a" compared
+// as "a/" (thus "a-b" < "a/b", as S3 orders keys). Runs on the caller's
+// thread; one walk per call, any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "gwsync/status.h"
+
+namespace gwsync::scan {
+
+struct LocalEntry {
+  std::string key;  // relative path, '/'-separated, no leading '/'
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;  // nanoseconds since the epoch
+  uint64_t inode = 0;
+  uint32_t mode = 0;  // st_mode permission bits (07777)
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+struct WalkOptions {
+  // A path that cannot be read (permission denied, vanished, a socket ...):
+  // reported here and skipped; the walk goes on.
+  std::function<void(const std::string& path, const Status& why)> on_skip;
+  // Only keys starting with this prefix (relative, may be empty).
+  std::string prefix;
+};
+
+// Calls `emit` for every regular file under `root`, in byte order of keys.
+// Symbolic links are followed when they point to regular files or folders
+// (loops are detected and skipped); gwsync's own temporary files
+// (".NAME.gwsync-XXXXXX") are skipped. Stops at the first non-OK from `emit`.
+// NotFound when `root` does not exist, InvalidArgument when it is not a folder.
+Status WalkLocal(const std::string& root, const WalkOptions& options,
+                 const std::function<Status(LocalEntry)>& emit);
+
+// True for names of gwsync's temporary download files.
+bool IsTempName(std::string_view name);
+
+}  // namespace gwsync::scan

@@ -1,0 +1,347 @@
+// The walker lists a folder in the order S3 lists keys, so the two listings
+// merge without a sort.
+#include "scan/local_walker.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gwsync::scan {
+namespace {
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "gwsync-walk-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~ScratchDir() {
+    // Restore permissions a test took away so everything can be removed.
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(
+             path_, std::filesystem::directory_options::skip_permission_denied, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_directory(ec) && !it->is_symlink(ec)) chmod(it->path().c_str(), 0755);
+    }
+    chmod(path_.c_str(), 0755);
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
+
+ private:
+  std::string path_;
+};
+
+// Creates `rel` (and its parent folders) holding `data`.
+void Write(const ScratchDir& dir, const std::string& rel, const std::string& data = "x") {
+  std::filesystem::path p = dir / rel;
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << data;
+}
+
+struct Walk {
+  Status status;
+  std::vector<LocalEntry> entries;
+  std::vector<std::pair<std::string, Status>> skipped;
+
+  std::vector<std::string> Keys() const {
+    std::vector<std::string> keys;
+    for (const auto& e : entries) keys.push_back(e.key);
+    return keys;
+  }
+  std::vector<std::string> SkippedPaths() const {
+    std::vector<std::string> paths;
+    for (const auto& s : skipped) paths.push_back(s.first);
+    return paths;
+  }
+};
+
+Walk WalkTree(const std::string& root, const std::string& prefix = "") {
+  Walk w;
+  WalkOptions options;
+  options.prefix = prefix;
+  options.on_skip = [&](const std::string& path, const Status& why) {
+    w.skipped.emplace_back(path, why);
+  };
+  w.status = WalkLocal(root, options, [&](LocalEntry e) {
+    w.entries.push_back(std::move(e));
+    return Status::Ok();
+  });
+  return w;
+}
+
+TEST(LocalWalkerTest, FolderSortsAsNameWithSlash) {
+  ScratchDir dir;
+  for (const char* rel : {"a0", "a/b", "a-b", "a.b", "a/c/d", "a/c-d", "b", "a_"}) Write(dir, rel);
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok()) << w.status.ToString();
+  EXPECT_EQ(w.Keys(),
+            (std::vector<std::string>{"a-b", "a.b", "a/b", "a/c-d", "a/c/d", "a0", "a_", "b"}));
+  EXPECT_TRUE(w.skipped.empty());
+}
+
+TEST(LocalWalkerTest, NestedAndEmptyFolders) {
+  ScratchDir dir;
+  Write(dir, "x/y/z/deep.txt");
+  Write(dir, "x/top.txt");
+  std::filesystem::create_directories(dir / "x/empty/also-empty");
+  Walk w = WalkTree(dir.path() + "/");  // a trailing slash changes nothing
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(), (std::vector<std::string>{"x/top.txt", "x/y/z/deep.txt"}));
+}
+
+TEST(LocalWalkerTest, UnicodeAndRawByteNames) {
+  ScratchDir dir;
+  const std::string latin = "caf\xc3\xa9";             // café
+  const std::string cjk = "\xe6\x97\xa5\xe6\x9c\xac";  // 日本
+  const std::string raw = "bad\xff\xfe";               // not UTF-8: passed through as bytes
+  Write(dir, latin);
+  Write(dir, cjk + "/" + latin);
+  Write(dir, raw);
+  Write(dir, "z");
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok());
+  std::vector<std::string> want = {latin, cjk + "/" + latin, raw, "z"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(w.Keys(), want);
+}
+
+TEST(LocalWalkerTest, EntryValuesMatchStat) {
+  ScratchDir dir;
+  Write(dir, "f", std::string(12345, 'q'));
+  ASSERT_EQ(chmod((dir / "f").c_str(), 0640), 0);
+  timespec times[2] = {{1'600'000'000, 123'456'789}, {1'600'000'000, 987'654'321}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (dir / "f").c_str(), times, 0), 0);
+  struct stat st;
+  ASSERT_EQ(stat((dir / "f").c_str(), &st), 0);
+
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok());
+  ASSERT_EQ(w.entries.size(), 1u);
+  const LocalEntry& e = w.entries[0];
+  EXPECT_EQ(e.key, "f");
+  EXPECT_EQ(e.size, 12345u);
+  EXPECT_EQ(e.mtime_ns, 1'600'000'000'987'654'321LL);
+  EXPECT_EQ(e.inode, st.st_ino);
+  EXPECT_EQ(e.mode, 0640u);
+  EXPECT_EQ(e.uid, st.st_uid);
+  EXPECT_EQ(e.gid, st.st_gid);
+}
+
+TEST(LocalWalkerTest, SymlinksToFilesAndFoldersAreFollowed) {
+  ScratchDir dir;
+  Write(dir, "real/file", "12345");
+  Write(dir, "target.txt", "abc");
+  ASSERT_EQ(symlink("real", (dir / "linkdir").c_str()), 0);
+  ASSERT_EQ(symlink("target.txt", (dir / "linkfile").c_str()), 0);
+  ASSERT_EQ(symlink("nowhere", (dir / "dangling").c_str()), 0);
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(),
+            (std::vector<std::string>{"linkdir/file", "linkfile", "real/file", "target.txt"}));
+  EXPECT_EQ(w.entries[1].size, 3u);  // the target's size, not the link's
+  EXPECT_EQ(w.entries[0].size, 5u);
+  EXPECT_EQ(w.SkippedPaths(), std::vector<std::string>{dir / "dangling"});
+}
+
+TEST(LocalWalkerTest, SymlinkLoopsAreSkipped) {
+  ScratchDir dir;
+  Write(dir, "a/file");
+  ASSERT_EQ(symlink("..", (dir / "a/up").c_str()), 0);
+  ASSERT_EQ(symlink(".", (dir / "a/self").c_str()), 0);
+  ASSERT_EQ(symlink("loop2", (dir / "loop1").c_str()), 0);  // a link chain that never ends
+  ASSERT_EQ(symlink("loop1", (dir / "loop2").c_str()), 0);
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(), std::vector<std::string>{"a/file"});
+  std::vector<std::string> skipped = w.SkippedPaths();
+  std::sort(skipped.begin(), skipped.end());
+  EXPECT_EQ(skipped,
+            (std::vector<std::string>{dir / "a/self", dir / "a/up", dir / "loop1", dir / "loop2"}));
+}
+
+TEST(LocalWalkerTest, UnreadableFolderIsSkippedAndWalkGoesOn) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads every folder";
+  ScratchDir dir;
+  Write(dir, "a");
+  Write(dir, "locked/secret");
+  Write(dir, "z");
+  ASSERT_EQ(chmod((dir / "locked").c_str(), 0), 0);
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(), (std::vector<std::string>{"a", "z"}));
+  ASSERT_EQ(w.skipped.size(), 1u);
+  EXPECT_EQ(w.skipped[0].first, dir / "locked");
+  EXPECT_EQ(w.skipped[0].second.code(), StatusCode::kPermissionDenied);
+}
+
+TEST(LocalWalkerTest, TempFilesSkippedSilently) {
+  ScratchDir dir;
+  Write(dir, ".layer.tar.gwsync-a1B2c3");
+  Write(dir, "sub/.x.gwsync-ZZZZZZ");
+  Write(dir, ".layer.tar.gwsync-a1B2c");    // too short a suffix: a user's file
+  Write(dir, ".layer.tar.gwsync-a1B2c3d");  // too long
+  Write(dir, "layer.tar.gwsync-a1B2c3");    // no leading dot
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(),
+            (std::vector<std::string>{".layer.tar.gwsync-a1B2c", ".layer.tar.gwsync-a1B2c3d",
+                                      "layer.tar.gwsync-a1B2c3"}));
+  EXPECT_TRUE(w.skipped.empty());
+}
+
+TEST(LocalWalkerTest, IsTempName) {
+  EXPECT_TRUE(IsTempName(".f.gwsync-abcXYZ"));
+  EXPECT_TRUE(IsTempName(".blob.data.gwsync-012345"));
+  EXPECT_FALSE(IsTempName(".gwsync-abcXYZ"));  // no original name
+  EXPECT_FALSE(IsTempName("f.gwsync-abcXYZ"));
+  EXPECT_FALSE(IsTempName(".f.gwsync-abc-YZ"));
+  EXPECT_FALSE(IsTempName(".f.gwsync-abcXY"));
+  EXPECT_FALSE(IsTempName(".f.gwsync_abcXYZ"));
+  EXPECT_FALSE(IsTempName(""));
+}
+
+TEST(LocalWalkerTest, FifoIsReportedAndSkipped) {
+  ScratchDir dir;
+  Write(dir, "a");
+  ASSERT_EQ(mkfifo((dir / "pipe").c_str(), 0600), 0);
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(), std::vector<std::string>{"a"});
+  ASSERT_EQ(w.skipped.size(), 1u);
+  EXPECT_EQ(w.skipped[0].first, dir / "pipe");
+  EXPECT_NE(w.skipped[0].second.message().find("fifo"), std::string::npos);
+}
+
+TEST(LocalWalkerTest, PrefixFilter) {
+  ScratchDir dir;
+  for (const char* rel : {"a-b", "a/b/c", "a/b/d", "a/bc", "a/c", "a0", "ab", "b/a"}) {
+    Write(dir, rel);
+  }
+  EXPECT_EQ(WalkTree(dir.path(), "a/b").Keys(),
+            (std::vector<std::string>{"a/b/c", "a/b/d", "a/bc"}));
+  EXPECT_EQ(WalkTree(dir.path(), "a/b/").Keys(), (std::vector<std::string>{"a/b/c", "a/b/d"}));
+  EXPECT_EQ(WalkTree(dir.path(), "a").Keys(),
+            (std::vector<std::string>{"a-b", "a/b/c", "a/b/d", "a/bc", "a/c", "a0", "ab"}));
+  EXPECT_EQ(WalkTree(dir.path(), "a/b/c").Keys(), std::vector<std::string>{"a/b/c"});
+  EXPECT_TRUE(WalkTree(dir.path(), "c").Keys().empty());
+  EXPECT_TRUE(WalkTree(dir.path(), "a/b/c/").Keys().empty());
+}
+
+TEST(LocalWalkerTest, PrefixPrunesFoldersOutsideIt) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads every folder";
+  ScratchDir dir;
+  Write(dir, "keep/f");
+  Write(dir, "other/f");
+  ASSERT_EQ(chmod((dir / "other").c_str(), 0), 0);
+  Walk w = WalkTree(dir.path(), "keep/");
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(), std::vector<std::string>{"keep/f"});
+  EXPECT_TRUE(w.skipped.empty());  // "other" was never opened
+}
+
+TEST(LocalWalkerTest, MissingRootAndFileRoot) {
+  ScratchDir dir;
+  Walk missing = WalkTree(dir / "nope");
+  EXPECT_EQ(missing.status.code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status.message().find(dir / "nope"), std::string::npos);
+  Write(dir, "file");
+  Walk file = WalkTree(dir / "file");
+  EXPECT_EQ(file.status.code(), StatusCode::kInvalidArgument);
+  Walk under_file = WalkTree(dir / "file/sub");
+  EXPECT_EQ(under_file.status.code(), StatusCode::kNotFound);
+}
+
+TEST(LocalWalkerTest, SymlinkedRootIsFollowed) {
+  ScratchDir dir;
+  Write(dir, "real/f");
+  ASSERT_EQ(symlink("real", (dir / "link").c_str()), 0);
+  EXPECT_EQ(WalkTree(dir / "link").Keys(), std::vector<std::string>{"f"});
+}
+
+TEST(LocalWalkerTest, EmitErrorStopsTheWalk) {
+  ScratchDir dir;
+  for (const char* rel : {"a", "b", "c"}) Write(dir, rel);
+  int seen = 0;
+  Status s = WalkLocal(dir.path(), WalkOptions{}, [&](LocalEntry) {
+    return ++seen == 2 ? Status(StatusCode::kCancelled, "enough") : Status::Ok();
+  });
+  EXPECT_EQ(s.code(), StatusCode::kCancelled);
+  EXPECT_EQ(seen, 2);
+}
+
+// A few hundred files whose names mix the characters that sort around '/':
+// the walk must equal a plain byte sort of every key.
+TEST(LocalWalkerTest, MatchesByteSortOfAllKeysOnGeneratedTree) {
+  ScratchDir dir;
+  const std::string alphabet = "-./0A_~";  // '/' separates components
+  std::mt19937 rng(20240601);
+  std::vector<std::string> keys;
+  std::vector<std::string> dirs;  // keys that became folders
+  int attempts = 0;
+  while (keys.size() < 400 && ++attempts < 20000) {
+    std::string key;
+    int len = 1 + static_cast<int>(rng() % 7);
+    for (int i = 0; i < len; ++i) key.push_back(alphabet[rng() % alphabet.size()]);
+    // Keep only keys that are valid relative paths: no empty, "." or ".."
+    // component, and no clash between a file and a folder of the same name.
+    bool valid = key.front() != '/' && key.back() != '/';
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (valid) {
+      size_t slash = key.find('/', start);
+      std::string part = key.substr(start, slash - start);
+      if (part.empty() || part == "." || part == "..") valid = false;
+      parts.push_back(part);
+      if (slash == std::string::npos) break;
+      start = slash + 1;
+    }
+    if (!valid) continue;
+    std::string folder;
+    for (size_t i = 0; i + 1 < parts.size() && valid; ++i) {
+      folder += (i ? "/" : "") + parts[i];
+      if (std::find(keys.begin(), keys.end(), folder) != keys.end()) valid = false;
+    }
+    if (!valid || std::find(keys.begin(), keys.end(), key) != keys.end() ||
+        std::find(dirs.begin(), dirs.end(), key) != dirs.end()) {
+      continue;
+    }
+    folder.clear();
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      folder += (i ? "/" : "") + parts[i];
+      dirs.push_back(folder);
+    }
+    keys.push_back(key);
+  }
+  ASSERT_GE(keys.size(), 300u);
+  for (const auto& key : keys) Write(dir, key, key);
+
+  std::sort(keys.begin(), keys.end());
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(), keys);
+  for (const auto& e : w.entries) EXPECT_EQ(e.size, e.key.size()) << e.key;
+
+  // With a prefix: exactly the sorted keys that start with it.
+  for (const std::string prefix : {"-", "0/", "A", "_/~", ".", "~/", "0A"}) {
+    std::vector<std::string> want;
+    for (const auto& key : keys) {
+      if (key.starts_with(prefix)) want.push_back(key);
+    }
+    EXPECT_EQ(WalkTree(dir.path(), prefix).Keys(), want) << prefix;
+  }
+}
+
+}  // namespace
+}  // namespace gwsync::scan
