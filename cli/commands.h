@@ -16,5 +16,6 @@ void AddLsCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
 void AddBucketCommands(CLI::App& app, const GlobalFlags& flags, Runner* run);  // mb, rb
 void AddCopyCommands(CLI::App& app, const GlobalFlags& flags, Runner* run);    // put, get, cp
 void AddRmCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
+void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
 
 }  // namespace gwsync::cli

@@ -124,8 +124,8 @@ StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& fl
     return InvalidArgument("--part-size must be at least 5MiB (the S3 minimum part size)");
   }
   if (t.part_size > (5ull << 30)) return InvalidArgument("--part-size must be at most 5GiB");
-  if (flags.concurrency < 1) return InvalidArgument("--concurrency must be at least 1");
-  t.parallel = flags.concurrency;
+  if (flags.concurrency < 0) return InvalidArgument("--concurrency must be at least 1");
+  t.parallel = flags.concurrency > 0 ? flags.concurrency : 8;
   return t;
 }
 

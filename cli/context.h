@@ -24,7 +24,7 @@ struct GlobalFlags {
   std::string config_file;
   std::string part_size = "16MiB";
   std::string multipart_threshold = "64MiB";
-  int concurrency = 8;
+  int concurrency = 0;  // requests in flight; 0: the command's default
   bool quiet = false;
   bool insecure = false;
 };

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   app.add_option("--signature", flags.signature, "request signing: v4 (default) or v2");
   app.add_option("--region", flags.region, "SigV4 region (default us-east-1)");
   app.add_option("--config", flags.config_file, "s3cmd-style config file (default ~/.s3cfg)");
-  app.add_option("--concurrency", flags.concurrency, "requests in flight per object (default 8)");
+  app.add_option("--concurrency", flags.concurrency,
+                 "requests in flight (default: 8 for one object, 32 objects for sync)");
   app.add_option("--part-size", flags.part_size, "multipart part size (default 16MiB)");
   app.add_option("--multipart-threshold", flags.multipart_threshold,
                  "use multipart from this size on (default 64MiB)");
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   AddBucketCommands(app, flags, &run);
   AddCopyCommands(app, flags, &run);
   AddRmCommand(app, flags, &run);
+  AddSyncCommand(app, flags, &run);
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 
   try {

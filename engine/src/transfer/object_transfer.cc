@@ -60,16 +60,6 @@ class Window {
 std::string B64(const hash::Md5Digest& d) { return hash::Base64(d); }
 std::string Hex(const hash::Md5Digest& d) { return hash::Hex(d); }
 
-// A part size that keeps the upload within S3's 10,000 parts.
-uint64_t PartSizeFor(uint64_t size, uint64_t wanted) {
-  uint64_t part = std::max(wanted, kMinPartSize);
-  if ((size + part - 1) / part > kMaxParts) {
-    uint64_t mib = 1ull << 20;
-    part = ((size + kMaxParts - 1) / kMaxParts + mib - 1) / mib * mib;
-  }
-  return part;
-}
-
 Status CheckEtag(std::string_view got, std::string_view want, const std::string& what) {
   if (got == want) return Status::Ok();
   return DataLoss(what + ": the gateway reports ETag '" + std::string(got) + "', expected '" +
@@ -219,6 +209,15 @@ Status CheckDownload(const std::string& what, uint64_t got, uint64_t want,
 }
 
 }  // namespace
+
+uint64_t PartSizeFor(uint64_t size, uint64_t wanted) {
+  uint64_t part = std::max(wanted, kMinPartSize);
+  if ((size + part - 1) / part > kMaxParts) {
+    uint64_t mib = 1ull << 20;
+    part = ((size + kMaxParts - 1) / kMaxParts + mib - 1) / mib * mib;
+  }
+  return part;
+}
 
 std::string MultipartEtag(const std::vector<hash::Md5Digest>& part_md5s) {
   std::string concat;
@@ -380,6 +379,59 @@ StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::str
   RETURN_IF_ERROR(
       CheckDownload("s3://" + bucket + "/" + key, sink->size(), head->size, md5, head->etag));
   return DownloadResult{head->size, head->etag, EtagIsMd5(head->etag), *head};
+}
+
+}  // namespace gwsync::transfer
+
+namespace gwsync::transfer {
+
+StatusOr<UploadResult> CopyAcross(const s3::Client& from, const std::string& src_bucket,
+                                  const std::string& src_key, const s3::Client& to,
+                                  const std::string& bucket, const std::string& key,
+                                  const TransferOptions& options) {
+  const std::string what = "s3://" + src_bucket + "/" + src_key;
+  auto head =
+      s3::Wait<s3::ObjectHead>([&](auto done) { from.HeadObject(src_bucket, src_key, done); });
+  if (!head.ok()) return head.status();
+  TransferOptions t = options;
+  t.metadata = head->metadata;
+  if (t.content_type.empty()) t.content_type = head->content_type;
+
+  // Reads [first, first+len) of this version of the object into memory.
+  auto fetch = [&](uint64_t first, uint64_t len) -> StatusOr<std::string> {
+    auto sink = std::make_shared<http::StringSink>();
+    s3::GetOptions get;
+    if (len > 0) get.range = s3::ByteRange{first, first + len - 1};
+    get.if_match = head->etag;
+    auto got = s3::Wait<s3::ObjectHead>(
+        [&](auto done) { from.GetObject(src_bucket, src_key, get, sink, done); });
+    if (!got.ok()) return got.status();
+    if (sink->data().size() != len) {
+      return DataLoss(what + ": received " + std::to_string(sink->data().size()) +
+                      " bytes, expected " + std::to_string(len));
+    }
+    return std::move(sink->data());
+  };
+
+  if (head->size < t.multipart_threshold) {
+    ASSIGN_OR_RETURN(std::string data, fetch(0, head->size));
+    hash::Md5Digest md5 = hash::Md5(data);
+    if (EtagIsMd5(head->etag) && Hex(md5) != head->etag) {
+      return DataLoss(what + ": content MD5 does not match the ETag " + head->etag);
+    }
+    return PutWhole(to, bucket, key, t, std::make_shared<http::StringSource>(std::move(data)), md5);
+  }
+  uint64_t part = PartSizeFor(head->size, t.part_size), offset = 0;
+  return UploadParts(to, bucket, key, t,
+                     [&](hash::Md5Digest* md5) -> StatusOr<std::shared_ptr<http::BodySource>> {
+                       if (offset >= head->size) return std::shared_ptr<http::BodySource>();
+                       uint64_t len = std::min(part, head->size - offset);
+                       ASSIGN_OR_RETURN(std::string data, fetch(offset, len));
+                       offset += len;
+                       *md5 = hash::Md5(data);
+                       return std::shared_ptr<http::BodySource>(
+                           std::make_shared<http::StringSource>(std::move(data)));
+                     });
 }
 
 }  // namespace gwsync::transfer

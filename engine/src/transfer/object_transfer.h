@@ -62,6 +62,18 @@ StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::str
                                         const std::string& key, int fd,
                                         const TransferOptions& options);
 
+// Copies an object to another cluster (or user) with no local staging: each
+// part is read with a ranged GET pinned to the source's ETag into memory
+// (part_size * parallel at most) and uploaded, metadata included.
+StatusOr<UploadResult> CopyAcross(const s3::Client& from, const std::string& src_bucket,
+                                  const std::string& src_key, const s3::Client& to,
+                                  const std::string& bucket, const std::string& key,
+                                  const TransferOptions& options);
+
+// A part size of at least `wanted` (and 5 MiB) that keeps `size` within
+// S3's 10,000 parts.
+uint64_t PartSizeFor(uint64_t size, uint64_t wanted);
+
 // The ETag S3 gives a multipart object: MD5 of the concatenated part MD5s, "-N".
 std::string MultipartEtag(const std::vector<hash::Md5Digest>& part_md5s);
 // True when `etag` is a plain MD5 (32 hex digits), not a multipart "-N" one.

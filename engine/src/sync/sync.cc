@@ -1,0 +1,632 @@
+#include "sync/sync.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <tbb/flow_graph.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "http/bodies.h"
+#include "scan/local_walker.h"
+#include "sync/listing.h"
+#include "sync/metadata.h"
+#include "transfer/files.h"
+
+namespace gwsync::sync {
+
+std::string Location::ToString() const {
+  if (kind == Kind::kLocal) return "'" + path + "'";
+  return "s3://" + bucket + (prefix.empty() ? "" : "/" + prefix);
+}
+
+namespace {
+
+using plan::ActionKind;
+using plan::SkipReason;
+
+// A body that owns the file it reads.
+class OwnedFileSource final : public http::BodySource {
+ public:
+  OwnedFileSource(transfer::Fd fd, uint64_t size)
+      : fd_(std::move(fd)), range_(fd_.get(), 0, size) {}
+  uint64_t size() const override { return range_.size(); }
+  StatusOr<size_t> Read(std::span<char> buf) override { return range_.Read(buf); }
+  Status Rewind() override { return range_.Rewind(); }
+
+ private:
+  transfer::Fd fd_;
+  http::FileRangeSource range_;
+};
+
+// One action on its way through the graph.
+struct Job {
+  plan::Action action;
+  ActionKind kind = ActionKind::kSkip;  // what is done, once verified
+  SkipReason reason = SkipReason::kNone;
+  Status status;
+  int attempts = 0;
+  // Uploads: the file as opened and hashed.
+  std::shared_ptr<transfer::Fd> fd;
+  struct stat st {};
+  hash::Md5Digest md5{};
+  // Downloads: the temporary file and what arrived.
+  std::shared_ptr<transfer::TempFile> temp;
+  std::shared_ptr<transfer::HashingSink> sink;
+  s3::ObjectHead head;
+  bool committed = false;  // the transfer already put the file in place
+  std::string etag;        // of the object as written or read
+};
+using JobPtr = std::shared_ptr<Job>;
+
+std::string JoinPath(const std::string& root, const std::string& key) {
+  if (root.empty() || root.back() == '/') return root + key;
+  return root + "/" + key;
+}
+
+Status MakeParents(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return Status::Ok();
+  std::string dir = path.substr(0, slash);
+  struct stat st {};
+  if (stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::Ok();
+  RETURN_IF_ERROR(MakeParents(dir));
+  if (mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
+    return transfer::ErrnoStatus("cannot create folder '" + dir + "'", errno);
+  }
+  return Status::Ok();
+}
+
+// The ETag an object would have if it held the file's bytes: a plain MD5, or
+// for "-N" the multipart ETag of N parts. The part size is not recorded in
+// the ETag, so the sizes in common use (ours first) are tried; a miss only
+// costs a transfer.
+StatusOr<bool> ContentMatchesEtag(int fd, uint64_t size, const std::string& etag,
+                                  uint64_t our_part_size) {
+  if (transfer::EtagIsMd5(etag)) {
+    ASSIGN_OR_RETURN(hash::Md5Digest md5, transfer::Md5OfRange(fd, 0, size));
+    return hash::Hex(md5) == etag;
+  }
+  size_t dash = etag.rfind('-');
+  if (dash == std::string::npos) return false;
+  uint64_t parts = std::strtoull(etag.c_str() + dash + 1, nullptr, 10);
+  if (parts == 0 || size == 0) return false;
+  const uint64_t mib = 1 << 20;
+  std::vector<uint64_t> candidates = {transfer::PartSizeFor(size, our_part_size),
+                                      5 * mib,
+                                      8 * mib,
+                                      15 * mib,
+                                      16 * mib,
+                                      64 * mib,
+                                      ((size + parts - 1) / parts + mib - 1) / mib * mib};
+  std::vector<uint64_t> tried;
+  for (uint64_t part : candidates) {
+    if ((size + part - 1) / part != parts) continue;
+    if (std::find(tried.begin(), tried.end(), part) != tried.end()) continue;
+    tried.push_back(part);
+    std::vector<hash::Md5Digest> md5s;
+    for (uint64_t off = 0; off < size; off += part) {
+      ASSIGN_OR_RETURN(hash::Md5Digest d,
+                       transfer::Md5OfRange(fd, off, std::min(part, size - off)));
+      md5s.push_back(d);
+    }
+    if (transfer::MultipartEtag(md5s) == etag) return true;
+  }
+  return false;
+}
+
+bool SameFile(const struct stat& a, const struct stat& b) {
+  return a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+         a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_ino == b.st_ino;
+}
+
+int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+// Restores the attributes an object carries onto a downloaded file.
+void ApplyAttrs(const std::string& path, const s3::ObjectHead& head, bool restore_owner) {
+  FileAttrs attrs = DecodeAttrs(head.metadata);
+  if (!attrs.mtime_ns) attrs.mtime_ns = ParseHttpDate(head.last_modified);
+  if (attrs.mode) chmod(path.c_str(), *attrs.mode);
+  if (restore_owner && attrs.uid && attrs.gid) {
+    if (lchown(path.c_str(), *attrs.uid, *attrs.gid) != 0) {
+      // Not fatal: the bytes are in place; the owner is best effort.
+    }
+  }
+  if (attrs.mtime_ns) {
+    struct timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1].tv_sec = *attrs.mtime_ns / 1000000000;
+    times[1].tv_nsec = *attrs.mtime_ns % 1000000000;
+    utimensat(AT_FDCWD, path.c_str(), times, 0);
+  }
+}
+
+class Runner {
+ public:
+  Runner(const Location& src, const Location& dst, const SyncOptions& options)
+      : src_(src), dst_(dst), options_(options) {
+    plan_options_.delete_extra = options.delete_extra;
+    plan_options_.checksum = options.checksum;
+    if (src.kind == Location::Kind::kLocal) {
+      plan_options_.direction = plan::Direction::kUpload;
+    } else if (dst.kind == Location::Kind::kLocal) {
+      plan_options_.direction = plan::Direction::kDownload;
+    } else {
+      plan_options_.direction = plan::Direction::kCopy;
+    }
+  }
+
+  StatusOr<SyncReport> Run();
+
+ private:
+  Status Plan(std::vector<plan::Action>* actions);
+  std::optional<plan::Remembered> Recall(const plan::Entry* src, const plan::Entry* dst);
+  void Prepare(Job& job);
+  void StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void InThread(const JobPtr& job, const std::function<void(JobPtr)>& done,
+                std::function<Status(Job&)> work);
+  // Returns false when the job goes round again (a file that changed).
+  bool Commit(Job& job);
+  void Record(const Job& job);
+  void Count(const std::string& what, uint64_t bytes);
+
+  const std::string& LocalRoot() const {
+    return src_.kind == Location::Kind::kLocal ? src_.path : dst_.path;
+  }
+  std::string ObjectKey(const Location& loc, const std::string& key) const {
+    return loc.prefix + key;
+  }
+  const plan::Entry& FileSide(const Job& job) const {
+    return plan_options_.direction == plan::Direction::kUpload ? *job.action.src : *job.action.dst;
+  }
+
+  const Location& src_;
+  const Location& dst_;
+  const SyncOptions& options_;
+  plan::PlanOptions plan_options_;
+  SyncReport report_;
+  SyncProgress progress_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+
+  std::mutex threads_mu_;
+  std::vector<std::thread> threads_;
+};
+
+Status Runner::Plan(std::vector<plan::Action>* actions) {
+  auto list = [&](const Location& loc, bool is_dst) -> StatusOr<std::vector<plan::Entry>> {
+    if (loc.kind == Location::Kind::kLocal) return ListLocal(loc.path, options_.filter, is_dst);
+    return ListRemote(*loc.client, loc.bucket, loc.prefix, options_.filter, is_dst);
+  };
+  auto src_future = std::async(std::launch::async, [&] { return list(src_, false); });
+  auto dst_listing = list(dst_, true);
+  auto src_listing = src_future.get();
+  if (!src_listing.ok()) return src_listing.status();
+  if (!dst_listing.ok()) return dst_listing.status();
+  report_.source_objects = src_listing->size();
+  report_.destination_objects = dst_listing->size();
+
+  return plan::MergeJoin(*src_listing, *dst_listing,
+                         [&](const plan::Entry* s, const plan::Entry* d) -> Status {
+                           std::optional<plan::Entry> so, dso;
+                           if (s) so = *s;
+                           if (d) dso = *d;
+                           actions->push_back(plan::Decide(so, dso, Recall(s, d), plan_options_));
+                           return Status::Ok();
+                         });
+}
+
+std::optional<plan::Remembered> Runner::Recall(const plan::Entry* src, const plan::Entry* dst) {
+  if (!options_.index || !src || !dst) return std::nullopt;
+  const std::string& key = src->key;
+  plan::Remembered r;
+  if (plan_options_.direction == plan::Direction::kCopy) {
+    auto rec = options_.index->GetRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, key));
+    if (!rec.ok() || !rec->has_value()) return std::nullopt;
+    r.etag = (*rec)->etag;
+    r.source_etag = (*rec)->source_etag;
+    return r;
+  }
+  auto rec = options_.index->GetLocal(LocalRoot(), key);
+  if (!rec.ok() || !rec->has_value()) return std::nullopt;
+  r.has_local = true;
+  r.size = (*rec)->size;
+  r.mtime_ns = (*rec)->mtime_ns;
+  r.inode = (*rec)->inode;
+  r.etag = (*rec)->etag;
+  return r;
+}
+
+// On a TBB worker: hashing and opening, never network.
+void Runner::Prepare(Job& job) {
+  job.kind = job.action.kind;
+  job.reason = job.action.reason;
+  job.status = Status::Ok();
+  if (options_.dry_run) return;
+  if (job.kind == ActionKind::kVerify) {
+    const plan::Entry& file = FileSide(job);
+    const plan::Entry& object =
+        plan_options_.direction == plan::Direction::kUpload ? *job.action.dst : *job.action.src;
+    std::string path = JoinPath(LocalRoot(), file.key);
+    transfer::Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    auto same =
+        fd.get() < 0
+            ? StatusOr<bool>(transfer::ErrnoStatus("cannot read '" + path + "'", errno))
+            : ContentMatchesEtag(fd.get(), file.size, object.etag, options_.transfer.part_size);
+    if (!same.ok()) {
+      job.status = same.status();
+      return;
+    }
+    if (*same) {
+      job.kind = ActionKind::kSkip;
+      job.reason = SkipReason::kSameEtag;
+      job.etag = object.etag;
+      return;
+    }
+    job.kind = plan_options_.direction == plan::Direction::kUpload ? ActionKind::kUpload
+                                                                   : ActionKind::kDownload;
+  }
+  if (job.kind == ActionKind::kUpload) {
+    std::string path = JoinPath(src_.path, job.action.key);
+    auto fd = std::make_shared<transfer::Fd>(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd->get() < 0 || fstat(fd->get(), &job.st) != 0) {
+      job.status = transfer::ErrnoStatus("cannot read '" + path + "'", errno);
+      return;
+    }
+    job.fd = fd;
+    if (static_cast<uint64_t>(job.st.st_size) < options_.transfer.multipart_threshold) {
+      auto md5 = transfer::Md5OfRange(fd->get(), 0, static_cast<uint64_t>(job.st.st_size));
+      if (!md5.ok()) {
+        job.status = md5.status();
+        return;
+      }
+      job.md5 = *md5;
+    }
+  }
+}
+
+void Runner::InThread(const JobPtr& job, const std::function<void(JobPtr)>& done,
+                      std::function<Status(Job&)> work) {
+  std::lock_guard lock(threads_mu_);
+  threads_.emplace_back([job, done, work = std::move(work)] {
+    job->status = work(*job);
+    done(job);
+  });
+}
+
+void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
+  const std::string key = ObjectKey(dst_, job->action.key);
+  transfer::TransferOptions t = options_.transfer;
+  t.metadata = EncodeAttrs(MtimeNs(job->st), job->st.st_mode, job->st.st_uid, job->st.st_gid);
+  uint64_t size = static_cast<uint64_t>(job->st.st_size);
+  if (size >= t.multipart_threshold) {
+    std::string path = JoinPath(src_.path, job->action.key);
+    InThread(job, done, [this, path, key, t](Job& j) -> Status {
+      auto r = transfer::UploadFile(*dst_.client, path, dst_.bucket, key, t);
+      if (!r.ok()) return r.status();
+      j.etag = r->etag;
+      return Status::Ok();
+    });
+    return;
+  }
+  s3::PutOptions put;
+  put.content_md5 = hash::Base64(job->md5);
+  put.metadata = t.metadata;
+  auto body = std::make_shared<http::FileRangeSource>(job->fd->get(), 0, size);
+  dst_.client->PutObject(
+      dst_.bucket, key, body, put, [job, done, body](StatusOr<std::string> etag) {
+        if (!etag.ok()) {
+          job->status = etag.status();
+        } else if (*etag != hash::Hex(job->md5)) {
+          job->status =
+              DataLoss("the gateway reports ETag '" + *etag + "', expected " + hash::Hex(job->md5));
+        } else {
+          job->etag = *etag;
+        }
+        done(job);
+      });
+}
+
+void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
+  const plan::Entry& object = *job->action.src;
+  const std::string key = ObjectKey(src_, object.key);
+  const std::string path = JoinPath(dst_.path, object.key);
+  Status parents = MakeParents(path);
+  if (!parents.ok()) {
+    job->status = parents;
+    return done(job);
+  }
+  if (object.size >= options_.transfer.multipart_threshold) {
+    InThread(job, done, [this, key, path](Job& j) -> Status {
+      auto r = transfer::DownloadFile(*src_.client, src_.bucket, key, path, options_.transfer);
+      if (!r.ok()) return r.status();
+      j.head = r->head;
+      j.etag = r->etag;
+      j.committed = true;
+      return Status::Ok();
+    });
+    return;
+  }
+  auto temp = transfer::TempFile::Create(path);
+  if (!temp.ok()) {
+    job->status = temp.status();
+    return done(job);
+  }
+  job->temp = std::shared_ptr<transfer::TempFile>(std::move(*temp));
+  job->sink =
+      std::make_shared<transfer::HashingSink>(std::make_shared<http::FileSink>(job->temp->fd(), 0));
+  s3::GetOptions get;
+  if (!object.etag.empty()) get.if_match = object.etag;
+  src_.client->GetObject(src_.bucket, key, get, job->sink,
+                         [job, done](StatusOr<s3::ObjectHead> head) {
+                           if (head.ok()) {
+                             job->head = *head;
+                           } else {
+                             job->status = head.status();
+                           }
+                           done(job);
+                         });
+}
+
+void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done) {
+  const std::string src_key = ObjectKey(src_, job->action.key);
+  const std::string dst_key = ObjectKey(dst_, job->action.key);
+  const s3::ClientOptions& a = src_.client->options();
+  const s3::ClientOptions& b = dst_.client->options();
+  bool same_cluster = a.endpoint.BaseUrl() == b.endpoint.BaseUrl() &&
+                      a.credentials.access_key == b.credentials.access_key;
+  if (same_cluster && job->action.src->size < (5ull << 30)) {
+    dst_.client->CopyObject(src_.bucket, src_key, dst_.bucket, dst_key,
+                            [job, done](StatusOr<std::string> etag) {
+                              if (etag.ok()) {
+                                job->etag = *etag;
+                              } else {
+                                job->status = etag.status();
+                              }
+                              done(job);
+                            });
+    return;
+  }
+  // Another cluster: ranged GETs into bounded buffers, uploaded as they come.
+  InThread(job, done, [this, src_key, dst_key](Job& j) -> Status {
+    auto up = transfer::CopyAcross(*src_.client, src_.bucket, src_key, *dst_.client, dst_.bucket,
+                                   dst_key, options_.transfer);
+    if (!up.ok()) return up.status();
+    j.etag = up->etag;
+    return Status::Ok();
+  });
+}
+
+void Runner::StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done) {
+  if (dst_.kind == Location::Kind::kLocal) {
+    std::string path = JoinPath(dst_.path, job->action.key);
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+      job->status = transfer::ErrnoStatus("cannot delete '" + path + "'", errno);
+    }
+    return done(job);
+  }
+  dst_.client->DeleteObject(dst_.bucket, ObjectKey(dst_, job->action.key), [job, done](Status s) {
+    job->status = s;
+    done(job);
+  });
+}
+
+void Runner::StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done) {
+  if (!job->status.ok() || options_.dry_run) return done(job);
+  switch (job->kind) {
+    case ActionKind::kUpload:
+      return StartUpload(job, done);
+    case ActionKind::kDownload:
+      return StartDownload(job, done);
+    case ActionKind::kCopy:
+      return StartCopy(job, done);
+    case ActionKind::kDelete:
+      return StartDelete(job, done);
+    case ActionKind::kMkdir: {
+      std::string dir = JoinPath(dst_.path, job->action.key);
+      job->status = MakeParents(dir + "x");
+      return done(job);
+    }
+    default:
+      return done(job);
+  }
+}
+
+void Runner::Count(const std::string& what, uint64_t bytes) {
+  Tally& t = report_.actions[what];
+  ++t.objects;
+  t.bytes += bytes;
+}
+
+// On the serial commit stage: the only place that touches the report and
+// the index.
+bool Runner::Commit(Job& job) {
+  const plan::Action& a = job.action;
+  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kDownload && !job.committed) {
+    const plan::Entry& object = *a.src;
+    uint64_t got = job.sink->size();
+    hash::Md5Digest md5 = job.sink->Finish();
+    if (got != job.head.size || got != object.size) {
+      job.status = DataLoss("received " + std::to_string(got) + " bytes, expected " +
+                            std::to_string(object.size));
+    } else if (transfer::EtagIsMd5(object.etag) && hash::Hex(md5) != object.etag) {
+      job.status =
+          DataLoss("content MD5 " + hash::Hex(md5) + " does not match the ETag " + object.etag);
+    } else {
+      job.status = job.temp->Commit();
+      job.etag = object.etag;
+    }
+    job.temp.reset();
+  }
+  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kDownload) {
+    ApplyAttrs(JoinPath(dst_.path, a.key), job.head, options_.restore_owner);
+  }
+  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kUpload) {
+    // A file that changed while it was read goes round again, a few times.
+    struct stat now {};
+    std::string path = JoinPath(src_.path, a.key);
+    if (stat(path.c_str(), &now) != 0 || !SameFile(now, job.st)) {
+      job.status = DataLoss("'" + path + "' changed while it was read");
+      if (++job.attempts < 3) return false;
+    }
+  }
+  job.fd.reset();
+
+  uint64_t bytes = a.src ? a.src->size : (a.dst ? a.dst->size : 0);
+  if (!job.status.ok()) {
+    report_.errors.emplace_back(a.key, job.status.message());
+    ++progress_.errors;
+    if (options_.on_plan) options_.on_plan(a);
+  } else if (job.kind == ActionKind::kSkip) {
+    Count("skip: " + std::string(plan::SkipReasonName(job.reason)), bytes);
+    if (job.reason == SkipReason::kUnsafeKey) {
+      report_.errors.emplace_back(a.key, "refused: the key would escape the destination folder");
+      ++progress_.errors;
+    }
+    if (!options_.dry_run) Record(job);
+  } else {
+    Count(std::string(plan::ActionName(job.kind)), job.kind == ActionKind::kDelete ? 0 : bytes);
+    if (job.kind != ActionKind::kMkdir) {
+      ++progress_.done_objects;
+      progress_.done_bytes += job.kind == ActionKind::kDelete ? 0 : bytes;
+    }
+    if (!options_.dry_run) Record(job);
+  }
+  if (options_.on_progress) {
+    progress_.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    options_.on_progress(progress_);
+  }
+  return true;
+}
+
+// Remembers what is now in sync, so the next run need not read it again.
+void Runner::Record(const Job& job) {
+  index::Index* idx = options_.index;
+  if (!idx) return;
+  const plan::Action& a = job.action;
+  if (job.kind == ActionKind::kDelete) {
+    if (plan_options_.direction == plan::Direction::kCopy) {
+      idx->DeleteRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key)).IgnoreError();
+    } else {
+      idx->DeleteLocal(LocalRoot(), a.key).IgnoreError();
+    }
+    return;
+  }
+  if (job.kind == ActionKind::kSkip && job.reason != SkipReason::kSameEtag) return;
+  if (job.kind == ActionKind::kMkdir) return;
+  if (plan_options_.direction == plan::Direction::kCopy) {
+    index::RemoteRecord r;
+    r.size = a.src->size;
+    r.etag = job.etag.empty() ? a.src->etag : job.etag;
+    r.source_etag = a.src->etag;
+    idx->PutRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key), r).IgnoreError();
+    return;
+  }
+  std::string path = JoinPath(LocalRoot(), a.key);
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return;
+  if (job.kind == ActionKind::kUpload && !SameFile(st, job.st)) return;
+  index::LocalRecord r;
+  r.size = static_cast<uint64_t>(st.st_size);
+  r.mtime_ns = MtimeNs(st);
+  r.inode = st.st_ino;
+  r.mode = st.st_mode & 07777;
+  r.etag = job.etag;
+  if (job.kind == ActionKind::kUpload && transfer::EtagIsMd5(job.etag)) r.md5 = job.etag;
+  idx->PutLocal(LocalRoot(), a.key, r).IgnoreError();
+}
+
+StatusOr<SyncReport> Runner::Run() {
+  if (dst_.kind == Location::Kind::kRemote && !options_.dry_run) {
+    Status exists = s3::WaitStatus([&](auto done) { dst_.client->HeadBucket(dst_.bucket, done); });
+    if (exists.code() == StatusCode::kNotFound && options_.create_bucket) {
+      Status made =
+          s3::WaitStatus([&](auto done) { dst_.client->CreateBucket(dst_.bucket, done); });
+      if (!made.ok() && made.code() != StatusCode::kAlreadyExists) return made;
+    } else if (!exists.ok()) {
+      return exists;
+    }
+  }
+  if (dst_.kind == Location::Kind::kLocal && !options_.dry_run) {
+    RETURN_IF_ERROR(MakeParents(JoinPath(dst_.path, "x")));
+  }
+
+  std::vector<plan::Action> actions;
+  RETURN_IF_ERROR(Plan(&actions));
+  for (const auto& a : actions) {
+    bool changes = a.kind != ActionKind::kSkip && a.kind != ActionKind::kMkdir;
+    if (!changes) continue;
+    ++progress_.planned_objects;
+    if (a.kind != ActionKind::kDelete && a.src) progress_.planned_bytes += a.src->size;
+    if (options_.dry_run && options_.on_plan && a.kind != ActionKind::kVerify) options_.on_plan(a);
+  }
+
+  namespace flow = tbb::flow;
+  flow::graph g;
+  size_t next = 0;
+  flow::input_node<JobPtr> source(g, [&](tbb::flow_control& fc) -> JobPtr {
+    if (next >= actions.size()) {
+      fc.stop();
+      return nullptr;
+    }
+    auto job = std::make_shared<Job>();
+    job->action = std::move(actions[next++]);
+    return job;
+  });
+  flow::limiter_node<JobPtr> limiter(g, static_cast<size_t>(std::max(1, options_.concurrency)));
+  flow::function_node<JobPtr, JobPtr> prepare(g, flow::unlimited, [&](JobPtr job) {
+    Prepare(*job);
+    return job;
+  });
+  using Async = flow::async_node<JobPtr, JobPtr>;
+  Async transfer(g, flow::unlimited, [&](const JobPtr& job, Async::gateway_type& gw) {
+    gw.reserve_wait();
+    StartTransfer(job, [&gw](JobPtr done) {
+      gw.try_put(done);
+      gw.release_wait();
+    });
+  });
+  flow::function_node<JobPtr, flow::continue_msg, flow::lightweight> commit(
+      g, flow::serial, [&](JobPtr job) {
+        if (!Commit(*job)) {
+          job->action.kind = ActionKind::kUpload;  // round again
+          prepare.try_put(job);
+          return flow::continue_msg();  // the slot stays taken: not forwarded
+        }
+        limiter.decrementer().try_put(flow::continue_msg());
+        return flow::continue_msg();
+      });
+  flow::make_edge(source, limiter);
+  flow::make_edge(limiter, prepare);
+  flow::make_edge(prepare, transfer);
+  flow::make_edge(transfer, commit);
+  source.activate();
+  g.wait_for_all();
+  {
+    std::lock_guard lock(threads_mu_);
+    for (auto& t : threads_) t.join();
+  }
+  report_.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return report_;
+}
+
+}  // namespace
+
+StatusOr<SyncReport> RunSync(const Location& src, const Location& dst, const SyncOptions& options) {
+  Runner runner(src, dst, options);
+  return runner.Run();
+}
+
+}  // namespace gwsync::sync

@@ -1,0 +1,39 @@
+// Attributes written by gwsync, rclone and s3cmd all restore.
+#include "sync/metadata.h"
+
+#include <gtest/gtest.h>
+
+namespace gwsync::sync {
+namespace {
+
+TEST(MetadataTest, RoundTripsOwnAttributes) {
+  auto m = EncodeAttrs(1700000000123456789, 0100640, 1000, 100);
+  EXPECT_EQ(m["mtime"], "1700000000.123456789");  // rclone's format
+  EXPECT_EQ(m["mode"], "640");
+  FileAttrs a = DecodeAttrs(m);
+  EXPECT_EQ(a.mtime_ns, 1700000000123456789);
+  EXPECT_EQ(a.mode, 0640u);
+  EXPECT_EQ(a.uid, 1000u);
+  EXPECT_EQ(a.gid, 100u);
+}
+
+TEST(MetadataTest, ReadsRcloneAndS3cmd) {
+  FileAttrs rclone = DecodeAttrs({{"mtime", "1600000000.5"}});
+  EXPECT_EQ(rclone.mtime_ns, 1600000000500000000);
+  FileAttrs s3cmd =
+      DecodeAttrs({{"s3cmd-attrs",
+                    "atime:1600000001/ctime:1600000002/gid:0/gname:root/md5:abc/mode:33188/"
+                    "mtime:1600000003/uid:0/uname:root"}});
+  EXPECT_EQ(s3cmd.mtime_ns, 1600000003000000000);
+  EXPECT_EQ(s3cmd.mode, 0644u);
+  EXPECT_EQ(s3cmd.uid, 0u);
+  EXPECT_FALSE(DecodeAttrs({{"mtime", "garbage"}}).mtime_ns.has_value());
+}
+
+TEST(MetadataTest, ParsesHttpDates) {
+  EXPECT_EQ(ParseHttpDate("Sun, 30 Aug 2015 12:36:00 GMT"), 1440938160LL * 1000000000);
+  EXPECT_FALSE(ParseHttpDate("yesterday").has_value());
+}
+
+}  // namespace
+}  // namespace gwsync::sync

@@ -1,0 +1,4 @@
+gwsync_test(sync_gateway_test LABEL gateway SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_gateway_test.cc
+            LIBS gwsync_test_support gwsync_sync)
+gwsync_test(sync_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/metadata_test.cc
+            LIBS gwsync_sync)
