@@ -2,12 +2,15 @@
 // boundaries round-trip byte-exact, through files and through pipes, and a
 // failed download leaves nothing behind.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <thread>
 
 #include "hash/hash.h"
+#include "http/bodies.h"
+#include "support/counting_transport.h"
 #include "support/gateway.h"
 #include "transfer/object_transfer.h"
 
@@ -117,6 +120,76 @@ TEST_F(GatewayTest, UnreadableFileIsReported) {
   auto up = UploadFile(client(), "/nonexistent/file", bucket_, "k", SmallParts());
   EXPECT_EQ(up.status().code(), StatusCode::kNotFound);
   EXPECT_NE(up.status().message().find("/nonexistent/file"), std::string::npos);
+}
+
+// An upload interrupted after two of five parts resumes with the other three.
+TEST_F(GatewayTest, InterruptedMultipartUploadResumes) {
+  TempDir dir;
+  const uint64_t part = 5 * kMiB;
+  std::string data = RandomBytes(5 * part - 100, 9);
+  WriteFile(dir.File("f"), data);
+  struct stat st {};
+  ASSERT_EQ(stat(dir.File("f").c_str(), &st), 0);
+
+  // The earlier run: an upload with parts 1 and 2 sent and recorded.
+  auto id = s3::Wait<std::string>(
+      [&](auto done) { client().CreateMultipartUpload(bucket_, "big", {}, done); });
+  ASSERT_TRUE(id.ok());
+  UploadCheckpoint saved{*id,
+                         part,
+                         data.size(),
+                         static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                         {}};
+  for (int n = 1; n <= 2; ++n) {
+    std::string piece = data.substr((n - 1) * part, part);
+    auto md5 = hash::Md5(piece);
+    auto etag = s3::Wait<std::string>([&](auto done) {
+      client().UploadPart(bucket_, "big", *id, n, std::make_shared<http::StringSource>(piece),
+                          hash::Base64(md5), done);
+    });
+    ASSERT_TRUE(etag.ok());
+    saved.part_md5s[n] = hash::Hex(md5);
+  }
+  std::optional<UploadCheckpoint> store = saved;
+  TransferOptions o = SmallParts();
+  o.checkpoint = std::make_shared<CheckpointStore>();
+  o.checkpoint->load = [&] { return store; };
+  o.checkpoint->save = [&](const UploadCheckpoint& c) { store = c; };
+  o.checkpoint->clear = [&] { store.reset(); };
+
+  testing::CountingTransport counting(transport_.get());
+  s3::Client counted(&counting, testing::TestGateway::Get().Options());
+  auto up = UploadFile(counted, dir.File("f"), bucket_, "big", o);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->parts, 5);
+  EXPECT_EQ(up->parts_resumed, 2);
+  EXPECT_EQ(counting.Count("PUT object"), 3);   // parts 3, 4 and 5 only
+  EXPECT_EQ(counting.Count("POST object"), 1);  // the completion: no new upload
+  EXPECT_FALSE(store.has_value());              // done: nothing left to resume
+
+  auto down = DownloadFile(client(), bucket_, "big", dir.File("back"), o);
+  ASSERT_TRUE(down.ok());
+  EXPECT_TRUE(ReadFile(dir.File("back")) == data);
+}
+
+// A checkpoint for another version of the file is dropped, never mixed in.
+TEST_F(GatewayTest, StaleCheckpointStartsOver) {
+  TempDir dir;
+  std::string data = RandomBytes(11 * kMiB, 10);
+  WriteFile(dir.File("f"), data);
+  std::optional<UploadCheckpoint> store =
+      UploadCheckpoint{"no-such-upload", 5 * kMiB, data.size(), 1, {{1, std::string(32, 'a')}}};
+  TransferOptions o = SmallParts();
+  o.checkpoint = std::make_shared<CheckpointStore>();
+  o.checkpoint->load = [&] { return store; };
+  o.checkpoint->save = [&](const UploadCheckpoint& c) { store = c; };
+  o.checkpoint->clear = [&] { store.reset(); };
+  auto up = UploadFile(client(), dir.File("f"), bucket_, "f", o);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->parts_resumed, 0);
+  auto down = DownloadFile(client(), bucket_, "f", dir.File("back"), o);
+  ASSERT_TRUE(down.ok());
+  EXPECT_TRUE(ReadFile(dir.File("back")) == data);
 }
 
 TEST(MultipartEtagTest, MatchesS3Rule) {

@@ -171,6 +171,7 @@ class Runner {
   void Prepare(Job& job);
   void StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  std::shared_ptr<transfer::CheckpointStore> UploadCheckpoints(const std::string& key);
   void StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done);
@@ -304,6 +305,28 @@ void Runner::InThread(const JobPtr& job, const std::function<void(JobPtr)>& done
   });
 }
 
+// Multipart progress of one object, kept in the index's uploads family.
+std::shared_ptr<transfer::CheckpointStore> Runner::UploadCheckpoints(const std::string& key) {
+  auto store = std::make_shared<transfer::CheckpointStore>();
+  index::Index* idx = options_.index;
+  const std::string id = dst_.remote_id, bucket = dst_.bucket;
+  store->load = [=]() -> std::optional<transfer::UploadCheckpoint> {
+    auto rec = idx->GetUpload(id, bucket, key);
+    if (!rec.ok() || !rec->has_value()) return std::nullopt;
+    const index::UploadRecord& r = **rec;
+    return transfer::UploadCheckpoint{r.upload_id, r.part_size, r.file_size, r.file_mtime_ns,
+                                      r.part_md5s};
+  };
+  store->save = [=](const transfer::UploadCheckpoint& c) {
+    idx->PutUpload(
+           id, bucket, key,
+           index::UploadRecord{c.upload_id, c.part_size, c.file_size, c.file_mtime_ns, c.part_md5s})
+        .IgnoreError();
+  };
+  store->clear = [=] { idx->DeleteUpload(id, bucket, key).IgnoreError(); };
+  return store;
+}
+
 void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   const std::string key = ObjectKey(dst_, job->action.key);
   transfer::TransferOptions t = options_.transfer;
@@ -311,6 +334,7 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
   uint64_t size = static_cast<uint64_t>(job->st.st_size);
   if (size >= t.multipart_threshold) {
     std::string path = JoinPath(src_.path, job->action.key);
+    if (options_.index) t.checkpoint = UploadCheckpoints(key);
     InThread(job, done, [this, path, key, t](Job& j) -> Status {
       auto r = transfer::UploadFile(*dst_.client, path, dst_.bucket, key, t);
       if (!r.ok()) return r.status();

@@ -91,19 +91,39 @@ void Abort(const s3::Client& client, const std::string& bucket, const std::strin
   }).IgnoreError();
 }
 
+// Stands for a part an earlier run already uploaded: counted, never sent.
+class SentPart final : public http::BodySource {
+ public:
+  explicit SentPart(uint64_t size) : size_(size) {}
+  uint64_t size() const override { return size_; }
+  StatusOr<size_t> Read(std::span<char>) override { return Internal("a sent part is not read"); }
+  Status Rewind() override { return Status::Ok(); }
+
+ private:
+  uint64_t size_;
+};
+
 // Uploads the parts produced by `next_part` (which returns a body and its MD5,
-// or nullptr at the end) as one multipart upload.
+// or nullptr at the end) as one multipart upload: a new one, or
+// `resume_upload_id`. `on_part` hears of each part as the gateway confirms it.
 using NextPart = std::function<StatusOr<std::shared_ptr<http::BodySource>>(hash::Md5Digest*)>;
 
 StatusOr<UploadResult> UploadParts(const s3::Client& client, const std::string& bucket,
                                    const std::string& key, const TransferOptions& options,
-                                   const NextPart& next_part) {
+                                   const NextPart& next_part,
+                                   const std::string& resume_upload_id = "",
+                                   const std::function<void(const std::string& upload_id, int,
+                                                            const std::string&)>& on_part = {}) {
   s3::PutOptions put;
   put.content_type = options.content_type;
   put.metadata = options.metadata;
-  auto upload_id = s3::Wait<std::string>(
-      [&](auto done) { client.CreateMultipartUpload(bucket, key, put, done); });
+  StatusOr<std::string> upload_id = resume_upload_id;
+  if (resume_upload_id.empty()) {
+    upload_id = s3::Wait<std::string>(
+        [&](auto done) { client.CreateMultipartUpload(bucket, key, put, done); });
+  }
   if (!upload_id.ok()) return upload_id.status();
+  if (on_part) on_part(*upload_id, 0, "");
 
   std::mutex mu;
   std::vector<s3::PartInfo> parts;
@@ -127,18 +147,27 @@ StatusOr<UploadResult> UploadParts(const s3::Client& client, const std::string& 
       parts.push_back({number, Hex(md5), size});
       md5s.push_back(md5);
     }
+    if (dynamic_cast<SentPart*>(body->get())) {
+      ++result.parts_resumed;
+      if (options.on_bytes) options.on_bytes(size);
+      window.Release(Status::Ok());
+      continue;
+    }
     std::string what = "s3://" + bucket + "/" + key + " part " + std::to_string(number);
     client.UploadPart(bucket, key, *upload_id, number, *body, B64(md5),
-                      [&window, &options, what, size, want = Hex(md5)](StatusOr<std::string> etag) {
+                      [&window, &options, &on_part, id = *upload_id, number, what, size,
+                       want = Hex(md5)](StatusOr<std::string> etag) {
                         Status s = etag.ok() ? CheckEtag(*etag, want, what) : etag.status();
                         if (s.ok() && options.on_bytes) options.on_bytes(size);
+                        if (s.ok() && on_part) on_part(id, number, want);
                         window.Release(std::move(s));
                       });
   }
   Status sent = window.Drain();
   if (sent.ok()) sent = produce;
   if (!sent.ok()) {
-    Abort(client, bucket, key, *upload_id);
+    // Without a checkpoint nothing could resume it: give the space back.
+    if (!options.checkpoint) Abort(client, bucket, key, *upload_id);
     return sent;
   }
   auto etag = Complete(client, bucket, key, *upload_id, parts, md5s);
@@ -146,6 +175,45 @@ StatusOr<UploadResult> UploadParts(const s3::Client& client, const std::string& 
   result.etag = *etag;
   result.parts = static_cast<int>(parts.size());
   return result;
+}
+
+// The parts of an interrupted upload of this same file that the gateway
+// still holds, as recorded in `store` and confirmed by ListParts; fills `cp`
+// with the upload to resume (or leaves it empty to start anew).
+std::map<int, std::string> ResumableParts(const s3::Client& client, const std::string& bucket,
+                                          const std::string& key, CheckpointStore* store,
+                                          uint64_t size, int64_t mtime_ns, uint64_t part_size,
+                                          UploadCheckpoint* cp) {
+  cp->part_size = part_size;
+  cp->file_size = size;
+  cp->file_mtime_ns = mtime_ns;
+  std::map<int, std::string> sent;
+  if (!store) return sent;
+  std::optional<UploadCheckpoint> old = store->load();
+  if (!old || old->upload_id.empty()) return sent;
+  if (old->file_size != size || old->file_mtime_ns != mtime_ns || old->part_size != part_size) {
+    Abort(client, bucket, key, old->upload_id);  // the file changed: that upload is stale
+    store->clear();
+    return sent;
+  }
+  std::map<int, std::string> listed;
+  for (int marker = 0;;) {
+    auto page = s3::Wait<s3::PartsPage>(
+        [&](auto done) { client.ListParts(bucket, key, old->upload_id, marker, done); });
+    if (!page.ok()) {  // gone (completed, aborted, expired): start anew
+      store->clear();
+      return {};
+    }
+    for (const auto& p : page->parts) listed[p.number] = p.etag;
+    if (!page->truncated) break;
+    marker = page->next_part_number_marker;
+  }
+  for (const auto& [number, md5] : old->part_md5s) {
+    if (listed.count(number) && listed[number] == md5) sent[number] = md5;
+  }
+  cp->upload_id = old->upload_id;
+  cp->part_md5s = sent;
+  return sent;
 }
 
 StatusOr<UploadResult> PutWhole(const s3::Client& client, const std::string& bucket,
@@ -250,17 +318,42 @@ StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& p
                       std::make_shared<http::FileRangeSource>(fd.get(), 0, size), *md5);
   } else {
     uint64_t part_size = PartSizeFor(size, options.part_size);
+    int64_t mtime_ns =
+        static_cast<int64_t>(before.st_mtim.tv_sec) * 1000000000 + before.st_mtim.tv_nsec;
+    UploadCheckpoint cp;
+    std::map<int, std::string> sent = ResumableParts(client, bucket, key, options.checkpoint.get(),
+                                                     size, mtime_ns, part_size, &cp);
+    std::mutex cp_mu;
+    auto on_part = [&](const std::string& id, int number, const std::string& md5) {
+      if (!options.checkpoint) return;
+      std::lock_guard lock(cp_mu);
+      cp.upload_id = id;
+      if (number > 0) cp.part_md5s[number] = md5;
+      options.checkpoint->save(cp);
+    };
     uint64_t offset = 0;
-    result = UploadParts(client, bucket, key, options,
-                         [&](hash::Md5Digest* md5) -> StatusOr<std::shared_ptr<http::BodySource>> {
-                           if (offset >= size) return std::shared_ptr<http::BodySource>();
-                           uint64_t len = std::min(part_size, size - offset);
-                           ASSIGN_OR_RETURN(*md5, Md5OfRange(fd.get(), offset, len));
-                           std::shared_ptr<http::BodySource> body =
-                               std::make_shared<http::FileRangeSource>(fd.get(), offset, len);
-                           offset += len;
-                           return body;
-                         });
+    int number = 0;
+    result = UploadParts(
+        client, bucket, key, options,
+        [&](hash::Md5Digest* md5) -> StatusOr<std::shared_ptr<http::BodySource>> {
+          if (offset >= size) return std::shared_ptr<http::BodySource>();
+          uint64_t len = std::min(part_size, size - offset);
+          ++number;
+          std::shared_ptr<http::BodySource> body;
+          std::string digest;
+          if (auto it = sent.find(number);
+              it != sent.end() && hash::FromHex(it->second, &digest) && digest.size() == 16) {
+            std::copy(digest.begin(), digest.end(), md5->begin());
+            body = std::make_shared<SentPart>(len);
+          } else {
+            ASSIGN_OR_RETURN(*md5, Md5OfRange(fd.get(), offset, len));
+            body = std::make_shared<http::FileRangeSource>(fd.get(), offset, len);
+          }
+          offset += len;
+          return body;
+        },
+        cp.upload_id, on_part);
+    if (result.ok() && options.checkpoint) options.checkpoint->clear();
   }
   if (!result.ok()) return result;
   struct stat after {};

@@ -11,12 +11,32 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "hash/hash.h"
 #include "s3/client.h"
 
 namespace gwsync::transfer {
+
+// The progress of one file's multipart upload, kept where it survives the
+// process (the sync index), so an interrupted upload resumes with the parts
+// already sent instead of starting over.
+struct UploadCheckpoint {
+  std::string upload_id;
+  uint64_t part_size = 0;
+  uint64_t file_size = 0;
+  int64_t file_mtime_ns = 0;
+  std::map<int, std::string> part_md5s;  // part number -> MD5 (hex) of the parts done
+};
+
+// Callbacks are called from any thread, one at a time per upload.
+struct CheckpointStore {
+  std::function<std::optional<UploadCheckpoint>()> load;
+  std::function<void(const UploadCheckpoint&)> save;
+  std::function<void()> clear;
+};
 
 struct TransferOptions {
   uint64_t part_size = 16ull << 20;
@@ -26,12 +46,15 @@ struct TransferOptions {
   std::map<std::string, std::string> metadata;  // sent as x-amz-meta-*
   // Called as bytes complete (from any thread): for progress display.
   std::function<void(uint64_t)> on_bytes;
+  // UploadFile records multipart progress here when set.
+  std::shared_ptr<CheckpointStore> checkpoint;
 };
 
 struct UploadResult {
   uint64_t size = 0;
   std::string etag;
-  int parts = 0;  // 0: a single PUT
+  int parts = 0;          // 0: a single PUT
+  int parts_resumed = 0;  // parts an earlier, interrupted run had sent
 };
 
 struct DownloadResult {
