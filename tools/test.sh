@@ -5,11 +5,13 @@
 # (e.g. tools/test.sh -L unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$PWD"
 tools/install-deps.sh
 tools/build.sh
 
 export GWSYNC_RGW_DIR="${GWSYNC_RGW_DIR:-/tmp/gwsync-rgw-test-$$}"
-trap 'tools/gateway-stop.sh --dir "$GWSYNC_RGW_DIR" >/dev/null 2>&1 || true' EXIT
+# Absolute path: the trap runs after the cd into build/ below.
+trap '"$ROOT/tools/gateway-stop.sh" --dir "$GWSYNC_RGW_DIR" >&2 || true' EXIT
 eval "$(tools/gateway-start.sh --gateways "${GWSYNC_TEST_GATEWAYS:-3}" --dir "$GWSYNC_RGW_DIR" \
   --port "${GWSYNC_TEST_PORT:-7580}")"
 export GWSYNC_BIN="$PWD/build/cli/gwsync"
