@@ -50,7 +50,7 @@ TEST(DecideTest, SizeChangeTransfersWithoutReadingContent) {
 
 TEST(DecideTest, IndexMatchSkipsWithoutReading) {
   auto r = Synced(5, 100, 7, "e1");
-  Action a = Decide(File("a", 5, 100, 7), Object("a", 5, "e1"), r, Up());
+  Decision a = Decide(File("a", 5, 100, 7), Object("a", 5, "e1"), r, Up());
   EXPECT_EQ(a.kind, ActionKind::kSkip);
   EXPECT_EQ(a.reason, SkipReason::kUnchanged);
   a = Decide(Object("a", 5, "e1"), File("a", 5, 100, 7), r, Down());
@@ -74,7 +74,7 @@ TEST(DecideTest, AnythingTheIndexDoesNotProveIsVerified) {
 }
 
 TEST(DecideTest, ExtraDestinationKeysAreDeletedOnlyWithDelete) {
-  Action a = Decide(std::nullopt, Object("x", 1), std::nullopt, Up());
+  Decision a = Decide(std::nullopt, Object("x", 1), std::nullopt, Up());
   EXPECT_EQ(a.kind, ActionKind::kSkip);
   EXPECT_EQ(a.reason, SkipReason::kExtra);
   EXPECT_EQ(Decide(std::nullopt, Object("x", 1), std::nullopt, Up(true)).kind, ActionKind::kDelete);
@@ -83,7 +83,7 @@ TEST(DecideTest, ExtraDestinationKeysAreDeletedOnlyWithDelete) {
 
 TEST(DecideTest, UnsafeKeysAreRefusedOnDownload) {
   for (const char* key : {"../x", "a/../../b", "/etc/passwd", "a//b", "./a", "a/.", ".."}) {
-    Action a = Decide(Object(key, 1), std::nullopt, std::nullopt, Down());
+    Decision a = Decide(Object(key, 1), std::nullopt, std::nullopt, Down());
     EXPECT_EQ(a.kind, ActionKind::kSkip) << key;
     EXPECT_EQ(a.reason, SkipReason::kUnsafeKey) << key;
   }
@@ -93,7 +93,7 @@ TEST(DecideTest, UnsafeKeysAreRefusedOnDownload) {
 
 TEST(DecideTest, FolderMarkersBecomeFoldersAndAreNeverDeleted) {
   EXPECT_EQ(Decide(Object("dir/", 0), std::nullopt, std::nullopt, Down()).kind, ActionKind::kMkdir);
-  Action a = Decide(std::nullopt, Object("dir/", 0), std::nullopt, Up(true));
+  Decision a = Decide(std::nullopt, Object("dir/", 0), std::nullopt, Up(true));
   EXPECT_EQ(a.kind, ActionKind::kSkip);
   EXPECT_EQ(a.reason, SkipReason::kFolderMarker);
 }

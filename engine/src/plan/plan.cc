@@ -65,23 +65,16 @@ bool IsSafeRelativeKey(std::string_view key) {
 
 namespace {
 
-Action Make(ActionKind kind, const std::optional<Entry>& src, const std::optional<Entry>& dst,
-            SkipReason reason = SkipReason::kNone) {
-  Action a;
-  a.kind = kind;
-  a.reason = reason;
-  a.key = src ? src->key : dst->key;
-  a.src = src;
-  a.dst = dst;
-  return a;
+Decision Make(ActionKind kind, const Entry*, const Entry*, SkipReason reason = SkipReason::kNone) {
+  return Decision{kind, reason};
 }
 
 bool IsFolderMarker(const Entry& e) { return !e.key.empty() && e.key.back() == '/'; }
 
 }  // namespace
 
-Action Decide(const std::optional<Entry>& src, const std::optional<Entry>& dst,
-              const std::optional<Remembered>& remembered, const PlanOptions& options) {
+Decision Decide(const Entry* src, const Entry* dst, const std::optional<Remembered>& remembered,
+                const PlanOptions& options) {
   const Direction dir = options.direction;
   if (src && IsFolderMarker(*src)) {
     if (dir == Direction::kDownload) {

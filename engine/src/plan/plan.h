@@ -79,9 +79,18 @@ struct PlanOptions {
   bool checksum = false;  // compare content even when the index says unchanged
 };
 
-// The decision for one key present on at least one side.
-Action Decide(const std::optional<Entry>& src, const std::optional<Entry>& dst,
-              const std::optional<Remembered>& remembered, const PlanOptions& options);
+struct Decision {
+  ActionKind kind = ActionKind::kSkip;
+  SkipReason reason = SkipReason::kNone;
+};
+
+// The decision for one key present on at least one side (null: absent).
+Decision Decide(const Entry* src, const Entry* dst, const std::optional<Remembered>& remembered,
+                const PlanOptions& options);
+inline Decision Decide(const std::optional<Entry>& src, const std::optional<Entry>& dst,
+                       const std::optional<Remembered>& remembered, const PlanOptions& options) {
+  return Decide(src ? &*src : nullptr, dst ? &*dst : nullptr, remembered, options);
+}
 
 // Walks two ascending listings together, calling `pair` once per key with
 // the entry of each side that has it. InvalidArgument when a listing is out

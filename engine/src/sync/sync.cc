@@ -166,7 +166,14 @@ class Runner {
   StatusOr<SyncReport> Run();
 
  private:
-  Status Plan(std::vector<plan::Action>* actions);
+  // One planned action, small: the entries stay in the listings.
+  struct Planned {
+    uint32_t src = kNone, dst = kNone;
+    plan::Decision decision;
+  };
+  static constexpr uint32_t kNone = UINT32_MAX;
+  Status Plan(std::vector<Planned>* planned);
+  plan::Action Expand(const Planned& p) const;
   std::optional<plan::Remembered> Recall(const plan::Entry* src, const plan::Entry* dst);
   void Prepare(Job& job);
   void StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done);
@@ -200,11 +207,12 @@ class Runner {
   SyncProgress progress_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 
+  std::vector<plan::Entry> src_listing_, dst_listing_;
   std::mutex threads_mu_;
   std::vector<std::thread> threads_;
 };
 
-Status Runner::Plan(std::vector<plan::Action>* actions) {
+Status Runner::Plan(std::vector<Planned>* planned) {
   auto list = [&](const Location& loc, bool is_dst) -> StatusOr<std::vector<plan::Entry>> {
     if (loc.kind == Location::Kind::kLocal) return ListLocal(loc.path, options_.filter, is_dst);
     return ListRemote(*loc.client, loc.bucket, loc.prefix, options_.filter, is_dst);
@@ -214,17 +222,30 @@ Status Runner::Plan(std::vector<plan::Action>* actions) {
   auto src_listing = src_future.get();
   if (!src_listing.ok()) return src_listing.status();
   if (!dst_listing.ok()) return dst_listing.status();
-  report_.source_objects = src_listing->size();
-  report_.destination_objects = dst_listing->size();
+  src_listing_ = std::move(*src_listing);
+  dst_listing_ = std::move(*dst_listing);
+  report_.source_objects = src_listing_.size();
+  report_.destination_objects = dst_listing_.size();
 
-  return plan::MergeJoin(*src_listing, *dst_listing,
+  return plan::MergeJoin(src_listing_, dst_listing_,
                          [&](const plan::Entry* s, const plan::Entry* d) -> Status {
-                           std::optional<plan::Entry> so, dso;
-                           if (s) so = *s;
-                           if (d) dso = *d;
-                           actions->push_back(plan::Decide(so, dso, Recall(s, d), plan_options_));
+                           Planned p;
+                           if (s) p.src = static_cast<uint32_t>(s - src_listing_.data());
+                           if (d) p.dst = static_cast<uint32_t>(d - dst_listing_.data());
+                           p.decision = plan::Decide(s, d, Recall(s, d), plan_options_);
+                           planned->push_back(p);
                            return Status::Ok();
                          });
+}
+
+plan::Action Runner::Expand(const Planned& p) const {
+  plan::Action a;
+  a.kind = p.decision.kind;
+  a.reason = p.decision.reason;
+  if (p.src != kNone) a.src = src_listing_[p.src];
+  if (p.dst != kNone) a.dst = dst_listing_[p.dst];
+  a.key = a.src ? a.src->key : a.dst->key;
+  return a;
 }
 
 std::optional<plan::Remembered> Runner::Recall(const plan::Entry* src, const plan::Entry* dst) {
@@ -586,14 +607,18 @@ StatusOr<SyncReport> Runner::Run() {
     RETURN_IF_ERROR(MakeParents(JoinPath(dst_.path, "x")));
   }
 
-  std::vector<plan::Action> actions;
+  std::vector<Planned> actions;
   RETURN_IF_ERROR(Plan(&actions));
-  for (const auto& a : actions) {
-    bool changes = a.kind != ActionKind::kSkip && a.kind != ActionKind::kMkdir;
-    if (!changes) continue;
+  for (const auto& p : actions) {
+    ActionKind kind = p.decision.kind;
+    if (kind == ActionKind::kSkip || kind == ActionKind::kMkdir) continue;
     ++progress_.planned_objects;
-    if (a.kind != ActionKind::kDelete && a.src) progress_.planned_bytes += a.src->size;
-    if (options_.dry_run && options_.on_plan && a.kind != ActionKind::kVerify) options_.on_plan(a);
+    if (kind != ActionKind::kDelete && p.src != kNone) {
+      progress_.planned_bytes += src_listing_[p.src].size;
+    }
+    if (options_.dry_run && options_.on_plan && kind != ActionKind::kVerify) {
+      options_.on_plan(Expand(p));
+    }
   }
 
   namespace flow = tbb::flow;
@@ -605,7 +630,7 @@ StatusOr<SyncReport> Runner::Run() {
       return nullptr;
     }
     auto job = std::make_shared<Job>();
-    job->action = std::move(actions[next++]);
+    job->action = Expand(actions[next++]);
     return job;
   });
   flow::limiter_node<JobPtr> limiter(g, static_cast<size_t>(std::max(1, options_.concurrency)));
