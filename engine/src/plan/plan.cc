@@ -146,6 +146,25 @@ Status MergeJoin(const std::vector<Entry>& src, const std::vector<Entry>& dst,
   return Status::Ok();
 }
 
+StatusOr<std::vector<PlannedAction>> PlanAll(const std::vector<Entry>& src,
+                                             const std::vector<Entry>& dst, const Recall& recall,
+                                             const PlanOptions& options) {
+  std::vector<PlannedAction> out;
+  out.reserve(std::max(src.size(), dst.size()));
+  Status s = MergeJoin(src, dst, [&](const Entry* a, const Entry* b) -> Status {
+    PlannedAction p;
+    if (a) p.src = static_cast<uint32_t>(a - src.data());
+    if (b) p.dst = static_cast<uint32_t>(b - dst.data());
+    std::optional<Remembered> r;
+    if (a && b && recall) r = recall(*a, *b);
+    p.decision = Decide(a, b, r, options);
+    out.push_back(p);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 bool Filter::Allows(std::string_view key) const {
   std::string k(key);
   size_t slash = k.rfind('/');

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 #include <functional>
 #include <optional>
 #include <string>
@@ -97,6 +98,22 @@ inline Decision Decide(const std::optional<Entry>& src, const std::optional<Entr
 // of order (the caller's bug, or a gateway that does not sort).
 Status MergeJoin(const std::vector<Entry>& src, const std::vector<Entry>& dst,
                  const std::function<Status(const Entry*, const Entry*)>& pair);
+
+// One planned action, kept small: indices into the two listings (kNone for
+// a side without the key) and the decision.
+struct PlannedAction {
+  static constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t src = kNone;
+  uint32_t dst = kNone;
+  Decision decision;
+};
+
+// Plans every key of two sorted listings. `recall` returns what the index
+// remembers of a key present on both sides (may be empty).
+using Recall = std::function<std::optional<Remembered>(const Entry& src, const Entry& dst)>;
+StatusOr<std::vector<PlannedAction>> PlanAll(const std::vector<Entry>& src,
+                                             const std::vector<Entry>& dst, const Recall& recall,
+                                             const PlanOptions& options);
 
 // A key is safe to write under a folder when it is relative and has no
 // empty, "." or ".." segment (so "a/../../b", "/etc/x" and "a//b" are not).

@@ -166,12 +166,8 @@ class Runner {
   StatusOr<SyncReport> Run();
 
  private:
-  // One planned action, small: the entries stay in the listings.
-  struct Planned {
-    uint32_t src = kNone, dst = kNone;
-    plan::Decision decision;
-  };
-  static constexpr uint32_t kNone = UINT32_MAX;
+  using Planned = plan::PlannedAction;
+  static constexpr uint32_t kNone = Planned::kNone;
   Status Plan(std::vector<Planned>* planned);
   plan::Action Expand(const Planned& p) const;
   std::optional<plan::Remembered> Recall(const plan::Entry* src, const plan::Entry* dst);
@@ -227,15 +223,12 @@ Status Runner::Plan(std::vector<Planned>* planned) {
   report_.source_objects = src_listing_.size();
   report_.destination_objects = dst_listing_.size();
 
-  return plan::MergeJoin(src_listing_, dst_listing_,
-                         [&](const plan::Entry* s, const plan::Entry* d) -> Status {
-                           Planned p;
-                           if (s) p.src = static_cast<uint32_t>(s - src_listing_.data());
-                           if (d) p.dst = static_cast<uint32_t>(d - dst_listing_.data());
-                           p.decision = plan::Decide(s, d, Recall(s, d), plan_options_);
-                           planned->push_back(p);
-                           return Status::Ok();
-                         });
+  ASSIGN_OR_RETURN(*planned, plan::PlanAll(src_listing_, dst_listing_,
+                                           [&](const plan::Entry& s, const plan::Entry& d) {
+                                             return Recall(&s, &d);
+                                           },
+                                           plan_options_));
+  return Status::Ok();
 }
 
 plan::Action Runner::Expand(const Planned& p) const {
