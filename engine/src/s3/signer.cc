@@ -16,6 +16,30 @@ namespace {
 
 constexpr std::string_view kV4Algorithm = "AWS4-HMAC-SHA256";
 
+std::string_view AsKeyChars(const hash::Sha256Digest& d) {
+  return std::string_view(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+// The SigV4 signing key changes once a day per secret, region and service:
+// derive it once (four HMACs) and keep it per thread.
+hash::Sha256Digest SigningKey(const std::string& secret, const std::string& date,
+                              const V4Scope& scope) {
+  struct Cached {
+    std::string secret, date, region, service;
+    hash::Sha256Digest key{};
+  };
+  thread_local Cached cache;
+  if (cache.secret != secret || cache.date != date || cache.region != scope.region ||
+      cache.service != scope.service) {
+    hash::Sha256Digest key = hash::HmacSha256("AWS4" + secret, date);
+    key = hash::HmacSha256(AsKeyChars(key), scope.region);
+    key = hash::HmacSha256(AsKeyChars(key), scope.service);
+    key = hash::HmacSha256(AsKeyChars(key), "aws4_request");
+    cache = {secret, date, scope.region, scope.service, key};
+  }
+  return cache.key;
+}
+
 // The query parameters SigV2 puts in the CanonicalizedResource; every other
 // parameter is left out of the signature.
 constexpr std::string_view kV2SubResources[] = {
@@ -228,10 +252,7 @@ V4Trace SignV4(SignableRequest* req, const Credentials& creds, const V4Scope& sc
   trace.string_to_sign = std::string(kV4Algorithm) + "\n" + amz_date + "\n" + credential_scope +
                          "\n" + hash::Sha256Hex(trace.canonical_request);
 
-  hash::Sha256Digest key = hash::HmacSha256("AWS4" + creds.secret_key, date);
-  key = hash::HmacSha256(AsChars(key), scope.region);
-  key = hash::HmacSha256(AsChars(key), scope.service);
-  key = hash::HmacSha256(AsChars(key), "aws4_request");
+  const hash::Sha256Digest key = SigningKey(creds.secret_key, date, scope);
   const std::string signature = hash::Hex(hash::HmacSha256(AsChars(key), trace.string_to_sign));
 
   trace.authorization = std::string(kV4Algorithm) + " Credential=" + creds.access_key + "/" +
