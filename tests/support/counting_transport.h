@@ -22,6 +22,9 @@ class CountingTransport final : public http::Transport {
     }
     inner_->Send(std::move(request), std::move(done));
   }
+  void Post(std::chrono::milliseconds delay, std::function<void()> fn) override {
+    inner_->Post(delay, std::move(fn));
+  }
   // "PUT object", "GET object", "HEAD object", "GET bucket", "POST object", ...
   int Count(const std::string& what) {
     std::lock_guard lock(mu_);

@@ -51,6 +51,10 @@ class StringSink final : public BodySink {
     data_.append(data);
     return Status::Ok();
   }
+  bool Restart() override {
+    data_.clear();
+    return true;
+  }
   std::string& data() { return data_; }
 
  private:
@@ -64,7 +68,10 @@ class FileSink final : public BodySink {
   FileSink(int fd, uint64_t offset) : fd_(fd), offset_(offset) {}
   Status Write(std::string_view data) override;
   uint64_t written() const { return written_; }
-  void Reset() { written_ = 0; }
+  bool Restart() override {
+    written_ = 0;
+    return true;
+  }
 
  private:
   int fd_;

@@ -7,6 +7,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <queue>
 #include <thread>
 #include <vector>
 
@@ -137,6 +138,14 @@ struct CurlTransport::Impl {
   std::mutex mu;
   std::deque<std::unique_ptr<Exchange>> queued;  // guarded by mu
   bool stopping = false;                         // guarded by mu
+  struct Timer {
+    std::chrono::steady_clock::time_point at;
+    uint64_t seq;
+    std::function<void()> fn;
+    bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;  // guarded by mu
+  uint64_t timer_seq = 0;                                                      // guarded by mu
 
   // Loop thread only.
   std::vector<CURL*> idle_handles;
@@ -249,10 +258,30 @@ struct CurlTransport::Impl {
     ex->done(std::move(resp));
   }
 
+  // Runs the timers that are due; returns the wait until the next one.
+  int RunTimers() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::lock_guard lock(mu);
+        if (timers.empty()) return 1000;
+        auto now = std::chrono::steady_clock::now();
+        if (timers.top().at > now) {
+          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timers.top().at - now);
+          return static_cast<int>(std::min<int64_t>(1000, ms.count() + 1));
+        }
+        fn = std::move(const_cast<Timer&>(timers.top()).fn);
+        timers.pop();
+      }
+      fn();
+    }
+  }
+
   void Run() {
     for (;;) {
       std::deque<std::unique_ptr<Exchange>> batch;
       bool stop;
+      int wait_ms = RunTimers();
       {
         std::lock_guard lock(mu);
         batch.swap(queued);
@@ -273,7 +302,11 @@ struct CurlTransport::Impl {
       while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
         if (msg->msg == CURLMSG_DONE) Finish(msg->easy_handle, msg->data.result);
       }
-      curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+      {
+        std::lock_guard lock(mu);
+        if (!queued.empty()) wait_ms = 0;
+      }
+      curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
     }
     // Cancel what is still in flight.
     while (!active.empty()) {
@@ -313,6 +346,16 @@ CurlTransport::~CurlTransport() {
   }
   curl_multi_wakeup(impl_->multi);
   impl_->thread.join();
+}
+
+void CurlTransport::Post(std::chrono::milliseconds delay, std::function<void()> fn) {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopping) return;
+    impl_->timers.push(
+        {std::chrono::steady_clock::now() + delay, impl_->timer_seq++, std::move(fn)});
+  }
+  curl_multi_wakeup(impl_->multi);
 }
 
 void CurlTransport::Send(Request request, Callback done) {

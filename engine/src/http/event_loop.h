@@ -24,6 +24,7 @@ class CurlTransport final : public Transport {
   ~CurlTransport() override;  // cancels what is still in flight, then joins the loop
 
   void Send(Request request, Callback done) override;
+  void Post(std::chrono::milliseconds delay, std::function<void()> fn) override;
 
  private:
   struct Impl;

@@ -43,6 +43,9 @@ class BodySink {
  public:
   virtual ~BodySink() = default;
   virtual Status Write(std::string_view data) = 0;
+  // Forgets what was written so a retry can write it again; false when it
+  // cannot (a stream already passed on).
+  virtual bool Restart() { return false; }
 };
 
 struct Request {
@@ -87,6 +90,9 @@ class Transport {
   virtual ~Transport() = default;
   // Starts `request`; `done` runs once, on the transport's own thread.
   virtual void Send(Request request, Callback done) = 0;
+  // Runs `fn` on the transport's thread once `delay` has passed (retries
+  // with backoff wait this way, never by blocking a thread).
+  virtual void Post(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
   // Blocks the caller until the response arrives. Not for the event loop thread.
   Response SendAndWait(Request request);
 };

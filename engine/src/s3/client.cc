@@ -1,5 +1,6 @@
 #include "s3/client.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "hash/hash.h"
@@ -79,10 +80,15 @@ std::string Md5Base64(std::string_view data) { return hash::Base64(hash::Md5(dat
 }  // namespace
 
 Client::Client(http::Transport* transport, ClientOptions options)
-    : transport_(transport), options_(std::move(options)) {}
+    : transport_(transport), options_(std::move(options)) {
+  endpoints_.push_back(options_.endpoint);
+  for (const auto& e : options_.more_endpoints) endpoints_.push_back(e);
+  std::vector<std::string> names;
+  for (const auto& e : endpoints_) names.push_back(e.BaseUrl());
+  pool_ = std::make_shared<gateway::Pool>(std::move(names), options_.pool, transport_);
+}
 
-http::Request Client::Build(Call& call) const {
-  const Endpoint& ep = options_.endpoint;
+http::Request Client::Build(Call& call, const Endpoint& ep) const {
   std::string host = ep.HostHeader();
   std::string path = "/";
   if (!call.bucket.empty()) {
@@ -132,14 +138,94 @@ http::Request Client::Build(Call& call) const {
   return req;
 }
 
+// One request across its attempts.
+struct Client::Attempts {
+  Call call;
+  std::function<void(http::Response, Status)> done;
+  int attempt = 0;
+  int last_endpoint = -1;
+};
+
+namespace {
+
+gateway::Outcome Classify(const http::Response& r) {
+  if (!r.transport.ok()) {
+    switch (r.transport.code()) {
+      case StatusCode::kUnavailable:
+        return gateway::Outcome::kDown;  // refused, reset, unreachable
+      case StatusCode::kDeadlineExceeded:
+        return gateway::Outcome::kTimeout;
+      default:
+        return gateway::Outcome::kOk;  // a local failure (body, disk): not the gateway's
+    }
+  }
+  switch (r.status) {
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return gateway::Outcome::kThrottled;
+    default:
+      return gateway::Outcome::kOk;
+  }
+}
+
+std::chrono::milliseconds RetryAfter(const http::Response& r) {
+  std::string_view v = r.header("retry-after");
+  int seconds = 0;
+  std::from_chars(v.data(), v.data() + v.size(), seconds);
+  return std::chrono::milliseconds(std::clamp(seconds, 0, 60) * 1000);
+}
+
+// A retry must be able to send the same bytes and take the answer afresh,
+// and must not complete an upload twice.
+bool CanRetry(const Client::Call& call, const http::Response& r) {
+  if (call.method == "POST" && !call.query.empty() && call.query[0].first == "uploadId" &&
+      (r.status > 0 || r.bytes_sent > 0)) {
+    return false;  // CompleteMultipartUpload may have completed
+  }
+  if (call.body && !call.body->Rewind().ok()) return false;
+  if (call.sink && r.bytes_received > 0 && r.status >= 200 && r.status < 300 &&
+      !call.sink->Restart()) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void Client::Execute(Call call, std::function<void(http::Response, Status)> done) const {
-  std::string resource = std::move(call.resource);
-  http::Request req = Build(call);
-  transport_->Send(std::move(req),
-                   [resource = std::move(resource), done = std::move(done)](http::Response r) {
-                     Status s = StatusFromResponse(r, resource);
-                     done(std::move(r), std::move(s));
-                   });
+  auto attempts = std::make_shared<Attempts>();
+  attempts->call = std::move(call);
+  attempts->done = std::move(done);
+  Dispatch(std::move(attempts));
+}
+
+void Client::Dispatch(std::shared_ptr<Attempts> a) const {
+  ++a->attempt;
+  pool_->Acquire(a->last_endpoint, [this, a](int index) {
+    a->last_endpoint = index;
+    Call call = a->call;  // Build consumes its copy
+    http::Request req = Build(call, endpoints_[index]);
+    transport_->Send(std::move(req), [this, a, index](http::Response r) {
+      gateway::Outcome outcome = Classify(r);
+      pool_->Release(index, outcome, r);
+      int limit = pool_->max_attempts();
+      if (outcome == gateway::Outcome::kDown && pool_->AllDown()) {
+        limit = std::min(limit, gateway::Pool::kDownAttempts);
+      }
+      if (outcome != gateway::Outcome::kOk && a->attempt < limit && CanRetry(a->call, r)) {
+        auto wait = pool_->Backoff(a->attempt, RetryAfter(r));
+        // A gateway that is down: another one can take the retry at once.
+        if (outcome == gateway::Outcome::kDown && pool_->size() > 1) wait = {};
+        transport_->Post(wait, [this, a] { Dispatch(a); });
+        return;
+      }
+      Status s = StatusFromResponse(r, a->call.resource);
+      a->done(std::move(r), std::move(s));
+    });
+  });
 }
 
 void Client::ListBuckets(Done<std::vector<BucketInfo>> done) const {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/pool.h"
 #include "http/request.h"
 #include "s3/signer.h"
 #include "s3/types.h"
@@ -24,7 +25,9 @@
 namespace gwsync::s3 {
 
 struct ClientOptions {
-  Endpoint endpoint;
+  Endpoint endpoint;                     // the first gateway
+  std::vector<Endpoint> more_endpoints;  // more gateways of the same cluster
+  gateway::PoolOptions pool;
   Credentials credentials;
   SignatureVersion signature = SignatureVersion::kV4;
   std::string region = "us-east-1";
@@ -75,6 +78,8 @@ class Client {
   Client(http::Transport* transport, ClientOptions options);
 
   const ClientOptions& options() const { return options_; }
+  // Requests, bytes, errors, latency and concurrency per gateway so far.
+  std::vector<gateway::EndpointStats> EndpointStats() const { return pool_->Stats(); }
 
   // Service and buckets.
   void ListBuckets(Done<std::vector<BucketInfo>> done) const;
@@ -122,11 +127,15 @@ class Client {
   struct Call;  // an operation before addressing and signing (client.cc)
 
  private:
+  struct Attempts;
   void Execute(Call call, std::function<void(http::Response, Status)> done) const;
-  http::Request Build(Call& call) const;
+  void Dispatch(std::shared_ptr<Attempts> attempts) const;
+  http::Request Build(Call& call, const Endpoint& endpoint) const;
 
   http::Transport* transport_;
   ClientOptions options_;
+  std::vector<Endpoint> endpoints_;
+  std::shared_ptr<gateway::Pool> pool_;
 };
 
 // Blocking forms, for callers that are not on the transport's thread:

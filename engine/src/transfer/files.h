@@ -42,6 +42,12 @@ class HashingSink final : public http::BodySink {
  public:
   explicit HashingSink(std::shared_ptr<http::BodySink> inner) : inner_(std::move(inner)) {}
   Status Write(std::string_view data) override;
+  bool Restart() override {
+    if (!inner_->Restart()) return false;
+    md5_ = hash::Md5Hasher();
+    size_ = 0;
+    return true;
+  }
   hash::Md5Digest Finish() { return md5_.Finish(); }
   uint64_t size() const { return size_; }
 

@@ -1,0 +1,215 @@
+#include "gateway/pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace gwsync::gateway {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+milliseconds Until(Clock::time_point at, Clock::time_point now) {
+  return std::chrono::duration_cast<milliseconds>(at - now) + milliseconds(1);
+}
+}  // namespace
+
+Pool::Pool(std::vector<std::string> endpoint_names, const PoolOptions& options,
+           http::Transport* transport)
+    : options_(options), transport_(transport) {
+  for (auto& name : endpoint_names) {
+    Endpoint e;
+    e.stats.name = std::move(name);
+    e.limit = std::clamp(options.initial_concurrency, 1, std::max(1, options.max_concurrency));
+    e.stats.concurrency = e.stats.concurrency_min = e.stats.concurrency_max =
+        static_cast<int>(e.limit);
+    e.tokens = 1;
+    endpoints_.push_back(std::move(e));
+  }
+  tokens_ = 1;
+}
+
+// Token buckets hold at most a tenth of a second's worth (at least one), so
+// a limit is smooth rather than bursty.
+void Pool::Refill(double* tokens, Clock::time_point* at, double rate) {
+  auto now = Clock::now();
+  if (at->time_since_epoch().count() == 0) *at = now;
+  double burst = std::max(1.0, rate / 10);
+  *tokens = std::min(burst, *tokens + rate * std::chrono::duration<double>(now - *at).count());
+  *at = now;
+}
+
+int Pool::PickLocked(int avoid, milliseconds* wait) {
+  auto now = Clock::now();
+  *wait = milliseconds(0);
+  if (options_.rps > 0) {
+    Refill(&tokens_, &refilled_, options_.rps);
+    if (tokens_ < 1) {
+      *wait = milliseconds(static_cast<int64_t>(std::ceil((1 - tokens_) * 1000 / options_.rps)));
+      return -1;
+    }
+  }
+  int best = -1, best_other = -1;
+  bool any_up = false;
+  Clock::time_point first_back = Clock::time_point::max();
+  milliseconds token_wait = milliseconds::max();
+  for (int i = 0; i < static_cast<int>(endpoints_.size()); ++i) {
+    Endpoint& e = endpoints_[i];
+    if (e.down_until > now) {
+      first_back = std::min(first_back, e.down_until);
+      continue;
+    }
+    any_up = true;
+    if (e.in_flight >= static_cast<int>(e.limit)) continue;
+    if (options_.endpoint_rps > 0) {
+      Refill(&e.tokens, &e.refilled, options_.endpoint_rps);
+      if (e.tokens < 1) {
+        token_wait = std::min(token_wait, milliseconds(static_cast<int64_t>(std::ceil(
+                                              (1 - e.tokens) * 1000 / options_.endpoint_rps))));
+        continue;
+      }
+    }
+    auto better = [&](int cur) {
+      if (cur < 0) return true;
+      const Endpoint& c = endpoints_[cur];
+      return e.in_flight < c.in_flight ||
+             (e.in_flight == c.in_flight && e.stats.requests < c.stats.requests);
+    };
+    if (better(best)) best = i;
+    if (i != avoid && better(best_other)) best_other = i;
+  }
+  if (best_other >= 0) best = best_other;
+  if (best < 0) {
+    if (!any_up)
+      *wait = Until(first_back, now);  // all down: probe the first back
+    else if (token_wait != milliseconds::max())
+      *wait = token_wait;
+    return -1;
+  }
+  Endpoint& e = endpoints_[best];
+  ++e.in_flight;
+  ++e.stats.requests;
+  if (options_.rps > 0) tokens_ -= 1;
+  if (options_.endpoint_rps > 0) e.tokens -= 1;
+  return best;
+}
+
+void Pool::Acquire(int avoid, std::function<void(int)> go) {
+  int index;
+  milliseconds wait{0};
+  {
+    std::lock_guard lock(mu_);
+    index = waiters_.empty() ? PickLocked(avoid, &wait) : -1;
+    if (index < 0) {
+      waiters_.push_back({avoid, std::move(go)});
+      if (wait.count() > 0 || waiters_.size() == 1) ScheduleWake(std::max(wait, milliseconds(1)));
+      return;
+    }
+  }
+  go(index);
+}
+
+void Pool::DispatchLocked(std::vector<std::pair<std::function<void(int)>, int>>* ready) {
+  while (!waiters_.empty()) {
+    milliseconds wait{0};
+    int index = PickLocked(waiters_.front().avoid, &wait);
+    if (index < 0) {
+      if (wait.count() > 0) ScheduleWake(wait);
+      return;
+    }
+    ready->emplace_back(std::move(waiters_.front().go), index);
+    waiters_.pop_front();
+  }
+}
+
+// Under mu_. One timer at a time; it re-arms itself while waiters remain.
+void Pool::ScheduleWake(milliseconds wait) {
+  if (wake_scheduled_) return;
+  wake_scheduled_ = true;
+  transport_->Post(wait, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self) return;
+    std::vector<std::pair<std::function<void(int)>, int>> ready;
+    {
+      std::lock_guard lock(self->mu_);
+      self->wake_scheduled_ = false;
+      self->DispatchLocked(&ready);
+    }
+    for (auto& [go, index] : ready) go(index);
+  });
+}
+
+void Pool::Release(int index, Outcome outcome, const http::Response& response) {
+  std::vector<std::pair<std::function<void(int)>, int>> ready;
+  {
+    std::lock_guard lock(mu_);
+    Endpoint& e = endpoints_[index];
+    --e.in_flight;
+    EndpointStats& s = e.stats;
+    s.bytes_sent += response.bytes_sent;
+    s.bytes_received += response.bytes_received;
+    if (response.status > 0) {
+      s.latency_sum += response.timing.total;
+      s.latency_max = std::max(s.latency_max, response.timing.total);
+    }
+    const double ceiling = std::max(1, options_.max_concurrency);
+    switch (outcome) {
+      case Outcome::kOk:
+        e.down_backoff = milliseconds(200);
+        // Additive increase: one more after a window of healthy answers.
+        if (++e.healthy >= static_cast<int>(e.limit)) {
+          e.limit = std::min(ceiling, e.limit + 1);
+          e.healthy = 0;
+        }
+        break;
+      case Outcome::kThrottled:
+      case Outcome::kTimeout:
+        ++s.errors;
+        ++(outcome == Outcome::kThrottled ? s.throttled : s.timeouts);
+        e.limit = std::max(1.0, std::floor(e.limit / 2));  // multiplicative decrease
+        e.healthy = 0;
+        if (outcome == Outcome::kThrottled) break;
+        [[fallthrough]];  // a timeout may be a hung gateway: stop sending it work
+      case Outcome::kDown:
+        if (outcome == Outcome::kDown) ++s.errors;
+        ++s.down_events;
+        e.down_until = Clock::now() + e.down_backoff;
+        e.down_backoff = std::min(milliseconds(30000), e.down_backoff * 2);
+        break;
+    }
+    s.concurrency = static_cast<int>(e.limit);
+    s.concurrency_min = std::min(s.concurrency_min, s.concurrency);
+    s.concurrency_max = std::max(s.concurrency_max, s.concurrency);
+    DispatchLocked(&ready);
+  }
+  for (auto& [go, i] : ready) go(i);
+}
+
+milliseconds Pool::Backoff(int attempt, milliseconds retry_after) const {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  int64_t base = options_.base_backoff.count() << std::min(attempt - 1, 16);
+  base = std::min<int64_t>(base, options_.max_backoff.count());
+  std::uniform_int_distribution<int64_t> jitter(base / 2, std::max<int64_t>(base / 2, base));
+  return std::max(milliseconds(jitter(rng)), retry_after);
+}
+
+bool Pool::AllDown() const {
+  std::lock_guard lock(mu_);
+  auto now = Clock::now();
+  return std::all_of(endpoints_.begin(), endpoints_.end(),
+                     [&](const Endpoint& e) { return e.down_until > now; });
+}
+
+std::vector<EndpointStats> Pool::Stats() const {
+  std::lock_guard lock(mu_);
+  std::vector<EndpointStats> out;
+  auto now = Clock::now();
+  for (const auto& e : endpoints_) {
+    out.push_back(e.stats);
+    out.back().down = e.down_until > now;
+  }
+  return out;
+}
+
+}  // namespace gwsync::gateway

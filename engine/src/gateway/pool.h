@@ -1,0 +1,121 @@
+// Pool spreads requests over several endpoints of one cluster and keeps them
+// from being overwhelmed: each attempt goes to the healthy endpoint with the
+// fewest requests in flight, within that endpoint's concurrency limit, which
+// an AIMD controller halves on throttling (503 SlowDown, 429, 5xx, timeouts)
+// and grows by one per window of healthy responses. An endpoint that refuses
+// or resets connections is marked down and probed again with backoff. Token
+// buckets cap requests per second, globally and per endpoint.
+//
+// The pool knows nothing of S3: it hands out endpoint indices and hears of
+// outcomes. Safe from any thread; the `go` callbacks run on whichever thread
+// released a slot, or on the transport's thread after a wait.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "http/request.h"
+
+namespace gwsync::gateway {
+
+struct PoolOptions {
+  int max_concurrency = 64;      // per endpoint, the AIMD ceiling
+  int initial_concurrency = 16;  // per endpoint, where AIMD starts
+  double rps = 0;                // requests/s over all endpoints; 0: unlimited
+  double endpoint_rps = 0;       // requests/s per endpoint; 0: unlimited
+  int max_attempts = 5;          // per request, transient failures included
+  std::chrono::milliseconds base_backoff{100};
+  std::chrono::milliseconds max_backoff{10000};
+};
+
+// How an attempt ended, as far as the pool cares.
+enum class Outcome {
+  kOk,         // any complete answer that is not a throttle or 5xx (4xx included)
+  kThrottled,  // 503 SlowDown, 429, 500/502/504: slow down, retry later
+  kTimeout,    // no answer in time: slow down, and the endpoint may be hung
+  kDown,       // refused or reset: the endpoint is marked down
+};
+
+struct EndpointStats {
+  std::string name;
+  uint64_t requests = 0;
+  uint64_t errors = 0;
+  uint64_t throttled = 0;
+  uint64_t timeouts = 0;
+  uint64_t down_events = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  double latency_sum = 0;  // seconds, over answered requests
+  double latency_max = 0;
+  int concurrency = 0;  // the AIMD limit now
+  int concurrency_min = 0;
+  int concurrency_max = 0;
+  bool down = false;
+};
+
+class Pool : public std::enable_shared_from_this<Pool> {
+ public:
+  // `transport` runs the timers (backoff waits, rate-limit waits). Own a
+  // Pool through a shared_ptr: its timers hold a weak reference.
+  Pool(std::vector<std::string> endpoint_names, const PoolOptions& options,
+       http::Transport* transport);
+
+  size_t size() const { return endpoints_.size(); }
+
+  // Calls `go(index)` once an endpoint has room for one more request (now, or
+  // later from another thread). `avoid` (-1: none) is skipped when another
+  // endpoint is up: a retry goes elsewhere.
+  void Acquire(int avoid, std::function<void(int index)> go);
+  // Ends an attempt on `index`; frees its slot and adjusts its health.
+  void Release(int index, Outcome outcome, const http::Response& response);
+  // The wait before attempt number `attempt` (1-based) of a request, with
+  // jitter; `retry_after` (from the gateway) wins when longer.
+  std::chrono::milliseconds Backoff(int attempt, std::chrono::milliseconds retry_after) const;
+  int max_attempts() const { return options_.max_attempts; }
+  // True when every endpoint is marked down: a refused connection is then
+  // final after a few quick tries (kDownAttempts), not after max_attempts.
+  bool AllDown() const;
+  static constexpr int kDownAttempts = 3;
+
+  std::vector<EndpointStats> Stats() const;
+
+ private:
+  struct Endpoint {
+    EndpointStats stats;
+    int in_flight = 0;
+    double limit = 16;
+    int healthy = 0;  // answers since the last change of limit
+    std::chrono::steady_clock::time_point down_until{};
+    std::chrono::milliseconds down_backoff{200};
+    double tokens = 0;  // per-endpoint rate bucket
+    std::chrono::steady_clock::time_point refilled{};
+  };
+  struct Waiter {
+    int avoid;
+    std::function<void(int)> go;
+  };
+
+  // Under mu_: the endpoint to use now, or -1. Sets *wait when only time
+  // (rate limit, every endpoint down) stands in the way.
+  int PickLocked(int avoid, std::chrono::milliseconds* wait);
+  void DispatchLocked(std::vector<std::pair<std::function<void(int)>, int>>* ready);
+  void Refill(double* tokens, std::chrono::steady_clock::time_point* at, double rate);
+  void ScheduleWake(std::chrono::milliseconds wait);
+
+  PoolOptions options_;
+  http::Transport* transport_;
+  mutable std::mutex mu_;
+  std::vector<Endpoint> endpoints_;
+  std::deque<Waiter> waiters_;
+  double tokens_ = 0;  // global rate bucket
+  std::chrono::steady_clock::time_point refilled_{};
+  bool wake_scheduled_ = false;
+};
+
+}  // namespace gwsync::gateway
