@@ -98,6 +98,12 @@ StatusOr<Side> ParseSide(const std::string& arg, const std::map<std::string, Rem
     if (slash != std::string::npos) side.prefix = rest.substr(slash + 1);
     if (!side.bucket.empty()) RETURN_IF_ERROR(s3::ValidateBucketName(side.bucket));
   } else {
+    size_t sep = arg.find(':');
+    if (sep != std::string::npos && sep > 0 && arg.find('/') > sep && arg[0] != '.') {
+      return InvalidArgument("unknown remote '" + arg.substr(0, sep) +
+                             "' (not in the remotes file); for a folder of that name write ./" +
+                             arg);
+    }
     side.path = arg;
     while (side.path.size() > 1 && side.path.back() == '/') side.path.pop_back();
   }
@@ -306,7 +312,10 @@ class SyncCommand {
       }
       ASSIGN_OR_RETURN(sync::Location s, Locate(src, b, src.remote ? "" : b));
       ASSIGN_OR_RETURN(sync::Location d, Locate(dst, b, dst.remote ? "" : b));
-      RETURN_IF_ERROR(RunOne(s, d));
+      // One bucket that fails (refused name, deleted mid-run) is reported;
+      // the others still sync.
+      Status one = RunOne(s, d);
+      if (!one.ok()) totals_.errors.emplace_back(b, one.message());
     }
     return Status::Ok();
   }

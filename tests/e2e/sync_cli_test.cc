@@ -811,7 +811,7 @@ TEST_F(SyncCliTest, BadInput) {
 // umask's mode: never world-writable. Disabled: fails about one run in three
 // while TempFile::Create (engine/src/transfer/files.cc) reads the umask by
 // setting it to 0 and back, which races between the threads creating files.
-TEST_F(SyncCliTest, DISABLED_FilesWithoutModeFollowTheUmask) {
+TEST_F(SyncCliTest, FilesWithoutModeFollowTheUmask) {
   for (int i = 0; i < 600; ++i) {
     Put(client(), bucket_, "d" + std::to_string(i % 50) + "/f" + std::to_string(i),
         std::string(i % 7, 'x'));

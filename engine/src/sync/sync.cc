@@ -128,13 +128,14 @@ int64_t MtimeNs(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
 
-// Restores the attributes an object carries onto a downloaded file.
-void ApplyAttrs(const std::string& path, const s3::ObjectHead& head, bool restore_owner) {
+// Restores the attributes an object carries onto a downloaded file, still
+// under its temporary name, so the real name never shows other attributes.
+void ApplyAttrs(int fd, const s3::ObjectHead& head, bool restore_owner) {
   FileAttrs attrs = DecodeAttrs(head.metadata);
   if (!attrs.mtime_ns) attrs.mtime_ns = ParseHttpDate(head.last_modified);
-  if (attrs.mode) chmod(path.c_str(), *attrs.mode);
+  if (attrs.mode) fchmod(fd, *attrs.mode);
   if (restore_owner && attrs.uid && attrs.gid) {
-    if (lchown(path.c_str(), *attrs.uid, *attrs.gid) != 0) {
+    if (fchown(fd, *attrs.uid, *attrs.gid) != 0) {
       // Not fatal: the bytes are in place; the owner is best effort.
     }
   }
@@ -144,7 +145,7 @@ void ApplyAttrs(const std::string& path, const s3::ObjectHead& head, bool restor
     times[0].tv_nsec = UTIME_OMIT;
     times[1].tv_sec = *attrs.mtime_ns / 1000000000;
     times[1].tv_nsec = *attrs.mtime_ns % 1000000000;
-    utimensat(AT_FDCWD, path.c_str(), times, 0);
+    futimens(fd, times);
   }
 }
 
@@ -223,11 +224,11 @@ Status Runner::Plan(std::vector<Planned>* planned) {
   report_.source_objects = src_listing_.size();
   report_.destination_objects = dst_listing_.size();
 
-  ASSIGN_OR_RETURN(*planned, plan::PlanAll(src_listing_, dst_listing_,
-                                           [&](const plan::Entry& s, const plan::Entry& d) {
-                                             return Recall(&s, &d);
-                                           },
-                                           plan_options_));
+  ASSIGN_OR_RETURN(*planned,
+                   plan::PlanAll(
+                       src_listing_, dst_listing_,
+                       [&](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
+                       plan_options_));
   return Status::Ok();
 }
 
@@ -386,7 +387,11 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
   }
   if (object.size >= options_.transfer.multipart_threshold) {
     InThread(job, done, [this, key, path](Job& j) -> Status {
-      auto r = transfer::DownloadFile(*src_.client, src_.bucket, key, path, options_.transfer);
+      transfer::TransferOptions t = options_.transfer;
+      t.before_commit = [this](int fd, const s3::ObjectHead& head) {
+        ApplyAttrs(fd, head, options_.restore_owner);
+      };
+      auto r = transfer::DownloadFile(*src_.client, src_.bucket, key, path, t);
       if (!r.ok()) return r.status();
       j.head = r->head;
       j.etag = r->etag;
@@ -501,13 +506,11 @@ bool Runner::Commit(Job& job) {
       job.status =
           DataLoss("content MD5 " + hash::Hex(md5) + " does not match the ETag " + object.etag);
     } else {
+      ApplyAttrs(job.temp->fd(), job.head, options_.restore_owner);
       job.status = job.temp->Commit();
       job.etag = object.etag;
     }
     job.temp.reset();
-  }
-  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kDownload) {
-    ApplyAttrs(JoinPath(dst_.path, a.key), job.head, options_.restore_owner);
   }
   if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kUpload) {
     // A file that changed while it was read goes round again, a few times.
@@ -586,6 +589,9 @@ void Runner::Record(const Job& job) {
 }
 
 StatusOr<SyncReport> Runner::Run() {
+  // Listing first: a sync that cannot read its source creates nothing.
+  std::vector<Planned> actions;
+  RETURN_IF_ERROR(Plan(&actions));
   if (dst_.kind == Location::Kind::kRemote && !options_.dry_run) {
     Status exists = s3::WaitStatus([&](auto done) { dst_.client->HeadBucket(dst_.bucket, done); });
     if (exists.code() == StatusCode::kNotFound && options_.create_bucket) {
@@ -599,9 +605,6 @@ StatusOr<SyncReport> Runner::Run() {
   if (dst_.kind == Location::Kind::kLocal && !options_.dry_run) {
     RETURN_IF_ERROR(MakeParents(JoinPath(dst_.path, "x")));
   }
-
-  std::vector<Planned> actions;
-  RETURN_IF_ERROR(Plan(&actions));
   for (const auto& p : actions) {
     ActionKind kind = p.decision.kind;
     if (kind == ActionKind::kSkip || kind == ActionKind::kMkdir) continue;

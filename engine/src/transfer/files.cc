@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 
 #include "http/bodies.h"
 
@@ -41,15 +42,20 @@ StatusOr<std::unique_ptr<TempFile>> TempFile::Create(const std::string& path) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::string tmpl = dir + "." + base.substr(0, 200) + ".gwsync-XXXXXX";
-  int fd = mkstemp(tmpl.data());
-  if (fd < 0) {
-    return ErrnoStatus("cannot create a file in '" + (dir.empty() ? "." : dir) + "'", errno);
+  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  // Not mkstemp: its 0600 would need a umask() dance that races other
+  // threads. O_EXCL with 0666 lets the kernel apply the umask.
+  for (int tries = 0; tries < 100; ++tries) {
+    std::string name = dir + "." + base.substr(0, 200) + ".gwsync-";
+    for (int i = 0; i < 6; ++i) name += kChars[rng() % (sizeof(kChars) - 1)];
+    int fd = open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) return std::unique_ptr<TempFile>(new TempFile(fd, name, path));
+    if (errno != EEXIST) {
+      return ErrnoStatus("cannot create a file in '" + (dir.empty() ? "." : dir) + "'", errno);
+    }
   }
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, 0666 & ~mask);
-  return std::unique_ptr<TempFile>(new TempFile(fd, tmpl, path));
+  return Internal("cannot find a free temporary name beside '" + path + "'");
 }
 
 TempFile::~TempFile() {

@@ -456,6 +456,7 @@ StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::strin
     RETURN_IF_ERROR(CheckDownload(what, total, head->size, md5, head->etag));
   }
   result.etag_verified = md5.has_value() && EtagIsMd5(head->etag);
+  if (options.before_commit) options.before_commit(tmp->fd(), *head);
   RETURN_IF_ERROR(tmp->Commit());
   return result;
 }

@@ -46,6 +46,9 @@ struct TransferOptions {
   std::map<std::string, std::string> metadata;  // sent as x-amz-meta-*
   // Called as bytes complete (from any thread): for progress display.
   std::function<void(uint64_t)> on_bytes;
+  // DownloadFile calls this on the complete, verified file before renaming
+  // it into place (to set its mode and times).
+  std::function<void(int fd, const s3::ObjectHead& head)> before_commit;
   // UploadFile records multipart progress here when set.
   std::shared_ptr<CheckpointStore> checkpoint;
 };
