@@ -326,6 +326,27 @@ class SyncCommand {
     if (flags_.json) {
       nlohmann::json j = ReportJson(totals_, flags_.src, flags_.dst);
       j["dry_run"] = flags_.dry_run;
+      j["endpoints"] = nlohmann::json::array();
+      for (const auto& [remote, ctx] : contexts_) {
+        for (const auto& e : ctx->client().EndpointStats()) {
+          uint64_t answered = e.requests - e.timeouts - e.down_events;
+          j["endpoints"].push_back(
+              {{"remote", remote.empty() ? "default" : remote},
+               {"endpoint", e.name},
+               {"requests", e.requests},
+               {"errors", e.errors},
+               {"throttled", e.throttled},
+               {"timeouts", e.timeouts},
+               {"down_events", e.down_events},
+               {"bytes_sent", e.bytes_sent},
+               {"bytes_received", e.bytes_received},
+               {"latency_avg_ms", answered ? 1000 * e.latency_sum / answered : 0.0},
+               {"latency_max_ms", 1000 * e.latency_max},
+               {"concurrency",
+                {{"min", e.concurrency_min}, {"max", e.concurrency_max}, {"final", e.concurrency}}},
+               {"down", e.down}});
+        }
+      }
       std::printf("%s\n", j.dump(2).c_str());
     } else if (!global_.quiet) {
       for (const auto& [name, t] : totals_.actions) {

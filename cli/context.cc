@@ -1,5 +1,6 @@
 #include "cli/context.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -95,6 +96,22 @@ StatusOr<s3::ClientOptions> ResolveClientOptions(
         "~/.s3cfg");
   }
   ASSIGN_OR_RETURN(o.endpoint, s3::ParseEndpoint(endpoint, cfg.use_https.value_or(false)));
+  for (size_t i = 1; i < flags.endpoints.size(); ++i) {
+    ASSIGN_OR_RETURN(s3::Endpoint more, s3::ParseEndpoint(flags.endpoints[i]));
+    o.more_endpoints.push_back(more);
+  }
+  if (flags.rps < 0 || flags.endpoint_rps < 0) {
+    return InvalidArgument("--rps and --endpoint-rps must not be negative");
+  }
+  if (flags.timeout < 1) return InvalidArgument("--timeout must be at least 1 second");
+  o.pool.rps = flags.rps;
+  o.pool.endpoint_rps = flags.endpoint_rps;
+  o.stall_timeout = std::chrono::seconds(flags.timeout);
+  if (flags.concurrency > 0) {
+    // One gateway gets no more than the requests the user allows in flight.
+    o.pool.max_concurrency = flags.concurrency;
+    o.pool.initial_concurrency = std::min(o.pool.initial_concurrency, flags.concurrency);
+  }
   // s3cmd addresses buckets as hosts when host_bucket templates the name.
   o.virtual_host =
       flags.endpoints.empty() && cfg.host_bucket.find("%(bucket)s") != std::string::npos;
@@ -125,6 +142,14 @@ StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& fl
   }
   if (t.part_size > (5ull << 30)) return InvalidArgument("--part-size must be at most 5GiB");
   if (flags.concurrency < 0) return InvalidArgument("--concurrency must be at least 1");
+  if (!flags.max_body_size.empty()) {
+    ASSIGN_OR_RETURN(uint64_t max_body, ParseSize(flags.max_body_size));
+    if (max_body < (5u << 20)) {
+      return InvalidArgument("--max-body-size must be at least 5MiB (the S3 minimum part size)");
+    }
+    t.part_size = std::min(t.part_size, max_body);
+    t.multipart_threshold = std::min(t.multipart_threshold, max_body);
+  }
   t.parallel = flags.concurrency > 0 ? flags.concurrency : 8;
   return t;
 }
@@ -140,6 +165,14 @@ StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags) {
   ASSIGN_OR_RETURN(ctx->transfer_, ResolveTransferOptions(flags));
   http::TransportOptions topts;
   topts.verify_tls = !flags.insecure;
+  if (!flags.bwlimit.empty()) {
+    ASSIGN_OR_RETURN(uint64_t bw, ParseSize(flags.bwlimit));
+    topts.bytes_per_second = bw;
+  }
+  if (!flags.endpoint_bwlimit.empty()) {
+    ASSIGN_OR_RETURN(uint64_t bw, ParseSize(flags.endpoint_bwlimit));
+    topts.endpoint_bytes_per_second = bw;
+  }
   ASSIGN_OR_RETURN(ctx->transport_, http::CurlTransport::Create(topts));
   ctx->client_ = std::make_unique<s3::Client>(ctx->transport_.get(), std::move(options));
   return ctx;

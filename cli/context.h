@@ -24,7 +24,13 @@ struct GlobalFlags {
   std::string config_file;
   std::string part_size = "16MiB";
   std::string multipart_threshold = "64MiB";
-  int concurrency = 0;  // requests in flight; 0: the command's default
+  int concurrency = 0;           // requests in flight; 0: the command's default
+  double rps = 0;                // requests/s over all gateways
+  double endpoint_rps = 0;       // requests/s per gateway
+  std::string bwlimit;           // bytes/s over all gateways, e.g. "50M"
+  std::string endpoint_bwlimit;  // bytes/s per gateway
+  std::string max_body_size;
+  int timeout = 60;  // seconds a request may stall before it is retried
   bool quiet = false;
   bool insecure = false;
 };

@@ -12,8 +12,19 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "gwsync 0.1.0");
   GlobalFlags flags;
-  app.add_option("--endpoint", flags.endpoints, "gateway URL, e.g. http://127.0.0.1:7480")
+  app.add_option("--endpoint", flags.endpoints,
+                 "gateway URL, e.g. http://127.0.0.1:7480; repeat it for several gateways of "
+                 "one cluster")
       ->type_name("URL");
+  app.add_option("--rps", flags.rps, "at most this many requests per second in all");
+  app.add_option("--endpoint-rps", flags.endpoint_rps, "at most this many requests/s per gateway");
+  app.add_option("--bwlimit", flags.bwlimit, "at most this many bytes/s in all, e.g. 50M");
+  app.add_option("--endpoint-bwlimit", flags.endpoint_bwlimit,
+                 "at most this many bytes/s per gateway, e.g. 20M");
+  app.add_option("--max-body-size", flags.max_body_size,
+                 "never send a request body above this size (a proxy's limit), e.g. 8MiB");
+  app.add_option("--timeout", flags.timeout,
+                 "seconds a request may stall before it is retried elsewhere (default 60)");
   app.add_option("--access-key", flags.access_key, "access key (or AWS_ACCESS_KEY_ID)");
   app.add_option("--secret-key", flags.secret_key, "secret key (or AWS_SECRET_ACCESS_KEY)");
   app.add_option("--signature", flags.signature, "request signing: v4 (default) or v2");

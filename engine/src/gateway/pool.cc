@@ -175,7 +175,7 @@ void Pool::Release(int index, Outcome outcome, const http::Response& response) {
         if (outcome == Outcome::kDown) ++s.errors;
         ++s.down_events;
         e.down_until = Clock::now() + e.down_backoff;
-        e.down_backoff = std::min(milliseconds(30000), e.down_backoff * 2);
+        e.down_backoff = std::min(milliseconds(5000), e.down_backoff * 2);
         break;
     }
     s.concurrency = static_cast<int>(e.limit);

@@ -3,9 +3,11 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <map>
 #include <mutex>
 #include <queue>
 #include <thread>
@@ -24,6 +26,23 @@ namespace {
 
 constexpr size_t kMaxErrorBody = 64 * 1024;
 
+// A token bucket over body bytes, shared by every transfer of the loop. A
+// transfer that finds it empty pauses; the loop resumes it as tokens come.
+// Loop thread only.
+struct ByteBudget {
+  double rate = 0;  // bytes/s; 0: unlimited
+  double tokens = 0;
+  std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
+  std::vector<CURL*> paused;
+
+  void Refill() {
+    auto now = std::chrono::steady_clock::now();
+    double burst = std::max(65536.0, rate / 20);
+    tokens = std::min(burst, tokens + rate * std::chrono::duration<double>(now - refilled).count());
+    refilled = now;
+  }
+};
+
 // One request in flight: owns its easy handle's inputs and the response.
 struct Exchange {
   Request request;
@@ -32,6 +51,8 @@ struct Exchange {
   curl_slist* header_list = nullptr;
   Status body_status;  // first failure of the body source or sink
   CURL* handle = nullptr;
+  // The loop's budget and the endpoint's (either may be unlimited).
+  std::array<ByteBudget*, 2> budgets = {nullptr, nullptr};
   char error[CURL_ERROR_SIZE] = {};
 
   ~Exchange() { curl_slist_free_all(header_list); }
@@ -57,6 +78,26 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// True when a budget of the exchange is empty: the transfer is parked on it
+// until the loop resumes it.
+bool Throttled(Exchange* ex) {
+  for (ByteBudget* b : ex->budgets) {
+    if (!b || b->rate <= 0) continue;
+    b->Refill();
+    if (b->tokens < 1) {
+      b->paused.push_back(ex->handle);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Spend(Exchange* ex, size_t bytes) {
+  for (ByteBudget* b : ex->budgets) {
+    if (b && b->rate > 0) b->tokens -= static_cast<double>(bytes);
+  }
+}
+
 size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   size_t total = size * n;
@@ -65,6 +106,8 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user) {
     curl_easy_getinfo(ex->handle, CURLINFO_RESPONSE_CODE, &code);
     ex->response.status = static_cast<int>(code);
   }
+  if (Throttled(ex)) return CURL_WRITEFUNC_PAUSE;  // curl hands the same bytes again later
+  Spend(ex, total);
   ex->response.bytes_received += total;
   std::string_view chunk(data, total);
   if (ex->request.sink && ex->response.status >= 200 && ex->response.status < 300) {
@@ -85,7 +128,14 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user) {
 
 size_t OnRead(char* buf, size_t size, size_t n, void* user) {
   auto* ex = static_cast<Exchange*>(user);
-  StatusOr<size_t> got = ex->request.body->Read(std::span<char>(buf, size * n));
+  size_t want = size * n;
+  if (Throttled(ex)) return CURL_READFUNC_PAUSE;
+  for (ByteBudget* b : ex->budgets) {
+    if (b && b->rate > 0)
+      want = std::min(want, std::max<size_t>(1, static_cast<size_t>(b->tokens)));
+  }
+  Spend(ex, want);
+  StatusOr<size_t> got = ex->request.body->Read(std::span<char>(buf, want));
   if (!got.ok()) {
     ex->body_status = got.status();
     return CURL_READFUNC_ABORT;
@@ -148,6 +198,8 @@ struct CurlTransport::Impl {
   uint64_t timer_seq = 0;                                                      // guarded by mu
 
   // Loop thread only.
+  ByteBudget budget;
+  std::map<std::string, ByteBudget, std::less<>> endpoint_budgets;  // by scheme://host:port
   std::vector<CURL*> idle_handles;
   std::vector<CURL*> active;
 
@@ -187,6 +239,19 @@ struct CurlTransport::Impl {
       curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     ex->handle = h;
+    ex->budgets[0] = &budget;
+    if (options.endpoint_bytes_per_second > 0) {
+      std::string_view url = ex->request.url;
+      size_t host = url.find("://");
+      host = host == std::string_view::npos ? 0 : host + 3;
+      std::string_view origin = url.substr(0, url.find('/', host));
+      auto it = endpoint_budgets.find(origin);
+      if (it == endpoint_budgets.end()) {
+        it = endpoint_budgets.emplace(std::string(origin), ByteBudget{}).first;
+        it->second.rate = static_cast<double>(options.endpoint_bytes_per_second);
+      }
+      ex->budgets[1] = &it->second;
+    }
     curl_easy_setopt(h, CURLOPT_PRIVATE, ex.get());
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ex->error);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
@@ -237,12 +302,36 @@ struct CurlTransport::Impl {
     ex.release();  // owned through CURLOPT_PRIVATE until Finish
   }
 
+  // Resumes transfers paused by a byte budget once it has tokens again;
+  // while any stay paused the loop wakes every few milliseconds.
+  void ResumePaused(ByteBudget& b, int* wait_ms) {
+    if (b.paused.empty()) return;
+    b.Refill();
+    if (b.tokens >= 1) {
+      std::vector<CURL*> resume;
+      resume.swap(b.paused);
+      for (CURL* h : resume) {
+        if (std::find(active.begin(), active.end(), h) != active.end()) {
+          curl_easy_pause(h, CURLPAUSE_CONT);
+        }
+      }
+    }
+    if (!b.paused.empty()) *wait_ms = std::min(*wait_ms, 5);
+  }
+
+  void ResumePaused(int* wait_ms) {
+    ResumePaused(budget, wait_ms);
+    for (auto& [origin, b] : endpoint_budgets) ResumePaused(b, wait_ms);
+  }
+
   void Finish(CURL* h, CURLcode code) {
     Exchange* raw = nullptr;
     curl_easy_getinfo(h, CURLINFO_PRIVATE, &raw);
     std::unique_ptr<Exchange> ex(raw);
     curl_multi_remove_handle(multi, h);
     active.erase(std::find(active.begin(), active.end(), h));
+    std::erase(budget.paused, h);
+    for (auto& [origin, b] : endpoint_budgets) std::erase(b.paused, h);
 
     Response& resp = ex->response;
     long status = 0;
@@ -296,6 +385,7 @@ struct CurlTransport::Impl {
       }
       for (auto& ex : batch) Start(std::move(ex));
 
+      ResumePaused(&wait_ms);
       int running = 0;
       curl_multi_perform(multi, &running);
       int left = 0;
@@ -306,6 +396,7 @@ struct CurlTransport::Impl {
         std::lock_guard lock(mu);
         if (!queued.empty()) wait_ms = 0;
       }
+      ResumePaused(&wait_ms);  // only shortens the wait while transfers stay paused
       curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
     }
     // Cancel what is still in flight.
@@ -326,6 +417,7 @@ StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(const TransportOp
   std::call_once(init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->budget.rate = static_cast<double>(options.bytes_per_second);
   impl->multi = curl_multi_init();
   if (!impl->multi) return Internal("curl_multi_init failed");
   curl_multi_setopt(impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS,

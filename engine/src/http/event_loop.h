@@ -16,6 +16,8 @@ struct TransportOptions {
   int max_total_connections = 256;
   bool verify_tls = true;
   std::string user_agent = "gwsync/0.1";
+  uint64_t bytes_per_second = 0;           // request and response bodies together; 0: unlimited
+  uint64_t endpoint_bytes_per_second = 0;  // the same, per scheme://host:port
 };
 
 class CurlTransport final : public Transport {

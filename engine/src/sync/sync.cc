@@ -363,7 +363,21 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
   put.metadata = t.metadata;
   auto body = std::make_shared<http::FileRangeSource>(job->fd->get(), 0, size);
   dst_.client->PutObject(
-      dst_.bucket, key, body, put, [job, done, body](StatusOr<std::string> etag) {
+      dst_.bucket, key, body, put, [this, job, done, body, key, t](StatusOr<std::string> etag) {
+        if (!etag.ok() && etag.status().http_status() == 413) {
+          // A proxy refuses the body: go multipart below its limit.
+          transfer::TransferOptions parts = t;
+          parts.multipart_threshold = 0;
+          parts.part_size = std::min<uint64_t>(parts.part_size, 8ull << 20);
+          std::string path = JoinPath(src_.path, job->action.key);
+          InThread(job, done, [this, path, key, parts](Job& j) -> Status {
+            auto r = transfer::UploadFile(*dst_.client, path, dst_.bucket, key, parts);
+            if (!r.ok()) return r.status();
+            j.etag = r->etag;
+            return Status::Ok();
+          });
+          return;
+        }
         if (!etag.ok()) {
           job->status = etag.status();
         } else if (*etag != hash::Hex(job->md5)) {

@@ -20,6 +20,7 @@ namespace {
 
 constexpr int kMaxParts = 10000;
 constexpr uint64_t kMinPartSize = 5ull << 20;
+constexpr uint64_t kMiB = 1ull << 20;
 
 // Bounds the asynchronous requests one caller has in flight and keeps the
 // first error. Acquire/Drain on the caller's thread; Release from callbacks.
@@ -311,13 +312,20 @@ StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& p
   uint64_t size = static_cast<uint64_t>(before.st_size);
 
   StatusOr<UploadResult> result = Status(StatusCode::kUnknown, "");
-  if (size < options.multipart_threshold) {
+  uint64_t part_size = PartSizeFor(size, options.part_size);
+  bool multipart = size >= options.multipart_threshold;
+  if (!multipart) {
     auto md5 = Md5OfRange(fd.get(), 0, size);
     if (!md5.ok()) return md5.status().Annotate(path);
     result = PutWhole(client, bucket, key, options,
                       std::make_shared<http::FileRangeSource>(fd.get(), 0, size), *md5);
-  } else {
-    uint64_t part_size = PartSizeFor(size, options.part_size);
+    if (!result.ok() && result.status().http_status() == 413 && size > kMinPartSize) {
+      // A proxy's body-size limit: send it in parts below the size refused.
+      multipart = true;
+      part_size = PartSizeFor(size, std::min(part_size, size / 2 / kMiB * kMiB));
+    }
+  }
+  while (multipart) {
     int64_t mtime_ns =
         static_cast<int64_t>(before.st_mtim.tv_sec) * 1000000000 + before.st_mtim.tv_nsec;
     UploadCheckpoint cp;
@@ -353,7 +361,23 @@ StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& p
           return body;
         },
         cp.upload_id, on_part);
-    if (result.ok() && options.checkpoint) options.checkpoint->clear();
+    if (result.ok()) {
+      if (options.checkpoint) options.checkpoint->clear();
+      break;
+    }
+    if (result.status().http_status() != 413 || part_size <= kMinPartSize) {
+      if (result.status().http_status() == 413) {
+        return Status(StatusCode::kResourceExhausted,
+                      "s3://" + bucket + "/" + key +
+                          ": the gateway refuses request bodies of 5 MiB (HTTP 413), the "
+                          "smallest part S3 multipart uploads allow");
+      }
+      break;
+    }
+    // Parts too large for a proxy: drop this upload, halve the parts, again.
+    if (!cp.upload_id.empty()) Abort(client, bucket, key, cp.upload_id);
+    if (options.checkpoint) options.checkpoint->clear();
+    part_size = std::max(kMinPartSize, part_size / 2 / kMiB * kMiB);
   }
   if (!result.ok()) return result;
   struct stat after {};

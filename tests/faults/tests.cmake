@@ -1,0 +1,2 @@
+add_test(NAME faults_gateway COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/fault_test.py)
+set_tests_properties(faults_gateway PROPERTIES LABELS gateway)

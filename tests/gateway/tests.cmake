@@ -1,0 +1,5 @@
+gwsync_test(pool_gateway_test LABEL gateway SOURCES ${CMAKE_CURRENT_LIST_DIR}/pool_gateway_test.cc
+            LIBS gwsync_test_support gwsync_sync nlohmann_json::nlohmann_json)
+target_compile_definitions(pool_gateway_test PRIVATE GWSYNC_TOOLS_DIR="${PROJECT_SOURCE_DIR}/tools")
+add_test(NAME ratelimit_gateway COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/ratelimit_test.py)
+set_tests_properties(ratelimit_gateway PROPERTIES LABELS gateway)
