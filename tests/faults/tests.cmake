@@ -1,2 +1,4 @@
 add_test(NAME faults_gateway COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/fault_test.py)
 set_tests_properties(faults_gateway PROPERTIES LABELS gateway)
+add_test(NAME nginx_gateway COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/nginx_test.py)
+set_tests_properties(nginx_gateway PROPERTIES LABELS gateway)
