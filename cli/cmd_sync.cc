@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -111,10 +112,12 @@ StatusOr<Side> ParseSide(const std::string& arg, const std::map<std::string, Rem
   return side;
 }
 
-// Prints a live progress line on a terminal, at most five times a second.
+// Prints a live progress line on a terminal, at most five times a second;
+// `more` adds to it (the per-gateway figures).
 class ProgressLine {
  public:
-  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+  ProgressLine(bool enabled, std::function<std::string()> more)
+      : enabled_(enabled), more_(std::move(more)) {}
   ~ProgressLine() {
     if (shown_) std::fprintf(stderr, "\r\033[K");
   }
@@ -126,16 +129,18 @@ class ProgressLine {
     shown_ = true;
     double rate = p.seconds > 0 ? p.done_bytes / p.seconds : 0;
     double left = rate > 0 ? (p.planned_bytes - std::min(p.planned_bytes, p.done_bytes)) / rate : 0;
-    std::fprintf(stderr, "\r\033[K%llu/%llu objects, %s/%s, %s/s, ETA %.0fs%s",
+    std::fprintf(stderr, "\r\033[K%llu/%llu objects, %s/%s, %s/s, ETA %.0fs%s%s",
                  static_cast<unsigned long long>(p.done_objects),
                  static_cast<unsigned long long>(p.planned_objects),
                  FormatSize(p.done_bytes).c_str(), FormatSize(p.planned_bytes).c_str(),
                  FormatSize(static_cast<uint64_t>(rate)).c_str(), left,
-                 p.errors ? (", " + std::to_string(p.errors) + " errors").c_str() : "");
+                 p.errors ? (", " + std::to_string(p.errors) + " errors").c_str() : "",
+                 more_ ? more_().c_str() : "");
   }
 
  private:
   bool enabled_;
+  std::function<std::string()> more_;
   bool shown_ = false;
   std::chrono::steady_clock::time_point last_{};
 };
@@ -206,7 +211,8 @@ class SyncCommand {
     if (!transfer.ok()) return Fail(transfer.status());
     options_.transfer = *transfer;
     options_.transfer.parallel = std::min(8, options_.concurrency);
-    ProgressLine progress(isatty(STDERR_FILENO) && !global_.quiet && !flags_.json);
+    ProgressLine progress(isatty(STDERR_FILENO) && !global_.quiet && !flags_.json,
+                          [this] { return GatewaysBrief(); });
     options_.on_progress = [&progress](const sync::SyncProgress& p) { progress.Update(p); };
     if (flags_.dry_run) {
       options_.on_plan = [this](const plan::Action& a) {
@@ -355,6 +361,7 @@ class SyncCommand {
       }
       std::printf("done in %.2f s%s\n", totals_.seconds,
                   flags_.dry_run ? " (dry run: nothing changed)" : "");
+      PrintGateways();
     }
     for (const auto& [key, msg] : totals_.errors) {
       std::fprintf(stderr, "gwsync: %s: %s\n", key.c_str(), msg.c_str());
@@ -364,6 +371,46 @@ class SyncCommand {
       return 1;
     }
     return 0;
+  }
+
+  // " | :7480 812 req c16, :7481 down ...": per gateway, requests so far,
+  // its concurrency limit now, and whether it is down; only with several.
+  std::string GatewaysBrief() const {
+    std::string out;
+    for (const auto& [remote, ctx] : contexts_) {
+      auto stats = ctx->client().EndpointStats();
+      if (stats.size() < 2) continue;
+      for (const auto& e : stats) {
+        std::string_view name = e.name;
+        if (size_t colon = name.rfind(':'); colon != std::string_view::npos) {
+          name = name.substr(colon);
+        }
+        out += (out.empty() ? " | " : ", ") + std::string(name) + " " + std::to_string(e.requests) +
+               " req" + (e.down ? " down" : " c" + std::to_string(e.concurrency)) +
+               (e.throttled ? " " + std::to_string(e.throttled) + " throttled" : "");
+      }
+    }
+    return out;
+  }
+
+  // One line per gateway after the summary, when a remote has several.
+  void PrintGateways() const {
+    for (const auto& [remote, ctx] : contexts_) {
+      auto stats = ctx->client().EndpointStats();
+      if (stats.size() < 2) continue;
+      for (const auto& e : stats) {
+        uint64_t answered = e.requests - e.timeouts - e.down_events;
+        std::printf(
+            "gateway %s: %llu requests, %s up, %s down, %llu errors, %llu throttled, "
+            "%llu timeouts, avg %.1f ms, max %.1f ms, concurrency %d..%d%s\n",
+            e.name.c_str(), static_cast<unsigned long long>(e.requests),
+            FormatSize(e.bytes_sent).c_str(), FormatSize(e.bytes_received).c_str(),
+            static_cast<unsigned long long>(e.errors), static_cast<unsigned long long>(e.throttled),
+            static_cast<unsigned long long>(e.timeouts),
+            answered ? 1000 * e.latency_sum / answered : 0.0, 1000 * e.latency_max,
+            e.concurrency_min, e.concurrency_max, e.down ? ", down now" : "");
+      }
+    }
   }
 
   using Tally = sync::Tally;
