@@ -3,3 +3,5 @@ gwsync_test(pool_gateway_test LABEL gateway SOURCES ${CMAKE_CURRENT_LIST_DIR}/po
 target_compile_definitions(pool_gateway_test PRIVATE GWSYNC_TOOLS_DIR="${PROJECT_SOURCE_DIR}/tools")
 add_test(NAME ratelimit_gateway COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/ratelimit_test.py)
 set_tests_properties(ratelimit_gateway PROPERTIES LABELS gateway)
+gwsync_test(bwlimit_fairness_test LABEL gateway
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/bwlimit_fairness_test.cc LIBS gwsync_test_support)
