@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -199,6 +200,51 @@ TEST(LocalWalkerTest, TempFilesSkippedSilently) {
             (std::vector<std::string>{".layer.tar.gwsync-a1B2c", ".layer.tar.gwsync-a1B2c3d",
                                       "layer.tar.gwsync-a1B2c3"}));
   EXPECT_TRUE(w.skipped.empty());
+}
+
+// A run killed mid-download leaves its temporary file unlocked: the next
+// walk of that destination removes it. One a live writer holds (an flock
+// on its descriptor) stays, and so do the user's files.
+TEST(LocalWalkerTest, StaleTempFilesRemovedWhenAsked) {
+  ScratchDir dir;
+  Write(dir, "sub/.dead.gwsync-a1B2c3", "partial");
+  Write(dir, ".live.gwsync-ZZZZZZ", "in progress");
+  Write(dir, "layer.tar.gwsync-a1B2c3");  // not a temporary name
+  int live = open((dir / ".live.gwsync-ZZZZZZ").c_str(), O_RDWR);
+  ASSERT_GE(live, 0);
+  ASSERT_EQ(flock(live, LOCK_EX | LOCK_NB), 0);
+
+  WalkOptions options;
+  options.stale_seconds = 0;  // this test cannot wait for them to age
+  Walk w;                     // without remove_stale_temps nothing goes
+  ASSERT_TRUE(WalkLocal(dir.path(), options, [&](LocalEntry e) {
+                w.entries.push_back(std::move(e));
+                return Status::Ok();
+              }).ok());
+  EXPECT_TRUE(std::filesystem::exists(dir / "sub/.dead.gwsync-a1B2c3"));
+
+  options.remove_stale_temps = true;
+  w.entries.clear();
+  ASSERT_TRUE(WalkLocal(dir.path(), options, [&](LocalEntry e) {
+                w.entries.push_back(std::move(e));
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(w.Keys(), std::vector<std::string>{"layer.tar.gwsync-a1B2c3"});
+  EXPECT_FALSE(std::filesystem::exists(dir / "sub/.dead.gwsync-a1B2c3"));
+  EXPECT_TRUE(std::filesystem::exists(dir / ".live.gwsync-ZZZZZZ"));
+  close(live);
+}
+
+// A fresh one is left alone even unlocked: its writer may not have taken
+// the lock yet.
+TEST(LocalWalkerTest, FreshTempFilesKept) {
+  ScratchDir dir;
+  Write(dir, ".fresh.gwsync-a1B2c3");
+  WalkOptions options;
+  options.remove_stale_temps = true;
+  options.stale_seconds = 60;
+  ASSERT_TRUE(WalkLocal(dir.path(), options, [](LocalEntry) { return Status::Ok(); }).ok());
+  EXPECT_TRUE(std::filesystem::exists(dir / ".fresh.gwsync-a1B2c3"));
 }
 
 TEST(LocalWalkerTest, IsTempName) {

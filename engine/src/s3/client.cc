@@ -193,7 +193,12 @@ bool CanRetry(const Client::Call& call, const http::Response& r) {
   return true;
 }
 
+// Set just before an operation's completion callback runs (LastAttempt).
+thread_local AttemptInfo last_attempt;
+
 }  // namespace
+
+const AttemptInfo& Client::LastAttempt() { return last_attempt; }
 
 void Client::Execute(Call call, std::function<void(http::Response, Status)> done) const {
   auto attempts = std::make_shared<Attempts>();
@@ -223,6 +228,8 @@ void Client::Dispatch(std::shared_ptr<Attempts> a) const {
         return;
       }
       Status s = StatusFromResponse(r, a->call.resource);
+      last_attempt = {index,    a->attempt,   r.status,        r.transport,
+                      r.timing, r.bytes_sent, r.bytes_received};
       a->done(std::move(r), std::move(s));
     });
   });

@@ -36,6 +36,18 @@ struct ClientOptions {
   std::chrono::milliseconds stall_timeout{60000};
 };
 
+// Which endpoint served an operation and how its last HTTP attempt went, for
+// callers that measure the gateway (gwsync bench).
+struct AttemptInfo {
+  int endpoint = -1;  // index: 0 = ClientOptions::endpoint, then more_endpoints
+  int attempts = 0;   // HTTP requests sent for the operation, retries included
+  int http_status = 0;
+  Status transport;  // non-OK: no complete exchange (refused, reset, timeout)
+  http::Timing timing;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+};
+
 template <typename T>
 using Done = std::function<void(StatusOr<T>)>;
 using DoneStatus = std::function<void(Status)>;
@@ -80,6 +92,9 @@ class Client {
   const ClientOptions& options() const { return options_; }
   // Requests, bytes, errors, latency and concurrency per gateway so far.
   std::vector<gateway::EndpointStats> EndpointStats() const { return pool_->Stats(); }
+  // The last attempt of the operation whose completion callback is running:
+  // valid only inside that callback, on the transport's thread.
+  static const AttemptInfo& LastAttempt();
 
   // Service and buckets.
   void ListBuckets(Done<std::vector<BucketInfo>> done) const;

@@ -2,12 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <set>
 #include <utility>
 #include <vector>
@@ -101,7 +103,10 @@ class Walker {
       }
       std::string_view name = d->d_name;
       if (name == "." || name == "..") continue;
-      if (IsTempName(name)) continue;  // our own download in progress
+      if (IsTempName(name)) {  // our own download, in progress or abandoned
+        if (options_.remove_stale_temps) RemoveIfStale(fd, d->d_name, options_.stale_seconds);
+        continue;
+      }
       std::string key = dir_key + std::string(name);
       if (!MayMatch(key)) continue;
       Child child;
@@ -186,6 +191,17 @@ bool IsTempName(std::string_view name) {
   std::string_view tail = name.substr(name.size() - kMarker.size() - kSuffix);
   if (!tail.starts_with(kMarker)) return false;
   return std::all_of(tail.begin() + kMarker.size(), tail.end(), IsAlnum);
+}
+
+bool RemoveIfStale(int dir_fd, const char* name, int stale_seconds) {
+  int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat st;
+  bool stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+               time(nullptr) - st.st_ctime >= stale_seconds && flock(fd, LOCK_EX | LOCK_NB) == 0;
+  bool removed = stale && unlinkat(dir_fd, name, 0) == 0;
+  close(fd);
+  return removed;
 }
 
 Status WalkLocal(const std::string& root, const WalkOptions& options,

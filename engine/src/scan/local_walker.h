@@ -29,6 +29,9 @@ struct WalkOptions {
   std::function<void(const std::string& path, const Status& why)> on_skip;
   // Only keys starting with this prefix (relative, may be empty).
   std::string prefix;
+  // Deletes temporary files no live gwsync holds (see RemoveIfStale).
+  bool remove_stale_temps = false;
+  int stale_seconds = 2;
 };
 
 // Calls `emit` for every regular file under `root`, in byte order of keys.
@@ -41,5 +44,13 @@ Status WalkLocal(const std::string& root, const WalkOptions& options,
 
 // True for names of gwsync's temporary download files.
 bool IsTempName(std::string_view name);
+
+// Removes the temporary file `name` in the folder `dir_fd` when it is stale:
+// no process holds its lock (transfer::TempFile keeps an flock on it while
+// writing, and the kernel drops it when the writer dies, even by SIGKILL)
+// and unchanged for `stale_seconds` (its ctime, which no one can set back:
+// this covers the moments between creation and locking, and between the
+// writer's close and rename). True when it was removed.
+bool RemoveIfStale(int dir_fd, const char* name, int stale_seconds);
 
 }  // namespace gwsync::scan

@@ -84,9 +84,10 @@ Status ListTree(const s3::Client& client, const std::string& bucket, const std::
 }  // namespace
 
 StatusOr<std::vector<plan::Entry>> ListLocal(const std::string& root, const plan::Filter& filter,
-                                             bool missing_ok) {
+                                             bool missing_ok, bool clean_temps) {
   std::vector<plan::Entry> out;
   scan::WalkOptions wo;
+  wo.remove_stale_temps = clean_temps;
   Status s = scan::WalkLocal(root, wo, [&](scan::LocalEntry e) {
     if (!filter.Allows(e.key)) return Status::Ok();
     plan::Entry p;

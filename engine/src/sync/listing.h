@@ -13,9 +13,10 @@
 namespace gwsync::sync {
 
 // A missing folder is empty when it is the destination (`missing_ok`), an
-// error otherwise.
+// error otherwise. `clean_temps` removes temporary files that runs killed
+// mid-download left behind.
 StatusOr<std::vector<plan::Entry>> ListLocal(const std::string& root, const plan::Filter& filter,
-                                             bool missing_ok);
+                                             bool missing_ok, bool clean_temps = false);
 
 // `prefix` is "" or ends in '/'; returned keys have it removed. A missing
 // bucket is empty when `missing_ok`.

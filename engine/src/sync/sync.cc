@@ -211,7 +211,8 @@ class Runner {
 
 Status Runner::Plan(std::vector<Planned>* planned) {
   auto list = [&](const Location& loc, bool is_dst) -> StatusOr<std::vector<plan::Entry>> {
-    if (loc.kind == Location::Kind::kLocal) return ListLocal(loc.path, options_.filter, is_dst);
+    if (loc.kind == Location::Kind::kLocal)
+      return ListLocal(loc.path, options_.filter, is_dst, is_dst && !options_.dry_run);
     return ListRemote(*loc.client, loc.bucket, loc.prefix, options_.filter, is_dst);
   };
   auto src_future = std::async(std::launch::async, [&] { return list(src_, false); });

@@ -1,6 +1,7 @@
 #include "transfer/files.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,7 +51,12 @@ StatusOr<std::unique_ptr<TempFile>> TempFile::Create(const std::string& path) {
     std::string name = dir + "." + base.substr(0, 200) + ".gwsync-";
     for (int i = 0; i < 6; ++i) name += kChars[rng() % (sizeof(kChars) - 1)];
     int fd = open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) return std::unique_ptr<TempFile>(new TempFile(fd, name, path));
+    if (fd >= 0) {
+      // Held until the file is renamed or removed: a later run may delete a
+      // temporary file only when its writer is gone (scan::RemoveIfStale).
+      flock(fd, LOCK_EX | LOCK_NB);
+      return std::unique_ptr<TempFile>(new TempFile(fd, name, path));
+    }
     if (errno != EEXIST) {
       return ErrnoStatus("cannot create a file in '" + (dir.empty() ? "." : dir) + "'", errno);
     }
