@@ -1,7 +1,10 @@
+# These tests kill and stop gateway "b": nothing else that uses it may run
+# beside them (ctest -j), and they count its requests.
 gwsync_test(pool_gateway_test LABEL gateway SOURCES ${CMAKE_CURRENT_LIST_DIR}/pool_gateway_test.cc
-            LIBS gwsync_test_support gwsync_sync nlohmann_json::nlohmann_json)
+            LIBS gwsync_test_support gwsync_sync nlohmann_json::nlohmann_json
+            PROPERTIES RESOURCE_LOCK gateway_b)
 target_compile_definitions(pool_gateway_test PRIVATE GWSYNC_TOOLS_DIR="${PROJECT_SOURCE_DIR}/tools")
 add_test(NAME ratelimit_gateway COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/ratelimit_test.py)
-set_tests_properties(ratelimit_gateway PROPERTIES LABELS gateway)
+set_tests_properties(ratelimit_gateway PROPERTIES LABELS gateway RESOURCE_LOCK gateway_b)
 gwsync_test(bwlimit_fairness_test LABEL gateway
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/bwlimit_fairness_test.cc LIBS gwsync_test_support)
