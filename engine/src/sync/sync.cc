@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <tbb/flow_graph.h>
+#include <tbb/task_arena.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -632,47 +633,55 @@ StatusOr<SyncReport> Runner::Run() {
     }
   }
 
-  namespace flow = tbb::flow;
-  flow::graph g;
-  size_t next = 0;
-  flow::input_node<JobPtr> source(g, [&](tbb::flow_control& fc) -> JobPtr {
-    if (next >= actions.size()) {
-      fc.stop();
-      return nullptr;
-    }
-    auto job = std::make_shared<Job>();
-    job->action = Expand(actions[next++]);
-    return job;
-  });
-  flow::limiter_node<JobPtr> limiter(g, static_cast<size_t>(std::max(1, options_.concurrency)));
-  flow::function_node<JobPtr, JobPtr> prepare(g, flow::unlimited, [&](JobPtr job) {
-    Prepare(*job);
-    return job;
-  });
-  using Async = flow::async_node<JobPtr, JobPtr>;
-  Async transfer(g, flow::unlimited, [&](const JobPtr& job, Async::gateway_type& gw) {
-    gw.reserve_wait();
-    StartTransfer(job, [&gw](JobPtr done) {
-      gw.try_put(done);
-      gw.release_wait();
+  // The graph's CPU work is small beside the network's; TBB workers without
+  // work spin (sched_yield) before they sleep, and on a small machine that
+  // spinning took more CPU than the work, from the gateway beside us. So the
+  // graph runs on the cores the curl loop leaves, and on one at least.
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  tbb::task_arena arena(std::max(1, cores - 1));
+  arena.execute([&] {
+    namespace flow = tbb::flow;
+    flow::graph g;
+    size_t next = 0;
+    flow::input_node<JobPtr> source(g, [&](tbb::flow_control& fc) -> JobPtr {
+      if (next >= actions.size()) {
+        fc.stop();
+        return nullptr;
+      }
+      auto job = std::make_shared<Job>();
+      job->action = Expand(actions[next++]);
+      return job;
     });
-  });
-  flow::function_node<JobPtr, flow::continue_msg, flow::lightweight> commit(
-      g, flow::serial, [&](JobPtr job) {
-        if (!Commit(*job)) {
-          job->action.kind = ActionKind::kUpload;  // round again
-          prepare.try_put(job);
-          return flow::continue_msg();  // the slot stays taken: not forwarded
-        }
-        limiter.decrementer().try_put(flow::continue_msg());
-        return flow::continue_msg();
+    flow::limiter_node<JobPtr> limiter(g, static_cast<size_t>(std::max(1, options_.concurrency)));
+    flow::function_node<JobPtr, JobPtr> prepare(g, flow::unlimited, [&](JobPtr job) {
+      Prepare(*job);
+      return job;
+    });
+    using Async = flow::async_node<JobPtr, JobPtr>;
+    Async transfer(g, flow::unlimited, [&](const JobPtr& job, Async::gateway_type& gw) {
+      gw.reserve_wait();
+      StartTransfer(job, [&gw](JobPtr done) {
+        gw.try_put(done);
+        gw.release_wait();
       });
-  flow::make_edge(source, limiter);
-  flow::make_edge(limiter, prepare);
-  flow::make_edge(prepare, transfer);
-  flow::make_edge(transfer, commit);
-  source.activate();
-  g.wait_for_all();
+    });
+    flow::function_node<JobPtr, flow::continue_msg, flow::lightweight> commit(
+        g, flow::serial, [&](JobPtr job) {
+          if (!Commit(*job)) {
+            job->action.kind = ActionKind::kUpload;  // round again
+            prepare.try_put(job);
+            return flow::continue_msg();  // the slot stays taken: not forwarded
+          }
+          limiter.decrementer().try_put(flow::continue_msg());
+          return flow::continue_msg();
+        });
+    flow::make_edge(source, limiter);
+    flow::make_edge(limiter, prepare);
+    flow::make_edge(prepare, transfer);
+    flow::make_edge(transfer, commit);
+    source.activate();
+    g.wait_for_all();
+  });
   {
     std::lock_guard lock(threads_mu_);
     for (auto& t : threads_) t.join();
