@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -197,6 +198,8 @@ struct CurlTransport::Impl {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;  // guarded by mu
   uint64_t timer_seq = 0;                                                      // guarded by mu
 
+  std::atomic<std::thread::id> loop_id{};
+
   // Loop thread only.
   ByteBudget budget;
   std::map<std::string, ByteBudget, std::less<>> endpoint_budgets;  // by scheme://host:port
@@ -367,6 +370,7 @@ struct CurlTransport::Impl {
   }
 
   void Run() {
+    loop_id = std::this_thread::get_id();
     for (;;) {
       std::deque<std::unique_ptr<Exchange>> batch;
       bool stop;
@@ -454,9 +458,14 @@ void CurlTransport::Send(Request request, Callback done) {
   auto ex = std::make_unique<Exchange>();
   ex->request = std::move(request);
   ex->done = std::move(done);
+  bool wake = false;
   {
     std::lock_guard lock(impl_->mu);
     if (!impl_->stopping) {
+      // A non-empty queue has a wakeup pending already (the loop takes the
+      // whole queue at once), and the loop itself looks at the queue before
+      // it polls again: a wakeup per burst, not per request.
+      wake = impl_->queued.empty() && std::this_thread::get_id() != impl_->loop_id;
       impl_->queued.push_back(std::move(ex));
     }
   }
@@ -465,7 +474,7 @@ void CurlTransport::Send(Request request, Callback done) {
     ex->done(std::move(ex->response));
     return;
   }
-  curl_multi_wakeup(impl_->multi);
+  if (wake) curl_multi_wakeup(impl_->multi);
 }
 
 }  // namespace gwsync::http
