@@ -417,8 +417,8 @@ TEST_F(SyncCliTest, ClusterToClusterWithRemotes) {
   std::string remotes = work_.File("remotes.conf");
   WriteFile(remotes, "# two clusters\n[old]\nendpoint = " + endpoint_ +
                          "\naccess_key = " + access_key_ + "\nsecret_key = " + secret_key_ +
-                         "\n\n[new]\nendpoint=" + last_endpoint_ + "\naccess_key=" + other_access_ +
-                         "\nsecret_key=" + other_secret_ + "\n");
+                         "\n\n[new]\nendpoint=" + last_endpoint_ + "\nendpoint = " + endpoint_ +
+                         "\naccess_key=" + other_access_ + "\nsecret_key=" + other_secret_ + "\n");
   std::string dst = FreshOtherBucket("c2c-new");
   // No endpoint and no keys but the remotes file's.
   auto c2c = [&](const std::string& from, const std::string& to) {
@@ -429,6 +429,13 @@ TEST_F(SyncCliTest, ClusterToClusterWithRemotes) {
   ExpectOk(first);
   EXPECT_EQ(JsonCount(Report(first), "copy"), tree.size()) << first;
   EXPECT_TRUE(SameTree(BucketTree(*other_client_, dst), tree));
+  // "new" lists two gateways: both served its requests.
+  std::set<std::string> used;
+  json first_report = Report(first);
+  for (const auto& e : first_report["endpoints"]) {
+    if (e["remote"] == "new" && e["requests"].get<uint64_t>() > 0) used.insert(e["endpoint"]);
+  }
+  EXPECT_EQ(used.size(), 2u) << first_report["endpoints"].dump();
   // The second user's bucket, not the first's.
   auto buckets =
       s3::Wait<std::vector<s3::BucketInfo>>([&](auto done) { other_client_->ListBuckets(done); });
