@@ -154,7 +154,7 @@ StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& fl
   return t;
 }
 
-StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags) {
+StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags, const Adjust& adjust) {
   auto env = [](const char* name) -> std::optional<std::string> {
     const char* v = std::getenv(name);
     if (!v) return std::nullopt;
@@ -173,6 +173,7 @@ StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags) {
     ASSIGN_OR_RETURN(uint64_t bw, ParseSize(flags.endpoint_bwlimit));
     topts.endpoint_bytes_per_second = bw;
   }
+  if (adjust) adjust(&options, &topts);
   ASSIGN_OR_RETURN(ctx->transport_, http::CurlTransport::Create(topts));
   ctx->client_ = std::make_unique<s3::Client>(ctx->transport_.get(), std::move(options));
   return ctx;

@@ -53,7 +53,11 @@ StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& fl
 
 class Context {
  public:
-  static StatusOr<std::unique_ptr<Context>> Create(const GlobalFlags& flags);
+  // `adjust` may change the resolved options before the client is built
+  // (bench turns retries off and sizes the pool for its concurrency).
+  using Adjust = std::function<void(s3::ClientOptions*, http::TransportOptions*)>;
+  static StatusOr<std::unique_ptr<Context>> Create(const GlobalFlags& flags,
+                                                   const Adjust& adjust = nullptr);
   const s3::Client& client() const { return *client_; }
   const transfer::TransferOptions& transfer() const { return transfer_; }
 

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   AddCopyCommands(app, flags, &run);
   AddRmCommand(app, flags, &run);
   AddSyncCommand(app, flags, &run);
+  AddBenchCommand(app, flags, &run);
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 
   try {
