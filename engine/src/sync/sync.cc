@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -131,11 +132,30 @@ int64_t MtimeNs(const struct stat& st) {
 
 // Restores the attributes an object carries onto a downloaded file, still
 // under its temporary name, so the real name never shows other attributes.
+// The mode a new file gets (transfer::TempFile creates with 0666): 0666
+// less the umask, read once from /proc (umask() itself would change it).
+mode_t NewFileMode() {
+  static const mode_t mode = [] {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.starts_with("Umask:")) {
+        return static_cast<mode_t>(0666 & ~std::stoul(line.substr(6), nullptr, 8));
+      }
+    }
+    return static_cast<mode_t>(07777 + 1);  // unknown: never equal, always fchmod
+  }();
+  return mode;
+}
+
 void ApplyAttrs(int fd, const s3::ObjectHead& head, bool restore_owner) {
   FileAttrs attrs = DecodeAttrs(head.metadata);
   if (!attrs.mtime_ns) attrs.mtime_ns = ParseHttpDate(head.last_modified);
-  if (attrs.mode) fchmod(fd, *attrs.mode);
-  if (restore_owner && attrs.uid && attrs.gid) {
+  // Only what differs from a new file's: two syscalls a file saved in the
+  // usual case (0644 under umask 022, restored by its owner).
+  if (attrs.mode && *attrs.mode != NewFileMode()) fchmod(fd, *attrs.mode);
+  if (restore_owner && attrs.uid && attrs.gid &&
+      (*attrs.uid != geteuid() || *attrs.gid != getegid())) {
     if (fchown(fd, *attrs.uid, *attrs.gid) != 0) {
       // Not fatal: the bytes are in place; the owner is best effort.
     }
