@@ -335,7 +335,6 @@ class SyncCommand {
       j["endpoints"] = nlohmann::json::array();
       for (const auto& [remote, ctx] : contexts_) {
         for (const auto& e : ctx->client().EndpointStats()) {
-          uint64_t answered = e.requests - e.timeouts - e.down_events;
           j["endpoints"].push_back(
               {{"remote", remote.empty() ? "default" : remote},
                {"endpoint", e.name},
@@ -346,7 +345,7 @@ class SyncCommand {
                {"down_events", e.down_events},
                {"bytes_sent", e.bytes_sent},
                {"bytes_received", e.bytes_received},
-               {"latency_avg_ms", answered ? 1000 * e.latency_sum / answered : 0.0},
+               {"latency_avg_ms", 1000 * e.latency_avg()},
                {"latency_max_ms", 1000 * e.latency_max},
                {"concurrency",
                 {{"min", e.concurrency_min}, {"max", e.concurrency_max}, {"final", e.concurrency}}},
@@ -399,16 +398,14 @@ class SyncCommand {
       auto stats = ctx->client().EndpointStats();
       if (stats.size() < 2) continue;
       for (const auto& e : stats) {
-        uint64_t answered = e.requests - e.timeouts - e.down_events;
         std::printf(
             "gateway %s: %llu requests, %s up, %s down, %llu errors, %llu throttled, "
             "%llu timeouts, avg %.1f ms, max %.1f ms, concurrency %d..%d%s\n",
             e.name.c_str(), static_cast<unsigned long long>(e.requests),
             FormatSize(e.bytes_sent).c_str(), FormatSize(e.bytes_received).c_str(),
             static_cast<unsigned long long>(e.errors), static_cast<unsigned long long>(e.throttled),
-            static_cast<unsigned long long>(e.timeouts),
-            answered ? 1000 * e.latency_sum / answered : 0.0, 1000 * e.latency_max,
-            e.concurrency_min, e.concurrency_max, e.down ? ", down now" : "");
+            static_cast<unsigned long long>(e.timeouts), 1000 * e.latency_avg(),
+            1000 * e.latency_max, e.concurrency_min, e.concurrency_max, e.down ? ", down now" : "");
       }
     }
   }

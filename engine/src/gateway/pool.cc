@@ -150,6 +150,7 @@ void Pool::Release(int index, Outcome outcome, const http::Response& response) {
     s.bytes_sent += response.bytes_sent;
     s.bytes_received += response.bytes_received;
     if (response.status > 0) {
+      ++s.answered;
       s.latency_sum += response.timing.total;
       s.latency_max = std::max(s.latency_max, response.timing.total);
     }

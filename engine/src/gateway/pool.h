@@ -51,12 +51,15 @@ struct EndpointStats {
   uint64_t down_events = 0;
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
+  uint64_t answered = 0;   // requests that got an HTTP status
   double latency_sum = 0;  // seconds, over answered requests
   double latency_max = 0;
   int concurrency = 0;  // the AIMD limit now
   int concurrency_min = 0;
   int concurrency_max = 0;
   bool down = false;
+
+  double latency_avg() const { return answered ? latency_sum / answered : 0; }  // seconds
 };
 
 class Pool : public std::enable_shared_from_this<Pool> {

@@ -322,6 +322,14 @@ struct CurlTransport::Impl {
     if (!b.paused.empty()) *wait_ms = std::min(*wait_ms, 5);
   }
 
+  bool AnyPaused() const {
+    if (!budget.paused.empty()) return true;
+    for (const auto& [origin, b] : endpoint_budgets) {
+      if (!b.paused.empty()) return true;
+    }
+    return false;
+  }
+
   void ResumePaused(int* wait_ms) {
     ResumePaused(budget, wait_ms);
     for (auto& [origin, b] : endpoint_budgets) ResumePaused(b, wait_ms);
@@ -400,7 +408,8 @@ struct CurlTransport::Impl {
         std::lock_guard lock(mu);
         if (!queued.empty()) wait_ms = 0;
       }
-      ResumePaused(&wait_ms);  // only shortens the wait while transfers stay paused
+      // Transfers paused during perform: come back for them within 5 ms.
+      if (AnyPaused()) wait_ms = std::min(wait_ms, 5);
       curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
     }
     // Cancel what is still in flight.

@@ -387,10 +387,10 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
   dst_.client->PutObject(
       dst_.bucket, key, body, put, [this, job, done, body, key, t](StatusOr<std::string> etag) {
         if (!etag.ok() && etag.status().http_status() == 413) {
-          // A proxy refuses the body: go multipart below its limit.
+          // A proxy refuses the body: multipart, whose parts UploadFile
+          // shrinks until the proxy takes them.
           transfer::TransferOptions parts = t;
           parts.multipart_threshold = 0;
-          parts.part_size = std::min<uint64_t>(parts.part_size, 8ull << 20);
           std::string path = JoinPath(src_.path, job->action.key);
           InThread(job, done, [this, path, key, parts](Job& j) -> Status {
             auto r = transfer::UploadFile(*dst_.client, path, dst_.bucket, key, parts);
