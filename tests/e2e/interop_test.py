@@ -7,43 +7,33 @@ Reads GWSYNC_BIN and GWSYNC_TEST_* from the environment (tools/test.sh sets
 them) and fails, never skips, when they are missing.
 """
 
+import boto3
 import os
-import random
 import shutil
 import subprocess
+import sys
 import tempfile
-import unittest
 
-import boto3
+import unittest
 from botocore.config import Config
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from gwtest import data_of, require  # noqa: E402
 
 MiB = 1 << 20
 TIMEOUT = 60  # seconds for any one command
 UNICODE_KEY = "dir with spaces/ünïcødé ☃ naïve €.bin"
 
 
-def _require(name):
-    value = os.environ.get(name, "")
-    if not value:
-        raise RuntimeError(
-            f"{name} is not set: run through tools/test.sh, or source the gateway's env file "
-            "and set GWSYNC_BIN to the gwsync binary")
-    return value
-
-
-def data_of(size, seed):
-    return random.Random(seed).randbytes(size)
-
-
 def setUpModule():
     global BIN, ENDPOINT, ACCESS, SECRET, SCRATCH
-    BIN = _require("GWSYNC_BIN")
+    BIN = require("GWSYNC_BIN")
     if not os.access(BIN, os.X_OK):
         raise RuntimeError(f"GWSYNC_BIN={BIN} is not an executable")
-    ENDPOINT = os.environ.get("GWSYNC_TEST_ENDPOINT") or _require(
+    ENDPOINT = os.environ.get("GWSYNC_TEST_ENDPOINT") or require(
         "GWSYNC_TEST_ENDPOINTS").split()[0]
-    ACCESS = _require("GWSYNC_TEST_ACCESS_KEY")
-    SECRET = _require("GWSYNC_TEST_SECRET_KEY")
+    ACCESS = require("GWSYNC_TEST_ACCESS_KEY")
+    SECRET = require("GWSYNC_TEST_SECRET_KEY")
     # A scratch HOME so that no one's ~/.s3cfg or ~/.aws leaks into any client.
     SCRATCH = tempfile.mkdtemp(prefix="gwsync-interop-")
     os.environ["HOME"] = SCRATCH

@@ -13,7 +13,6 @@ missing.
 
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -22,41 +21,28 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from gwtest import data_of, gwsync_env, require  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MiB = 1 << 20
 TIMEOUT = 60  # seconds for any one command
 
 
-def _require(name):
-    value = os.environ.get(name, "")
-    if not value:
-        raise RuntimeError(
-            f"{name} is not set: run through tools/test.sh, or source the gateway's env file "
-            "(. /tmp/gwsync-rgw/env) and set GWSYNC_BIN to the gwsync binary")
-    return value
-
-
 def setUpModule():
     global BIN, ENDPOINT, SCRATCH, ENV
-    BIN = _require("GWSYNC_BIN")
+    BIN = require("GWSYNC_BIN")
     if not os.access(BIN, os.X_OK):
         raise RuntimeError(f"GWSYNC_BIN={BIN} is not an executable")
-    ENDPOINT = _require("GWSYNC_TEST_ENDPOINT")
+    ENDPOINT = require("GWSYNC_TEST_ENDPOINT")
     SCRATCH = tempfile.mkdtemp(prefix="gwsync-faults-")
     # Credentials through the environment, a scratch HOME (no ~/.s3cfg, a
     # private default index), and no proxy variables between us and the proxy.
-    ENV = {k: v for k, v in os.environ.items()
-           if not k.startswith("AWS_") and not k.lower().endswith("_proxy")}
-    ENV.update(HOME=SCRATCH, AWS_ACCESS_KEY_ID=_require("GWSYNC_TEST_ACCESS_KEY"),
-               AWS_SECRET_ACCESS_KEY=_require("GWSYNC_TEST_SECRET_KEY"))
+    ENV = gwsync_env(SCRATCH)
 
 
 def tearDownModule():
     shutil.rmtree(SCRATCH, ignore_errors=True)
-
-
-def data_of(size, seed):
-    return random.Random(seed).randbytes(size)
 
 
 class Proxy:

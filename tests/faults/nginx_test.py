@@ -10,12 +10,12 @@ environment (tools/test.sh sets them); fails, never skips, without them.
 """
 
 import os
-import random
 import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -23,15 +23,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from gwtest import data_of, gwsync_env, require  # noqa: E402
+
 MiB = 1 << 20
 LIMIT_MIB = 6
-
-
-def _require(name):
-    value = os.environ.get(name, "")
-    if not value:
-        raise RuntimeError(f"{name} is not set: run through tools/test.sh")
-    return value
 
 
 def free_port():
@@ -115,13 +111,10 @@ http {{
 class NginxBodyLimitTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.bin = _require("GWSYNC_BIN")
-        cls.endpoint = _require("GWSYNC_TEST_ENDPOINT")
+        cls.bin = require("GWSYNC_BIN")
+        cls.endpoint = require("GWSYNC_TEST_ENDPOINT")
         cls.tmp = tempfile.mkdtemp(prefix="gwsync-nginx-")
-        cls.env = {k: v for k, v in os.environ.items()
-                   if not k.startswith("AWS_") and not k.lower().endswith("_proxy")}
-        cls.env.update(HOME=cls.tmp, AWS_ACCESS_KEY_ID=_require("GWSYNC_TEST_ACCESS_KEY"),
-                       AWS_SECRET_ACCESS_KEY=_require("GWSYNC_TEST_SECRET_KEY"))
+        cls.env = gwsync_env(cls.tmp)
         cls.bucket = f"gwsync-nginx-{os.getpid()}"
         r = cls.gwsync(cls.endpoint, "mb", f"s3://{cls.bucket}")
         assert r.returncode == 0, r.stderr
@@ -162,7 +155,7 @@ class NginxBodyLimitTest(unittest.TestCase):
     # One PUT of 20 MiB, then 16 MiB parts: nginx refuses both; gwsync goes
     # on with parts under 6 MiB.
     def test_put_above_the_limit_becomes_multipart_under_it(self):
-        data = random.Random(1).randbytes(20 * MiB)
+        data = data_of(20 * MiB, 1)
         r = self.gwsync(self.nginx.url, "put", "--multipart-threshold", "64MiB", "--part-size",
                         "16MiB", self.write("big", data), f"s3://{self.bucket}/big")
         statuses = self.nginx.statuses()
@@ -171,8 +164,8 @@ class NginxBodyLimitTest(unittest.TestCase):
         self.assertObject("big", data)
 
     def test_sync_through_the_limit(self):
-        files = {"small": random.Random(2).randbytes(1000),
-                 "d/ten-mib": random.Random(3).randbytes(10 * MiB)}
+        files = {"small": data_of(1000, 2),
+                 "d/ten-mib": data_of(10 * MiB, 3)}
         for key, data in files.items():
             self.write(os.path.join("tree", key), data)
         r = self.gwsync(self.nginx.url, "sync", "--no-index", "--quiet",
@@ -184,7 +177,7 @@ class NginxBodyLimitTest(unittest.TestCase):
             self.assertObject(f"tree/{key}", data)
 
     def test_max_body_size_keeps_every_body_under_the_limit(self):
-        data = random.Random(4).randbytes(20 * MiB)
+        data = data_of(20 * MiB, 4)
         r = self.gwsync(self.nginx.url, "--max-body-size", "5MiB", "put", "--multipart-threshold",
                         "64MiB", "--part-size", "16MiB", self.write("capped", data),
                         f"s3://{self.bucket}/capped")

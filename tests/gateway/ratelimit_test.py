@@ -11,36 +11,30 @@ environment (tools/test.sh sets them); fails, never skips, without them.
 """
 
 import os
-import random
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from gwtest import data_of, gwsync_env, require  # noqa: E402
 
 MiB = 1 << 20
 LIMIT = 4 * MiB  # bytes/s
 SECONDS = 10
 
 
-def _require(name):
-    value = os.environ.get(name, "")
-    if not value:
-        raise RuntimeError(f"{name} is not set: run through tools/test.sh")
-    return value
-
-
 class RateLimitTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.bin = _require("GWSYNC_BIN")
-        cls.endpoints = _require("GWSYNC_TEST_ENDPOINTS").split()
+        cls.bin = require("GWSYNC_BIN")
+        cls.endpoints = require("GWSYNC_TEST_ENDPOINTS").split()
         cls.tmp = tempfile.mkdtemp(prefix="gwsync-ratelimit-")
-        cls.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        cls.env.update(HOME=cls.tmp, AWS_ACCESS_KEY_ID=_require("GWSYNC_TEST_ACCESS_KEY"),
-                       AWS_SECRET_ACCESS_KEY=_require("GWSYNC_TEST_SECRET_KEY"))
+        cls.env = gwsync_env(cls.tmp)
         cls.bucket = f"gwsync-ratelimit-{os.getpid()}"
-        cls.data = random.Random(7).randbytes(LIMIT * SECONDS)
+        cls.data = data_of(LIMIT * SECONDS, 7)
         cls.src = os.path.join(cls.tmp, "src")
         with open(cls.src, "wb") as f:
             f.write(cls.data)

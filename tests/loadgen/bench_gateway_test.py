@@ -18,18 +18,15 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from gwtest import gwsync_env, require  # noqa: E402
+
 MiB = 1 << 20
-
-
-def _require(name):
-    value = os.environ.get(name, "")
-    if not value:
-        raise RuntimeError(f"{name} is not set: run through tools/test.sh")
-    return value
 
 
 def perf(asok):
@@ -42,16 +39,14 @@ def perf(asok):
 class BenchGatewayTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.bin = _require("GWSYNC_BIN")
-        cls.endpoints = _require("GWSYNC_TEST_ENDPOINTS").split()
-        cls.asoks = _require("GWSYNC_TEST_ASOKS").split()
+        cls.bin = require("GWSYNC_BIN")
+        cls.endpoints = require("GWSYNC_TEST_ENDPOINTS").split()
+        cls.asoks = require("GWSYNC_TEST_ASOKS").split()
         assert len(cls.asoks) == len(cls.endpoints), "one admin socket per gateway"
-        cls.access_key = _require("GWSYNC_TEST_ACCESS_KEY")
-        cls.secret_key = _require("GWSYNC_TEST_SECRET_KEY")
+        cls.access_key = require("GWSYNC_TEST_ACCESS_KEY")
+        cls.secret_key = require("GWSYNC_TEST_SECRET_KEY")
         cls.tmp = tempfile.mkdtemp(prefix="gwsync-bench-test-")
-        cls.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        cls.env.update(HOME=cls.tmp, AWS_ACCESS_KEY_ID=cls.access_key,
-                       AWS_SECRET_ACCESS_KEY=cls.secret_key)
+        cls.env = gwsync_env(cls.tmp)
         cls.buckets = []
 
     @classmethod
