@@ -154,15 +154,9 @@ StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& fl
   return t;
 }
 
-StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags, const Adjust& adjust) {
-  auto env = [](const char* name) -> std::optional<std::string> {
-    const char* v = std::getenv(name);
-    if (!v) return std::nullopt;
-    return std::string(v);
-  };
-  ASSIGN_OR_RETURN(s3::ClientOptions options, ResolveClientOptions(flags, env));
-  auto ctx = std::unique_ptr<Context>(new Context());
-  ASSIGN_OR_RETURN(ctx->transfer_, ResolveTransferOptions(flags));
+namespace {
+
+StatusOr<http::TransportOptions> ResolveTransportOptions(const GlobalFlags& flags) {
   http::TransportOptions topts;
   topts.verify_tls = !flags.insecure;
   if (!flags.bwlimit.empty()) {
@@ -173,6 +167,29 @@ StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags, con
     ASSIGN_OR_RETURN(uint64_t bw, ParseSize(flags.endpoint_bwlimit));
     topts.endpoint_bytes_per_second = bw;
   }
+  return topts;
+}
+
+std::optional<std::string> Env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+}  // namespace
+
+StatusOr<sync::ClusterOptions> ResolveClusterOptions(const GlobalFlags& flags) {
+  sync::ClusterOptions o;
+  ASSIGN_OR_RETURN(o.client, ResolveClientOptions(flags, Env));
+  ASSIGN_OR_RETURN(o.transport, ResolveTransportOptions(flags));
+  return o;
+}
+
+StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags, const Adjust& adjust) {
+  ASSIGN_OR_RETURN(s3::ClientOptions options, ResolveClientOptions(flags, Env));
+  auto ctx = std::unique_ptr<Context>(new Context());
+  ASSIGN_OR_RETURN(ctx->transfer_, ResolveTransferOptions(flags));
+  ASSIGN_OR_RETURN(http::TransportOptions topts, ResolveTransportOptions(flags));
   if (adjust) adjust(&options, &topts);
   ASSIGN_OR_RETURN(ctx->transport_, http::CurlTransport::Create(topts));
   ctx->client_ = std::make_unique<s3::Client>(ctx->transport_.get(), std::move(options));

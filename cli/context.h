@@ -11,6 +11,7 @@
 
 #include "http/event_loop.h"
 #include "s3/client.h"
+#include "sync/session.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::cli {
@@ -50,6 +51,9 @@ StatusOr<s3::ClientOptions> ResolveClientOptions(
     const GlobalFlags& flags, const std::function<std::optional<std::string>(const char*)>& env);
 
 StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& flags);
+
+// The client and transport settings together (the default cluster of a sync).
+StatusOr<sync::ClusterOptions> ResolveClusterOptions(const GlobalFlags& flags);
 
 class Context {
  public:

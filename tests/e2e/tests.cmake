@@ -8,3 +8,7 @@ set_tests_properties(interop_e2e PROPERTIES LABELS "gateway;e2e" ENVIRONMENT "")
 gwsync_test(sync_cli_e2e_test LABEL "gateway;e2e"
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_cli_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
             LIBS gwsync_test_support nlohmann_json::nlohmann_json)
+
+gwsync_test(sync_delete_e2e_test LABEL "gateway;e2e"
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_delete_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
+            LIBS gwsync_test_support nlohmann_json::nlohmann_json)

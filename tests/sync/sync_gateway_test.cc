@@ -196,7 +196,8 @@ TEST_F(SyncTest, DryRunChangesNothingAndDeleteRemovesExtras) {
     planned.push_back(std::string(plan::ActionName(a.kind)) + " " + a.key);
   };
   Sync(Local(src.path()), Bucket(bucket_));
-  EXPECT_EQ(planned, (std::vector<std::string>{"delete extra/old", "upload new"}));
+  // Deletes come last, after every transfer.
+  EXPECT_EQ(planned, (std::vector<std::string>{"upload new", "delete extra/old"}));
   EXPECT_EQ(BucketContents(bucket_),
             (std::map<std::string, std::string>{{"extra/old", "3"}, {"keep", "1"}}));
 

@@ -6,16 +6,20 @@
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <fstream>
 #include <future>
 #include <mutex>
 #include <thread>
 
 #include "http/bodies.h"
-#include "scan/local_walker.h"
-#include "sync/listing.h"
+#include "sync/bucket_side.h"
+#include "sync/local_side.h"
+#include "sync/merge.h"
 #include "sync/metadata.h"
 #include "transfer/files.h"
 
@@ -170,10 +174,71 @@ void ApplyAttrs(int fd, const s3::ObjectHead& head, bool restore_owner) {
   }
 }
 
+// Deletes planned while the listings stream, kept on disk (an unnamed
+// temporary file) until the last phase, so memory does not grow with them.
+class DeleteSpool {
+ public:
+  DeleteSpool() : file_(std::tmpfile()) {}
+  ~DeleteSpool() {
+    if (file_) std::fclose(file_);
+  }
+  DeleteSpool(const DeleteSpool&) = delete;
+  DeleteSpool& operator=(const DeleteSpool&) = delete;
+
+  Status Append(const plan::Entry& e) {
+    if (!file_) return Internal("cannot create a temporary file for the planned deletes");
+    uint32_t n = static_cast<uint32_t>(e.key.size());
+    if (std::fwrite(&n, sizeof n, 1, file_) != 1 || std::fwrite(e.key.data(), 1, n, file_) != n ||
+        std::fwrite(&e.size, sizeof e.size, 1, file_) != 1) {
+      return Internal("cannot write the planned deletes to a temporary file (disk full?)");
+    }
+    ++count_;
+    return Status::Ok();
+  }
+  uint64_t count() const { return count_; }
+  // Reads the spool from its start, once.
+  void Rewind() {
+    if (file_) std::rewind(file_);
+  }
+  bool Read(plan::Entry* e) {
+    uint32_t n = 0;
+    if (!file_ || std::fread(&n, sizeof n, 1, file_) != 1) return false;
+    e->key.resize(n);
+    return std::fread(e->key.data(), 1, n, file_) == n &&
+           std::fread(&e->size, sizeof e->size, 1, file_) == 1;
+  }
+
+ private:
+  std::FILE* file_;
+  uint64_t count_ = 0;
+};
+
+// Bounds the actions in flight: the planner takes a slot before it hands an
+// action to the graph, the commit stage gives it back.
+class Slots {
+ public:
+  explicit Slots(int n) : free_(std::max(1, n)) {}
+  void Acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return free_ > 0; });
+    --free_;
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    ++free_;
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int free_;
+};
+
 class Runner {
  public:
   Runner(const Location& src, const Location& dst, const SyncOptions& options)
-      : src_(src), dst_(dst), options_(options) {
+      : src_(src), dst_(dst), options_(options), slots_(options.concurrency) {
     plan_options_.delete_extra = options.delete_extra;
     plan_options_.checksum = options.checksum;
     if (src.kind == Location::Kind::kLocal) {
@@ -184,14 +249,18 @@ class Runner {
       plan_options_.direction = plan::Direction::kCopy;
     }
   }
+  ~Runner() { ReapThreads(/*all=*/true); }
 
   StatusOr<SyncReport> Run();
 
  private:
-  using Planned = plan::PlannedAction;
-  static constexpr uint32_t kNone = Planned::kNone;
-  Status Plan(std::vector<Planned>* planned);
-  plan::Action Expand(const Planned& p) const;
+  using Feed = std::function<void(JobPtr)>;
+  StatusOr<std::unique_ptr<EntryStream>> Open(const Location& loc, bool is_dst) const;
+  Status PrepareDestination();
+  // The planner thread: merges the listings and feeds the graph.
+  void PlanAll(Merger& merger, const Feed& feed);
+  // The last phase: the spooled deletes, when nothing forbids them.
+  void PlanDeletes(const Feed& feed);
   std::optional<plan::Remembered> Recall(const plan::Entry* src, const plan::Entry* dst);
   void Prepare(Job& job);
   void StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done);
@@ -202,10 +271,14 @@ class Runner {
   void StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void InThread(const JobPtr& job, const std::function<void(JobPtr)>& done,
                 std::function<Status(Job&)> work);
+  void ReapThreads(bool all);
   // Returns false when the job goes round again (a file that changed).
   bool Commit(Job& job);
   void Record(const Job& job);
+  // Under report_mu_.
   void Count(const std::string& what, uint64_t bytes);
+  void Progress(bool force = false);
+  void OnProblem(Merger::SideId side, const Problem& p);
 
   const std::string& LocalRoot() const {
     return src_.kind == Location::Kind::kLocal ? src_.path : dst_.path;
@@ -221,47 +294,37 @@ class Runner {
   const Location& dst_;
   const SyncOptions& options_;
   plan::PlanOptions plan_options_;
+  Slots slots_;
+  DeleteSpool deletes_;
+  std::unique_ptr<EntryStream> src_stream_, dst_stream_;
+  uint64_t source_read_errors_ = 0;  // the planner thread's
+
+  std::mutex report_mu_;  // guards report_ and progress_
   SyncReport report_;
   SyncProgress progress_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_progress_{};
 
-  std::vector<plan::Entry> src_listing_, dst_listing_;
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> finished;
+  };
   std::mutex threads_mu_;
-  std::vector<std::thread> threads_;
+  std::vector<Worker> threads_;
 };
 
-Status Runner::Plan(std::vector<Planned>* planned) {
-  auto list = [&](const Location& loc, bool is_dst) -> StatusOr<std::vector<plan::Entry>> {
-    if (loc.kind == Location::Kind::kLocal)
-      return ListLocal(loc.path, options_.filter, is_dst, is_dst && !options_.dry_run);
-    return ListRemote(*loc.client, loc.bucket, loc.prefix, options_.filter, is_dst);
-  };
-  auto src_future = std::async(std::launch::async, [&] { return list(src_, false); });
-  auto dst_listing = list(dst_, true);
-  auto src_listing = src_future.get();
-  if (!src_listing.ok()) return src_listing.status();
-  if (!dst_listing.ok()) return dst_listing.status();
-  src_listing_ = std::move(*src_listing);
-  dst_listing_ = std::move(*dst_listing);
-  report_.source_objects = src_listing_.size();
-  report_.destination_objects = dst_listing_.size();
-
-  ASSIGN_OR_RETURN(*planned,
-                   plan::PlanAll(
-                       src_listing_, dst_listing_,
-                       [&](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
-                       plan_options_));
-  return Status::Ok();
-}
-
-plan::Action Runner::Expand(const Planned& p) const {
-  plan::Action a;
-  a.kind = p.decision.kind;
-  a.reason = p.decision.reason;
-  if (p.src != kNone) a.src = src_listing_[p.src];
-  if (p.dst != kNone) a.dst = dst_listing_[p.dst];
-  a.key = a.src ? a.src->key : a.dst->key;
-  return a;
+StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is_dst) const {
+  if (loc.kind == Location::Kind::kLocal) {
+    LocalListOptions o;
+    o.filter = options_.filter;
+    o.missing_ok = is_dst;
+    o.clean_temps = is_dst && !options_.dry_run;
+    return OpenLocalStream(loc.path, o);
+  }
+  BucketListOptions o;
+  o.filter = options_.filter;
+  o.missing_ok = is_dst;
+  return OpenBucketStream(*loc.client, loc.bucket, loc.prefix, o);
 }
 
 std::optional<plan::Remembered> Runner::Recall(const plan::Entry* src, const plan::Entry* dst) {
@@ -335,11 +398,29 @@ void Runner::Prepare(Job& job) {
 
 void Runner::InThread(const JobPtr& job, const std::function<void(JobPtr)>& done,
                       std::function<Status(Job&)> work) {
+  ReapThreads(/*all=*/false);
+  auto finished = std::make_shared<std::atomic<bool>>(false);
   std::lock_guard lock(threads_mu_);
-  threads_.emplace_back([job, done, work = std::move(work)] {
-    job->status = work(*job);
-    done(job);
-  });
+  threads_.push_back(Worker{std::thread([job, done, finished, work = std::move(work)] {
+                              job->status = work(*job);
+                              finished->store(true);
+                              done(job);
+                            }),
+                            finished});
+}
+
+// Joins the threads that have finished (all: every one), so their number
+// stays within the objects in flight.
+void Runner::ReapThreads(bool all) {
+  std::vector<Worker> done;
+  {
+    std::lock_guard lock(threads_mu_);
+    auto keep = std::partition(threads_.begin(), threads_.end(),
+                               [&](const Worker& w) { return !all && !w.finished->load(); });
+    std::move(keep, threads_.end(), std::back_inserter(done));
+    threads_.erase(keep, threads_.end());
+  }
+  for (auto& w : done) w.thread.join();
 }
 
 // Multipart progress of one object, kept in the index's uploads family.
@@ -527,8 +608,32 @@ void Runner::Count(const std::string& what, uint64_t bytes) {
   t.bytes += bytes;
 }
 
-// On the serial commit stage: the only place that touches the report and
-// the index.
+// Under report_mu_: at most ten progress callbacks a second, and the last.
+void Runner::Progress(bool force) {
+  if (!options_.on_progress) return;
+  auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_progress_ < std::chrono::milliseconds(100)) return;
+  last_progress_ = now;
+  progress_.seconds = std::chrono::duration<double>(now - start_).count();
+  if (src_stream_) progress_.listed_source = src_stream_->listed();
+  if (dst_stream_) progress_.listed_destination = dst_stream_->listed();
+  options_.on_progress(progress_);
+}
+
+// On the planner thread.
+void Runner::OnProblem(Merger::SideId side, const Problem& p) {
+  std::lock_guard lock(report_mu_);
+  if (!p.read_error) {
+    report_.AddNotice(p.path, p.status.message());
+    return;
+  }
+  if (side == Merger::SideId::kSource) ++source_read_errors_;
+  report_.AddError(p.path, p.status.message());
+  ++progress_.errors;
+}
+
+// On the serial commit stage: the only place, beside the planner's skips,
+// that touches the report, and the only one that writes the index.
 bool Runner::Commit(Job& job) {
   const plan::Action& a = job.action;
   if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kDownload && !job.committed) {
@@ -558,32 +663,30 @@ bool Runner::Commit(Job& job) {
     }
   }
   job.fd.reset();
+  bool changed = job.status.ok() && !options_.dry_run &&
+                 (job.kind != ActionKind::kSkip || job.reason == SkipReason::kSameEtag);
+  if (changed) Record(job);
 
   uint64_t bytes = a.src ? a.src->size : (a.dst ? a.dst->size : 0);
+  std::lock_guard lock(report_mu_);
   if (!job.status.ok()) {
-    report_.errors.emplace_back(a.key, job.status.message());
+    report_.AddError(a.key, job.status.message());
     ++progress_.errors;
-    if (options_.on_plan) options_.on_plan(a);
   } else if (job.kind == ActionKind::kSkip) {
     Count("skip: " + std::string(plan::SkipReasonName(job.reason)), bytes);
-    if (job.reason == SkipReason::kUnsafeKey) {
-      report_.errors.emplace_back(a.key, "refused: the key would escape the destination folder");
-      ++progress_.errors;
-    }
-    if (!options_.dry_run) Record(job);
   } else {
     Count(std::string(plan::ActionName(job.kind)), job.kind == ActionKind::kDelete ? 0 : bytes);
     if (job.kind != ActionKind::kMkdir) {
       ++progress_.done_objects;
       progress_.done_bytes += job.kind == ActionKind::kDelete ? 0 : bytes;
     }
-    if (!options_.dry_run) Record(job);
   }
-  if (options_.on_progress) {
-    progress_.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    options_.on_progress(progress_);
+  // A verify that found the content equal was planned as a transfer.
+  if (job.action.kind == ActionKind::kVerify && job.kind == ActionKind::kSkip) {
+    progress_.planned_objects -= std::min<uint64_t>(progress_.planned_objects, 1);
+    progress_.planned_bytes -= std::min(progress_.planned_bytes, bytes);
   }
+  Progress();
   return true;
 }
 
@@ -600,7 +703,6 @@ void Runner::Record(const Job& job) {
     }
     return;
   }
-  if (job.kind == ActionKind::kSkip && job.reason != SkipReason::kSameEtag) return;
   if (job.kind == ActionKind::kMkdir) return;
   if (plan_options_.direction == plan::Direction::kCopy) {
     index::RemoteRecord r;
@@ -624,11 +726,9 @@ void Runner::Record(const Job& job) {
   idx->PutLocal(LocalRoot(), a.key, r).IgnoreError();
 }
 
-StatusOr<SyncReport> Runner::Run() {
-  // Listing first: a sync that cannot read its source creates nothing.
-  std::vector<Planned> actions;
-  RETURN_IF_ERROR(Plan(&actions));
-  if (dst_.kind == Location::Kind::kRemote && !options_.dry_run) {
+Status Runner::PrepareDestination() {
+  if (options_.dry_run) return Status::Ok();
+  if (dst_.kind == Location::Kind::kRemote) {
     Status exists = s3::WaitStatus([&](auto done) { dst_.client->HeadBucket(dst_.bucket, done); });
     if (exists.code() == StatusCode::kNotFound && options_.create_bucket) {
       Status made =
@@ -637,21 +737,112 @@ StatusOr<SyncReport> Runner::Run() {
     } else if (!exists.ok()) {
       return exists;
     }
+    return Status::Ok();
   }
-  if (dst_.kind == Location::Kind::kLocal && !options_.dry_run) {
-    RETURN_IF_ERROR(MakeParents(JoinPath(dst_.path, "x")));
-  }
-  for (const auto& p : actions) {
-    ActionKind kind = p.decision.kind;
-    if (kind == ActionKind::kSkip || kind == ActionKind::kMkdir) continue;
-    ++progress_.planned_objects;
-    if (kind != ActionKind::kDelete && p.src != kNone) {
-      progress_.planned_bytes += src_listing_[p.src].size;
+  return MakeParents(JoinPath(dst_.path, "x"));
+}
+
+// On the planner thread. Skips are counted here; what moves data goes to
+// the graph, a slot at a time; deletes go to the spool.
+void Runner::PlanAll(Merger& merger, const Feed& feed) {
+  plan::Action a;
+  while (merger.Next(&a)) {
+    ActionKind kind = a.kind;
+    if (kind == ActionKind::kSkip) {
+      uint64_t bytes = a.src ? a.src->size : (a.dst ? a.dst->size : 0);
+      std::lock_guard lock(report_mu_);
+      Count("skip: " + std::string(plan::SkipReasonName(a.reason)), bytes);
+      if (a.reason == SkipReason::kUnsafeKey) {
+        report_.AddError(a.key, "refused: the key would escape the destination folder");
+        ++progress_.errors;
+      }
+      Progress();
+      continue;
     }
-    if (options_.dry_run && options_.on_plan && kind != ActionKind::kVerify) {
-      options_.on_plan(Expand(p));
+    if (kind == ActionKind::kDelete) {
+      Status s = deletes_.Append(*a.dst);
+      std::lock_guard lock(report_mu_);
+      if (!s.ok()) {
+        report_.AddError(a.key, s.message());
+        ++progress_.errors;
+      }
+      continue;
     }
+    {
+      std::lock_guard lock(report_mu_);
+      if (kind != ActionKind::kMkdir) {
+        ++progress_.planned_objects;
+        if (a.src) progress_.planned_bytes += a.src->size;
+      }
+    }
+    if (options_.dry_run && options_.on_plan && kind != ActionKind::kVerify &&
+        kind != ActionKind::kMkdir) {
+      options_.on_plan(a);
+    }
+    auto job = std::make_shared<Job>();
+    job->action = std::move(a);
+    a = plan::Action();
+    slots_.Acquire();
+    feed(std::move(job));
   }
+  std::lock_guard lock(report_mu_);
+  report_.source_objects = merger.source_entries();
+  report_.destination_objects = merger.destination_entries();
+}
+
+// On the planner thread, once every transfer is done: the deletes, unless
+// something makes them unsafe. A delete never follows a read error, an
+// empty source or, unless forced, more deletes than the limits allow.
+void Runner::PlanDeletes(const Feed& feed) {
+  uint64_t n = deletes_.count();
+  if (n == 0) return;
+  std::string refusal;
+  {
+    std::lock_guard lock(report_mu_);
+    uint64_t dst_objects = report_.destination_objects;
+    if (report_.error_count > 0) {
+      refusal = "not deleting " + std::to_string(n) +
+                " objects: " + std::to_string(report_.error_count) +
+                " errors happened in this run (" + std::to_string(source_read_errors_) +
+                " reading the source); fix them and run again";
+    } else if (!options_.force_delete && report_.source_objects == 0) {
+      refusal = "not deleting " + std::to_string(n) +
+                " objects: the source lists nothing (a wrong path or prefix?); use "
+                "--force-delete to delete everything at the destination";
+    } else if (!options_.force_delete &&
+               ((options_.max_delete > 0 && n > options_.max_delete) ||
+                (options_.max_delete_percent > 0 && n > SyncOptions::kSmallDelete &&
+                 100.0 * n > options_.max_delete_percent * dst_objects))) {
+      refusal = "not deleting " + std::to_string(n) + " of " + std::to_string(dst_objects) +
+                " objects: more than --max-delete allows; use --force-delete to delete them";
+    }
+    if (!refusal.empty()) {
+      report_.deletes_refused = n;
+      report_.delete_refusals.push_back(refusal);
+      ++report_.error_count;
+      ++progress_.errors;
+      return;
+    }
+    progress_.planned_objects += n;
+  }
+  deletes_.Rewind();
+  plan::Entry e;
+  while (deletes_.Read(&e)) {
+    auto job = std::make_shared<Job>();
+    job->action.kind = ActionKind::kDelete;
+    job->action.key = e.key;
+    job->action.dst = e;
+    if (options_.dry_run && options_.on_plan) options_.on_plan(job->action);
+    slots_.Acquire();
+    feed(std::move(job));
+  }
+}
+
+StatusOr<SyncReport> Runner::Run() {
+  // A sync that cannot read its source's root creates nothing.
+  ASSIGN_OR_RETURN(src_stream_, Open(src_, false));
+  ASSIGN_OR_RETURN(dst_stream_, Open(dst_, true));
+  RETURN_IF_ERROR(PrepareDestination());
 
   // The graph's CPU work is small beside the network's; TBB workers without
   // work spin (sched_yield) before they sleep, and on a small machine that
@@ -662,17 +853,6 @@ StatusOr<SyncReport> Runner::Run() {
   arena.execute([&] {
     namespace flow = tbb::flow;
     flow::graph g;
-    size_t next = 0;
-    flow::input_node<JobPtr> source(g, [&](tbb::flow_control& fc) -> JobPtr {
-      if (next >= actions.size()) {
-        fc.stop();
-        return nullptr;
-      }
-      auto job = std::make_shared<Job>();
-      job->action = Expand(actions[next++]);
-      return job;
-    });
-    flow::limiter_node<JobPtr> limiter(g, static_cast<size_t>(std::max(1, options_.concurrency)));
     flow::function_node<JobPtr, JobPtr> prepare(g, flow::unlimited, [&](JobPtr job) {
       Prepare(*job);
       return job;
@@ -688,30 +868,82 @@ StatusOr<SyncReport> Runner::Run() {
     flow::function_node<JobPtr, flow::continue_msg, flow::lightweight> commit(
         g, flow::serial, [&](JobPtr job) {
           if (!Commit(*job)) {
-            job->action.kind = ActionKind::kUpload;  // round again
+            job->action.kind = ActionKind::kUpload;  // round again, in the same slot
             prepare.try_put(job);
-            return flow::continue_msg();  // the slot stays taken: not forwarded
+            return flow::continue_msg();
           }
-          limiter.decrementer().try_put(flow::continue_msg());
+          slots_.Release();
           return flow::continue_msg();
         });
-    flow::make_edge(source, limiter);
-    flow::make_edge(limiter, prepare);
     flow::make_edge(prepare, transfer);
     flow::make_edge(transfer, commit);
-    source.activate();
+
+    // The planner feeds the graph from its own thread; the graph is held
+    // open (reserve_wait) until it has planned everything.
+    auto feed = [&](JobPtr job) { prepare.try_put(std::move(job)); };
+    Merger merger(
+        src_stream_.get(), dst_stream_.get(), plan_options_,
+        [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
+        [this](Merger::SideId side, const Problem& p) { OnProblem(side, p); });
+    g.reserve_wait();
+    std::thread planner([&] {
+      PlanAll(merger, feed);
+      g.release_wait();
+    });
     g.wait_for_all();
+    planner.join();
+    {
+      std::lock_guard lock(report_mu_);
+      progress_.listing_done = true;
+    }
+    // Deletes last, after every transfer.
+    g.reserve_wait();
+    std::thread deleter([&] {
+      PlanDeletes(feed);
+      g.release_wait();
+    });
+    g.wait_for_all();
+    deleter.join();
   });
-  {
-    std::lock_guard lock(threads_mu_);
-    for (auto& t : threads_) t.join();
-  }
+  ReapThreads(/*all=*/true);
+  std::lock_guard lock(report_mu_);
+  Progress(/*force=*/true);
   report_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   return report_;
 }
 
 }  // namespace
+
+void SyncReport::AddError(std::string key, std::string message) {
+  ++error_count;
+  if (errors.size() < kMaxErrorsKept) errors.emplace_back(std::move(key), std::move(message));
+}
+
+void SyncReport::AddNotice(std::string key, std::string message) {
+  ++notice_count;
+  if (notices.size() < kMaxErrorsKept) notices.emplace_back(std::move(key), std::move(message));
+}
+
+void SyncReport::Add(const SyncReport& other, const std::string& key_prefix) {
+  for (const auto& [name, t] : other.actions) {
+    Tally& mine = actions[name];
+    mine.objects += t.objects;
+    mine.bytes += t.bytes;
+  }
+  for (const auto& [key, msg] : other.errors) AddError(key_prefix + key, msg);
+  error_count += other.error_count - other.errors.size();
+  for (const auto& [key, msg] : other.notices) AddNotice(key_prefix + key, msg);
+  notice_count += other.notice_count - other.notices.size();
+  deletes_refused += other.deletes_refused;
+  for (const auto& why : other.delete_refusals) {
+    std::string where = key_prefix.substr(0, key_prefix.find_last_not_of('/') + 1);
+    delete_refusals.push_back(where.empty() ? why : "bucket " + where + ": " + why);
+  }
+  error_count += other.delete_refusals.size();
+  source_objects += other.source_objects;
+  destination_objects += other.destination_objects;
+}
 
 StatusOr<SyncReport> RunSync(const Location& src, const Location& dst, const SyncOptions& options) {
   Runner runner(src, dst, options);

@@ -1,13 +1,16 @@
 // Sync makes a destination (a local folder, or a bucket and prefix) match a
-// source. It lists both sides, plans one action per key with the pure
-// planner, and carries the actions out in a TBB flow graph:
+// source, as a stream: both sides are listed in key order while a planner
+// thread merges them (sync/merge.h) and feeds each action that moves data
+// into a TBB flow graph,
 //
-//   actions -> limiter -> prepare (hash where needed) -> transfer (async, over
-//   the curl event loop) -> commit (verify, rename, index, report)
+//   prepare (hash where needed) -> transfer (async, over the curl event
+//   loop) -> commit (verify, rename, index, report)
 //
-// with a bounded number of actions in flight, so memory stays flat. RunSync
-// blocks its caller; progress callbacks come from the commit stage, one at a
-// time.
+// with at most `concurrency` actions in flight. Deletes are written to a
+// spool file as they are planned and carried out last, only when nothing
+// went wrong (docs/DESIGN.md, "Deletes"). Nothing held grows with the number
+// of keys. RunSync blocks its caller; callbacks come from the planner thread
+// and the commit stage, never two at once.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +40,9 @@ struct Location {
 };
 
 struct SyncProgress {
+  uint64_t listed_source = 0;  // keys listed so far on each side
+  uint64_t listed_destination = 0;
+  bool listing_done = false;     // the totals below are final
   uint64_t planned_objects = 0;  // actions that move or delete data
   uint64_t planned_bytes = 0;
   uint64_t done_objects = 0;
@@ -47,6 +53,13 @@ struct SyncProgress {
 
 struct SyncOptions {
   bool delete_extra = false;
+  // --delete guards: refused when the source lists nothing, or when more
+  // than max_delete objects would go, or more than max_delete_percent of the
+  // destination's and more than kSmallDelete; unless forced. 0: no limit.
+  static constexpr uint64_t kSmallDelete = 100;
+  uint64_t max_delete = 0;
+  double max_delete_percent = 50;
+  bool force_delete = false;
   bool dry_run = false;
   bool checksum = false;
   plan::Filter filter;
@@ -67,17 +80,29 @@ struct Tally {
 };
 
 struct SyncReport {
+  // At most this many errors are kept by name; error_count has them all.
+  static constexpr size_t kMaxErrorsKept = 10000;
   std::map<std::string, Tally> actions;  // "upload", "download", "skip: unchanged", ...
   std::vector<std::pair<std::string, std::string>> errors;  // key, message
+  uint64_t error_count = 0;
+  // Reported, not failures: special files, links that lead nowhere.
+  std::vector<std::pair<std::string, std::string>> notices;
+  uint64_t notice_count = 0;
+  uint64_t deletes_refused = 0;  // planned deletes not carried out; why (counts as an error):
+  std::vector<std::string> delete_refusals;
   uint64_t source_objects = 0;
   uint64_t destination_objects = 0;
   double seconds = 0;
-  bool ok() const { return errors.empty(); }
+  bool ok() const { return error_count == 0; }
+  void AddError(std::string key, std::string message);
+  void AddNotice(std::string key, std::string message);
+  void Add(const SyncReport& other, const std::string& key_prefix);
 };
 
 // Runs one sync. A non-OK Status means the sync could not run at all (a
-// listing failed, the bucket cannot be created); per-key failures are in the
-// report's errors instead, and the others still complete.
+// side's root cannot be listed, the bucket cannot be created); per-key
+// failures and listing problems on the way are in the report's errors
+// instead, and the others still complete.
 StatusOr<SyncReport> RunSync(const Location& src, const Location& dst, const SyncOptions& options);
 
 }  // namespace gwsync::sync

@@ -1,0 +1,358 @@
+#include "sync/bucket_side.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace gwsync::sync {
+namespace {
+
+// A gateway that keeps answering "truncated" with nothing in it is not
+// making progress; this many such pages in a row end the partition.
+constexpr int kMaxEmptyPages = 16;
+
+// A contiguous piece of the key space: a partition listed page by page
+// (every key under `prefix`), or keys a delimiter listing already returned.
+struct Segment {
+  bool flat = false;
+  std::string prefix;
+  std::deque<ListBatch> ready;
+  bool done = false;
+  bool in_flight = false;
+  std::string token;     // continuation of the next page
+  std::string last_key;  // the last key listed, to check the order
+  int empty_pages = 0;
+};
+using SegmentPtr = std::shared_ptr<Segment>;
+
+// Shared by the reader, the discovery thread and the listing callbacks on
+// the curl loop; the callbacks hold it alive.
+class Lister : public std::enable_shared_from_this<Lister> {
+ public:
+  Lister(const s3::Client& client, std::string bucket, std::string prefix,
+         BucketListOptions options)
+      : client_(client),
+        bucket_(std::move(bucket)),
+        prefix_(std::move(prefix)),
+        options_(std::move(options)) {}
+
+  // The discovery thread: walks the delimiter levels in key order and adds
+  // segments. `first` is the root's first page, already fetched.
+  void Discover(s3::ListPage first) {
+    Level(prefix_, 0, &first);
+    std::lock_guard lock(mu_);
+    discovery_done_ = true;
+    cv_.notify_all();
+  }
+
+  bool Next(ListBatch* batch) {
+    std::vector<SegmentPtr> fetch;
+    std::unique_lock lock(mu_);
+    for (;;) {
+      if (cancelled_) return false;
+      if (window_.empty()) {
+        if (discovery_done_) return false;
+        cv_.wait(lock);
+        continue;
+      }
+      SegmentPtr front = window_.front();
+      if (!front->ready.empty()) {
+        *batch = std::move(front->ready.front());
+        front->ready.pop_front();
+        if (front->done && front->ready.empty()) {
+          window_.pop_front();
+          cv_.notify_all();  // room for the discovery thread
+        }
+        Kick(&fetch);
+        lock.unlock();
+        for (auto& s : fetch) Fetch(s);
+        return true;
+      }
+      if (front->done) {
+        window_.pop_front();
+        cv_.notify_all();
+        continue;
+      }
+      Kick(&fetch);
+      if (!fetch.empty()) {
+        lock.unlock();
+        for (auto& s : fetch) Fetch(s);
+        fetch.clear();
+        lock.lock();
+        continue;
+      }
+      cv_.wait(lock);
+    }
+  }
+
+  void Cancel() {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    cv_.notify_all();
+  }
+
+  uint64_t listed() const { return listed_.load(std::memory_order_relaxed); }
+
+ private:
+  // Lists one delimiter level from `prefix`, in order: keys found at this
+  // level become loose segments, each folder either a partition or, while
+  // the level is narrow, a level of its own.
+  void Level(const std::string& prefix, int depth, s3::ListPage* first) {
+    s3::ListOptions o;
+    o.prefix = prefix;
+    o.delimiter = "/";
+    std::string last;  // the last key or folder seen at this level
+    int empty_pages = 0;
+    for (bool first_page = true;; first_page = false) {
+      s3::ListPage page;
+      if (first_page && first) {
+        page = std::move(*first);
+      } else {
+        auto got =
+            s3::Wait<s3::ListPage>([&](auto done) { client_.ListObjects(bucket_, o, done); });
+        if (!got.ok()) return AddProblem(Where(prefix), got.status().Annotate("listing"));
+        page = std::move(*got);
+      }
+      bool expand = first_page && depth < options_.max_depth && !page.truncated &&
+                    static_cast<int>(page.common_prefixes.size()) < options_.parallel;
+      ListBatch loose;
+      size_t i = 0, j = 0;
+      const auto& objects = page.objects;
+      const auto& folders = page.common_prefixes;
+      while (i < objects.size() || j < folders.size()) {
+        if (Cancelled()) return;
+        bool take_object =
+            j >= folders.size() || (i < objects.size() && objects[i].key < folders[j]);
+        const std::string& name = take_object ? objects[i].key : folders[j];
+        if (!name.starts_with(prefix) || (!last.empty() && !(last < name)) ||
+            (!take_object && (name.size() <= prefix.size() || name.back() != '/'))) {
+          loose.problems.push_back(
+              Problem{Where(name),
+                      Internal("the gateway listed '" + name + "' out of order or outside '" +
+                               prefix + "': listing of that folder stopped"),
+                      true});
+          AddReady(std::move(loose));
+          return;
+        }
+        last = name;
+        if (take_object) {
+          if (Convert(objects[i], &loose)) listed_.fetch_add(1, std::memory_order_relaxed);
+          ++i;
+          continue;
+        }
+        if (!loose.entries.empty()) AddReady(std::exchange(loose, ListBatch()));
+        if (expand) {
+          Level(folders[j], depth + 1, nullptr);
+        } else {
+          AddPartition(folders[j]);
+        }
+        ++j;
+      }
+      if (!loose.entries.empty() || !loose.problems.empty()) AddReady(std::move(loose));
+      if (!page.truncated) return;
+      Status bad = NextToken(page, &o.continuation, &empty_pages);
+      if (!bad.ok()) return AddProblem(Where(prefix), bad);
+    }
+  }
+
+  // Checks a truncated page's continuation and takes it.
+  static Status NextToken(const s3::ListPage& page, std::string* token, int* empty_pages) {
+    if (page.next_token.empty()) {
+      return Internal("the gateway sent a truncated listing without a continuation token");
+    }
+    if (page.next_token == *token) {
+      return Internal("the gateway repeated its continuation token: listing stopped");
+    }
+    *empty_pages = page.objects.empty() && page.common_prefixes.empty() ? *empty_pages + 1 : 0;
+    if (*empty_pages > kMaxEmptyPages) {
+      return Internal("the gateway sent " + std::to_string(*empty_pages) +
+                      " empty truncated pages in a row: listing stopped");
+    }
+    *token = page.next_token;
+    return Status::Ok();
+  }
+
+  std::string Where(const std::string& key) const { return "s3://" + bucket_ + "/" + key; }
+
+  // Adds the object to the batch unless the filter excludes it; false when
+  // it is not an entry (the prefix's own folder marker, or excluded).
+  bool Convert(const s3::ObjectInfo& obj, ListBatch* batch) const {
+    std::string key = obj.key.substr(prefix_.size());  // checked: starts with the prefix
+    if (key.empty() || !options_.filter.Allows(key)) return false;
+    plan::Entry e;
+    e.key = std::move(key);
+    e.size = obj.size;
+    e.etag = obj.etag;
+    batch->entries.push_back(std::move(e));
+    return true;
+  }
+
+  bool Cancelled() {
+    std::lock_guard lock(mu_);
+    return cancelled_;
+  }
+
+  // Waits for room in the window, then appends `seg` and starts what can
+  // be listed.
+  void Add(SegmentPtr seg) {
+    std::vector<SegmentPtr> fetch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] {
+        return cancelled_ || window_.size() < static_cast<size_t>(options_.parallel);
+      });
+      if (cancelled_) return;
+      window_.push_back(std::move(seg));
+      Kick(&fetch);
+      cv_.notify_all();
+    }
+    for (auto& s : fetch) Fetch(s);
+  }
+
+  void AddReady(ListBatch batch) {
+    auto seg = std::make_shared<Segment>();
+    seg->ready.push_back(std::move(batch));
+    seg->done = true;
+    Add(std::move(seg));
+  }
+
+  void AddProblem(const std::string& where, const Status& why) {
+    ListBatch b;
+    b.problems.push_back(Problem{where, why, true});
+    AddReady(std::move(b));
+  }
+
+  void AddPartition(const std::string& folder) {
+    auto seg = std::make_shared<Segment>();
+    seg->flat = true;
+    seg->prefix = folder;
+    Add(std::move(seg));
+  }
+
+  // Under mu_: marks the partitions that may request their next page now.
+  // The one being read may run `pages_ahead` pages ahead; the others one.
+  void Kick(std::vector<SegmentPtr>* fetch) {
+    for (size_t i = 0; i < window_.size(); ++i) {
+      Segment& s = *window_[i];
+      size_t room = i == 0 ? options_.pages_ahead : 1;
+      if (s.flat && !s.done && !s.in_flight && s.ready.size() < room) {
+        s.in_flight = true;
+        fetch->push_back(window_[i]);
+      }
+    }
+  }
+
+  // Requests the partition's next page; the answer arrives on the curl loop.
+  void Fetch(const SegmentPtr& seg) {
+    s3::ListOptions o;
+    o.prefix = seg->prefix;
+    o.continuation = seg->token;
+    auto self = shared_from_this();
+    client_.ListObjects(bucket_, o, [self, seg](StatusOr<s3::ListPage> page) {
+      self->OnPage(seg, std::move(page));
+    });
+  }
+
+  // On the curl loop: checks and queues a page, and starts the next
+  // requests there is room for. Never blocks.
+  void OnPage(const SegmentPtr& seg, StatusOr<s3::ListPage> page) {
+    ListBatch batch;
+    bool done = true;
+    std::string token = seg->token, last = seg->last_key;
+    int empty_pages = seg->empty_pages;
+    if (!page.ok()) {
+      batch.problems.push_back(Problem{Where(seg->prefix), page.status().Annotate("listing")});
+    } else {
+      for (const auto& obj : page->objects) {
+        if (!obj.key.starts_with(seg->prefix) || (!last.empty() && !(last < obj.key))) {
+          batch.problems.push_back(
+              Problem{Where(obj.key),
+                      Internal("the gateway listed '" + obj.key + "' out of order or outside '" +
+                               seg->prefix + "': listing of that folder stopped")});
+          page->truncated = false;
+          break;
+        }
+        last = obj.key;
+        if (Convert(obj, &batch)) listed_.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (page->truncated) {
+        Status bad = NextToken(*page, &token, &empty_pages);
+        if (bad.ok()) {
+          done = false;
+        } else {
+          batch.problems.push_back(Problem{Where(seg->prefix), bad});
+        }
+      }
+    }
+    std::vector<SegmentPtr> fetch;
+    {
+      std::lock_guard lock(mu_);
+      seg->in_flight = false;
+      if (cancelled_) return;
+      seg->token = std::move(token);
+      seg->last_key = std::move(last);
+      seg->empty_pages = empty_pages;
+      seg->done = done;
+      if (!batch.entries.empty() || !batch.problems.empty()) seg->ready.push_back(std::move(batch));
+      Kick(&fetch);
+      cv_.notify_all();
+    }
+    for (auto& s : fetch) Fetch(s);
+  }
+
+  const s3::Client& client_;
+  const std::string bucket_, prefix_;
+  const BucketListOptions options_;
+  std::atomic<uint64_t> listed_{0};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<SegmentPtr> window_;
+  bool discovery_done_ = false;
+  bool cancelled_ = false;
+};
+
+class BucketStream final : public EntryStream {
+ public:
+  BucketStream(std::shared_ptr<Lister> lister, s3::ListPage first) : lister_(std::move(lister)) {
+    thread_ = std::thread(
+        [l = lister_, first = std::move(first)]() mutable { l->Discover(std::move(first)); });
+  }
+  ~BucketStream() override {
+    lister_->Cancel();
+    thread_.join();
+  }
+  bool Next(ListBatch* batch) override {
+    *batch = ListBatch();
+    return lister_->Next(batch);
+  }
+  uint64_t listed() const override { return lister_->listed(); }
+
+ private:
+  std::shared_ptr<Lister> lister_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<EntryStream>> OpenBucketStream(const s3::Client& client,
+                                                        const std::string& bucket,
+                                                        const std::string& prefix,
+                                                        const BucketListOptions& options) {
+  s3::ListOptions o;
+  o.prefix = prefix;
+  o.delimiter = "/";
+  auto first = s3::Wait<s3::ListPage>([&](auto done) { client.ListObjects(bucket, o, done); });
+  if (!first.ok()) {
+    if (first.status().code() == StatusCode::kNotFound && options.missing_ok) {
+      return std::unique_ptr<EntryStream>(std::make_unique<EmptyStream>());
+    }
+    return first.status();
+  }
+  auto lister = std::make_shared<Lister>(client, bucket, prefix, options);
+  return std::unique_ptr<EntryStream>(std::make_unique<BucketStream>(lister, std::move(*first)));
+}
+
+}  // namespace gwsync::sync

@@ -1,0 +1,29 @@
+// A local folder tree as a sync's side: its regular files streamed in S3 key
+// byte order by a walker thread of its own, through a queue of a few
+// batches. Unreadable folders and files, special files and links that lead
+// nowhere are reported in-band (scan::WalkLocal's on_skip).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "plan/plan.h"
+#include "sync/stream.h"
+
+namespace gwsync::sync {
+
+struct LocalListOptions {
+  plan::Filter filter;
+  bool missing_ok = false;   // a folder that does not exist is empty (a destination)
+  bool clean_temps = false;  // remove temporary files that killed runs left
+  size_t batch_entries = 1000;
+  size_t queued_batches = 4;
+};
+
+// NotFound when `root` does not exist (unless missing_ok), InvalidArgument
+// when it is not a folder, PermissionDenied when it cannot be read: a sync
+// that cannot read its root does not start.
+StatusOr<std::unique_ptr<EntryStream>> OpenLocalStream(const std::string& root,
+                                                       const LocalListOptions& options);
+
+}  // namespace gwsync::sync

@@ -1,0 +1,253 @@
+#include "sync/session.h"
+
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+
+#include "s3/url.h"
+
+namespace gwsync::sync {
+
+StatusOr<SideSpec> ParseSideSpec(const std::string& arg,
+                                 const std::map<std::string, RemoteCluster>& remotes) {
+  SideSpec side;
+  if (s3::IsS3Url(arg)) {
+    ASSIGN_OR_RETURN(s3::S3Url url, s3::ParseS3Url(arg));
+    side.remote = true;
+    side.bucket = url.bucket;
+    side.prefix = url.key;
+  } else if (size_t colon = arg.find(':');
+             colon != std::string::npos && remotes.count(arg.substr(0, colon))) {
+    side.remote = true;
+    side.remote_name = arg.substr(0, colon);
+    std::string rest = arg.substr(colon + 1);
+    size_t slash = rest.find('/');
+    side.bucket = rest.substr(0, slash);
+    if (slash != std::string::npos) side.prefix = rest.substr(slash + 1);
+    if (!side.bucket.empty()) RETURN_IF_ERROR(s3::ValidateBucketName(side.bucket));
+  } else {
+    size_t sep = arg.find(':');
+    if (sep != std::string::npos && sep > 0 && arg.find('/') > sep && arg[0] != '.') {
+      return InvalidArgument("unknown remote '" + arg.substr(0, sep) +
+                             "' (not in the remotes file); for a folder of that name write ./" +
+                             arg);
+    }
+    if (arg.empty()) return InvalidArgument("empty path: name a folder, s3://BUCKET or REMOTE:");
+    side.path = arg;
+    while (side.path.size() > 1 && side.path.back() == '/') side.path.pop_back();
+  }
+  if (!side.prefix.empty() && side.prefix.back() != '/') side.prefix += '/';
+  return side;
+}
+
+struct Session::Cluster {
+  std::unique_ptr<http::CurlTransport> transport;
+  std::unique_ptr<s3::Client> client;
+};
+
+Session::Session(StatusOr<ClusterOptions> default_cluster,
+                 std::map<std::string, RemoteCluster> remotes)
+    : default_cluster_(std::move(default_cluster)), remotes_(std::move(remotes)) {}
+
+Session::~Session() = default;
+
+namespace {
+
+// A remote's cluster: the default's settings (rate limits, timeouts, TLS)
+// with the remote's own gateways and keys.
+StatusOr<ClusterOptions> RemoteOptions(const ClusterOptions& base, const std::string& name,
+                                       const RemoteCluster& r) {
+  if (r.endpoints.empty()) return InvalidArgument("remote '" + name + "' has no endpoint");
+  if (r.access_key.empty() || r.secret_key.empty()) {
+    return InvalidArgument("remote '" + name + "' has no access_key or secret_key");
+  }
+  ClusterOptions o = base;
+  o.client.more_endpoints.clear();
+  ASSIGN_OR_RETURN(o.client.endpoint, s3::ParseEndpoint(r.endpoints.front()));
+  for (size_t i = 1; i < r.endpoints.size(); ++i) {
+    ASSIGN_OR_RETURN(s3::Endpoint more, s3::ParseEndpoint(r.endpoints[i]));
+    o.client.more_endpoints.push_back(more);
+  }
+  o.client.credentials = s3::Credentials();
+  o.client.credentials.access_key = r.access_key;
+  o.client.credentials.secret_key = r.secret_key;
+  o.client.virtual_host = false;
+  if (r.signature == "v2") {
+    o.client.signature = s3::SignatureVersion::kV2;
+  } else if (r.signature == "v4" || r.signature.empty()) {
+    o.client.signature = s3::SignatureVersion::kV4;
+  } else {
+    return InvalidArgument("remote '" + name + "': invalid signature '" + r.signature +
+                           "': expected v2 or v4");
+  }
+  if (!r.region.empty()) o.client.region = r.region;
+  return o;
+}
+
+}  // namespace
+
+StatusOr<const s3::Client*> Session::ClientFor(const std::string& remote_name) {
+  auto it = clusters_.find(remote_name);
+  if (it == clusters_.end()) {
+    ClusterOptions options;
+    if (remote_name.empty()) {
+      if (!default_cluster_.ok()) return default_cluster_.status();
+      options = *default_cluster_;
+    } else {
+      // A remote needs no default cluster, only its settings when there is one.
+      ClusterOptions base = default_cluster_.ok() ? *default_cluster_ : ClusterOptions();
+      ASSIGN_OR_RETURN(options, RemoteOptions(base, remote_name, remotes_.at(remote_name)));
+    }
+    auto cluster = std::make_unique<Cluster>();
+    ASSIGN_OR_RETURN(cluster->transport, http::CurlTransport::Create(options.transport));
+    cluster->client = std::make_unique<s3::Client>(cluster->transport.get(), options.client);
+    it = clusters_.emplace(remote_name, std::move(cluster)).first;
+  }
+  return it->second->client.get();
+}
+
+StatusOr<Location> Session::Locate(const SideSpec& side, const std::string& bucket,
+                                   const std::string& subdir) {
+  Location loc;
+  if (!side.remote) {
+    loc.kind = Location::Kind::kLocal;
+    loc.path = subdir.empty() ? side.path : side.path + "/" + subdir;
+    char resolved[PATH_MAX];
+    // The index is keyed by the absolute folder.
+    if (realpath(loc.path.c_str(), resolved)) loc.path = resolved;
+    return loc;
+  }
+  loc.kind = Location::Kind::kRemote;
+  ASSIGN_OR_RETURN(loc.client, ClientFor(side.remote_name));
+  loc.bucket = bucket;
+  loc.prefix = side.prefix;
+  const s3::ClientOptions& o = loc.client->options();
+  loc.remote_id = o.endpoint.BaseUrl() + " " + o.credentials.access_key;
+  return loc;
+}
+
+StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string& dst_arg,
+                                  const SyncOptions& options) {
+  ASSIGN_OR_RETURN(SideSpec src, ParseSideSpec(src_arg, remotes_));
+  ASSIGN_OR_RETURN(SideSpec dst, ParseSideSpec(dst_arg, remotes_));
+  if (!src.remote && !dst.remote) {
+    return InvalidArgument("one side of a sync must be a bucket (s3://BUCKET or REMOTE:BUCKET)");
+  }
+  if (src.remote && dst.remote && (src.bucket.empty() != dst.bucket.empty())) {
+    return InvalidArgument("every-bucket syncs need every bucket on both sides (s3:// or REMOTE:)");
+  }
+  auto start = std::chrono::steady_clock::now();
+  SyncReport total;
+  if (src.remote ? src.bucket.empty() : dst.bucket.empty()) {
+    RETURN_IF_ERROR(RunEveryBucket(src, dst, options, &total));
+  } else {
+    ASSIGN_OR_RETURN(Location s, Locate(src, src.bucket, ""));
+    ASSIGN_OR_RETURN(Location d, Locate(dst, dst.bucket, ""));
+    ASSIGN_OR_RETURN(SyncReport r, RunSync(s, d, options));
+    // Keys are named with their bucket, as in every-bucket syncs.
+    const std::string& bucket = src.remote ? s.bucket : d.bucket;
+    total.Add(r, bucket + "/");
+  }
+  total.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return total;
+}
+
+// s3:// -> folder: one sub-folder per bucket; folder -> s3://: one bucket
+// per sub-folder; REMOTE: -> REMOTE:: every bucket.
+Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const SyncOptions& options,
+                               SyncReport* total) {
+  std::vector<std::string> buckets;
+  if (src.remote) {
+    ASSIGN_OR_RETURN(const s3::Client* c, ClientFor(src.remote_name));
+    ASSIGN_OR_RETURN(
+        auto list, s3::Wait<std::vector<s3::BucketInfo>>([&](auto done) { c->ListBuckets(done); }));
+    for (const auto& b : list) buckets.push_back(b.name);
+  } else {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(src.path, ec)) {
+      if (e.is_directory()) buckets.push_back(e.path().filename().string());
+    }
+    if (ec) return NotFound("cannot read folder '" + src.path + "': " + ec.message());
+    std::sort(buckets.begin(), buckets.end());
+  }
+  for (const auto& b : buckets) {
+    if (!s3::ValidateBucketName(b).ok() || b == "." || b == "..") {
+      total->AddError(b, "not a valid bucket name: skipped");
+      continue;
+    }
+    ASSIGN_OR_RETURN(Location s, Locate(src, b, src.remote ? "" : b));
+    ASSIGN_OR_RETURN(Location d, Locate(dst, b, dst.remote ? "" : b));
+    // One bucket that fails (refused name, deleted mid-run) is reported;
+    // the others still sync.
+    auto r = RunSync(s, d, options);
+    if (!r.ok()) {
+      total->AddError(b, r.status().message());
+      continue;
+    }
+    total->Add(*r, b + "/");
+  }
+  return Status::Ok();
+}
+
+std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Session::Stats() const {
+  std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> out;
+  for (const auto& [name, cluster] : clusters_) {
+    out.emplace_back(name.empty() ? "default" : name, cluster->client->EndpointStats());
+  }
+  return out;
+}
+
+nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std::string& dst,
+                          bool dry_run, const Session* session) {
+  nlohmann::json j;
+  j["source"] = src;
+  j["destination"] = dst;
+  j["dry_run"] = dry_run;
+  j["seconds"] = r.seconds;
+  j["source_objects"] = r.source_objects;
+  j["destination_objects"] = r.destination_objects;
+  uint64_t moved_objects = 0, moved_bytes = 0;
+  j["actions"] = nlohmann::json::object();
+  for (const auto& [name, t] : r.actions) {
+    j["actions"][name] = {{"objects", t.objects}, {"bytes", t.bytes}};
+    if (name == "upload" || name == "download" || name == "copy") {
+      moved_objects += t.objects;
+      moved_bytes += t.bytes;
+    }
+  }
+  j["objects_per_second"] = r.seconds > 0 ? moved_objects / r.seconds : 0;
+  j["bytes_per_second"] = r.seconds > 0 ? moved_bytes / r.seconds : 0;
+  j["error_count"] = r.error_count;
+  j["errors"] = nlohmann::json::array();
+  for (const auto& [key, msg] : r.errors) j["errors"].push_back({{"key", key}, {"message", msg}});
+  j["notice_count"] = r.notice_count;
+  j["notices"] = nlohmann::json::array();
+  for (const auto& [key, msg] : r.notices) j["notices"].push_back({{"key", key}, {"message", msg}});
+  j["deletes_refused"] = r.deletes_refused;
+  j["delete_refusals"] = r.delete_refusals;
+  j["endpoints"] = nlohmann::json::array();
+  if (session) {
+    for (const auto& [remote, stats] : session->Stats()) {
+      for (const auto& e : stats) {
+        j["endpoints"].push_back(
+            {{"remote", remote},
+             {"endpoint", e.name},
+             {"requests", e.requests},
+             {"errors", e.errors},
+             {"throttled", e.throttled},
+             {"timeouts", e.timeouts},
+             {"down_events", e.down_events},
+             {"bytes_sent", e.bytes_sent},
+             {"bytes_received", e.bytes_received},
+             {"latency_avg_ms", 1000 * e.latency_avg()},
+             {"latency_max_ms", 1000 * e.latency_max},
+             {"concurrency",
+              {{"min", e.concurrency_min}, {"max", e.concurrency_max}, {"final", e.concurrency}}},
+             {"down", e.down}});
+      }
+    }
+  }
+  return j;
+}
+
+}  // namespace gwsync::sync

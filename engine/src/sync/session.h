@@ -1,0 +1,78 @@
+// A sync as the user names it: "SRC DST" where each side is a folder,
+// s3://BUCKET[/PREFIX], s3:// (every bucket), or REMOTE:BUCKET[/PREFIX] for a
+// cluster of the remotes file. A Session resolves the sides, builds one
+// client (and curl loop) per cluster it needs, runs one sync per bucket and
+// adds up the reports. Used from one thread (the caller's).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "http/event_loop.h"
+#include "s3/client.h"
+#include "sync/sync.h"
+
+namespace gwsync::sync {
+
+// A cluster of the remotes file: its gateways and keys.
+struct RemoteCluster {
+  std::vector<std::string> endpoints;
+  std::string access_key, secret_key, signature, region;
+};
+
+// One side as typed.
+struct SideSpec {
+  bool remote = false;
+  std::string path;            // local
+  std::string remote_name;     // "" for the default cluster
+  std::string bucket, prefix;  // bucket "" = every bucket; prefix "" or ending in '/'
+};
+
+// InvalidArgument naming the problem (a malformed URL, an unknown remote).
+StatusOr<SideSpec> ParseSideSpec(const std::string& arg,
+                                 const std::map<std::string, RemoteCluster>& remotes);
+
+// How to reach the default cluster (from flags, the environment, ~/.s3cfg).
+struct ClusterOptions {
+  s3::ClientOptions client;
+  http::TransportOptions transport;
+};
+
+class Session {
+ public:
+  // `default_cluster` may be an error (no credentials, say): it is reported
+  // only if a side needs the default cluster.
+  Session(StatusOr<ClusterOptions> default_cluster, std::map<std::string, RemoteCluster> remotes);
+  ~Session();
+
+  // Runs `src` -> `dst`. Non-OK when the sync could not start (bad sides, a
+  // source that cannot be listed); per-key failures are in the report.
+  // Every-bucket syncs report a bucket that fails and go on with the others.
+  StatusOr<SyncReport> Run(const std::string& src, const std::string& dst,
+                           const SyncOptions& options);
+
+  // Per cluster ("default" or the remote's name), per gateway, so far.
+  std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Stats() const;
+
+ private:
+  struct Cluster;
+  StatusOr<const s3::Client*> ClientFor(const std::string& remote_name);
+  StatusOr<Location> Locate(const SideSpec& side, const std::string& bucket,
+                            const std::string& subdir);
+  Status RunEveryBucket(const SideSpec& src, const SideSpec& dst, const SyncOptions& options,
+                        SyncReport* total);
+
+  StatusOr<ClusterOptions> default_cluster_;
+  std::map<std::string, RemoteCluster> remotes_;
+  std::map<std::string, std::unique_ptr<Cluster>> clusters_;
+};
+
+// The report as the --json document (schema in the README).
+nlohmann::json ReportJson(const SyncReport& report, const std::string& src, const std::string& dst,
+                          bool dry_run, const Session* session);
+
+}  // namespace gwsync::sync
