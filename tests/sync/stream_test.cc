@@ -1,0 +1,194 @@
+// The listing streams without a gateway: a bucket listed through a stand-in
+// transport (tests/support/fake_listing.h) arrives whole and in key order,
+// is not listed far ahead of its reader, and a gateway that repeats its
+// continuation token or sends keys out of order or outside the prefix ends
+// the listing with a reported problem, never a crash or an endless loop.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "support/fake_listing.h"
+#include "sync/bucket_side.h"
+#include "sync/merge.h"
+
+namespace gwsync::sync {
+namespace {
+
+using gwsync::testing::FakeListing;
+
+// Registry-shaped keys, with byte-order traps at the root.
+std::vector<std::string> RegistryKeys(int blobs_per_folder) {
+  std::vector<std::string> keys = {"a-b", "a/b", "a0", "top"};
+  char buf[128];
+  for (int folder = 0; folder < 64; ++folder) {
+    for (int i = 0; i < blobs_per_folder; ++i) {
+      std::snprintf(buf, sizeof buf, "docker/registry/v2/blobs/sha256/%02x/%02x%06d/data", folder,
+                    folder, i);
+      keys.push_back(buf);
+    }
+  }
+  for (int repo = 0; repo < 20; ++repo) {
+    for (int i = 0; i < 30; ++i) {
+      std::snprintf(buf, sizeof buf, "docker/registry/v2/repositories/r%02d/_layers/sha256/%04d/link",
+                    repo, i);
+      keys.push_back(buf);
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+class StreamTest : public ::testing::Test {
+ protected:
+  void Start(std::vector<std::string> keys, size_t page_size) {
+    keys_ = keys;
+    fake_ = std::make_unique<FakeListing>(std::move(keys), page_size);
+    s3::ClientOptions o;
+    o.endpoint = *s3::ParseEndpoint("http://127.0.0.1:9");
+    o.credentials.access_key = "AK";
+    o.credentials.secret_key = "SK";
+    client_ = std::make_unique<s3::Client>(fake_.get(), o);
+  }
+  std::unique_ptr<EntryStream> Open(const std::string& prefix, BucketListOptions o = {}) {
+    auto s = OpenBucketStream(*client_, "b", prefix, o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  // Reads a stream to its end: the keys, and the problems' messages.
+  static std::pair<std::vector<std::string>, std::vector<std::string>> Drain(EntryStream* s) {
+    std::vector<std::string> keys, problems;
+    ListBatch b;
+    while (s->Next(&b)) {
+      for (auto& e : b.entries) keys.push_back(e.key);
+      for (auto& p : b.problems) problems.push_back(p.path + ": " + p.status.message());
+    }
+    return {keys, problems};
+  }
+
+  std::vector<std::string> keys_;
+  std::unique_ptr<FakeListing> fake_;
+  std::unique_ptr<s3::Client> client_;
+};
+
+TEST_F(StreamTest, EveryKeyArrivesOnceInByteOrder) {
+  Start(RegistryKeys(40), 7);
+  auto [keys, problems] = Drain(Open("").get());
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  EXPECT_EQ(keys, keys_);
+}
+
+TEST_F(StreamTest, UnderAPrefixKeysAreRelative) {
+  Start(RegistryKeys(10), 5);
+  auto [keys, problems] = Drain(Open("docker/registry/v2/").get());
+  EXPECT_TRUE(problems.empty());
+  std::vector<std::string> want;
+  for (const auto& k : keys_) {
+    if (k.starts_with("docker/registry/v2/")) want.push_back(k.substr(19));
+  }
+  EXPECT_EQ(keys, want);
+}
+
+TEST_F(StreamTest, ListsInParallelButNotFarAheadOfItsReader) {
+  Start(RegistryKeys(100), 10);  // 6,400 blobs: 640+ pages
+  fake_->set_delay(std::chrono::milliseconds(2));
+  BucketListOptions o;
+  o.parallel = 8;
+  auto stream = Open("", o);
+  ListBatch b;
+  ASSERT_TRUE(stream->Next(&b));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Discovery (a few delimiter levels) plus a page or two per partition in
+  // the window: nowhere near the whole listing.
+  EXPECT_LT(fake_->requests(), 40) << "listed ahead of the reader";
+  EXPECT_LE(fake_->max_in_flight(), o.parallel + 1);
+  auto [keys, problems] = Drain(stream.get());
+  EXPECT_TRUE(problems.empty());
+  EXPECT_GT(fake_->max_in_flight(), 2) << "partitions were not listed in parallel";
+  EXPECT_EQ(keys.size() + b.entries.size(), keys_.size());
+}
+
+TEST_F(StreamTest, RepeatedContinuationTokenEndsThePartition) {
+  Start(RegistryKeys(30), 10);
+  fake_->set_tamper([](const std::string& prefix, const std::string&, const std::string& token,
+                       FakeListing::Page* page) {
+    if (prefix.ends_with("/07/") && !token.empty()) {
+      page->truncated = true;
+      page->next_token = token;  // the same again, forever
+    }
+  });
+  auto [keys, problems] = Drain(Open("").get());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("repeated its continuation token"), std::string::npos) << problems[0];
+  EXPECT_LT(keys.size(), keys_.size());
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+}
+
+TEST_F(StreamTest, KeysOutOfOrderOrOutsideThePrefixAreReportedNotCrashed) {
+  Start(RegistryKeys(30), 10);
+  fake_->set_tamper([](const std::string& prefix, const std::string&, const std::string&,
+                       FakeListing::Page* page) {
+    if (prefix.ends_with("/03/")) page->keys.insert(page->keys.begin(), "d");  // shorter
+    if (prefix.ends_with("/05/") && page->keys.size() > 1) {
+      std::swap(page->keys.front(), page->keys.back());
+    }
+  });
+  auto [keys, problems] = Drain(Open("").get());
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("outside"), std::string::npos) << problems[0];
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+  for (const auto& k : keys) EXPECT_FALSE(k == "d");
+}
+
+TEST_F(StreamTest, EmptyBucketIsAnEmptyStream) {
+  Start({}, 10);
+  auto [keys, problems] = Drain(Open("").get());
+  EXPECT_TRUE(keys.empty());
+  EXPECT_TRUE(problems.empty());
+}
+
+// Two streams from vectors, merged.
+class VectorStream final : public EntryStream {
+ public:
+  explicit VectorStream(std::vector<plan::Entry> e) : entries_(std::move(e)) {}
+  bool Next(ListBatch* b) override {
+    if (done_) return false;
+    b->entries = entries_;
+    done_ = true;
+    return true;
+  }
+  uint64_t listed() const override { return entries_.size(); }
+
+ private:
+  std::vector<plan::Entry> entries_;
+  bool done_ = false;
+};
+
+plan::Entry E(std::string key, uint64_t size, std::string etag = "") {
+  plan::Entry e;
+  e.key = std::move(key);
+  e.size = size;
+  e.etag = std::move(etag);
+  return e;
+}
+
+TEST(MergerTest, PairsKeysAndDecides) {
+  VectorStream src({E("a", 1, "x"), E("b", 2, "y"), E("d", 4, "w")});
+  VectorStream dst({E("b", 2, "y"), E("c", 3, "z"), E("d", 5, "w")});
+  plan::PlanOptions o;
+  o.direction = plan::Direction::kCopy;
+  o.delete_extra = true;
+  std::vector<std::string> problems;
+  Merger m(&src, &dst, o, nullptr, [&](Merger::SideId, const Problem& p) {
+    problems.push_back(p.path);
+  });
+  std::vector<std::string> got;
+  plan::Action a;
+  while (m.Next(&a)) got.push_back(std::string(plan::ActionName(a.kind)) + " " + a.key);
+  EXPECT_EQ(got, (std::vector<std::string>{"copy a", "skip b", "delete c", "copy d"}));
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(m.source_entries(), 3u);
+  EXPECT_EQ(m.destination_entries(), 3u);
+}
+
+}  // namespace
+}  // namespace gwsync::sync
