@@ -12,3 +12,7 @@ gwsync_test(sync_cli_e2e_test LABEL "gateway;e2e"
 gwsync_test(sync_delete_e2e_test LABEL "gateway;e2e"
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_delete_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
             LIBS gwsync_test_support nlohmann_json::nlohmann_json)
+# A second S3 implementation: moto's server, started and stopped by the test;
+# needs no Ceph, hence "e2e" alone.
+add_test(NAME moto_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/moto_test.py)
+set_tests_properties(moto_e2e PROPERTIES LABELS e2e TIMEOUT 120)

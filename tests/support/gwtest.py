@@ -1,11 +1,13 @@
-"""What the Python tests that run the gwsync binary against the real gateway
-share: the environment tools/test.sh provides, and a clean one for gwsync.
+"""What the Python tests that run the gwsync binary share: the environment
+tools/test.sh provides, a clean one for gwsync, and free ports for servers
+they start.
 
 Import it after `sys.path.insert(0, <tests/support>)`.
 """
 
 import os
 import random
+import socket
 
 
 def require(name):
@@ -19,14 +21,29 @@ def require(name):
     return value
 
 
-def gwsync_env(home):
-    """An environment for gwsync: the test user's keys, a scratch HOME (no
-    ~/.s3cfg, a private default index), no other AWS_* or proxy variables."""
+def clean_env(home):
+    """This environment with a scratch HOME (no ~/.s3cfg, no remotes, a
+    private default index) and no AWS_* or proxy variables."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("AWS_") and not k.lower().endswith("_proxy")}
-    env.update(HOME=home, AWS_ACCESS_KEY_ID=require("GWSYNC_TEST_ACCESS_KEY"),
+    env["HOME"] = home
+    return env
+
+
+def gwsync_env(home):
+    """An environment for gwsync against the test gateway: clean_env with the
+    test user's keys."""
+    env = clean_env(home)
+    env.update(AWS_ACCESS_KEY_ID=require("GWSYNC_TEST_ACCESS_KEY"),
                AWS_SECRET_ACCESS_KEY=require("GWSYNC_TEST_SECRET_KEY"))
     return env
+
+
+def free_port():
+    """A loopback TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def data_of(size, seed):

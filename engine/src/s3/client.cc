@@ -326,7 +326,10 @@ void Client::PutObject(const std::string& bucket, const std::string& key,
 void Client::CopyObject(const std::string& src_bucket, const std::string& src_key,
                         const std::string& bucket, const std::string& key,
                         Done<std::string> done) const {
-  Call c = NewCall("PUT", bucket, key, ObjectResource(bucket, key));
+  // Named by both ends: a NoSuchKey, or a NoSuchBucket, may be the source's.
+  Call c =
+      NewCall("PUT", bucket, key,
+              "copy " + ObjectResource(src_bucket, src_key) + " -> " + ObjectResource(bucket, key));
   c.headers.emplace_back("x-amz-copy-source",
                          "/" + src_bucket + "/" + UriEncode(src_key, /*encode_slash=*/false));
   c.headers.emplace_back("x-amz-metadata-directive", "COPY");

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 #include <pugixml.hpp>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -107,22 +108,72 @@ S3ErrorBody ErrorFromNode(const pugi::xml_node& error) {
   return out;
 }
 
-// Parses `body` and finds its root, which must be <root_name>. An <Error>
-// document (some gateways send one inside a 200) becomes its Status.
-Status Load(std::string_view body, std::string_view what, std::string_view root_name,
-            std::string_view alt_root_name, pugi::xml_document* doc, pugi::xml_node* root) {
+// What identifies one kind of answer. Gateways disagree on the root's name
+// (AWS and RGW write <CompleteMultipartUploadResult>, moto
+// <CompleteMultipartUploadResponse>) and on its namespace, so, as the AWS
+// SDKs do, the name is not required: the answer is the element that holds
+// one of `elements` (the root, or a child of a wrapping root such as
+// <XResponse><XResult>...</XResult></XResponse>), or, for an answer that
+// may be empty (a quiet DeleteResult), the element named after one of
+// `stems` with a Result or Response suffix.
+struct Answer {
+  std::string_view what;  // the operation, for messages
+  std::span<const std::string_view> stems;
+  std::span<const std::string_view> elements;
+};
+
+bool HoldsElementOf(const pugi::xml_node& node, const Answer& answer) {
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    for (std::string_view element : answer.elements) {
+      if (LocalName(c) == element) return true;
+    }
+  }
+  return false;
+}
+
+bool IsNamedAfter(const pugi::xml_node& node, const Answer& answer) {
+  if (node.type() != pugi::node_element) return false;
+  std::string_view name = LocalName(node);
+  for (std::string_view stem : answer.stems) {
+    if (!name.starts_with(stem)) continue;
+    std::string_view suffix = name.substr(stem.size());
+    if (suffix == "Result" || suffix == "Response") return true;
+  }
+  return false;
+}
+
+// The root or one of its children, the first that `is_answer` accepts.
+template <typename Predicate>
+pugi::xml_node FindAnswer(const pugi::xml_node& root, const Answer& answer, Predicate is_answer) {
+  if (is_answer(root, answer)) return root;
+  for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element && is_answer(c, answer)) return c;
+  }
+  return {};
+}
+
+// The <Error> of an error document: <Error> itself, or one inside
+// <ErrorResponse> (the AWS query protocol's wrapper). Not the <Error>
+// entries of a DeleteResult.
+pugi::xml_node ErrorElement(const pugi::xml_node& root) {
+  if (IsElement(root, "Error")) return root;
+  if (IsElement(root, "ErrorResponse")) return Child(root, "Error");
+  return {};
+}
+
+// Parses `body` and finds the element holding `answer`. An <Error> document
+// (some gateways send one inside a 200) becomes its Status.
+Status Load(std::string_view body, const Answer& answer, pugi::xml_document* doc,
+            pugi::xml_node* found) {
   pugi::xml_parse_result parsed =
       doc->load_buffer(body.data(), body.size(), kParseOptions, pugi::encoding_utf8);
   if (!parsed) {
-    return Malformed(what, body.empty() ? "empty body" : parsed.description());
+    return Malformed(answer.what, body.empty() ? "empty body" : parsed.description());
   }
-  *root = doc->document_element();
-  std::string_view name = LocalName(*root);
-  if (name == root_name || (!alt_root_name.empty() && name == alt_root_name)) {
-    return Status::Ok();
-  }
-  if (name == "Error") {
-    Status s = StatusFromS3Error(ErrorFromNode(*root), 200, what);
+  pugi::xml_node root = doc->document_element();
+  if (pugi::xml_node error = ErrorElement(root)) {
+    Status s = StatusFromS3Error(ErrorFromNode(error), 200, answer.what);
     // AWS documents an InternalError inside a 200 as worth retrying.
     if (s.code() == StatusCode::kInternal) {
       Status retry(StatusCode::kUnavailable, s.message());
@@ -131,9 +182,51 @@ Status Load(std::string_view body, std::string_view what, std::string_view root_
     }
     return s;
   }
-  return Malformed(what, "expected <" + std::string(root_name) + ">, got <" +
-                             std::string(name.substr(0, 64)) + ">");
+  *found = FindAnswer(root, answer, HoldsElementOf);
+  if (!*found) *found = FindAnswer(root, answer, IsNamedAfter);
+  if (*found) return Status::Ok();
+  return Malformed(answer.what, "expected <" + std::string(answer.stems.front()) +
+                                    "Result>, got <" + std::string(LocalName(root).substr(0, 64)) +
+                                    ">");
 }
+
+// The answers, each with the elements that carry it.
+constexpr std::string_view kListBucketsStems[] = {"ListAllMyBuckets"};
+constexpr std::string_view kListBucketsElements[] = {"Buckets", "Owner"};
+constexpr Answer kListBuckets{"ListBuckets", kListBucketsStems, kListBucketsElements};
+
+constexpr std::string_view kListObjectsStems[] = {"ListBucket"};
+constexpr std::string_view kListObjectsElements[] = {
+    "Contents",   "CommonPrefixes", "IsTruncated", "NextContinuationToken",
+    "NextMarker", "KeyCount",       "Name",        "MaxKeys"};
+constexpr Answer kListObjects{"ListObjects", kListObjectsStems, kListObjectsElements};
+
+constexpr std::string_view kInitiateStems[] = {"InitiateMultipartUpload", "CreateMultipartUpload"};
+constexpr std::string_view kInitiateElements[] = {"UploadId"};
+constexpr Answer kInitiateMultipart{"InitiateMultipartUpload", kInitiateStems, kInitiateElements};
+
+constexpr std::string_view kCompleteStems[] = {"CompleteMultipartUpload"};
+constexpr std::string_view kCompleteElements[] = {"ETag", "Location"};
+constexpr Answer kCompleteMultipart{"CompleteMultipartUpload", kCompleteStems, kCompleteElements};
+
+constexpr std::string_view kListPartsStems[] = {"ListParts"};
+constexpr std::string_view kListPartsElements[] = {
+    "Part", "IsTruncated", "NextPartNumberMarker", "PartNumberMarker", "MaxParts", "UploadId"};
+constexpr Answer kListParts{"ListParts", kListPartsStems, kListPartsElements};
+
+constexpr std::string_view kListUploadsStems[] = {"ListMultipartUploads"};
+constexpr std::string_view kListUploadsElements[] = {
+    "Upload", "IsTruncated", "NextKeyMarker", "NextUploadIdMarker", "MaxUploads", "KeyMarker"};
+constexpr Answer kListUploads{"ListMultipartUploads", kListUploadsStems, kListUploadsElements};
+
+constexpr std::string_view kDeleteStems[] = {"Delete", "DeleteObjects"};
+constexpr std::string_view kDeleteElements[] = {"Deleted", "Error"};
+constexpr Answer kDeleteObjects{"DeleteObjects", kDeleteStems, kDeleteElements};
+
+// CopyPartResult is UploadPartCopy's twin of CopyObjectResult.
+constexpr std::string_view kCopyStems[] = {"CopyObject", "CopyPart"};
+constexpr std::string_view kCopyElements[] = {"ETag", "LastModified"};
+constexpr Answer kCopyObject{"CopyObject", kCopyStems, kCopyElements};
 
 // Decodes an EncodingType=url value. AWS writes a space as '+' (and a '+' as
 // %2B); Ceph RGW writes %20. Both decode the same way.
@@ -206,33 +299,33 @@ std::string UnquoteEtag(std::string_view etag) {
 bool ParseError(std::string_view body, S3ErrorBody* out) {
   pugi::xml_document doc;
   if (!doc.load_buffer(body.data(), body.size(), kParseOptions, pugi::encoding_utf8)) return false;
-  pugi::xml_node root = doc.document_element();
-  if (!IsElement(root, "Error")) return false;
-  *out = ErrorFromNode(root);
+  pugi::xml_node error = ErrorElement(doc.document_element());
+  if (!error) return false;
+  *out = ErrorFromNode(error);
   return true;
 }
 
 StatusOr<std::vector<BucketInfo>> ParseListBuckets(std::string_view body) {
   pugi::xml_document doc;
   pugi::xml_node root;
-  RETURN_IF_ERROR(Load(body, "ListBuckets", "ListAllMyBucketsResult", "", &doc, &root));
+  RETURN_IF_ERROR(Load(body, kListBuckets, &doc, &root));
   std::vector<BucketInfo> buckets;
   for (pugi::xml_node b = Child(root, "Buckets").first_child(); b; b = b.next_sibling()) {
     if (!IsElement(b, "Bucket")) continue;
     BucketInfo info;
     info.name = ChildText(b, "Name");
     info.creation_date = Trim(ChildText(b, "CreationDate"));
-    if (info.name.empty()) return Malformed("ListBuckets", "a bucket without a name");
+    if (info.name.empty()) return Malformed(kListBuckets.what, "a bucket without a name");
     buckets.push_back(std::move(info));
   }
   return buckets;
 }
 
 StatusOr<ListPage> ParseListObjects(std::string_view body) {
-  constexpr std::string_view kWhat = "ListObjects";
+  constexpr std::string_view kWhat = kListObjects.what;
   pugi::xml_document doc;
   pugi::xml_node root;
-  RETURN_IF_ERROR(Load(body, kWhat, "ListBucketResult", "", &doc, &root));
+  RETURN_IF_ERROR(Load(body, kListObjects, &doc, &root));
   const bool url = IsUrlEncoded(root);
 
   ListPage page;
@@ -302,26 +395,24 @@ StatusOr<ListPage> ParseListObjects(std::string_view body) {
 StatusOr<std::string> ParseInitiateMultipart(std::string_view body) {
   pugi::xml_document doc;
   pugi::xml_node root;
-  RETURN_IF_ERROR(
-      Load(body, "InitiateMultipartUpload", "InitiateMultipartUploadResult", "", &doc, &root));
+  RETURN_IF_ERROR(Load(body, kInitiateMultipart, &doc, &root));
   std::string upload_id(Trim(ChildText(root, "UploadId")));
-  if (upload_id.empty()) return Malformed("InitiateMultipartUpload", "no <UploadId>");
+  if (upload_id.empty()) return Malformed(kInitiateMultipart.what, "no <UploadId>");
   return upload_id;
 }
 
 StatusOr<std::string> ParseCompleteMultipart(std::string_view body) {
   pugi::xml_document doc;
   pugi::xml_node root;
-  RETURN_IF_ERROR(
-      Load(body, "CompleteMultipartUpload", "CompleteMultipartUploadResult", "", &doc, &root));
+  RETURN_IF_ERROR(Load(body, kCompleteMultipart, &doc, &root));
   return UnquoteEtag(ChildText(root, "ETag"));
 }
 
 StatusOr<PartsPage> ParseListParts(std::string_view body) {
-  constexpr std::string_view kWhat = "ListParts";
+  constexpr std::string_view kWhat = kListParts.what;
   pugi::xml_document doc;
   pugi::xml_node root;
-  RETURN_IF_ERROR(Load(body, kWhat, "ListPartsResult", "", &doc, &root));
+  RETURN_IF_ERROR(Load(body, kListParts, &doc, &root));
   PartsPage page;
   for (pugi::xml_node n = root.first_child(); n; n = n.next_sibling()) {
     if (n.type() != pugi::node_element) continue;
@@ -341,17 +432,20 @@ StatusOr<PartsPage> ParseListParts(std::string_view body) {
       if (!ParseNumber(n, &page.next_part_number_marker)) page.next_part_number_marker = 0;
     }
   }
-  if (page.truncated && page.next_part_number_marker == 0 && !page.parts.empty()) {
+  if (page.truncated && page.next_part_number_marker <= 0 && !page.parts.empty()) {
     page.next_part_number_marker = page.parts.back().number;
+  }
+  if (page.truncated && page.next_part_number_marker <= 0) {
+    return Malformed(kWhat, "a truncated page with nothing to continue from");
   }
   return page;
 }
 
 StatusOr<UploadsPage> ParseListMultipartUploads(std::string_view body) {
-  constexpr std::string_view kWhat = "ListMultipartUploads";
+  constexpr std::string_view kWhat = kListUploads.what;
   pugi::xml_document doc;
   pugi::xml_node root;
-  RETURN_IF_ERROR(Load(body, kWhat, "ListMultipartUploadsResult", "", &doc, &root));
+  RETURN_IF_ERROR(Load(body, kListUploads, &doc, &root));
   const bool url = IsUrlEncoded(root);
   UploadsPage page;
   for (pugi::xml_node n = root.first_child(); n; n = n.next_sibling()) {
@@ -376,13 +470,20 @@ StatusOr<UploadsPage> ParseListMultipartUploads(std::string_view body) {
       page.next_upload_id_marker = Trim(Text(n));
     }
   }
+  if (page.truncated && page.next_key_marker.empty() && !page.uploads.empty()) {
+    page.next_key_marker = page.uploads.back().key;
+    page.next_upload_id_marker = page.uploads.back().upload_id;
+  }
+  if (page.truncated && page.next_key_marker.empty()) {
+    return Malformed(kWhat, "a truncated page with nothing to continue from");
+  }
   return page;
 }
 
 StatusOr<std::vector<DeleteError>> ParseDeleteResult(std::string_view body) {
   pugi::xml_document doc;
   pugi::xml_node root;
-  RETURN_IF_ERROR(Load(body, "DeleteObjects", "DeleteResult", "", &doc, &root));
+  RETURN_IF_ERROR(Load(body, kDeleteObjects, &doc, &root));
   std::vector<DeleteError> errors;
   for (pugi::xml_node n = root.first_child(); n; n = n.next_sibling()) {
     if (!IsElement(n, "Error")) continue;
@@ -406,8 +507,7 @@ StatusOr<std::vector<DeleteError>> ParseDeleteResult(std::string_view body) {
 StatusOr<std::string> ParseCopyObject(std::string_view body) {
   pugi::xml_document doc;
   pugi::xml_node root;
-  // CopyPartResult is UploadPartCopy's twin of CopyObjectResult.
-  RETURN_IF_ERROR(Load(body, "CopyObject", "CopyObjectResult", "CopyPartResult", &doc, &root));
+  RETURN_IF_ERROR(Load(body, kCopyObject, &doc, &root));
   return UnquoteEtag(ChildText(root, "ETag"));
 }
 

@@ -1,12 +1,16 @@
 // Parsing of S3's XML responses and building of its XML request bodies
 // (pugixml underneath). Pure functions, safe from any thread.
 //
-// Parsers accept any namespace or none, skip elements they do not need, and
-// return text exactly as sent (entities decoded, whitespace kept: a key of
-// " " stays " "). On XML they cannot read, or the wrong document, they return
-// Internal("malformed ... response ..."); on an <Error> document, which some
-// gateways send inside a 200, they return that error mapped as s3/errors.h
-// does (an InternalError there comes back as Unavailable: AWS says retry).
+// Parsers read an answer by the elements that matter, as the AWS SDKs do:
+// any root name (AWS's <...Result>, moto's <...Response>, a wrapper around
+// either), any namespace or none, optional elements missing, ETags quoted or
+// not. They skip elements they do not need and return text exactly as sent
+// (entities decoded, whitespace kept: a key of " " stays " "). On XML they
+// cannot read, or a document that is not the answer (an HTML page), they
+// return Internal("malformed ... response ..."); on an <Error> document,
+// which some gateways send inside a 200, they return that error mapped as
+// s3/errors.h does (an InternalError there comes back as Unavailable: AWS
+// says retry).
 #pragma once
 
 #include <string>
@@ -19,7 +23,7 @@
 namespace gwsync::s3::xml {
 
 StatusOr<std::vector<BucketInfo>> ParseListBuckets(std::string_view body);
-// ListBucketResult of ListObjectsV2 or V1 (both shapes accepted). Keys are
+// A page of ListObjectsV2 or V1 (both shapes accepted). Keys are
 // returned decoded: when EncodingType is "url", Key, common prefix and
 // NextMarker values are URL-decoded ('+' is a space, as AWS writes it).
 // next_marker is V1's NextMarker or, on a truncated page without one, the
@@ -27,21 +31,25 @@ StatusOr<std::vector<BucketInfo>> ParseListBuckets(std::string_view body);
 // neither a token nor a marker is malformed (it would list forever).
 StatusOr<ListPage> ParseListObjects(std::string_view body);
 StatusOr<std::string> ParseInitiateMultipart(std::string_view body);  // the UploadId
-// CompleteMultipartUploadResult's ETag (may be empty: some RGW releases send
+// The completed object's ETag (may be empty: some RGW releases send
 // <ETag></ETag>). An <Error> document inside a 200 reply is returned as an error.
 StatusOr<std::string> ParseCompleteMultipart(std::string_view body);
-// ListPartsResult; next_part_number_marker falls back on the last part number
-// of a truncated page.
+// A page of ListParts; a truncated page without NextPartNumberMarker
+// continues after its last part, and one with nothing to continue from is
+// malformed.
 StatusOr<PartsPage> ParseListParts(std::string_view body);
+// A page of ListMultipartUploads; likewise with NextKeyMarker and the last
+// upload.
 StatusOr<UploadsPage> ParseListMultipartUploads(std::string_view body);
-// DeleteResult: the keys that failed (deleted ones are not returned). Older
+// DeleteObjects' answer: the keys that failed (deleted ones are not returned). Older
 // Ceph RGW's <Code>403</Code><Message>AccessDenied</Message> is normalised to
 // code "AccessDenied", message "HTTP 403".
 StatusOr<std::vector<DeleteError>> ParseDeleteResult(std::string_view body);
-// CopyObjectResult's (or CopyPartResult's) ETag; an <Error> inside a 200
+// CopyObject's (or UploadPartCopy's) ETag; an <Error> inside a 200
 // reply is an error.
 StatusOr<std::string> ParseCopyObject(std::string_view body);
-// An <Error> document; false when `body` is not one (empty, HTML, other XML).
+// An <Error> document (or one wrapped in <ErrorResponse>); false when `body`
+// is not one (empty, HTML, other XML).
 bool ParseError(std::string_view body, S3ErrorBody* out);
 
 // Builders escape & < > " ' and control characters. XML 1.0 can carry only
