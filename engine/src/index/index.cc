@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rocksdb/cache.h"
+#include "rocksdb/write_buffer_manager.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
@@ -25,8 +26,12 @@ namespace {
 constexpr uint8_t kFormatVersion = 1;
 
 constexpr char kSep = '\0';
+// The index's memory, whatever the number of keys: a 16 MiB block cache,
+// and memtables of every family together within 32 MiB (charged to a
+// WriteBufferManager, which flushes the largest when they would exceed it).
 constexpr size_t kWriteBufferSize = 16 << 20;
 constexpr size_t kBlockCacheSize = 16 << 20;
+constexpr size_t kAllMemtables = 32 << 20;
 
 enum Family { kDefault = 0, kLocal, kRemote, kUploads, kRuns, kFamilyCount };
 // "default" is RocksDB's own, unused here but always present.
@@ -304,6 +309,7 @@ StatusOr<std::unique_ptr<Index>> Index::Open(const std::string& path) {
   db_options.keep_log_file_num = 2;
   db_options.max_log_file_size = 1 << 20;
   db_options.max_total_wal_size = 4 * kWriteBufferSize;
+  db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(kAllMemtables);
 
   // Open every family already there (a newer gwsync may have added some);
   // RocksDB refuses an open that leaves one out.
