@@ -410,8 +410,10 @@ def serve(keys, port=0, bucket="registry", list_delay_ms=0, host="127.0.0.1",
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if exit_with_stdin:
-        threading.Thread(target=lambda: (sys.stdin.buffer.read(), os.kill(os.getpid(), signal.SIGTERM)),
-                         daemon=True).start()
+        def watch():
+            sys.stdin.buffer.read()
+            os.kill(os.getpid(), signal.SIGTERM)
+        threading.Thread(target=watch, daemon=True).start()
     try:
         print(f"PORT {server.server_address[1]}", flush=True)
         server.serve_forever()
