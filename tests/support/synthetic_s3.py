@@ -19,6 +19,13 @@ GET /_stats gives counts as JSON: list_requests (counted on arrival, before
 --list-delay-ms), get_requests and head_requests (objects),
 list_requests_before_first_get, bytes_served (object bytes sent by GETs) and
 max_page_keys (the largest KeyCount answered). Python 3.11 stdlib only.
+
+Measured with synthetic_s3_bench.py on the shared 2-core machine (Python
+3.11.7, other builds running, clients in other processes): ListObjectsV2
+pages of 1000 url-encoded keys, 360-410 pages/s over one keep-alive
+connection and ~415/s over two, at 1M and at 10M keys; GetObject of ~2 KiB
+over 4 keep-alive connections, 9,500-12,000/s; the 256 blob folders at 10M
+keys, 9 ms; server RSS 27 MiB at either size.
 """
 
 import argparse
@@ -411,7 +418,10 @@ def serve(keys, port=0, bucket="registry", list_delay_ms=0, host="127.0.0.1",
     signal.signal(signal.SIGINT, stop)
     if exit_with_stdin:
         def watch():
-            sys.stdin.buffer.read()
+            # os.read, not sys.stdin: a thread blocked holding stdin's lock
+            # aborts the interpreter's shutdown.
+            while os.read(sys.stdin.fileno(), 4096):
+                pass
             os.kill(os.getpid(), signal.SIGTERM)
         threading.Thread(target=watch, daemon=True).start()
     try:
