@@ -16,3 +16,8 @@ gwsync_test(sync_delete_e2e_test LABEL "gateway;e2e"
 # needs no Ceph, hence "e2e" alone.
 add_test(NAME moto_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/moto_test.py)
 set_tests_properties(moto_e2e PROPERTIES LABELS e2e TIMEOUT 120)
+
+# Sync at scale against a synthetic million-key bucket (no Ceph): flat peak
+# RSS, the first GET before 5% of the listing, a complete 50 k-key backup.
+add_test(NAME scale_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/scale_test.py)
+set_tests_properties(scale_e2e PROPERTIES LABELS e2e TIMEOUT 300 RUN_SERIAL TRUE)
