@@ -10,7 +10,6 @@
 #include <map>
 
 #include "cli/commands.h"
-#include "index/index.h"
 #include "sync/session.h"
 #include "util/units.h"
 
@@ -187,16 +186,10 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
 
   // The default cluster may be unconfigured when both sides are remotes.
   StatusOr<sync::ClusterOptions> cluster = ResolveClusterOptions(global);
-  sync::Session session(std::move(cluster), std::move(*remotes));
-
-  std::unique_ptr<index::Index> index;
-  if (!flags.no_index) {
-    std::string path = flags.index_path.empty() ? index::Index::DefaultPath() : flags.index_path;
-    auto idx = index::Index::Open(path);
-    if (!idx.ok()) return Fail(idx.status());
-    index = std::move(*idx);
-  }
-  options.index = index.get();
+  sync::IndexOptions index;
+  index.enabled = !flags.no_index;
+  index.dir = flags.index_path;
+  sync::Session session(std::move(cluster), std::move(*remotes), index);
 
   ProgressLine progress(isatty(STDERR_FILENO) && !global.quiet && !flags.json, &session);
   options.on_progress = [&progress](const sync::SyncProgress& p) { progress.Update(p); };
@@ -268,7 +261,8 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_option("--exclude", f->excludes, "skip keys matching this glob (repeatable)");
   cmd->add_option("--include", f->includes, "only keys matching this glob (repeatable)");
   cmd->add_flag("--json", f->json, "print the final report as JSON");
-  cmd->add_option("--index", f->index_path, "index database (default ~/.cache/gwsync/index)");
+  cmd->add_option("--index", f->index_path,
+                  "index folder, one database per pair of sides (default ~/.cache/gwsync/index)");
   cmd->add_flag("--no-index", f->no_index, "use no index: compare content where sizes agree");
   cmd->add_option("--remotes", f->remotes_file,
                   "remotes file (default ~/.config/gwsync/remotes.conf)");

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "hash/hash.h"
+#include "index/index.h"
 #include "s3/url.h"
 
 namespace gwsync::sync {
@@ -46,8 +48,12 @@ struct Session::Cluster {
 };
 
 Session::Session(StatusOr<ClusterOptions> default_cluster,
-                 std::map<std::string, RemoteCluster> remotes)
-    : default_cluster_(std::move(default_cluster)), remotes_(std::move(remotes)) {}
+                 std::map<std::string, RemoteCluster> remotes, IndexOptions index)
+    : default_cluster_(std::move(default_cluster)),
+      remotes_(std::move(remotes)),
+      index_(std::move(index)) {
+  if (index_.enabled && index_.dir.empty()) index_.dir = index::Index::DefaultPath();
+}
 
 Session::~Session() = default;
 
@@ -112,9 +118,13 @@ StatusOr<Location> Session::Locate(const SideSpec& side, const std::string& buck
   if (!side.remote) {
     loc.kind = Location::Kind::kLocal;
     loc.path = subdir.empty() ? side.path : side.path + "/" + subdir;
-    char resolved[PATH_MAX];
-    // The index is keyed by the absolute folder.
-    if (realpath(loc.path.c_str(), resolved)) loc.path = resolved;
+    // The index is keyed by the absolute folder, the same whether or not
+    // the folder exists yet (a first backup creates it).
+    std::error_code ec;
+    std::filesystem::path abs =
+        std::filesystem::weakly_canonical(std::filesystem::absolute(loc.path, ec), ec);
+    if (!ec) loc.path = abs.string();
+    while (loc.path.size() > 1 && loc.path.back() == '/') loc.path.pop_back();
     return loc;
   }
   loc.kind = Location::Kind::kRemote;
@@ -143,7 +153,7 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
   } else {
     ASSIGN_OR_RETURN(Location s, Locate(src, src.bucket, ""));
     ASSIGN_OR_RETURN(Location d, Locate(dst, dst.bucket, ""));
-    ASSIGN_OR_RETURN(SyncReport r, RunSync(s, d, options));
+    ASSIGN_OR_RETURN(SyncReport r, RunPair(s, d, options));
     // Keys are named with their bucket, as in every-bucket syncs.
     const std::string& bucket = src.remote ? s.bucket : d.bucket;
     total.Add(r, bucket + "/");
@@ -179,7 +189,7 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
     ASSIGN_OR_RETURN(Location d, Locate(dst, b, dst.remote ? "" : b));
     // One bucket that fails (refused name, deleted mid-run) is reported;
     // the others still sync.
-    auto r = RunSync(s, d, options);
+    auto r = RunPair(s, d, options);
     if (!r.ok()) {
       total->AddError(b, r.status().message());
       continue;
@@ -187,6 +197,39 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
     total->Add(*r, b + "/");
   }
   return Status::Ok();
+}
+
+namespace {
+
+std::string SideId(const Location& loc) {
+  if (loc.kind == Location::Kind::kLocal) return "file:" + loc.path;
+  return loc.remote_id + " s3://" + loc.bucket + "/" + loc.prefix;
+}
+
+}  // namespace
+
+std::string PairIndexPath(const std::string& dir, const Location& src, const Location& dst) {
+  return dir + "/" + hash::Xxh3Hex(SideId(src) + "\n" + SideId(dst));
+}
+
+StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
+                                      SyncOptions options) {
+  std::unique_ptr<index::Index> index;
+  std::string notice;
+  if (index_.enabled && !options.index) {
+    std::string path = PairIndexPath(index_.dir, src, dst);
+    auto opened = index::Index::Open(path);
+    if (opened.ok()) {
+      index = std::move(*opened);
+      options.index = index.get();
+    } else {
+      // Only a cache: the run goes on, slower, and says so.
+      notice = opened.status().message() + "; going on without the index (it is only a cache)";
+    }
+  }
+  ASSIGN_OR_RETURN(SyncReport r, RunSync(src, dst, options));
+  if (!notice.empty()) r.AddNotice("index", notice);
+  return r;
 }
 
 std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Session::Stats() const {

@@ -42,11 +42,20 @@ struct ClusterOptions {
   http::TransportOptions transport;
 };
 
+// Where the index lives: a folder with one RocksDB database per pair of
+// sides (named by a hash of the two), so syncs of different pairs run at
+// once (db_wal and registry, nightly, in parallel) without sharing a lock.
+struct IndexOptions {
+  bool enabled = true;
+  std::string dir;  // "": index::Index::DefaultPath()
+};
+
 class Session {
  public:
   // `default_cluster` may be an error (no credentials, say): it is reported
   // only if a side needs the default cluster.
-  Session(StatusOr<ClusterOptions> default_cluster, std::map<std::string, RemoteCluster> remotes);
+  Session(StatusOr<ClusterOptions> default_cluster, std::map<std::string, RemoteCluster> remotes,
+          IndexOptions index = {});
   ~Session();
 
   // Runs `src` -> `dst`. Non-OK when the sync could not start (bad sides, a
@@ -65,11 +74,18 @@ class Session {
                             const std::string& subdir);
   Status RunEveryBucket(const SideSpec& src, const SideSpec& dst, const SyncOptions& options,
                         SyncReport* total);
+  // One pair: its index opened for the run (or none, with a notice, when it
+  // cannot be: the index is only a cache), then the sync.
+  StatusOr<SyncReport> RunPair(const Location& src, const Location& dst, SyncOptions options);
 
   StatusOr<ClusterOptions> default_cluster_;
   std::map<std::string, RemoteCluster> remotes_;
+  IndexOptions index_;
   std::map<std::string, std::unique_ptr<Cluster>> clusters_;
 };
+
+// The folder of a pair's index database under `dir`: a hash of both sides.
+std::string PairIndexPath(const std::string& dir, const Location& src, const Location& dst);
 
 // The report as the --json document (schema in the README).
 nlohmann::json ReportJson(const SyncReport& report, const std::string& src, const std::string& dst,
