@@ -35,15 +35,6 @@ struct GlobalFlags {
   bool insecure = false;
 };
 
-// The parsed contents of an s3cmd-style config file's [default] section.
-struct S3cmdConfig {
-  std::string access_key, secret_key, host_base, host_bucket;
-  std::optional<bool> use_https, signature_v2;
-};
-
-// Reads `path`; NotFound when it does not exist.
-StatusOr<S3cmdConfig> ReadS3cmdConfig(const std::string& path);
-
 // Resolves the gateway and credentials, or says exactly what is missing.
 // `env` looks up environment variables (a seam for tests).
 StatusOr<s3::ClientOptions> ResolveClientOptions(
