@@ -1,6 +1,10 @@
 #include "cli/context.h"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -145,6 +149,18 @@ int Fail(const Status& status) {
 
 void Say(const GlobalFlags& flags, const std::string& line) {
   if (!flags.quiet) std::printf("%s\n", line.c_str());
+}
+
+bool StdoutClosed() {
+  // The write end of a pipe without a reader polls as an error.
+  pollfd p{STDOUT_FILENO, POLLOUT, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
+void EndOnClosedStdout() {
+  std::signal(SIGPIPE, SIG_DFL);
+  std::raise(SIGPIPE);
+  _exit(128 + SIGPIPE);  // only if SIGPIPE is blocked
 }
 
 }  // namespace gwsync::cli

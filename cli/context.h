@@ -63,4 +63,10 @@ int Fail(const Status& status);
 // Prints a line on stdout unless quiet.
 void Say(const GlobalFlags& flags, const std::string& line);
 
+// True when stdout is a pipe or socket whose reader has gone (`| head`).
+bool StdoutClosed();
+// Ends the process the way a closed pipe ends `cat`: by SIGPIPE, without a
+// message (the shell sees 141). A reader that stopped early is not an error.
+[[noreturn]] void EndOnClosedStdout();
+
 }  // namespace gwsync::cli

@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 
 #include "e2e/run_gwsync.h"
+#include "http/bodies.h"
 #include "support/gateway.h"
 #include "transfer/bulk.h"
 
@@ -68,6 +71,15 @@ class CliTest : public GatewayTest {
     env.try_emplace("HOME", home_.path());
     env.try_emplace("PATH", "/usr/bin:/bin");
     return e2e::Run(bin_, args, env, input);
+  }
+  // Runs a bash command line with "$GWSYNC" naming the binary, as a user's shell does.
+  Result Shell(const std::string& script, Env env = {}) {
+    env.try_emplace("HOME", home_.path());
+    env.try_emplace("PATH", "/usr/bin:/bin");
+    env["GWSYNC"] = bin_;
+    Result r = e2e::Run("/bin/bash", {"-c", script}, env, "");
+    r.command = script;
+    return r;
   }
   Env Creds() const {
     return {{"AWS_ACCESS_KEY_ID", access_key_}, {"AWS_SECRET_ACCESS_KEY", secret_key_}};
@@ -501,6 +513,36 @@ TEST_F(CliTest, RepeatableOptionsTakeOneValueEach) {
       Run({"sync", "--no-index", src, Url("tree"), "--exclude", "*.tmp", "also*"}, Creds());
   EXPECT_EQ(extra.exit_code, 2) << extra;
   EXPECT_TRUE(Contains(ExpectOneErrorLine(extra), "also*"));
+}
+
+// The reader of `gwsync get ... - | head` may stop early; that is no error.
+TEST_F(CliTest, GetIntoAPipeClosedEarly) {
+  const std::string data = RandomBytes(8 << 20, 6);
+  ExpectOk(Gw({"put", "-", Url("big")}, data));
+  Result r = Shell("set -o pipefail; \"$GWSYNC\" --endpoint " + endpoint_ + " get " + Url("big") +
+                       " - | head -c 10",
+                   Creds());
+  EXPECT_EQ(r.err, "") << r;
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 128 + SIGPIPE) << r;
+  EXPECT_EQ(r.out, data.substr(0, 10));
+
+  // A listing longer than the pipe holds, cut short the same way.
+  std::vector<std::future<StatusOr<std::string>>> puts;
+  const std::string long_name(200, 'k');
+  for (int i = 0; i < 400; ++i) {
+    auto done = std::make_shared<std::promise<StatusOr<std::string>>>();
+    puts.push_back(done->get_future());
+    client().PutObject(bucket_, "many/" + long_name + std::to_string(i),
+                       std::make_shared<http::StringSource>("x"), {},
+                       [done](StatusOr<std::string> etag) { done->set_value(std::move(etag)); });
+  }
+  for (auto& p : puts) ASSERT_TRUE(p.get().ok());
+  Result ls = Shell("set -o pipefail; \"$GWSYNC\" --endpoint " + endpoint_ + " ls -r s3://" +
+                        bucket_ + "/many/ | head -n 1",
+                    Creds());
+  EXPECT_EQ(ls.err, "") << ls;
+  EXPECT_TRUE(ls.exit_code == 0 || ls.exit_code == 128 + SIGPIPE) << ls;
+  EXPECT_EQ(Lines(ls.out).size(), 1u) << ls;
 }
 
 // What needs no gateway: argument errors and help.
