@@ -120,6 +120,12 @@ TEST_F(ConfigFileTest, MissingConfigFileIsNotFound) {
   EXPECT_NE(cfg.status().message().find(dir_ + "/absent"), std::string::npos);
 }
 
+TEST_F(ConfigFileTest, AFolderIsNoConfigFile) {
+  auto cfg = ReadS3cmdConfig(dir_);
+  EXPECT_EQ(cfg.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(cfg.status().message(), "cannot read config file '" + dir_ + "': Is a directory");
+}
+
 TEST_F(ConfigFileTest, MalformedLineNamesFileAndLineButNoSecret) {
   std::string path = Write("s3cfg", std::string("[default]\naccess_key = a\nsecret_key ") +
                                         kSecret + "\nhost_base = h\n");

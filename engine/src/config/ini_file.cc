@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <system_error>
 #include <vector>
 
 namespace gwsync::config {
@@ -35,7 +36,7 @@ char* NextLine(char* buf, int size, void* stream) {
   std::string_view line = p->rest.substr(0, eol);
   p->rest.remove_prefix(eol == std::string_view::npos ? p->rest.size() : eol + 1);
   ++p->line;
-  size_t name = line.find_first_not_of(" \t");
+  size_t name = line.find_first_not_of(" \t\r\v\f");
   line.remove_prefix(name == std::string_view::npos ? line.size() : name);
   p->max_length = static_cast<size_t>(size) - 2;  // room for '\n' and NUL
   p->truncated = line.size() > p->max_length;
@@ -65,7 +66,8 @@ int OnEntry(void* user, const char* section, const char* name, const char* value
 
 StatusOr<std::string> ReadAll(const std::string& path, std::string_view kind) {
   auto failed = [&](int err) {
-    std::string m = "cannot read " + std::string(kind) + " '" + path + "': " + std::strerror(err);
+    std::string m = "cannot read " + std::string(kind) + " '" + path +
+                    "': " + std::error_code(err, std::generic_category()).message();
     if (err == ENOENT || err == ENOTDIR) return NotFound(m);
     if (err == EACCES || err == EPERM) return PermissionDenied(m);
     return InvalidArgument(m);
