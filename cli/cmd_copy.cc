@@ -62,8 +62,10 @@ int Download(const Context& ctx, const GlobalFlags& flags, const s3::S3Url& src,
   if (dst == "-") {
     auto r =
         transfer::DownloadStream(ctx.client(), src.bucket, src.key, STDOUT_FILENO, ctx.transfer());
-    if (!r.ok())
+    if (!r.ok()) {
+      if (StdoutClosed()) EndOnClosedStdout();  // `| head`: the reader has what it wanted
       return Fail(InContext(r.status(), src.ToString(), "download of " + src.ToString()));
+    }
     return 0;
   }
   if (dst.back() == '/' || IsDirectory(dst)) {

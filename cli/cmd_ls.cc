@@ -29,9 +29,14 @@ int RunLs(const GlobalFlags& flags, const std::string& target, bool recursive) {
                       static_cast<unsigned long long>(v.object->size), url->bucket.c_str(),
                       v.object->key.c_str());
         }
+        // A reader that went away (`| head`) ends the listing.
+        if (std::ferror(stdout)) return Status(StatusCode::kCancelled, "cannot write to stdout");
         return Status::Ok();
       });
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) {
+    if (StdoutClosed()) EndOnClosedStdout();
+    return Fail(s);
+  }
   return 0;
 }
 

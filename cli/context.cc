@@ -1,68 +1,31 @@
 #include "cli/context.h"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
+#include "config/config.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
-namespace {
-
-std::string Trim(std::string s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
-std::optional<bool> ParseBool(const std::string& v) {
-  if (v == "True" || v == "true" || v == "yes" || v == "1" || v == "on") return true;
-  if (v == "False" || v == "false" || v == "no" || v == "0" || v == "off") return false;
-  return std::nullopt;
-}
-
-}  // namespace
-
-StatusOr<S3cmdConfig> ReadS3cmdConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFound("cannot read config file '" + path + "'");
-  S3cmdConfig cfg;
-  std::string line, section;
-  while (std::getline(in, line)) {
-    line = Trim(line);
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line.front() == '[') {
-      section = Trim(line.substr(1, line.find(']') - 1));
-      continue;
-    }
-    if (!section.empty() && section != "default") continue;
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string key = Trim(line.substr(0, eq)), value = Trim(line.substr(eq + 1));
-    if (key == "access_key") cfg.access_key = value;
-    if (key == "secret_key") cfg.secret_key = value;
-    if (key == "host_base") cfg.host_base = value;
-    if (key == "host_bucket") cfg.host_bucket = value;
-    if (key == "use_https") cfg.use_https = ParseBool(value);
-    if (key == "signature_v2") cfg.signature_v2 = ParseBool(value);
-  }
-  return cfg;
-}
-
 StatusOr<s3::ClientOptions> ResolveClientOptions(
     const GlobalFlags& flags, const std::function<std::optional<std::string>(const char*)>& env) {
-  S3cmdConfig cfg;
+  config::S3cmdConfig cfg;
   std::string cfg_path = flags.config_file;
   if (cfg_path.empty()) {
     if (auto home = env("HOME")) cfg_path = *home + "/.s3cfg";
   }
   if (!cfg_path.empty()) {
-    auto read = ReadS3cmdConfig(cfg_path);
+    auto read = config::ReadS3cmdConfig(cfg_path);
     if (read.ok()) {
       cfg = *read;
-    } else if (!flags.config_file.empty()) {
-      return read.status();  // a file the user named must exist
+    } else if (!flags.config_file.empty() || read.status().code() != StatusCode::kNotFound) {
+      // A file the user named must exist; a broken ~/.s3cfg is said, not skipped.
+      return read.status();
     }
   }
 
@@ -203,6 +166,18 @@ int Fail(const Status& status) {
 
 void Say(const GlobalFlags& flags, const std::string& line) {
   if (!flags.quiet) std::printf("%s\n", line.c_str());
+}
+
+bool StdoutClosed() {
+  // The write end of a pipe without a reader polls as an error.
+  pollfd p{STDOUT_FILENO, POLLOUT, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
+void EndOnClosedStdout() {
+  std::signal(SIGPIPE, SIG_DFL);
+  std::raise(SIGPIPE);
+  _exit(128 + SIGPIPE);  // only if SIGPIPE is blocked
 }
 
 }  // namespace gwsync::cli

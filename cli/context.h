@@ -36,15 +36,6 @@ struct GlobalFlags {
   bool insecure = false;
 };
 
-// The parsed contents of an s3cmd-style config file's [default] section.
-struct S3cmdConfig {
-  std::string access_key, secret_key, host_base, host_bucket;
-  std::optional<bool> use_https, signature_v2;
-};
-
-// Reads `path`; NotFound when it does not exist.
-StatusOr<S3cmdConfig> ReadS3cmdConfig(const std::string& path);
-
 // Resolves the gateway and credentials, or says exactly what is missing.
 // `env` looks up environment variables (a seam for tests).
 StatusOr<s3::ClientOptions> ResolveClientOptions(
@@ -75,5 +66,11 @@ class Context {
 int Fail(const Status& status);
 // Prints a line on stdout unless quiet.
 void Say(const GlobalFlags& flags, const std::string& line);
+
+// True when stdout is a pipe or socket whose reader has gone (`| head`).
+bool StdoutClosed();
+// Ends the process the way a closed pipe ends `cat`: by SIGPIPE, without a
+// message (the shell sees 141). A reader that stopped early is not an error.
+[[noreturn]] void EndOnClosedStdout();
 
 }  // namespace gwsync::cli

@@ -1,14 +1,73 @@
 // gwsync: a parallel sync engine for S3-compatible gateways (Ceph RGW first).
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdio>
+#include <string>
 
 #include "cli/commands.h"
+
+namespace {
+
+// Help for a command ends with the global options (--endpoint, keys, limits),
+// which are given before or after the command's name alike.
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_footer(const CLI::App* app) const override {
+    std::string footer = CLI::Formatter::make_footer(app);
+    if (app->get_parent() == nullptr) return footer;
+    const CLI::App* root = app;
+    while (root->get_parent() != nullptr) root = root->get_parent();
+    std::vector<const CLI::Option*> globals =
+        root->get_options([root, app](const CLI::Option* opt) {
+          return opt->nonpositional() && opt != root->get_help_ptr() &&
+                 opt != root->get_version_ptr() &&
+                 app->get_option_no_throw(opt->get_name()) == nullptr;  // not shadowed
+        });
+    if (globals.empty()) return footer;
+    return make_group("Global options", false, globals).substr(1) + footer;
+  }
+};
+
+// Each occurrence of a repeatable option takes exactly one value, so that
+// `sync --endpoint URL SRC DST` leaves SRC and DST to the command.
+void OneValuePerOccurrence(CLI::App* app) {
+  for (CLI::Option* opt : app->get_options()) {
+    if (opt->nonpositional() && opt->get_items_expected_max() > 1) opt->allow_extra_args(false);
+  }
+  for (CLI::App* sub : app->get_subcommands({})) OneValuePerOccurrence(sub);
+}
+
+// "gwsync: MESSAGE (see gwsync [COMMAND] --help)" on one line; exit 2, as
+// for any other bad input.
+int ArgumentError(CLI::App& app, const CLI::ParseError& e) {
+  std::string message = e.what(), command = "gwsync";
+  for (char& c : message) {
+    if (c == '\n') c = ' ';
+  }
+  for (CLI::App* at = &app;;) {
+    std::vector<CLI::App*> picked = at->get_subcommands();
+    if (picked.empty()) break;
+    at = picked.front();
+    command += " " + at->get_name();
+  }
+  // CLI11 reports a mistyped command as a missing one.
+  std::vector<std::string> extra = app.remaining();
+  if (command == "gwsync" && !extra.empty() && !extra.front().starts_with("-")) {
+    message = "unknown command '" + extra.front() + "'";
+  }
+  std::fprintf(stderr, "gwsync: %s (see %s --help)\n", message.c_str(), command.c_str());
+  return 2;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace gwsync::cli;
   std::signal(SIGPIPE, SIG_IGN);
 
-  CLI::App app{"gwsync: fast, gentle, verified sync for S3-compatible gateways (Ceph RGW)"};
+  CLI::App app{"gwsync: fast, gentle, verified sync for S3-compatible gateways (Ceph RGW)",
+               "gwsync"};
+  app.formatter(std::make_shared<HelpFormatter>());  // before the commands: they copy it
   app.require_subcommand(1);
   app.set_version_flag("--version", "gwsync 0.1.0");
   GlobalFlags flags;
@@ -46,11 +105,14 @@ int main(int argc, char** argv) {
   AddSyncCommand(app, flags, &run);
   AddBenchCommand(app, flags, &run);
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
+  OneValuePerOccurrence(&app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version end the parse too, successfully.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    return ArgumentError(app, e);
   }
   return run ? run() : 2;
 }

@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 
 #include "e2e/run_gwsync.h"
+#include "http/bodies.h"
 #include "support/gateway.h"
 #include "transfer/bulk.h"
 
@@ -28,14 +31,26 @@ namespace fs = std::filesystem;
 constexpr char kWrongSecret[] = "NotTheSecretKey0123456789abcdefghijklmnop";
 constexpr char kUnreachable[] = "http://127.0.0.1:1";
 
+// The binary under test, or "" after failing the test.
+std::string GwsyncBin() {
+  const char* bin = std::getenv("GWSYNC_BIN");
+  if (!bin || !*bin) {
+    ADD_FAILURE() << "GWSYNC_BIN is not set: it must name the gwsync binary to test "
+                     "(tools/test.sh sets it)";
+    return "";
+  }
+  if (access(bin, X_OK) != 0) {
+    ADD_FAILURE() << "GWSYNC_BIN=" << bin << " is not executable";
+    return "";
+  }
+  return bin;
+}
+
 class CliTest : public GatewayTest {
  protected:
   void SetUp() override {
-    const char* bin = std::getenv("GWSYNC_BIN");
-    ASSERT_TRUE(bin && *bin) << "GWSYNC_BIN is not set: it must name the gwsync binary to test "
-                                "(tools/test.sh sets it)";
-    bin_ = bin;
-    ASSERT_EQ(access(bin_.c_str(), X_OK), 0) << "GWSYNC_BIN=" << bin_ << " is not executable";
+    bin_ = GwsyncBin();
+    ASSERT_FALSE(bin_.empty());
     GatewayTest::SetUp();
     const TestGateway& gw = TestGateway::Get();
     endpoint_ = gw.endpoints.at(0);
@@ -56,6 +71,15 @@ class CliTest : public GatewayTest {
     env.try_emplace("HOME", home_.path());
     env.try_emplace("PATH", "/usr/bin:/bin");
     return e2e::Run(bin_, args, env, input);
+  }
+  // Runs a bash command line with "$GWSYNC" naming the binary, as a user's shell does.
+  Result Shell(const std::string& script, Env env = {}) {
+    env.try_emplace("HOME", home_.path());
+    env.try_emplace("PATH", "/usr/bin:/bin");
+    env["GWSYNC"] = bin_;
+    Result r = e2e::Run("/bin/bash", {"-c", script}, env, "");
+    r.command = script;
+    return r;
   }
   Env Creds() const {
     return {{"AWS_ACCESS_KEY_ID", access_key_}, {"AWS_SECRET_ACCESS_KEY", secret_key_}};
@@ -464,6 +488,151 @@ TEST_F(CliTest, MissingCredentials) {
   check(Run({"--endpoint", endpoint_, "ls"}, {{"AWS_ACCESS_KEY_ID", access_key_}}));
   WriteFile(home_.File(".s3cfg"), "[default]\naccess_key = " + access_key_ + "\n");
   check(Run({"--endpoint", endpoint_, "ls"}));
+}
+
+// s3cmd's host_bucket = %(bucket)s.HOST against an IP address: requests go
+// path-style, as s3cmd's do (issue 14).
+TEST_F(CliTest, HostBucketTemplateOnAnIpAddress) {
+  std::string host = endpoint_.substr(endpoint_.find("://") + 3);
+  for (const char* sig : {"False", "True"}) {
+    SCOPED_TRACE(std::string("signature_v2 = ") + sig);
+    std::string cfg = work_.File("s3cfg");
+    WriteFile(cfg, S3cfg(secret_key_,
+                         "host_bucket = %(bucket)s." + host + "\nsignature_v2 = " + sig + "\n"));
+    ExpectOk(Run({"--config", cfg, "put", cfg, Url("via-host-bucket")}));
+    Result get = Run({"--config", cfg, "get", Url("via-host-bucket"), "-"});
+    ExpectOk(get);
+    EXPECT_EQ(get.out, ReadFile(cfg));
+    Result ls = Run({"--config", cfg, "ls", "s3://" + bucket_});
+    EXPECT_TRUE(HasLineEndingWith(ls.out, Url("via-host-bucket"))) << ls;
+
+    // db_wal is no host name either. This gateway keeps S3's strict bucket
+    // names and refuses it: its answer shows the request reached it.
+    std::string wal = UniqueBucketName("db-wal");
+    std::replace(wal.begin(), wal.end(), '-', '_');
+    std::string line = ExpectOneErrorLine(Run({"--config", cfg, "mb", "s3://" + wal}));
+    EXPECT_TRUE(Contains(line, "InvalidBucketName"));
+  }
+}
+
+// Options given after the command's name take one value each: the
+// command's arguments stay its own.
+TEST_F(CliTest, RepeatableOptionsTakeOneValueEach) {
+  std::string src = work_.File("tree");
+  fs::create_directories(src + "/sub");
+  WriteFile(src + "/keep.txt", "keep");
+  WriteFile(src + "/sub/skip.tmp", "skip");
+  WriteFile(src + "/sub/also.tmp", "skip");
+  Result sync = Run({"sync", "--no-index", "--endpoint", endpoint_, "--exclude", "*.tmp",
+                     "--endpoint", endpoint_, "--exclude", "also*", src, Url("tree")},
+                    Creds());
+  ExpectOk(sync);
+  EXPECT_TRUE(Exists("tree/keep.txt"));
+  EXPECT_FALSE(Exists("tree/sub/skip.tmp"));
+  EXPECT_FALSE(Exists("tree/sub/also.tmp"));
+
+  ExpectOk(Run({"put", "--endpoint", endpoint_, src + "/keep.txt", Url("put.txt")}, Creds()));
+  EXPECT_TRUE(Exists("put.txt"));
+  // A second value after one occurrence is an argument, not another exclude.
+  Result extra =
+      Run({"sync", "--no-index", src, Url("tree"), "--exclude", "*.tmp", "also*"}, Creds());
+  EXPECT_EQ(extra.exit_code, 2) << extra;
+  EXPECT_TRUE(Contains(ExpectOneErrorLine(extra), "also*"));
+}
+
+// The reader of `gwsync get ... - | head` may stop early; that is no error.
+TEST_F(CliTest, GetIntoAPipeClosedEarly) {
+  const std::string data = RandomBytes(8 << 20, 6);
+  ExpectOk(Gw({"put", "-", Url("big")}, data));
+  Result r = Shell("set -o pipefail; \"$GWSYNC\" --endpoint " + endpoint_ + " get " + Url("big") +
+                       " - | head -c 10",
+                   Creds());
+  EXPECT_EQ(r.err, "") << r;
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 128 + SIGPIPE) << r;
+  EXPECT_EQ(r.out, data.substr(0, 10));
+
+  // A listing longer than the pipe holds, cut short the same way.
+  std::vector<std::future<StatusOr<std::string>>> puts;
+  const std::string long_name(200, 'k');
+  for (int i = 0; i < 400; ++i) {
+    auto done = std::make_shared<std::promise<StatusOr<std::string>>>();
+    puts.push_back(done->get_future());
+    client().PutObject(bucket_, "many/" + long_name + std::to_string(i),
+                       std::make_shared<http::StringSource>("x"), {},
+                       [done](StatusOr<std::string> etag) { done->set_value(std::move(etag)); });
+  }
+  for (auto& p : puts) ASSERT_TRUE(p.get().ok());
+  Result ls = Shell("set -o pipefail; \"$GWSYNC\" --endpoint " + endpoint_ + " ls -r s3://" +
+                        bucket_ + "/many/ | head -n 1",
+                    Creds());
+  EXPECT_EQ(ls.err, "") << ls;
+  EXPECT_TRUE(ls.exit_code == 0 || ls.exit_code == 128 + SIGPIPE) << ls;
+  EXPECT_EQ(Lines(ls.out).size(), 1u) << ls;
+}
+
+// What needs no gateway: argument errors and help.
+class CliArgumentsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bin_ = GwsyncBin();
+    ASSERT_FALSE(bin_.empty());
+  }
+  Result Run(const std::vector<std::string>& args) {
+    return e2e::Run(bin_, args, {{"HOME", home_.path()}, {"PATH", "/usr/bin:/bin"}}, "");
+  }
+  std::string bin_;
+  TempDir home_;
+};
+
+TEST_F(CliArgumentsTest, ArgumentErrorsExitTwoWithOneLine) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{}, "subcommand is required"},
+           {{"nosuch"}, "unknown command 'nosuch'"},
+           {{"ls", "--bogus"}, "--bogus"},
+           {{"--bogus", "ls"}, "--bogus"},
+           {{"--concurrency", "many", "ls"}, "--concurrency"},
+           {{"ls", "--endpoint"}, "--endpoint"},
+           {{"sync", "only-one"}, "destination is required"},
+           {{"get", "s3://b/k"}, "destination is required"},
+           {{"put", "s3://b/k", "file"}, "usage: gwsync put"},
+           {{"rm"}, "targets is required"},
+           {{"mb", "s3://a", "s3://b"}, "s3://b"},
+           {{"bench", "compare", "a.json"}, "after is required"},
+       }) {
+    Result r = Run(c.args);
+    std::string line = ExpectOneErrorLine(r);
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_TRUE(Contains(line, c.says));
+    EXPECT_TRUE(Contains(line, "--help"));
+  }
+  Result version = Run({"--version"});
+  ExpectOk(version);
+  EXPECT_EQ(version.out, "gwsync 0.1.0\n");
+}
+
+TEST_F(CliArgumentsTest, CommandHelpShowsTheGlobalOptions) {
+  for (const char* cmd : {"ls", "mb", "rb", "put", "get", "cp", "rm", "sync", "bench"}) {
+    Result r = Run({cmd, "--help"});
+    ExpectOk(r);
+    EXPECT_TRUE(Contains(r.out, std::string("Usage: gwsync ") + cmd)) << r;
+    EXPECT_TRUE(Contains(r.out, "Global options:")) << r;
+    for (const char* global :
+         {"--endpoint URL", "--access-key", "--secret-key", "--config", "--bwlimit", "--quiet"}) {
+      EXPECT_TRUE(Contains(r.out, global)) << cmd;
+    }
+  }
+  // bench's own --concurrency is listed once, not beside the global one.
+  Result bench = Run({"bench", "--help"});
+  size_t first = bench.out.find("--concurrency");
+  ASSERT_NE(first, std::string::npos) << bench;
+  EXPECT_EQ(bench.out.find("\n  --concurrency", first + 1), std::string::npos) << bench;
+  Result top = Run({"--help"});
+  ExpectOk(top);
+  EXPECT_FALSE(Contains(top.out, "Global options:"));  // they are the options there
 }
 
 }  // namespace

@@ -91,8 +91,11 @@ Client::Client(http::Transport* transport, ClientOptions options)
 http::Request Client::Build(Call& call, const Endpoint& ep) const {
   std::string host = ep.HostHeader();
   std::string path = "/";
+  // Decided per request: a bucket that cannot be a host name goes path-style.
+  const bool virtual_host =
+      options_.virtual_host && !call.bucket.empty() && VirtualHostAddressable(call.bucket, ep);
   if (!call.bucket.empty()) {
-    if (options_.virtual_host) {
+    if (virtual_host) {
       host = call.bucket + "." + host;
     } else {
       path += call.bucket;
@@ -131,7 +134,7 @@ http::Request Client::Build(Call& call, const Endpoint& ep) const {
     SignV4(&sr, options_.credentials, scope, now);
   } else {
     // SigV2 signs the bucket in the resource even when it is in the host name.
-    if (options_.virtual_host && !call.bucket.empty()) sr.encoded_path = "/" + call.bucket + path;
+    if (virtual_host) sr.encoded_path = "/" + call.bucket + path;
     SignV2(&sr, options_.credentials, now);
   }
   req.headers = std::move(sr.headers);

@@ -31,7 +31,9 @@ struct ClientOptions {
   Credentials credentials;
   SignatureVersion signature = SignatureVersion::kV4;
   std::string region = "us-east-1";
-  bool virtual_host = false;  // bucket.host addressing instead of host/bucket
+  // bucket.host addressing instead of host/bucket, for the buckets that can
+  // be host names (VirtualHostAddressable); the others stay path-style.
+  bool virtual_host = false;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds stall_timeout{60000};
 };

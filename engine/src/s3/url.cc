@@ -1,5 +1,7 @@
 #include "s3/url.h"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 
 namespace gwsync::s3 {
@@ -43,6 +45,23 @@ StatusOr<S3Url> ParseS3Url(std::string_view url) {
   Status valid = ValidateBucketName(out.bucket);
   if (!valid.ok()) return malformed(valid.message());
   return out;
+}
+
+bool VirtualHostAddressable(std::string_view bucket, const Endpoint& endpoint) {
+  if (bucket.size() < 3 || bucket.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  char prev = '.';  // a label may not start with '-' or '.'
+  for (char c : bucket) {
+    if (!alnum(c) && c != '-' && c != '.') return false;
+    if (c == '.' && !alnum(prev)) return false;  // "..", "-."
+    if (c == '-' && prev == '.') return false;   // ".-"
+    prev = c;
+  }
+  if (!alnum(prev)) return false;
+  if (endpoint.scheme == "https" && bucket.find('.') != std::string_view::npos) return false;
+  if (endpoint.host.starts_with('[')) return false;  // IPv6
+  in_addr v4;
+  return inet_pton(AF_INET, endpoint.host.c_str(), &v4) != 1;
 }
 
 std::string Endpoint::HostHeader() const {

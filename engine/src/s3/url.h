@@ -31,6 +31,15 @@ struct Endpoint {
   std::string BaseUrl() const;     // "http://127.0.0.1:7480"
 };
 
+// Whether a request for `bucket` may name it in the host name at `endpoint`
+// (virtual-host addressing, s3cmd's host_bucket = %(bucket)s.HOST). Like
+// s3cmd, only a bucket that can be a DNS name (3-63 of a-z 0-9 . -, each
+// label starting and ending with a letter or digit) qualifies, so `db_wal`
+// goes path-style; so does every bucket on an IP address endpoint, which has
+// no names under it, and a dotted bucket over https, which a wildcard
+// certificate does not cover.
+bool VirtualHostAddressable(std::string_view bucket, const Endpoint& endpoint);
+
 // "http://127.0.0.1:7480", "https://gw.example", or "127.0.0.1:7480" (then
 // `default_https` picks the scheme, as s3cmd's host_base does).
 StatusOr<Endpoint> ParseEndpoint(std::string_view url, bool default_https = false);
