@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "http/event_loop.h"
 #include "s3/client.h"
 #include "sync/sync.h"
@@ -19,10 +20,7 @@
 namespace gwsync::sync {
 
 // A cluster of the remotes file: its gateways and keys.
-struct RemoteCluster {
-  std::vector<std::string> endpoints;
-  std::string access_key, secret_key, signature, region;
-};
+using RemoteCluster = config::RemoteConfig;
 
 // One side as typed.
 struct SideSpec {
