@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "transfer/files.h"
 
 namespace {
 
@@ -64,6 +65,8 @@ int ArgumentError(CLI::App& app, const CLI::ParseError& e) {
 int main(int argc, char** argv) {
   using namespace gwsync::cli;
   std::signal(SIGPIPE, SIG_IGN);
+  // Ctrl-C or a kill leaves no temporary file behind.
+  gwsync::transfer::RemoveTempFilesOnSignals();
 
   CLI::App app{"gwsync: fast, gentle, verified sync for S3-compatible gateways (Ceph RGW)",
                "gwsync"};

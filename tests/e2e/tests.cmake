@@ -25,3 +25,8 @@ set_tests_properties(scale_e2e PROPERTIES LABELS e2e TIMEOUT 300 RUN_SERIAL TRUE
 gwsync_test(sync_index_e2e_test LABEL "gateway;e2e"
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_index_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
             LIBS gwsync_test_support nlohmann_json::nlohmann_json)
+
+# Interrupted backups resume (SIGKILL) or clean up (SIGINT, SIGTERM). Counts
+# the first gateway's get_b, so nothing runs beside it.
+add_test(NAME resume_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/resume_test.py)
+set_tests_properties(resume_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300 RUN_SERIAL TRUE)

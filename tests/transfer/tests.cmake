@@ -1,3 +1,5 @@
 gwsync_test(transfer_gateway_test LABEL gateway
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/object_transfer_gateway_test.cc
             LIBS gwsync_test_support)
+gwsync_test(resume_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/resume_test.cc
+            LIBS gwsync_transfer)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -197,8 +198,14 @@ bool RemoveIfStale(int dir_fd, const char* name, int stale_seconds) {
   int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;
   struct stat st;
+  // A partial download that records its progress (transfer/resume.h) is
+  // kept for a week for the next download of its key to resume; that
+  // download removes it when the object changed.
+  constexpr time_t kKeepResumable = 7 * 24 * 3600;
+  bool resumable = fgetxattr(fd, "user.gwsync.resume", nullptr, 0) > 0;
+  int keep_seconds = resumable ? kKeepResumable : stale_seconds;
   bool stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-               time(nullptr) - st.st_ctime >= stale_seconds && flock(fd, LOCK_EX | LOCK_NB) == 0;
+               time(nullptr) - st.st_ctime >= keep_seconds && flock(fd, LOCK_EX | LOCK_NB) == 0;
   bool removed = stale && unlinkat(dir_fd, name, 0) == 0;
   close(fd);
   return removed;

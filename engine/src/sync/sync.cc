@@ -508,6 +508,9 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
       t.before_commit = [this](int fd, const s3::ObjectHead& head) {
         ApplyAttrs(fd, head, options_.restore_owner);
       };
+      // Resumable: what a killed run left of this version is not fetched again.
+      t.expected_etag = j.action.src->etag;
+      t.expected_size = j.action.src->size;
       auto r = transfer::DownloadFile(*src_.client, src_.bucket, key, path, t);
       if (!r.ok()) return r.status();
       j.head = r->head;

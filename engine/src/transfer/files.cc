@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <random>
 
 #include "http/bodies.h"
@@ -39,6 +42,60 @@ Status HashingSink::Write(std::string_view data) {
   return inner_->Write(data);
 }
 
+namespace {
+
+// The temporary files alive now, for the signal handler: fixed slots it can
+// read without locks or allocation. A slot is 0 free, 1 being filled, 2 live.
+// With more than kMaxLive at once, the extra ones are not registered (they
+// are still removed by the next sync into their folder).
+constexpr int kMaxLive = 1024;
+struct LiveSlot {
+  std::atomic<int> state{0};
+  char path[4096];
+};
+LiveSlot g_live[kMaxLive];
+
+int RegisterLive(const std::string& path) {
+  if (path.size() >= sizeof(LiveSlot::path)) return -1;
+  for (int i = 0; i < kMaxLive; ++i) {
+    int expected = 0;
+    if (g_live[i].state.compare_exchange_strong(expected, 1)) {
+      std::memcpy(g_live[i].path, path.c_str(), path.size() + 1);
+      g_live[i].state.store(2);
+      return i;
+    }
+  }
+  return -1;
+}
+
+void UnregisterLive(int slot) {
+  if (slot >= 0) g_live[slot].state.store(0);
+}
+
+extern "C" void RemoveLiveAndDie(int sig) {
+  for (auto& slot : g_live) {
+    if (slot.state.load() == 2) unlink(slot.path);
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+}  // namespace
+
+void RemoveTempFilesOnSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = RemoveLiveAndDie;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
+TempFile::TempFile(int fd, std::string tmp, std::string path)
+    : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)), slot_(RegisterLive(tmp_)) {}
+
+std::unique_ptr<TempFile> TempFile::Adopt(int fd, std::string tmp, std::string path) {
+  return std::unique_ptr<TempFile>(new TempFile(fd, std::move(tmp), std::move(path)));
+}
+
 StatusOr<std::unique_ptr<TempFile>> TempFile::Create(const std::string& path) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
@@ -67,6 +124,7 @@ StatusOr<std::unique_ptr<TempFile>> TempFile::Create(const std::string& path) {
 TempFile::~TempFile() {
   if (fd_ >= 0) close(fd_);
   if (!committed_) unlink(tmp_.c_str());
+  UnregisterLive(slot_);
 }
 
 Status TempFile::Commit() {
@@ -77,6 +135,8 @@ Status TempFile::Commit() {
     return ErrnoStatus("rename to '" + path_ + "'", errno);
   }
   committed_ = true;
+  UnregisterLive(slot_);
+  slot_ = -1;
   return Status::Ok();
 }
 

@@ -58,22 +58,30 @@ class HashingSink final : public http::BodySink {
 };
 
 // A temporary file ".NAME.gwsync-XXXXXX" beside `path`, removed unless
-// committed.
+// committed, also when the process is interrupted (RemoveTempFilesOnSignals).
 class TempFile {
  public:
   static StatusOr<std::unique_ptr<TempFile>> Create(const std::string& path);
+  // Takes over an existing temporary file `tmp` (open as `fd`, its lock
+  // held) that will become `path`: a partial download being resumed.
+  static std::unique_ptr<TempFile> Adopt(int fd, std::string tmp, std::string path);
   ~TempFile();
   int fd() const { return fd_; }
   const std::string& path() const { return path_; }
+  const std::string& temp_path() const { return tmp_; }
   // Closes the file and renames it to `path`.
   Status Commit();
 
  private:
-  TempFile(int fd, std::string tmp, std::string path)
-      : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)) {}
+  TempFile(int fd, std::string tmp, std::string path);
   int fd_;
   std::string tmp_, path_;
   bool committed_ = false;
+  int slot_ = -1;  // in the registry of live temporary files
 };
+
+// On SIGINT, SIGTERM or SIGHUP, removes every live temporary file, then dies
+// of the signal as it would have. Call once, early in main.
+void RemoveTempFilesOnSignals();
 
 }  // namespace gwsync::transfer

@@ -14,6 +14,7 @@
 #include "http/bodies.h"
 #include "s3/xml.h"
 #include "transfer/files.h"
+#include "transfer/resume.h"
 
 namespace gwsync::transfer {
 namespace {
@@ -421,12 +422,99 @@ StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std:
                      });
 }
 
+namespace {
+
+// A download of an object whose ETag and size the listing gave, part by
+// part, into a temporary file that records its progress: adopted from a
+// killed run when there is one, so only what is missing is fetched.
+StatusOr<DownloadResult> DownloadResumable(const s3::Client& client, const std::string& bucket,
+                                           const std::string& key, const std::string& path,
+                                           const TransferOptions& options, uint64_t part_size) {
+  const std::string what = "s3://" + bucket + "/" + key;
+  const uint64_t size = options.expected_size;
+  ResumeRecord record;
+  std::unique_ptr<TempFile> tmp =
+      AdoptPartial(path, options.expected_etag, size, part_size, &record);
+  if (!tmp) {
+    ASSIGN_OR_RETURN(tmp, TempFile::Create(path));
+    record.etag = options.expected_etag;
+    record.size = size;
+    record.part_size = part_size;
+    record.written.assign((size + part_size - 1) / part_size, 0);
+  }
+  auto tracker = std::make_shared<ResumeTracker>(tmp->fd(), record);
+  tracker->Save();
+
+  std::mutex mu;
+  std::optional<s3::ObjectHead> head;
+  Window window(options.parallel);
+  std::vector<std::shared_ptr<TrackingSink>> sinks;
+  std::vector<uint64_t> wanted;
+  for (size_t part = 0; part < record.written.size(); ++part) {
+    uint64_t offset = part * part_size;
+    uint64_t len = std::min(part_size, size - offset);
+    uint64_t have = record.written[part];
+    if (have >= len) continue;
+    if (!window.Acquire()) break;
+    auto sink = std::make_shared<TrackingSink>(
+        std::make_shared<http::FileSink>(tmp->fd(), offset + have), tracker, part, have);
+    sinks.push_back(sink);
+    wanted.push_back(len - have);
+    s3::GetOptions get;
+    get.range = s3::ByteRange{offset + have, offset + len - 1};
+    get.if_match = options.expected_etag;  // a changed object starts over
+    client.GetObject(bucket, key, get, sink,
+                     [&, sink, want = len - have, offset](StatusOr<s3::ObjectHead> r) {
+                       Status s = r.status();
+                       if (s.ok() && sink->written() != want) {
+                         s = DataLoss(what + ": short range at byte " + std::to_string(offset));
+                       }
+                       if (s.ok()) {
+                         std::lock_guard lock(mu);
+                         if (!head) head = *r;
+                       }
+                       if (s.ok() && options.on_bytes) options.on_bytes(sink->written());
+                       window.Release(std::move(s));
+                     });
+  }
+  RETURN_IF_ERROR(window.Drain());
+  if (!head) {
+    // Everything was on disk already: the attributes still come from the
+    // object, which must be the same version.
+    auto h = s3::Wait<s3::ObjectHead>([&](auto done) { client.HeadObject(bucket, key, done); });
+    if (!h.ok()) return h.status();
+    if (h->etag != options.expected_etag) {
+      return Status(StatusCode::kFailedPrecondition, what + ": changed while it was downloaded");
+    }
+    head = *h;
+  }
+  struct stat st {};
+  if (fstat(tmp->fd(), &st) != 0) return ErrnoStatus("cannot stat '" + path + "'", errno);
+  std::optional<hash::Md5Digest> md5;
+  if (EtagIsMd5(head->etag)) {
+    ASSIGN_OR_RETURN(md5, Md5OfRange(tmp->fd(), 0, size));
+  }
+  RETURN_IF_ERROR(
+      CheckDownload(what, static_cast<uint64_t>(st.st_size), head->size, md5, head->etag));
+  DownloadResult result{head->size, head->etag, md5.has_value(), *head};
+  ClearResume(tmp->fd());
+  if (options.before_commit) options.before_commit(tmp->fd(), *head);
+  RETURN_IF_ERROR(tmp->Commit());
+  return result;
+}
+
+}  // namespace
+
 StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::string& bucket,
                                       const std::string& key, const std::string& path,
                                       const TransferOptions& options) {
   const std::string what = "s3://" + bucket + "/" + key;
-  ASSIGN_OR_RETURN(auto tmp, TempFile::Create(path));
   uint64_t part_size = std::max<uint64_t>(options.part_size, 1 << 20);
+  if (!options.expected_etag.empty() && options.expected_size > part_size &&
+      (options.expected_size + part_size - 1) / part_size <= kMaxResumableParts) {
+    return DownloadResumable(client, bucket, key, path, options, part_size);
+  }
+  ASSIGN_OR_RETURN(auto tmp, TempFile::Create(path));
 
   // The first request asks for the first part only: a small object arrives
   // whole, a large one tells its size and ETag for the ranged requests.

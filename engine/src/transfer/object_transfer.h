@@ -51,6 +51,11 @@ struct TransferOptions {
   std::function<void(int fd, const s3::ObjectHead& head)> before_commit;
   // UploadFile records multipart progress here when set.
   std::shared_ptr<CheckpointStore> checkpoint;
+  // DownloadFile: the object as listed. With both, a download of more than
+  // one part is resumable (transfer/resume.h): what a killed run left of it
+  // is adopted, and only the rest fetched.
+  std::string expected_etag;
+  uint64_t expected_size = 0;
 };
 
 struct UploadResult {

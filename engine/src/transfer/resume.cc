@@ -1,0 +1,155 @@
+#include "transfer/resume.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+namespace gwsync::transfer {
+namespace {
+
+constexpr char kAttr[] = "user.gwsync.resume";
+constexpr char kMagic[] = "gwsync-resume-1";
+constexpr uint64_t kSaveEvery = 1 << 20;
+
+bool IsAlnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+}  // namespace
+
+std::string EncodeResume(const ResumeRecord& r) {
+  std::string out = std::string(kMagic) + " " + r.etag + " " + std::to_string(r.size) + " " +
+                    std::to_string(r.part_size) + " ";
+  for (size_t i = 0; i < r.written.size(); ++i) {
+    if (i) out += ",";
+    out += std::to_string(r.written[i]);
+  }
+  return out;
+}
+
+std::optional<ResumeRecord> DecodeResume(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  std::string magic, parts;
+  ResumeRecord r;
+  if (!(in >> magic >> r.etag >> r.size >> r.part_size >> parts) || magic != kMagic ||
+      r.part_size == 0) {
+    return std::nullopt;
+  }
+  std::istringstream list(parts);
+  for (std::string n; std::getline(list, n, ',');) {
+    char* end = nullptr;
+    uint64_t v = std::strtoull(n.c_str(), &end, 10);
+    if (n.empty() || *end != '\0') return std::nullopt;
+    r.written.push_back(v);
+  }
+  uint64_t want = (r.size + r.part_size - 1) / r.part_size;
+  if (r.written.size() != want) return std::nullopt;
+  for (size_t i = 0; i < r.written.size(); ++i) {
+    uint64_t len = std::min(r.part_size, r.size - i * r.part_size);
+    if (r.written[i] > len) return std::nullopt;
+  }
+  return r;
+}
+
+std::optional<ResumeRecord> ReadResume(int fd) {
+  char buf[8192];
+  ssize_t n = fgetxattr(fd, kAttr, buf, sizeof buf);
+  if (n <= 0) return std::nullopt;
+  return DecodeResume(std::string_view(buf, static_cast<size_t>(n)));
+}
+
+bool WriteResume(int fd, const ResumeRecord& record) {
+  std::string v = EncodeResume(record);
+  return fsetxattr(fd, kAttr, v.data(), v.size(), 0) == 0;
+}
+
+void ClearResume(int fd) { fremovexattr(fd, kAttr); }
+
+std::unique_ptr<TempFile> AdoptPartial(const std::string& path, const std::string& etag,
+                                       uint64_t size, uint64_t part_size, ResumeRecord* record) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string stem = "." + base.substr(0, 200) + ".gwsync-";
+  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return nullptr;
+  DIR* d = fdopendir(dir_fd);
+  if (d == nullptr) {
+    close(dir_fd);
+    return nullptr;
+  }
+  std::unique_ptr<TempFile> adopted;
+  while (dirent* e = readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name.size() != stem.size() + 6 || !name.starts_with(stem)) continue;
+    std::string_view suffix = name.substr(stem.size());
+    if (!std::all_of(suffix.begin(), suffix.end(), IsAlnum)) continue;
+    int fd = openat(dir_fd, e->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) continue;
+    struct stat st {};
+    // A writer still alive holds the lock: never touch its file.
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      close(fd);
+      continue;
+    }
+    auto r = ReadResume(fd);
+    if (!adopted && r && r->etag == etag && r->size == size && r->part_size == part_size) {
+      *record = std::move(*r);
+      adopted = TempFile::Adopt(fd, dir + "/" + std::string(name), path);
+      continue;
+    }
+    // Another version of the object, or a second leftover: of no use.
+    unlinkat(dir_fd, e->d_name, 0);
+    close(fd);
+  }
+  closedir(d);
+  return adopted;
+}
+
+void ResumeTracker::Wrote(size_t part, uint64_t bytes) {
+  std::lock_guard lock(mu_);
+  if (part >= record_.written.size()) return;
+  record_.written[part] += bytes;
+  uint64_t len = std::min(record_.part_size, record_.size - part * record_.part_size);
+  if (record_.written[part] - saved_[part] >= kSaveEvery || record_.written[part] == len) {
+    saved_ = record_.written;
+    WriteResume(fd_, record_);
+  }
+}
+
+void ResumeTracker::Reset(size_t part, uint64_t to) {
+  std::lock_guard lock(mu_);
+  if (part >= record_.written.size()) return;
+  record_.written[part] = to;
+  saved_[part] = std::min(saved_[part], to);
+  WriteResume(fd_, record_);
+}
+
+void ResumeTracker::Save() {
+  std::lock_guard lock(mu_);
+  saved_ = record_.written;
+  WriteResume(fd_, record_);
+}
+
+Status TrackingSink::Write(std::string_view data) {
+  RETURN_IF_ERROR(inner_->Write(data));
+  written_ += data.size();
+  tracker_->Wrote(part_, data.size());
+  return Status::Ok();
+}
+
+bool TrackingSink::Restart() {
+  if (!inner_->Restart()) return false;
+  written_ = 0;
+  tracker_->Reset(part_, base_);
+  return true;
+}
+
+}  // namespace gwsync::transfer
