@@ -32,7 +32,7 @@ LIMIT_MIB = 6
 class Nginx:
     """nginx in the foreground on a free loopback port, proxying to the gateway."""
 
-    def __init__(self, tmp, upstream):
+    def __init__(self, tmp, upstream, http_extra="", server_extra=""):
         self.dir = os.path.join(tmp, "nginx")
         os.makedirs(self.dir)
         self.port = free_port()
@@ -51,9 +51,11 @@ http {{
   fastcgi_temp_path {d}/fastcgi;
   uwsgi_temp_path {d}/uwsgi;
   scgi_temp_path {d}/scgi;
+  {http_extra}
   server {{
     listen 127.0.0.1:{self.port};
     client_max_body_size {LIMIT_MIB}m;
+    {server_extra}
     location / {{
       proxy_pass http://{up.hostname}:{up.port};
       proxy_set_header Host $http_host;

@@ -13,7 +13,20 @@ using std::chrono::milliseconds;
 milliseconds Until(Clock::time_point at, Clock::time_point now) {
   return std::chrono::duration_cast<milliseconds>(at - now) + milliseconds(1);
 }
+
+// One decrease per window: the answers to requests sent before a decrease
+// say nothing about the new limits.
+constexpr milliseconds kAdjustWindow{250};
+constexpr double kRateDecrease = 0.7;
+constexpr double kRateIncrease = 0.05;
 }  // namespace
+
+// The rate an endpoint may be sent now: the user's cap, the adaptive one,
+// or the lower of the two (0: none).
+static double EffectiveRate(double user, double adaptive) {
+  if (user > 0 && adaptive > 0) return std::min(user, adaptive);
+  return user > 0 ? user : adaptive;
+}
 
 Pool::Pool(std::vector<std::string> endpoint_names, const PoolOptions& options,
            http::Transport* transport)
@@ -62,11 +75,12 @@ int Pool::PickLocked(int avoid, milliseconds* wait) {
     }
     any_up = true;
     if (e.in_flight >= static_cast<int>(e.limit)) continue;
-    if (options_.endpoint_rps > 0) {
-      Refill(&e.tokens, &e.refilled, options_.endpoint_rps);
+    if (double rate = EffectiveRate(options_.endpoint_rps, e.rate); rate > 0) {
+      Refill(&e.tokens, &e.refilled, rate);
       if (e.tokens < 1) {
-        token_wait = std::min(token_wait, milliseconds(static_cast<int64_t>(std::ceil(
-                                              (1 - e.tokens) * 1000 / options_.endpoint_rps))));
+        token_wait =
+            std::min(token_wait,
+                     milliseconds(static_cast<int64_t>(std::ceil((1 - e.tokens) * 1000 / rate))));
         continue;
       }
     }
@@ -91,7 +105,14 @@ int Pool::PickLocked(int avoid, milliseconds* wait) {
   ++e.in_flight;
   ++e.stats.requests;
   if (options_.rps > 0) tokens_ -= 1;
-  if (options_.endpoint_rps > 0) e.tokens -= 1;
+  if (EffectiveRate(options_.endpoint_rps, e.rate) > 0) e.tokens -= 1;
+  ++e.window_sent;
+  if (e.window_start.time_since_epoch().count() == 0) e.window_start = now;
+  if (double span = std::chrono::duration<double>(now - e.window_start).count(); span >= 0.1) {
+    e.sent_rate = e.window_sent / span;
+    e.window_sent = 0;
+    e.window_start = now;
+  }
   return best;
 }
 
@@ -155,6 +176,8 @@ void Pool::Release(int index, Outcome outcome, const http::Response& response) {
       s.latency_max = std::max(s.latency_max, response.timing.total);
     }
     const double ceiling = std::max(1, options_.max_concurrency);
+    const auto now = Clock::now();
+    const bool may_adjust = now - e.changed >= kAdjustWindow;
     switch (outcome) {
       case Outcome::kOk:
         e.down_backoff = milliseconds(200);
@@ -163,13 +186,28 @@ void Pool::Release(int index, Outcome outcome, const http::Response& response) {
           e.limit = std::min(ceiling, e.limit + 1);
           e.healthy = 0;
         }
+        if (e.rate > 0 && may_adjust) {
+          e.rate += std::max(1.0, e.rate * kRateIncrease);
+          e.changed = now;
+          // Far above what is sent: the rate no longer binds.
+          if (e.rate > 4 * e.sent_rate + 100) e.rate = 0;
+        }
         break;
       case Outcome::kThrottled:
       case Outcome::kTimeout:
         ++s.errors;
         ++(outcome == Outcome::kThrottled ? s.throttled : s.timeouts);
-        e.limit = std::max(1.0, std::floor(e.limit / 2));  // multiplicative decrease
         e.healthy = 0;
+        if (may_adjust) {
+          e.limit = std::max(1.0, std::floor(e.limit / 2));  // multiplicative decrease
+          if (outcome == Outcome::kThrottled) {
+            // The rate that was refused, measured, not the limit we had.
+            double sent = std::max(1.0, e.sent_rate);
+            double base = e.rate > 0 ? std::min(e.rate, sent) : sent;
+            e.rate = std::max(1.0, base * kRateDecrease);
+          }
+          e.changed = now;
+        }
         if (outcome == Outcome::kThrottled) break;
         [[fallthrough]];  // a timeout may be a hung gateway: stop sending it work
       case Outcome::kDown:

@@ -2,7 +2,11 @@
 // from being overwhelmed: each attempt goes to the healthy endpoint with the
 // fewest requests in flight, within that endpoint's concurrency limit, which
 // an AIMD controller halves on throttling (503 SlowDown, 429, 5xx, timeouts)
-// and grows by one per window of healthy responses. An endpoint that refuses
+// and grows by one per window of healthy responses. Throttling also sets a
+// rate limit per endpoint (AIMD too: 0.7x of the rate that was refused, at
+// most once per window, then +5% per healthy window), since at low latency
+// even a few requests in flight exceed what a rate-limiting router admits.
+// An endpoint that refuses
 // or resets connections is marked down and probed again with backoff. Token
 // buckets cap requests per second, globally and per endpoint.
 //
@@ -30,6 +34,11 @@ struct PoolOptions {
   double rps = 0;                // requests/s over all endpoints; 0: unlimited
   double endpoint_rps = 0;       // requests/s per endpoint; 0: unlimited
   int max_attempts = 5;          // per request, transient failures included
+  // Throttled requests (503, 429) are retried with growing waits for this
+  // long, however many attempts that takes: a router that admits a rate
+  // below ours costs time, not objects.
+  std::chrono::milliseconds throttle_budget{30000};
+  int max_throttled_attempts = 30;
   std::chrono::milliseconds base_backoff{100};
   std::chrono::milliseconds max_backoff{10000};
 };
@@ -81,6 +90,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // jitter; `retry_after` (from the gateway) wins when longer.
   std::chrono::milliseconds Backoff(int attempt, std::chrono::milliseconds retry_after) const;
   int max_attempts() const { return options_.max_attempts; }
+  std::chrono::milliseconds throttle_budget() const { return options_.throttle_budget; }
+  int max_throttled_attempts() const { return options_.max_throttled_attempts; }
   // True when every endpoint is marked down: a refused connection is then
   // final after a few quick tries (kDownAttempts), not after max_attempts.
   bool AllDown() const;
@@ -98,6 +109,14 @@ class Pool : public std::enable_shared_from_this<Pool> {
     std::chrono::milliseconds down_backoff{200};
     double tokens = 0;  // per-endpoint rate bucket
     std::chrono::steady_clock::time_point refilled{};
+    // The adaptive rate limit (requests/s; 0: none yet) and when it, or the
+    // concurrency limit, last changed.
+    double rate = 0;
+    std::chrono::steady_clock::time_point changed{};
+    // Requests sent per second, measured over windows of 100 ms.
+    double sent_rate = 0;
+    int window_sent = 0;
+    std::chrono::steady_clock::time_point window_start{};
   };
   struct Waiter {
     int avoid;

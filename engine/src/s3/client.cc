@@ -147,6 +147,7 @@ struct Client::Attempts {
   std::function<void(http::Response, Status)> done;
   int attempt = 0;
   int last_endpoint = -1;
+  std::chrono::steady_clock::time_point first{};  // of the first attempt
 };
 
 namespace {
@@ -211,7 +212,7 @@ void Client::Execute(Call call, std::function<void(http::Response, Status)> done
 }
 
 void Client::Dispatch(std::shared_ptr<Attempts> a) const {
-  ++a->attempt;
+  if (++a->attempt == 1) a->first = std::chrono::steady_clock::now();
   pool_->Acquire(a->last_endpoint, [this, a](int index) {
     a->last_endpoint = index;
     Call call = a->call;  // Build consumes its copy
@@ -222,6 +223,11 @@ void Client::Dispatch(std::shared_ptr<Attempts> a) const {
       int limit = pool_->max_attempts();
       if (outcome == gateway::Outcome::kDown && pool_->AllDown()) {
         limit = std::min(limit, gateway::Pool::kDownAttempts);
+      }
+      if (outcome == gateway::Outcome::kThrottled && (r.status == 503 || r.status == 429) &&
+          std::chrono::steady_clock::now() - a->first < pool_->throttle_budget()) {
+        // Throttling: retried over time, not given up after a quick burst.
+        limit = std::max(limit, pool_->max_throttled_attempts());
       }
       if (outcome != gateway::Outcome::kOk && a->attempt < limit && CanRetry(a->call, r)) {
         auto wait = pool_->Backoff(a->attempt, RetryAfter(r));
