@@ -3,7 +3,14 @@
 # Prints only warnings and errors; exits non-zero when the build fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/tmp/gwsync-cmake.log 2>&1 || {
+# ccache, when the machine has it, makes a rebuild from a fresh clone cheap
+# (paths are hashed relative to the clone, so any clone shares the cache).
+LAUNCHER=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR="$PWD"
+  LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LAUNCHER[@]}" >/tmp/gwsync-cmake.log 2>&1 || {
   cat /tmp/gwsync-cmake.log >&2
   echo "build: cmake failed" >&2
   exit 1
