@@ -21,3 +21,9 @@ set_tests_properties(moto_e2e PROPERTIES LABELS e2e TIMEOUT 120)
 # RSS, the first GET before 5% of the listing, a complete 50 k-key backup.
 add_test(NAME scale_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/scale_test.py)
 set_tests_properties(scale_e2e PROPERTIES LABELS e2e TIMEOUT 300 RUN_SERIAL TRUE)
+
+# Bucket settings saved by a backup and re-applied by a restore that creates
+# the bucket, read back with boto3.
+add_test(NAME bucket_settings_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/bucket_settings_test.py)
+set_tests_properties(bucket_settings_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+

@@ -1,0 +1,144 @@
+#include "sync/bucket_settings.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "transfer/files.h"
+
+namespace gwsync::sync {
+namespace {
+
+struct Setting {
+  const char* name;  // the subresource
+  const char* file;
+};
+
+// In the order a restore applies them: object lock needs versioning; a
+// policy or ACL that denies writes must come after everything else.
+constexpr Setting kSettings[] = {
+    {"versioning", "versioning.xml"},
+    {"object-lock", "object-lock.xml"},
+    {"lifecycle", "lifecycle.xml"},
+    {"cors", "cors.xml"},
+    {"tagging", "tagging.xml"},
+    {"policy", "policy.json"},
+    {"acl", "acl.xml"},
+};
+
+constexpr char kNameFile[] = "name";
+
+std::string Folder(const std::string& root) { return root + "/" + kBucketSettingsDir; }
+
+// A bucket whose versioning was never set answers an empty
+// <VersioningConfiguration/>: that is no setting to keep.
+bool HasSetting(const std::string& name, const std::string& body) {
+  if (name == "versioning") {
+    return body.find("<Status>") != std::string::npos ||
+           body.find("<MfaDelete>") != std::string::npos;
+  }
+  if (name == "tagging") return body.find("<Tag>") != std::string::npos;
+  return !body.empty();
+}
+
+Status WriteAtomically(const std::string& path, const std::string& body) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    out.close();
+    if (!out) return transfer::ErrnoStatus("cannot write '" + tmp + "'", errno);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return transfer::ErrnoStatus("cannot rename '" + tmp + "'", errno);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string RenamePolicyBucket(std::string policy, const std::string& from, const std::string& to) {
+  if (from.empty() || from == to) return policy;
+  const std::string arn = "arn:aws:s3:::";
+  for (size_t at = policy.find(arn + from); at != std::string::npos;
+       at = policy.find(arn + from, at)) {
+    size_t end = at + arn.size() + from.size();
+    // The bucket's own ARN ends there ("...:::b" or "...:::b/*"), not "...:::b2".
+    if (end == policy.size() || policy[end] == '"' || policy[end] == '/') {
+      policy.replace(at + arn.size(), from.size(), to);
+      end = at + arn.size() + to.size();
+    }
+    at = end;
+  }
+  return policy;
+}
+
+bool SavedSettings::object_lock() const {
+  for (const auto& [name, body] : settings) {
+    if (name == "object-lock") return true;
+  }
+  return false;
+}
+
+StatusOr<std::vector<SettingProblem>> SaveBucketSettings(const s3::Client& client,
+                                                         const std::string& bucket,
+                                                         const std::string& root) {
+  std::string folder = Folder(root);
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec) return Internal("cannot create '" + folder + "': " + ec.message());
+  std::vector<SettingProblem> problems;
+  for (const Setting& s : kSettings) {
+    auto body = s3::Wait<std::string>(
+        [&](auto done) { client.GetBucketSubresource(bucket, s.name, done); });
+    std::string path = folder + "/" + s.file;
+    bool absent = !body.ok() && body.status().code() == StatusCode::kNotFound &&
+                  body.status().s3_code() != "NoSuchBucket";
+    if (!body.ok() && !absent) {
+      problems.push_back({s.name, body.status().message()});
+      continue;  // keep what an earlier backup saved
+    }
+    if (absent || !HasSetting(s.name, *body)) {
+      std::filesystem::remove(path, ec);
+      continue;
+    }
+    RETURN_IF_ERROR(WriteAtomically(path, *body));
+  }
+  // A restore under another name points the policy at the new bucket.
+  RETURN_IF_ERROR(WriteAtomically(folder + "/" + kNameFile, bucket + "\n"));
+  return problems;
+}
+
+StatusOr<SavedSettings> LoadBucketSettings(const std::string& root) {
+  SavedSettings saved;
+  for (const Setting& s : kSettings) {
+    std::string path = Folder(root) + "/" + s.file;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) continue;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Internal("cannot read '" + path + "'");
+    std::ostringstream body;
+    body << in.rdbuf();
+    saved.settings.emplace_back(s.name, body.str());
+  }
+  std::ifstream name(Folder(root) + "/" + kNameFile);
+  std::getline(name, saved.bucket);
+  return saved;
+}
+
+std::vector<SettingProblem> ApplyBucketSettings(const s3::Client& client, const std::string& bucket,
+                                                const SavedSettings& saved) {
+  std::vector<SettingProblem> refused;
+  for (const auto& [name, saved_body] : saved.settings) {
+    std::string body = saved_body;
+    if (name == "policy") body = RenamePolicyBucket(body, saved.bucket, bucket);
+    Status s =
+        s3::WaitStatus([&](auto done) { client.PutBucketSubresource(bucket, name, body, done); });
+    if (!s.ok()) refused.push_back({name, s.message()});
+  }
+  return refused;
+}
+
+}  // namespace gwsync::sync
