@@ -51,6 +51,13 @@ struct TransferOptions {
   std::function<void(int fd, const s3::ObjectHead& head)> before_commit;
   // UploadFile records multipart progress here when set.
   std::shared_ptr<CheckpointStore> checkpoint;
+  // > 0: UploadFile and UploadStream compress with zstd at this level and
+  // mark the object (transfer/zstd_stream.h: the marker, and the
+  // uncompressed size when it is known before the upload starts).
+  int zstd_level = 0;
+  // DownloadFile and DownloadStream decompress an object so marked (asking
+  // its metadata first, one HEAD); otherwise every object comes as stored.
+  bool decompress = false;
 };
 
 struct UploadResult {
