@@ -1,3 +1,5 @@
 gwsync_test(transfer_gateway_test LABEL gateway
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/object_transfer_gateway_test.cc
             LIBS gwsync_test_support)
+gwsync_test(transfer_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/zstd_stream_test.cc
+            LIBS gwsync_transfer)
