@@ -229,12 +229,20 @@ class BucketSettingsTest(unittest.TestCase):
         # Other tests' buckets may come and go meanwhile: only ours matter.
         self.assertTrue(os.path.exists(os.path.join(root, a, ".gwsync", "bucket", "policy.json")),
                         r.stderr)
-        # Restore just this one bucket's folder under a new name.
+        # Restore every bucket of a backup holding just ours, renamed, beside
+        # a top-level .gwsync folder that is no bucket.
+        for name in os.listdir(root):
+            if name != a:
+                shutil.rmtree(os.path.join(root, name))
         b = self.bucket("b")
-        r = gwsync("sync", os.path.join(root, a), f"s3://{b}")
+        os.rename(os.path.join(root, a), os.path.join(root, b))
+        os.makedirs(os.path.join(root, ".gwsync"))
+        r = gwsync("sync", root, "s3://")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(read_settings(b)["tagging"], read_settings(a)["tagging"])
-
+        got, want = read_settings(b), read_settings(a)
+        self.assertEqual(got.pop("policy"), policy_for(b))
+        want.pop("policy")
+        self.assertEqual(got, want)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -215,7 +215,9 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
   } else {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(src.path, ec)) {
-      if (e.is_directory()) buckets.push_back(e.path().filename().string());
+      std::string name = e.path().filename().string();
+      // .gwsync is gwsync's own folder in a backup, never a bucket.
+      if (e.is_directory() && name != ".gwsync") buckets.push_back(name);
     }
     if (ec) return NotFound("cannot read folder '" + src.path + "': " + ec.message());
     std::sort(buckets.begin(), buckets.end());
