@@ -85,29 +85,43 @@ bool SavedSettings::object_lock() const {
 StatusOr<std::vector<SettingProblem>> SaveBucketSettings(const s3::Client& client,
                                                          const std::string& bucket,
                                                          const std::string& root) {
-  std::string folder = Folder(root);
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  if (ec) return Internal("cannot create '" + folder + "': " + ec.message());
   std::vector<SettingProblem> problems;
+  std::vector<std::pair<std::string, std::string>> write;  // file, body
+  std::vector<std::string> remove;
   for (const Setting& s : kSettings) {
     auto body = s3::Wait<std::string>(
         [&](auto done) { client.GetBucketSubresource(bucket, s.name, done); });
-    std::string path = folder + "/" + s.file;
-    bool absent = !body.ok() && body.status().code() == StatusCode::kNotFound &&
-                  body.status().s3_code() != "NoSuchBucket";
+    // Not set (NoSuchLifecycleConfiguration, ...), or a setting this gateway
+    // does not implement at all: either way the bucket has none.
+    const Status& why = body.status();
+    bool absent =
+        !body.ok() && ((why.code() == StatusCode::kNotFound && why.s3_code() != "NoSuchBucket") ||
+                       why.http_status() == 501 || why.s3_code() == "NotImplemented");
     if (!body.ok() && !absent) {
-      problems.push_back({s.name, body.status().message()});
+      problems.push_back({s.name, why.message()});
       continue;  // keep what an earlier backup saved
     }
     if (absent || !HasSetting(s.name, *body)) {
-      std::filesystem::remove(path, ec);
-      continue;
+      remove.push_back(s.file);
+    } else {
+      write.emplace_back(s.file, std::move(*body));
     }
-    RETURN_IF_ERROR(WriteAtomically(path, *body));
   }
-  // A restore under another name points the policy at the new bucket.
-  RETURN_IF_ERROR(WriteAtomically(folder + "/" + kNameFile, bucket + "\n"));
+  std::string folder = Folder(root);
+  std::error_code ec;
+  // A bucket with no settings at all (or a gateway with none) leaves no folder.
+  if (write.empty()) {
+    remove.push_back(kNameFile);
+  } else {
+    // A restore under another name points the policy at the new bucket.
+    write.emplace_back(kNameFile, bucket + "\n");
+    std::filesystem::create_directories(folder, ec);
+    if (ec) return Internal("cannot create '" + folder + "': " + ec.message());
+  }
+  for (const auto& [file, body] : write) {
+    RETURN_IF_ERROR(WriteAtomically(folder + "/" + file, body));
+  }
+  for (const auto& file : remove) std::filesystem::remove(folder + "/" + file, ec);
   return problems;
 }
 
