@@ -498,14 +498,18 @@ StatusOr<DownloadResult> GetDecompressed(const s3::Client& client, const std::st
   return result;
 }
 
-// The object's metadata when it is to be decompressed, else nothing.
+// The object's metadata when it is to be decompressed, else nothing. A
+// HEAD the gateway refused says little (no body: no S3 error code), so the
+// GET that follows reports that refusal instead; RefuseCompressed covers the
+// object it then finds. A gateway that cannot be reached fails at once.
 StatusOr<std::optional<s3::ObjectHead>> CompressedHead(const s3::Client& client,
                                                        const std::string& bucket,
                                                        const std::string& key,
                                                        const TransferOptions& options) {
   if (!options.decompress) return std::optional<s3::ObjectHead>();
   auto head = s3::Wait<s3::ObjectHead>([&](auto done) { client.HeadObject(bucket, key, done); });
-  if (!head.ok()) return head.status();
+  if (!head.ok() && head.status().http_status() == 0) return head.status();
+  if (!head.ok()) return std::optional<s3::ObjectHead>();
   auto it = head->metadata.find(kCompressionMeta);
   if (it == head->metadata.end()) return std::optional<s3::ObjectHead>();
   if (it->second != "zstd") {
@@ -515,6 +519,17 @@ StatusOr<std::optional<s3::ObjectHead>> CompressedHead(const s3::Client& client,
                                                   "fetches it as stored)");
   }
   return std::optional<s3::ObjectHead>(*head);
+}
+
+// An object fetched as stored that turns out to be compressed (the HEAD
+// before it failed, or it was replaced since) when decompression was asked.
+Status RefuseCompressed(const TransferOptions& options, const s3::ObjectHead& head,
+                        const std::string& what) {
+  if (!options.decompress || !head.metadata.count(kCompressionMeta)) return Status::Ok();
+  return Status(StatusCode::kUnavailable,
+                what +
+                    ": the object is compressed but came as stored (it changed during the "
+                    "download?): run again, or use --raw");
 }
 
 }  // namespace
@@ -594,6 +609,7 @@ StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::strin
     RETURN_IF_ERROR(CheckDownload(what, total, head->size, md5, head->etag));
   }
   result.etag_verified = md5.has_value() && EtagIsMd5(head->etag);
+  RETURN_IF_ERROR(RefuseCompressed(options, *head, what));
   if (options.before_commit) options.before_commit(tmp->fd(), *head);
   RETURN_IF_ERROR(tmp->Commit());
   return result;
@@ -616,6 +632,7 @@ StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::str
   hash::Md5Digest md5 = sink->Finish();
   RETURN_IF_ERROR(
       CheckDownload("s3://" + bucket + "/" + key, sink->size(), head->size, md5, head->etag));
+  RETURN_IF_ERROR(RefuseCompressed(options, *head, "s3://" + bucket + "/" + key));
   return DownloadResult{head->size, head->etag, EtagIsMd5(head->etag), *head};
 }
 
