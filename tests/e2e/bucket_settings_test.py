@@ -30,7 +30,7 @@ TIMEOUT = 60
 
 
 def setUpModule():
-    global BIN, ENDPOINT, SCRATCH, S3
+    global BIN, ENDPOINT, SCRATCH, S3, OTHER
     BIN = require("GWSYNC_BIN")
     ENDPOINT = os.environ.get("GWSYNC_TEST_ENDPOINT") or require(
         "GWSYNC_TEST_ENDPOINTS").split()[0]
@@ -40,19 +40,29 @@ def setUpModule():
         aws_access_key_id=require("GWSYNC_TEST_ACCESS_KEY"),
         aws_secret_access_key=require("GWSYNC_TEST_SECRET_KEY"),
         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}))
+    OTHER = boto3.client(
+        "s3", endpoint_url=ENDPOINT, region_name="us-east-1",
+        aws_access_key_id=require("GWSYNC_TEST_OTHER_ACCESS_KEY"),
+        aws_secret_access_key=require("GWSYNC_TEST_OTHER_SECRET_KEY"),
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}))
 
 
 def tearDownModule():
     shutil.rmtree(SCRATCH, ignore_errors=True)
 
 
-def gwsync(*args):
-    return subprocess.run([BIN, "--endpoint", ENDPOINT, *args], env=gwsync_env(SCRATCH),
+def gwsync(*args, other_user=False):
+    env = gwsync_env(SCRATCH)
+    if other_user:
+        env.update(AWS_ACCESS_KEY_ID=require("GWSYNC_TEST_OTHER_ACCESS_KEY"),
+                   AWS_SECRET_ACCESS_KEY=require("GWSYNC_TEST_OTHER_SECRET_KEY"))
+    return subprocess.run([BIN, "--endpoint", ENDPOINT, *args], env=env,
                           capture_output=True, text=True, timeout=TIMEOUT)
 
 
-def empty_and_remove(bucket):
+def empty_and_remove(bucket, s3=None):
     """Every version and delete marker (locked ones too), then the bucket."""
+    S3 = s3 or globals()["S3"]
     try:
         pages = S3.get_paginator("list_object_versions").paginate(Bucket=bucket)
         for page in pages:
@@ -64,8 +74,9 @@ def empty_and_remove(bucket):
         pass
 
 
-def read_settings(bucket):
+def read_settings(bucket, S3=None):
     """Each setting as boto3 reads it; absent ones left out."""
+    S3 = S3 or globals()["S3"]
     calls = {
         "versioning": lambda: S3.get_bucket_versioning(Bucket=bucket),
         "object-lock": lambda: S3.get_object_lock_configuration(Bucket=bucket),
@@ -176,6 +187,27 @@ class BucketSettingsTest(unittest.TestCase):
         r = gwsync("sync", "--delete", f"s3://{a}", self.dir)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(os.listdir(self.settings_dir())), 8)
+
+    def test_restore_by_another_user_owns_the_bucket(self):
+        a = self.make_full_bucket()
+        self.assertEqual(gwsync("sync", f"s3://{a}", self.dir).returncode, 0)
+        b = f"{self.prefix}-other"
+        try:
+            r = gwsync("sync", self.dir, f"s3://{b}", other_user=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            got, want = read_settings(b, OTHER), read_settings(a)
+            self.assertEqual(got.pop("policy"), policy_for(b))
+            want.pop("policy")
+            # The restoring user owns the bucket; every other grant is as saved.
+            owner = {"DisplayName": "gwsync-other", "ID": "gwsync-other"}
+            self.assertEqual(got["acl"]["Owner"], owner)
+            for grant in want["acl"]["Grants"]:
+                if grant["Grantee"].get("ID") == "gwsync-test":
+                    grant["Grantee"].update(owner)
+            want["acl"]["Owner"] = owner
+            self.assertEqual(got, want)
+        finally:
+            empty_and_remove(b, OTHER)
 
     def test_bucket_without_settings_saves_only_its_acl(self):
         a = self.bucket("plain")

@@ -24,6 +24,31 @@ TEST(BucketSettingsTest, PolicyNamesTheRestoredBucket) {
   EXPECT_EQ(RenamePolicyBucket(policy, "", "x"), policy);  // source unknown: as saved
 }
 
+TEST(BucketSettingsTest, AclOwnerBecomesTheRestoringUser) {
+  std::string saved =
+      "<AccessControlPolicy><Owner><ID>alice</ID><DisplayName>Alice</DisplayName></Owner>"
+      "<AccessControlList><Grant><Grantee><URI>http://acs.amazonaws.com/groups/global/AllUsers"
+      "</URI></Grantee><Permission>READ</Permission></Grant>"
+      "<Grant><Grantee><ID>carol</ID><DisplayName>Carol</DisplayName></Grantee>"
+      "<Permission>WRITE</Permission></Grant>"
+      "<Grant><Grantee><ID>alice</ID><DisplayName>Alice</DisplayName></Grantee>"
+      "<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>";
+  std::string current =
+      "<AccessControlPolicy><Owner><ID>bob</ID><DisplayName>Bob</DisplayName></Owner>"
+      "<AccessControlList/></AccessControlPolicy>";
+  EXPECT_EQ(RenameAclOwner(saved, current),
+            "<AccessControlPolicy><Owner><ID>bob</ID><DisplayName>Bob</DisplayName></Owner>"
+            "<AccessControlList><Grant><Grantee><URI>http://acs.amazonaws.com/groups/global/"
+            "AllUsers</URI></Grantee><Permission>READ</Permission></Grant>"
+            "<Grant><Grantee><ID>carol</ID><DisplayName>Carol</DisplayName></Grantee>"
+            "<Permission>WRITE</Permission></Grant>"
+            "<Grant><Grantee><ID>bob</ID><DisplayName>Bob</DisplayName></Grantee>"
+            "<Permission>FULL_CONTROL</Permission></Grant></AccessControlList>"
+            "</AccessControlPolicy>");
+  EXPECT_EQ(RenameAclOwner(saved, saved), saved);  // the same owner: as saved
+  EXPECT_EQ(RenameAclOwner(saved, "garbage"), saved);
+}
+
 TEST(BucketSettingsTest, LoadsInApplyOrder) {
   fs::path root = fs::temp_directory_path() / ("gwsync-settings-" + std::to_string(getpid()));
   fs::create_directories(root / kBucketSettingsDir);

@@ -75,6 +75,40 @@ std::string RenamePolicyBucket(std::string policy, const std::string& from, cons
   return policy;
 }
 
+namespace {
+
+// The text of the first <TAG> after `from`'s <Owner>, or "".
+std::string OwnerField(const std::string& acl, const std::string& tag) {
+  size_t owner = acl.find("<Owner>");
+  if (owner == std::string::npos) return "";
+  size_t open = acl.find("<" + tag + ">", owner), end = acl.find("</Owner>", owner);
+  if (open == std::string::npos || open > end) return "";
+  open += tag.size() + 2;
+  size_t close = acl.find("</" + tag + ">", open);
+  return close == std::string::npos ? "" : acl.substr(open, close - open);
+}
+
+void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
+  for (size_t at = s->find(from); at != std::string::npos; at = s->find(from, at + to.size())) {
+    s->replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+std::string RenameAclOwner(std::string saved, const std::string& current) {
+  std::string old_id = OwnerField(saved, "ID"), new_id = OwnerField(current, "ID");
+  if (old_id.empty() || new_id.empty() || old_id == new_id) return saved;
+  ReplaceAll(&saved, "<ID>" + old_id + "</ID>", "<ID>" + new_id + "</ID>");
+  std::string old_name = OwnerField(saved, "DisplayName");
+  std::string new_name = OwnerField(current, "DisplayName");
+  if (!old_name.empty()) {
+    ReplaceAll(&saved, "<DisplayName>" + old_name + "</DisplayName>",
+               "<DisplayName>" + new_name + "</DisplayName>");
+  }
+  return saved;
+}
+
 bool SavedSettings::object_lock() const {
   for (const auto& [name, body] : settings) {
     if (name == "object-lock") return true;
@@ -148,6 +182,14 @@ std::vector<SettingProblem> ApplyBucketSettings(const s3::Client& client, const 
   for (const auto& [name, saved_body] : saved.settings) {
     std::string body = saved_body;
     if (name == "policy") body = RenamePolicyBucket(body, saved.bucket, bucket);
+    if (name == "acl") {
+      // Restored by another user (or on another cluster): the bucket's owner
+      // is now the one who created it; the gateway refuses an ACL naming
+      // another.
+      auto current = s3::Wait<std::string>(
+          [&](auto done) { client.GetBucketSubresource(bucket, "acl", done); });
+      if (current.ok()) body = RenameAclOwner(body, *current);
+    }
     Status s =
         s3::WaitStatus([&](auto done) { client.PutBucketSubresource(bucket, name, body, done); });
     if (!s.ok()) refused.push_back({name, s.message()});

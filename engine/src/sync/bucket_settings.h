@@ -45,7 +45,13 @@ StatusOr<SavedSettings> LoadBucketSettings(const std::string& root);
 // those of `to`, so a restore under a new name is governed as the original.
 std::string RenamePolicyBucket(std::string policy, const std::string& from, const std::string& to);
 
-// Applies `saved` to `bucket` (its policy renamed to it); returns the settings the gateway refused.
+// The saved ACL with its owner (and the owner's grants) made the owner of
+// the `current` ACL, so a bucket restored by another user keeps the other
+// grants (public-read, other users) without naming an owner it no longer has.
+std::string RenameAclOwner(std::string saved, const std::string& current);
+
+// Applies `saved` to `bucket` (its policy and ACL owner renamed to it); returns the settings the
+// gateway refused.
 std::vector<SettingProblem> ApplyBucketSettings(const s3::Client& client, const std::string& bucket,
                                                 const SavedSettings& saved);
 
