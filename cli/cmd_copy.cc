@@ -57,9 +57,10 @@ int Upload(const Context& ctx, const GlobalFlags& flags, const std::string& src,
       src == "-" ? transfer::UploadStream(ctx.client(), STDIN_FILENO, dst.bucket, dst.key, options)
                  : transfer::UploadFile(ctx.client(), src, dst.bucket, dst.key, options);
   if (!r.ok()) return Fail(InContext(r.status(), dst.ToString(), "upload to " + dst.ToString()));
+  std::string what = Describe(r->size, r->parts);
+  if (copy.zstd) what = FormatSize(r->uncompressed_size) + " as zstd " + what;
   Say(flags, "upload: " + (src == "-" ? std::string("stdin") : "'" + src + "'") + " -> " +
-                 dst.ToString() + " (" + Describe(r->size, r->parts) +
-                 (copy.zstd ? ", zstd-compressed" : "") + ")");
+                 dst.ToString() + " (" + what + ")");
   return 0;
 }
 

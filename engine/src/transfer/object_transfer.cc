@@ -463,11 +463,14 @@ StatusOr<UploadResult> UploadZstd(const s3::Client& client, int fd, std::optiona
   o.metadata[kCompressionMeta] = "zstd";
   if (size) o.metadata[kUncompressedSizeMeta] = std::to_string(*size);
   auto read_some = [&zstd](std::span<char> buf) { return zstd->Read(buf); };
-  return UploadFromReader(client, read_some, bucket, key, o,
-                          [&zstd](bool whole, TransferOptions* t) {
-                            if (whole)
-                              t->metadata[kUncompressedSizeMeta] = std::to_string(zstd->consumed());
-                          });
+  auto result =
+      UploadFromReader(client, read_some, bucket, key, o, [&zstd](bool whole, TransferOptions* t) {
+        if (whole) {
+          t->metadata[kUncompressedSizeMeta] = std::to_string(zstd->consumed());
+        }
+      });
+  if (result.ok()) result->uncompressed_size = zstd->consumed();
+  return result;
 }
 
 // Streams an object marked as zstd into `out`, decompressed, checking the

@@ -63,8 +63,9 @@ struct TransferOptions {
 struct UploadResult {
   uint64_t size = 0;
   std::string etag;
-  int parts = 0;          // 0: a single PUT
-  int parts_resumed = 0;  // parts an earlier, interrupted run had sent
+  int parts = 0;                   // 0: a single PUT
+  int parts_resumed = 0;           // parts an earlier, interrupted run had sent
+  uint64_t uncompressed_size = 0;  // zstd_level > 0: the bytes read (`size` is stored)
 };
 
 struct DownloadResult {
