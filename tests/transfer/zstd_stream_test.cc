@@ -101,6 +101,18 @@ TEST(ZstdStreamTest, CutOffOrDamagedDataIsRefused) {
   EXPECT_EQ(not_zstd.status().code(), StatusCode::kDataLoss);
 }
 
+TEST(ZstdStreamTest, RestartDecompressesAfresh) {
+  std::string text = SampleText(200000), z = Compress(text, 4096);
+  auto out = std::make_shared<http::StringSink>();
+  auto sink = ZstdDecompressSink::Create(out);
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->Write(std::string_view(z).substr(0, z.size() / 2)).ok());
+  ASSERT_TRUE((*sink)->Restart());  // a retried GET sends it all again
+  ASSERT_TRUE((*sink)->Write(z).ok());
+  ASSERT_TRUE((*sink)->Finish().ok());
+  EXPECT_EQ(out->data(), text);
+}
+
 TEST(ZstdStreamTest, ConcatenatedFramesDecompressAsOne) {
   std::string a = SampleText(1000), b = SampleText(2000);
   auto back = Decompress(Compress(a, 4096) + Compress(b, 4096), 100);

@@ -93,6 +93,14 @@ Status ZstdDecompressSink::Write(std::string_view data) {
   }
 }
 
+bool ZstdDecompressSink::Restart() {
+  if (!out_->Restart()) return false;
+  ZSTD_DCtx_reset(ctx_->dctx, ZSTD_reset_session_only);
+  last_hint_ = 0;
+  produced_ = 0;
+  return true;
+}
+
 Status ZstdDecompressSink::Finish() {
   if (last_hint_ != 0) return DataLoss("the zstd data ends in the middle of a frame");
   return Status::Ok();

@@ -46,6 +46,8 @@ class ZstdDecompressSink final : public http::BodySink {
   static StatusOr<std::shared_ptr<ZstdDecompressSink>> Create(std::shared_ptr<http::BodySink> out);
   ~ZstdDecompressSink() override;
   Status Write(std::string_view data) override;
+  // Starts over (a retried GET) when the sink it writes to can.
+  bool Restart() override;
   // DataLoss unless the input ended exactly at the end of a frame.
   Status Finish();
   uint64_t produced() const { return produced_; }
