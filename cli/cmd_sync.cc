@@ -19,7 +19,7 @@ namespace {
 struct SyncFlags {
   std::string src, dst;
   bool delete_extra = false, dry_run = false, checksum = false, json = false, no_index = false;
-  bool force_delete = false;
+  bool force_delete = false, no_bucket_settings = false;
   std::string max_delete = "50%";
   std::vector<std::string> excludes, includes;
   std::string index_path, remotes_file;
@@ -131,6 +131,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.dry_run = flags.dry_run;
   options.checksum = flags.checksum;
   options.force_delete = flags.force_delete;
+  options.bucket_settings = !flags.no_bucket_settings;
   if (Status s = ParseMaxDelete(flags.max_delete, &options); !s.ok()) return Fail(s);
   options.concurrency = global.concurrency > 0 ? global.concurrency : 32;
   options.restore_owner = geteuid() == 0;
@@ -217,6 +218,8 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_flag("--checksum", f->checksum, "compare content, even when the index says unchanged");
   cmd->add_option("--exclude", f->excludes, "skip keys matching this glob (repeatable)");
   cmd->add_option("--include", f->includes, "only keys matching this glob (repeatable)");
+  cmd->add_flag("--no-bucket-settings", f->no_bucket_settings,
+                "neither save a bucket's settings in a backup nor apply them on restore");
   cmd->add_flag("--json", f->json, "print the final report as JSON");
   cmd->add_option("--index", f->index_path,
                   "index folder, one database per pair of sides (default ~/.cache/gwsync/index)");

@@ -7,7 +7,7 @@ BUILD_PKGS=(build-essential cmake pkg-config clang-format
   libcurl4-openssl-dev libssl-dev libtbb-dev libzstd-dev libxxhash-dev librocksdb-dev
   libbenchmark-dev libgtest-dev libgmock-dev libpugixml-dev libcli11-dev nlohmann-json3-dev libinih-dev)
 GATEWAY_PKGS=(ceph-mon ceph-osd radosgw ceph-common curl uuid-runtime)
-INTEROP_PKGS=(s3cmd python3-boto3 nginx)  # nginx: a real proxy with a body-size limit in front of RGW
+INTEROP_PKGS=(s3cmd python3-boto3 nginx zstd)  # nginx: a real proxy with a body-size limit in front of RGW; zstd: reads put --zstd objects
 
 want=("${BUILD_PKGS[@]}" "${GATEWAY_PKGS[@]}" "${INTEROP_PKGS[@]}")
 missing=()

@@ -53,12 +53,14 @@ inline void WriteTree(const std::string& root, const Tree& tree) {
 }
 
 // Every regular file under `root` (temporary names included, so a leftover
-// shows up as a difference), keyed by its path relative to `root`.
+// shows up as a difference) but gwsync's own .gwsync/ (a backup's bucket
+// settings), keyed by its path relative to `root`.
 inline Tree ReadTree(const std::string& root) {
   Tree out;
   if (!fs::exists(root)) return out;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file()) out[fs::relative(e.path(), root).string()] = ReadFile(e.path());
+    std::string path = fs::relative(e.path(), root).string();
+    if (e.is_regular_file() && !path.starts_with(".gwsync/")) out[path] = ReadFile(e.path());
   }
   return out;
 }

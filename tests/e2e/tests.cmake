@@ -30,3 +30,13 @@ gwsync_test(sync_index_e2e_test LABEL "gateway;e2e"
 # the first gateway's get_b, so nothing runs beside it.
 add_test(NAME resume_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/resume_test.py)
 set_tests_properties(resume_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300 RUN_SERIAL TRUE)
+
+# Bucket settings saved by a backup and re-applied by a restore that creates
+# the bucket, read back with boto3.
+add_test(NAME bucket_settings_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/bucket_settings_test.py)
+# RUN_SERIAL: one test backs up every bucket of the gateway.
+set_tests_properties(bucket_settings_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300 RUN_SERIAL TRUE)
+
+# put --zstd / get through stdin and stdout: byte-exact, bounded memory.
+add_test(NAME zstd_stream_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/zstd_stream_test.py)
+set_tests_properties(zstd_stream_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 600 RUN_SERIAL TRUE)

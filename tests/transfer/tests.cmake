@@ -3,3 +3,5 @@ gwsync_test(transfer_gateway_test LABEL gateway
             LIBS gwsync_test_support)
 gwsync_test(resume_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/resume_test.cc
             LIBS gwsync_transfer)
+gwsync_test(transfer_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/zstd_stream_test.cc
+            LIBS gwsync_transfer)

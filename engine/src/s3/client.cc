@@ -257,6 +257,12 @@ void Client::CreateBucket(const std::string& bucket, DoneStatus done) const {
   Execute(std::move(c), [done](http::Response, Status s) { done(s); });
 }
 
+void Client::CreateBucketWithObjectLock(const std::string& bucket, DoneStatus done) const {
+  Call c = NewCall("PUT", bucket, "", BucketResource(bucket));
+  c.headers.emplace_back("x-amz-bucket-object-lock-enabled", "true");
+  Execute(std::move(c), [done](http::Response, Status s) { done(s); });
+}
+
 void Client::DeleteBucket(const std::string& bucket, DoneStatus done) const {
   Call c = NewCall("DELETE", bucket, "", BucketResource(bucket));
   Execute(std::move(c), [done](http::Response, Status s) { done(s); });
@@ -264,6 +270,33 @@ void Client::DeleteBucket(const std::string& bucket, DoneStatus done) const {
 
 void Client::HeadBucket(const std::string& bucket, DoneStatus done) const {
   Call c = NewCall("HEAD", bucket, "", BucketResource(bucket));
+  Execute(std::move(c), [done](http::Response, Status s) { done(s); });
+}
+
+void Client::GetBucketSubresource(const std::string& bucket, const std::string& name,
+                                  Done<std::string> done) const {
+  Call c = NewCall("GET", bucket, "", BucketResource(bucket) + " (" + name + ")");
+  c.query.emplace_back(name, "");
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(std::move(r.body));
+  });
+}
+
+void Client::PutBucketSubresource(const std::string& bucket, const std::string& name,
+                                  const std::string& body, DoneStatus done) const {
+  Call c = NewCall("PUT", bucket, "", BucketResource(bucket) + " (" + name + ")");
+  c.query.emplace_back(name, "");
+  c.payload = body;
+  c.headers.emplace_back("Content-MD5", Md5Base64(body));
+  c.headers.emplace_back("Content-Type", name == "policy" ? "application/json" : "application/xml");
+  Execute(std::move(c), [done](http::Response, Status s) { done(s); });
+}
+
+void Client::DeleteBucketSubresource(const std::string& bucket, const std::string& name,
+                                     DoneStatus done) const {
+  Call c = NewCall("DELETE", bucket, "", BucketResource(bucket) + " (" + name + ")");
+  c.query.emplace_back(name, "");
   Execute(std::move(c), [done](http::Response, Status s) { done(s); });
 }
 

@@ -101,8 +101,24 @@ class Client {
   // Service and buckets.
   void ListBuckets(Done<std::vector<BucketInfo>> done) const;
   void CreateBucket(const std::string& bucket, DoneStatus done) const;
+  // A bucket that can hold locked objects (x-amz-bucket-object-lock-enabled):
+  // S3 cannot turn object lock on later.
+  void CreateBucketWithObjectLock(const std::string& bucket, DoneStatus done) const;
   void DeleteBucket(const std::string& bucket, DoneStatus done) const;
   void HeadBucket(const std::string& bucket, DoneStatus done) const;
+
+  // A bucket's settings, each a subresource ("versioning", "lifecycle",
+  // "policy", "acl", "cors", "tagging", "object-lock"), as the gateway sends
+  // and takes them: XML, or JSON for "policy". A setting the bucket does not
+  // have is NotFound (NoSuchLifecycleConfiguration, ...); NoSuchBucket too,
+  // so tell them apart by Status::s3_code(). The PUT carries Content-MD5,
+  // which lifecycle and CORS require.
+  void GetBucketSubresource(const std::string& bucket, const std::string& name,
+                            Done<std::string> done) const;
+  void PutBucketSubresource(const std::string& bucket, const std::string& name,
+                            const std::string& body, DoneStatus done) const;
+  void DeleteBucketSubresource(const std::string& bucket, const std::string& name,
+                               DoneStatus done) const;
 
   // Objects. ListObjects uses V2 unless options.v1.
   void ListObjects(const std::string& bucket, const ListOptions& options,

@@ -49,6 +49,8 @@ class LocalStream final : public EntryStream {
     };
     Status s = scan::WalkLocal(root_, wo, [this](scan::LocalEntry e) -> Status {
       if (!options_.filter.Allows(e.key)) return Status::Ok();
+      // gwsync's own folder in a backup (bucket settings, ...): never an object.
+      if (e.key.starts_with(".gwsync/")) return Status::Ok();
       plan::Entry p;
       p.key = std::move(e.key);
       p.size = e.size;

@@ -7,6 +7,7 @@
 #include "hash/hash.h"
 #include "index/index.h"
 #include "s3/url.h"
+#include "sync/bucket_settings.h"
 
 namespace gwsync::sync {
 
@@ -153,13 +154,62 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
   } else {
     ASSIGN_OR_RETURN(Location s, Locate(src, src.bucket, ""));
     ASSIGN_OR_RETURN(Location d, Locate(dst, dst.bucket, ""));
-    ASSIGN_OR_RETURN(SyncReport r, RunPair(s, d, options));
+    ASSIGN_OR_RETURN(SyncReport r, RunBucket(s, d, options));
     // Keys are named with their bucket, as in every-bucket syncs.
     const std::string& bucket = src.remote ? s.bucket : d.bucket;
     total.Add(r, bucket + "/");
   }
   total.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return total;
+}
+
+StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst,
+                                        const SyncOptions& options) {
+  bool settings = options.bucket_settings && !options.dry_run;
+  bool backup = settings && src.kind == Location::Kind::kRemote &&
+                dst.kind == Location::Kind::kLocal && src.prefix.empty();
+  bool restore = settings && src.kind == Location::Kind::kLocal &&
+                 dst.kind == Location::Kind::kRemote && dst.prefix.empty() && options.create_bucket;
+  const std::string where = std::string(kBucketSettingsDir) + "/";
+  // A restore creates the bucket itself: object lock can only be turned on
+  // by the request that creates it.
+  SavedSettings saved;
+  bool created = false;
+  if (restore) {
+    ASSIGN_OR_RETURN(saved, LoadBucketSettings(src.path));
+    if (!saved.settings.empty()) {
+      Status exists = s3::WaitStatus([&](auto done) { dst.client->HeadBucket(dst.bucket, done); });
+      if (exists.code() == StatusCode::kNotFound) {
+        Status made = s3::WaitStatus([&](auto done) {
+          if (saved.object_lock()) return dst.client->CreateBucketWithObjectLock(dst.bucket, done);
+          dst.client->CreateBucket(dst.bucket, done);
+        });
+        if (!made.ok()) return made;
+        created = true;
+      } else if (!exists.ok()) {
+        return exists;
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(SyncReport report, RunPair(src, dst, options));
+  if (backup) {
+    auto problems = SaveBucketSettings(*src.client, src.bucket, dst.path);
+    if (!problems.ok()) {
+      report.AddError(where, problems.status().message());
+    } else {
+      for (const auto& p : *problems) {
+        report.AddError(where + p.name, "bucket setting '" + p.name + "' not saved: " + p.message);
+      }
+    }
+  }
+  // Once the objects are in, so a policy that denies writes cannot refuse
+  // the restore itself.
+  if (created) {
+    for (const auto& p : ApplyBucketSettings(*dst.client, dst.bucket, saved)) {
+      report.AddError(where + p.name, "bucket setting '" + p.name + "' not restored: " + p.message);
+    }
+  }
+  return report;
 }
 
 // s3:// -> folder: one sub-folder per bucket; folder -> s3://: one bucket
@@ -175,7 +225,9 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
   } else {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(src.path, ec)) {
-      if (e.is_directory()) buckets.push_back(e.path().filename().string());
+      std::string name = e.path().filename().string();
+      // .gwsync is gwsync's own folder in a backup, never a bucket.
+      if (e.is_directory() && name != ".gwsync") buckets.push_back(name);
     }
     if (ec) return NotFound("cannot read folder '" + src.path + "': " + ec.message());
     std::sort(buckets.begin(), buckets.end());
@@ -189,7 +241,7 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
     ASSIGN_OR_RETURN(Location d, Locate(dst, b, dst.remote ? "" : b));
     // One bucket that fails (refused name, deleted mid-run) is reported;
     // the others still sync.
-    auto r = RunPair(s, d, options);
+    auto r = RunBucket(s, d, options);
     if (!r.ok()) {
       total->AddError(b, r.status().message());
       continue;

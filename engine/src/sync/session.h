@@ -70,6 +70,10 @@ class Session {
   StatusOr<const s3::Client*> ClientFor(const std::string& remote_name);
   StatusOr<Location> Locate(const SideSpec& side, const std::string& bucket,
                             const std::string& subdir);
+  // RunSync with the bucket's settings saved (a backup) or applied (a
+  // restore that creates the bucket).
+  StatusOr<SyncReport> RunBucket(const Location& src, const Location& dst,
+                                 const SyncOptions& options);
   Status RunEveryBucket(const SideSpec& src, const SideSpec& dst, const SyncOptions& options,
                         SyncReport* total);
   // One pair: its index opened for the run (or none, with a notice, when it

@@ -68,6 +68,9 @@ struct SyncOptions {
   index::Index* index = nullptr;  // null: --no-index
   bool create_bucket = true;      // a missing destination bucket is created
   bool restore_owner = false;     // chown downloads (as root, like tar --same-owner)
+  // A whole bucket's backup saves its settings (sync/bucket_settings.h); a
+  // restore that creates the bucket applies them (Session, not RunSync).
+  bool bucket_settings = true;
   std::function<void(const SyncProgress&)> on_progress;
   // Each action that changes something, as planned (for --dry-run), and each
   // key that failed.

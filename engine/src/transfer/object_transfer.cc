@@ -15,6 +15,7 @@
 #include "s3/xml.h"
 #include "transfer/files.h"
 #include "transfer/resume.h"
+#include "transfer/zstd_stream.h"
 
 namespace gwsync::transfer {
 namespace {
@@ -235,18 +236,42 @@ StatusOr<UploadResult> PutWhole(const s3::Client& client, const std::string& buc
   return UploadResult{size, *etag, 0};
 }
 
+// Reads some bytes of a stream into the span; 0 at its end.
+using ReadFn = std::function<StatusOr<size_t>(std::span<char>)>;
+
+ReadFn FdReader(int fd) {
+  return [fd](std::span<char> buf) -> StatusOr<size_t> {
+    for (;;) {
+      ssize_t n = read(fd, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoStatus("read from input", errno);
+      return static_cast<size_t>(n);
+    }
+  };
+}
+
 // Reads until `buf` is full or the end of the input; returns the count.
-StatusOr<size_t> ReadFull(int fd, std::string* buf) {
+StatusOr<size_t> ReadFull(const ReadFn& read_some, std::string* buf) {
   size_t got = 0;
   while (got < buf->size()) {
-    ssize_t n = read(fd, buf->data() + got, buf->size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus("read from input", errno);
+    ASSIGN_OR_RETURN(size_t n, read_some(std::span<char>(buf->data() + got, buf->size() - got)));
     if (n == 0) break;
-    got += static_cast<size_t>(n);
+    got += n;
   }
   return got;
 }
+
+// Uploads a stream of unknown length: one PUT when it fits a part, else
+// multipart with buffered parts. `before_put` may add metadata once the
+// first part has been read (`whole`: nothing more follows).
+StatusOr<UploadResult> UploadFromReader(
+    const s3::Client& client, const ReadFn& read_some, const std::string& bucket,
+    const std::string& key, TransferOptions options,
+    const std::function<void(bool whole, TransferOptions*)>& before_put = {});
+
+StatusOr<UploadResult> UploadZstd(const s3::Client& client, int fd, std::optional<uint64_t> size,
+                                  const std::string& bucket, const std::string& key,
+                                  const TransferOptions& options);
 
 class FdStreamSink final : public http::BodySink {
  public:
@@ -311,6 +336,7 @@ StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& p
   if (S_ISDIR(before.st_mode)) return InvalidArgument("'" + path + "' is a directory");
   if (!S_ISREG(before.st_mode)) return UploadStream(client, fd.get(), bucket, key, options);
   uint64_t size = static_cast<uint64_t>(before.st_size);
+  if (options.zstd_level > 0) return UploadZstd(client, fd.get(), size, bucket, key, options);
 
   StatusOr<UploadResult> result = Status(StatusCode::kUnknown, "");
   uint64_t part_size = PartSizeFor(size, options.part_size);
@@ -390,11 +416,16 @@ StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& p
   return result;
 }
 
-StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std::string& bucket,
-                                    const std::string& key, const TransferOptions& options) {
+namespace {
+
+StatusOr<UploadResult> UploadFromReader(
+    const s3::Client& client, const ReadFn& read_some, const std::string& bucket,
+    const std::string& key, TransferOptions options,
+    const std::function<void(bool whole, TransferOptions*)>& before_put) {
   uint64_t part_size = std::max(options.part_size, kMinPartSize);
   auto first = std::make_shared<std::string>(part_size, '\0');
-  ASSIGN_OR_RETURN(size_t n, ReadFull(fd, first.get()));
+  ASSIGN_OR_RETURN(size_t n, ReadFull(read_some, first.get()));
+  if (before_put) before_put(n < part_size, &options);
   if (n < part_size) {  // it all fits in one request
     first->resize(n);
     hash::Md5Digest md5 = hash::Md5(*first);
@@ -411,7 +442,7 @@ StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std:
                        } else {
                          if (at_end) return std::shared_ptr<http::BodySource>();
                          buf.resize(part_size);
-                         ASSIGN_OR_RETURN(size_t got, ReadFull(fd, &buf));
+                         ASSIGN_OR_RETURN(size_t got, ReadFull(read_some, &buf));
                          buf.resize(got);
                          if (got < part_size) at_end = true;
                          if (got == 0) return std::shared_ptr<http::BodySource>();
@@ -505,10 +536,112 @@ StatusOr<DownloadResult> DownloadResumable(const s3::Client& client, const std::
 
 }  // namespace
 
+// Compresses `fd` with zstd on the way: the object is marked, and carries
+// the uncompressed size when it is known before the upload starts (`size`,
+// or a stream that fits one request).
+StatusOr<UploadResult> UploadZstd(const s3::Client& client, int fd, std::optional<uint64_t> size,
+                                  const std::string& bucket, const std::string& key,
+                                  const TransferOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ZstdReader> zstd, ZstdReader::Create(fd, options.zstd_level));
+  TransferOptions o = options;
+  o.metadata[kCompressionMeta] = "zstd";
+  if (size) o.metadata[kUncompressedSizeMeta] = std::to_string(*size);
+  auto read_some = [&zstd](std::span<char> buf) { return zstd->Read(buf); };
+  auto result =
+      UploadFromReader(client, read_some, bucket, key, o, [&zstd](bool whole, TransferOptions* t) {
+        if (whole) {
+          t->metadata[kUncompressedSizeMeta] = std::to_string(zstd->consumed());
+        }
+      });
+  if (result.ok()) result->uncompressed_size = zstd->consumed();
+  return result;
+}
+
+// Streams an object marked as zstd into `out`, decompressed, checking the
+// compressed bytes (length, MD5 where the ETag is one), the frames (zstd's
+// checksum) and the uncompressed size where it is recorded.
+StatusOr<DownloadResult> GetDecompressed(const s3::Client& client, const std::string& bucket,
+                                         const std::string& key, const s3::ObjectHead& head,
+                                         std::shared_ptr<http::BodySink> out,
+                                         const TransferOptions& options) {
+  const std::string what = "s3://" + bucket + "/" + key;
+  ASSIGN_OR_RETURN(auto unzstd, ZstdDecompressSink::Create(std::move(out)));
+  auto sink = std::make_shared<HashingSink>(unzstd);
+  s3::GetOptions get;
+  get.if_match = head.etag;
+  auto got =
+      s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, get, sink, done); });
+  if (!got.ok()) return got.status();
+  if (options.on_bytes) options.on_bytes(sink->size());
+  hash::Md5Digest md5 = sink->Finish();
+  RETURN_IF_ERROR(CheckDownload(what, sink->size(), got->size, md5, got->etag));
+  if (Status s = unzstd->Finish(); !s.ok()) return s.Annotate(what);
+  auto want = got->metadata.find(kUncompressedSizeMeta);
+  if (want != got->metadata.end() && want->second != std::to_string(unzstd->produced())) {
+    return DataLoss(what + ": decompressed to " + std::to_string(unzstd->produced()) +
+                    " bytes, the object records " + want->second);
+  }
+  DownloadResult result{unzstd->produced(), got->etag, EtagIsMd5(got->etag), *got};
+  return result;
+}
+
+// The object's metadata when it is to be decompressed, else nothing. A
+// HEAD the gateway refused says little (no body: no S3 error code), so the
+// GET that follows reports that refusal instead; RefuseCompressed covers the
+// object it then finds. A gateway that cannot be reached fails at once.
+StatusOr<std::optional<s3::ObjectHead>> CompressedHead(const s3::Client& client,
+                                                       const std::string& bucket,
+                                                       const std::string& key,
+                                                       const TransferOptions& options) {
+  if (!options.decompress) return std::optional<s3::ObjectHead>();
+  auto head = s3::Wait<s3::ObjectHead>([&](auto done) { client.HeadObject(bucket, key, done); });
+  if (!head.ok() && head.status().http_status() == 0) return head.status();
+  if (!head.ok()) return std::optional<s3::ObjectHead>();
+  auto it = head->metadata.find(kCompressionMeta);
+  if (it == head->metadata.end()) return std::optional<s3::ObjectHead>();
+  if (it->second != "zstd") {
+    return Status(StatusCode::kUnimplemented, "s3://" + bucket + "/" + key + ": compressed with '" +
+                                                  it->second +
+                                                  "', which gwsync cannot decompress (--raw "
+                                                  "fetches it as stored)");
+  }
+  return std::optional<s3::ObjectHead>(*head);
+}
+
+// An object fetched as stored that turns out to be compressed (the HEAD
+// before it failed, or it was replaced since) when decompression was asked.
+Status RefuseCompressed(const TransferOptions& options, const s3::ObjectHead& head,
+                        const std::string& what) {
+  if (!options.decompress || !head.metadata.count(kCompressionMeta)) return Status::Ok();
+  return Status(StatusCode::kUnavailable,
+                what +
+                    ": the object is compressed but came as stored (it changed during the "
+                    "download?): run again, or use --raw");
+}
+
+}  // namespace
+
+StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std::string& bucket,
+                                    const std::string& key, const TransferOptions& options) {
+  if (options.zstd_level > 0) return UploadZstd(client, fd, std::nullopt, bucket, key, options);
+  return UploadFromReader(client, FdReader(fd), bucket, key, options);
+}
+
 StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::string& bucket,
                                       const std::string& key, const std::string& path,
                                       const TransferOptions& options) {
   const std::string what = "s3://" + bucket + "/" + key;
+  ASSIGN_OR_RETURN(std::optional<s3::ObjectHead> zstd_head,
+                   CompressedHead(client, bucket, key, options));
+  if (zstd_head) {
+    ASSIGN_OR_RETURN(auto tmp, TempFile::Create(path));
+    ASSIGN_OR_RETURN(DownloadResult r,
+                     GetDecompressed(client, bucket, key, *zstd_head,
+                                     std::make_shared<http::FileSink>(tmp->fd(), 0), options));
+    if (options.before_commit) options.before_commit(tmp->fd(), r.head);
+    RETURN_IF_ERROR(tmp->Commit());
+    return r;
+  }
   uint64_t part_size = std::max<uint64_t>(options.part_size, 1 << 20);
   if (!options.expected_etag.empty() && options.expected_size > part_size &&
       (options.expected_size + part_size - 1) / part_size <= kMaxResumableParts) {
@@ -568,6 +701,7 @@ StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::strin
     RETURN_IF_ERROR(CheckDownload(what, total, head->size, md5, head->etag));
   }
   result.etag_verified = md5.has_value() && EtagIsMd5(head->etag);
+  RETURN_IF_ERROR(RefuseCompressed(options, *head, what));
   if (options.before_commit) options.before_commit(tmp->fd(), *head);
   RETURN_IF_ERROR(tmp->Commit());
   return result;
@@ -576,6 +710,12 @@ StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::strin
 StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::string& bucket,
                                         const std::string& key, int fd,
                                         const TransferOptions& options) {
+  ASSIGN_OR_RETURN(std::optional<s3::ObjectHead> zstd_head,
+                   CompressedHead(client, bucket, key, options));
+  if (zstd_head) {
+    return GetDecompressed(client, bucket, key, *zstd_head, std::make_shared<FdStreamSink>(fd),
+                           options);
+  }
   auto sink = std::make_shared<HashingSink>(std::make_shared<FdStreamSink>(fd));
   auto head =
       s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, {}, sink, done); });
@@ -584,6 +724,7 @@ StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::str
   hash::Md5Digest md5 = sink->Finish();
   RETURN_IF_ERROR(
       CheckDownload("s3://" + bucket + "/" + key, sink->size(), head->size, md5, head->etag));
+  RETURN_IF_ERROR(RefuseCompressed(options, *head, "s3://" + bucket + "/" + key));
   return DownloadResult{head->size, head->etag, EtagIsMd5(head->etag), *head};
 }
 

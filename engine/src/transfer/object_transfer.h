@@ -56,13 +56,21 @@ struct TransferOptions {
   // is adopted, and only the rest fetched.
   std::string expected_etag;
   uint64_t expected_size = 0;
+  // > 0: UploadFile and UploadStream compress with zstd at this level and
+  // mark the object (transfer/zstd_stream.h: the marker, and the
+  // uncompressed size when it is known before the upload starts).
+  int zstd_level = 0;
+  // DownloadFile and DownloadStream decompress an object so marked (asking
+  // its metadata first, one HEAD); otherwise every object comes as stored.
+  bool decompress = false;
 };
 
 struct UploadResult {
   uint64_t size = 0;
   std::string etag;
-  int parts = 0;          // 0: a single PUT
-  int parts_resumed = 0;  // parts an earlier, interrupted run had sent
+  int parts = 0;                   // 0: a single PUT
+  int parts_resumed = 0;           // parts an earlier, interrupted run had sent
+  uint64_t uncompressed_size = 0;  // zstd_level > 0: the bytes read (`size` is stored)
 };
 
 struct DownloadResult {
