@@ -48,7 +48,7 @@ class LocalStream final : public EntryStream {
       pending_.problems.push_back(Problem{path, why, IsReadError(why)});
     };
     Status s = scan::WalkLocal(root_, wo, [this](scan::LocalEntry e) -> Status {
-      if (!options_.filter.Allows(e.key)) return Status::Ok();
+      if (!options_.range.Contains(e.key) || !options_.filter.Allows(e.key)) return Status::Ok();
       plan::Entry p;
       p.key = std::move(e.key);
       p.size = e.size;
