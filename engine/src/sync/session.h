@@ -14,6 +14,7 @@
 
 #include "http/event_loop.h"
 #include "s3/client.h"
+#include "sync/shard_plan.h"
 #include "sync/sync.h"
 
 namespace gwsync::sync {
@@ -54,6 +55,12 @@ class Session {
   // Every-bucket syncs report a bucket that fails and go on with the others.
   StatusOr<SyncReport> Run(const std::string& src, const std::string& dst,
                            const SyncOptions& options);
+
+  // Split points for `n` shares of `src` -> `dst` (one bucket, not every
+  // bucket): from one full listing of the source with `full`, otherwise
+  // from a few delimiter listings of a source bucket. A local source is
+  // walked whole either way: that sends no request.
+  StatusOr<ShardPlan> PlanShares(const std::string& src, const std::string& dst, int n, bool full);
 
   // Per cluster ("default" or the remote's name), per gateway, so far.
   std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Stats() const;
