@@ -35,7 +35,7 @@ int RunMerge(const GlobalFlags& global, const MergeFlags& flags) {
     if (!out.flush()) return Fail(Internal("cannot write '" + flags.output + "'"));
   }
   const auto& r = merged.report;
-  if (!global.quiet) {
+  if (!merged.complete() && !global.quiet) {
     std::fprintf(stderr, "gwsync: %zu of %d shares reported, %llu source objects, %llu errors\n",
                  r["shares"].size(), r["count"].get<int>(),
                  static_cast<unsigned long long>(r["source_objects"].get<uint64_t>()),
