@@ -124,12 +124,18 @@ TEST(KeyRangeTest, ShareSpecs) {
     EXPECT_FALSE(ParseShareSpec(bad).ok()) << bad;
   }
   unsetenv("JOB_COMPLETION_INDEX");
+  unsetenv("GWSYNC_SHARD_COUNT");
   setenv("SLURM_ARRAY_TASK_ID", "5", 1);
-  setenv("SLURM_ARRAY_TASK_MIN", "1", 1);
   setenv("SLURM_ARRAY_TASK_COUNT", "8", 1);
-  EXPECT_EQ(ParseShareSpec("auto")->index, 4);
+  EXPECT_EQ(ParseShareSpec("auto")->index, 5);
+  EXPECT_EQ(ParseShareSpec("auto")->count, 8);
+  // Task 5 run again alone: an array of one, the count from the submitter.
+  setenv("SLURM_ARRAY_TASK_COUNT", "1", 1);
+  EXPECT_FALSE(ParseShareSpec("auto").ok());
+  setenv("GWSYNC_SHARD_COUNT", "8", 1);
+  EXPECT_EQ(ParseShareSpec("auto")->count, 8);
+  unsetenv("GWSYNC_SHARD_COUNT");
   unsetenv("SLURM_ARRAY_TASK_ID");
-  unsetenv("SLURM_ARRAY_TASK_MIN");
   unsetenv("SLURM_ARRAY_TASK_COUNT");
   EXPECT_FALSE(ParseShareSpec("auto").ok());
   setenv("JOB_COMPLETION_INDEX", "2", 1);

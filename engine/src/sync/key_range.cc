@@ -82,15 +82,18 @@ StatusOr<int> EnvInt(const char* name, bool* present) {
 }
 
 StatusOr<ShareSpec> FromEnvironment() {
-  bool has_id = false, has_count = false, has_min = false;
+  bool has_id = false, has_count = false, has_shard_count = false;
   ShareSpec s;
+  // Set by whoever submits: a re-run of some tasks is a smaller array.
+  ASSIGN_OR_RETURN(int shard_count, EnvInt("GWSYNC_SHARD_COUNT", &has_shard_count));
   ASSIGN_OR_RETURN(int id, EnvInt("SLURM_ARRAY_TASK_ID", &has_id));
   if (has_id) {
     ASSIGN_OR_RETURN(int count, EnvInt("SLURM_ARRAY_TASK_COUNT", &has_count));
-    ASSIGN_OR_RETURN(int min, EnvInt("SLURM_ARRAY_TASK_MIN", &has_min));
-    if (!has_count) return InvalidArgument("--shard auto: SLURM_ARRAY_TASK_COUNT is not set");
-    s.index = id - min;
-    s.count = count;
+    if (!has_count && !has_shard_count) {
+      return InvalidArgument("--shard auto: SLURM_ARRAY_TASK_COUNT is not set");
+    }
+    s.index = id;
+    s.count = has_shard_count ? shard_count : count;
   } else {
     ASSIGN_OR_RETURN(int index, EnvInt("JOB_COMPLETION_INDEX", &has_id));
     if (!has_id) {
@@ -98,14 +101,13 @@ StatusOr<ShareSpec> FromEnvironment() {
           "--shard auto: neither SLURM_ARRAY_TASK_ID (a Slurm array) nor JOB_COMPLETION_INDEX (a "
           "Kubernetes Indexed Job) is set");
     }
-    ASSIGN_OR_RETURN(int count, EnvInt("GWSYNC_SHARD_COUNT", &has_count));
-    if (!has_count) {
+    if (!has_shard_count) {
       return InvalidArgument(
           "--shard auto: JOB_COMPLETION_INDEX is set but GWSYNC_SHARD_COUNT is not (set it to "
           "the Job's completions)");
     }
     s.index = index;
-    s.count = count;
+    s.count = shard_count;
   }
   return s;
 }

@@ -43,9 +43,10 @@ Status ValidateBounds(const std::vector<std::string>& bounds);
 std::string EncodeKey(std::string_view key);
 StatusOr<std::string> DecodeKey(std::string_view text);
 
-// "I/N" (0 <= I < N). "auto": from SLURM_ARRAY_TASK_ID and
-// SLURM_ARRAY_TASK_COUNT (minus SLURM_ARRAY_TASK_MIN, so arrays may start at
-// 1), or Kubernetes' JOB_COMPLETION_INDEX with GWSYNC_SHARD_COUNT.
+// "I/N" (0 <= I < N). "auto": I from SLURM_ARRAY_TASK_ID (a 0-based array)
+// or Kubernetes' JOB_COMPLETION_INDEX; N from GWSYNC_SHARD_COUNT, else
+// (Slurm only) SLURM_ARRAY_TASK_COUNT. Re-running task 3 alone
+// (`sbatch --array=3`) needs GWSYNC_SHARD_COUNT: that array has one task.
 struct ShareSpec {
   int index = 0;
   int count = 1;
