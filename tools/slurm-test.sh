@@ -243,7 +243,8 @@ if "$BIN" report merge "$DIR"/reports/share-*.json -o "$DIR/reports/partial.json
   die "report merge passed with share 1 missing"
 fi
 grep -q "share 1 of $SHARES: no report" "$DIR/log/partial.err" || die "merge did not name share 1: $(cat "$DIR/log/partial.err")"
-RERUN=$(sbatch --parsable --array=1 --export=ALL,GWSYNC_SHARD_COUNT="$SHARES",GWSYNC_SRC="s3://$BUCKET",GWSYNC_DST="$DIR/backup",GWSYNC_PLAN="$DIR/reports/plan.json",GWSYNC_REPORTS="$DIR/reports" \
+RERUN=$(GWSYNC_SHARD_COUNT="$SHARES" GWSYNC_SRC="s3://$BUCKET" GWSYNC_DST="$DIR/backup" \
+  GWSYNC_PLAN="$DIR/reports/plan.json" GWSYNC_REPORTS="$DIR/reports" sbatch --parsable --array=1 --export=ALL \
   --output="$DIR/reports/slurm-%A_%a.out" "$ROOT/deploy/slurm/gwsync-share.sbatch")
 for _ in $(seq 300); do squeue -h -j "${RERUN%%;*}" 2>/dev/null | grep -q . || break; sleep 0.2; done
 "$BIN" report merge "$DIR"/reports/share-*.json -o "$DIR/reports/merged-again.json" ||

@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-[ -n "$N" ] && [ $# -eq 2 ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+if [ -z "$N" ] || [ $# -ne 2 ]; then sed -n '2,15p' "$0" >&2; exit 2; fi
 SRC="$1"; DST="$2"
 : "${GWSYNC_BIN:=$(command -v gwsync)}" "${GWSYNC_GLOBAL_FLAGS:=}" "${SBATCH_EXTRA:=}"
 mkdir -p "$REPORTS"
