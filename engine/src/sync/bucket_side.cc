@@ -166,11 +166,6 @@ class Lister : public std::enable_shared_from_this<Lister> {
           }
           continue;
         }
-        if (take_object ? range_.through && name > *range_.through : range_.FolderAbove(name)) {
-          past_end_ = true;  // everything after this lies past the range too
-          if (!loose.entries.empty()) AddReady(std::move(loose));
-          return;
-        }
         if (!name.starts_with(prefix) || (!last.empty() && !(last < name)) ||
             (!take_object && (name.size() <= prefix.size() || name.back() != '/'))) {
           loose.problems.push_back(
@@ -179,6 +174,11 @@ class Lister : public std::enable_shared_from_this<Lister> {
                                prefix + "': listing of that folder stopped"),
                       true});
           AddReady(std::move(loose));
+          return;
+        }
+        if (take_object ? range_.through && name > *range_.through : range_.FolderAbove(name)) {
+          past_end_ = true;  // everything after this lies past the range too
+          if (!loose.entries.empty()) AddReady(std::move(loose));
           return;
         }
         last = name;

@@ -157,7 +157,7 @@ std::string ShardPlanJson(const ShardPlan& plan) {
     j["total_keys"] = keys;
     j["total_bytes"] = bytes;
   }
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 StatusOr<ShardPlan> ReadShardPlan(const std::string& path) {
@@ -179,10 +179,26 @@ StatusOr<ShardPlan> ReadShardPlan(const std::string& path) {
       ASSIGN_OR_RETURN(std::string key, DecodeKey(b.get<std::string>()));
       plan.bounds.push_back(std::move(key));
     }
-    if (j.contains("keys")) plan.keys = j["keys"].get<std::vector<uint64_t>>();
-    if (j.contains("bytes")) plan.bytes = j["bytes"].get<std::vector<uint64_t>>();
-    if (j.contains("source")) plan.source = j["source"].get<std::string>();
-    if (j.value("shares", plan.count()) != plan.count()) {
+    // Counts are informative: taken only when they are what they should be.
+    auto counts = [&](const char* name, std::vector<uint64_t>* out) {
+      const auto it = j.find(name);
+      if (it == j.end() || !it->is_array() || it->size() != plan.bounds.size() + 1) return;
+      for (const auto& v : *it) {
+        if (!v.is_number_unsigned()) {
+          out->clear();
+          return;
+        }
+        out->push_back(v.get<uint64_t>());
+      }
+    };
+    counts("keys", &plan.keys);
+    counts("bytes", &plan.bytes);
+    if (plan.keys.size() != plan.bytes.size()) {
+      plan.keys.clear();
+      plan.bytes.clear();
+    }
+    if (j.contains("source") && j["source"].is_string()) plan.source = j["source"];
+    if (j.contains("shares") && (!j["shares"].is_number_integer() || j["shares"] != plan.count())) {
       return InvalidArgument("'" + path + "': \"shares\" does not match the bounds");
     }
   } else {
