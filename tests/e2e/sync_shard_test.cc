@@ -107,6 +107,24 @@ TEST_F(SyncShardTest, DeleteStaysInsideItsShare) {
   EXPECT_EQ(BucketTree(client(), bucket), (Tree{{"a/1", "1"}, {"m/1", "2"}, {"z/1", "3"}}));
 }
 
+TEST_F(SyncShardTest, BucketToBucketSharesCopyEachKeyOnce) {
+  std::string from = FreshBucket("shard-from"), to = FreshBucket("shard-to");
+  Tree tree = AwkwardTree();
+  std::string src = work_.File("src");
+  WriteTree(src, tree);
+  ExpectOk(Sync(src, "s3://" + from));
+  std::string plan = work_.File("plan.json");
+  ExpectOk(Gw({"shard-plan", "s3://" + from, "s3://" + to, "-n", "2", "-o", plan}));
+  uint64_t copied = 0;
+  for (int i = 0; i < 2; ++i) {
+    Result r = Share(i, 2, "s3://" + from, "s3://" + to, plan);
+    ExpectOk(r);
+    copied += JsonCount(Report(r), "copy");
+  }
+  EXPECT_EQ(copied, tree.size());
+  EXPECT_EQ(BucketTree(client(), to), tree);
+}
+
 TEST_F(SyncShardTest, MergeNamesAMissingShareUntilItIsRun) {
   std::string bucket = FreshBucket("shard-merge");
   ExpectOk(Gw({"mb", "s3://" + bucket}));
