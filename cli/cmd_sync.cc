@@ -10,7 +10,10 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "index/index.h"
+#include "sync/key_range.h"
 #include "sync/session.h"
+#include "sync/shard_plan.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
@@ -23,7 +26,48 @@ struct SyncFlags {
   std::string max_delete = "50%";
   std::vector<std::string> excludes, includes;
   std::string index_path, remotes_file;
+  std::string shard, shard_plan;  // "I/N" or "auto"; a plan or bounds file
 };
+
+// The share this process runs, its split points and where they came from.
+struct Share {
+  sync::ShareSpec spec;
+  sync::ShardPlan plan;
+  sync::KeyRange range;
+};
+
+StatusOr<Share> ResolveShare(const SyncFlags& flags, sync::Session& session) {
+  Share share;
+  ASSIGN_OR_RETURN(share.spec, sync::ParseShareSpec(flags.shard));
+  if (!flags.shard_plan.empty()) {
+    ASSIGN_OR_RETURN(share.plan, sync::ReadShardPlan(flags.shard_plan));
+    if (share.plan.count() != share.spec.count) {
+      return InvalidArgument("'" + flags.shard_plan + "' splits the keys into " +
+                             std::to_string(share.plan.count()) + " shares, not " +
+                             std::to_string(share.spec.count));
+    }
+  } else {
+    ASSIGN_OR_RETURN(share.plan, session.PlanShares(flags.src, flags.dst, share.spec.count, false));
+  }
+  share.range = sync::ShareRange(share.plan.bounds, share.spec.index);
+  return share;
+}
+
+nlohmann::json ShareJson(const Share& s) {
+  auto bound = [](const std::optional<std::string>& b) {
+    return b ? nlohmann::json(sync::EncodeKey(*b)) : nlohmann::json(nullptr);
+  };
+  nlohmann::json j = {{"index", s.spec.index},
+                      {"count", s.spec.count},
+                      {"after", bound(s.range.after)},
+                      {"through", bound(s.range.through)},
+                      {"bounds_from", s.plan.method}};
+  if (s.plan.keys.size() == static_cast<size_t>(s.spec.count)) {
+    j["planned_keys"] = s.plan.keys[s.spec.index];
+    j["planned_bytes"] = s.plan.bytes[s.spec.index];
+  }
+  return j;
+}
 
 // "N" objects or "P%" of the destination's.
 Status ParseMaxDelete(const std::string& v, sync::SyncOptions* o) {
@@ -144,10 +188,27 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
 
   // The default cluster may be unconfigured when both sides are remotes.
   StatusOr<sync::ClusterOptions> cluster = ResolveClusterOptions(global);
+  sync::Session session(std::move(cluster), std::move(*remotes));
+
+  std::optional<Share> share;
+  if (!flags.shard.empty()) {
+    auto s = ResolveShare(flags, session);
+    if (!s.ok()) return Fail(s.status());
+    share = std::move(*s);
+    options.range = share->range;
+  } else if (!flags.shard_plan.empty()) {
+    return Fail(InvalidArgument("--shard-plan needs --shard I/N"));
+  }
+
   sync::IndexOptions index;
   index.enabled = !flags.no_index;
-  index.dir = flags.index_path;
-  sync::Session session(std::move(cluster), std::move(*remotes), index);
+  index.dir = flags.index_path.empty() ? index::Index::DefaultPath() : flags.index_path;
+  // Shares running side by side must not wait on one database's lock.
+  if (share) {
+    index.dir += "-shard-" + std::to_string(share->spec.index) + "-of-" +
+                 std::to_string(share->spec.count);
+  }
+  session.SetIndexOptions(index);
 
   ProgressLine progress(isatty(STDERR_FILENO) && !global.quiet && !flags.json, &session);
   options.on_progress = [&progress](const sync::SyncProgress& p) { progress.Update(p); };
@@ -164,9 +225,16 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   if (!report.ok()) return Fail(report.status());
   const sync::SyncReport& r = *report;
   if (flags.json) {
-    std::printf("%s\n",
-                sync::ReportJson(r, flags.src, flags.dst, flags.dry_run, &session).dump(2).c_str());
+    nlohmann::json j = sync::ReportJson(r, flags.src, flags.dst, flags.dry_run, &session);
+    if (share) j["shard"] = ShareJson(*share);
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else if (!global.quiet) {
+    if (share) {
+      std::printf("share %d of %d: keys after '%s' through '%s'\n", share->spec.index,
+                  share->spec.count,
+                  share->range.after ? sync::EncodeKey(*share->range.after).c_str() : "(start)",
+                  share->range.through ? sync::EncodeKey(*share->range.through).c_str() : "(end)");
+    }
     for (const auto& [name, t] : r.actions) {
       std::printf("%-28s %8llu objects  %12s\n", name.c_str(),
                   static_cast<unsigned long long>(t.objects), FormatSize(t.bytes).c_str());
@@ -224,6 +292,14 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_option("--index", f->index_path,
                   "index folder, one database per pair of sides (default ~/.cache/gwsync/index)");
   cmd->add_flag("--no-index", f->no_index, "use no index: compare content where sizes agree");
+  cmd->add_option("--shard", f->shard,
+                  "run share I of N (0-based) of the keys, listing only those; auto: from "
+                  "SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX with GWSYNC_SHARD_COUNT")
+      ->type_name("I/N|auto");
+  cmd->add_option("--shard-plan,--shard-bounds", f->shard_plan,
+                  "split points from `gwsync shard-plan` or a file of keys, one a line "
+                  "(default: from a delimiter listing of the source)")
+      ->type_name("FILE");
   cmd->add_option("--remotes", f->remotes_file,
                   "remotes file (default ~/.config/gwsync/remotes.conf)");
   cmd->callback([&flags, run, f] { *run = [&flags, f] { return RunSyncCommand(flags, *f); }; });

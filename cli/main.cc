@@ -107,6 +107,8 @@ int main(int argc, char** argv) {
   AddRmCommand(app, flags, &run);
   AddSyncCommand(app, flags, &run);
   AddBenchCommand(app, flags, &run);
+  AddShardCommand(app, flags, &run);
+  AddReportCommand(app, flags, &run);
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
   OneValuePerOccurrence(&app);
 

@@ -40,3 +40,14 @@ set_tests_properties(bucket_settings_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT
 # put --zstd / get through stdin and stdout: byte-exact, bounded memory.
 add_test(NAME zstd_stream_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/zstd_stream_test.py)
 set_tests_properties(zstd_stream_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 600 RUN_SERIAL TRUE)
+
+gwsync_test(sync_shard_e2e_test LABEL "gateway;e2e"
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_shard_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
+            LIBS gwsync_test_support nlohmann_json::nlohmann_json)
+
+# A sharded backup on a real one-node Slurm of its own (tools/slurm-test.sh:
+# installs slurm and munge from Debian if missing, its own gateway on port
+# 7980, needs root); about 25-40 s.
+add_test(NAME slurm_e2e COMMAND ${PROJECT_SOURCE_DIR}/tools/slurm-test.sh --dir /tmp/gwsync-slurm-ctest)
+set_tests_properties(slurm_e2e PROPERTIES LABELS slurm TIMEOUT 180 RUN_SERIAL TRUE
+                     ENVIRONMENT "GWSYNC_BIN=$<TARGET_FILE:gwsync>")

@@ -1,12 +1,13 @@
 // A stand-in gateway for listing tests that need no Ceph: a Transport that
-// answers ListObjectsV2 (prefix, delimiter, continuation-token, max-keys)
-// over a sorted set of keys, on a thread of its own as the curl loop would,
-// and can be told to misbehave (repeat a token, send a key out of order or
+// answers ListObjectsV2 (prefix, delimiter, continuation-token, start-after,
+// max-keys; keys url-encoded, so any byte passes) over a sorted set of keys, on a thread of its own
+// as the curl loop would, and can be told to misbehave (repeat a token, send a key out of order or
 // outside the prefix). It counts list requests and the most it had in
 // flight at once. Safe from any thread.
 #pragma once
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -47,6 +48,11 @@ class FakeListing final : public http::Transport {
   void set_tamper(Tamper t) {
     std::lock_guard lock(mu_);
     tamper_ = std::move(t);
+  }
+  // Answer as a gateway that does not know start-after.
+  void set_ignore_start_after(bool ignore) {
+    std::lock_guard lock(mu_);
+    ignore_start_after_ = ignore;
   }
   // Each answer waits this long (a slow gateway), so requests overlap.
   void set_delay(std::chrono::milliseconds d) {
@@ -137,17 +143,17 @@ class FakeListing final : public http::Transport {
     }
     return "";
   }
+  // EncodingType=url: every byte but letters, digits, "-._~/" as %XX.
   static std::string Escape(const std::string& s) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
-    for (char c : s) {
-      if (c == '&') {
-        out += "&amp;";
-      } else if (c == '<') {
-        out += "&lt;";
-      } else if (c == '>') {
-        out += "&gt;";
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+        out.push_back(static_cast<char>(c));
       } else {
-        out.push_back(c);
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
       }
     }
     return out;
@@ -157,8 +163,18 @@ class FakeListing final : public http::Transport {
   http::Response Answer(const http::Request& req) {
     std::string prefix = Param(req.url, "prefix"), delimiter = Param(req.url, "delimiter");
     std::string token = Param(req.url, "continuation-token");
+    std::string start_after = Param(req.url, "start-after");
+    bool ignore_start_after;
+    {
+      std::lock_guard lock(mu_);
+      ignore_start_after = ignore_start_after_;
+    }
     size_t i = token.empty() ? std::lower_bound(keys_.begin(), keys_.end(), prefix) - keys_.begin()
                              : std::stoul(token);
+    if (token.empty() && !start_after.empty() && !ignore_start_after) {
+      i = std::max<size_t>(
+          i, std::upper_bound(keys_.begin(), keys_.end(), start_after) - keys_.begin());
+    }
     Page page;
     while (i < keys_.size() && keys_[i].starts_with(prefix) &&
            page.keys.size() + page.prefixes.size() < page_size_) {
@@ -183,10 +199,11 @@ class FakeListing final : public http::Transport {
       tamper = tamper_;
     }
     if (tamper) tamper(prefix, delimiter, token, &page);
-    std::string xml = "<ListBucketResult><IsTruncated>";
+    std::string xml = "<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>";
     xml += page.truncated ? "true" : "false";
     xml += "</IsTruncated>";
-    if (page.truncated) xml += "<NextContinuationToken>" + page.next_token + "</NextContinuationToken>";
+    if (page.truncated)
+      xml += "<NextContinuationToken>" + page.next_token + "</NextContinuationToken>";
     for (const auto& k : page.keys) {
       xml += "<Contents><Key>" + Escape(k) + "</Key><Size>" + std::to_string(k.size()) +
              "</Size><ETag>\"etag-" + Escape(k) + "\"</ETag></Contents>";
@@ -210,6 +227,7 @@ class FakeListing final : public http::Transport {
   std::chrono::milliseconds delay_{0};
   int requests_ = 0, in_flight_ = 0, max_in_flight_ = 0;
   bool stop_ = false;
+  bool ignore_start_after_ = false;
   std::thread thread_;
 };
 

@@ -5,3 +5,5 @@ gwsync_test(sync_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/metadata
             LIBS gwsync_sync)
 gwsync_test(sync_stream_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/stream_test.cc
             LIBS gwsync_sync)
+gwsync_test(sync_shard_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
+            LIBS gwsync_sync)

@@ -36,7 +36,8 @@ class Lister : public std::enable_shared_from_this<Lister> {
       : client_(client),
         bucket_(std::move(bucket)),
         prefix_(std::move(prefix)),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        range_(options_.range.WithPrefix(prefix_)) {}
 
   // The discovery thread: walks the delimiter levels in key order and adds
   // segments. `first` is the root's first page, already fetched.
@@ -103,6 +104,33 @@ class Lister : public std::enable_shared_from_this<Lister> {
     s3::ListOptions o;
     o.prefix = prefix;
     o.delimiter = "/";
+    // A range starting inside this level: list from there, and take the
+    // folder holding its start first (a gateway need not return it).
+    std::string straddling;
+    if (range_.after && range_.after->starts_with(prefix)) {
+      o.start_after = *range_.after;
+      size_t slash = range_.after->find('/', prefix.size());
+      if (slash != std::string::npos) straddling = range_.after->substr(0, slash + 1);
+    }
+    // Whether a level is narrow enough to descend is judged on the whole
+    // level, as without a range: a level cut short by start-after would
+    // look narrow and split into many tiny partitions. One more request;
+    // when the whole level fits in a page, that page is the listing.
+    bool wide = false;
+    s3::ListPage whole_page;
+    if (!o.start_after.empty()) {
+      s3::ListOptions whole = o;
+      whole.start_after.clear();
+      auto got =
+          s3::Wait<s3::ListPage>([&](auto done) { client_.ListObjects(bucket_, whole, done); });
+      if (!got.ok()) return AddProblem(Where(prefix), got.status().Annotate("listing"));
+      if (got->truncated) {
+        wide = true;
+      } else {
+        whole_page = std::move(*got);
+        first = &whole_page;
+      }
+    }
     std::string last;  // the last key or folder seen at this level
     int empty_pages = 0;
     for (bool first_page = true;; first_page = false) {
@@ -115,17 +143,29 @@ class Lister : public std::enable_shared_from_this<Lister> {
         if (!got.ok()) return AddProblem(Where(prefix), got.status().Annotate("listing"));
         page = std::move(*got);
       }
-      bool expand = first_page && depth < options_.max_depth && !page.truncated &&
+      bool expand = !wide && first_page && depth < options_.max_depth && !page.truncated &&
                     static_cast<int>(page.common_prefixes.size()) < options_.parallel;
       ListBatch loose;
       size_t i = 0, j = 0;
       const auto& objects = page.objects;
       const auto& folders = page.common_prefixes;
+      if (first_page && !straddling.empty()) {
+        Folder(straddling, depth, expand);
+        if (past_end_) return;
+      }
       while (i < objects.size() || j < folders.size()) {
         if (Cancelled()) return;
         bool take_object =
             j >= folders.size() || (i < objects.size() && objects[i].key < folders[j]);
         const std::string& name = take_object ? objects[i].key : folders[j];
+        if (!straddling.empty() && name <= straddling) {  // taken above, or before the range
+          if (take_object) {
+            ++i;
+          } else {
+            ++j;
+          }
+          continue;
+        }
         if (!name.starts_with(prefix) || (!last.empty() && !(last < name)) ||
             (!take_object && (name.size() <= prefix.size() || name.back() != '/'))) {
           loose.problems.push_back(
@@ -136,24 +176,40 @@ class Lister : public std::enable_shared_from_this<Lister> {
           AddReady(std::move(loose));
           return;
         }
+        if (take_object ? range_.through && name > *range_.through : range_.FolderAbove(name)) {
+          past_end_ = true;  // everything after this lies past the range too
+          if (!loose.entries.empty()) AddReady(std::move(loose));
+          return;
+        }
         last = name;
         if (take_object) {
           if (Convert(objects[i], &loose)) listed_.fetch_add(1, std::memory_order_relaxed);
           ++i;
           continue;
         }
-        if (!loose.entries.empty()) AddReady(std::exchange(loose, ListBatch()));
-        if (expand) {
-          Level(folders[j], depth + 1, nullptr);
-        } else {
-          AddPartition(folders[j]);
+        if (range_.FolderBelow(name)) {  // a gateway that ignored start-after
+          ++j;
+          continue;
         }
+        if (!loose.entries.empty()) AddReady(std::exchange(loose, ListBatch()));
+        Folder(folders[j], depth, expand);
+        if (past_end_) return;
         ++j;
       }
       if (!loose.entries.empty() || !loose.problems.empty()) AddReady(std::move(loose));
       if (!page.truncated) return;
       Status bad = NextToken(page, &o.continuation, &empty_pages);
       if (!bad.ok()) return AddProblem(Where(prefix), bad);
+    }
+  }
+
+  // A folder of a level: a level of its own while levels are narrow,
+  // otherwise a partition.
+  void Folder(const std::string& folder, int depth, bool expand) {
+    if (expand) {
+      Level(folder, depth + 1, nullptr);
+    } else {
+      AddPartition(folder);
     }
   }
 
@@ -179,6 +235,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
   // Adds the object to the batch unless the filter excludes it; false when
   // it is not an entry (the prefix's own folder marker, or excluded).
   bool Convert(const s3::ObjectInfo& obj, ListBatch* batch) const {
+    if (!range_.Contains(obj.key)) return false;
     std::string key = obj.key.substr(prefix_.size());  // checked: starts with the prefix
     if (key.empty() || !options_.filter.Allows(key)) return false;
     plan::Entry e;
@@ -249,6 +306,9 @@ class Lister : public std::enable_shared_from_this<Lister> {
     s3::ListOptions o;
     o.prefix = seg->prefix;
     o.continuation = seg->token;
+    if (seg->token.empty() && range_.after && range_.after->starts_with(seg->prefix)) {
+      o.start_after = *range_.after;
+    }
     auto self = shared_from_this();
     client_.ListObjects(bucket_, o, [self, seg](StatusOr<s3::ListPage> page) {
       self->OnPage(seg, std::move(page));
@@ -271,6 +331,10 @@ class Lister : public std::enable_shared_from_this<Lister> {
               Problem{Where(obj.key),
                       Internal("the gateway listed '" + obj.key + "' out of order or outside '" +
                                seg->prefix + "': listing of that folder stopped")});
+          page->truncated = false;
+          break;
+        }
+        if (range_.through && obj.key > *range_.through) {  // the end of the range
           page->truncated = false;
           break;
         }
@@ -305,6 +369,8 @@ class Lister : public std::enable_shared_from_this<Lister> {
   const s3::Client& client_;
   const std::string bucket_, prefix_;
   const BucketListOptions options_;
+  const KeyRange range_;   // with the prefix in front
+  bool past_end_ = false;  // the discovery thread's: a key past the range was met
   std::atomic<uint64_t> listed_{0};
 
   std::mutex mu_;
@@ -344,6 +410,7 @@ StatusOr<std::unique_ptr<EntryStream>> OpenBucketStream(const s3::Client& client
   s3::ListOptions o;
   o.prefix = prefix;
   o.delimiter = "/";
+  if (options.range.after) o.start_after = prefix + *options.range.after;
   auto first = s3::Wait<s3::ListPage>([&](auto done) { client.ListObjects(bucket, o, done); });
   if (!first.ok()) {
     if (first.status().code() == StatusCode::kNotFound && options.missing_ok) {

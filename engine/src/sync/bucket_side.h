@@ -17,6 +17,7 @@
 
 #include "plan/plan.h"
 #include "s3/client.h"
+#include "sync/key_range.h"
 #include "sync/stream.h"
 
 namespace gwsync::sync {
@@ -27,6 +28,10 @@ struct BucketListOptions {
   int parallel = 16;        // partitions listed at once
   int max_depth = 6;        // delimiter levels explored to find partitions
   size_t pages_ahead = 2;   // pages buffered for the partition being read
+  // Only these keys (relative to the prefix) are listed: folders wholly
+  // outside are skipped, the first one inside starts with `start-after`, and
+  // the listing stops at the first key past the end.
+  KeyRange range;
 };
 
 // `prefix` is "" or ends in '/'; entries have it removed. The first page is

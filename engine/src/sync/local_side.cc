@@ -48,7 +48,7 @@ class LocalStream final : public EntryStream {
       pending_.problems.push_back(Problem{path, why, IsReadError(why)});
     };
     Status s = scan::WalkLocal(root_, wo, [this](scan::LocalEntry e) -> Status {
-      if (!options_.filter.Allows(e.key)) return Status::Ok();
+      if (!options_.range.Contains(e.key) || !options_.filter.Allows(e.key)) return Status::Ok();
       // gwsync's own folder in a backup (bucket settings, ...): never an object.
       if (e.key.starts_with(".gwsync/")) return Status::Ok();
       plan::Entry p;

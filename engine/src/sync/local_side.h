@@ -8,6 +8,7 @@
 #include <string>
 
 #include "plan/plan.h"
+#include "sync/key_range.h"
 #include "sync/stream.h"
 
 namespace gwsync::sync {
@@ -18,6 +19,7 @@ struct LocalListOptions {
   bool clean_temps = false;  // remove temporary files that killed runs left
   size_t batch_entries = 1000;
   size_t queued_batches = 4;
+  KeyRange range;  // only these keys (the whole tree is still walked)
 };
 
 // NotFound when `root` does not exist (unless missing_ok), InvalidArgument

@@ -8,6 +8,8 @@
 #include "index/index.h"
 #include "s3/url.h"
 #include "sync/bucket_settings.h"
+#include "sync/bucket_side.h"
+#include "sync/local_side.h"
 
 namespace gwsync::sync {
 
@@ -57,6 +59,11 @@ Session::Session(StatusOr<ClusterOptions> default_cluster,
 }
 
 Session::~Session() = default;
+
+void Session::SetIndexOptions(IndexOptions index) {
+  index_ = std::move(index);
+  if (index_.enabled && index_.dir.empty()) index_.dir = index::Index::DefaultPath();
+}
 
 namespace {
 
@@ -149,7 +156,11 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
   }
   auto start = std::chrono::steady_clock::now();
   SyncReport total;
-  if (src.remote ? src.bucket.empty() : dst.bucket.empty()) {
+  bool every_bucket = src.remote ? src.bucket.empty() : dst.bucket.empty();
+  if (every_bucket && !options.range.all()) {
+    return InvalidArgument("a sharded sync covers one bucket: name it (s3://BUCKET)");
+  }
+  if (every_bucket) {
     RETURN_IF_ERROR(RunEveryBucket(src, dst, options, &total));
   } else {
     ASSIGN_OR_RETURN(Location s, Locate(src, src.bucket, ""));
@@ -282,6 +293,30 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
   ASSIGN_OR_RETURN(SyncReport r, RunSync(src, dst, options));
   if (!notice.empty()) r.AddNotice("index", notice);
   return r;
+}
+
+StatusOr<ShardPlan> Session::PlanShares(const std::string& src_arg, const std::string& dst_arg,
+                                        int n, bool full) {
+  ASSIGN_OR_RETURN(SideSpec src, ParseSideSpec(src_arg, remotes_));
+  ASSIGN_OR_RETURN(SideSpec dst, ParseSideSpec(dst_arg, remotes_));
+  if ((src.remote && src.bucket.empty()) || (dst.remote && dst.bucket.empty())) {
+    return InvalidArgument("a sharded sync covers one bucket: name it (s3://BUCKET)");
+  }
+  ShardPlan plan;
+  if (src.remote) {
+    ASSIGN_OR_RETURN(Location s, Locate(src, src.bucket, ""));
+    if (!full) {
+      ASSIGN_OR_RETURN(plan, QuickBounds(*s.client, s.bucket, s.prefix, n));
+    } else {
+      ASSIGN_OR_RETURN(auto stream, OpenBucketStream(*s.client, s.bucket, s.prefix, {}));
+      ASSIGN_OR_RETURN(plan, PlanFromStream(*stream, n));
+    }
+  } else {
+    ASSIGN_OR_RETURN(auto stream, OpenLocalStream(src.path, {}));
+    ASSIGN_OR_RETURN(plan, PlanFromStream(*stream, n));
+  }
+  plan.source = src_arg;
+  return plan;
 }
 
 std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Session::Stats() const {

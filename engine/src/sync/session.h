@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "http/event_loop.h"
 #include "s3/client.h"
+#include "sync/shard_plan.h"
 #include "sync/sync.h"
 
 namespace gwsync::sync {
@@ -55,12 +56,20 @@ class Session {
   Session(StatusOr<ClusterOptions> default_cluster, std::map<std::string, RemoteCluster> remotes,
           IndexOptions index = {});
   ~Session();
+  // Where the index lives (before Run).
+  void SetIndexOptions(IndexOptions index);
 
   // Runs `src` -> `dst`. Non-OK when the sync could not start (bad sides, a
   // source that cannot be listed); per-key failures are in the report.
   // Every-bucket syncs report a bucket that fails and go on with the others.
   StatusOr<SyncReport> Run(const std::string& src, const std::string& dst,
                            const SyncOptions& options);
+
+  // Split points for `n` shares of `src` -> `dst` (one bucket, not every
+  // bucket): from one full listing of the source with `full`, otherwise
+  // from a few delimiter listings of a source bucket. A local source is
+  // walked whole either way: that sends no request.
+  StatusOr<ShardPlan> PlanShares(const std::string& src, const std::string& dst, int n, bool full);
 
   // Per cluster ("default" or the remote's name), per gateway, so far.
   std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Stats() const;

@@ -319,11 +319,13 @@ StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is
     o.filter = options_.filter;
     o.missing_ok = is_dst;
     o.clean_temps = is_dst && !options_.dry_run;
+    o.range = options_.range;
     return OpenLocalStream(loc.path, o);
   }
   BucketListOptions o;
   o.filter = options_.filter;
   o.missing_ok = is_dst;
+  o.range = options_.range;
   return OpenBucketStream(*loc.client, loc.bucket, loc.prefix, o);
 }
 

@@ -22,6 +22,7 @@
 #include "index/index.h"
 #include "plan/plan.h"
 #include "s3/client.h"
+#include "sync/key_range.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::sync {
@@ -63,6 +64,9 @@ struct SyncOptions {
   bool dry_run = false;
   bool checksum = false;
   plan::Filter filter;
+  // One share of the keys (`--shard`): both sides list only these, so
+  // deletes too stay inside it.
+  KeyRange range;
   int concurrency = 32;  // objects in flight
   transfer::TransferOptions transfer;
   index::Index* index = nullptr;  // null: --no-index
