@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/remotes.h"
 #include "index/index.h"
 #include "sync/session.h"
 #include "util/units.h"
@@ -21,54 +21,12 @@ struct SyncFlags {
   std::string src, dst;
   bool delete_extra = false, dry_run = false, checksum = false, json = false, no_index = false;
   bool force_delete = false;
+  bool no_manifest = false, manifest_bucket = false, manifest_sha256 = false;
+  std::string manifest_path;
   std::string max_delete = "50%";
   std::vector<std::string> excludes, includes;
   std::string index_path, remotes_file;
 };
-
-// Reads "[NAME]" sections with endpoint/access_key/secret_key/signature/region.
-StatusOr<std::map<std::string, sync::RemoteCluster>> ReadRemotes(const std::string& path,
-                                                                 bool must_exist) {
-  std::map<std::string, sync::RemoteCluster> out;
-  std::ifstream in(path);
-  if (!in) {
-    if (must_exist) return NotFound("cannot read remotes file '" + path + "'");
-    return out;
-  }
-  std::string line, section;
-  auto trim = [](std::string s) {
-    size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-  };
-  while (std::getline(in, line)) {
-    line = trim(line);
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line.front() == '[' && line.back() == ']') {
-      section = trim(line.substr(1, line.size() - 2));
-      if (section.starts_with("remote ")) section = trim(section.substr(7));
-      out[section];
-      continue;
-    }
-    size_t eq = line.find('=');
-    if (section.empty() || eq == std::string::npos) continue;
-    std::string k = trim(line.substr(0, eq)), v = trim(line.substr(eq + 1));
-    sync::RemoteCluster& r = out[section];
-    if (k == "endpoint") r.endpoints.push_back(v);
-    if (k == "access_key") r.access_key = v;
-    if (k == "secret_key") r.secret_key = v;
-    if (k == "signature") r.signature = v;
-    if (k == "region") r.region = v;
-  }
-  return out;
-}
-
-std::string DefaultRemotesPath() {
-  if (const char* p = std::getenv("GWSYNC_REMOTES")) return p;
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  const char* home = std::getenv("HOME");
-  if (xdg && *xdg) return std::string(xdg) + "/gwsync/remotes.conf";
-  return std::string(home ? home : ".") + "/.config/gwsync/remotes.conf";
-}
 
 // "N" objects or "P%" of the destination's.
 Status ParseMaxDelete(const std::string& v, sync::SyncOptions* o) {
@@ -178,6 +136,10 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   if (Status s = ParseMaxDelete(flags.max_delete, &options); !s.ok()) return Fail(s);
   options.concurrency = global.concurrency > 0 ? global.concurrency : 32;
   options.restore_owner = geteuid() == 0;
+  options.manifest.folder = !flags.no_manifest;
+  options.manifest.bucket = flags.manifest_bucket || !flags.manifest_path.empty();
+  options.manifest.path = flags.manifest_path;
+  options.manifest.sha256 = flags.manifest_sha256;
   for (const auto& e : flags.excludes) options.filter.Exclude(e);
   for (const auto& i : flags.includes) options.filter.Include(i);
   auto transfer = ResolveTransferOptions(global);
@@ -220,6 +182,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
       std::printf("%-28s %8llu objects  %12s\n", name.c_str(),
                   static_cast<unsigned long long>(t.objects), FormatSize(t.bytes).c_str());
     }
+    for (const auto& m : r.manifests) std::printf("manifest: %s\n", m.c_str());
     std::printf("done in %.2f s%s\n", r.seconds,
                 flags.dry_run ? " (dry run: nothing changed)" : "");
     PrintGateways(session);
@@ -268,6 +231,14 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_option("--exclude", f->excludes, "skip keys matching this glob (repeatable)");
   cmd->add_option("--include", f->includes, "only keys matching this glob (repeatable)");
   cmd->add_flag("--json", f->json, "print the final report as JSON");
+  cmd->add_flag("--no-manifest", f->no_manifest,
+                "write no manifest into a folder destination's .gwsync/");
+  cmd->add_flag("--manifest-bucket", f->manifest_bucket,
+                "write a manifest into a bucket destination's .gwsync/ too");
+  cmd->add_option("--manifest", f->manifest_path,
+                  "write the manifest to this file instead (either kind of destination)");
+  cmd->add_flag("--manifest-sha256", f->manifest_sha256,
+                "read every file of a folder destination for the manifest's SHA-256");
   cmd->add_option("--index", f->index_path, "index database (default ~/.cache/gwsync/index)");
   cmd->add_flag("--no-index", f->no_index, "use no index: compare content where sizes agree");
   cmd->add_option("--remotes", f->remotes_file,

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "s3/url.h"
+#include "sync/run_manifest.h"
 
 namespace gwsync::sync {
 
@@ -147,6 +148,7 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
     // Keys are named with their bucket, as in every-bucket syncs.
     const std::string& bucket = src.remote ? s.bucket : d.bucket;
     total.Add(r, bucket + "/");
+    AddManifest(s, d, options, r.error_count, &total);
   }
   total.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return total;
@@ -185,8 +187,21 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
       continue;
     }
     total->Add(*r, b + "/");
+    AddManifest(s, d, options, r->error_count, total);
   }
   return Status::Ok();
+}
+
+// The run manifest (sync/run_manifest.h); one that cannot be written is an
+// error of the run: the backup would not be provable.
+void Session::AddManifest(const Location& src, const Location& dst, const SyncOptions& options,
+                          uint64_t errors, SyncReport* total) {
+  auto written = WriteRunManifest(src, dst, options, errors);
+  if (!written.ok()) {
+    total->AddError(SideName(dst, nullptr), "manifest not written: " + written.status().message());
+  } else if (!written->empty()) {
+    total->manifests.push_back(*written);
+  }
 }
 
 std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Session::Stats() const {
@@ -223,6 +238,7 @@ nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std
   j["notice_count"] = r.notice_count;
   j["notices"] = nlohmann::json::array();
   for (const auto& [key, msg] : r.notices) j["notices"].push_back({{"key", key}, {"message", msg}});
+  j["manifests"] = r.manifests;
   j["deletes_refused"] = r.deletes_refused;
   j["delete_refusals"] = r.delete_refusals;
   j["endpoints"] = nlohmann::json::array();

@@ -58,13 +58,19 @@ class Session {
   // Per cluster ("default" or the remote's name), per gateway, so far.
   std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Stats() const;
 
+  // The client of a cluster ("" the default), built on first use; for the
+  // commands that read a side without syncing (verify, du).
+  StatusOr<const s3::Client*> ClientFor(const std::string& remote_name);
+  const std::map<std::string, RemoteCluster>& remotes() const { return remotes_; }
+
  private:
   struct Cluster;
-  StatusOr<const s3::Client*> ClientFor(const std::string& remote_name);
   StatusOr<Location> Locate(const SideSpec& side, const std::string& bucket,
                             const std::string& subdir);
   Status RunEveryBucket(const SideSpec& src, const SideSpec& dst, const SyncOptions& options,
                         SyncReport* total);
+  void AddManifest(const Location& src, const Location& dst, const SyncOptions& options,
+                   uint64_t errors, SyncReport* total);
 
   StatusOr<ClusterOptions> default_cluster_;
   std::map<std::string, RemoteCluster> remotes_;
