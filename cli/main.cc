@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   AddCopyCommands(app, flags, &run);
   AddRmCommand(app, flags, &run);
   AddSyncCommand(app, flags, &run);
+  AddVerifyCommand(app, flags, &run);
+  AddDuCommand(app, flags, &run);
   AddBenchCommand(app, flags, &run);
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 
