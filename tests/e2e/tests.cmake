@@ -21,3 +21,7 @@ set_tests_properties(moto_e2e PROPERTIES LABELS e2e TIMEOUT 120)
 # RSS, the first GET before 5% of the listing, a complete 50 k-key backup.
 add_test(NAME scale_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/scale_test.py)
 set_tests_properties(scale_e2e PROPERTIES LABELS e2e TIMEOUT 300 RUN_SERIAL TRUE)
+
+gwsync_test(verify_e2e_test LABEL "gateway;e2e"
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/verify_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
+            LIBS gwsync_test_support nlohmann_json::nlohmann_json PkgConfig::ZSTD)
