@@ -205,6 +205,28 @@ TEST_F(VerifyTest, ManifestFolderIsNeverSyncedNorDeleted) {
             (std::map<std::string, uint64_t>{{"s3://" + restored + "/a", 1}}));
 }
 
+TEST_F(VerifyTest, ManifestBucketIsWrittenIntoTheBucketAndVerifiesIt) {
+  std::string src = work_.File("src");
+  WriteTree(src, {{"a", "1"}, {"d/b", "22"}});
+  Result up = Sync(src, "s3://" + bucket_ + "/pre", {"--manifest-bucket"});
+  ExpectOk(up);
+  std::string base = "s3://" + bucket_ + "/pre/.gwsync/";
+  EXPECT_TRUE(Contains(up.out, "manifest: " + base + "manifest-")) << up;
+  Result latest = Gw({"get", base + "manifest-latest", "-"});
+  ExpectOk(latest);
+  std::string name = Lines(latest.out).at(0);
+  std::string local = work_.File("manifest.jsonl.zst");
+  ExpectOk(Gw({"get", base + name, local}));
+  std::vector<json> lines = ReadManifest(local);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0]["destination"], "s3://" + bucket_ + "/pre");
+  EXPECT_EQ(lines[1]["key"], "a");
+  EXPECT_EQ(lines[2]["etag"], hash::Hex(hash::Md5("22")));
+
+  ExpectOk(Verify(local, "s3://" + bucket_ + "/pre"));  // the bucket's .gwsync/ is not a key
+  ExpectOk(Verify(src, "s3://" + bucket_ + "/pre", {"--content"}));
+}
+
 TEST_F(VerifyTest, DuCountsWhatWasPut) {
   PutTree(client(), bucket_,
           {{"docker/a", std::string(100, 'a')},
