@@ -47,7 +47,7 @@ std::string LatestManifest(const std::string& backup) {
   return backup + "/.gwsync/" + name;
 }
 
-class VerifyTest : public SyncCliTest {
+class VerifyCliTest : public SyncCliTest {
  protected:
   Result Verify(const std::string& src, const std::string& dst,
                 std::vector<std::string> flags = {}) {
@@ -64,7 +64,7 @@ class VerifyTest : public SyncCliTest {
   }
 };
 
-TEST_F(VerifyTest, BackupOfABucketVerifiesCleanAndItsManifestReadsAsJson) {
+TEST_F(VerifyCliTest, CleanBackupVerifiesManifestIsJson) {
   Tree tree = {{"a/1", "one"}, {"a/2", "two"}, {"b/3", RandomBytes(70000, 1)}, {"top", "t"}};
   PutTree(client(), bucket_, tree);
   std::string backup = work_.File("backup");
@@ -107,7 +107,7 @@ TEST_F(VerifyTest, BackupOfABucketVerifiesCleanAndItsManifestReadsAsJson) {
   EXPECT_EQ(j["contents_read"], tree.size()) << f;
 }
 
-TEST_F(VerifyTest, CatchesADeletedATruncatedAndAModifiedFileByName) {
+TEST_F(VerifyCliTest, NamesDeletedTruncatedModified) {
   Tree tree = {{"keep", "kept"},
                {"deleted", "gone soon"},
                {"truncated", "0123456789"},
@@ -149,7 +149,7 @@ TEST_F(VerifyTest, CatchesADeletedATruncatedAndAModifiedFileByName) {
   EXPECT_TRUE(Named(e, "extra", "stray")) << e;
 }
 
-TEST_F(VerifyTest, BucketAgainstItsManifestByListingOnly) {
+TEST_F(VerifyCliTest, BucketAgainstItsManifestByListingOnly) {
   PutTree(client(), bucket_, {{"x/1", "first"}, {"x/2", "second"}, {"y", "why"}});
   std::string backup = work_.File("backup");
   ExpectOk(Sync("s3://" + bucket_, backup));
@@ -165,7 +165,7 @@ TEST_F(VerifyTest, BucketAgainstItsManifestByListingOnly) {
   EXPECT_TRUE(Named(r, "missing", "y")) << r;
 }
 
-TEST_F(VerifyTest, MultipartObjectIsCheckedByContent) {
+TEST_F(VerifyCliTest, MultipartObjectIsCheckedByContent) {
   std::string src = work_.File("src");
   std::string big = RandomBytes(13 * kMiB + 12345, 2);
   WriteTree(src, {{"big", big}, {"small", "s"}});
@@ -191,7 +191,7 @@ TEST_F(VerifyTest, MultipartObjectIsCheckedByContent) {
   EXPECT_TRUE(Contains(bad.out, "content differs")) << bad;
 }
 
-TEST_F(VerifyTest, ManifestFolderIsNeverSyncedNorDeleted) {
+TEST_F(VerifyCliTest, ManifestFolderIsNeverSyncedNorDeleted) {
   PutTree(client(), bucket_, {{"a", "1"}});
   std::string backup = work_.File("backup");
   ExpectOk(Sync("s3://" + bucket_, backup, {"--delete"}));
@@ -205,7 +205,7 @@ TEST_F(VerifyTest, ManifestFolderIsNeverSyncedNorDeleted) {
             (std::map<std::string, uint64_t>{{"s3://" + restored + "/a", 1}}));
 }
 
-TEST_F(VerifyTest, ManifestBucketIsWrittenIntoTheBucketAndVerifiesIt) {
+TEST_F(VerifyCliTest, ManifestBucketVerifiesTheBucket) {
   std::string src = work_.File("src");
   WriteTree(src, {{"a", "1"}, {"d/b", "22"}});
   Result up = Sync(src, "s3://" + bucket_ + "/pre", {"--manifest-bucket"});
@@ -227,7 +227,7 @@ TEST_F(VerifyTest, ManifestBucketIsWrittenIntoTheBucketAndVerifiesIt) {
   ExpectOk(Verify(src, "s3://" + bucket_ + "/pre", {"--content"}));
 }
 
-TEST_F(VerifyTest, DuCountsWhatWasPut) {
+TEST_F(VerifyCliTest, DuCountsWhatWasPut) {
   PutTree(client(), bucket_,
           {{"docker/a", std::string(100, 'a')},
            {"docker/b/c", std::string(200, 'b')},
