@@ -32,10 +32,21 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
   for (const auto& e : flags.excludes) filter.Exclude(e);
   for (const auto& i : flags.includes) filter.Include(i);
 
-  auto src = verify::OpenSide(flags.src, session, filter, nullptr);
+  manifest::Header src_header, dst_header;
+  auto src = verify::OpenSide(flags.src, session, filter, &src_header);
   if (!src.ok()) return Fail(src.status());
-  auto dst = verify::OpenSide(flags.dst, session, filter, nullptr);
+  auto dst = verify::OpenSide(flags.dst, session, filter, &dst_header);
   if (!dst.ok()) return Fail(dst.status());
+  // A manifest describes what its destination held, even after a sync
+  // that failed in part: say so, the backup may lack keys its source had.
+  for (const auto* h : {&src_header, &dst_header}) {
+    if (h->sync_errors > 0) {
+      std::fprintf(
+          stderr,
+          "gwsync: notice: the manifest of run %s was written after a sync with %llu errors\n",
+          h->run.c_str(), static_cast<unsigned long long>(h->sync_errors));
+    }
+  }
 
   verify::VerifyOptions options;
   options.content = flags.content;

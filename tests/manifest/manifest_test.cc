@@ -24,6 +24,7 @@ Header TestHeader() {
   h.source_endpoint = "http://127.0.0.1:7480";
   h.destination = "/backup/registry";
   h.sha256 = true;
+  h.sync_errors = 3;
   StampNow(&h);
   return h;
 }
@@ -71,6 +72,7 @@ TEST(ManifestTest, RoundTripKeepsEveryField) {
   EXPECT_EQ((*r)->header().run, h.run);
   EXPECT_EQ((*r)->header().time, h.time);
   EXPECT_TRUE((*r)->header().sha256);
+  EXPECT_EQ((*r)->header().sync_errors, 3u);
   size_t i = 0;
   Record got;
   for (;;) {

@@ -9,11 +9,10 @@
 namespace gwsync::verify {
 
 StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const plan::Filter& filter,
-                        bool* is_manifest) {
+                        manifest::Header* header) {
   ASSIGN_OR_RETURN(sync::SideSpec spec, sync::ParseSideSpec(arg, session.remotes()));
   Side side;
   side.name = arg;
-  if (is_manifest) *is_manifest = false;
   if (spec.remote) {
     if (spec.bucket.empty()) {
       return InvalidArgument("'" + arg + "': name one bucket (s3://BUCKET[/PREFIX])");
@@ -26,8 +25,7 @@ StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const pl
   }
   struct stat st {};
   if (stat(spec.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-    if (is_manifest) *is_manifest = true;
-    ASSIGN_OR_RETURN(side.stream, sync::OpenManifestStream(spec.path, filter, nullptr));
+    ASSIGN_OR_RETURN(side.stream, sync::OpenManifestStream(spec.path, filter, header));
     return side;
   }
   sync::LocalListOptions o;

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "manifest/manifest.h"
 #include "plan/plan.h"
 #include "sync/session.h"
 #include "verify/verify.h"
@@ -14,9 +15,9 @@ namespace gwsync::verify {
 
 // InvalidArgument for a malformed name or every-bucket "s3://"; NotFound
 // for a folder, manifest or bucket that does not exist. `header` (may be
-// null) gets a manifest side's header; `is_manifest` (may be null) says
-// whether it was one.
+// null) gets a manifest side's header (its `run` stays empty for the
+// other kinds).
 StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const plan::Filter& filter,
-                        bool* is_manifest);
+                        manifest::Header* header);
 
 }  // namespace gwsync::verify
