@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "http/bodies.h"
 #include "manifest/digest.h"
@@ -91,8 +92,10 @@ StatusOr<std::string> BucketManifest(const Location& dst, const SyncOptions& opt
   std::string path = options.manifest.path;
   std::string temp;
   if (path.empty()) {  // written locally first, then uploaded
-    char name[] = "/tmp/gwsync-manifest-XXXXXX";
-    int fd = mkstemp(name);
+    std::error_code ec;
+    std::string name =
+        (std::filesystem::temp_directory_path(ec) / "gwsync-manifest-XXXXXX").string();
+    int fd = mkstemp(name.data());
     if (fd < 0) return Internal(std::string("cannot create a temporary file: ") + strerror(errno));
     close(fd);
     temp = path = name;

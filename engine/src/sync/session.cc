@@ -137,9 +137,15 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
   if (src.remote && dst.remote && (src.bucket.empty() != dst.bucket.empty())) {
     return InvalidArgument("every-bucket syncs need every bucket on both sides (s3:// or REMOTE:)");
   }
+  bool every_bucket = src.remote ? src.bucket.empty() : dst.bucket.empty();
+  if (every_bucket && !options.manifest.path.empty()) {
+    return InvalidArgument(
+        "--manifest PATH names one file, and this sync has one per bucket: "
+        "leave it out (each bucket's destination gets its own)");
+  }
   auto start = std::chrono::steady_clock::now();
   SyncReport total;
-  if (src.remote ? src.bucket.empty() : dst.bucket.empty()) {
+  if (every_bucket) {
     RETURN_IF_ERROR(RunEveryBucket(src, dst, options, &total));
   } else {
     ASSIGN_OR_RETURN(Location s, Locate(src, src.bucket, ""));
