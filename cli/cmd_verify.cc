@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/remotes.h"
 #include "util/units.h"
+#include "verify/every_bucket.h"
 #include "verify/sides.h"
 
 namespace gwsync::cli {
@@ -32,22 +33,6 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
   for (const auto& e : flags.excludes) filter.Exclude(e);
   for (const auto& i : flags.includes) filter.Include(i);
 
-  manifest::Header src_header, dst_header;
-  auto src = verify::OpenSide(flags.src, session, filter, &src_header);
-  if (!src.ok()) return Fail(src.status());
-  auto dst = verify::OpenSide(flags.dst, session, filter, &dst_header);
-  if (!dst.ok()) return Fail(dst.status());
-  // A manifest describes what its destination held, even after a sync
-  // that failed in part: say so, the backup may lack keys its source had.
-  for (const auto* h : {&src_header, &dst_header}) {
-    if (h->sync_errors > 0) {
-      std::fprintf(
-          stderr,
-          "gwsync: notice: the manifest of run %s was written after a sync with %llu errors\n",
-          h->run.c_str(), static_cast<unsigned long long>(h->sync_errors));
-    }
-  }
-
   verify::VerifyOptions options;
   options.content = flags.content;
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -60,7 +45,29 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
                   d.key.c_str(), d.why.empty() ? "" : ": ", d.why.c_str());
     };
   }
-  verify::VerifyReport r = verify::Verify(std::move(*src), std::move(*dst), options);
+  verify::VerifyReport r;
+  if (verify::IsEveryBucket(flags.src, session) || verify::IsEveryBucket(flags.dst, session)) {
+    auto all = verify::VerifyEveryBucket(flags.src, flags.dst, session, filter, options);
+    if (!all.ok()) return Fail(all.status());
+    r = std::move(*all);
+  } else {
+    manifest::Header src_header, dst_header;
+    auto src = verify::OpenSide(flags.src, session, filter, &src_header);
+    if (!src.ok()) return Fail(src.status());
+    auto dst = verify::OpenSide(flags.dst, session, filter, &dst_header);
+    if (!dst.ok()) return Fail(dst.status());
+    // A manifest describes what its destination held, even after a sync
+    // that failed in part: say so, the backup may lack keys its source had.
+    for (const auto* h : {&src_header, &dst_header}) {
+      if (h->sync_errors > 0) {
+        std::fprintf(
+            stderr,
+            "gwsync: notice: the manifest of run %s was written after a sync with %llu errors\n",
+            h->run.c_str(), static_cast<unsigned long long>(h->sync_errors));
+      }
+    }
+    r = verify::Verify(std::move(*src), std::move(*dst), options);
+  }
 
   if (flags.json) {
     nlohmann::json j;
@@ -121,7 +128,8 @@ void AddVerifyCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   auto* cmd = app.add_subcommand(
       "verify",
       "prove DST holds what SRC does, downloading nothing: each a folder, s3://BUCKET[/PREFIX], "
-      "REMOTE:BUCKET or a run manifest (exit 0: they match, 1: they differ)");
+      "REMOTE:BUCKET, a run manifest, or s3:// (every bucket) against a folder of buckets "
+      "(exit 0: they match, 1: they differ)");
   cmd->add_option("source", f->src, "SRC (the reference)")->required();
   cmd->add_option("destination", f->dst, "DST (the copy)")->required();
   cmd->add_flag("--content", f->content,

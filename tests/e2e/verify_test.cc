@@ -227,6 +227,28 @@ TEST_F(VerifyCliTest, ManifestBucketVerifiesTheBucket) {
   ExpectOk(Verify(src, "s3://" + bucket_ + "/pre", {"--content"}));
 }
 
+TEST_F(VerifyCliTest, WholeGatewayAgainstAFolderOfBuckets) {
+  // Two buckets of ours among whatever other tests keep on the gateway.
+  std::string b1 = FreshBucket("vevb-one"), b2 = FreshBucket("vevb-two");
+  ExpectOk(Gw({"mb", "s3://" + b1}));
+  ExpectOk(Gw({"mb", "s3://" + b2}));
+  PutTree(client(), b1, {{"x", "one-x"}, {"d/y", "why"}});
+  PutTree(client(), b2, {{"z", "zed"}});
+  std::string all = work_.File("all");
+  Sync("s3://", all);  // others' buckets may fail; ours are checked below
+  ASSERT_TRUE(fs::exists(all + "/" + b1 + "/x"));
+  ASSERT_TRUE(fs::exists(all + "/" + b2 + "/z"));
+
+  ASSERT_TRUE(fs::remove(all + "/" + b1 + "/x"));
+  Result r = Verify("s3://", all);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_TRUE(Named(r, "missing", b1 + "/x")) << r;
+  for (const auto& line : Lines(r.out)) {
+    bool ours = Contains(line, b1) || Contains(line, b2);
+    EXPECT_TRUE(!ours || line == "missing   " + b1 + "/x") << "unexpected: " << line;
+  }
+}
+
 TEST_F(VerifyCliTest, DuCountsWhatWasPut) {
   PutTree(client(), bucket_,
           {{"docker/a", std::string(100, 'a')},
