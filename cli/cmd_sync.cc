@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "cli/remotes.h"
 #include "index/index.h"
 #include "sync/key_range.h"
 #include "sync/session.h"
@@ -23,6 +24,8 @@ struct SyncFlags {
   std::string src, dst;
   bool delete_extra = false, dry_run = false, checksum = false, json = false, no_index = false;
   bool force_delete = false, no_bucket_settings = false;
+  bool no_manifest = false, manifest_bucket = false, manifest_sha256 = false;
+  std::string manifest_path;
   std::string max_delete = "50%";
   std::vector<std::string> excludes, includes;
   std::string index_path, remotes_file;
@@ -179,6 +182,10 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   if (Status s = ParseMaxDelete(flags.max_delete, &options); !s.ok()) return Fail(s);
   options.concurrency = global.concurrency > 0 ? global.concurrency : 32;
   options.restore_owner = geteuid() == 0;
+  options.manifest.folder = !flags.no_manifest;
+  options.manifest.bucket = flags.manifest_bucket || !flags.manifest_path.empty();
+  options.manifest.path = flags.manifest_path;
+  options.manifest.sha256 = flags.manifest_sha256;
   for (const auto& e : flags.excludes) options.filter.Exclude(e);
   for (const auto& i : flags.includes) options.filter.Include(i);
   auto transfer = ResolveTransferOptions(global);
@@ -239,6 +246,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
       std::printf("%-28s %8llu objects  %12s\n", name.c_str(),
                   static_cast<unsigned long long>(t.objects), FormatSize(t.bytes).c_str());
     }
+    for (const auto& m : r.manifests) std::printf("manifest: %s\n", m.c_str());
     std::printf("done in %.2f s%s\n", r.seconds,
                 flags.dry_run ? " (dry run: nothing changed)" : "");
     PrintGateways(session);
@@ -289,6 +297,14 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_flag("--no-bucket-settings", f->no_bucket_settings,
                 "neither save a bucket's settings in a backup nor apply them on restore");
   cmd->add_flag("--json", f->json, "print the final report as JSON");
+  cmd->add_flag("--no-manifest", f->no_manifest,
+                "write no manifest into a folder destination's .gwsync/");
+  cmd->add_flag("--manifest-bucket", f->manifest_bucket,
+                "write a manifest into a bucket destination's .gwsync/ too");
+  cmd->add_option("--manifest", f->manifest_path,
+                  "write the manifest to this file instead (either kind of destination)");
+  cmd->add_flag("--manifest-sha256", f->manifest_sha256,
+                "read every file of a folder destination for the manifest's SHA-256");
   cmd->add_option("--index", f->index_path,
                   "index folder, one database per pair of sides (default ~/.cache/gwsync/index)");
   cmd->add_flag("--no-index", f->no_index, "use no index: compare content where sizes agree");

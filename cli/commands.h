@@ -17,6 +17,8 @@ void AddBucketCommands(CLI::App& app, const GlobalFlags& flags, Runner* run);  /
 void AddCopyCommands(CLI::App& app, const GlobalFlags& flags, Runner* run);    // put, get, cp
 void AddRmCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
 void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
+void AddVerifyCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
+void AddDuCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
 void AddBenchCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);   // bench, compare
 void AddShardCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);   // shard-plan
 void AddReportCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);  // report merge

@@ -106,6 +106,8 @@ int main(int argc, char** argv) {
   AddCopyCommands(app, flags, &run);
   AddRmCommand(app, flags, &run);
   AddSyncCommand(app, flags, &run);
+  AddVerifyCommand(app, flags, &run);
+  AddDuCommand(app, flags, &run);
   AddBenchCommand(app, flags, &run);
   AddShardCommand(app, flags, &run);
   AddReportCommand(app, flags, &run);

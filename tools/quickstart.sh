@@ -17,6 +17,10 @@
 #     the same for BACKUP, and every file's mtime (stat -c %Y) compared
 #  8. gwsync sync s3://registry BACKUP again: the incremental run must
 #     transfer nothing
+#  9. gwsync verify: the backup against the bucket (--content: every file
+#     re-read and checked against its object's ETag), and against the run
+#     manifest the last backup left in BACKUP/.gwsync/, and the bucket
+#     against that manifest (listing only); each must exit 0
 # printing each step with gwsync's own summary, then "quickstart: OK ...".
 # Exits non-zero on any failure. All syncs share one private index in the
 # work folder, so runs are independent of ~/.cache/gwsync. The gateway is
@@ -184,10 +188,11 @@ run_sync verify "s3://$RESTORED" "$VERIFY"
 expect_count verify download "$nfiles"
 # The backup also holds the bucket's settings in .gwsync/: gwsync's, not the tree's.
 test -f "$BACKUP/.gwsync/bucket/acl.xml" || die "the backup has no bucket settings (.gwsync/bucket/)"
+# BACKUP/.gwsync/ holds the backup's run manifests, not registry data
 diff -r -x .gwsync "$TREE" "$BACKUP" >"$work/diff.out" 2>&1 \
   || { head -20 "$work/diff.out"; die "the backup differs from the original tree"; }
 say "diff -r original backup: identical"
-diff -r "$TREE" "$VERIFY" >"$work/diff.out" 2>&1 \
+diff -r -x .gwsync "$TREE" "$VERIFY" >"$work/diff.out" 2>&1 \
   || { head -20 "$work/diff.out"; die "the restored bucket differs from the original tree"; }
 say "diff -r original restored: identical ($nfiles files, $nbytes bytes)"
 for d in "$BACKUP" "$VERIFY"; do
@@ -215,12 +220,34 @@ fi
 expect_count again "skip: unchanged" "$nfiles"
 say "transferred nothing: all $nfiles objects skipped as unchanged"
 
+# ---------------------------------------------------------------- 8. prove
+step "prove: gwsync verify the backup against the bucket and its manifest"
+# run_verify NAME ARGS...: gwsync verify, its report indented; must exit 0
+run_verify() {
+  local name="$1" t
+  shift
+  say "\$ gwsync verify $*"
+  t=$(now_ms)
+  "$GW" verify "$@" >"$work/$name.out" 2>&1 \
+    || { sed 's/^/   | /' "$work/$name.out"; die "gwsync verify $* found differences"; }
+  SECS[$name]=$(secs_since "$t")
+  sed 's/^/   | /' "$work/$name.out"
+}
+MANIFEST="$BACKUP/.gwsync/manifest-latest"
+[ -s "$MANIFEST" ] || die "the backup has no run manifest ($MANIFEST)"
+run_verify prove_content --content "s3://$BUCKET" "$BACKUP"
+run_verify prove_manifest --content "$MANIFEST" "$BACKUP"
+run_verify prove_listing "$MANIFEST" "s3://$BUCKET"
+grep -q "^$nfiles of $nfiles objects match" "$work/prove_content.out" \
+  || die "gwsync verify did not check all $nfiles objects"
+
 mib=$(awk -v b="$nbytes" 'BEGIN { printf "%.1f", b / 1048576 }')
 echo
 echo "quickstart: OK: $nfiles files, $mib MiB, byte-exact with mtimes after upload,"
 echo "  backup and restore into a new bucket: upload $(rate upload), backup $(rate backup),"
 echo "  restore $(rate restore), verify download $(rate verify); incremental backup" \
-  "${SECS[again]} s, nothing transferred; $(secs_since "$T0") s in all"
+  "${SECS[again]} s, nothing transferred; verify --content ${SECS[prove_content]} s;" \
+  "$(secs_since "$T0") s in all"
 if [ "$keep" -eq 1 ]; then
   echo "the gateway keeps running at $AWS_ENDPOINT_URL with s3://$BUCKET and s3://$RESTORED" \
     "(stop: tools/gateway-stop.sh --dir $RGW_DIR)"

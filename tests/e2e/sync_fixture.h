@@ -53,14 +53,18 @@ inline void WriteTree(const std::string& root, const Tree& tree) {
 }
 
 // Every regular file under `root` (temporary names included, so a leftover
-// shows up as a difference) but gwsync's own .gwsync/ (a backup's bucket
-// settings), keyed by its path relative to `root`.
+// shows up as a difference), keyed by its path relative to `root`; not the
+// run manifests in the reserved `.gwsync/` folder (ManifestFiles has them).
 inline Tree ReadTree(const std::string& root) {
   Tree out;
   if (!fs::exists(root)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    std::string path = fs::relative(e.path(), root).string();
-    if (e.is_regular_file() && !path.starts_with(".gwsync/")) out[path] = ReadFile(e.path());
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+       ++it) {
+    if (it.depth() == 0 && it->path().filename() == ".gwsync") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file()) out[fs::relative(it->path(), root).string()] = ReadFile(it->path());
   }
   return out;
 }

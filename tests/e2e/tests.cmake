@@ -51,3 +51,7 @@ gwsync_test(sync_shard_e2e_test LABEL "gateway;e2e"
 add_test(NAME slurm_e2e COMMAND ${PROJECT_SOURCE_DIR}/tools/slurm-test.sh --dir /tmp/gwsync-slurm-ctest)
 set_tests_properties(slurm_e2e PROPERTIES LABELS slurm TIMEOUT 180 RUN_SERIAL TRUE
                      ENVIRONMENT "GWSYNC_BIN=$<TARGET_FILE:gwsync>")
+
+gwsync_test(verify_e2e_test LABEL "gateway;e2e"
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/verify_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
+            LIBS gwsync_test_support nlohmann_json::nlohmann_json PkgConfig::ZSTD)

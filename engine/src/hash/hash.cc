@@ -71,6 +71,27 @@ Md5Digest Md5Hasher::Finish() {
   return d;
 }
 
+struct Sha256Hasher::Impl {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  Impl() { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
+  ~Impl() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256Hasher::Sha256Hasher() : impl_(std::make_unique<Impl>()) {}
+Sha256Hasher::~Sha256Hasher() = default;
+Sha256Hasher::Sha256Hasher(Sha256Hasher&&) noexcept = default;
+Sha256Hasher& Sha256Hasher::operator=(Sha256Hasher&&) noexcept = default;
+void Sha256Hasher::Update(std::string_view data) {
+  EVP_DigestUpdate(impl_->ctx, data.data(), data.size());
+}
+Sha256Digest Sha256Hasher::Finish() {
+  Sha256Digest d{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(impl_->ctx, d.data(), &len);
+  EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr);
+  return d;
+}
+
 Md5Digest Md5(std::string_view data) {
   Md5Digest d{};
   unsigned int len = 0;

@@ -42,6 +42,21 @@ class Md5Hasher {
   std::unique_ptr<Impl> impl_;
 };
 
+// Incremental SHA-256 (manifests' --manifest-sha256); Finish starts afresh.
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(Sha256Hasher&&) noexcept;
+  Sha256Hasher& operator=(Sha256Hasher&&) noexcept;
+  void Update(std::string_view data);
+  Sha256Digest Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Incremental xxh3-128, hex-encoded result (32 chars).
 class Xxh3Hasher {
  public:

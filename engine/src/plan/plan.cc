@@ -165,7 +165,13 @@ StatusOr<std::vector<PlannedAction>> PlanAll(const std::vector<Entry>& src,
   return out;
 }
 
+bool IsReservedKey(std::string_view key) {
+  return key.size() > kReservedDir.size() && key.starts_with(kReservedDir) &&
+         key[kReservedDir.size()] == '/';
+}
+
 bool Filter::Allows(std::string_view key) const {
+  if (IsReservedKey(key)) return false;
   std::string k(key);
   size_t slash = k.rfind('/');
   std::string base = slash == std::string::npos ? k : k.substr(slash + 1);

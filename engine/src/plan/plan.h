@@ -119,10 +119,16 @@ StatusOr<std::vector<PlannedAction>> PlanAll(const std::vector<Entry>& src,
 // empty, "." or ".." segment (so "a/../../b", "/etc/x" and "a//b" are not).
 bool IsSafeRelativeKey(std::string_view key);
 
+// Keys under ".gwsync/" at the root of a sync's side are gwsync's own (run
+// manifests): never synced either way, never deleted, never compared.
+inline constexpr std::string_view kReservedDir = ".gwsync";
+bool IsReservedKey(std::string_view key);
+
 // --exclude / --include rules, first match wins; when only --include rules
 // are given, keys matching none are excluded. Patterns are shell globs over
 // the whole key ('*' crosses '/'); a pattern without '/' also matches the
-// key's last segment, so "*.tmp" excludes "a/b.tmp".
+// key's last segment, so "*.tmp" excludes "a/b.tmp". Reserved keys are
+// always excluded.
 class Filter {
  public:
   void Exclude(std::string pattern) { rules_.push_back({std::move(pattern), false}); }

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "plan/plan.h"
+
 namespace gwsync::scan {
 namespace {
 
@@ -108,6 +110,7 @@ class Walker {
         if (options_.remove_stale_temps) RemoveIfStale(fd, d->d_name, options_.stale_seconds);
         continue;
       }
+      if (dir_key.empty() && name == plan::kReservedDir) continue;  // gwsync's own
       std::string key = dir_key + std::string(name);
       if (!MayMatch(key)) continue;
       Child child;

@@ -37,7 +37,8 @@ struct WalkOptions {
 // Calls `emit` for every regular file under `root`, in byte order of keys.
 // Symbolic links are followed when they point to regular files or folders
 // (loops are detected and skipped); gwsync's own temporary files
-// (".NAME.gwsync-XXXXXX") are skipped. Stops at the first non-OK from `emit`.
+// (".NAME.gwsync-XXXXXX") and the reserved ".gwsync" folder at the root
+// (run manifests) are skipped. Stops at the first non-OK from `emit`.
 // NotFound when `root` does not exist, InvalidArgument when it is not a folder.
 Status WalkLocal(const std::string& root, const WalkOptions& options,
                  const std::function<Status(LocalEntry)>& emit);

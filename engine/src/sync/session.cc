@@ -10,6 +10,7 @@
 #include "sync/bucket_settings.h"
 #include "sync/bucket_side.h"
 #include "sync/local_side.h"
+#include "sync/run_manifest.h"
 
 namespace gwsync::sync {
 
@@ -154,6 +155,12 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
   if (src.remote && dst.remote && (src.bucket.empty() != dst.bucket.empty())) {
     return InvalidArgument("every-bucket syncs need every bucket on both sides (s3:// or REMOTE:)");
   }
+  bool every_bucket = src.remote ? src.bucket.empty() : dst.bucket.empty();
+  if (every_bucket && !options.manifest.path.empty()) {
+    return InvalidArgument(
+        "--manifest PATH names one file, and this sync has one per bucket: "
+        "leave it out (each bucket's destination gets its own)");
+  }
   auto start = std::chrono::steady_clock::now();
   SyncReport total;
   bool every_bucket = src.remote ? src.bucket.empty() : dst.bucket.empty();
@@ -292,6 +299,8 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
   }
   ASSIGN_OR_RETURN(SyncReport r, RunSync(src, dst, options));
   if (!notice.empty()) r.AddNotice("index", notice);
+  // While the pair's index is open: the manifest takes ETags from it.
+  AddManifest(src, dst, options, r.error_count, &r);
   return r;
 }
 
@@ -317,6 +326,18 @@ StatusOr<ShardPlan> Session::PlanShares(const std::string& src_arg, const std::s
   }
   plan.source = src_arg;
   return plan;
+}
+
+// The run manifest (sync/run_manifest.h); one that cannot be written is an
+// error of the run: the backup would not be provable.
+void Session::AddManifest(const Location& src, const Location& dst, const SyncOptions& options,
+                          uint64_t errors, SyncReport* total) {
+  auto written = WriteRunManifest(src, dst, options, errors);
+  if (!written.ok()) {
+    total->AddError(SideName(dst, nullptr), "manifest not written: " + written.status().message());
+  } else if (!written->empty()) {
+    total->manifests.push_back(*written);
+  }
 }
 
 std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Session::Stats() const {
@@ -353,6 +374,7 @@ nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std
   j["notice_count"] = r.notice_count;
   j["notices"] = nlohmann::json::array();
   for (const auto& [key, msg] : r.notices) j["notices"].push_back({{"key", key}, {"message", msg}});
+  j["manifests"] = r.manifests;
   j["deletes_refused"] = r.deletes_refused;
   j["delete_refusals"] = r.delete_refusals;
   j["endpoints"] = nlohmann::json::array();

@@ -74,9 +74,13 @@ class Session {
   // Per cluster ("default" or the remote's name), per gateway, so far.
   std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Stats() const;
 
+  // The client of a cluster ("" the default), built on first use; for the
+  // commands that read a side without syncing (verify, du).
+  StatusOr<const s3::Client*> ClientFor(const std::string& remote_name);
+  const std::map<std::string, RemoteCluster>& remotes() const { return remotes_; }
+
  private:
   struct Cluster;
-  StatusOr<const s3::Client*> ClientFor(const std::string& remote_name);
   StatusOr<Location> Locate(const SideSpec& side, const std::string& bucket,
                             const std::string& subdir);
   // RunSync with the bucket's settings saved (a backup) or applied (a
@@ -88,6 +92,8 @@ class Session {
   // One pair: its index opened for the run (or none, with a notice, when it
   // cannot be: the index is only a cache), then the sync.
   StatusOr<SyncReport> RunPair(const Location& src, const Location& dst, SyncOptions options);
+  void AddManifest(const Location& src, const Location& dst, const SyncOptions& options,
+                   uint64_t errors, SyncReport* total);
 
   StatusOr<ClusterOptions> default_cluster_;
   std::map<std::string, RemoteCluster> remotes_;

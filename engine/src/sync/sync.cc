@@ -941,6 +941,7 @@ void SyncReport::Add(const SyncReport& other, const std::string& key_prefix) {
   for (const auto& [key, msg] : other.notices) AddNotice(key_prefix + key, msg);
   notice_count += other.notice_count - other.notices.size();
   deletes_refused += other.deletes_refused;
+  manifests.insert(manifests.end(), other.manifests.begin(), other.manifests.end());
   for (const auto& why : other.delete_refusals) {
     std::string where = key_prefix.substr(0, key_prefix.find_last_not_of('/') + 1);
     delete_refusals.push_back(where.empty() ? why : "bucket " + where + ": " + why);

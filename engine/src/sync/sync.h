@@ -52,6 +52,14 @@ struct SyncProgress {
   double seconds = 0;
 };
 
+// The run manifest written after a sync (sync/run_manifest.h).
+struct ManifestOptions {
+  bool folder = true;   // into a folder destination's .gwsync/
+  bool bucket = false;  // into a bucket destination's .gwsync/ (--manifest-bucket)
+  std::string path;     // --manifest PATH: there instead, for either kind
+  bool sha256 = false;  // read every file for its SHA-256 (--manifest-sha256)
+};
+
 struct SyncOptions {
   bool delete_extra = false;
   // --delete guards: refused when the source lists nothing, or when more
@@ -79,6 +87,7 @@ struct SyncOptions {
   // Each action that changes something, as planned (for --dry-run), and each
   // key that failed.
   std::function<void(const plan::Action&)> on_plan;
+  ManifestOptions manifest;
 };
 
 struct Tally {
@@ -100,6 +109,7 @@ struct SyncReport {
   uint64_t source_objects = 0;
   uint64_t destination_objects = 0;
   double seconds = 0;
+  std::vector<std::string> manifests;  // written after the run
   bool ok() const { return error_count == 0; }
   void AddError(std::string key, std::string message);
   void AddNotice(std::string key, std::string message);

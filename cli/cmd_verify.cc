@@ -1,0 +1,148 @@
+// gwsync verify: flags and printing only; the comparison is the engine's
+// (verify/verify.h).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/remotes.h"
+#include "util/units.h"
+#include "verify/every_bucket.h"
+#include "verify/sides.h"
+
+namespace gwsync::cli {
+namespace {
+
+struct VerifyFlags {
+  std::string src, dst;
+  bool content = false, json = false;
+  int parallel = 0;
+  std::vector<std::string> excludes, includes;
+  std::string remotes_file;
+};
+
+int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
+  std::string remotes_path = flags.remotes_file.empty() ? DefaultRemotesPath() : flags.remotes_file;
+  auto remotes = ReadRemotes(remotes_path, !flags.remotes_file.empty());
+  if (!remotes.ok()) return Fail(remotes.status());
+  sync::Session session(ResolveClusterOptions(global), std::move(*remotes));
+  plan::Filter filter;
+  for (const auto& e : flags.excludes) filter.Exclude(e);
+  for (const auto& i : flags.includes) filter.Include(i);
+
+  verify::VerifyOptions options;
+  options.content = flags.content;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  options.parallel = flags.parallel > 0 ? flags.parallel : static_cast<int>(std::min(8u, cores));
+  if (auto part = ParseSize(global.part_size); part.ok()) options.part_size = *part;
+  if (!flags.json) {
+    // Printed as found: a report of millions of differences needs no memory.
+    options.on_difference = [](const verify::Difference& d) {
+      std::printf("%-9s %s%s%s\n", std::string(verify::DifferenceName(d.kind)).c_str(),
+                  d.key.c_str(), d.why.empty() ? "" : ": ", d.why.c_str());
+    };
+  }
+  verify::VerifyReport r;
+  if (verify::IsEveryBucket(flags.src, session) || verify::IsEveryBucket(flags.dst, session)) {
+    auto all = verify::VerifyEveryBucket(flags.src, flags.dst, session, filter, options);
+    if (!all.ok()) return Fail(all.status());
+    r = std::move(*all);
+  } else {
+    manifest::Header src_header, dst_header;
+    auto src = verify::OpenSide(flags.src, session, filter, &src_header);
+    if (!src.ok()) return Fail(src.status());
+    auto dst = verify::OpenSide(flags.dst, session, filter, &dst_header);
+    if (!dst.ok()) return Fail(dst.status());
+    // A manifest describes what its destination held, even after a sync
+    // that failed in part: say so, the backup may lack keys its source had.
+    for (const auto* h : {&src_header, &dst_header}) {
+      if (h->sync_errors > 0) {
+        std::fprintf(
+            stderr,
+            "gwsync: notice: the manifest of run %s was written after a sync with %llu errors\n",
+            h->run.c_str(), static_cast<unsigned long long>(h->sync_errors));
+      }
+    }
+    r = verify::Verify(std::move(*src), std::move(*dst), options);
+  }
+
+  if (flags.json) {
+    nlohmann::json j;
+    j["source"] = flags.src;
+    j["destination"] = flags.dst;
+    j["match"] = r.ok();
+    j["source_objects"] = r.source_objects;
+    j["destination_objects"] = r.destination_objects;
+    j["matched"] = {{"objects", r.matched}, {"bytes", r.matched_bytes}};
+    j["etags_compared"] = r.etags_compared;
+    j["contents_read"] = r.contents_read;
+    j["unchecked"] = r.unchecked;
+    j["missing_count"] = r.missing;
+    j["extra_count"] = r.extra;
+    j["different_count"] = r.different;
+    j["missing"] = nlohmann::json::array();
+    j["extra"] = nlohmann::json::array();
+    j["different"] = nlohmann::json::array();
+    for (const auto& d : r.differences) {
+      if (d.kind == verify::DifferenceKind::kMissing) j["missing"].push_back(d.key);
+      if (d.kind == verify::DifferenceKind::kExtra) j["extra"].push_back(d.key);
+      if (d.kind == verify::DifferenceKind::kDifferent) {
+        j["different"].push_back({{"key", d.key}, {"why", d.why}});
+      }
+    }
+    j["errors"] = nlohmann::json::array();
+    for (const auto& p : r.problems) {
+      j["errors"].push_back({{"path", p.path}, {"message", p.status.message()}});
+    }
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    for (const auto& p : r.problems) {
+      std::fprintf(stderr, "gwsync: %s: %s\n", p.path.c_str(), p.status.message().c_str());
+    }
+    if (!global.quiet || !r.ok()) {
+      // "5 of 5 objects match (19.1 MiB; sizes, 5 ETags, 5 files read); 0 missing, ..."
+      std::string line = std::to_string(r.matched) + " of " + std::to_string(r.source_objects) +
+                         " objects match (" + FormatSize(r.matched_bytes) + "; sizes";
+      if (r.etags_compared) line += ", " + std::to_string(r.etags_compared) + " ETags";
+      if (flags.content) line += ", " + std::to_string(r.contents_read) + " files read";
+      line += "); " + std::to_string(r.missing) + " missing, " + std::to_string(r.extra) +
+              " extra, " + std::to_string(r.different) + " different";
+      if (!r.problems.empty()) line += ", " + std::to_string(r.problems.size()) + " read errors";
+      if (r.unchecked) {
+        line += "; " + std::to_string(r.unchecked) + " not read (no ETag to check them against)";
+      }
+      std::printf("%s\n", line.c_str());
+      std::printf("%s\n", r.ok() ? "verify: OK" : "verify: DIFFERENT");
+    }
+  }
+  return r.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+void AddVerifyCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
+  auto f = std::make_shared<VerifyFlags>();
+  auto* cmd = app.add_subcommand(
+      "verify",
+      "prove DST holds what SRC does, downloading nothing: each a folder, s3://BUCKET[/PREFIX], "
+      "REMOTE:BUCKET, a run manifest, or s3:// (every bucket) against a folder of buckets "
+      "(exit 0: they match, 1: they differ)");
+  cmd->add_option("source", f->src, "SRC (the reference)")->required();
+  cmd->add_option("destination", f->dst, "DST (the copy)")->required();
+  cmd->add_flag("--content", f->content,
+                "read a folder side's files and check them against the other side's ETags");
+  cmd->add_option("--parallel", f->parallel,
+                  "files read at once with --content (default: cores, "
+                  "at most 8)");
+  cmd->add_flag("--json", f->json, "print the report as JSON");
+  cmd->add_option("--exclude", f->excludes, "skip keys matching this glob (repeatable)");
+  cmd->add_option("--include", f->includes, "only keys matching this glob (repeatable)");
+  cmd->add_option("--remotes", f->remotes_file,
+                  "remotes file (default ~/.config/gwsync/remotes.conf)");
+  cmd->callback([&flags, run, f] { *run = [&flags, f] { return RunVerifyCommand(flags, *f); }; });
+}
+
+}  // namespace gwsync::cli

@@ -1,0 +1,78 @@
+#include "du/du.h"
+
+#include <algorithm>
+
+namespace gwsync::du {
+
+std::string GroupOf(std::string_view key, int depth) {
+  size_t end = 0;
+  for (int level = 0; level < depth; ++level) {
+    size_t slash = key.find('/', end);
+    if (slash == std::string_view::npos) return level == 0 ? "" : std::string(key.substr(0, end));
+    end = slash + 1;
+  }
+  return std::string(key.substr(0, end));
+}
+
+StatusOr<DuReport> DiskUsage(const s3::Client& client, const std::string& bucket,
+                             const std::string& prefix, const DuOptions& options) {
+  DuReport report;
+  std::string group;
+  Usage current;
+  // Files of folders above `depth` ("a/f" at depth 2) interleave with the
+  // deeper rows ("a/b/"): counted aside, handed on at the end.
+  std::map<std::string, Usage> shallow;
+  const int depth = std::max(1, options.depth);
+  auto flush = [&] {
+    if (current.objects > 0 && options.on_prefix) options.on_prefix(group, current);
+    current = Usage();
+  };
+  s3::ListOptions lo;
+  lo.prefix = prefix;
+  for (;;) {
+    ASSIGN_OR_RETURN(s3::ListPage page, s3::Wait<s3::ListPage>([&](auto done) {
+                       client.ListObjects(bucket, lo, done);
+                     }));
+    for (const s3::ObjectInfo& o : page.objects) {
+      if (!o.key.starts_with(prefix)) {
+        return DataLoss("the gateway listed '" + o.key + "' under prefix '" + prefix + "'");
+      }
+      std::string_view key = std::string_view(o.key).substr(prefix.size());
+      report.total.objects++;
+      report.total.bytes += o.size;
+      Usage& cls = report.classes[o.storage_class.empty() ? "STANDARD" : o.storage_class];
+      cls.objects++;
+      cls.bytes += o.size;
+      std::string g = GroupOf(key, depth);
+      if (g.empty()) {
+        report.top.objects++;
+        report.top.bytes += o.size;
+        continue;
+      }
+      if (std::count(g.begin(), g.end(), '/') < depth) {
+        Usage& u = shallow[g];
+        u.objects++;
+        u.bytes += o.size;
+        continue;
+      }
+      if (g != group) {
+        flush();
+        group = std::move(g);
+      }
+      current.objects++;
+      current.bytes += o.size;
+    }
+    if (!page.truncated) break;
+    if (page.next_token.empty() || page.next_token == lo.continuation) {
+      return DataLoss("the gateway sent a truncated page without a new continuation token");
+    }
+    lo.continuation = page.next_token;
+  }
+  flush();
+  if (options.on_prefix) {
+    for (const auto& [g, u] : shallow) options.on_prefix(g, u);
+  }
+  return report;
+}
+
+}  // namespace gwsync::du

@@ -1,0 +1,358 @@
+#include "manifest/manifest.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "plan/plan.h"
+
+namespace gwsync::manifest {
+namespace {
+
+using json = nlohmann::ordered_json;  // lines read "key" first
+
+Status Errno(const std::string& what, int err) {
+  std::string msg = what + ": " + std::strerror(err);
+  if (err == ENOENT || err == ENOTDIR) return NotFound(msg);
+  if (err == EACCES || err == EPERM) return PermissionDenied(msg);
+  return Internal(msg);
+}
+
+Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Errno("cannot write '" + path + "'", errno);
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::Ok();
+}
+
+json HeaderJson(const Header& h) {
+  json j = {{"format", kFormat},  {"version", kVersion},
+            {"source", h.source}, {"destination", h.destination},
+            {"run", h.run},       {"time", h.time},
+            {"sha256", h.sha256}, {"sync_errors", h.sync_errors}};
+  if (!h.source_endpoint.empty()) j["source_endpoint"] = h.source_endpoint;
+  if (!h.destination_endpoint.empty()) j["destination_endpoint"] = h.destination_endpoint;
+  return j;
+}
+
+json RecordJson(const Record& r) {
+  json j = {{"key", r.key}, {"size", r.size}};
+  if (r.mtime_ns) j["mtime_ns"] = r.mtime_ns;
+  if (r.mode) j["mode"] = r.mode;
+  if (!r.etag.empty()) j["etag"] = r.etag;
+  if (!r.md5.empty()) j["md5"] = r.md5;
+  if (!r.sha256.empty()) j["sha256"] = r.sha256;
+  if (r.part_size) j["part_size"] = r.part_size;
+  return j;
+}
+
+}  // namespace
+
+void StampNow(Header* header) {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  time_t secs = static_cast<time_t>(ms / 1000);
+  struct tm tm {};
+  gmtime_r(&secs, &tm);
+  char run[32], iso[40];
+  std::strftime(run, sizeof run, "%Y%m%dT%H%M%S", &tm);
+  std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms % 1000));
+  header->run = std::string(run) + frac + "Z";
+  header->time = std::string(iso) + frac + "Z";
+}
+
+// ---- Writer ----
+
+struct Writer::Impl {
+  std::string path, temp;
+  int fd = -1;
+  ZSTD_CCtx* cctx = nullptr;
+  std::vector<char> out;
+  std::string last_key;
+  bool any = false;
+  Totals totals;
+
+  ~Impl() {
+    if (cctx) ZSTD_freeCCtx(cctx);
+    if (fd >= 0) {
+      close(fd);
+      unlink(temp.c_str());
+    }
+  }
+
+  Status Compress(std::string_view data, ZSTD_EndDirective mode) {
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    for (;;) {
+      ZSTD_outBuffer o{out.data(), out.size(), 0};
+      size_t left = ZSTD_compressStream2(cctx, &o, &in, mode);
+      if (ZSTD_isError(left)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(left));
+      RETURN_IF_ERROR(WriteAll(fd, out.data(), o.pos, temp));
+      bool done = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
+      if (done) return Status::Ok();
+    }
+  }
+
+  Status Line(const json& j) { return Compress(j.dump() + "\n", ZSTD_e_continue); }
+};
+
+Writer::Writer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Writer::~Writer() = default;
+
+StatusOr<std::unique_ptr<Writer>> Writer::Create(const std::string& path, const Header& header) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  std::string temp = path + ".tmp-XXXXXX";
+  impl->fd = mkstemp(temp.data());
+  if (impl->fd < 0) return Errno("cannot create manifest '" + path + "'", errno);
+  fchmod(impl->fd, 0644);
+  impl->temp = temp;
+  impl->cctx = ZSTD_createCCtx();
+  if (!impl->cctx) return Internal("zstd: cannot create a compression context");
+  ZSTD_CCtx_setParameter(impl->cctx, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(impl->cctx, ZSTD_c_checksumFlag, 1);
+  impl->out.resize(ZSTD_CStreamOutSize());
+  RETURN_IF_ERROR(impl->Line(HeaderJson(header)));
+  return std::unique_ptr<Writer>(new Writer(std::move(impl)));
+}
+
+Status Writer::Add(const Record& record) {
+  Impl& w = *impl_;
+  if (w.any && record.key <= w.last_key) {
+    return InvalidArgument("manifest keys out of order: '" + record.key + "' after '" + w.last_key +
+                           "'");
+  }
+  w.any = true;
+  w.last_key = record.key;
+  w.totals.objects++;
+  w.totals.bytes += record.size;
+  return w.Line(RecordJson(record));
+}
+
+StatusOr<Totals> Writer::Finish() {
+  Impl& w = *impl_;
+  json end = {{"end", true}, {"objects", w.totals.objects}, {"bytes", w.totals.bytes}};
+  RETURN_IF_ERROR(w.Compress(end.dump() + "\n", ZSTD_e_end));
+  if (fsync(w.fd) != 0) return Errno("cannot write '" + w.temp + "'", errno);
+  close(w.fd);
+  w.fd = -1;
+  if (rename(w.temp.c_str(), w.path.c_str()) != 0) {
+    int err = errno;
+    unlink(w.temp.c_str());
+    return Errno("cannot rename '" + w.temp + "' to '" + w.path + "'", err);
+  }
+  return w.totals;
+}
+
+// ---- Reader ----
+
+struct Reader::Impl {
+  std::string path;
+  int fd = -1;
+  ZSTD_DCtx* dctx = nullptr;
+  std::vector<char> in;
+  ZSTD_inBuffer inbuf{nullptr, 0, 0};
+  std::vector<char> out;
+  std::string pending;  // decompressed, not yet returned
+  size_t pending_pos = 0;
+  bool eof = false;
+  bool frame_done = true;  // the last zstd frame ended
+  bool out_full = false;   // the last call filled `out`
+  bool ended = false;      // the trailer was read
+  Header header;
+  std::string last_key;
+  Totals totals;
+
+  ~Impl() {
+    if (dctx) ZSTD_freeDCtx(dctx);
+    if (fd >= 0) close(fd);
+  }
+
+  Status Corrupt(const std::string& why) const {
+    return DataLoss("manifest '" + path + "': " + why);
+  }
+
+  // Decompresses more into `pending`; false at the end of the file.
+  StatusOr<bool> Fill() {
+    for (;;) {
+      // A full output buffer may leave output inside zstd: drain it first.
+      if (inbuf.pos == inbuf.size && !out_full) {
+        if (eof) {
+          if (!frame_done) return Corrupt("cut short (incomplete zstd frame)");
+          return false;
+        }
+        ssize_t n = read(fd, in.data(), in.size());
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          return Errno("cannot read '" + path + "'", errno);
+        }
+        if (n == 0) {
+          eof = true;
+          continue;
+        }
+        inbuf = {in.data(), static_cast<size_t>(n), 0};
+      }
+      ZSTD_outBuffer o{out.data(), out.size(), 0};
+      size_t r = ZSTD_decompressStream(dctx, &o, &inbuf);
+      if (ZSTD_isError(r))
+        return Corrupt(std::string("not zstd data (") + ZSTD_getErrorName(r) + ")");
+      frame_done = r == 0;
+      out_full = o.pos == o.size;
+      if (o.pos > 0) {
+        pending.erase(0, pending_pos);
+        pending_pos = 0;
+        pending.append(out.data(), o.pos);
+        return true;
+      }
+    }
+  }
+
+  // The next line; false at the end of the data.
+  StatusOr<bool> Line(std::string* line) {
+    for (;;) {
+      size_t nl = pending.find('\n', pending_pos);
+      if (nl != std::string::npos) {
+        line->assign(pending, pending_pos, nl - pending_pos);
+        pending_pos = nl + 1;
+        return true;
+      }
+      if (pending.size() - pending_pos > (64u << 20)) return Corrupt("a line longer than 64 MiB");
+      ASSIGN_OR_RETURN(bool more, Fill());
+      if (!more) {
+        if (pending_pos < pending.size()) return Corrupt("cut short (a partial line)");
+        return false;
+      }
+    }
+  }
+};
+
+Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Reader::~Reader() = default;
+const Header& Reader::header() const { return impl_->header; }
+
+StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (impl->fd < 0) return Errno("cannot open manifest '" + path + "'", errno);
+  impl->dctx = ZSTD_createDCtx();
+  if (!impl->dctx) return Internal("zstd: cannot create a decompression context");
+  impl->in.resize(ZSTD_DStreamInSize());
+  impl->out.resize(ZSTD_DStreamOutSize());
+  std::string line;
+  ASSIGN_OR_RETURN(bool got, impl->Line(&line));
+  if (!got) return impl->Corrupt("empty");
+  json h = json::parse(line, nullptr, false);
+  if (h.is_discarded() || !h.is_object() || h.value("format", "") != kFormat) {
+    return impl->Corrupt("not a gwsync manifest (no header line)");
+  }
+  if (h.value("version", 0) != kVersion) {
+    return impl->Corrupt("format version " + std::to_string(h.value("version", 0)) +
+                         " is not supported (this gwsync reads version " +
+                         std::to_string(kVersion) + ")");
+  }
+  Header& hd = impl->header;
+  hd.source = h.value("source", "");
+  hd.destination = h.value("destination", "");
+  hd.source_endpoint = h.value("source_endpoint", "");
+  hd.destination_endpoint = h.value("destination_endpoint", "");
+  hd.run = h.value("run", "");
+  hd.time = h.value("time", "");
+  hd.sha256 = h.value("sha256", false);
+  hd.sync_errors = h.value("sync_errors", uint64_t{0});
+  return std::unique_ptr<Reader>(new Reader(std::move(impl)));
+}
+
+StatusOr<bool> Reader::Next(Record* record) {
+  Impl& r = *impl_;
+  if (r.ended) return false;
+  std::string line;
+  ASSIGN_OR_RETURN(bool got, r.Line(&line));
+  if (!got) return r.Corrupt("cut short (no trailer line)");
+  json j = json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return r.Corrupt("a line is not JSON");
+  if (j.value("end", false)) {
+    if (j.value("objects", uint64_t{0}) != r.totals.objects ||
+        j.value("bytes", uint64_t{0}) != r.totals.bytes) {
+      return r.Corrupt("the trailer's totals do not match the records");
+    }
+    r.ended = true;
+    return false;
+  }
+  if (!j.contains("key") || !j["key"].is_string() || !j.contains("size")) {
+    return r.Corrupt("a record without key or size");
+  }
+  *record = Record();
+  record->key = j["key"].get<std::string>();
+  if (!r.last_key.empty() && record->key <= r.last_key) {
+    return r.Corrupt("keys out of order at '" + record->key + "'");
+  }
+  r.last_key = record->key;
+  record->size = j.value("size", uint64_t{0});
+  record->mtime_ns = j.value("mtime_ns", int64_t{0});
+  record->mode = j.value("mode", uint32_t{0});
+  record->etag = j.value("etag", "");
+  record->md5 = j.value("md5", "");
+  record->sha256 = j.value("sha256", "");
+  record->part_size = j.value("part_size", uint64_t{0});
+  r.totals.objects++;
+  r.totals.bytes += record->size;
+  return true;
+}
+
+Status WriteLatest(const std::string& dir, const std::string& name) {
+  std::string path = dir + "/" + std::string(kLatestName);
+  std::string temp = path + ".tmp-XXXXXX";
+  int fd = mkstemp(temp.data());
+  if (fd < 0) return Errno("cannot write '" + path + "'", errno);
+  fchmod(fd, 0644);
+  std::string body = name + "\n";
+  Status s = WriteAll(fd, body.data(), body.size(), temp);
+  if (s.ok() && fsync(fd) != 0) s = Errno("cannot write '" + temp + "'", errno);
+  close(fd);
+  if (s.ok() && rename(temp.c_str(), path.c_str()) != 0)
+    s = Errno("cannot write '" + path + "'", errno);
+  if (!s.ok()) unlink(temp.c_str());
+  return s;
+}
+
+StatusOr<std::string> ResolveManifestPath(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return Errno("'" + path + "'", errno);
+  std::string dir, latest;
+  if (S_ISDIR(st.st_mode)) {
+    dir = path + "/" + std::string(plan::kReservedDir);
+    latest = dir + "/" + std::string(kLatestName);
+  } else if (path.ends_with(kLatestName)) {
+    latest = path;
+    size_t slash = path.rfind('/');
+    dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  } else {
+    return path;
+  }
+  std::ifstream in(latest);
+  std::string name;
+  if (!in || !std::getline(in, name) || name.empty()) {
+    return NotFound("'" + path + "' has no manifest (no " + latest + ")");
+  }
+  return dir + "/" + name;
+}
+
+}  // namespace gwsync::manifest

@@ -1,0 +1,99 @@
+// A run manifest: what a sync's destination holds after the run, one JSON
+// object per line, compressed with zstd (`zstdcat FILE | jq`). The first
+// line is a header (format, version, source, destination, run time), then
+// one record per key in ascending S3 key byte order, then a trailer with the
+// totals, so a reader can tell a complete manifest from a cut-short one.
+// The format is described in the README ("Proving a backup").
+//
+// Writer and Reader stream: memory does not grow with the number of keys.
+// Each is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gwsync/status.h"
+
+namespace gwsync::manifest {
+
+inline constexpr std::string_view kFormat = "gwsync-manifest";
+inline constexpr int kVersion = 1;
+// Manifests live in the reserved folder plan::kReservedDir at the root of a
+// destination, which syncs skip both ways.
+// The file in kReservedDir naming the newest manifest.
+inline constexpr std::string_view kLatestName = "manifest-latest";
+
+struct Header {
+  std::string source;                // as the user named it: s3://bucket, a folder
+  std::string destination;           // likewise
+  std::string source_endpoint;       // the gateway of an s3:// source
+  std::string destination_endpoint;  // and of an s3:// destination
+  std::string run;                   // the run's id: its UTC time, "20261128T100000.123Z"
+  std::string time;                  // ISO 8601 UTC, "2026-11-28T10:00:00.123Z"
+  bool sha256 = false;               // records carry "sha256"
+  uint64_t sync_errors = 0;          // errors the sync had: the destination may lack keys
+};
+
+// One key. Empty strings and zeros are unknown (and not written).
+struct Record {
+  std::string key;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;    // local files
+  uint32_t mode = 0;       // local files (07777)
+  std::string etag;        // the object's ETag the file was synced with
+  std::string md5;         // hex
+  std::string sha256;      // hex (--manifest-sha256)
+  uint64_t part_size = 0;  // multipart objects, where known
+};
+
+struct Totals {
+  uint64_t objects = 0;
+  uint64_t bytes = 0;
+};
+
+// A fresh run id and time (UTC, milliseconds) for a header.
+void StampNow(Header* header);
+
+// Writes a manifest to a temporary name beside `path` and renames it into
+// place on Finish; destroyed unfinished, it removes the temporary file.
+class Writer {
+ public:
+  static StatusOr<std::unique_ptr<Writer>> Create(const std::string& path, const Header& header);
+  ~Writer();
+  // InvalidArgument when keys are not in ascending order.
+  Status Add(const Record& record);
+  // Writes the trailer, syncs and renames into place.
+  StatusOr<Totals> Finish();
+
+ private:
+  struct Impl;
+  explicit Writer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+class Reader {
+ public:
+  // NotFound when `path` does not exist; DataLoss when it is not a manifest.
+  static StatusOr<std::unique_ptr<Reader>> Open(const std::string& path);
+  ~Reader();
+  const Header& header() const;
+  // The next record; false at the end, after checking the trailer. DataLoss
+  // when the manifest is corrupt, cut short or out of order.
+  StatusOr<bool> Next(Record* record);
+
+ private:
+  struct Impl;
+  explicit Reader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Writes `name` (a manifest's file name) as the content of
+// DIR/manifest-latest, atomically.
+Status WriteLatest(const std::string& dir, const std::string& name);
+// The manifest a path names: a manifest file itself, a manifest-latest
+// file, or a folder holding .gwsync/manifest-latest (a backup).
+StatusOr<std::string> ResolveManifestPath(const std::string& path);
+
+}  // namespace gwsync::manifest

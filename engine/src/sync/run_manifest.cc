@@ -1,0 +1,158 @@
+#include "sync/run_manifest.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "http/bodies.h"
+#include "manifest/digest.h"
+#include "manifest/manifest.h"
+#include "sync/bucket_side.h"
+#include "sync/local_side.h"
+
+namespace gwsync::sync {
+namespace {
+
+std::string ManifestName(const manifest::Header& h) { return "manifest-" + h.run + ".jsonl.zst"; }
+
+// Streams `stream` into `writer`, each entry joined by `fill`.
+Status WriteEntries(EntryStream* stream, manifest::Writer* writer,
+                    const std::function<Status(const plan::Entry&, manifest::Record*)>& fill) {
+  ListBatch batch;
+  while (stream->Next(&batch)) {
+    for (const Problem& p : batch.problems) {
+      if (p.read_error) return p.status.Annotate("listing the destination for its manifest");
+    }
+    for (const plan::Entry& e : batch.entries) {
+      manifest::Record r;
+      r.key = e.key;
+      r.size = e.size;
+      r.mtime_ns = e.mtime_ns;
+      r.mode = e.mode;
+      r.etag = e.etag;
+      if (transfer::EtagIsMd5(e.etag)) r.md5 = e.etag;
+      RETURN_IF_ERROR(fill(e, &r));
+      RETURN_IF_ERROR(writer->Add(r));
+    }
+  }
+  return Status::Ok();
+}
+
+Status MakeDir(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Internal("cannot create '" + dir + "': " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& options,
+                                     const manifest::Header& header) {
+  std::string dir = dst.path + "/" + std::string(plan::kReservedDir);
+  std::string path = options.manifest.path;
+  if (path.empty()) {
+    RETURN_IF_ERROR(MakeDir(dir));
+    path = dir + "/" + ManifestName(header);
+  }
+  LocalListOptions lo;
+  lo.missing_ok = true;
+  ASSIGN_OR_RETURN(auto stream, OpenLocalStream(dst.path, lo));
+  ASSIGN_OR_RETURN(auto writer, manifest::Writer::Create(path, header));
+  RETURN_IF_ERROR(WriteEntries(
+      stream.get(), writer.get(), [&](const plan::Entry& e, manifest::Record* r) -> Status {
+        // The ETag the file was synced with, if it is still that file.
+        if (options.index) {
+          auto rec = options.index->GetLocal(dst.path, e.key);
+          if (rec.ok() && rec->has_value()) {
+            const index::LocalRecord& l = **rec;
+            if (l.size == e.size && l.mtime_ns == e.mtime_ns && l.inode == e.inode) {
+              r->etag = l.etag;
+              r->md5 = !l.md5.empty() ? l.md5 : transfer::EtagIsMd5(l.etag) ? l.etag : "";
+            }
+          }
+        }
+        if (options.manifest.sha256) {
+          ASSIGN_OR_RETURN(manifest::FileDigests d,
+                           manifest::DigestFile(dst.path + "/" + e.key, 0, true));
+          r->sha256 = d.sha256;
+          r->md5 = d.md5;
+        }
+        return Status::Ok();
+      }));
+  RETURN_IF_ERROR(writer->Finish().status());
+  if (options.manifest.path.empty())
+    RETURN_IF_ERROR(manifest::WriteLatest(dir, ManifestName(header)));
+  return path;
+}
+
+StatusOr<std::string> BucketManifest(const Location& dst, const SyncOptions& options,
+                                     const manifest::Header& header) {
+  std::string path = options.manifest.path;
+  std::string temp;
+  if (path.empty()) {  // written locally first, then uploaded
+    std::error_code ec;
+    std::string name =
+        (std::filesystem::temp_directory_path(ec) / "gwsync-manifest-XXXXXX").string();
+    int fd = mkstemp(name.data());
+    if (fd < 0) return Internal(std::string("cannot create a temporary file: ") + strerror(errno));
+    close(fd);
+    temp = path = name;
+  }
+  BucketListOptions bo;
+  bo.missing_ok = true;
+  Status s = [&]() -> Status {
+    ASSIGN_OR_RETURN(auto stream, OpenBucketStream(*dst.client, dst.bucket, dst.prefix, bo));
+    ASSIGN_OR_RETURN(auto writer, manifest::Writer::Create(path, header));
+    RETURN_IF_ERROR(
+        WriteEntries(stream.get(), writer.get(),
+                     [](const plan::Entry&, manifest::Record*) { return Status::Ok(); }));
+    RETURN_IF_ERROR(writer->Finish().status());
+    if (temp.empty()) return Status::Ok();
+    std::string base = dst.prefix + std::string(plan::kReservedDir) + "/";
+    ASSIGN_OR_RETURN(transfer::UploadResult up,
+                     transfer::UploadFile(*dst.client, temp, dst.bucket,
+                                          base + ManifestName(header), options.transfer));
+    (void)up;
+    auto body = std::make_shared<http::StringSource>(ManifestName(header) + "\n");
+    std::string latest = base + std::string(manifest::kLatestName);
+    return s3::Wait<std::string>([&](auto done) {
+             dst.client->PutObject(dst.bucket, latest, body, s3::PutOptions(), done);
+           })
+        .status();
+  }();
+  if (!temp.empty()) unlink(temp.c_str());
+  RETURN_IF_ERROR(s);
+  if (!temp.empty()) {
+    return "s3://" + dst.bucket + "/" + dst.prefix + std::string(plan::kReservedDir) + "/" +
+           ManifestName(header);
+  }
+  return path;
+}
+
+}  // namespace
+
+std::string SideName(const Location& loc, std::string* endpoint) {
+  if (loc.kind == Location::Kind::kLocal) return loc.path;
+  if (endpoint) *endpoint = loc.remote_id.substr(0, loc.remote_id.find(' '));
+  std::string prefix = loc.prefix;
+  if (!prefix.empty()) prefix.pop_back();
+  return "s3://" + loc.bucket + (prefix.empty() ? "" : "/" + prefix);
+}
+
+StatusOr<std::string> WriteRunManifest(const Location& src, const Location& dst,
+                                       const SyncOptions& options, uint64_t sync_errors) {
+  bool local = dst.kind == Location::Kind::kLocal;
+  if (options.dry_run || !(local ? options.manifest.folder : options.manifest.bucket))
+    return std::string();
+  manifest::Header header;
+  header.source = SideName(src, &header.source_endpoint);
+  header.destination = SideName(dst, &header.destination_endpoint);
+  header.sha256 = options.manifest.sha256 && local;
+  header.sync_errors = sync_errors;
+  manifest::StampNow(&header);
+  return local ? FolderManifest(dst, options, header) : BucketManifest(dst, options, header);
+}
+
+}  // namespace gwsync::sync

@@ -1,0 +1,25 @@
+// The manifest of a sync's destination, written after the run: the
+// destination is walked again in key order (its own stream, bounded memory)
+// and each key joined with what the index remembers of it (the ETag it was
+// synced with), then written with manifest::Writer to
+// DST/.gwsync/manifest-RUN.jsonl.zst and named by DST/.gwsync/manifest-latest,
+// or to options.manifest.path. Used from the caller's thread.
+#pragma once
+
+#include <string>
+
+#include "sync/sync.h"
+
+namespace gwsync::sync {
+
+// Writes the manifest when `options.manifest` asks for one for this kind of
+// destination (and not for a dry run). Returns where it went, or "" when
+// none was asked for.
+StatusOr<std::string> WriteRunManifest(const Location& src, const Location& dst,
+                                       const SyncOptions& options, uint64_t sync_errors);
+
+// How a side is named in a manifest's header: a folder's path, or
+// "s3://bucket/prefix" (the endpoint is in `endpoint`).
+std::string SideName(const Location& loc, std::string* endpoint);
+
+}  // namespace gwsync::sync

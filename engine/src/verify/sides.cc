@@ -1,0 +1,38 @@
+#include "verify/sides.h"
+
+#include <sys/stat.h>
+
+#include "sync/bucket_side.h"
+#include "sync/local_side.h"
+#include "sync/manifest_side.h"
+
+namespace gwsync::verify {
+
+StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const plan::Filter& filter,
+                        manifest::Header* header) {
+  ASSIGN_OR_RETURN(sync::SideSpec spec, sync::ParseSideSpec(arg, session.remotes()));
+  Side side;
+  side.name = arg;
+  if (spec.remote) {
+    if (spec.bucket.empty()) {
+      return InvalidArgument("'" + arg + "': name one bucket (s3://BUCKET[/PREFIX])");
+    }
+    ASSIGN_OR_RETURN(const s3::Client* client, session.ClientFor(spec.remote_name));
+    sync::BucketListOptions o;
+    o.filter = filter;
+    ASSIGN_OR_RETURN(side.stream, sync::OpenBucketStream(*client, spec.bucket, spec.prefix, o));
+    return side;
+  }
+  struct stat st {};
+  if (stat(spec.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    ASSIGN_OR_RETURN(side.stream, sync::OpenManifestStream(spec.path, filter, header));
+    return side;
+  }
+  sync::LocalListOptions o;
+  o.filter = filter;
+  ASSIGN_OR_RETURN(side.stream, sync::OpenLocalStream(spec.path, o));
+  side.local_root = spec.path;
+  return side;
+}
+
+}  // namespace gwsync::verify

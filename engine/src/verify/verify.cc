@@ -1,0 +1,206 @@
+#include "verify/verify.h"
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+#include "manifest/digest.h"
+#include "transfer/object_transfer.h"
+
+namespace gwsync::verify {
+namespace {
+
+// One side's position in its stream.
+struct Cursor {
+  Cursor(Side* s, VerifyReport* r) : side(s), report(r) {}
+  Side* side;
+  VerifyReport* report;
+  sync::ListBatch batch;
+  size_t pos = 0;
+  bool ended = false;
+  std::string last;
+  uint64_t count = 0;
+
+  // Points at an entry, pulling batches; false when the side is over.
+  bool Fill() {
+    while (!ended && pos >= batch.entries.size()) {
+      pos = 0;
+      if (!side->stream->Next(&batch)) {
+        ended = true;
+        break;
+      }
+      for (auto& p : batch.problems) report->problems.push_back(std::move(p));
+    }
+    return !ended;
+  }
+  const plan::Entry& Peek() const { return batch.entries[pos]; }
+  plan::Entry Take() {
+    plan::Entry e = std::move(batch.entries[pos++]);
+    count++;
+    if (count > 1 && e.key <= last) {
+      report->problems.push_back(
+          {side->name, DataLoss("keys out of order at '" + e.key + "'"), true});
+    }
+    last = e.key;
+    return e;
+  }
+};
+
+// ETags that can be compared: two MD5s, or two multipart ETags of the same
+// number of parts (the part sizes may still differ; then they differ too,
+// which a copy with other part sizes shows: not compared).
+bool Comparable(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return false;
+  if (transfer::EtagIsMd5(a) && transfer::EtagIsMd5(b)) return true;
+  uint64_t pa = manifest::EtagParts(a), pb = manifest::EtagParts(b);
+  return pa > 0 && pa == pb;
+}
+
+// A file to read and check against an ETag.
+struct ContentJob {
+  std::string key, path, etag;
+  uint64_t size = 0;
+};
+
+class Verifier {
+ public:
+  Verifier(Side src, Side dst, const VerifyOptions& options)
+      : src_(std::move(src)), dst_(std::move(dst)), options_(options), jobs_(2 * Parallel()) {}
+
+  VerifyReport Run() {
+    if (options_.content) {
+      for (int i = 0; i < Parallel(); ++i) pool_.emplace_back([this] { Work(); });
+    }
+    Cursor s(&src_, &report_), d(&dst_, &report_);
+    for (;;) {
+      bool hs = s.Fill(), hd = d.Fill();
+      if (!hs && !hd) break;
+      int cmp = !hs ? 1 : !hd ? -1 : s.Peek().key.compare(d.Peek().key);
+      if (cmp < 0) {
+        Differ({DifferenceKind::kMissing, s.Take().key, ""});
+      } else if (cmp > 0) {
+        Differ({DifferenceKind::kExtra, d.Take().key, ""});
+      } else {
+        Compare(s.Take(), d.Take());
+      }
+    }
+    jobs_.Close();
+    for (auto& t : pool_) t.join();
+    std::lock_guard lock(mu_);
+    report_.source_objects = s.count;
+    report_.destination_objects = d.count;
+    std::sort(report_.differences.begin(), report_.differences.end(),
+              [](const Difference& a, const Difference& b) { return a.key < b.key; });
+    return std::move(report_);
+  }
+
+ private:
+  int Parallel() const { return std::max(1, options_.parallel); }
+
+  void Differ(Difference d) {
+    std::lock_guard lock(mu_);
+    switch (d.kind) {
+      case DifferenceKind::kMissing:
+        report_.missing++;
+        break;
+      case DifferenceKind::kExtra:
+        report_.extra++;
+        break;
+      case DifferenceKind::kDifferent:
+        report_.different++;
+        break;
+    }
+    if (options_.on_difference) options_.on_difference(d);
+    if (report_.differences.size() < VerifyReport::kMaxKept) {
+      report_.differences.push_back(std::move(d));
+    }
+  }
+
+  void Match(uint64_t size, bool content) {
+    std::lock_guard lock(mu_);
+    report_.matched++;
+    report_.matched_bytes += size;
+    if (content) report_.contents_read++;
+  }
+
+  void Compare(const plan::Entry& a, const plan::Entry& b) {
+    if (a.size != b.size) {
+      Differ({DifferenceKind::kDifferent, a.key,
+              "size " + std::to_string(b.size) + ", expected " + std::to_string(a.size)});
+      return;
+    }
+    if (Comparable(a.etag, b.etag)) {
+      std::lock_guard lock(mu_);
+      report_.etags_compared++;
+    }
+    if (Comparable(a.etag, b.etag) && a.etag != b.etag) {
+      Differ({DifferenceKind::kDifferent, a.key, "ETag " + b.etag + ", expected " + a.etag});
+      return;
+    }
+    if (a.mtime_ns != 0 && b.mtime_ns != 0 && a.mtime_ns != b.mtime_ns) {
+      Differ({DifferenceKind::kDifferent, a.key, "modified since (mtime differs)"});
+      return;
+    }
+    if (options_.content) {
+      // A folder side's file against the other side's ETag.
+      const Side* folder = !dst_.local_root.empty()   ? &dst_
+                           : !src_.local_root.empty() ? &src_
+                                                      : nullptr;
+      const std::string& etag = folder == &dst_ ? a.etag : b.etag;
+      if (folder && !etag.empty()) {
+        jobs_.Push({a.key, folder->local_root + "/" + a.key, etag, a.size});
+        return;
+      }
+      std::lock_guard lock(mu_);
+      report_.unchecked++;
+    }
+    Match(a.size, false);
+  }
+
+  // On a pool thread.
+  void Work() {
+    ContentJob job;
+    while (jobs_.Pop(&job)) {
+      std::string computed;
+      StatusOr<bool> same =
+          manifest::FileMatchesEtag(job.path, job.etag, job.size, options_.part_size, &computed);
+      if (!same.ok()) {
+        Differ({DifferenceKind::kDifferent, job.key,
+                "cannot check the content: " + same.status().message()});
+      } else if (!*same) {
+        Differ({DifferenceKind::kDifferent, job.key,
+                "content differs: ETag " + (computed.empty() ? "?" : computed) + ", expected " +
+                    job.etag});
+      } else {
+        Match(job.size, true);
+      }
+    }
+  }
+
+  Side src_, dst_;
+  const VerifyOptions& options_;
+  sync::BoundedQueue<ContentJob> jobs_;
+  std::vector<std::thread> pool_;
+  std::mutex mu_;  // report_ and on_difference
+  VerifyReport report_;
+};
+
+}  // namespace
+
+std::string_view DifferenceName(DifferenceKind kind) {
+  switch (kind) {
+    case DifferenceKind::kMissing:
+      return "missing";
+    case DifferenceKind::kExtra:
+      return "extra";
+    case DifferenceKind::kDifferent:
+      return "different";
+  }
+  return "?";
+}
+
+VerifyReport Verify(Side src, Side dst, const VerifyOptions& options) {
+  return Verifier(std::move(src), std::move(dst), options).Run();
+}
+
+}  // namespace gwsync::verify

@@ -1,0 +1,64 @@
+// Verify: proves, without downloading objects, that two sides hold the same
+// keys: a folder, a bucket (and prefix) or a run manifest on either side.
+// Both are read as streams in key order (sync/stream.h) and walked side by
+// side, so memory does not grow with the number of keys. For each key:
+// present on both, same size, the same ETag where both know one, the same
+// mtime where both know one (a folder and its manifest). With `content`,
+// the files of a folder side are read again (on a bounded pool of threads)
+// and checked against the other side's ETag, multipart ETags included.
+//
+// Verify blocks its caller; `on_difference` is called from the caller's
+// thread and the pool's, never two at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sync/stream.h"
+
+namespace gwsync::verify {
+
+struct Side {
+  std::unique_ptr<sync::EntryStream> stream;
+  std::string name;        // as the user named it, for messages
+  std::string local_root;  // a folder side: where its files are read
+};
+
+enum class DifferenceKind { kMissing, kExtra, kDifferent };
+
+struct Difference {
+  DifferenceKind kind = DifferenceKind::kMissing;
+  std::string key;
+  std::string why;  // for kDifferent: "size 10, expected 12", ...
+};
+
+std::string_view DifferenceName(DifferenceKind kind);
+
+struct VerifyOptions {
+  bool content = false;    // read a folder side's files and check their ETags
+  int parallel = 4;        // files read at once
+  uint64_t part_size = 0;  // tried first for multipart ETags (0: common sizes)
+  std::function<void(const Difference&)> on_difference;
+};
+
+struct VerifyReport {
+  static constexpr size_t kMaxKept = 10000;
+  uint64_t source_objects = 0, destination_objects = 0;
+  uint64_t matched = 0, matched_bytes = 0;
+  uint64_t missing = 0, extra = 0, different = 0;
+  uint64_t etags_compared = 0;          // keys whose ETags both sides knew
+  uint64_t contents_read = 0;           // files read and checked with `content`
+  uint64_t unchecked = 0;               // `content`, but no ETag to check the file against
+  std::vector<Difference> differences;  // the first kMaxKept, by key
+  std::vector<sync::Problem> problems;  // what could not be read: no proof
+  bool ok() const { return missing == 0 && extra == 0 && different == 0 && problems.empty(); }
+};
+
+// `src` is the reference, `dst` the copy: missing keys are in src and not
+// in dst, extra ones the other way round.
+VerifyReport Verify(Side src, Side dst, const VerifyOptions& options);
+
+}  // namespace gwsync::verify
