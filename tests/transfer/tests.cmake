@@ -1,3 +1,7 @@
 gwsync_test(transfer_gateway_test LABEL gateway
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/object_transfer_gateway_test.cc
             LIBS gwsync_test_support)
+gwsync_test(transfer_files_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/files_test.cc
+            LIBS gwsync_transfer)
+gwsync_test(transfer_bulk_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/bulk_test.cc
+            LIBS gwsync_transfer)

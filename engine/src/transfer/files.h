@@ -5,6 +5,7 @@
 // owner at a time; any thread.
 #pragma once
 
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <memory>
@@ -57,11 +58,21 @@ class HashingSink final : public http::BodySink {
   uint64_t size_ = 0;
 };
 
+// The mode a new file gets from open(..., 0666): 0666 less the umask, read
+// once from /proc (umask() itself would change it for every thread).
+mode_t DefaultFileMode();
+
 // A temporary file ".NAME.gwsync-XXXXXX" beside `path`, removed unless
-// committed.
+// committed. It is created 0600, so no one else can read a download while it
+// is written: the caller sets the final mode (fchmod) before Commit.
 class TempFile {
  public:
   static StatusOr<std::unique_ptr<TempFile>> Create(const std::string& path);
+  // The same in the open folder `dir`, named `name` there (never through a
+  // link: the temporary name is created O_EXCL | O_NOFOLLOW and renamed
+  // with renameat); `path` is for messages.
+  static StatusOr<std::unique_ptr<TempFile>> CreateAt(std::shared_ptr<Fd> dir, std::string name,
+                                                      std::string path);
   ~TempFile();
   int fd() const { return fd_; }
   const std::string& path() const { return path_; }
@@ -69,10 +80,15 @@ class TempFile {
   Status Commit();
 
  private:
-  TempFile(int fd, std::string tmp, std::string path)
-      : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)) {}
+  TempFile(int fd, std::shared_ptr<Fd> dir, std::string tmp, std::string name, std::string path)
+      : fd_(fd),
+        dir_(std::move(dir)),
+        tmp_(std::move(tmp)),
+        name_(std::move(name)),
+        path_(std::move(path)) {}
   int fd_;
-  std::string tmp_, path_;
+  std::shared_ptr<Fd> dir_;
+  std::string tmp_, name_, path_;  // tmp_ and name_ in dir_
   bool committed_ = false;
 };
 

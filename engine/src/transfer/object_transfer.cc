@@ -424,8 +424,14 @@ StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std:
 StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::string& bucket,
                                       const std::string& key, const std::string& path,
                                       const TransferOptions& options) {
-  const std::string what = "s3://" + bucket + "/" + key;
   ASSIGN_OR_RETURN(auto tmp, TempFile::Create(path));
+  return DownloadInto(client, bucket, key, std::move(tmp), options);
+}
+
+StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::string& bucket,
+                                      const std::string& key, std::unique_ptr<TempFile> tmp,
+                                      const TransferOptions& options) {
+  const std::string what = "s3://" + bucket + "/" + key;
   uint64_t part_size = std::max<uint64_t>(options.part_size, 1 << 20);
 
   // The first request asks for the first part only: a small object arrives
@@ -480,6 +486,9 @@ StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::strin
     RETURN_IF_ERROR(CheckDownload(what, total, head->size, md5, head->etag));
   }
   result.etag_verified = md5.has_value() && EtagIsMd5(head->etag);
+  // Created 0600 while written; a new file's mode once complete.
+  if (fchmod(tmp->fd(), DefaultFileMode()) != 0)
+    return ErrnoStatus("chmod '" + tmp->path() + "'", errno);
   if (options.before_commit) options.before_commit(tmp->fd(), *head);
   RETURN_IF_ERROR(tmp->Commit());
   return result;
