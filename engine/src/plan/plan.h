@@ -6,8 +6,8 @@
 // "a-b" < "a/b"); MergeJoin checks this and reports a violation.
 #pragma once
 
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -78,6 +78,9 @@ struct PlanOptions {
   Direction direction = Direction::kUpload;
   bool delete_extra = false;
   bool checksum = false;  // compare content even when the index says unchanged
+  // Uploads: a local folder marker ("dir/", an empty folder the walker
+  // reports with --create-empty-src-dirs) becomes an empty "dir/" object.
+  bool empty_dirs = false;
 };
 
 struct Decision {

@@ -23,7 +23,16 @@ struct LocalEntry {
   uint32_t gid = 0;
 };
 
+// What a symbolic link inside the tree becomes.
+enum class Links {
+  kSkip,    // reported through on_skip (a notice), not followed
+  kFollow,  // followed to its file or folder (loops detected and skipped)
+};
+
 struct WalkOptions {
+  Links links = Links::kSkip;
+  // Emits each empty folder below the root as an entry "dir/" of size 0.
+  bool empty_dirs = false;
   // A path that cannot be read (permission denied, vanished, a socket ...):
   // reported here and skipped; the walk goes on.
   std::function<void(const std::string& path, const Status& why)> on_skip;
@@ -35,8 +44,9 @@ struct WalkOptions {
 };
 
 // Calls `emit` for every regular file under `root`, in byte order of keys.
-// Symbolic links are followed when they point to regular files or folders
-// (loops are detected and skipped); gwsync's own temporary files
+// Symbolic links below `root` are reported and skipped, or with
+// Links::kFollow followed to regular files or folders (loops are detected
+// and skipped); `root` itself may be a link. gwsync's own temporary files
 // (".NAME.gwsync-XXXXXX") are skipped. Stops at the first non-OK from `emit`.
 // NotFound when `root` does not exist, InvalidArgument when it is not a folder.
 Status WalkLocal(const std::string& root, const WalkOptions& options,
