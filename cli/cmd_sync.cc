@@ -20,6 +20,8 @@ struct SyncFlags {
   std::string src, dst;
   bool delete_extra = false, dry_run = false, checksum = false, json = false, no_index = false;
   bool force_delete = false;
+  bool preserve_owner = false, preserve_special_bits = false, copy_links = false;
+  bool create_empty_dirs = false;
   std::string max_delete = "50%";
   std::vector<std::string> excludes, includes;
   std::string index_path, remotes_file;
@@ -133,7 +135,10 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.force_delete = flags.force_delete;
   if (Status s = ParseMaxDelete(flags.max_delete, &options); !s.ok()) return Fail(s);
   options.concurrency = global.concurrency > 0 ? global.concurrency : 32;
-  options.restore_owner = geteuid() == 0;
+  options.restore_owner = flags.preserve_owner && geteuid() == 0;
+  options.preserve_special_bits = flags.preserve_special_bits;
+  options.copy_links = flags.copy_links;
+  options.create_empty_dirs = flags.create_empty_dirs;
   for (const auto& e : flags.excludes) options.filter.Exclude(e);
   for (const auto& i : flags.includes) options.filter.Include(i);
   auto transfer = ResolveTransferOptions(global);
@@ -217,6 +222,14 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_flag("--checksum", f->checksum, "compare content, even when the index says unchanged");
   cmd->add_option("--exclude", f->excludes, "skip keys matching this glob (repeatable)");
   cmd->add_option("--include", f->includes, "only keys matching this glob (repeatable)");
+  cmd->add_flag("--preserve-owner", f->preserve_owner,
+                "downloads: restore the owner and group the object records (as root)");
+  cmd->add_flag("--preserve-special-bits", f->preserve_special_bits,
+                "downloads: restore setuid, setgid and sticky bits too");
+  cmd->add_flag("-L,--copy-links", f->copy_links,
+                "follow symbolic links in the source folder (default: report and skip them)");
+  cmd->add_flag("--create-empty-src-dirs", f->create_empty_dirs,
+                "upload empty folders as \"dir/\" objects (they always come down as folders)");
   cmd->add_flag("--json", f->json, "print the final report as JSON");
   cmd->add_option("--index", f->index_path,
                   "index folder, one database per pair of sides (default ~/.cache/gwsync/index)");

@@ -25,3 +25,11 @@ set_tests_properties(scale_e2e PROPERTIES LABELS e2e TIMEOUT 300 RUN_SERIAL TRUE
 gwsync_test(sync_index_e2e_test LABEL "gateway;e2e"
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_index_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
             LIBS gwsync_test_support nlohmann_json::nlohmann_json)
+
+gwsync_test(sync_fs_safety_e2e_test LABEL "gateway;e2e"
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_fs_safety_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
+            LIBS gwsync_test_support nlohmann_json::nlohmann_json)
+
+# Bucket names a folder cannot hold, from a stand-in gateway (no Ceph).
+add_test(NAME bucket_names_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/bucket_names_test.py)
+set_tests_properties(bucket_names_e2e PROPERTIES LABELS e2e TIMEOUT 120)

@@ -44,6 +44,8 @@ class LocalStream final : public EntryStream {
   void Walk() {
     scan::WalkOptions wo;
     wo.remove_stale_temps = options_.clean_temps;
+    wo.links = options_.links;
+    wo.empty_dirs = options_.empty_dirs;
     wo.on_skip = [this](const std::string& path, const Status& why) {
       pending_.problems.push_back(Problem{path, why, IsReadError(why)});
     };
