@@ -21,7 +21,7 @@ struct SyncFlags {
   bool delete_extra = false, dry_run = false, checksum = false, json = false, no_index = false;
   bool force_delete = false;
   bool preserve_owner = false, preserve_special_bits = false, copy_links = false;
-  bool create_empty_dirs = false;
+  bool create_empty_dirs = false, store_links = false;
   std::string max_delete = "50%";
   std::vector<std::string> excludes, includes;
   std::string index_path, remotes_file;
@@ -139,6 +139,10 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.preserve_special_bits = flags.preserve_special_bits;
   options.copy_links = flags.copy_links;
   options.create_empty_dirs = flags.create_empty_dirs;
+  options.store_links = flags.store_links;
+  if (flags.copy_links && flags.store_links) {
+    return Fail(InvalidArgument("--copy-links and --links exclude each other"));
+  }
   for (const auto& e : flags.excludes) options.filter.Exclude(e);
   for (const auto& i : flags.includes) options.filter.Include(i);
   auto transfer = ResolveTransferOptions(global);
@@ -228,6 +232,9 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
                 "downloads: restore setuid, setgid and sticky bits too");
   cmd->add_flag("-L,--copy-links", f->copy_links,
                 "follow symbolic links in the source folder (default: report and skip them)");
+  cmd->add_flag("-l,--links", f->store_links,
+                "store symbolic links as NAME.rclonelink objects holding the target, and restore "
+                "them as links (rclone's convention)");
   cmd->add_flag("--create-empty-src-dirs", f->create_empty_dirs,
                 "upload empty folders as \"dir/\" objects (they always come down as folders)");
   cmd->add_flag("--json", f->json, "print the final report as JSON");

@@ -96,10 +96,12 @@ TEST_F(SyncFsSafetyTest, SpecialBitsAndOwnerFromABucketAreNotTrusted) {
 TEST_F(SyncFsSafetyTest, TimesOutOfRangeFallBackToLastModified) {
   Put(client(), bucket_, "far", "x", {{"mtime", "17000000000"}});
   Put(client(), bucket_, "huge", "y", {{"mtime", "99999999999999999999.5"}, {"uid", "-5"}});
+  // 18446744074 s in nanoseconds wraps past 2^64 to 0.29 s after 1970.
+  Put(client(), bucket_, "wraps", "z", {{"mtime", "18446744074"}});
   std::string dst = work_.File("dst");
   ExpectOk(Sync("s3://" + bucket_, dst, {"--no-index"}));
   time_t now = time(nullptr);
-  for (const char* name : {"far", "huge"}) {
+  for (const char* name : {"far", "huge", "wraps"}) {
     struct stat st = Stat(dst + "/" + name);
     EXPECT_LT(std::llabs(static_cast<long long>(st.st_mtim.tv_sec - now)), 3600) << name;
   }
@@ -144,6 +146,47 @@ TEST_F(SyncFsSafetyTest, SpecialFilesAreNamedAndCounted) {
   EXPECT_EQ(NoticeKeys(j), (std::vector<std::string>{src + "/dangling", src + "/fifo"}));
   EXPECT_EQ(j["notice_count"], 2u);
   EXPECT_EQ(BucketTree(client(), bucket_), (Tree{{"f", "f"}}));
+}
+
+// --links: a link goes up as NAME.rclonelink holding its target (as rclone
+// stores it) and comes back down as the same link; nothing is followed.
+TEST_F(SyncFsSafetyTest, LinksAreStoredAndRestoredWithLinks) {
+  std::string src = work_.File("src");
+  WriteTree(src, {{"f", "f"}, {"sub/g", "g"}});
+  ASSERT_EQ(symlink("/etc", (src + "/etc").c_str()), 0);
+  ASSERT_EQ(symlink("../f", (src + "/sub/rel").c_str()), 0);
+  ASSERT_EQ(symlink("nowhere", (src + "/dangling").c_str()), 0);
+
+  ExpectOk(Sync(src, "s3://" + bucket_, {"--links"}));
+  EXPECT_EQ(BucketTree(client(), bucket_), (Tree{{"dangling.rclonelink", "nowhere"},
+                                                 {"etc.rclonelink", "/etc"},
+                                                 {"f", "f"},
+                                                 {"sub/g", "g"},
+                                                 {"sub/rel.rclonelink", "../f"}}));
+  Result again = Sync(src, "s3://" + bucket_, {"--links", "--json"});
+  EXPECT_EQ(JsonCount(Report(again), "upload"), 0u) << again;
+
+  std::string dst = work_.File("dst");
+  ExpectOk(Sync("s3://" + bucket_, dst, {"--links"}));
+  ASSERT_TRUE(fs::is_symlink(dst + "/etc"));
+  EXPECT_EQ(fs::read_symlink(dst + "/etc"), "/etc");
+  EXPECT_EQ(fs::read_symlink(dst + "/sub/rel"), "../f");
+  EXPECT_EQ(fs::read_symlink(dst + "/dangling"), "nowhere");
+  EXPECT_EQ(ReadFile(dst + "/f"), "f");
+  Result down = Sync("s3://" + bucket_, dst, {"--links", "--json"});
+  EXPECT_EQ(JsonCount(Report(down), "download"), 0u) << down;
+
+  // A link gone from the bucket goes from the folder with --delete: the
+  // link, never what it points to.
+  Gw({"rm", "s3://" + bucket_ + "/sub/rel.rclonelink"});
+  ExpectOk(Sync("s3://" + bucket_, dst, {"--links", "--delete", "--force-delete"}));
+  EXPECT_FALSE(fs::is_symlink(dst + "/sub/rel"));
+  EXPECT_EQ(ReadFile(dst + "/f"), "f");
+
+  // Without --links the objects are plain files, as rclone leaves them.
+  std::string plain = work_.File("plain");
+  ExpectOk(Sync("s3://" + bucket_, plain));
+  EXPECT_EQ(ReadFile(plain + "/etc.rclonelink"), "/etc");
 }
 
 // --create-empty-src-dirs: empty folders go up as "dir/" markers and come

@@ -26,6 +26,7 @@ struct Entry {
   int64_t mtime_ns = 0;  // local files only
   uint64_t inode = 0;    // local files only
   uint32_t mode = 0;     // local files only
+  bool link = false;     // local only: a symbolic link stored as KEY (NAME.rclonelink)
   std::string etag;      // remote objects only
 };
 

@@ -166,6 +166,9 @@ class Walker {
       }
       child.sort_name = std::string(name);
       if (child.is_dir()) child.sort_name.push_back('/');
+      if (S_ISLNK(child.st.st_mode) && options_.links == Links::kStore) {
+        child.sort_name.append(kLinkSuffix);  // where its object sorts
+      }
       out->push_back(std::move(child));
     }
     closedir(dir);
@@ -219,12 +222,27 @@ class Walker {
         entry.uid = child.st.st_uid;
         entry.gid = child.st.st_gid;
         RETURN_IF_ERROR(emit_(std::move(entry)));
+      } else if (S_ISLNK(child.st.st_mode) && options_.links == Links::kStore) {
+        if (!key.starts_with(options_.prefix)) continue;
+        LocalEntry entry;
+        entry.key = std::move(key);
+        entry.size = static_cast<uint64_t>(child.st.st_size);  // the target's length
+        entry.mtime_ns =
+            static_cast<int64_t>(child.st.st_mtim.tv_sec) * 1000000000 + child.st.st_mtim.tv_nsec;
+        entry.inode = child.st.st_ino;
+        entry.mode = 0777;
+        entry.uid = child.st.st_uid;
+        entry.gid = child.st.st_gid;
+        entry.link = true;
+        RETURN_IF_ERROR(emit_(std::move(entry)));
       } else if (S_ISLNK(child.st.st_mode)) {
         if (!key.starts_with(options_.prefix)) continue;
         std::string child_path = PathOf(key);
         Skip(child_path,
              {StatusCode::kFailedPrecondition,
-              "'" + child_path + "': a symbolic link, not followed (--copy-links follows links)"});
+              "'" + child_path +
+                  "': a symbolic link, not followed (--copy-links follows links, --links stores "
+                  "them)"});
       } else {
         if (!key.starts_with(options_.prefix)) continue;
         std::string child_path = PathOf(key);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "gwsync/status.h"
 
@@ -21,12 +22,20 @@ struct LocalEntry {
   uint32_t mode = 0;  // st_mode permission bits (07777)
   uint32_t uid = 0;
   uint32_t gid = 0;
+  // Links::kStore: a symbolic link, keyed NAME.rclonelink, `size` the
+  // length of its target.
+  bool link = false;
 };
+
+// rclone's convention for a link stored as an object (`rclone --links`):
+// the object NAME.rclonelink holds the link's target.
+inline constexpr std::string_view kLinkSuffix = ".rclonelink";
 
 // What a symbolic link inside the tree becomes.
 enum class Links {
   kSkip,    // reported through on_skip (a notice), not followed
   kFollow,  // followed to its file or folder (loops detected and skipped)
+  kStore,   // listed as an entry of its own (LocalEntry::link), not followed
 };
 
 struct WalkOptions {

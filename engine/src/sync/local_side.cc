@@ -57,6 +57,7 @@ class LocalStream final : public EntryStream {
       p.mtime_ns = e.mtime_ns;
       p.inode = e.inode;
       p.mode = e.mode;
+      p.link = e.link;
       pending_.entries.push_back(std::move(p));
       listed_.fetch_add(1, std::memory_order_relaxed);
       if (pending_.entries.size() >= options_.batch_entries && !Flush()) {

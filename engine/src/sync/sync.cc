@@ -64,8 +64,9 @@ struct Job {
   std::shared_ptr<transfer::TempFile> temp;
   std::shared_ptr<transfer::HashingSink> sink;
   s3::ObjectHead head;
-  bool committed = false;  // the transfer already put the file in place
-  std::string etag;        // of the object as written or read
+  bool committed = false;   // the transfer already put the file in place
+  std::string etag;         // of the object as written or read
+  std::string inline_body;  // uploads without a file: a link's target, a marker's ""
 };
 using JobPtr = std::shared_ptr<Job>;
 
@@ -267,6 +268,7 @@ class Runner {
   void ReapThreads(bool all);
   // Returns false when the job goes round again (a file that changed).
   bool Commit(Job& job);
+  Status CommitLink(Job& job);
   void Record(const Job& job);
   // Under report_mu_.
   void Count(const std::string& what, uint64_t bytes);
@@ -278,6 +280,24 @@ class Runner {
   }
   std::string ObjectKey(const Location& loc, const std::string& key) const {
     return loc.prefix + key;
+  }
+  // --links: the link a KEY.rclonelink object stands for, and its target.
+  bool IsStoredLink(const std::string& key) const {
+    return options_.store_links && key.ends_with(scan::kLinkSuffix);
+  }
+  static std::string LinkPath(const std::string& root, const std::string& key) {
+    return JoinPath(root, key.substr(0, key.size() - scan::kLinkSuffix.size()));
+  }
+  static StatusOr<std::string> ReadLink(const std::string& path) {
+    std::string target(4096, '\0');
+    ssize_t n = readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) return transfer::ErrnoStatus("cannot read the link '" + path + "'", errno);
+    target.resize(static_cast<size_t>(n));
+    return target;
+  }
+  StatusOr<bool> LinkMatchesEtag(const std::string& key, const std::string& etag) const {
+    ASSIGN_OR_RETURN(std::string target, ReadLink(LinkPath(LocalRoot(), key)));
+    return hash::Hex(hash::Md5(target)) == etag;
   }
   // An empty folder's "dir/" marker (--create-empty-src-dirs).
   static bool IsMarker(const Job& job) { return job.action.key.ends_with('/'); }
@@ -320,7 +340,9 @@ StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is
     o.missing_ok = is_dst;
     o.clean_temps = is_dst && !options_.dry_run;
     // Nothing is ever written or deleted through a destination's links.
-    o.links = options_.copy_links && !is_dst ? scan::Links::kFollow : scan::Links::kSkip;
+    o.links = options_.store_links             ? scan::Links::kStore
+              : options_.copy_links && !is_dst ? scan::Links::kFollow
+                                               : scan::Links::kSkip;
     o.empty_dirs = options_.create_empty_dirs && !is_dst;
     return OpenLocalStream(loc.path, o);
   }
@@ -362,9 +384,10 @@ void Runner::Prepare(Job& job) {
     const plan::Entry& object =
         plan_options_.direction == plan::Direction::kUpload ? *job.action.dst : *job.action.src;
     std::string path = JoinPath(LocalRoot(), file.key);
-    transfer::Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | NoFollow()));
-    auto same =
-        fd.get() < 0
+    transfer::Fd fd(file.link ? -1 : open(path.c_str(), O_RDONLY | O_CLOEXEC | NoFollow()));
+    StatusOr<bool> same =
+        file.link ? LinkMatchesEtag(file.key, object.etag)
+        : fd.get() < 0
             ? StatusOr<bool>(transfer::ErrnoStatus("cannot read '" + path + "'", errno))
             : ContentMatchesEtag(fd.get(), file.size, object.etag, options_.transfer.part_size);
     if (!same.ok()) {
@@ -379,6 +402,19 @@ void Runner::Prepare(Job& job) {
     }
     job.kind = plan_options_.direction == plan::Direction::kUpload ? ActionKind::kUpload
                                                                    : ActionKind::kDownload;
+  }
+  if (job.kind == ActionKind::kUpload && job.action.src->link) {
+    std::string path = LinkPath(src_.path, job.action.key);
+    auto target = ReadLink(path);
+    if (!target.ok() || lstat(path.c_str(), &job.st) != 0) {
+      job.status = target.ok() ? transfer::ErrnoStatus("cannot read '" + path + "'", errno)
+                               : target.status();
+      return;
+    }
+    job.st.st_size = static_cast<off_t>(target->size());
+    job.inline_body = *target;
+    job.md5 = hash::Md5(*target);
+    return;
   }
   if (job.kind == ActionKind::kUpload && IsMarker(job)) {
     job.st = {};  // an empty object; the folder's time and mode as metadata
@@ -479,7 +515,7 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
   if (job->fd) {
     body = std::make_shared<http::FileRangeSource>(job->fd->get(), 0, size);
   } else {
-    body = std::make_shared<http::StringSource>("");  // a folder marker
+    body = std::make_shared<http::StringSource>(job->inline_body);  // a link, a marker
   }
   dst_.client->PutObject(
       dst_.bucket, key, body, put, [this, job, done, body, key, t](StatusOr<std::string> etag) {
@@ -582,6 +618,11 @@ void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& don
 void Runner::StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   if (dst_.kind == Location::Kind::kLocal) {
     job->status = transfer::RemoveDestFile(dst_.path, job->action.key);
+    if (job->status.ok() && IsStoredLink(job->action.key)) {
+      const std::string& key = job->action.key;
+      job->status = transfer::RemoveDestLink(
+          dst_.path, std::string_view(key).substr(0, key.size() - scan::kLinkSuffix.size()));
+    }
     return done(job);
   }
   dst_.client->DeleteObject(dst_.bucket, ObjectKey(dst_, job->action.key), [job, done](Status s) {
@@ -654,13 +695,17 @@ bool Runner::Commit(Job& job) {
       job.status =
           DataLoss("content MD5 " + hash::Hex(md5) + " does not match the ETag " + object.etag);
     } else {
-      ApplyAttrs(job.temp->fd(), job.head, options_);
-      job.status = job.temp->Commit();
+      if (IsStoredLink(a.key)) {
+        job.status = CommitLink(job);
+      } else {
+        ApplyAttrs(job.temp->fd(), job.head, options_);
+        job.status = job.temp->Commit();
+      }
       job.etag = object.etag;
     }
     job.temp.reset();
   }
-  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kUpload && !IsMarker(job)) {
+  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kUpload && job.fd) {
     // A file that changed while it was read goes round again, a few times.
     struct stat now {};
     std::string path = JoinPath(src_.path, a.key);
@@ -695,6 +740,21 @@ bool Runner::Commit(Job& job) {
   }
   Progress();
   return true;
+}
+
+// --links: the downloaded NAME.rclonelink becomes the link NAME (its
+// temporary file is then removed unused).
+Status Runner::CommitLink(Job& job) {
+  const std::string& key = job.action.key;
+  std::string target(job.sink->size(), '\0');
+  if (target.size() > 4095 || target.empty() ||
+      pread(job.temp->fd(), target.data(), target.size(), 0) !=
+          static_cast<ssize_t>(target.size()) ||
+      target.find('\0') != std::string::npos) {
+    return InvalidArgument("not a link target (empty, too long or unreadable)");
+  }
+  return transfer::PlaceDestLink(
+      dst_.path, std::string_view(key).substr(0, key.size() - scan::kLinkSuffix.size()), target);
 }
 
 // Remembers what is now in sync, so the next run need not read it again.

@@ -74,6 +74,9 @@ struct SyncOptions {
   bool preserve_special_bits = false;
   // A local source's symbolic links: noticed and skipped, or followed.
   bool copy_links = false;
+  // --links: a local link is stored as the object NAME.rclonelink holding
+  // its target (rclone's convention) and such objects come down as links.
+  bool store_links = false;
   // Uploads: empty local folders become "dir/" marker objects (markers
   // always become folders on download).
   bool create_empty_dirs = false;

@@ -100,6 +100,37 @@ Status MakeDestFolders(const std::string& root, std::string_view dir_key, mode_t
   return OpenFolders(root, dir_key, /*create=*/true, folder_mode).status();
 }
 
+Status PlaceDestLink(const std::string& root, std::string_view key, const std::string& target) {
+  ASSIGN_OR_RETURN(DestEntry e, OpenDestParent(root, key, /*create=*/true));
+  std::string tmp = "." + e.name.substr(0, 200) + ".gwsync-link" + std::to_string(getpid());
+  unlinkat(e.dir->get(), tmp.c_str(), 0);
+  if (symlinkat(target.c_str(), e.dir->get(), tmp.c_str()) != 0) {
+    return ErrnoStatus("cannot create the link '" + e.path + "'", errno);
+  }
+  if (renameat(e.dir->get(), tmp.c_str(), e.dir->get(), e.name.c_str()) != 0) {
+    int err = errno;
+    unlinkat(e.dir->get(), tmp.c_str(), 0);
+    return ErrnoStatus("cannot create the link '" + e.path + "'", err);
+  }
+  return Status::Ok();
+}
+
+Status RemoveDestLink(const std::string& root, std::string_view key) {
+  auto parent = OpenDestParent(root, key, /*create=*/false);
+  if (!parent.ok()) {
+    return parent.status().code() == StatusCode::kNotFound ? Status::Ok() : parent.status();
+  }
+  struct stat st {};
+  if (fstatat(parent->dir->get(), parent->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISLNK(st.st_mode)) {
+    return Status::Ok();
+  }
+  if (unlinkat(parent->dir->get(), parent->name.c_str(), 0) != 0 && errno != ENOENT) {
+    return ErrnoStatus("cannot delete '" + parent->path + "'", errno);
+  }
+  return Status::Ok();
+}
+
 Status RemoveDestFile(const std::string& root, std::string_view key) {
   auto parent = OpenDestParent(root, key, /*create=*/false);
   if (!parent.ok()) {

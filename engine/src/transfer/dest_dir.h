@@ -40,6 +40,14 @@ StatusOr<std::unique_ptr<TempFile>> CreateDestTemp(const std::string& root, std:
 Status MakeDestFolders(const std::string& root, std::string_view dir_key,
                        mode_t folder_mode = 0777);
 
+// Makes `key` under `root` a symbolic link to `target` (made beside it and
+// renamed over whatever the name held, never through a link on the way).
+Status PlaceDestLink(const std::string& root, std::string_view key, const std::string& target);
+
+// Removes `key` under `root` if it is a symbolic link (the link, not its
+// target); anything else, or nothing, is left alone.
+Status RemoveDestLink(const std::string& root, std::string_view key);
+
 // Removes the file `key` under `root`, never through a link: a missing file
 // (or a missing folder on its way) is not an error.
 Status RemoveDestFile(const std::string& root, std::string_view key);
