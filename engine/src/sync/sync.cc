@@ -770,7 +770,8 @@ void Runner::Record(const Job& job) {
     }
     return;
   }
-  if (job.kind == ActionKind::kMkdir || IsMarker(job)) return;
+  if (job.kind == ActionKind::kMkdir) return;
+  if (plan_options_.direction == plan::Direction::kUpload && IsMarker(job)) return;
   if (plan_options_.direction == plan::Direction::kCopy) {
     index::RemoteRecord r;
     r.size = a.src->size;

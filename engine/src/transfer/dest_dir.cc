@@ -102,7 +102,10 @@ Status MakeDestFolders(const std::string& root, std::string_view dir_key, mode_t
 
 Status PlaceDestLink(const std::string& root, std::string_view key, const std::string& target) {
   ASSIGN_OR_RETURN(DestEntry e, OpenDestParent(root, key, /*create=*/true));
-  std::string tmp = "." + e.name.substr(0, 200) + ".gwsync-link" + std::to_string(getpid());
+  // A temporary name the walkers skip (scan::IsTempName); the commit stage
+  // that calls this is serial, so one per process is enough.
+  std::string tmp = "." + e.name.substr(0, 200) + ".gwsync-L" +
+                    std::to_string(getpid() % 100000 + 100000).substr(1);
   unlinkat(e.dir->get(), tmp.c_str(), 0);
   if (symlinkat(target.c_str(), e.dir->get(), tmp.c_str()) != 0) {
     return ErrnoStatus("cannot create the link '" + e.path + "'", errno);
