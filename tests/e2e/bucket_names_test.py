@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """`gwsync sync s3:// DIR` against a gateway that lists buckets named "." and
 "..": RGW will not create them, so a stand-in (an in-process HTTP server on a
-free loopback port) answers ListBuckets with them beside a real name. Each is
-refused by name; nothing is written outside DIR. Needs no Ceph: reads only
-GWSYNC_BIN.
+free loopback port) answers ListBuckets with them beside real names. Each is
+refused by name; nothing is written outside DIR, also not through a link
+DIR/BUCKET -> elsewhere. Needs no Ceph: reads only GWSYNC_BIN.
 """
+
+import hashlib
 
 import http.server
 import os
@@ -18,7 +20,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from gwtest import clean_env, require  # noqa: E402
 
 XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
-BUCKETS = [".", "..", "good"]
+BUCKETS = [".", "..", "good", "linked"]
+DATA = b"data"
+ETAG = hashlib.md5(DATA).hexdigest()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -36,6 +40,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.reply(200)
 
+    def object(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(DATA)))
+        self.send_header("ETag", f'"{ETAG}"')
+        self.send_header("Last-Modified", "Sun, 30 Aug 2015 12:36:00 GMT")
+        self.end_headers()
+        self.wfile.write(DATA)
+
     def do_GET(self):
         path = self.path.split("?")[0]
         if path == "/":
@@ -43,10 +55,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             "</CreationDate></Bucket>" for b in BUCKETS)
             body = (f'<ListAllMyBucketsResult xmlns="{XMLNS}"><Owner><ID>x</ID></Owner>'
                     f"<Buckets>{items}</Buckets></ListAllMyBucketsResult>")
+        elif path.count("/") > 1:
+            return self.object()
         else:
             bucket = path[1:].split("/")[0]
             body = (f'<ListBucketResult xmlns="{XMLNS}"><Name>{bucket}</Name>'
-                    "<KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>")
+                    "<KeyCount>1</KeyCount><IsTruncated>false</IsTruncated>"
+                    f"<Contents><Key>k</Key><Size>{len(DATA)}</Size><ETag>&quot;{ETAG}&quot;</ETag>"
+                    "<LastModified>2015-08-30T12:36:00.000Z</LastModified></Contents>"
+                    "</ListBucketResult>")
         self.reply(200, body.encode())
 
 
@@ -60,6 +77,9 @@ class BucketNamesTest(unittest.TestCase):
                 parent = os.path.join(tmp, "parent")
                 dest = os.path.join(parent, "backup")
                 os.makedirs(dest)
+                elsewhere = os.path.join(tmp, "elsewhere")
+                os.makedirs(elsewhere)
+                os.symlink(elsewhere, os.path.join(dest, "linked"))
                 env = clean_env(tmp)
                 env.update(AWS_ACCESS_KEY_ID="AK", AWS_SECRET_ACCESS_KEY="SK")
                 r = subprocess.run(
@@ -69,8 +89,11 @@ class BucketNamesTest(unittest.TestCase):
                 self.assertEqual(r.returncode, 1, r)
                 self.assertIn("gwsync: .: not a valid bucket name", r.stderr)
                 self.assertIn("gwsync: ..: not a valid bucket name", r.stderr)
+                self.assertIn("gwsync: linked: '" + dest + "/linked' is a symbolic link", r.stderr)
                 self.assertEqual(sorted(os.listdir(parent)), ["backup"])
-                self.assertEqual(sorted(os.listdir(dest)), ["good"])
+                self.assertEqual(sorted(os.listdir(dest)), ["good", "linked"])
+                self.assertEqual(os.listdir(os.path.join(dest, "good")), ["k"])
+                self.assertEqual(os.listdir(elsewhere), [])
         finally:
             server.shutdown()
             server.server_close()
