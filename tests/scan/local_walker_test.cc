@@ -184,6 +184,26 @@ TEST(LocalWalkerTest, NamesThatAreNotUtf8AreReported) {
   }
 }
 
+// Links::kStore lists a link as NAME.rclonelink, where that key sorts, with
+// the target's length as its size; nothing behind it is listed.
+TEST(LocalWalkerTest, StoredLinksAreEntriesOfTheirOwn) {
+  ScratchDir dir;
+  Write(dir, "a.x");
+  Write(dir, "a0");
+  Write(dir, "real/file");
+  ASSERT_EQ(symlink("real", (dir / "a").c_str()), 0);
+  ASSERT_EQ(symlink("/nowhere/at/all", (dir / "z").c_str()), 0);
+  Walk w = WalkTree(dir.path(), "", Links::kStore);
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(),
+            (std::vector<std::string>{"a.rclonelink", "a.x", "a0", "real/file", "z.rclonelink"}));
+  EXPECT_TRUE(w.entries[0].link);
+  EXPECT_EQ(w.entries[0].size, 4u);  // "real"
+  EXPECT_FALSE(w.entries[1].link);
+  EXPECT_EQ(w.entries[4].size, 15u);
+  EXPECT_TRUE(w.skipped.empty());
+}
+
 TEST(LocalWalkerTest, SymlinksToFilesAndFoldersAreFollowed) {
   ScratchDir dir;
   Write(dir, "real/file", "12345");
