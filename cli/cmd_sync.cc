@@ -26,6 +26,8 @@ struct SyncFlags {
   bool force_delete = false, no_bucket_settings = false;
   bool no_manifest = false, manifest_bucket = false, manifest_sha256 = false;
   std::string manifest_path;
+  bool preserve_owner = false, preserve_special_bits = false, copy_links = false;
+  bool create_empty_dirs = false, store_links = false;
   std::string max_delete = "50%";
   std::vector<std::string> excludes, includes;
   std::string index_path, remotes_file;
@@ -181,7 +183,14 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.bucket_settings = !flags.no_bucket_settings;
   if (Status s = ParseMaxDelete(flags.max_delete, &options); !s.ok()) return Fail(s);
   options.concurrency = global.concurrency > 0 ? global.concurrency : 32;
-  options.restore_owner = geteuid() == 0;
+  options.restore_owner = flags.preserve_owner && geteuid() == 0;
+  options.preserve_special_bits = flags.preserve_special_bits;
+  options.copy_links = flags.copy_links;
+  options.create_empty_dirs = flags.create_empty_dirs;
+  options.store_links = flags.store_links;
+  if (flags.copy_links && flags.store_links) {
+    return Fail(InvalidArgument("--copy-links and --links exclude each other"));
+  }
   options.manifest.folder = !flags.no_manifest;
   options.manifest.bucket = flags.manifest_bucket || !flags.manifest_path.empty();
   options.manifest.path = flags.manifest_path;
@@ -296,6 +305,17 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_option("--include", f->includes, "only keys matching this glob (repeatable)");
   cmd->add_flag("--no-bucket-settings", f->no_bucket_settings,
                 "neither save a bucket's settings in a backup nor apply them on restore");
+  cmd->add_flag("--preserve-owner", f->preserve_owner,
+                "downloads: restore the owner and group the object records (as root)");
+  cmd->add_flag("--preserve-special-bits", f->preserve_special_bits,
+                "downloads: restore setuid, setgid and sticky bits too");
+  cmd->add_flag("-L,--copy-links", f->copy_links,
+                "follow symbolic links in the source folder (default: report and skip them)");
+  cmd->add_flag("-l,--links", f->store_links,
+                "store symbolic links as NAME.rclonelink objects holding the target, and restore "
+                "them as links (rclone's convention)");
+  cmd->add_flag("--create-empty-src-dirs", f->create_empty_dirs,
+                "upload empty folders as \"dir/\" objects (they always come down as folders)");
   cmd->add_flag("--json", f->json, "print the final report as JSON");
   cmd->add_flag("--no-manifest", f->no_manifest,
                 "write no manifest into a folder destination's .gwsync/");

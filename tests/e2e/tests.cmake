@@ -55,3 +55,11 @@ set_tests_properties(slurm_e2e PROPERTIES LABELS slurm TIMEOUT 180 RUN_SERIAL TR
 gwsync_test(verify_e2e_test LABEL "gateway;e2e"
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/verify_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
             LIBS gwsync_test_support nlohmann_json::nlohmann_json PkgConfig::ZSTD)
+
+gwsync_test(sync_fs_safety_e2e_test LABEL "gateway;e2e"
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_fs_safety_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
+            LIBS gwsync_test_support nlohmann_json::nlohmann_json)
+
+# Bucket names a folder cannot hold, from a stand-in gateway (no Ceph).
+add_test(NAME bucket_names_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/bucket_names_test.py)
+set_tests_properties(bucket_names_e2e PROPERTIES LABELS e2e TIMEOUT 120)

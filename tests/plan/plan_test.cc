@@ -98,6 +98,16 @@ TEST(DecideTest, FolderMarkersBecomeFoldersAndAreNeverDeleted) {
   EXPECT_EQ(a.reason, SkipReason::kFolderMarker);
 }
 
+// --create-empty-src-dirs: an empty folder goes up as a "dir/" marker, once.
+TEST(DecideTest, EmptyFoldersGoUpAsMarkersWhenAsked) {
+  EXPECT_EQ(Decide(File("dir/", 0), std::nullopt, std::nullopt, Up()).kind, ActionKind::kSkip);
+  PlanOptions up = Up();
+  up.empty_dirs = true;
+  EXPECT_EQ(Decide(File("dir/", 0), std::nullopt, std::nullopt, up).kind, ActionKind::kUpload);
+  EXPECT_EQ(Decide(File("dir/", 0), Object("dir/", 0), std::nullopt, up).reason,
+            SkipReason::kFolderMarker);
+}
+
 TEST(DecideTest, ClusterCopyComparesEtags) {
   PlanOptions copy{Direction::kCopy, false, false};
   EXPECT_EQ(Decide(Object("a", 1, "x"), std::nullopt, std::nullopt, copy).kind, ActionKind::kCopy);

@@ -68,9 +68,10 @@ struct Walk {
   }
 };
 
-Walk WalkTree(const std::string& root, const std::string& prefix = "") {
+Walk WalkTree(const std::string& root, const std::string& prefix = "", Links links = Links::kSkip) {
   Walk w;
   WalkOptions options;
+  options.links = links;
   options.prefix = prefix;
   options.on_skip = [&](const std::string& path, const Status& why) {
     w.skipped.emplace_back(path, why);
@@ -106,16 +107,17 @@ TEST(LocalWalkerTest, UnicodeAndRawByteNames) {
   ScratchDir dir;
   const std::string latin = "caf\xc3\xa9";             // café
   const std::string cjk = "\xe6\x97\xa5\xe6\x9c\xac";  // 日本
-  const std::string raw = "bad\xff\xfe";               // not UTF-8: passed through as bytes
+  const std::string raw = "bad\xff\xfe";               // not UTF-8: reported, not listed
   Write(dir, latin);
   Write(dir, cjk + "/" + latin);
   Write(dir, raw);
   Write(dir, "z");
   Walk w = WalkTree(dir.path());
   ASSERT_TRUE(w.status.ok());
-  std::vector<std::string> want = {latin, cjk + "/" + latin, raw, "z"};
+  std::vector<std::string> want = {latin, cjk + "/" + latin, "z"};
   std::sort(want.begin(), want.end());
   EXPECT_EQ(w.Keys(), want);
+  EXPECT_EQ(w.SkippedPaths(), std::vector<std::string>{dir / "bad\\xff\\xfe"});
 }
 
 TEST(LocalWalkerTest, EntryValuesMatchStat) {
@@ -140,6 +142,68 @@ TEST(LocalWalkerTest, EntryValuesMatchStat) {
   EXPECT_EQ(e.gid, st.st_gid);
 }
 
+// By default a link is named, not followed: `up -> ..` and `etc -> /etc`
+// must not turn one file into thousands of keys.
+TEST(LocalWalkerTest, SymlinksAreReportedNotFollowedByDefault) {
+  ScratchDir dir;
+  Write(dir, "real/file", "12345");
+  ASSERT_EQ(symlink("..", (dir / "real/up").c_str()), 0);
+  ASSERT_EQ(symlink("/etc", (dir / "etc").c_str()), 0);
+  ASSERT_EQ(symlink("real/file", (dir / "linkfile").c_str()), 0);
+  ASSERT_EQ(symlink("nowhere", (dir / "dangling").c_str()), 0);
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(), std::vector<std::string>{"real/file"});
+  std::vector<std::string> skipped = w.SkippedPaths();
+  std::sort(skipped.begin(), skipped.end());
+  EXPECT_EQ(skipped, (std::vector<std::string>{dir / "dangling", dir / "etc", dir / "linkfile",
+                                               dir / "real/up"}));
+  for (const auto& [path, why] : w.skipped) {
+    EXPECT_EQ(why.code(), StatusCode::kFailedPrecondition) << path;  // a notice, not a read error
+    EXPECT_NE(why.message().find("symbolic link"), std::string::npos) << why.message();
+  }
+}
+
+// S3 keys are UTF-8: a name that is not is reported by name (its bad bytes
+// as \xNN), never sent to become a bare HTTP 400.
+TEST(LocalWalkerTest, NamesThatAreNotUtf8AreReported) {
+  ScratchDir dir;
+  Write(dir, "caf\xc3\xa9");        // "café", fine
+  Write(dir, "latin1-caf\xe9");     // ISO-8859-1
+  Write(dir, "overlong-\xc0\xaf");  // "/" spelled in two bytes
+  Walk w = WalkTree(dir.path());
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(), std::vector<std::string>{"caf\xc3\xa9"});
+  std::vector<std::string> skipped = w.SkippedPaths();
+  std::sort(skipped.begin(), skipped.end());
+  EXPECT_EQ(skipped,
+            (std::vector<std::string>{dir / "latin1-caf\\xe9", dir / "overlong-\\xc0\\xaf"}));
+  for (const auto& [path, why] : w.skipped) {
+    EXPECT_EQ(why.code(), StatusCode::kFailedPrecondition) << path;
+    EXPECT_NE(why.message().find("UTF-8"), std::string::npos) << why.message();
+  }
+}
+
+// Links::kStore lists a link as NAME.rclonelink, where that key sorts, with
+// the target's length as its size; nothing behind it is listed.
+TEST(LocalWalkerTest, StoredLinksAreEntriesOfTheirOwn) {
+  ScratchDir dir;
+  Write(dir, "a.x");
+  Write(dir, "a0");
+  Write(dir, "real/file");
+  ASSERT_EQ(symlink("real", (dir / "a").c_str()), 0);
+  ASSERT_EQ(symlink("/nowhere/at/all", (dir / "z").c_str()), 0);
+  Walk w = WalkTree(dir.path(), "", Links::kStore);
+  ASSERT_TRUE(w.status.ok());
+  EXPECT_EQ(w.Keys(),
+            (std::vector<std::string>{"a.rclonelink", "a.x", "a0", "real/file", "z.rclonelink"}));
+  EXPECT_TRUE(w.entries[0].link);
+  EXPECT_EQ(w.entries[0].size, 4u);  // "real"
+  EXPECT_FALSE(w.entries[1].link);
+  EXPECT_EQ(w.entries[4].size, 15u);
+  EXPECT_TRUE(w.skipped.empty());
+}
+
 TEST(LocalWalkerTest, SymlinksToFilesAndFoldersAreFollowed) {
   ScratchDir dir;
   Write(dir, "real/file", "12345");
@@ -147,7 +211,7 @@ TEST(LocalWalkerTest, SymlinksToFilesAndFoldersAreFollowed) {
   ASSERT_EQ(symlink("real", (dir / "linkdir").c_str()), 0);
   ASSERT_EQ(symlink("target.txt", (dir / "linkfile").c_str()), 0);
   ASSERT_EQ(symlink("nowhere", (dir / "dangling").c_str()), 0);
-  Walk w = WalkTree(dir.path());
+  Walk w = WalkTree(dir.path(), "", Links::kFollow);
   ASSERT_TRUE(w.status.ok());
   EXPECT_EQ(w.Keys(),
             (std::vector<std::string>{"linkdir/file", "linkfile", "real/file", "target.txt"}));
@@ -163,7 +227,7 @@ TEST(LocalWalkerTest, SymlinkLoopsAreSkipped) {
   ASSERT_EQ(symlink(".", (dir / "a/self").c_str()), 0);
   ASSERT_EQ(symlink("loop2", (dir / "loop1").c_str()), 0);  // a link chain that never ends
   ASSERT_EQ(symlink("loop1", (dir / "loop2").c_str()), 0);
-  Walk w = WalkTree(dir.path());
+  Walk w = WalkTree(dir.path(), "", Links::kFollow);
   ASSERT_TRUE(w.status.ok());
   EXPECT_EQ(w.Keys(), std::vector<std::string>{"a/file"});
   std::vector<std::string> skipped = w.SkippedPaths();

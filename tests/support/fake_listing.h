@@ -3,7 +3,8 @@
 // max-keys; keys url-encoded, so any byte passes) over a sorted set of keys, on a thread of its own
 // as the curl loop would, and can be told to misbehave (repeat a token, send a key out of order or
 // outside the prefix). It counts list requests and the most it had in
-// flight at once. Safe from any thread.
+// flight at once, and takes DeleteObjects (POST ?delete), recording the keys
+// asked for without removing them. Safe from any thread.
 #pragma once
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -88,6 +90,11 @@ class FakeListing final : public http::Transport {
     std::lock_guard lock(mu_);
     return max_in_flight_;
   }
+  // Every key a DeleteObjects request named, in order.
+  std::vector<std::string> deleted() {
+    std::lock_guard lock(mu_);
+    return deleted_;
+  }
 
  private:
   struct Task {
@@ -159,8 +166,31 @@ class FakeListing final : public http::Transport {
     return out;
   }
 
+  http::Response AnswerDelete(const http::Request& req) {
+    std::string body;
+    if (req.body) {
+      char buf[4096];
+      for (;;) {
+        auto n = req.body->Read(std::span<char>(buf, sizeof buf));
+        if (!n.ok() || *n == 0) break;
+        body.append(buf, *n);
+      }
+    }
+    std::lock_guard lock(mu_);
+    for (size_t at = body.find("<Key>"); at != std::string::npos; at = body.find("<Key>", at)) {
+      size_t end = body.find("</Key>", at);
+      deleted_.push_back(body.substr(at + 5, end - at - 5));
+      at = end;
+    }
+    http::Response r;
+    r.status = 200;
+    r.body = "<DeleteResult></DeleteResult>";
+    return r;
+  }
+
   // The token is the index of the next key to list.
   http::Response Answer(const http::Request& req) {
+    if (req.method == "POST") return AnswerDelete(req);
     std::string prefix = Param(req.url, "prefix"), delimiter = Param(req.url, "delimiter");
     std::string token = Param(req.url, "continuation-token");
     std::string start_after = Param(req.url, "start-after");
@@ -225,6 +255,7 @@ class FakeListing final : public http::Transport {
   std::deque<Task> queue_;
   Tamper tamper_;
   std::chrono::milliseconds delay_{0};
+  std::vector<std::string> deleted_;
   int requests_ = 0, in_flight_ = 0, max_in_flight_ = 0;
   bool stop_ = false;
   bool ignore_start_after_ = false;

@@ -35,5 +35,29 @@ TEST(MetadataTest, ParsesHttpDates) {
   EXPECT_FALSE(ParseHttpDate("yesterday").has_value());
 }
 
+// A bucket is not trusted: values out of range are left out, never
+// overflowed into some other time, mode or owner.
+TEST(MetadataTest, RejectsValuesOutOfRange) {
+  EXPECT_FALSE(DecodeAttrs({{"mtime", "17000000000"}}).mtime_ns.has_value());  // year 2508
+  EXPECT_FALSE(DecodeAttrs({{"mtime", "99999999999999999999"}}).mtime_ns.has_value());
+  EXPECT_FALSE(DecodeAttrs({{"mtime", "-9000000000"}}).mtime_ns.has_value());
+  EXPECT_EQ(DecodeAttrs({{"mtime", "-1.5"}}).mtime_ns, -1500000000);
+  EXPECT_FALSE(ParseHttpDate("Fri, 21 Nov 3026 19:43:59 GMT").has_value());
+  EXPECT_FALSE(DecodeAttrs({{"s3cmd-attrs", "mtime:17000000000"}}).mtime_ns.has_value());
+
+  FileAttrs ids = DecodeAttrs({{"uid", "-1"}, {"gid", "99999999999"}});
+  EXPECT_FALSE(ids.uid.has_value());
+  EXPECT_FALSE(ids.gid.has_value());
+  EXPECT_FALSE(DecodeAttrs({{"uid", "4294967295"}}).uid.has_value());  // chown's "unchanged"
+  EXPECT_EQ(DecodeAttrs({{"uid", "4294967294"}}).uid, 4294967294u);
+
+  EXPECT_FALSE(DecodeAttrs({{"mode", "177777"}}).mode.has_value());
+  EXPECT_FALSE(DecodeAttrs({{"mode", "-644"}}).mode.has_value());
+  EXPECT_EQ(DecodeAttrs({{"mode", "6777"}}).mode, 06777u);  // decoded; stripped on restore
+  // s3cmd's whole st_mode: a regular file's type is fine, a device's is not.
+  EXPECT_EQ(DecodeAttrs({{"s3cmd-attrs", "mode:33188"}}).mode, 0644u);
+  EXPECT_FALSE(DecodeAttrs({{"s3cmd-attrs", "mode:8630"}}).mode.has_value());
+}
+
 }  // namespace
 }  // namespace gwsync::sync

@@ -5,3 +5,7 @@ gwsync_test(resume_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/resume
             LIBS gwsync_transfer)
 gwsync_test(transfer_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/zstd_stream_test.cc
             LIBS gwsync_transfer)
+gwsync_test(transfer_files_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/files_test.cc
+            LIBS gwsync_transfer)
+gwsync_test(transfer_bulk_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/bulk_test.cc
+            LIBS gwsync_transfer)

@@ -82,8 +82,10 @@ Decision Decide(const Entry* src, const Entry* dst, const std::optional<Remember
         return Make(ActionKind::kSkip, src, dst, SkipReason::kUnsafeKey);
       return Make(ActionKind::kMkdir, src, dst);
     }
-    if (dir == Direction::kUpload)
+    if (dir == Direction::kUpload) {
+      if (options.empty_dirs && !dst) return Make(ActionKind::kUpload, src, dst);
       return Make(ActionKind::kSkip, src, dst, SkipReason::kFolderMarker);
+    }
   }
   if (!src && dst && IsFolderMarker(*dst) && dir == Direction::kUpload) {
     return Make(ActionKind::kSkip, src, dst, SkipReason::kFolderMarker);

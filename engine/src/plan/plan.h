@@ -6,8 +6,8 @@
 // "a-b" < "a/b"); MergeJoin checks this and reports a violation.
 #pragma once
 
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -26,6 +26,7 @@ struct Entry {
   int64_t mtime_ns = 0;  // local files only
   uint64_t inode = 0;    // local files only
   uint32_t mode = 0;     // local files only
+  bool link = false;     // local only: a symbolic link stored as KEY (NAME.rclonelink)
   std::string etag;      // remote objects only
 };
 
@@ -78,6 +79,9 @@ struct PlanOptions {
   Direction direction = Direction::kUpload;
   bool delete_extra = false;
   bool checksum = false;  // compare content even when the index says unchanged
+  // Uploads: a local folder marker ("dir/", an empty folder the walker
+  // reports with --create-empty-src-dirs) becomes an empty "dir/" object.
+  bool empty_dirs = false;
 };
 
 struct Decision {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <set>
@@ -44,6 +45,42 @@ const char* TypeName(mode_t mode) {
   if (S_ISCHR(mode)) return "a character device";
   if (S_ISBLK(mode)) return "a block device";
   return "not a regular file";
+}
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF): the only names an S3 key can hold.
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    if (n < 0 || s.size() - i <= static_cast<size_t>(n)) return false;
+    uint32_t cp = n == 0 ? c : n == 1 ? c & 0x1F : n == 2 ? c & 0x0F : c & 0x07;
+    for (int k = 1; k <= n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// The name with bytes that are not UTF-8 shown as \xNN, for messages.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x80 && c >= 0x20) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
 }
 
 struct Child {
@@ -113,8 +150,17 @@ class Walker {
       if (dir_key.empty() && name == plan::kReservedDir) continue;  // gwsync's own
       std::string key = dir_key + std::string(name);
       if (!MayMatch(key)) continue;
+      if (!IsValidUtf8(name)) {
+        std::string shown = Printable(PathOf(key));
+        Skip(shown, {StatusCode::kFailedPrecondition,
+                     "'" + shown +
+                         "': the name is not valid UTF-8, which an S3 key must be; "
+                         "not synced (rename it)"});
+        continue;
+      }
       Child child;
-      if (fstatat(fd, d->d_name, &child.st, 0) != 0) {
+      int flags = options_.links == Links::kFollow ? 0 : AT_SYMLINK_NOFOLLOW;
+      if (fstatat(fd, d->d_name, &child.st, flags) != 0) {
         int err = errno;
         std::string child_path = PathOf(key);
         // A dangling link, a link chain that loops, or a file gone since
@@ -124,6 +170,9 @@ class Walker {
       }
       child.sort_name = std::string(name);
       if (child.is_dir()) child.sort_name.push_back('/');
+      if (S_ISLNK(child.st.st_mode) && options_.links == Links::kStore) {
+        child.sort_name.append(kLinkSuffix);  // where its object sorts
+      }
       out->push_back(std::move(child));
     }
     closedir(dir);
@@ -137,6 +186,17 @@ class Walker {
       if (is_root) return read;
       Skip(path, read);
       if (children.empty()) return Status::Ok();  // else go on with what was read
+    }
+    if (children.empty() && read.ok() && !is_root && options_.empty_dirs &&
+        dir_key.starts_with(options_.prefix)) {
+      LocalEntry entry;
+      entry.key = dir_key;  // "a/b/"
+      struct stat st {};
+      if (stat(path.c_str(), &st) == 0) {
+        entry.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+        entry.mode = st.st_mode & 07777;
+      }
+      return emit_(std::move(entry));
     }
     std::sort(children.begin(), children.end(),
               [](const Child& a, const Child& b) { return a.sort_name < b.sort_name; });
@@ -166,7 +226,29 @@ class Walker {
         entry.uid = child.st.st_uid;
         entry.gid = child.st.st_gid;
         RETURN_IF_ERROR(emit_(std::move(entry)));
+      } else if (S_ISLNK(child.st.st_mode) && options_.links == Links::kStore) {
+        if (!key.starts_with(options_.prefix)) continue;
+        LocalEntry entry;
+        entry.key = std::move(key);
+        entry.size = static_cast<uint64_t>(child.st.st_size);  // the target's length
+        entry.mtime_ns =
+            static_cast<int64_t>(child.st.st_mtim.tv_sec) * 1000000000 + child.st.st_mtim.tv_nsec;
+        entry.inode = child.st.st_ino;
+        entry.mode = 0777;
+        entry.uid = child.st.st_uid;
+        entry.gid = child.st.st_gid;
+        entry.link = true;
+        RETURN_IF_ERROR(emit_(std::move(entry)));
+      } else if (S_ISLNK(child.st.st_mode)) {
+        if (!key.starts_with(options_.prefix)) continue;
+        std::string child_path = PathOf(key);
+        Skip(child_path,
+             {StatusCode::kFailedPrecondition,
+              "'" + child_path +
+                  "': a symbolic link, not followed (--copy-links follows links, --links stores "
+                  "them)"});
       } else {
+        if (!key.starts_with(options_.prefix)) continue;
         std::string child_path = PathOf(key);
         Skip(child_path, {StatusCode::kFailedPrecondition,
                           "'" + child_path + "': " + TypeName(child.st.st_mode) + ", not synced"});

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "gwsync/status.h"
 
@@ -21,9 +22,26 @@ struct LocalEntry {
   uint32_t mode = 0;  // st_mode permission bits (07777)
   uint32_t uid = 0;
   uint32_t gid = 0;
+  // Links::kStore: a symbolic link, keyed NAME.rclonelink, `size` the
+  // length of its target.
+  bool link = false;
+};
+
+// rclone's convention for a link stored as an object (`rclone --links`):
+// the object NAME.rclonelink holds the link's target.
+inline constexpr std::string_view kLinkSuffix = ".rclonelink";
+
+// What a symbolic link inside the tree becomes.
+enum class Links {
+  kSkip,    // reported through on_skip (a notice), not followed
+  kFollow,  // followed to its file or folder (loops detected and skipped)
+  kStore,   // listed as an entry of its own (LocalEntry::link), not followed
 };
 
 struct WalkOptions {
+  Links links = Links::kSkip;
+  // Emits each empty folder below the root as an entry "dir/" of size 0.
+  bool empty_dirs = false;
   // A path that cannot be read (permission denied, vanished, a socket ...):
   // reported here and skipped; the walk goes on.
   std::function<void(const std::string& path, const Status& why)> on_skip;
@@ -35,10 +53,12 @@ struct WalkOptions {
 };
 
 // Calls `emit` for every regular file under `root`, in byte order of keys.
-// Symbolic links are followed when they point to regular files or folders
-// (loops are detected and skipped); gwsync's own temporary files
+// Symbolic links below `root` are reported and skipped, or with
+// Links::kFollow followed to regular files or folders (loops are detected
+// and skipped); `root` itself may be a link. gwsync's own temporary files
 // (".NAME.gwsync-XXXXXX") and the reserved ".gwsync" folder at the root
-// (run manifests) are skipped. Stops at the first non-OK from `emit`.
+// (run manifests, bucket settings) are skipped. Stops at the first non-OK
+// from `emit`.
 // NotFound when `root` does not exist, InvalidArgument when it is not a folder.
 Status WalkLocal(const std::string& root, const WalkOptions& options,
                  const std::function<Status(LocalEntry)>& emit);

@@ -44,6 +44,8 @@ class LocalStream final : public EntryStream {
   void Walk() {
     scan::WalkOptions wo;
     wo.remove_stale_temps = options_.clean_temps;
+    wo.links = options_.links;
+    wo.empty_dirs = options_.empty_dirs;
     wo.on_skip = [this](const std::string& path, const Status& why) {
       pending_.problems.push_back(Problem{path, why, IsReadError(why)});
     };
@@ -57,6 +59,7 @@ class LocalStream final : public EntryStream {
       p.mtime_ns = e.mtime_ns;
       p.inode = e.inode;
       p.mode = e.mode;
+      p.link = e.link;
       pending_.entries.push_back(std::move(p));
       listed_.fetch_add(1, std::memory_order_relaxed);
       if (pending_.entries.size() >= options_.batch_entries && !Flush()) {

@@ -9,6 +9,7 @@
 
 #include "plan/plan.h"
 #include "sync/key_range.h"
+#include "scan/local_walker.h"
 #include "sync/stream.h"
 
 namespace gwsync::sync {
@@ -17,6 +18,10 @@ struct LocalListOptions {
   plan::Filter filter;
   bool missing_ok = false;   // a folder that does not exist is empty (a destination)
   bool clean_temps = false;  // remove temporary files that killed runs left
+  // Links inside the tree: noticed and skipped, or followed (--copy-links).
+  // A destination's are never followed.
+  scan::Links links = scan::Links::kSkip;
+  bool empty_dirs = false;  // list empty folders as "dir/" entries
   size_t batch_entries = 1000;
   size_t queued_batches = 4;
   KeyRange range;  // only these keys (the whole tree is still walked)

@@ -1,6 +1,9 @@
 #include "sync/metadata.h"
 
+#include <sys/stat.h>
+
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <string_view>
@@ -16,6 +19,31 @@ std::optional<T> ParseInt(std::string_view s, int base = 10) {
   return v;
 }
 
+// Times a file may plausibly carry: 1900 to 2200. Beyond them a value is
+// taken for garbage (and nanoseconds since 1970 would overflow in 2262).
+constexpr int64_t kMinSeconds = -2208988800;  // 1900-01-01
+constexpr int64_t kMaxSeconds = 7258118400;   // 2200-01-01
+
+std::optional<int64_t> SecondsToNs(int64_t sec, int64_t ns) {
+  if (sec < kMinSeconds || sec >= kMaxSeconds) return std::nullopt;
+  return sec * 1000000000 + ns;
+}
+
+// A mode is permission bits (at most 07777), or for s3cmd a whole st_mode
+// of a regular file (0100644).
+std::optional<uint32_t> CheckMode(std::optional<uint32_t> m, bool with_type) {
+  if (!m) return std::nullopt;
+  uint32_t type = *m & ~07777u;
+  if (type != 0 && !(with_type && type == S_IFREG)) return std::nullopt;
+  return *m & 07777;
+}
+
+// A uid or gid: -1 (4294967295) means "leave unchanged" to chown.
+std::optional<uint32_t> CheckId(std::optional<uint32_t> id) {
+  if (!id || *id == UINT32_MAX) return std::nullopt;
+  return id;
+}
+
 // "1700000000.123456789", "1700000000", or "1700000000.5".
 std::optional<int64_t> ParseSeconds(std::string_view s) {
   size_t dot = s.find('.');
@@ -29,8 +57,9 @@ std::optional<int64_t> ParseSeconds(std::string_view s) {
     }
     frac.resize(9, '0');
     ns = *ParseInt<int64_t>(frac);
+    if (s.starts_with("-")) ns = -ns;  // "-1.5": a second and a half before 1970
   }
-  return *sec * 1000000000 + ns;
+  return SecondsToNs(*sec, ns);
 }
 
 }  // namespace
@@ -55,11 +84,9 @@ FileAttrs DecodeAttrs(const std::map<std::string, std::string>& metadata) {
     return it == metadata.end() ? nullptr : &it->second;
   };
   if (auto* v = get("mtime")) a.mtime_ns = ParseSeconds(*v);
-  if (auto* v = get("mode")) {
-    if (auto m = ParseInt<uint32_t>(*v, 8)) a.mode = *m & 07777;
-  }
-  if (auto* v = get("uid")) a.uid = ParseInt<uint32_t>(*v);
-  if (auto* v = get("gid")) a.gid = ParseInt<uint32_t>(*v);
+  if (auto* v = get("mode")) a.mode = CheckMode(ParseInt<uint32_t>(*v, 8), false);
+  if (auto* v = get("uid")) a.uid = CheckId(ParseInt<uint32_t>(*v));
+  if (auto* v = get("gid")) a.gid = CheckId(ParseInt<uint32_t>(*v));
   // s3cmd: "atime:1700000000/ctime:.../gid:0/gname:root/md5:.../mode:33188/mtime:1700000000/..."
   if (auto* attrs = get("s3cmd-attrs")) {
     std::string_view rest = *attrs;
@@ -71,11 +98,9 @@ FileAttrs DecodeAttrs(const std::map<std::string, std::string>& metadata) {
       if (colon == std::string_view::npos) continue;
       std::string_view k = item.substr(0, colon), v = item.substr(colon + 1);
       if (k == "mtime" && !a.mtime_ns) a.mtime_ns = ParseSeconds(v);
-      if (k == "mode" && !a.mode) {
-        if (auto m = ParseInt<uint32_t>(v)) a.mode = *m & 07777;
-      }
-      if (k == "uid" && !a.uid) a.uid = ParseInt<uint32_t>(v);
-      if (k == "gid" && !a.gid) a.gid = ParseInt<uint32_t>(v);
+      if (k == "mode" && !a.mode) a.mode = CheckMode(ParseInt<uint32_t>(v), true);
+      if (k == "uid" && !a.uid) a.uid = CheckId(ParseInt<uint32_t>(v));
+      if (k == "gid" && !a.gid) a.gid = CheckId(ParseInt<uint32_t>(v));
     }
   }
   return a;
@@ -85,7 +110,7 @@ std::optional<int64_t> ParseHttpDate(const std::string& text) {
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
   if (!end) return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm)) * 1000000000;
+  return SecondsToNs(static_cast<int64_t>(timegm(&tm)), 0);
 }
 
 }  // namespace gwsync::sync

@@ -23,10 +23,13 @@ std::map<std::string, std::string> EncodeAttrs(int64_t mtime_ns, uint32_t mode, 
                                                uint32_t gid);
 
 // Reads gwsync's/rclone's keys first, then s3cmd's attrs. `metadata` names
-// are lower-case without the "x-amz-meta-" prefix.
+// are lower-case without the "x-amz-meta-" prefix. A value out of range (a
+// time before 1900 or from 2200 on, a mode with more than 07777, a uid or
+// gid of -1, a negative or too large number) is left out, as if absent.
 FileAttrs DecodeAttrs(const std::map<std::string, std::string>& metadata);
 
-// "Tue, 21 Nov 2026 19:43:59 GMT" -> nanoseconds since the epoch.
+// "Tue, 21 Nov 2026 19:43:59 GMT" -> nanoseconds since the epoch; nothing
+// outside 1900 to 2200.
 std::optional<int64_t> ParseHttpDate(const std::string& text);
 
 }  // namespace gwsync::sync

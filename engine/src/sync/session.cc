@@ -243,9 +243,17 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
   } else {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(src.path, ec)) {
+      if (!e.is_directory()) continue;
       std::string name = e.path().filename().string();
       // .gwsync is gwsync's own folder in a backup, never a bucket.
-      if (e.is_directory() && name != ".gwsync") buckets.push_back(name);
+      if (name == ".gwsync") continue;
+      // A link is a bucket only with --copy-links, as links are in a tree.
+      if (e.is_symlink() && !options.copy_links) {
+        total->AddNotice(e.path().string(),
+                         "a symbolic link, not followed (--copy-links follows links)");
+        continue;
+      }
+      buckets.push_back(name);
     }
     if (ec) return NotFound("cannot read folder '" + src.path + "': " + ec.message());
     std::sort(buckets.begin(), buckets.end());
@@ -253,6 +261,12 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
   for (const auto& b : buckets) {
     if (!s3::ValidateBucketName(b).ok() || b == "." || b == "..") {
       total->AddError(b, "not a valid bucket name: skipped");
+      continue;
+    }
+    // A bucket's folder is gwsync's choice, not the user's: never a link.
+    if (std::error_code lec; !dst.remote && std::filesystem::is_symlink(dst.path + "/" + b, lec)) {
+      total->AddError(
+          b, "'" + dst.path + "/" + b + "' is a symbolic link: nothing is written through it");
       continue;
     }
     ASSIGN_OR_RETURN(Location s, Locate(src, b, src.remote ? "" : b));

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <fstream>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "sync/local_side.h"
 #include "sync/merge.h"
 #include "sync/metadata.h"
+#include "transfer/dest_dir.h"
 #include "transfer/files.h"
 
 namespace gwsync::sync {
@@ -64,8 +64,9 @@ struct Job {
   std::shared_ptr<transfer::TempFile> temp;
   std::shared_ptr<transfer::HashingSink> sink;
   s3::ObjectHead head;
-  bool committed = false;  // the transfer already put the file in place
-  std::string etag;        // of the object as written or read
+  bool committed = false;   // the transfer already put the file in place
+  std::string etag;         // of the object as written or read
+  std::string inline_body;  // uploads without a file: a link's target, a marker's ""
 };
 using JobPtr = std::shared_ptr<Job>;
 
@@ -135,41 +136,33 @@ int64_t MtimeNs(const struct stat& st) {
 }
 
 // Restores the attributes an object carries onto a downloaded file, still
-// under its temporary name, so the real name never shows other attributes.
-// The mode a new file gets (transfer::TempFile creates with 0666): 0666
-// less the umask, read once from /proc (umask() itself would change it).
-mode_t NewFileMode() {
-  static const mode_t mode = [] {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.starts_with("Umask:")) {
-        return static_cast<mode_t>(0666 & ~std::stoul(line.substr(6), nullptr, 8));
-      }
-    }
-    return static_cast<mode_t>(07777 + 1);  // unknown: never equal, always fchmod
-  }();
-  return mode;
-}
-
-void ApplyAttrs(int fd, const s3::ObjectHead& head, bool restore_owner) {
+// under its temporary name (created 0600), so the real name never shows
+// other attributes. A bucket is not trusted with more than the permission
+// bits: setuid, setgid and sticky only with --preserve-special-bits, the
+// owner only with --preserve-owner.
+void ApplyAttrs(int fd, const s3::ObjectHead& head, const SyncOptions& options) {
   FileAttrs attrs = DecodeAttrs(head.metadata);
   if (!attrs.mtime_ns) attrs.mtime_ns = ParseHttpDate(head.last_modified);
-  // Only what differs from a new file's: two syscalls a file saved in the
-  // usual case (0644 under umask 022, restored by its owner).
-  if (attrs.mode && *attrs.mode != NewFileMode()) fchmod(fd, *attrs.mode);
-  if (restore_owner && attrs.uid && attrs.gid &&
+  mode_t mode = attrs.mode ? *attrs.mode : transfer::DefaultFileMode();
+  if (!options.preserve_special_bits) mode &= 0777;
+  if (options.restore_owner && attrs.uid && attrs.gid &&
       (*attrs.uid != geteuid() || *attrs.gid != getegid())) {
     if (fchown(fd, *attrs.uid, *attrs.gid) != 0) {
       // Not fatal: the bytes are in place; the owner is best effort.
     }
   }
+  // After fchown, which clears setuid and setgid.
+  fchmod(fd, mode);
   if (attrs.mtime_ns) {
     struct timespec times[2];
     times[0].tv_sec = 0;
     times[0].tv_nsec = UTIME_OMIT;
     times[1].tv_sec = *attrs.mtime_ns / 1000000000;
     times[1].tv_nsec = *attrs.mtime_ns % 1000000000;
+    if (times[1].tv_nsec < 0) {
+      times[1].tv_sec -= 1;
+      times[1].tv_nsec += 1000000000;
+    }
     futimens(fd, times);
   }
 }
@@ -241,6 +234,7 @@ class Runner {
       : src_(src), dst_(dst), options_(options), slots_(options.concurrency) {
     plan_options_.delete_extra = options.delete_extra;
     plan_options_.checksum = options.checksum;
+    plan_options_.empty_dirs = options.create_empty_dirs;
     if (src.kind == Location::Kind::kLocal) {
       plan_options_.direction = plan::Direction::kUpload;
     } else if (dst.kind == Location::Kind::kLocal) {
@@ -274,6 +268,7 @@ class Runner {
   void ReapThreads(bool all);
   // Returns false when the job goes round again (a file that changed).
   bool Commit(Job& job);
+  Status CommitLink(Job& job);
   void Record(const Job& job);
   // Under report_mu_.
   void Count(const std::string& what, uint64_t bytes);
@@ -285,6 +280,31 @@ class Runner {
   }
   std::string ObjectKey(const Location& loc, const std::string& key) const {
     return loc.prefix + key;
+  }
+  // --links: the link a KEY.rclonelink object stands for, and its target.
+  bool IsStoredLink(const std::string& key) const {
+    return options_.store_links && key.ends_with(scan::kLinkSuffix);
+  }
+  static std::string LinkPath(const std::string& root, const std::string& key) {
+    return JoinPath(root, key.substr(0, key.size() - scan::kLinkSuffix.size()));
+  }
+  static StatusOr<std::string> ReadLink(const std::string& path) {
+    std::string target(4096, '\0');
+    ssize_t n = readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) return transfer::ErrnoStatus("cannot read the link '" + path + "'", errno);
+    target.resize(static_cast<size_t>(n));
+    return target;
+  }
+  StatusOr<bool> LinkMatchesEtag(const std::string& key, const std::string& etag) const {
+    ASSIGN_OR_RETURN(std::string target, ReadLink(LinkPath(LocalRoot(), key)));
+    return hash::Hex(hash::Md5(target)) == etag;
+  }
+  // An empty folder's "dir/" marker (--create-empty-src-dirs).
+  static bool IsMarker(const Job& job) { return job.action.key.ends_with('/'); }
+  // A file that became a link since it was listed is not read through it.
+  int NoFollow() const {
+    return options_.copy_links && plan_options_.direction == plan::Direction::kUpload ? 0
+                                                                                      : O_NOFOLLOW;
   }
   const plan::Entry& FileSide(const Job& job) const {
     return plan_options_.direction == plan::Direction::kUpload ? *job.action.src : *job.action.dst;
@@ -320,6 +340,11 @@ StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is
     o.missing_ok = is_dst;
     o.clean_temps = is_dst && !options_.dry_run;
     o.range = options_.range;
+    // Nothing is ever written or deleted through a destination's links.
+    o.links = options_.store_links             ? scan::Links::kStore
+              : options_.copy_links && !is_dst ? scan::Links::kFollow
+                                               : scan::Links::kSkip;
+    o.empty_dirs = options_.create_empty_dirs && !is_dst;
     return OpenLocalStream(loc.path, o);
   }
   BucketListOptions o;
@@ -361,9 +386,10 @@ void Runner::Prepare(Job& job) {
     const plan::Entry& object =
         plan_options_.direction == plan::Direction::kUpload ? *job.action.dst : *job.action.src;
     std::string path = JoinPath(LocalRoot(), file.key);
-    transfer::Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    auto same =
-        fd.get() < 0
+    transfer::Fd fd(file.link ? -1 : open(path.c_str(), O_RDONLY | O_CLOEXEC | NoFollow()));
+    StatusOr<bool> same =
+        file.link ? LinkMatchesEtag(file.key, object.etag)
+        : fd.get() < 0
             ? StatusOr<bool>(transfer::ErrnoStatus("cannot read '" + path + "'", errno))
             : ContentMatchesEtag(fd.get(), file.size, object.etag, options_.transfer.part_size);
     if (!same.ok()) {
@@ -379,9 +405,30 @@ void Runner::Prepare(Job& job) {
     job.kind = plan_options_.direction == plan::Direction::kUpload ? ActionKind::kUpload
                                                                    : ActionKind::kDownload;
   }
+  if (job.kind == ActionKind::kUpload && job.action.src->link) {
+    std::string path = LinkPath(src_.path, job.action.key);
+    auto target = ReadLink(path);
+    if (!target.ok() || lstat(path.c_str(), &job.st) != 0) {
+      job.status = target.ok() ? transfer::ErrnoStatus("cannot read '" + path + "'", errno)
+                               : target.status();
+      return;
+    }
+    job.st.st_size = static_cast<off_t>(target->size());
+    job.inline_body = *target;
+    job.md5 = hash::Md5(*target);
+    return;
+  }
+  if (job.kind == ActionKind::kUpload && IsMarker(job)) {
+    job.st = {};  // an empty object; the folder's time and mode as metadata
+    job.st.st_mtim.tv_sec = job.action.src->mtime_ns / 1000000000;
+    job.st.st_mtim.tv_nsec = job.action.src->mtime_ns % 1000000000;
+    job.st.st_mode = job.action.src->mode;
+    job.md5 = hash::Md5("");
+    return;
+  }
   if (job.kind == ActionKind::kUpload) {
     std::string path = JoinPath(src_.path, job.action.key);
-    auto fd = std::make_shared<transfer::Fd>(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    auto fd = std::make_shared<transfer::Fd>(open(path.c_str(), O_RDONLY | O_CLOEXEC | NoFollow()));
     if (fd->get() < 0 || fstat(fd->get(), &job.st) != 0) {
       job.status = transfer::ErrnoStatus("cannot read '" + path + "'", errno);
       return;
@@ -466,7 +513,12 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
   s3::PutOptions put;
   put.content_md5 = hash::Base64(job->md5);
   put.metadata = t.metadata;
-  auto body = std::make_shared<http::FileRangeSource>(job->fd->get(), 0, size);
+  std::shared_ptr<http::BodySource> body;
+  if (job->fd) {
+    body = std::make_shared<http::FileRangeSource>(job->fd->get(), 0, size);
+  } else {
+    body = std::make_shared<http::StringSource>(job->inline_body);  // a link, a marker
+  }
   dst_.client->PutObject(
       dst_.bucket, key, body, put, [this, job, done, body, key, t](StatusOr<std::string> etag) {
         if (!etag.ok() && etag.status().http_status() == 413) {
@@ -498,22 +550,23 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
 void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   const plan::Entry& object = *job->action.src;
   const std::string key = ObjectKey(src_, object.key);
-  const std::string path = JoinPath(dst_.path, object.key);
-  Status parents = MakeParents(path);
-  if (!parents.ok()) {
-    job->status = parents;
+  // Never through a link inside the destination (transfer/dest_dir.h).
+  auto temp = transfer::CreateDestTemp(dst_.path, object.key);
+  if (!temp.ok()) {
+    job->status = temp.status();
     return done(job);
   }
   if (object.size >= options_.transfer.multipart_threshold) {
-    InThread(job, done, [this, key, path](Job& j) -> Status {
+    auto tmp = std::make_shared<std::unique_ptr<transfer::TempFile>>(std::move(*temp));
+    InThread(job, done, [this, key, tmp](Job& j) -> Status {
       transfer::TransferOptions t = options_.transfer;
       t.before_commit = [this](int fd, const s3::ObjectHead& head) {
-        ApplyAttrs(fd, head, options_.restore_owner);
+        ApplyAttrs(fd, head, options_);
       };
       // Resumable: what a killed run left of this version is not fetched again.
       t.expected_etag = j.action.src->etag;
       t.expected_size = j.action.src->size;
-      auto r = transfer::DownloadFile(*src_.client, src_.bucket, key, path, t);
+      auto r = transfer::DownloadInto(*src_.client, src_.bucket, key, std::move(*tmp), t);
       if (!r.ok()) return r.status();
       j.head = r->head;
       j.etag = r->etag;
@@ -521,11 +574,6 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
       return Status::Ok();
     });
     return;
-  }
-  auto temp = transfer::TempFile::Create(path);
-  if (!temp.ok()) {
-    job->status = temp.status();
-    return done(job);
   }
   job->temp = std::shared_ptr<transfer::TempFile>(std::move(*temp));
   job->sink =
@@ -574,9 +622,11 @@ void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& don
 
 void Runner::StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   if (dst_.kind == Location::Kind::kLocal) {
-    std::string path = JoinPath(dst_.path, job->action.key);
-    if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-      job->status = transfer::ErrnoStatus("cannot delete '" + path + "'", errno);
+    job->status = transfer::RemoveDestFile(dst_.path, job->action.key);
+    if (job->status.ok() && IsStoredLink(job->action.key)) {
+      const std::string& key = job->action.key;
+      job->status = transfer::RemoveDestLink(
+          dst_.path, std::string_view(key).substr(0, key.size() - scan::kLinkSuffix.size()));
     }
     return done(job);
   }
@@ -597,11 +647,9 @@ void Runner::StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>&
       return StartCopy(job, done);
     case ActionKind::kDelete:
       return StartDelete(job, done);
-    case ActionKind::kMkdir: {
-      std::string dir = JoinPath(dst_.path, job->action.key);
-      job->status = MakeParents(dir + "x");
+    case ActionKind::kMkdir:
+      job->status = transfer::MakeDestFolders(dst_.path, job->action.key);
       return done(job);
-    }
     default:
       return done(job);
   }
@@ -652,13 +700,17 @@ bool Runner::Commit(Job& job) {
       job.status =
           DataLoss("content MD5 " + hash::Hex(md5) + " does not match the ETag " + object.etag);
     } else {
-      ApplyAttrs(job.temp->fd(), job.head, options_.restore_owner);
-      job.status = job.temp->Commit();
+      if (IsStoredLink(a.key)) {
+        job.status = CommitLink(job);
+      } else {
+        ApplyAttrs(job.temp->fd(), job.head, options_);
+        job.status = job.temp->Commit();
+      }
       job.etag = object.etag;
     }
     job.temp.reset();
   }
-  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kUpload) {
+  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kUpload && job.fd) {
     // A file that changed while it was read goes round again, a few times.
     struct stat now {};
     std::string path = JoinPath(src_.path, a.key);
@@ -695,6 +747,21 @@ bool Runner::Commit(Job& job) {
   return true;
 }
 
+// --links: the downloaded NAME.rclonelink becomes the link NAME (its
+// temporary file is then removed unused).
+Status Runner::CommitLink(Job& job) {
+  const std::string& key = job.action.key;
+  std::string target(job.sink->size(), '\0');
+  if (target.size() > 4095 || target.empty() ||
+      pread(job.temp->fd(), target.data(), target.size(), 0) !=
+          static_cast<ssize_t>(target.size()) ||
+      target.find('\0') != std::string::npos) {
+    return InvalidArgument("not a link target (empty, too long or unreadable)");
+  }
+  return transfer::PlaceDestLink(
+      dst_.path, std::string_view(key).substr(0, key.size() - scan::kLinkSuffix.size()), target);
+}
+
 // Remembers what is now in sync, so the next run need not read it again.
 void Runner::Record(const Job& job) {
   index::Index* idx = options_.index;
@@ -709,6 +776,7 @@ void Runner::Record(const Job& job) {
     return;
   }
   if (job.kind == ActionKind::kMkdir) return;
+  if (plan_options_.direction == plan::Direction::kUpload && IsMarker(job)) return;
   if (plan_options_.direction == plan::Direction::kCopy) {
     index::RemoteRecord r;
     r.size = a.src->size;

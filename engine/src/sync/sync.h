@@ -79,10 +79,22 @@ struct SyncOptions {
   transfer::TransferOptions transfer;
   index::Index* index = nullptr;  // null: --no-index
   bool create_bucket = true;      // a missing destination bucket is created
-  bool restore_owner = false;     // chown downloads (as root, like tar --same-owner)
   // A whole bucket's backup saves its settings (sync/bucket_settings.h); a
   // restore that creates the bucket applies them (Session, not RunSync).
   bool bucket_settings = true;
+  // A bucket's metadata is not trusted beyond the permission bits (0777):
+  // the owner is restored only with restore_owner (--preserve-owner, as
+  // root), setuid/setgid/sticky only with preserve_special_bits.
+  bool restore_owner = false;
+  bool preserve_special_bits = false;
+  // A local source's symbolic links: noticed and skipped, or followed.
+  bool copy_links = false;
+  // --links: a local link is stored as the object NAME.rclonelink holding
+  // its target (rclone's convention) and such objects come down as links.
+  bool store_links = false;
+  // Uploads: empty local folders become "dir/" marker objects (markers
+  // always become folders on download).
+  bool create_empty_dirs = false;
   std::function<void(const SyncProgress&)> on_progress;
   // Each action that changes something, as planned (for --dry-run), and each
   // key that failed.

@@ -28,7 +28,8 @@ struct DeleteStats {
 };
 
 // Deletes every object under `prefix` (and aborts its unfinished multipart
-// uploads when `uploads_too`), up to 1000 keys a request.
+// uploads when `uploads_too`), up to 1000 keys a request. Never a key outside
+// the prefix: a listing that holds one stops it with DataLoss.
 // `on_deleted` is told each key that was removed.
 StatusOr<DeleteStats> DeletePrefix(const s3::Client& client, const std::string& bucket,
                                    const std::string& prefix, bool uploads_too,

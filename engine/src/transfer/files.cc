@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <random>
 
 #include "http/bodies.h"
@@ -89,41 +90,77 @@ void RemoveTempFilesOnSignals() {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
-TempFile::TempFile(int fd, std::string tmp, std::string path)
-    : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)), slot_(RegisterLive(tmp_)) {}
+// The full name of temporary file `tmp` that will become `path`, for the
+// signal handler (which has no folder descriptors to hand).
+std::string TempPathOf(const std::string& path, const std::string& tmp) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? tmp : path.substr(0, slash + 1) + tmp;
+}
 
-std::unique_ptr<TempFile> TempFile::Adopt(int fd, std::string tmp, std::string path) {
-  return std::unique_ptr<TempFile>(new TempFile(fd, std::move(tmp), std::move(path)));
+TempFile::TempFile(int fd, std::shared_ptr<Fd> dir, std::string tmp, std::string name,
+                   std::string path)
+    : fd_(fd),
+      dir_(std::move(dir)),
+      tmp_(std::move(tmp)),
+      name_(std::move(name)),
+      path_(std::move(path)),
+      slot_(RegisterLive(TempPathOf(path_, tmp_))) {}
+
+std::unique_ptr<TempFile> TempFile::Adopt(int fd, std::shared_ptr<Fd> dir, std::string tmp,
+                                          std::string name, std::string path) {
+  return std::unique_ptr<TempFile>(
+      new TempFile(fd, std::move(dir), std::move(tmp), std::move(name), std::move(path)));
+}
+
+mode_t DefaultFileMode() {
+  static const mode_t mode = [] {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.starts_with("Umask:")) {
+        return static_cast<mode_t>(0666 & ~std::stoul(line.substr(6), nullptr, 8));
+      }
+    }
+    return static_cast<mode_t>(0644);  // the usual umask 022
+  }();
+  return mode;
 }
 
 StatusOr<std::unique_ptr<TempFile>> TempFile::Create(const std::string& path) {
   size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  auto fd = std::make_shared<Fd>(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd->get() < 0) return ErrnoStatus("cannot create a file in '" + dir + "'", errno);
+  return CreateAt(std::move(fd), base, path);
+}
+
+StatusOr<std::unique_ptr<TempFile>> TempFile::CreateAt(std::shared_ptr<Fd> dir, std::string name,
+                                                       std::string path) {
   static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  // Not mkstemp: its 0600 would need a umask() dance that races other
-  // threads. O_EXCL with 0666 lets the kernel apply the umask.
+  // 0600 whatever the umask: the object's mode is set only when the bytes
+  // are complete and verified.
   for (int tries = 0; tries < 100; ++tries) {
-    std::string name = dir + "." + base.substr(0, 200) + ".gwsync-";
-    for (int i = 0; i < 6; ++i) name += kChars[rng() % (sizeof(kChars) - 1)];
-    int fd = open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    std::string tmp = "." + name.substr(0, 200) + ".gwsync-";
+    for (int i = 0; i < 6; ++i) tmp += kChars[rng() % (sizeof(kChars) - 1)];
+    int fd =
+        openat(dir->get(), tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0) {
       // Held until the file is renamed or removed: a later run may delete a
       // temporary file only when its writer is gone (scan::RemoveIfStale).
       flock(fd, LOCK_EX | LOCK_NB);
-      return std::unique_ptr<TempFile>(new TempFile(fd, name, path));
+      return std::unique_ptr<TempFile>(
+          new TempFile(fd, std::move(dir), std::move(tmp), std::move(name), std::move(path)));
     }
-    if (errno != EEXIST) {
-      return ErrnoStatus("cannot create a file in '" + (dir.empty() ? "." : dir) + "'", errno);
-    }
+    if (errno != EEXIST) return ErrnoStatus("cannot create a file beside '" + path + "'", errno);
   }
   return Internal("cannot find a free temporary name beside '" + path + "'");
 }
 
 TempFile::~TempFile() {
   if (fd_ >= 0) close(fd_);
-  if (!committed_) unlink(tmp_.c_str());
+  if (!committed_) unlinkat(dir_->get(), tmp_.c_str(), 0);
   UnregisterLive(slot_);
 }
 
@@ -131,7 +168,7 @@ Status TempFile::Commit() {
   int fd = fd_;
   fd_ = -1;
   if (close(fd) != 0) return ErrnoStatus("write '" + path_ + "'", errno);
-  if (rename(tmp_.c_str(), path_.c_str()) != 0) {
+  if (renameat(dir_->get(), tmp_.c_str(), dir_->get(), name_.c_str()) != 0) {
     return ErrnoStatus("rename to '" + path_ + "'", errno);
   }
   committed_ = true;

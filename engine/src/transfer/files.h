@@ -5,6 +5,7 @@
 // owner at a time; any thread.
 #pragma once
 
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <memory>
@@ -57,25 +58,41 @@ class HashingSink final : public http::BodySink {
   uint64_t size_ = 0;
 };
 
+// The mode a new file gets from open(..., 0666): 0666 less the umask, read
+// once from /proc (umask() itself would change it for every thread).
+mode_t DefaultFileMode();
+
 // A temporary file ".NAME.gwsync-XXXXXX" beside `path`, removed unless
 // committed, also when the process is interrupted (RemoveTempFilesOnSignals).
+// It is created 0600, so no one else can read a download while it is
+// written: the caller sets the final mode (fchmod) before Commit.
 class TempFile {
  public:
   static StatusOr<std::unique_ptr<TempFile>> Create(const std::string& path);
-  // Takes over an existing temporary file `tmp` (open as `fd`, its lock
-  // held) that will become `path`: a partial download being resumed.
-  static std::unique_ptr<TempFile> Adopt(int fd, std::string tmp, std::string path);
+  // The same in the open folder `dir`, named `name` there (never through a
+  // link: the temporary name is created O_EXCL | O_NOFOLLOW and renamed
+  // with renameat); `path` is for messages.
+  static StatusOr<std::unique_ptr<TempFile>> CreateAt(std::shared_ptr<Fd> dir, std::string name,
+                                                      std::string path);
+  // Takes over the existing temporary file `tmp` in `dir` (open as `fd`,
+  // its lock held) that will become `name` there: a partial download being
+  // resumed.
+  static std::unique_ptr<TempFile> Adopt(int fd, std::shared_ptr<Fd> dir, std::string tmp,
+                                         std::string name, std::string path);
   ~TempFile();
   int fd() const { return fd_; }
   const std::string& path() const { return path_; }
-  const std::string& temp_path() const { return tmp_; }
+  // The folder it is in, and the name it will have there.
+  const std::shared_ptr<Fd>& dir() const { return dir_; }
+  const std::string& name() const { return name_; }
   // Closes the file and renames it to `path`.
   Status Commit();
 
  private:
-  TempFile(int fd, std::string tmp, std::string path);
+  TempFile(int fd, std::shared_ptr<Fd> dir, std::string tmp, std::string name, std::string path);
   int fd_;
-  std::string tmp_, path_;
+  std::shared_ptr<Fd> dir_;
+  std::string tmp_, name_, path_;  // tmp_ and name_ in dir_
   bool committed_ = false;
   int slot_ = -1;  // in the registry of live temporary files
 };

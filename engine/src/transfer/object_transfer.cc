@@ -459,15 +459,17 @@ namespace {
 // part, into a temporary file that records its progress: adopted from a
 // killed run when there is one, so only what is missing is fetched.
 StatusOr<DownloadResult> DownloadResumable(const s3::Client& client, const std::string& bucket,
-                                           const std::string& key, const std::string& path,
+                                           const std::string& key, std::unique_ptr<TempFile> fresh,
                                            const TransferOptions& options, uint64_t part_size) {
   const std::string what = "s3://" + bucket + "/" + key;
   const uint64_t size = options.expected_size;
   ResumeRecord record;
+  // A partial a killed run left beside it, in the same (safely opened)
+  // folder, wins over the fresh temporary file, which then goes.
   std::unique_ptr<TempFile> tmp =
-      AdoptPartial(path, options.expected_etag, size, part_size, &record);
+      AdoptPartial(*fresh, options.expected_etag, size, part_size, &record);
   if (!tmp) {
-    ASSIGN_OR_RETURN(tmp, TempFile::Create(path));
+    tmp = std::move(fresh);
     record.etag = options.expected_etag;
     record.size = size;
     record.part_size = part_size;
@@ -529,6 +531,9 @@ StatusOr<DownloadResult> DownloadResumable(const s3::Client& client, const std::
       CheckDownload(what, static_cast<uint64_t>(st.st_size), head->size, md5, head->etag));
   DownloadResult result{head->size, head->etag, md5.has_value(), *head};
   ClearResume(tmp->fd());
+  // Created 0600 while written; a new file's mode once complete.
+  if (fchmod(tmp->fd(), DefaultFileMode()) != 0)
+    return ErrnoStatus("chmod '" + tmp->path() + "'", errno);
   if (options.before_commit) options.before_commit(tmp->fd(), *head);
   RETURN_IF_ERROR(tmp->Commit());
   return result;
@@ -630,14 +635,22 @@ StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std:
 StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::string& bucket,
                                       const std::string& key, const std::string& path,
                                       const TransferOptions& options) {
+  ASSIGN_OR_RETURN(auto tmp, TempFile::Create(path));
+  return DownloadInto(client, bucket, key, std::move(tmp), options);
+}
+
+StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::string& bucket,
+                                      const std::string& key, std::unique_ptr<TempFile> tmp,
+                                      const TransferOptions& options) {
   const std::string what = "s3://" + bucket + "/" + key;
   ASSIGN_OR_RETURN(std::optional<s3::ObjectHead> zstd_head,
                    CompressedHead(client, bucket, key, options));
   if (zstd_head) {
-    ASSIGN_OR_RETURN(auto tmp, TempFile::Create(path));
     ASSIGN_OR_RETURN(DownloadResult r,
                      GetDecompressed(client, bucket, key, *zstd_head,
                                      std::make_shared<http::FileSink>(tmp->fd(), 0), options));
+    if (fchmod(tmp->fd(), DefaultFileMode()) != 0)
+      return ErrnoStatus("chmod '" + tmp->path() + "'", errno);
     if (options.before_commit) options.before_commit(tmp->fd(), r.head);
     RETURN_IF_ERROR(tmp->Commit());
     return r;
@@ -645,9 +658,8 @@ StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::strin
   uint64_t part_size = std::max<uint64_t>(options.part_size, 1 << 20);
   if (!options.expected_etag.empty() && options.expected_size > part_size &&
       (options.expected_size + part_size - 1) / part_size <= kMaxResumableParts) {
-    return DownloadResumable(client, bucket, key, path, options, part_size);
+    return DownloadResumable(client, bucket, key, std::move(tmp), options, part_size);
   }
-  ASSIGN_OR_RETURN(auto tmp, TempFile::Create(path));
 
   // The first request asks for the first part only: a small object arrives
   // whole, a large one tells its size and ETag for the ranged requests.
@@ -702,6 +714,9 @@ StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::strin
   }
   result.etag_verified = md5.has_value() && EtagIsMd5(head->etag);
   RETURN_IF_ERROR(RefuseCompressed(options, *head, what));
+  // Created 0600 while written; a new file's mode once complete.
+  if (fchmod(tmp->fd(), DefaultFileMode()) != 0)
+    return ErrnoStatus("chmod '" + tmp->path() + "'", errno);
   if (options.before_commit) options.before_commit(tmp->fd(), *head);
   RETURN_IF_ERROR(tmp->Commit());
   return result;

@@ -17,6 +17,7 @@
 
 #include "hash/hash.h"
 #include "s3/client.h"
+#include "transfer/files.h"
 
 namespace gwsync::transfer {
 
@@ -47,7 +48,7 @@ struct TransferOptions {
   // Called as bytes complete (from any thread): for progress display.
   std::function<void(uint64_t)> on_bytes;
   // DownloadFile calls this on the complete, verified file before renaming
-  // it into place (to set its mode and times).
+  // it into place (to set its mode and times; it has the umask's mode then).
   std::function<void(int fd, const s3::ObjectHead& head)> before_commit;
   // UploadFile records multipart progress here when set.
   std::shared_ptr<CheckpointStore> checkpoint;
@@ -94,6 +95,11 @@ StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std:
 // Downloads to `path` through a temporary file in the same folder.
 StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::string& bucket,
                                       const std::string& key, const std::string& path,
+                                      const TransferOptions& options);
+// The same into a temporary file the caller made (TempFile::CreateAt), given
+// the mode a new file gets before `before_commit` runs, then committed.
+StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::string& bucket,
+                                      const std::string& key, std::unique_ptr<TempFile> tmp,
                                       const TransferOptions& options);
 
 // Streams the object to `fd` (stdout) in order.

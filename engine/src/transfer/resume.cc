@@ -72,19 +72,18 @@ bool WriteResume(int fd, const ResumeRecord& record) {
 
 void ClearResume(int fd) { fremovexattr(fd, kAttr); }
 
-std::unique_ptr<TempFile> AdoptPartial(const std::string& path, const std::string& etag,
+std::unique_ptr<TempFile> AdoptPartial(const TempFile& fresh, const std::string& etag,
                                        uint64_t size, uint64_t part_size, ResumeRecord* record) {
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::string stem = "." + base.substr(0, 200) + ".gwsync-";
-  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  std::string stem = "." + fresh.name().substr(0, 200) + ".gwsync-";
+  // Our own descriptor of the folder for the scan (closedir closes it).
+  int dir_fd = fcntl(fresh.dir()->get(), F_DUPFD_CLOEXEC, 0);
   if (dir_fd < 0) return nullptr;
   DIR* d = fdopendir(dir_fd);
   if (d == nullptr) {
     close(dir_fd);
     return nullptr;
   }
+  rewinddir(d);
   std::unique_ptr<TempFile> adopted;
   while (dirent* e = readdir(d)) {
     std::string_view name = e->d_name;
@@ -94,7 +93,8 @@ std::unique_ptr<TempFile> AdoptPartial(const std::string& path, const std::strin
     int fd = openat(dir_fd, e->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) continue;
     struct stat st {};
-    // A writer still alive holds the lock: never touch its file.
+    // A writer still alive holds the lock (the fresh file too): never touch
+    // its file.
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || flock(fd, LOCK_EX | LOCK_NB) != 0) {
       close(fd);
       continue;
@@ -102,7 +102,7 @@ std::unique_ptr<TempFile> AdoptPartial(const std::string& path, const std::strin
     auto r = ReadResume(fd);
     if (!adopted && r && r->etag == etag && r->size == size && r->part_size == part_size) {
       *record = std::move(*r);
-      adopted = TempFile::Adopt(fd, dir + "/" + std::string(name), path);
+      adopted = TempFile::Adopt(fd, fresh.dir(), std::string(name), fresh.name(), fresh.path());
       continue;
     }
     // Another version of the object, or a second leftover: of no use.

@@ -38,11 +38,11 @@ std::optional<ResumeRecord> ReadResume(int fd);
 bool WriteResume(int fd, const ResumeRecord& record);
 void ClearResume(int fd);
 
-// A temporary file for `path` that a dead run left (unlocked) with a record
-// of the same ETag, size and part size: adopted, locked, and its record put
-// in `record`. Such files that do not match (the object changed) are
-// removed. Null when there is none.
-std::unique_ptr<TempFile> AdoptPartial(const std::string& path, const std::string& etag,
+// A temporary file for the same name as `fresh`, in its folder, that a dead
+// run left (unlocked) with a record of the same ETag, size and part size:
+// adopted, locked, and its record put in `record`. Such files that do not
+// match (the object changed) are removed. Null when there is none.
+std::unique_ptr<TempFile> AdoptPartial(const TempFile& fresh, const std::string& etag,
                                        uint64_t size, uint64_t part_size, ResumeRecord* record);
 
 // Counts the bytes each part's sink writes and saves the record now and

@@ -1,0 +1,44 @@
+// `rm -r s3://b/prefix/` deletes keys under the prefix and nothing else, even
+// when the gateway's listing strays outside it.
+#include "transfer/bulk.h"
+
+#include <gtest/gtest.h>
+
+#include "support/fake_listing.h"
+
+namespace gwsync::transfer {
+namespace {
+
+using gwsync::testing::FakeListing;
+
+std::unique_ptr<s3::Client> ClientOver(FakeListing* fake) {
+  s3::ClientOptions o;
+  o.endpoint = *s3::ParseEndpoint("http://127.0.0.1:9");
+  o.credentials.access_key = "AK";
+  o.credentials.secret_key = "SK";
+  return std::make_unique<s3::Client>(fake, o);
+}
+
+TEST(DeletePrefixTest, DeletesOnlyUnderThePrefix) {
+  FakeListing fake({"keep", "tmp/a", "tmp/b", "tmpfile", "zz"});
+  auto client = ClientOver(&fake);
+  auto stats = DeletePrefix(*client, "b", "tmp/", false, nullptr);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->deleted, 2u);
+  EXPECT_EQ(fake.deleted(), (std::vector<std::string>{"tmp/a", "tmp/b"}));
+}
+
+TEST(DeletePrefixTest, AListingOutsideThePrefixDeletesNothingOutside) {
+  FakeListing fake({"etc/passwd", "tmp/a", "tmp/b"});
+  fake.set_tamper(
+      [](const std::string&, const std::string&, const std::string&, FakeListing::Page* page) {
+        page->keys.insert(page->keys.begin() + 1, "etc/passwd");  // a gateway that strays
+      });
+  auto client = ClientOver(&fake);
+  auto stats = DeletePrefix(*client, "b", "tmp/", false, nullptr);
+  EXPECT_EQ(stats.status().code(), StatusCode::kDataLoss) << stats.status().ToString();
+  for (const auto& k : fake.deleted()) EXPECT_TRUE(k.starts_with("tmp/")) << k;
+}
+
+}  // namespace
+}  // namespace gwsync::transfer

@@ -1,0 +1,89 @@
+// Downloads are private while written, and a destination's links are never
+// written or deleted through (transfer/files.h, transfer/dest_dir.h).
+#include "transfer/files.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "transfer/dest_dir.h"
+
+namespace gwsync::transfer {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Scratch {
+ public:
+  Scratch() {
+    std::string tmpl = (fs::temp_directory_path() / "gwsync-files-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+mode_t ModeOf(int fd) {
+  struct stat st {};
+  EXPECT_EQ(fstat(fd, &st), 0);
+  return st.st_mode & 07777;
+}
+
+// Whatever the umask, no one else can read a download in progress.
+TEST(TempFileTest, CreatedPrivate) {
+  Scratch dir;
+  mode_t old = umask(0);
+  auto tmp = TempFile::Create(dir / "f");
+  auto at = CreateDestTemp(dir.path(), "sub/g");
+  umask(old);
+  ASSERT_TRUE(tmp.ok()) << tmp.status().ToString();
+  ASSERT_TRUE(at.ok()) << at.status().ToString();
+  EXPECT_EQ(ModeOf((*tmp)->fd()), 0600u);
+  EXPECT_EQ(ModeOf((*at)->fd()), 0600u);
+  ASSERT_TRUE((*at)->Commit().ok());
+  EXPECT_TRUE(fs::is_regular_file(dir / "sub/g"));
+}
+
+TEST(DestDirTest, RefusesLinksOnTheWay) {
+  Scratch dst, elsewhere;
+  ASSERT_EQ(symlink(elsewhere.path().c_str(), (dst / "lnk").c_str()), 0);
+  std::ofstream(elsewhere / "victim") << "keep";
+
+  auto tmp = CreateDestTemp(dst.path(), "lnk/x");
+  EXPECT_EQ(tmp.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(tmp.status().message().find("symbolic link"), std::string::npos);
+  EXPECT_FALSE(MakeDestFolders(dst.path(), "lnk/sub/").ok());
+  EXPECT_FALSE(RemoveDestFile(dst.path(), "lnk/victim").ok());
+  EXPECT_TRUE(fs::exists(elsewhere / "victim"));
+  EXPECT_FALSE(fs::exists(elsewhere / "x"));
+  EXPECT_FALSE(fs::exists(elsewhere / "sub"));
+  EXPECT_FALSE(CreateDestTemp(dst.path(), "a/../b").ok());
+
+  // A file replacing a link is fine: the link itself is replaced.
+  ASSERT_EQ(symlink((elsewhere / "victim").c_str(), (dst / "flink").c_str()), 0);
+  auto over = CreateDestTemp(dst.path(), "flink");
+  ASSERT_TRUE(over.ok()) << over.status().ToString();
+  ASSERT_TRUE((*over)->Commit().ok());
+  EXPECT_FALSE(fs::is_symlink(dst / "flink"));
+  std::ifstream in(elsewhere / "victim");
+  std::string kept;
+  in >> kept;
+  EXPECT_EQ(kept, "keep");
+
+  EXPECT_TRUE(RemoveDestFile(dst.path(), "missing/none").ok());
+}
+
+}  // namespace
+}  // namespace gwsync::transfer
