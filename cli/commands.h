@@ -18,5 +18,6 @@ void AddCopyCommands(CLI::App& app, const GlobalFlags& flags, Runner* run);    /
 void AddRmCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
 void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
 void AddBenchCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);  // bench, compare
+void AddDoctorCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
 
 }  // namespace gwsync::cli

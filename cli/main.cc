@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
   AddRmCommand(app, flags, &run);
   AddSyncCommand(app, flags, &run);
   AddBenchCommand(app, flags, &run);
+  AddDoctorCommand(app, flags, &run);
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
   OneValuePerOccurrence(&app);
 
