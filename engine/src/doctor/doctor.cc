@@ -61,6 +61,7 @@ class Prober {
     RangedGet();
     Multipart();
     BodyLimit();
+    PartSize();
     Cleanup();
     return report_;
   }
@@ -148,6 +149,11 @@ class Prober {
     }
     Note("bucket names with '_'", s.ok(),
          s.ok() ? "accepted (names like db_wal work; always path-style)" : "refused: " + Why(s));
+    if (!s.ok()) {
+      report_.uses.push_back(
+          "bucket names without '_' (db-wal, not db_wal): this gateway "
+          "refuses them");
+    }
   }
 
   Status Put(const std::string& key, std::string data) {
@@ -210,7 +216,7 @@ class Prober {
          !got.ok() ? Why(got.status())
          : ok      ? "bytes 3-6 returned with 206"
                    : "returned '" + sink->data() + "' for bytes 3-6");
-    report_.uses.push_back(ok ? "parallel ranged GETs for large downloads"
+    report_.uses.push_back(ok ? "parallel ranged GETs for large downloads (never part numbers)"
                               : "whole-object GETs only would be safe: ranged downloads will fail");
   }
 
@@ -265,9 +271,8 @@ class Prober {
       report_.uses.push_back("whole-object PUTs only: multipart uploads fail here");
       return;
     }
-    uint64_t part = std::max(options_.part_size, minimum);
-    report_.uses.push_back("multipart uploads in parts of " + Mib(part) +
-                           (minimum ? " (the gateway's minimum is " + Mib(minimum) + ")" : ""));
+    multipart_ = true;
+    multipart_minimum_ = minimum;
     PartNumberGet(minimum ? minimum : kMiB);
   }
 
@@ -306,9 +311,6 @@ class Prober {
                " bytes for a part of " + std::to_string(first_part);
     }
     Note("part-number GET", ok, detail);
-    report_.uses.push_back(
-        "byte ranges for parallel downloads (checked against the multipart ETag with If-Match), "
-        "never part numbers");
   }
 
   // Growing PUT bodies until a 413 (a proxy's client_max_body_size) or the cap.
@@ -324,10 +326,15 @@ class Prober {
         Note("request body size", false,
              "413 at " + Mib(size) + ", " + (largest_ok ? Mib(largest_ok) : "nothing") +
                  " accepted");
-        report_.uses.push_back(
-            "--max-body-size " + Mib(largest_ok).substr(0, Mib(largest_ok).find(' ')) +
-            "MiB: parts and PUTs stay under the proxy's limit (without it, a 413 makes gwsync "
-            "shrink parts on the fly)");
+        body_limit_ = largest_ok;
+        if (largest_ok) {
+          report_.uses.push_back(
+              "--max-body-size " + std::to_string(largest_ok / kMiB) +
+              "MiB: parts and PUTs stay under the proxy's limit (without it, a 413 makes gwsync "
+              "shrink parts on the fly)");
+        } else {
+          report_.uses.push_back("--max-body-size under the proxy's limit: it refuses 1 MiB");
+        }
       } else {
         Note("request body size", false, "a " + Mib(size) + " PUT failed: " + Why(s));
       }
@@ -335,6 +342,22 @@ class Prober {
     }
     Note("request body size", true,
          "bodies up to " + Mib(largest_ok) + " accepted (the cap tried)");
+  }
+
+  // The part size follows the gateway's minimum and a proxy's limit.
+  void PartSize() {
+    if (!multipart_) return;
+    uint64_t part = std::max(options_.part_size, multipart_minimum_);
+    if (body_limit_) part = std::min(part, body_limit_);
+    if (part < multipart_minimum_) {
+      report_.uses.push_back("whole-object PUTs under " + Mib(body_limit_) +
+                             " only: the proxy's limit is below the gateway's minimum part (" +
+                             Mib(multipart_minimum_) + "), so larger files cannot be uploaded");
+      return;
+    }
+    report_.uses.push_back(
+        "multipart uploads in parts of " + Mib(part) +
+        (multipart_minimum_ ? " (the gateway's minimum is " + Mib(multipart_minimum_) + ")" : ""));
   }
 
   void Cleanup() {
@@ -353,6 +376,9 @@ class Prober {
   const s3::Client* client_ = nullptr;
   std::string bucket_;
   std::vector<std::string> keys_;
+  bool multipart_ = false;
+  uint64_t multipart_minimum_ = 0;  // 0: none enforced
+  uint64_t body_limit_ = 0;         // the largest body accepted below a 413; 0: none found
 };
 
 }  // namespace
