@@ -51,6 +51,9 @@ got=$(bash -c 'source "$1"; COMP_WORDS=(gwsync sync --metr); COMP_CWORD=2; _gwsy
 got=$(bash -c 'source "$1"; COMP_WORDS=(gwsync do); COMP_CWORD=1; _gwsync; echo "${COMPREPLY[*]}"' \
   _ "$work/root/usr/share/bash-completion/completions/gwsync")
 [ "$got" = "doctor" ] || fail "completion of 'gwsync do' gave '$got'"
+got=$(bash -c 'source "$1"; COMP_WORDS=(gwsync bench co); COMP_CWORD=2; _gwsync; echo "${COMPREPLY[*]}"' \
+  _ "$work/root/usr/share/bash-completion/completions/gwsync")
+[ "$got" = "compare" ] || fail "completion of 'gwsync bench co' gave '$got'"
 
 if [ -n "${GWSYNC_TEST_ENDPOINT:-${GWSYNC_TEST_ENDPOINTS:-}}" ]; then
   endpoint=${GWSYNC_TEST_ENDPOINT:-${GWSYNC_TEST_ENDPOINTS%% *}}
