@@ -81,8 +81,11 @@ std::string FormatMetrics(const RunMetrics& run, int64_t previous_success) {
   e.Sample("gwsync_sync_duration_seconds", pair, run.seconds);
   e.Family("gwsync_sync_last_run_timestamp_seconds", "gauge", "When the last run finished.");
   e.Sample("gwsync_sync_last_run_timestamp_seconds", pair, static_cast<double>(run.finished_at));
-  e.Family(kLastSuccess, "gauge", "When a run last finished without error (0: never).");
-  e.Sample(kLastSuccess, pair, static_cast<double>(success ? run.finished_at : previous_success));
+  // A dry run copies nothing: it is no backup, however well it went.
+  e.Family(kLastSuccess, "gauge",
+           "When a run (not a dry run) last finished without error (0: never).");
+  e.Sample(kLastSuccess, pair,
+           static_cast<double>(success && !run.dry_run ? run.finished_at : previous_success));
 
   e.Family("gwsync_sync_objects", "gauge", "Objects per action in the last run.");
   for (const auto& [name, t] : r.actions)

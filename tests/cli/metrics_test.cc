@@ -65,6 +65,12 @@ TEST(MetricsTest, AFailedRunKeepsTheLastSuccess) {
   EXPECT_NE(text.find("gwsync_sync_errors{destination=\"s3://db-wal\",source=\"/srv/wal\"} 1\n"),
             std::string::npos)
       << text;
+  // Nor does a dry run count as a backup.
+  RunMetrics dry = good;
+  dry.dry_run = true;
+  dry.finished_at = 1700090000;
+  ASSERT_TRUE(WriteMetricsFile(path, dry).ok());
+  EXPECT_EQ(ReadLastSuccess(path), 1700000000);
   // Only the file itself: the temporary was renamed over it.
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
   fs::remove_all(dir);
