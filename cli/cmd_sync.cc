@@ -5,10 +5,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/metrics.h"
 #include "config/config.h"
 #include "cli/remotes.h"
 #include "index/index.h"
@@ -32,6 +36,75 @@ struct SyncFlags {
   std::vector<std::string> excludes, includes;
   std::string index_path, remotes_file;
   std::string shard, shard_plan;  // "I/N" or "auto"; a plan or bounds file
+  std::string metrics_file, log_file;
+};
+
+// s3cmd and rsync copy a folder named without a trailing slash as a folder
+// (`s3cmd sync wal_005 s3://db_wal` stores wal_005/...); gwsync syncs what is
+// in it, as for `wal_005/`, and says so. On a terminal only: cron mails
+// whatever a job writes to stderr, and a nightly hint is noise there. No
+// hint either when the destination already ends in the source's name
+// (`wal_005 s3://db_wal/wal_005`): that is the s3cmd layout, named.
+std::string FolderNameHint(const std::string& src_arg, const std::string& dst_arg,
+                           const std::map<std::string, sync::RemoteCluster>& remotes) {
+  auto src = sync::ParseSideSpec(src_arg, remotes);
+  auto dst = sync::ParseSideSpec(dst_arg, remotes);
+  if (!src.ok() || !dst.ok() || src->remote == dst->remote || src_arg.ends_with('/')) return "";
+  auto with_slash = [](std::string s) { return s.ends_with('/') ? s : s + "/"; };
+  auto last = [](std::string s) {
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    return std::filesystem::path(s).filename().string();
+  };
+  if (!src->remote) {
+    std::string name = last(src->path);
+    if (name.empty() || name == "." || name == ".." || dst->bucket.empty()) return "";
+    if (!dst->prefix.empty() && last(dst->prefix) == name) return "";
+    return "hint: the contents of '" + src_arg + "' go to " + with_slash(dst_arg) +
+           " itself; s3cmd and rsync would put them under " + with_slash(dst_arg) + name +
+           "/ (give that as the destination for the same layout; write '" + src_arg +
+           "/' to silence this)";
+  }
+  if (src->prefix.empty()) return "";
+  std::string name = last(src->prefix);
+  if (last(dst->path) == name) return "";
+  return "hint: the keys under " + src_arg + "/ go into '" + dst_arg +
+         "' itself; s3cmd and rsync would put them in '" + with_slash(dst_arg) + name +
+         "' (give that as the destination for the same layout; write " + src_arg +
+         "/ to silence this)";
+}
+
+// Each line of the summary goes to the terminal (stdout, or stderr for
+// problems) and, with --log-file, to the log with a timestamp.
+class Output {
+ public:
+  Output(bool quiet, LogFile* log) : quiet_(quiet), log_(log) {}
+  __attribute__((format(printf, 2, 3))) void Out(const char* format, ...) {
+    va_list args;
+    va_start(args, format);
+    Emit(stdout, !quiet_, format, args);
+    va_end(args);
+  }
+  __attribute__((format(printf, 2, 3))) void Err(const char* format, ...) {
+    va_list args;
+    va_start(args, format);
+    Emit(stderr, true, format, args);
+    va_end(args);
+  }
+  void Log(const std::string& line) { log_->Line(line); }
+
+ private:
+  void Emit(std::FILE* to, bool show, const char* format, va_list args) {
+    va_list again;
+    va_copy(again, args);
+    std::string line(static_cast<size_t>(std::max(0, std::vsnprintf(nullptr, 0, format, args))),
+                     '\0');
+    std::vsnprintf(line.data(), line.size() + 1, format, again);
+    va_end(again);
+    if (show) std::fprintf(to, "%s\n", line.c_str());
+    log_->Line(line);
+  }
+  bool quiet_;
+  LogFile* log_;
 };
 
 // The share this process runs, its split points and where they came from.
@@ -170,10 +243,46 @@ void PrintGateways(const sync::Session& session) {
 }
 
 int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
+  LogFile log;
+  if (!flags.log_file.empty()) {
+    if (Status s = log.Open(flags.log_file); !s.ok()) return Fail(s);
+  }
+  Output output(global.quiet || flags.json, &log);
+  output.Log("sync " + flags.src + " " + flags.dst + (flags.dry_run ? " (dry run)" : "") +
+             ": started");
+  auto started = std::chrono::steady_clock::now();
+  // The metrics file is written however the run ends, so that a job that
+  // could not even start shows as failed.
+  auto finish = [&](int code, const sync::SyncReport* report, const sync::Session* session) {
+    RunMetrics m;
+    m.source = flags.src;
+    m.destination = flags.dst;
+    m.dry_run = flags.dry_run;
+    m.started = report != nullptr;
+    m.report = report;
+    m.session = session;
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    m.finished_at = std::time(nullptr);
+    m.exit_code = code;
+    if (!flags.metrics_file.empty()) {
+      if (Status s = WriteMetricsFile(flags.metrics_file, m); !s.ok()) {
+        output.Err("gwsync: %s", Printable(s.message()).c_str());
+        if (code == 0) code = 1;
+      }
+    }
+    output.Log("sync " + flags.src + " " + flags.dst + ": finished, exit code " +
+               std::to_string(code));
+    return code;
+  };
+  auto fail = [&](const Status& s) {
+    output.Log("gwsync: " + s.message());
+    return finish(Fail(s), nullptr, nullptr);
+  };
+
   std::string remotes_path =
       flags.remotes_file.empty() ? config::DefaultRemotesPath() : flags.remotes_file;
   auto remotes = config::ReadRemotesFile(remotes_path, !flags.remotes_file.empty());
-  if (!remotes.ok()) return Fail(remotes.status());
+  if (!remotes.ok()) return fail(remotes.status());
 
   sync::SyncOptions options;
   options.delete_extra = flags.delete_extra;
@@ -181,7 +290,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.checksum = flags.checksum;
   options.force_delete = flags.force_delete;
   options.bucket_settings = !flags.no_bucket_settings;
-  if (Status s = ParseMaxDelete(flags.max_delete, &options); !s.ok()) return Fail(s);
+  if (Status s = ParseMaxDelete(flags.max_delete, &options); !s.ok()) return fail(s);
   options.concurrency = global.concurrency > 0 ? global.concurrency : 32;
   options.restore_owner = flags.preserve_owner && geteuid() == 0;
   options.preserve_special_bits = flags.preserve_special_bits;
@@ -189,7 +298,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.create_empty_dirs = flags.create_empty_dirs;
   options.store_links = flags.store_links;
   if (flags.copy_links && flags.store_links) {
-    return Fail(InvalidArgument("--copy-links and --links exclude each other"));
+    return fail(InvalidArgument("--copy-links and --links exclude each other"));
   }
   options.manifest.folder = !flags.no_manifest;
   options.manifest.bucket = flags.manifest_bucket || !flags.manifest_path.empty();
@@ -198,10 +307,14 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   for (const auto& e : flags.excludes) options.filter.Exclude(e);
   for (const auto& i : flags.includes) options.filter.Include(i);
   auto transfer = ResolveTransferOptions(global);
-  if (!transfer.ok()) return Fail(transfer.status());
+  if (!transfer.ok()) return fail(transfer.status());
   options.transfer = *transfer;
   options.transfer.parallel = std::min(8, options.concurrency);
 
+  if (isatty(STDERR_FILENO) && !global.quiet && !flags.json) {
+    std::string hint = FolderNameHint(flags.src, flags.dst, *remotes);
+    if (!hint.empty()) std::fprintf(stderr, "gwsync: %s\n", Printable(hint).c_str());
+  }
   // The default cluster may be unconfigured when both sides are remotes.
   StatusOr<sync::ClusterOptions> cluster = ResolveClusterOptions(global);
   sync::Session session(std::move(cluster), std::move(*remotes));
@@ -209,11 +322,11 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   std::optional<Share> share;
   if (!flags.shard.empty()) {
     auto s = ResolveShare(flags, session);
-    if (!s.ok()) return Fail(s.status());
+    if (!s.ok()) return fail(s.status());
     share = std::move(*s);
     options.range = share->range;
   } else if (!flags.shard_plan.empty()) {
-    return Fail(InvalidArgument("--shard-plan needs --shard I/N"));
+    return fail(InvalidArgument("--shard-plan needs --shard I/N"));
   }
 
   sync::IndexOptions index;
@@ -232,55 +345,52 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     options.on_plan = [&progress](const plan::Action& a) {
       progress.Clear();
       std::printf("(dry run) %s %s\n", std::string(plan::ActionName(a.kind)).c_str(),
-                  a.key.c_str());
+                  Printable(a.key).c_str());
     };
   }
 
   auto report = session.Run(flags.src, flags.dst, options);
   progress.Clear();
-  if (!report.ok()) return Fail(report.status());
+  if (!report.ok()) return fail(report.status());
   const sync::SyncReport& r = *report;
   if (flags.json) {
     nlohmann::json j = sync::ReportJson(r, flags.src, flags.dst, flags.dry_run, &session);
     if (share) j["shard"] = ShareJson(*share);
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  } else if (!global.quiet) {
-    if (share) {
-      std::printf("share %d of %d: keys after '%s' through '%s'\n", share->spec.index,
-                  share->spec.count,
-                  share->range.after ? sync::EncodeKey(*share->range.after).c_str() : "(start)",
-                  share->range.through ? sync::EncodeKey(*share->range.through).c_str() : "(end)");
-    }
-    for (const auto& [name, t] : r.actions) {
-      std::printf("%-28s %8llu objects  %12s\n", name.c_str(),
-                  static_cast<unsigned long long>(t.objects), FormatSize(t.bytes).c_str());
-    }
-    for (const auto& m : r.manifests) std::printf("manifest: %s\n", m.c_str());
-    std::printf("done in %.2f s%s\n", r.seconds,
-                flags.dry_run ? " (dry run: nothing changed)" : "");
-    PrintGateways(session);
   }
+  if (share) {
+    output.Out("share %d of %d: keys after '%s' through '%s'", share->spec.index,
+               share->spec.count,
+               share->range.after ? sync::EncodeKey(*share->range.after).c_str() : "(start)",
+               share->range.through ? sync::EncodeKey(*share->range.through).c_str() : "(end)");
+  }
+  for (const auto& [name, t] : r.actions) {
+    output.Out("%-28s %8llu objects  %12s", name.c_str(),
+               static_cast<unsigned long long>(t.objects), FormatSize(t.bytes).c_str());
+  }
+  for (const auto& m : r.manifests) output.Out("manifest: %s", Printable(m).c_str());
+  output.Out("done in %.2f s%s", r.seconds, flags.dry_run ? " (dry run: nothing changed)" : "");
+  if (!global.quiet && !flags.json) PrintGateways(session);
   for (const auto& [key, msg] : r.notices) {
-    std::fprintf(stderr, "gwsync: notice: %s: %s\n", key.c_str(), msg.c_str());
+    output.Err("gwsync: notice: %s: %s", Printable(key).c_str(), Printable(msg).c_str());
   }
   if (r.notice_count > r.notices.size()) {
-    std::fprintf(stderr, "gwsync: ... and %llu more notices\n",
-                 static_cast<unsigned long long>(r.notice_count - r.notices.size()));
+    output.Err("gwsync: ... and %llu more notices",
+               static_cast<unsigned long long>(r.notice_count - r.notices.size()));
   }
   for (const auto& [key, msg] : r.errors) {
-    std::fprintf(stderr, "gwsync: %s: %s\n", key.c_str(), msg.c_str());
+    output.Err("gwsync: %s: %s", Printable(key).c_str(), Printable(msg).c_str());
   }
-  for (const auto& why : r.delete_refusals) std::fprintf(stderr, "gwsync: %s\n", why.c_str());
+  for (const auto& why : r.delete_refusals) output.Err("gwsync: %s", Printable(why).c_str());
   uint64_t failed = r.error_count - r.delete_refusals.size();
   if (failed > r.errors.size()) {
-    std::fprintf(stderr, "gwsync: ... and %llu more errors\n",
-                 static_cast<unsigned long long>(failed - r.errors.size()));
+    output.Err("gwsync: ... and %llu more errors",
+               static_cast<unsigned long long>(failed - r.errors.size()));
   }
   if (failed > 0) {
-    std::fprintf(stderr, "gwsync: %llu objects failed\n", static_cast<unsigned long long>(failed));
+    output.Err("gwsync: %llu objects failed", static_cast<unsigned long long>(failed));
   }
-  if (r.error_count > 0) return 1;
-  return 0;
+  return finish(r.error_count > 0 ? 1 : 0, &r, &session);
 }
 
 }  // namespace
@@ -338,6 +448,12 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
       ->type_name("FILE");
   cmd->add_option("--remotes", f->remotes_file,
                   "remotes file (default ~/.config/gwsync/remotes.conf)");
+  cmd->add_option("--metrics-file", f->metrics_file,
+                  "write the run's figures for node_exporter's textfile collector (Prometheus "
+                  "text format, replaced atomically), e.g. /var/lib/node_exporter/gwsync.prom");
+  cmd->add_option("--log-file", f->log_file,
+                  "append the run's summary, errors and notices to this file, each line with a "
+                  "UTC timestamp");
   cmd->callback([&flags, run, f] { *run = [&flags, f] { return RunSyncCommand(flags, *f); }; });
 }
 

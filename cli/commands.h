@@ -22,5 +22,6 @@ void AddDuCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
 void AddBenchCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);   // bench, compare
 void AddShardCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);   // shard-plan
 void AddReportCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);  // report merge
+void AddDoctorCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
 
 }  // namespace gwsync::cli

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/generate.h"
 #include "transfer/files.h"
 
 namespace {
@@ -72,7 +73,8 @@ int main(int argc, char** argv) {
                "gwsync"};
   app.formatter(std::make_shared<HelpFormatter>());  // before the commands: they copy it
   app.require_subcommand(1);
-  app.set_version_flag("--version", "gwsync 0.1.0");
+  const std::string version = "gwsync 0.1.0";
+  app.set_version_flag("--version", version);
   GlobalFlags flags;
   app.add_option("--endpoint", flags.endpoints,
                  "gateway URL, e.g. http://127.0.0.1:7480; repeat it for several gateways of "
@@ -111,8 +113,24 @@ int main(int argc, char** argv) {
   AddBenchCommand(app, flags, &run);
   AddShardCommand(app, flags, &run);
   AddReportCommand(app, flags, &run);
+  AddDoctorCommand(app, flags, &run);
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
   OneValuePerOccurrence(&app);
+
+  // Hidden: the man page and bash completion, generated at build time from
+  // the definitions above.
+  if (argc == 3 && std::string(argv[1]) == "--generate") {
+    std::string what = argv[2];
+    if (what == "man") {
+      std::fputs(GenerateManPage(app, version).c_str(), stdout);
+    } else if (what == "bash-completion") {
+      std::fputs(GenerateBashCompletion(app).c_str(), stdout);
+    } else {
+      std::fprintf(stderr, "gwsync: --generate takes man or bash-completion\n");
+      return 2;
+    }
+    return 0;
+  }
 
   try {
     app.parse(argc, argv);

@@ -10,9 +10,9 @@
 #     (tools/gateway-start.sh --dir $GWSYNC_QS_RGW_DIR)
 #  3. generates a registry-like tree (tools/gen-registry.py: blobs from under 1 KiB
 #     to tens of MiB, 71-byte link files, seeded mtimes)
-#  4. gwsync sync TREE s3://registry                   (the registry's bucket)
+#  4. gwsync sync TREE/ s3://registry                  (the registry's bucket)
 #  5. gwsync sync s3://registry BACKUP                 (the backup)
-#  6. gwsync sync BACKUP s3://registry-restored        (restore, new bucket)
+#  6. gwsync sync BACKUP/ s3://registry-restored       (restore, new bucket)
 #  7. gwsync sync s3://registry-restored VERIFY, then diff -r TREE VERIFY and
 #     the same for BACKUP, and every file's mtime (stat -c %Y) compared
 #  8. gwsync sync s3://registry BACKUP again: the incremental run must
@@ -168,7 +168,7 @@ tree_dump() {  # DIR: "mtime size path" of every file but gwsync's .gwsync/, sor
 
 # ---------------------------------------------------------------- 3. upload
 step "upload: the tree into s3://$BUCKET (sync creates the bucket)"
-run_sync upload "$TREE" "s3://$BUCKET"
+run_sync upload "$TREE/" "s3://$BUCKET"
 expect_count upload upload "$nfiles"
 
 # ---------------------------------------------------------------- 4. backup
@@ -179,7 +179,7 @@ expect_count backup download "$nfiles"
 # ---------------------------------------------------------------- 5. restore
 step "restore: the backup into a new bucket s3://$RESTORED"
 if has_bucket "$RESTORED"; then die "s3://$RESTORED exists before the restore"; fi
-run_sync restore "$BACKUP" "s3://$RESTORED"
+run_sync restore "$BACKUP/" "s3://$RESTORED"
 expect_count restore upload "$nfiles"
 
 # ---------------------------------------------------------------- 6. verify

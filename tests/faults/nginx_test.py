@@ -147,6 +147,17 @@ class NginxBodyLimitTest(unittest.TestCase):
         self.assertEqual(len(got), len(data), key)
         self.assertTrue(got == data, f"{key}: content differs")
 
+    # gwsync doctor finds the limit: PUTs of 1 MiB doubling, the first 413
+    # names it and the --max-body-size to give.
+    def test_doctor_reports_the_limit(self):
+        r = subprocess.run([self.bin, "doctor", self.nginx.url, "--max-body", "16MiB"],
+                           env=self.env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("413 at 8 MiB, 4 MiB accepted", r.stdout)
+        self.assertIn("--max-body-size 4MiB", r.stdout)
+        # 4 MiB is under RGW's 5 MiB minimum part: said, not hidden.
+        self.assertIn("below the gateway's minimum part (5 MiB)", r.stdout)
+
     # One PUT of 20 MiB, then 16 MiB parts: nginx refuses both; gwsync goes
     # on with parts under 6 MiB.
     def test_put_above_the_limit_becomes_multipart_under_it(self):

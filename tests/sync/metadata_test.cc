@@ -17,6 +17,15 @@ TEST(MetadataTest, RoundTripsOwnAttributes) {
   EXPECT_EQ(a.gid, 100u);
 }
 
+// s3cmd reads only its own header: whole seconds and the file's st_mode.
+TEST(MetadataTest, WritesS3cmdAttrs) {
+  auto m = EncodeAttrs(1700000000123456789, 0100640, 1000, 100);
+  EXPECT_EQ(m["s3cmd-attrs"], "atime:1700000000/gid:100/mode:33184/mtime:1700000000/uid:1000");
+  FileAttrs a = DecodeAttrs({{"s3cmd-attrs", m["s3cmd-attrs"]}});
+  EXPECT_EQ(a.mtime_ns, 1700000000000000000);
+  EXPECT_EQ(a.mode, 0640u);
+}
+
 TEST(MetadataTest, ReadsRcloneAndS3cmd) {
   FileAttrs rclone = DecodeAttrs({{"mtime", "1600000000.5"}});
   EXPECT_EQ(rclone.mtime_ns, 1600000000500000000);

@@ -71,10 +71,19 @@ std::map<std::string, std::string> EncodeAttrs(int64_t mtime_ns, uint32_t mode, 
                 static_cast<long long>(mtime_ns % 1000000000));
   char octal[16];
   std::snprintf(octal, sizeof(octal), "%o", mode & 07777);
+  // s3cmd's own header too, so `s3cmd sync --preserve` restores a gwsync
+  // backup with its times and modes: whole seconds (int(st_mtime), as s3cmd
+  // writes them; atime is not kept, so the mtime stands in), the st_mode of
+  // a regular file, keys in s3cmd's sorted order.
+  std::string sec = std::to_string(mtime_ns / 1000000000);
+  std::string s3cmd = "atime:" + sec + "/gid:" + std::to_string(gid) +
+                      "/mode:" + std::to_string(0100000u | (mode & 07777)) + "/mtime:" + sec +
+                      "/uid:" + std::to_string(uid);
   return {{"mtime", mtime},
           {"mode", octal},
           {"uid", std::to_string(uid)},
-          {"gid", std::to_string(gid)}};
+          {"gid", std::to_string(gid)},
+          {"s3cmd-attrs", s3cmd}};
 }
 
 FileAttrs DecodeAttrs(const std::map<std::string, std::string>& metadata) {

@@ -18,7 +18,8 @@ struct FileAttrs {
   std::optional<uint32_t> gid;
 };
 
-// Metadata names (without "x-amz-meta-") and values for an upload.
+// Metadata names (without "x-amz-meta-") and values for an upload: rclone's
+// keys and s3cmd's "s3cmd-attrs", so both tools restore times and modes.
 std::map<std::string, std::string> EncodeAttrs(int64_t mtime_ns, uint32_t mode, uint32_t uid,
                                                uint32_t gid);
 

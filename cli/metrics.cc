@@ -1,0 +1,211 @@
+#include "cli/metrics.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace gwsync::cli {
+namespace {
+
+// A label value: backslash, double quote and newline escaped.
+std::string Quote(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+class Exposition {
+ public:
+  void Family(const std::string& name, const std::string& type, const std::string& help) {
+    text_ += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  }
+  void Sample(const std::string& name, const std::map<std::string, std::string>& labels,
+              double value) {
+    text_ += name + "{";
+    bool first = true;
+    for (const auto& [k, v] : labels) {
+      text_ += (first ? "" : ",") + k + "=" + Quote(v);
+      first = false;
+    }
+    char number[64];
+    std::snprintf(number, sizeof(number), "%.17g", value);
+    text_ += std::string("} ") + number + "\n";
+  }
+  std::string text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+constexpr const char* kLastSuccess = "gwsync_sync_last_success_timestamp_seconds";
+
+}  // namespace
+
+std::string FormatMetrics(const RunMetrics& run, int64_t previous_success) {
+  const std::map<std::string, std::string> pair = {{"source", run.source},
+                                                   {"destination", run.destination}};
+  auto with = [&pair](const std::string& k, const std::string& v) {
+    auto labels = pair;
+    labels[k] = v;
+    return labels;
+  };
+  const sync::SyncReport empty;
+  const sync::SyncReport& r = run.report ? *run.report : empty;
+  bool success = run.started && run.exit_code == 0;
+  Exposition e;
+
+  e.Family("gwsync_sync_success", "gauge", "1 if the last run finished without any error.");
+  e.Sample("gwsync_sync_success", pair, success ? 1 : 0);
+  e.Family("gwsync_sync_exit_code", "gauge", "The last run's exit code.");
+  e.Sample("gwsync_sync_exit_code", pair, run.exit_code);
+  e.Family("gwsync_sync_dry_run", "gauge", "1 if the last run was a dry run.");
+  e.Sample("gwsync_sync_dry_run", pair, run.dry_run ? 1 : 0);
+  e.Family("gwsync_sync_duration_seconds", "gauge", "How long the last run took.");
+  e.Sample("gwsync_sync_duration_seconds", pair, run.seconds);
+  e.Family("gwsync_sync_last_run_timestamp_seconds", "gauge", "When the last run finished.");
+  e.Sample("gwsync_sync_last_run_timestamp_seconds", pair, static_cast<double>(run.finished_at));
+  // A dry run copies nothing: it is no backup, however well it went.
+  e.Family(kLastSuccess, "gauge",
+           "When a run (not a dry run) last finished without error (0: never).");
+  e.Sample(kLastSuccess, pair,
+           static_cast<double>(success && !run.dry_run ? run.finished_at : previous_success));
+
+  e.Family("gwsync_sync_objects", "gauge", "Objects per action in the last run.");
+  for (const auto& [name, t] : r.actions)
+    e.Sample("gwsync_sync_objects", with("action", name), t.objects);
+  e.Family("gwsync_sync_bytes", "gauge", "Bytes per action in the last run.");
+  for (const auto& [name, t] : r.actions)
+    e.Sample("gwsync_sync_bytes", with("action", name), t.bytes);
+  e.Family("gwsync_sync_source_objects", "gauge", "Objects listed on the source.");
+  e.Sample("gwsync_sync_source_objects", pair, r.source_objects);
+  e.Family("gwsync_sync_destination_objects", "gauge", "Objects listed on the destination.");
+  e.Sample("gwsync_sync_destination_objects", pair, r.destination_objects);
+  e.Family("gwsync_sync_errors", "gauge",
+           "Errors in the last run (a run that could not start: 1).");
+  e.Sample("gwsync_sync_errors", pair, run.started ? r.error_count : 1);
+  e.Family("gwsync_sync_notices", "gauge",
+           "Notices in the last run (files not synced on purpose).");
+  e.Sample("gwsync_sync_notices", pair, r.notice_count);
+  e.Family("gwsync_sync_deletes_refused", "gauge", "Planned deletes not carried out.");
+  e.Sample("gwsync_sync_deletes_refused", pair, r.deletes_refused);
+
+  if (run.session) {
+    auto stats = run.session->Stats();
+    struct Figure {
+      const char* name;
+      const char* help;
+      double (*get)(const gateway::EndpointStats&);
+    };
+    const Figure figures[] = {
+        {"gwsync_gateway_requests", "Requests sent to the gateway in the last run.",
+         [](const gateway::EndpointStats& s) { return double(s.requests); }},
+        {"gwsync_gateway_errors", "Failed requests.",
+         [](const gateway::EndpointStats& s) { return double(s.errors); }},
+        {"gwsync_gateway_throttled", "Throttled answers (503 SlowDown, 429).",
+         [](const gateway::EndpointStats& s) { return double(s.throttled); }},
+        {"gwsync_gateway_timeouts", "Requests that stalled.",
+         [](const gateway::EndpointStats& s) { return double(s.timeouts); }},
+        {"gwsync_gateway_down_events", "Times the gateway was marked down.",
+         [](const gateway::EndpointStats& s) { return double(s.down_events); }},
+        {"gwsync_gateway_sent_bytes", "Bytes sent to the gateway.",
+         [](const gateway::EndpointStats& s) { return double(s.bytes_sent); }},
+        {"gwsync_gateway_received_bytes", "Bytes received from the gateway.",
+         [](const gateway::EndpointStats& s) { return double(s.bytes_received); }},
+        {"gwsync_gateway_concurrency_min", "Lowest concurrency the gateway was held to.",
+         [](const gateway::EndpointStats& s) { return double(s.concurrency_min); }},
+    };
+    for (const Figure& f : figures) {
+      e.Family(f.name, "gauge", f.help);
+      for (const auto& [remote, endpoints] : stats) {
+        for (const auto& s : endpoints) {
+          auto labels = pair;
+          labels["remote"] = remote;
+          labels["endpoint"] = s.name;
+          e.Sample(f.name, labels, f.get(s));
+        }
+      }
+    }
+  }
+  return e.text();
+}
+
+int64_t ReadLastSuccess(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with(std::string(kLastSuccess) + "{")) continue;
+    size_t space = line.rfind(' ');
+    if (space == std::string::npos) continue;
+    return static_cast<int64_t>(std::strtod(line.c_str() + space + 1, nullptr));
+  }
+  return 0;
+}
+
+Status WriteMetricsFile(const std::string& path, const RunMetrics& run) {
+  std::string text = FormatMetrics(run, ReadLastSuccess(path));
+  // The textfile collector reads only *.prom: a temporary name without it.
+  std::string tmp = path + ".tmp-XXXXXX";
+  int fd = mkstemp(tmp.data());
+  auto failed = [&](const char* what) {
+    std::string message = "metrics file '" + path + "': " + what + ": " + std::strerror(errno);
+    if (fd >= 0) close(fd);
+    unlink(tmp.c_str());
+    return Internal(message);
+  };
+  if (fd < 0) return Internal("metrics file '" + path + "': " + std::strerror(errno));
+  if (fchmod(fd, 0644) != 0) return failed("chmod");
+  for (size_t done = 0; done < text.size();) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failed("write");
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) return failed("fsync");
+  if (close(fd) != 0) {
+    fd = -1;
+    return failed("close");
+  }
+  fd = -1;
+  if (rename(tmp.c_str(), path.c_str()) != 0) return failed("rename");
+  return Status::Ok();
+}
+
+LogFile::~LogFile() {
+  if (file_) std::fclose(file_);
+}
+
+Status LogFile::Open(const std::string& path) {
+  file_ = std::fopen(path.c_str(), "a");
+  if (!file_) return Internal("log file '" + path + "': " + std::strerror(errno));
+  return Status::Ok();
+}
+
+void LogFile::Line(const std::string& message) {
+  if (!file_) return;
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::fprintf(file_, "%s %s\n", stamp, message.c_str());
+  std::fflush(file_);
+}
+
+}  // namespace gwsync::cli

@@ -1,0 +1,8 @@
+# The operator's tool (issue 14): the s3cmd runbook both ways, the nightly
+# job's metrics and log, and gwsync doctor, against the real gateway.
+add_test(NAME runbook_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/runbook_test.py)
+set_tests_properties(runbook_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+add_test(NAME nightly_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/nightly_test.py)
+set_tests_properties(nightly_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+add_test(NAME doctor_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/doctor_test.py)
+set_tests_properties(doctor_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
