@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "sync/session.h"
+#include "util/printable.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
@@ -89,7 +90,7 @@ class ProgressLine {
         if (size_t colon = name.rfind(':'); colon != std::string_view::npos) {
           name = name.substr(colon);
         }
-        out += (out.empty() ? " | " : ", ") + std::string(name) + " " + std::to_string(e.requests) +
+        out += (out.empty() ? " | " : ", ") + Printable(name) + " " + std::to_string(e.requests) +
                " req" + (e.down ? " down" : " c" + std::to_string(e.concurrency)) +
                (e.throttled ? " " + std::to_string(e.throttled) + " throttled" : "");
       }
@@ -154,7 +155,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     options.on_plan = [&progress](const plan::Action& a) {
       progress.Clear();
       std::printf("(dry run) %s %s\n", std::string(plan::ActionName(a.kind)).c_str(),
-                  a.key.c_str());
+                  Printable(a.key).c_str());
     };
   }
 
@@ -175,16 +176,19 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     PrintGateways(session);
   }
   for (const auto& [key, msg] : r.notices) {
-    std::fprintf(stderr, "gwsync: notice: %s: %s\n", key.c_str(), msg.c_str());
+    std::fprintf(stderr, "gwsync: notice: %s: %s\n", Printable(key).c_str(),
+                 Printable(msg).c_str());
   }
   if (r.notice_count > r.notices.size()) {
     std::fprintf(stderr, "gwsync: ... and %llu more notices\n",
                  static_cast<unsigned long long>(r.notice_count - r.notices.size()));
   }
   for (const auto& [key, msg] : r.errors) {
-    std::fprintf(stderr, "gwsync: %s: %s\n", key.c_str(), msg.c_str());
+    std::fprintf(stderr, "gwsync: %s: %s\n", Printable(key).c_str(), Printable(msg).c_str());
   }
-  for (const auto& why : r.delete_refusals) std::fprintf(stderr, "gwsync: %s\n", why.c_str());
+  for (const auto& why : r.delete_refusals) {
+    std::fprintf(stderr, "gwsync: %s\n", Printable(why).c_str());
+  }
   uint64_t failed = r.error_count - r.delete_refusals.size();
   if (failed > r.errors.size()) {
     std::fprintf(stderr, "gwsync: ... and %llu more errors\n",

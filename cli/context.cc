@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "config/config.h"
+#include "util/printable.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
@@ -160,12 +161,13 @@ StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags, con
 }
 
 int Fail(const Status& status) {
-  std::fprintf(stderr, "gwsync: %s\n", status.message().c_str());
+  // Messages name keys, and keys may hold escape sequences.
+  std::fprintf(stderr, "gwsync: %s\n", Printable(status.message()).c_str());
   return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
 }
 
 void Say(const GlobalFlags& flags, const std::string& line) {
-  if (!flags.quiet) std::printf("%s\n", line.c_str());
+  if (!flags.quiet) std::printf("%s\n", Printable(line).c_str());
 }
 
 bool StdoutClosed() {

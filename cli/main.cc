@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "util/printable.h"
 
 namespace {
 
@@ -55,7 +56,8 @@ int ArgumentError(CLI::App& app, const CLI::ParseError& e) {
   if (command == "gwsync" && !extra.empty() && !extra.front().starts_with("-")) {
     message = "unknown command '" + extra.front() + "'";
   }
-  std::fprintf(stderr, "gwsync: %s (see %s --help)\n", message.c_str(), command.c_str());
+  std::fprintf(stderr, "gwsync: %s (see %s --help)\n", gwsync::Printable(message).c_str(),
+               command.c_str());
   return 2;
 }
 

@@ -25,3 +25,8 @@ set_tests_properties(scale_e2e PROPERTIES LABELS e2e TIMEOUT 300 RUN_SERIAL TRUE
 gwsync_test(sync_index_e2e_test LABEL "gateway;e2e"
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_index_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
             LIBS gwsync_test_support nlohmann_json::nlohmann_json)
+
+# A gateway that cannot be trusted (tests/support/hostile_s3.py, started and
+# stopped by the test): endless listings, floods, lies about sizes.
+add_test(NAME hostile_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/hostile_test.py)
+set_tests_properties(hostile_e2e PROPERTIES LABELS e2e TIMEOUT 300)

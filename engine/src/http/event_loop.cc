@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -54,6 +55,7 @@ struct Exchange {
   CURL* handle = nullptr;
   // The loop's budget and the endpoint's (either may be unlimited).
   std::array<ByteBudget*, 2> budgets = {nullptr, nullptr};
+  uint64_t body_limit = 0;  // body bytes accepted, set by SetBodyLimit; 0: any
   char error[CURL_ERROR_SIZE] = {};
 
   ~Exchange() { curl_slist_free_all(header_list); }
@@ -99,6 +101,58 @@ void Spend(Exchange* ex, size_t bytes) {
   }
 }
 
+// Reads a decimal header value; false when it is absent or not a number.
+bool ParseU64(std::string_view v, uint64_t* out) {
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), *out);
+  return !v.empty() && ec == std::errc() && end == v.data() + v.size();
+}
+
+// The body bytes `ex` may accept, fixed when its headers are complete: the
+// request's own limit (kMaxBodyInMemory for a body kept in memory), lowered to
+// what "Content-Range: bytes A-B/SIZE" announces. A Content-Length above the
+// limit fails the exchange before a byte is written.
+Status SetBodyLimit(Exchange* ex) {
+  const Request& r = ex->request;
+  bool to_sink = r.sink && ex->response.status >= 200 && ex->response.status < 300;
+  uint64_t limit = r.max_body;
+  if (!to_sink && r.sink) return Status::Ok();  // an error body: capped at kMaxErrorBody
+  if (!to_sink && limit == 0) limit = kMaxBodyInMemory;
+  std::string_view range = ex->response.header("content-range");
+  if (range.starts_with("bytes ")) {
+    range.remove_prefix(6);
+    size_t dash = range.find('-'), slash = range.find('/');
+    uint64_t first = 0, last = 0;
+    if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash ||
+        !ParseU64(range.substr(0, dash), &first) ||
+        !ParseU64(range.substr(dash + 1, slash - dash - 1), &last) || last < first) {
+      return DataLoss("the gateway sent a malformed Content-Range '" +
+                      std::string(ex->response.header("content-range")) + "'");
+    }
+    uint64_t length = last - first + 1;
+    if (limit > 0 && length > limit) {
+      return DataLoss("the gateway announced " + std::to_string(length) +
+                      " bytes (Content-Range), more than the " + std::to_string(limit) +
+                      " expected");
+    }
+    limit = length;
+  }
+  uint64_t announced = 0;
+  if (limit > 0 && ParseU64(ex->response.header("content-length"), &announced) &&
+      announced > limit) {
+    if (!to_sink) {
+      return Status(StatusCode::kResourceExhausted,
+                    "the gateway announced a response of " + std::to_string(announced) +
+                        " bytes, over the " + std::to_string(limit >> 20) +
+                        " MiB this client holds in memory for one answer");
+    }
+    return DataLoss("the gateway announced " + std::to_string(announced) +
+                    " bytes (Content-Length), more than the " + std::to_string(limit) +
+                    " expected");
+  }
+  ex->body_limit = limit;
+  return Status::Ok();
+}
+
 size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   size_t total = size * n;
@@ -106,8 +160,26 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user) {
     long code = 0;
     curl_easy_getinfo(ex->handle, CURLINFO_RESPONSE_CODE, &code);
     ex->response.status = static_cast<int>(code);
+    Status limit = SetBodyLimit(ex);
+    if (!limit.ok()) {
+      ex->body_status = std::move(limit);
+      return CURL_WRITEFUNC_ERROR;
+    }
   }
   if (Throttled(ex)) return CURL_WRITEFUNC_PAUSE;  // curl hands the same bytes again later
+  if (ex->body_limit > 0 && ex->response.bytes_received + total > ex->body_limit) {
+    // A gateway that sends on past the length it announced or the caller
+    // expects: stop rather than fill the disk or the memory.
+    bool to_sink = ex->request.sink && ex->response.status >= 200 && ex->response.status < 300;
+    ex->body_status =
+        to_sink ? DataLoss("the gateway sent more than the " + std::to_string(ex->body_limit) +
+                           " bytes expected: download stopped")
+                : Status(StatusCode::kResourceExhausted,
+                         "the gateway sent a response over the " +
+                             std::to_string(ex->body_limit >> 20) +
+                             " MiB this client holds in memory for one answer: stopped");
+    return CURL_WRITEFUNC_ERROR;
+  }
   Spend(ex, total);
   ex->response.bytes_received += total;
   std::string_view chunk(data, total);

@@ -21,7 +21,8 @@ struct Client::Call {
   std::shared_ptr<http::BodySource> body;  // streamed: sent as UNSIGNED-PAYLOAD
   std::string payload;                     // small in-memory body: hashed and signed
   std::shared_ptr<http::BodySink> sink;
-  std::string resource;  // names the target in error messages
+  uint64_t max_body = 0;  // http::Request::max_body
+  std::string resource;   // names the target in error messages
 };
 
 namespace {
@@ -111,6 +112,7 @@ http::Request Client::Build(Call& call, const Endpoint& ep) const {
   req.connect_timeout = options_.connect_timeout;
   req.stall_timeout = options_.stall_timeout;
   req.sink = std::move(call.sink);
+  req.max_body = call.max_body;
 
   SignableRequest sr;
   sr.method = call.method;
@@ -298,6 +300,12 @@ void Client::GetObject(const std::string& bucket, const std::string& key, const 
   const std::optional<ByteRange>& range = options.range;
   Call c = NewCall("GET", bucket, key, ObjectResource(bucket, key));
   c.sink = std::move(sink);
+  // Never more than the range asked for, or the size the listing gave.
+  if (range) {
+    c.max_body = range->last - range->first + 1;
+  } else if (options.expected_size) {
+    c.max_body = std::max<uint64_t>(*options.expected_size, 1);
+  }
   if (range) {
     c.headers.emplace_back(
         "Range", "bytes=" + std::to_string(range->first) + "-" + std::to_string(range->last));

@@ -85,6 +85,9 @@ struct ByteRange {
 struct GetOptions {
   std::optional<ByteRange> range;  // a 206 is then required
   std::string if_match;            // ETag the object must still have
+  // The size the caller knows (from a listing): a body longer than this is
+  // refused as it arrives instead of written on.
+  std::optional<uint64_t> expected_size;
 };
 
 class Client {

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""gwsync against a gateway that cannot be trusted (tests/support/hostile_s3.py):
+a listing that repeats its continuation token or sends empty pages forever,
+an answer of 100 MiB, keys out of order or outside the prefix, a GET longer
+than the object listed, an object claiming 10 TB, keys with escape
+sequences. Each test asserts what a user sees: a clear one-line error, an
+exit code, a bounded time and memory, nothing left on disk, and a terminal
+never driven by the gateway's bytes.
+
+Needs no Ceph: GWSYNC_BIN only. Fails, never skips, when it is missing.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from gwtest import clean_env, require  # noqa: E402
+
+TIMEOUT = 30  # seconds: every hostile answer must end well within this
+
+
+def setUpModule():
+    global BIN, SCRATCH, ENV, SERVER, ENDPOINT
+    BIN = require("GWSYNC_BIN")
+    SCRATCH = tempfile.mkdtemp(prefix="gwsync-hostile-")
+    ENV = clean_env(SCRATCH)
+    ENV.update(AWS_ACCESS_KEY_ID="hostile", AWS_SECRET_ACCESS_KEY="hostile-secret")
+    SERVER = subprocess.Popen([sys.executable, os.path.join(HERE, "..", "support", "hostile_s3.py")],
+                              stdout=subprocess.PIPE, text=True)
+    line = SERVER.stdout.readline().split()
+    if len(line) != 2 or line[0] != "PORT":
+        SERVER.kill()
+        raise RuntimeError(f"hostile_s3.py did not print its port: {line}")
+    ENDPOINT = f"http://127.0.0.1:{line[1]}"
+
+
+def tearDownModule():
+    SERVER.send_signal(signal.SIGTERM)
+    try:
+        SERVER.wait(5)
+    except subprocess.TimeoutExpired:
+        SERVER.kill()
+        SERVER.wait()
+    SERVER.stdout.close()
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
+def stats():
+    with urllib.request.urlopen(ENDPOINT + "/_stats", timeout=5) as r:
+        return json.loads(r.read())
+
+
+class Run:
+    def __init__(self, code, out, err, seconds, max_rss_kib):
+        self.code, self.out, self.err = code, out, err
+        self.seconds, self.max_rss_kib = seconds, max_rss_kib
+
+    def __str__(self):
+        return (f"exit {self.code} after {self.seconds:.1f} s, peak RSS {self.max_rss_kib} KiB\n"
+                f"stdout: {self.out[-1500:]!r}\nstderr: {self.err[-1500:]!r}")
+
+
+class HostileTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(dir=SCRATCH)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def gwsync(self, *args):
+        """Runs gwsync against the hostile gateway; a run that outlasts
+        TIMEOUT is killed and fails the test (it would have hung)."""
+        start = time.monotonic()
+        out_path, err_path = os.path.join(self.tmp, "out"), os.path.join(self.tmp, "err")
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            proc = subprocess.Popen([BIN, "--endpoint", ENDPOINT, *args], env=ENV, cwd=self.tmp,
+                                    stdout=out, stderr=err)
+            deadline = start + TIMEOUT
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    proc.returncode = os.waitstatus_to_exitcode(status)
+                    break
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    proc.wait()
+                    self.fail(f"gwsync {' '.join(args)!r} still ran after {TIMEOUT} s: it hangs")
+                time.sleep(0.05)
+        seconds = time.monotonic() - start
+        with open(out_path, "rb") as f:
+            stdout = f.read().decode("utf-8", "backslashreplace")
+        with open(err_path, "rb") as f:
+            stderr = f.read().decode("utf-8", "backslashreplace")
+        return Run(proc.returncode, stdout, stderr, seconds, usage.ru_maxrss)
+
+    def assertOneLineError(self, r, *words):
+        self.assertEqual(r.code, 1, str(r))
+        lines = r.err.strip().splitlines()
+        self.assertEqual(len(lines), 1, f"not one line: {r}")
+        self.assertTrue(lines[0].startswith("gwsync: "), str(r))
+        for w in words:
+            self.assertIn(w, lines[0], str(r))
+
+    # --- listings that never end ------------------------------------------
+
+    def test_ls_stops_on_a_repeated_continuation_token(self):
+        r = self.gwsync("ls", "-r", "s3://loop")
+        self.assertOneLineError(r, "repeated its continuation token")
+
+    def test_rm_r_stops_on_a_repeated_continuation_token(self):
+        r = self.gwsync("rm", "-r", "s3://loop/")
+        self.assertOneLineError(r, "repeated its continuation token")
+
+    def test_rb_force_stops_on_a_repeated_continuation_token(self):
+        r = self.gwsync("rb", "--force", "s3://loop")
+        self.assertOneLineError(r, "repeated its continuation token")
+
+    def test_ls_stops_after_empty_truncated_pages(self):
+        before = stats()["list_requests"]
+        r = self.gwsync("ls", "-r", "s3://empty-loop")
+        self.assertOneLineError(r, "empty truncated listing pages")
+        self.assertLess(stats()["list_requests"] - before, 30)
+
+    # --- answers too large to hold ------------------------------------------
+
+    def test_a_100_mib_listing_is_refused_in_bounded_memory(self):
+        for bucket in ("big-list", "big-list-close"):
+            with self.subTest(bucket=bucket):
+                r = self.gwsync("ls", "-r", f"s3://{bucket}")
+                self.assertOneLineError(r, "64 MiB")
+                self.assertLess(r.max_rss_kib, 160 * 1024, str(r))
+
+    # --- keys that are not where they should be -------------------------------
+
+    def test_ls_keys_out_of_order(self):
+        r = self.gwsync("ls", "-r", "s3://order/p/")
+        self.assertOneLineError(r, "out of order")
+        self.assertEqual(r.out, "", "a broken page printed nothing")
+
+    def test_ls_key_outside_the_prefix(self):
+        r = self.gwsync("ls", "-r", "s3://outside/p/")
+        self.assertOneLineError(r, "outside 'p/'")
+
+    # --- objects longer than they say ---------------------------------------
+
+    def test_get_stops_at_the_size_the_gateway_gave(self):
+        before = stats()["body_bytes_sent"]
+        r = self.gwsync("get", "s3://long-get/obj", "got")
+        self.assertOneLineError(r, "more than the 10 bytes expected")
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "got")))
+        self.assertEqual([n for n in os.listdir(self.tmp) if "gwsync-" in n], [],
+                         "a temporary was left behind")
+        self.assertLess(stats()["body_bytes_sent"] - before, 64 << 20, "the flood was read on")
+
+    def test_sync_stops_at_the_listed_size(self):
+        dest = os.path.join(self.tmp, "dest")
+        before = stats()["body_bytes_sent"]
+        r = self.gwsync("sync", "--no-index", "s3://long-get", dest)
+        self.assertEqual(r.code, 1, str(r))
+        self.assertIn("more than the 10 bytes expected", r.err, str(r))
+        self.assertFalse(os.path.exists(os.path.join(dest, "obj")))
+        self.assertLess(stats()["body_bytes_sent"] - before, 64 << 20, "the flood was read on")
+
+    def test_get_of_10_tb_says_not_enough_space(self):
+        before = stats()["get_requests"]
+        r = self.gwsync("get", "s3://huge/big", "big")
+        self.assertOneLineError(r, "not enough space")
+        self.assertEqual(stats()["get_requests"] - before, 1, "ranges were asked for anyway")
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["err", "out"], "something was left behind")
+
+    # --- keys that would drive the terminal ------------------------------------
+
+    def assertNoControlBytes(self, text, r):
+        bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f]
+        self.assertEqual(bad, [], f"control bytes reached the terminal: {r}")
+
+    def test_ls_escapes_control_bytes_in_keys(self):
+        r = self.gwsync("ls", "-r", "s3://evil-keys")
+        self.assertEqual(r.code, 0, str(r))
+        self.assertNoControlBytes(r.out, r)
+        self.assertEqual(len(r.out.splitlines()), 5, str(r))
+        self.assertIn("s3://evil-keys/a-\\x1b]0;pwned\\x07-title", r.out)
+        self.assertIn("s3://evil-keys/d-line\\nbreak", r.out)
+
+    def test_errors_escape_control_bytes_in_keys(self):
+        r = self.gwsync("get", "s3://evil-keys/b-\x1b[31mred\x1b[0m", "x")
+        self.assertOneLineError(r, "b-\\x1b[31mred\\x1b[0m")
+        self.assertNoControlBytes(r.err, r)
+
+    def test_sync_error_lines_escape_control_bytes(self):
+        r = self.gwsync("sync", "--no-index", "s3://evil-keys", os.path.join(self.tmp, "dest"))
+        self.assertEqual(r.code, 1, str(r))
+        self.assertNoControlBytes(r.out + r.err, r)
+        self.assertIn("a-\\x1b]0;pwned\\x07-title", r.err)
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
