@@ -202,5 +202,37 @@ class HostileTest(unittest.TestCase):
         self.assertNoControlBytes(r.out + r.err, r)
         self.assertIn("a-\\x1b]0;pwned\\x07-title", r.err)
 
+    # --- the process itself -------------------------------------------------------
+
+    def owner_of_proc_while_running(self, *flags):
+        """The owner of /proc/PID/environ of a gwsync run by an unprivileged
+        user: a process that is not dumpable has its /proc files owned by
+        root, so that user's other processes cannot read its memory or
+        environment (nor can a core file be written)."""
+        cmd = [BIN, "--endpoint", ENDPOINT, *flags, "ls", "s3://stall"]
+        uid = os.geteuid()
+        if uid == 0:
+            uid = 65534  # nobody
+            cmd = ["setpriv", f"--reuid={uid}", "--regid=65534", "--clear-groups", *cmd]
+        env = dict(ENV, HOME="/nonexistent")  # a HOME that user may not read fails early
+        proc = subprocess.Popen(cmd, env=env, cwd="/", stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(1.0)  # parsed the flags, waiting for the listing
+            self.assertIsNone(proc.poll(), "gwsync ended early")
+            return uid, os.stat(f"/proc/{proc.pid}/environ").st_uid
+        finally:
+            proc.kill()
+            proc.wait()
+
+    def test_not_dumpable_by_default(self):
+        uid, owner = self.owner_of_proc_while_running()
+        self.assertEqual(owner, 0, "gwsync is dumpable: its memory holds the secret key")
+
+    def test_allow_core_dumps_keeps_it_dumpable(self):
+        uid, owner = self.owner_of_proc_while_running("--allow-core-dumps")
+        self.assertEqual(owner, uid)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

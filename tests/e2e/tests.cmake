@@ -30,3 +30,8 @@ gwsync_test(sync_index_e2e_test LABEL "gateway;e2e"
 # stopped by the test): endless listings, floods, lies about sizes.
 add_test(NAME hostile_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/hostile_test.py)
 set_tests_properties(hostile_e2e PROPERTIES LABELS e2e TIMEOUT 300)
+
+# TLS with a private CA (nginx in front of the gateway) and secrets kept out
+# of the command line.
+add_test(NAME tls_secrets_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/tls_secrets_test.py)
+set_tests_properties(tls_secrets_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)

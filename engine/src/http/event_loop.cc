@@ -245,7 +245,11 @@ Status FromCurl(CURLcode code, const Exchange& ex) {
     case CURLE_UNSUPPORTED_PROTOCOL:
       return InvalidArgument(detail);
     case CURLE_PEER_FAILED_VERIFICATION:
-      return PermissionDenied(detail);
+    case CURLE_SSL_CACERT_BADFILE:
+      // What an operator with a private CA needs to hear.
+      return PermissionDenied("the gateway's TLS certificate is not trusted: " + detail +
+                              " (to trust a private CA, pass --ca-bundle FILE or set "
+                              "AWS_CA_BUNDLE)");
     default:
       return Internal(detail);
   }
@@ -312,6 +316,8 @@ struct CurlTransport::Impl {
     if (!options.verify_tls) {
       curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else if (!options.ca_bundle.empty()) {
+      curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_bundle.c_str());
     }
     ex->handle = h;
     ex->budgets[0] = &budget;
