@@ -170,6 +170,11 @@ class HostileTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(dest, "obj")))
         self.assertLess(stats()["body_bytes_sent"] - before, 64 << 20, "the flood was read on")
 
+    def test_a_size_past_64_bits_is_an_error_not_zero(self):
+        r = self.gwsync("get", "s3://bad-size/obj", "got")
+        self.assertOneLineError(r, "invalid object size in Content-Range")
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "got")))
+
     def test_get_of_10_tb_says_not_enough_space(self):
         before = stats()["get_requests"]
         r = self.gwsync("get", "s3://huge/big", "big")

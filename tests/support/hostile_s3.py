@@ -25,6 +25,8 @@ bucket's name picks the misbehaviour:
   evil-keys   keys with escape sequences and control bytes in them; any
               object GET is 404 NoSuchKey
   stall       a listing answered after 20 s (a process to look at meanwhile)
+  bad-size    lists "obj" of 10 bytes; HEAD and GET give its size as
+              99999999999999999999999 (past 64 bits) in Content-Range
 
 GET /_stats gives counts as JSON: requests, list_requests, get_requests,
 body_bytes_sent (object and listing bodies). Python 3 stdlib only.
@@ -181,7 +183,7 @@ class Handler(BaseHTTPRequestHandler):
         key = urllib.parse.unquote(parts[1]) if len(parts) > 1 else ""
         if not bucket:
             names = ["loop", "empty-loop", "big-list", "big-list-close", "order", "outside",
-                     "long-get", "huge", "evil-keys", "stall"]
+                     "long-get", "huge", "evil-keys", "stall", "bad-size"]
             items = "".join(f"<Bucket><Name>{n}</Name><CreationDate>2024-01-02T03:04:05.000Z"
                             f"</CreationDate></Bucket>" for n in names)
             return self.send_body(200, XML_HEAD + (
@@ -238,7 +240,7 @@ class Handler(BaseHTTPRequestHandler):
         if bucket == "outside":
             return self.send_body(200, list_result([contents(prefix + "a", 1),
                                                     contents("zz-elsewhere", 1)], prefix=prefix))
-        if bucket == "long-get":
+        if bucket in ("long-get", "bad-size"):
             return self.send_body(200, list_result([contents("obj", 10)]))
         if bucket == "huge":
             return self.send_body(200, list_result([contents("big", TEN_TB)]))
@@ -259,6 +261,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.stream(206, [etag, ("Content-Range", "bytes 0-9/10")],
                                    b"\0" * 65536, LONG_GET_CAP, length_header=False)
             return self.stream(200, [etag], b"\0" * 65536, LONG_GET_CAP, length_header=False)
+        if bucket == "bad-size" and key == "obj":
+            return self.send_body(206, b"0123456789", [
+                etag, ("Content-Range", "bytes 0-9/99999999999999999999999")],
+                "application/octet-stream")
         if bucket == "huge" and key == "big":
             if self.command == "HEAD":
                 self.send_response(200)

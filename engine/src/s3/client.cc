@@ -45,19 +45,26 @@ std::string ObjectResource(const std::string& bucket, const std::string& key) {
 
 std::string BucketResource(const std::string& bucket) { return "bucket '" + bucket + "'"; }
 
-uint64_t ParseU64(std::string_view s) {
+// A size header: absent is 0; anything but digits that fit 64 bits is an
+// error, never a size silently taken as 0 or cut short.
+StatusOr<uint64_t> ParseSizeHeader(std::string_view name, std::string_view s) {
   uint64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty()) return v;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) {
+    return DataLoss("the gateway sent an invalid object size in " + std::string(name) + ": '" +
+                    std::string(s.substr(0, 64)) + "'");
+  }
   return v;
 }
 
-ObjectHead HeadFromHeaders(const http::Response& r) {
+StatusOr<ObjectHead> HeadFromHeaders(const http::Response& r) {
   ObjectHead head;
-  head.size = ParseU64(r.header("content-length"));
+  ASSIGN_OR_RETURN(head.size, ParseSizeHeader("Content-Length", r.header("content-length")));
   // "bytes 0-9/1234": the object's full size follows the slash.
   std::string_view range = r.header("content-range");
   if (size_t slash = range.rfind('/'); slash != std::string_view::npos) {
-    head.size = ParseU64(range.substr(slash + 1));
+    ASSIGN_OR_RETURN(head.size, ParseSizeHeader("Content-Range", range.substr(slash + 1)));
   }
   head.etag = xml::UnquoteEtag(r.header("etag"));
   head.last_modified = std::string(r.header("last-modified"));
@@ -288,10 +295,13 @@ void Client::ListObjects(const std::string& bucket, const ListOptions& o,
 
 void Client::HeadObject(const std::string& bucket, const std::string& key,
                         Done<ObjectHead> done) const {
-  Call c = NewCall("HEAD", bucket, key, ObjectResource(bucket, key));
-  Execute(std::move(c), [done](http::Response r, Status s) {
+  std::string resource = ObjectResource(bucket, key);
+  Call c = NewCall("HEAD", bucket, key, resource);
+  Execute(std::move(c), [done, resource](http::Response r, Status s) {
     if (!s.ok()) return done(s);
-    done(HeadFromHeaders(r));
+    auto head = HeadFromHeaders(r);
+    if (!head.ok()) return done(head.status().Annotate(resource));
+    done(std::move(*head));
   });
 }
 
@@ -318,7 +328,9 @@ void Client::GetObject(const std::string& bucket, const std::string& key, const 
       return done(Internal(resource + ": the gateway ignored the byte range (HTTP " +
                            std::to_string(r.status) + ")"));
     }
-    done(HeadFromHeaders(r));
+    auto head = HeadFromHeaders(r);
+    if (!head.ok()) return done(head.status().Annotate(resource));
+    done(std::move(*head));
   });
 }
 
