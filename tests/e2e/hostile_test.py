@@ -150,6 +150,13 @@ class HostileTest(unittest.TestCase):
         r = self.gwsync("ls", "-r", "s3://outside/p/")
         self.assertOneLineError(r, "outside 'p/'")
 
+    # A key outside the prefix must never be deleted because a gateway listed it.
+    def test_rm_r_deletes_nothing_outside_the_prefix(self):
+        before = stats()["writes"]
+        r = self.gwsync("rm", "-r", "s3://outside/p/")
+        self.assertOneLineError(r, "outside 'p/'")
+        self.assertEqual(stats()["writes"] - before, 0, "a delete was sent")
+
     # --- objects longer than they say ---------------------------------------
 
     def test_get_stops_at_the_size_the_gateway_gave(self):

@@ -29,7 +29,8 @@ bucket's name picks the misbehaviour:
               99999999999999999999999 (past 64 bits) in Content-Range
 
 GET /_stats gives counts as JSON: requests, list_requests, get_requests,
-body_bytes_sent (object and listing bodies). Python 3 stdlib only.
+writes (PUT, POST, DELETE: each refused with 403), body_bytes_sent (object
+and listing bodies). Python 3 stdlib only.
 """
 
 import argparse
@@ -70,7 +71,8 @@ def xml_text(s):
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
-        self.data = {"requests": 0, "list_requests": 0, "get_requests": 0, "body_bytes_sent": 0}
+        self.data = {"requests": 0, "list_requests": 0, "get_requests": 0, "writes": 0,
+                     "body_bytes_sent": 0}
 
     def add(self, name, n=1):
         with self.lock:
@@ -161,6 +163,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_PUT(self):
         self.drain()
         STATS.add("requests")
+        STATS.add("writes")
         self.error(403, "AccessDenied")
 
     def do_POST(self):
