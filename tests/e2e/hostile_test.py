@@ -177,6 +177,13 @@ class HostileTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(dest, "obj")))
         self.assertLess(stats()["body_bytes_sent"] - before, 64 << 20, "the flood was read on")
 
+    def test_sync_of_10_tb_says_not_enough_space(self):
+        dest = os.path.join(self.tmp, "dest")
+        r = self.gwsync("sync", "--no-index", "s3://huge", dest)
+        self.assertEqual(r.code, 1, str(r))
+        self.assertIn("not enough space", r.err, str(r))
+        self.assertEqual(os.listdir(dest) if os.path.isdir(dest) else [], [])
+
     def test_a_size_past_64_bits_is_an_error_not_zero(self):
         r = self.gwsync("get", "s3://bad-size/obj", "got")
         self.assertOneLineError(r, "invalid object size in Content-Range")
