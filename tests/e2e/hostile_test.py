@@ -168,6 +168,13 @@ class HostileTest(unittest.TestCase):
                          "a temporary was left behind")
         self.assertLess(stats()["body_bytes_sent"] - before, 64 << 20, "the flood was read on")
 
+    def test_get_to_stdout_stops_at_the_size(self):
+        before = stats()["body_bytes_sent"]
+        r = self.gwsync("get", "s3://long-get/obj", "-")
+        self.assertOneLineError(r, "more than the 10 bytes expected")
+        self.assertLessEqual(len(r.out), 10)
+        self.assertLess(stats()["body_bytes_sent"] - before, 64 << 20, "the flood was read on")
+
     def test_sync_stops_at_the_listed_size(self):
         dest = os.path.join(self.tmp, "dest")
         before = stats()["body_bytes_sent"]

@@ -312,13 +312,15 @@ void Client::GetObject(const std::string& bucket, const std::string& key, const 
   c.sink = std::move(sink);
   // Never more than the range asked for, or the size the listing gave.
   if (range) {
-    c.max_body = range->last - range->first + 1;
+    c.max_body = range->last == ByteRange::kToTheEnd ? 0 : range->last - range->first + 1;
   } else if (options.expected_size) {
     c.max_body = std::max<uint64_t>(*options.expected_size, 1);
   }
   if (range) {
     c.headers.emplace_back(
-        "Range", "bytes=" + std::to_string(range->first) + "-" + std::to_string(range->last));
+        "Range",
+        "bytes=" + std::to_string(range->first) + "-" +
+            (range->last == ByteRange::kToTheEnd ? std::string() : std::to_string(range->last)));
   }
   if (!options.if_match.empty()) c.headers.emplace_back("If-Match", "\"" + options.if_match + "\"");
   std::string resource = ObjectResource(bucket, key);

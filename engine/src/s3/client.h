@@ -78,8 +78,11 @@ struct PutOptions {
 };
 
 struct ByteRange {
+  // "bytes=FIRST-": to the end, however long the object is (its size then
+  // comes back in Content-Range, which bounds the body).
+  static constexpr uint64_t kToTheEnd = UINT64_MAX;
   uint64_t first = 0;
-  uint64_t last = 0;  // inclusive
+  uint64_t last = 0;  // inclusive, or kToTheEnd
 };
 
 struct GetOptions {

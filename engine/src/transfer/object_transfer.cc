@@ -512,8 +512,17 @@ StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::str
                                         const std::string& key, int fd,
                                         const TransferOptions& options) {
   auto sink = std::make_shared<HashingSink>(std::make_shared<FdStreamSink>(fd));
+  // An open range: the 206's Content-Range tells the size and bounds the
+  // body, so a gateway cannot stream on past the object's end.
+  s3::GetOptions get;
+  get.range = s3::ByteRange{0, s3::ByteRange::kToTheEnd};
   auto head =
-      s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, {}, sink, done); });
+      s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, get, sink, done); });
+  if (!head.ok() && head.status().s3_code() == "InvalidRange") {
+    // An empty object has no byte 0.
+    head =
+        s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, {}, sink, done); });
+  }
   if (!head.ok()) return head.status();
   if (options.on_bytes) options.on_bytes(sink->size());
   hash::Md5Digest md5 = sink->Finish();
