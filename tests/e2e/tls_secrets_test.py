@@ -187,7 +187,7 @@ class TlsTest(unittest.TestCase):
     def test_a_missing_ca_bundle_is_a_clear_error(self):
         r = run(["--endpoint", NGINX.urls[0], "--ca-bundle", "/nonexistent/ca.pem", "ls"])
         self.assertEqual(r.returncode, 2, r.stderr)
-        self.assertIn("/nonexistent/ca.pem", r.stderr)
+        self.assertIn("cannot read the CA bundle '/nonexistent/ca.pem'", r.stderr)
 
     def test_insecure_works_and_warns_in_one_line(self):
         r = run(["--endpoint", NGINX.urls[0], "--insecure", "ls", f"s3://{BUCKET}"])
