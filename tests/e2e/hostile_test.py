@@ -175,6 +175,12 @@ class HostileTest(unittest.TestCase):
         self.assertLessEqual(len(r.out), 10)
         self.assertLess(stats()["body_bytes_sent"] - before, 64 << 20, "the flood was read on")
 
+    def test_an_endless_error_body_is_not_read_on(self):
+        before = stats()["body_bytes_sent"]
+        r = self.gwsync("get", "s3://endless-error/obj", "got")
+        self.assertEqual(r.code, 1, str(r))
+        self.assertLess(stats()["body_bytes_sent"] - before, 128 << 20, "the flood was read on")
+
     def test_sync_stops_at_the_listed_size(self):
         dest = os.path.join(self.tmp, "dest")
         before = stats()["body_bytes_sent"]

@@ -25,6 +25,8 @@ bucket's name picks the misbehaviour:
   evil-keys   keys with escape sequences and control bytes in them; any
               object GET is 404 NoSuchKey
   stall       a listing answered after 20 s (a process to look at meanwhile)
+  endless-error  any object GET is a 403 whose body never ends (until
+              256 MiB or the client goes)
   bad-size    lists "obj" of 10 bytes; HEAD and GET give its size as
               99999999999999999999999 (past 64 bits) in Content-Range
 
@@ -186,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
         key = urllib.parse.unquote(parts[1]) if len(parts) > 1 else ""
         if not bucket:
             names = ["loop", "empty-loop", "big-list", "big-list-close", "order", "outside",
-                     "long-get", "huge", "evil-keys", "stall", "bad-size"]
+                     "long-get", "huge", "evil-keys", "stall", "bad-size", "endless-error"]
             items = "".join(f"<Bucket><Name>{n}</Name><CreationDate>2024-01-02T03:04:05.000Z"
                             f"</CreationDate></Bucket>" for n in names)
             return self.send_body(200, XML_HEAD + (
@@ -264,6 +266,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.stream(206, [etag, ("Content-Range", "bytes 0-9/10")],
                                    b"\0" * 65536, LONG_GET_CAP, length_header=False)
             return self.stream(200, [etag], b"\0" * 65536, LONG_GET_CAP, length_header=False)
+        if bucket == "endless-error":
+            if self.command == "HEAD":
+                return self.send_body(403, b"")
+            return self.stream(403, [("Content-Type", "application/xml")], b" " * 65536,
+                               LONG_GET_CAP, length_header=False)
         if bucket == "bad-size" and key == "obj":
             return self.send_body(206, b"0123456789", [
                 etag, ("Content-Range", "bytes 0-9/99999999999999999999999")],

@@ -107,17 +107,18 @@ bool ParseU64(std::string_view v, uint64_t* out) {
   return !v.empty() && ec == std::errc() && end == v.data() + v.size();
 }
 
-// The body bytes `ex` may accept, fixed when its headers are complete: the
-// request's own limit (kMaxBodyInMemory for a body kept in memory), lowered to
-// what "Content-Range: bytes A-B/SIZE" announces. A Content-Length above the
-// limit fails the exchange before a byte is written.
+// The body bytes `ex` may accept, fixed when its headers are complete: for a
+// 2xx body the request's own limit, lowered to what "Content-Range: bytes
+// A-B/SIZE" announces; kMaxBodyInMemory for a body kept in memory and for
+// any error body (read for its message). A Content-Length above the limit
+// fails the exchange before a byte is written.
 Status SetBodyLimit(Exchange* ex) {
   const Request& r = ex->request;
-  bool to_sink = r.sink && ex->response.status >= 200 && ex->response.status < 300;
-  uint64_t limit = r.max_body;
-  if (!to_sink && r.sink) return Status::Ok();  // an error body: capped at kMaxErrorBody
-  if (!to_sink && limit == 0) limit = kMaxBodyInMemory;
-  std::string_view range = ex->response.header("content-range");
+  bool ok = ex->response.status >= 200 && ex->response.status < 300;
+  bool to_sink = r.sink && ok;
+  uint64_t limit = to_sink ? r.max_body : kMaxBodyInMemory;
+  // A 416's "bytes */SIZE" is no range of this body: only a 2xx's counts.
+  std::string_view range = ok ? ex->response.header("content-range") : std::string_view();
   if (range.starts_with("bytes ")) {
     range.remove_prefix(6);
     size_t dash = range.find('-'), slash = range.find('/');

@@ -58,9 +58,11 @@ struct Request {
   Headers headers;
   std::shared_ptr<BodySource> body;  // null: no body (Content-Length 0 for PUT/POST)
   std::shared_ptr<BodySink> sink;    // null: the body is collected in Response::body
-  // The most body bytes this request accepts; more (or a Content-Length or
-  // Content-Range announcing more) fails it with kOutOfRange instead of
-  // writing on. 0: no limit for a sink, kMaxBodyInMemory without one.
+  // The most 2xx body bytes `sink` accepts; more (or a Content-Length or
+  // Content-Range announcing more) fails the request with kDataLoss instead
+  // of writing on. 0: only what Content-Range announces. A body kept in
+  // memory, and any error body, is capped at kMaxBodyInMemory
+  // (kResourceExhausted).
   uint64_t max_body = 0;
   std::chrono::milliseconds connect_timeout{5000};
   // Aborted when fewer than 1 byte/s moved for this long (a hung gateway).
