@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "loadgen/report.h"
 #include "loadgen/runner.h"
+#include "util/printable.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
@@ -198,7 +199,7 @@ int RunBenchCommand(const GlobalFlags& g, const BenchFlags& f) {
   if (report->cleanup.errors) {
     std::fprintf(stderr, "gwsync: clean-up left data under s3://%s/%s: %s\n",
                  report->bucket.c_str(), report->run_prefix.c_str(),
-                 report->cleanup.first_error.c_str());
+                 Printable(report->cleanup.first_error).c_str());
     return 1;
   }
   return report->interrupted ? 130 : 0;

@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "transfer/bulk.h"
+#include "util/printable.h"
 
 namespace gwsync::cli {
 namespace {
@@ -15,19 +16,21 @@ int RunLs(const GlobalFlags& flags, const std::string& target, bool recursive) {
         s3::Wait<std::vector<s3::BucketInfo>>([&](auto done) { client.ListBuckets(done); });
     if (!buckets.ok()) return Fail(buckets.status());
     for (const auto& b : *buckets)
-      std::printf("%s  s3://%s\n", b.creation_date.c_str(), b.name.c_str());
+      std::printf("%s  s3://%s\n", Printable(b.creation_date).c_str(), Printable(b.name).c_str());
     return 0;
   }
   auto url = s3::ParseS3Url(target);
   if (!url.ok()) return Fail(url.status());
+  // Keys and dates come from the gateway: printed escaped, never as sent.
+  const std::string bucket = Printable(url->bucket);
   Status s = transfer::ForEachObject(
       client, url->bucket, url->key, recursive, [&](const transfer::ListVisit& v) {
         if (v.prefix) {
-          std::printf("%28s  s3://%s/%s\n", "DIR", url->bucket.c_str(), v.prefix->c_str());
+          std::printf("%28s  s3://%s/%s\n", "DIR", bucket.c_str(), Printable(*v.prefix).c_str());
         } else {
-          std::printf("%s %12llu  s3://%s/%s\n", v.object->last_modified.c_str(),
-                      static_cast<unsigned long long>(v.object->size), url->bucket.c_str(),
-                      v.object->key.c_str());
+          std::printf("%s %12llu  s3://%s/%s\n", Printable(v.object->last_modified).c_str(),
+                      static_cast<unsigned long long>(v.object->size), bucket.c_str(),
+                      Printable(v.object->key).c_str());
         }
         // A reader that went away (`| head`) ends the listing.
         if (std::ferror(stdout)) return Status(StatusCode::kCancelled, "cannot write to stdout");

@@ -19,6 +19,7 @@
 #include "sync/key_range.h"
 #include "sync/session.h"
 #include "sync/shard_plan.h"
+#include "util/printable.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
@@ -211,7 +212,7 @@ class ProgressLine {
         if (size_t colon = name.rfind(':'); colon != std::string_view::npos) {
           name = name.substr(colon);
         }
-        out += (out.empty() ? " | " : ", ") + std::string(name) + " " + std::to_string(e.requests) +
+        out += (out.empty() ? " | " : ", ") + Printable(name) + " " + std::to_string(e.requests) +
                " req" + (e.down ? " down" : " c" + std::to_string(e.concurrency)) +
                (e.throttled ? " " + std::to_string(e.throttled) + " throttled" : "");
       }

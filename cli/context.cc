@@ -7,11 +7,40 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 #include "config/config.h"
+#include "http/bodies.h"
+#include "util/printable.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
+namespace {
+
+std::optional<std::string> Env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+// The first line of a file holding a secret, without its line end.
+StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return InvalidArgument("cannot read --secret-key-file '" + path +
+                           "': " + http::ErrnoText(errno));
+  }
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+    line.pop_back();
+  }
+  if (line.empty()) return InvalidArgument("--secret-key-file '" + path + "' is empty");
+  return line;
+}
+
+}  // namespace
+
 StatusOr<s3::ClientOptions> ResolveClientOptions(
     const GlobalFlags& flags, const std::function<std::optional<std::string>(const char*)>& env) {
   config::S3cmdConfig cfg;
@@ -37,11 +66,15 @@ StatusOr<s3::ClientOptions> ResolveClientOptions(
     return file;
   };
   o.credentials.access_key = pick(flags.access_key, "AWS_ACCESS_KEY_ID", cfg.access_key);
-  o.credentials.secret_key = pick(flags.secret_key, "AWS_SECRET_ACCESS_KEY", cfg.secret_key);
+  std::string secret_flag = flags.secret_key;
+  if (secret_flag.empty() && !flags.secret_key_file.empty()) {
+    ASSIGN_OR_RETURN(secret_flag, ReadSecretFile(flags.secret_key_file));
+  }
+  o.credentials.secret_key = pick(secret_flag, "AWS_SECRET_ACCESS_KEY", cfg.secret_key);
   if (auto token = env("AWS_SESSION_TOKEN")) o.credentials.session_token = *token;
   if (o.credentials.access_key.empty() || o.credentials.secret_key.empty()) {
     return InvalidArgument(
-        "no credentials: pass --access-key and --secret-key, set AWS_ACCESS_KEY_ID and "
+        "no credentials: pass --access-key and --secret-key-file, set AWS_ACCESS_KEY_ID and "
         "AWS_SECRET_ACCESS_KEY, or put access_key and secret_key in ~/.s3cfg");
   }
 
@@ -60,7 +93,9 @@ StatusOr<s3::ClientOptions> ResolveClientOptions(
   }
   ASSIGN_OR_RETURN(o.endpoint, s3::ParseEndpoint(endpoint, cfg.use_https.value_or(false)));
   for (size_t i = 1; i < flags.endpoints.size(); ++i) {
-    ASSIGN_OR_RETURN(s3::Endpoint more, s3::ParseEndpoint(flags.endpoints[i]));
+    // use_https holds for every gateway given without a scheme, not the first only.
+    ASSIGN_OR_RETURN(s3::Endpoint more,
+                     s3::ParseEndpoint(flags.endpoints[i], cfg.use_https.value_or(false)));
     o.more_endpoints.push_back(more);
   }
   if (flags.rps < 0 || flags.endpoint_rps < 0) {
@@ -122,6 +157,17 @@ namespace {
 StatusOr<http::TransportOptions> ResolveTransportOptions(const GlobalFlags& flags) {
   http::TransportOptions topts;
   topts.verify_tls = !flags.insecure;
+  topts.ca_bundle = flags.ca_bundle;
+  if (topts.ca_bundle.empty()) topts.ca_bundle = Env("AWS_CA_BUNDLE").value_or("");
+  if (!topts.ca_bundle.empty() && access(topts.ca_bundle.c_str(), R_OK) != 0) {
+    return InvalidArgument("cannot read the CA bundle '" + topts.ca_bundle +
+                           "': " + http::ErrnoText(errno));
+  }
+  if (flags.insecure) {
+    std::fprintf(stderr,
+                 "gwsync: warning: --insecure: the gateway's TLS certificate is not checked; "
+                 "anyone on the network path can read and change what is sent\n");
+  }
   if (!flags.bwlimit.empty()) {
     ASSIGN_OR_RETURN(uint64_t bw, ParseSize(flags.bwlimit));
     topts.bytes_per_second = bw;
@@ -131,12 +177,6 @@ StatusOr<http::TransportOptions> ResolveTransportOptions(const GlobalFlags& flag
     topts.endpoint_bytes_per_second = bw;
   }
   return topts;
-}
-
-std::optional<std::string> Env(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v) return std::nullopt;
-  return std::string(v);
 }
 
 }  // namespace
@@ -160,12 +200,13 @@ StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags, con
 }
 
 int Fail(const Status& status) {
-  std::fprintf(stderr, "gwsync: %s\n", status.message().c_str());
+  // Messages name keys, and keys may hold escape sequences.
+  std::fprintf(stderr, "gwsync: %s\n", Printable(status.message()).c_str());
   return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
 }
 
 void Say(const GlobalFlags& flags, const std::string& line) {
-  if (!flags.quiet) std::printf("%s\n", line.c_str());
+  if (!flags.quiet) std::printf("%s\n", Printable(line).c_str());
 }
 
 bool StdoutClosed() {

@@ -20,7 +20,8 @@ struct GlobalFlags {
   std::vector<std::string> endpoints;
   std::string access_key;
   std::string secret_key;
-  std::string signature;  // "v2", "v4" or empty
+  std::string secret_key_file;  // the secret key's first line, kept out of `ps`
+  std::string signature;        // "v2", "v4" or empty
   std::string region;
   std::string config_file;
   std::string part_size = "16MiB";
@@ -34,6 +35,8 @@ struct GlobalFlags {
   int timeout = 60;  // seconds a request may stall before it is retried
   bool quiet = false;
   bool insecure = false;
+  std::string ca_bundle;  // PEM CAs to trust (or AWS_CA_BUNDLE)
+  bool allow_core_dumps = false;
 };
 
 // Resolves the gateway and credentials, or says exactly what is missing.

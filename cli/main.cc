@@ -1,4 +1,6 @@
 // gwsync: a parallel sync engine for S3-compatible gateways (Ceph RGW first).
+#include <sys/prctl.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
@@ -7,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/generate.h"
 #include "transfer/files.h"
+#include "util/printable.h"
 
 namespace {
 
@@ -57,7 +60,8 @@ int ArgumentError(CLI::App& app, const CLI::ParseError& e) {
   if (command == "gwsync" && !extra.empty() && !extra.front().starts_with("-")) {
     message = "unknown command '" + extra.front() + "'";
   }
-  std::fprintf(stderr, "gwsync: %s (see %s --help)\n", message.c_str(), command.c_str());
+  std::fprintf(stderr, "gwsync: %s (see %s --help)\n", gwsync::Printable(message).c_str(),
+               command.c_str());
   return 2;
 }
 
@@ -65,6 +69,9 @@ int ArgumentError(CLI::App& app, const CLI::ParseError& e) {
 
 int main(int argc, char** argv) {
   using namespace gwsync::cli;
+  // Not dumpable from the start: a core file, or another process of the same
+  // user attaching, would read the secret key and the data in memory.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   std::signal(SIGPIPE, SIG_IGN);
   // Ctrl-C or a kill leaves no temporary file behind.
   gwsync::transfer::RemoveTempFilesOnSignals();
@@ -90,7 +97,11 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", flags.timeout,
                  "seconds a request may stall before it is retried elsewhere (default 60)");
   app.add_option("--access-key", flags.access_key, "access key (or AWS_ACCESS_KEY_ID)");
-  app.add_option("--secret-key", flags.secret_key, "secret key (or AWS_SECRET_ACCESS_KEY)");
+  app.add_option("--secret-key", flags.secret_key,
+                 "secret key (visible in ps: prefer --secret-key-file or AWS_SECRET_ACCESS_KEY)");
+  app.add_option("--secret-key-file", flags.secret_key_file,
+                 "read the secret key from the first line of FILE")
+      ->type_name("FILE");
   app.add_option("--signature", flags.signature, "request signing: v4 (default) or v2");
   app.add_option("--region", flags.region, "SigV4 region (default us-east-1)");
   app.add_option("--config", flags.config_file, "s3cmd-style config file (default ~/.s3cfg)");
@@ -101,6 +112,11 @@ int main(int argc, char** argv) {
                  "use multipart from this size on (default 64MiB)");
   app.add_flag("-q,--quiet", flags.quiet, "print nothing but errors");
   app.add_flag("--insecure", flags.insecure, "do not verify the gateway's TLS certificate");
+  app.add_option("--ca-bundle", flags.ca_bundle,
+                 "trust the CAs in this PEM file instead of the system's (or AWS_CA_BUNDLE)")
+      ->type_name("FILE");
+  app.add_flag("--allow-core-dumps", flags.allow_core_dumps,
+               "let gwsync dump core (it holds the secret key in memory)");
 
   Runner run;
   AddLsCommand(app, flags, &run);
@@ -139,5 +155,6 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
     return ArgumentError(app, e);
   }
+  if (flags.allow_core_dumps) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   return run ? run() : 2;
 }

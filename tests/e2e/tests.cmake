@@ -63,3 +63,13 @@ gwsync_test(sync_fs_safety_e2e_test LABEL "gateway;e2e"
 # Bucket names a folder cannot hold, from a stand-in gateway (no Ceph).
 add_test(NAME bucket_names_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/bucket_names_test.py)
 set_tests_properties(bucket_names_e2e PROPERTIES LABELS e2e TIMEOUT 120)
+
+# A gateway that cannot be trusted (tests/support/hostile_s3.py, started and
+# stopped by the test): endless listings, floods, lies about sizes.
+add_test(NAME hostile_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/hostile_test.py)
+set_tests_properties(hostile_e2e PROPERTIES LABELS e2e TIMEOUT 300)
+
+# TLS with a private CA (nginx in front of the gateway) and secrets kept out
+# of the command line.
+add_test(NAME tls_secrets_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/tls_secrets_test.py)
+set_tests_properties(tls_secrets_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <string>
@@ -337,6 +338,33 @@ TEST_F(IndexTest, UnreadableValuesAreAbsent) {
   auto repaired = index_->GetLocal("/r", "short");
   ASSERT_TRUE(repaired.ok() && repaired->has_value());
   EXPECT_EQ((*repaired)->size, 9u);
+}
+
+// The index names every file and key synced: no other user may read it.
+class IndexModeTest : public ::testing::Test {};
+
+TEST_F(IndexModeTest, OnlyTheOwnerCanReadTheIndex) {
+  ScratchDir dir;
+  std::string path = dir.path() + "/index";
+  mode_t old = umask(022);  // the usual umask: files would be 0644
+  {
+    auto opened = Index::Open(path);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE((*opened)->PutLocal("/root", "key" + std::to_string(i), SampleLocal()).ok());
+    }
+  }
+  umask(old);
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_all);
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(path)) {
+    auto perms = entry.status().permissions();
+    EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all), fs::perms::none)
+        << entry.path() << " is readable by others";
+    ++files;
+  }
+  EXPECT_GT(files, 3);
 }
 
 }  // namespace

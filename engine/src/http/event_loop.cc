@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -54,6 +55,7 @@ struct Exchange {
   CURL* handle = nullptr;
   // The loop's budget and the endpoint's (either may be unlimited).
   std::array<ByteBudget*, 2> budgets = {nullptr, nullptr};
+  uint64_t body_limit = 0;  // body bytes accepted, set by SetBodyLimit; 0: any
   char error[CURL_ERROR_SIZE] = {};
 
   ~Exchange() { curl_slist_free_all(header_list); }
@@ -99,6 +101,59 @@ void Spend(Exchange* ex, size_t bytes) {
   }
 }
 
+// Reads a decimal header value; false when it is absent or not a number.
+bool ParseU64(std::string_view v, uint64_t* out) {
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), *out);
+  return !v.empty() && ec == std::errc() && end == v.data() + v.size();
+}
+
+// The body bytes `ex` may accept, fixed when its headers are complete: for a
+// 2xx body the request's own limit, lowered to what "Content-Range: bytes
+// A-B/SIZE" announces; kMaxBodyInMemory for a body kept in memory and for
+// any error body (read for its message). A Content-Length above the limit
+// fails the exchange before a byte is written.
+Status SetBodyLimit(Exchange* ex) {
+  const Request& r = ex->request;
+  bool ok = ex->response.status >= 200 && ex->response.status < 300;
+  bool to_sink = r.sink && ok;
+  uint64_t limit = to_sink ? r.max_body : kMaxBodyInMemory;
+  // A 416's "bytes */SIZE" is no range of this body: only a 2xx's counts.
+  std::string_view range = ok ? ex->response.header("content-range") : std::string_view();
+  if (range.starts_with("bytes ")) {
+    range.remove_prefix(6);
+    size_t dash = range.find('-'), slash = range.find('/');
+    uint64_t first = 0, last = 0;
+    if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash ||
+        !ParseU64(range.substr(0, dash), &first) ||
+        !ParseU64(range.substr(dash + 1, slash - dash - 1), &last) || last < first) {
+      return DataLoss("the gateway sent a malformed Content-Range '" +
+                      std::string(ex->response.header("content-range")) + "'");
+    }
+    uint64_t length = last - first + 1;
+    if (limit > 0 && length > limit) {
+      return DataLoss("the gateway announced " + std::to_string(length) +
+                      " bytes (Content-Range), more than the " + std::to_string(limit) +
+                      " expected");
+    }
+    limit = length;
+  }
+  uint64_t announced = 0;
+  if (limit > 0 && ParseU64(ex->response.header("content-length"), &announced) &&
+      announced > limit) {
+    if (!to_sink) {
+      return Status(StatusCode::kResourceExhausted,
+                    "the gateway announced a response of " + std::to_string(announced) +
+                        " bytes, over the " + std::to_string(limit >> 20) +
+                        " MiB this client holds in memory for one answer");
+    }
+    return DataLoss("the gateway announced " + std::to_string(announced) +
+                    " bytes (Content-Length), more than the " + std::to_string(limit) +
+                    " expected");
+  }
+  ex->body_limit = limit;
+  return Status::Ok();
+}
+
 size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   size_t total = size * n;
@@ -106,8 +161,26 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user) {
     long code = 0;
     curl_easy_getinfo(ex->handle, CURLINFO_RESPONSE_CODE, &code);
     ex->response.status = static_cast<int>(code);
+    Status limit = SetBodyLimit(ex);
+    if (!limit.ok()) {
+      ex->body_status = std::move(limit);
+      return CURL_WRITEFUNC_ERROR;
+    }
   }
   if (Throttled(ex)) return CURL_WRITEFUNC_PAUSE;  // curl hands the same bytes again later
+  if (ex->body_limit > 0 && ex->response.bytes_received + total > ex->body_limit) {
+    // A gateway that sends on past the length it announced or the caller
+    // expects: stop rather than fill the disk or the memory.
+    bool to_sink = ex->request.sink && ex->response.status >= 200 && ex->response.status < 300;
+    ex->body_status =
+        to_sink ? DataLoss("the gateway sent more than the " + std::to_string(ex->body_limit) +
+                           " bytes expected: download stopped")
+                : Status(StatusCode::kResourceExhausted,
+                         "the gateway sent a response over the " +
+                             std::to_string(ex->body_limit >> 20) +
+                             " MiB this client holds in memory for one answer: stopped");
+    return CURL_WRITEFUNC_ERROR;
+  }
   Spend(ex, total);
   ex->response.bytes_received += total;
   std::string_view chunk(data, total);
@@ -173,7 +246,11 @@ Status FromCurl(CURLcode code, const Exchange& ex) {
     case CURLE_UNSUPPORTED_PROTOCOL:
       return InvalidArgument(detail);
     case CURLE_PEER_FAILED_VERIFICATION:
-      return PermissionDenied(detail);
+    case CURLE_SSL_CACERT_BADFILE:
+      // What an operator with a private CA needs to hear.
+      return PermissionDenied("the gateway's TLS certificate is not trusted: " + detail +
+                              " (to trust a private CA, pass --ca-bundle FILE or set "
+                              "AWS_CA_BUNDLE)");
     default:
       return Internal(detail);
   }
@@ -240,6 +317,8 @@ struct CurlTransport::Impl {
     if (!options.verify_tls) {
       curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else if (!options.ca_bundle.empty()) {
+      curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_bundle.c_str());
     }
     ex->handle = h;
     ex->budgets[0] = &budget;

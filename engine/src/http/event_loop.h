@@ -15,6 +15,9 @@ struct TransportOptions {
   int max_connections_per_host = 64;  // 0: unlimited
   int max_total_connections = 256;
   bool verify_tls = true;
+  // PEM file of the CAs to trust instead of the system's (a private CA);
+  // empty: the system store.
+  std::string ca_bundle;
   std::string user_agent = "gwsync/0.1";
   uint64_t bytes_per_second = 0;           // request and response bodies together; 0: unlimited
   uint64_t endpoint_bytes_per_second = 0;  // the same, per scheme://host:port

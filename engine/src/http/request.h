@@ -20,6 +20,10 @@ namespace gwsync::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// The largest response body held in memory (an XML answer) unless a request
+// says otherwise: a gateway cannot make the client grow without bound.
+inline constexpr uint64_t kMaxBodyInMemory = 64ull << 20;
+
 // Header names compare case-insensitively.
 bool HeaderNameEquals(std::string_view a, std::string_view b);
 
@@ -54,6 +58,12 @@ struct Request {
   Headers headers;
   std::shared_ptr<BodySource> body;  // null: no body (Content-Length 0 for PUT/POST)
   std::shared_ptr<BodySink> sink;    // null: the body is collected in Response::body
+  // The most 2xx body bytes `sink` accepts; more (or a Content-Length or
+  // Content-Range announcing more) fails the request with kDataLoss instead
+  // of writing on. 0: only what Content-Range announces. A body kept in
+  // memory, and any error body, is capped at kMaxBodyInMemory
+  // (kResourceExhausted).
+  uint64_t max_body = 0;
   std::chrono::milliseconds connect_timeout{5000};
   // Aborted when fewer than 1 byte/s moved for this long (a hung gateway).
   std::chrono::milliseconds stall_timeout{60000};

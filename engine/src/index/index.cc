@@ -1,6 +1,7 @@
 #include "index/index.h"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,11 +13,13 @@
 #include <vector>
 
 #include "rocksdb/cache.h"
-#include "rocksdb/write_buffer_manager.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
+#include "rocksdb/write_buffer_manager.h"
 
 namespace gwsync::index {
 namespace {
@@ -230,8 +233,58 @@ bool IsLockError(const rocksdb::Status& s) {
 
 }  // namespace
 
+// Makes every file RocksDB creates 0600 as it is created: the index names
+// each file and key synced, and the user's umask (often 022) would leave it
+// readable by all. Safe from any thread, as the file system it wraps.
+class PrivateFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  explicit PrivateFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target)
+      : FileSystemWrapper(target) {}
+  const char* Name() const override { return "GwsyncPrivateFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                    rocksdb::IODebugContext* d) override {
+    return Private(f, target()->NewWritableFile(f, o, r, d));
+  }
+  rocksdb::IOStatus ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                       rocksdb::IODebugContext* d) override {
+    return Private(f, target()->ReopenWritableFile(f, o, r, d));
+  }
+  rocksdb::IOStatus ReuseWritableFile(const std::string& f, const std::string& old,
+                                      const rocksdb::FileOptions& o,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                      rocksdb::IODebugContext* d) override {
+    return Private(f, target()->ReuseWritableFile(f, old, o, r, d));
+  }
+  rocksdb::IOStatus NewRandomRWFile(const std::string& f, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSRandomRWFile>* r,
+                                    rocksdb::IODebugContext* d) override {
+    return Private(f, target()->NewRandomRWFile(f, o, r, d));
+  }
+  rocksdb::IOStatus NewLogger(const std::string& f, const rocksdb::IOOptions& o,
+                              std::shared_ptr<rocksdb::Logger>* r,
+                              rocksdb::IODebugContext* d) override {
+    return Private(f, target()->NewLogger(f, o, r, d));
+  }
+  rocksdb::IOStatus LockFile(const std::string& f, const rocksdb::IOOptions& o,
+                             rocksdb::FileLock** l, rocksdb::IODebugContext* d) override {
+    return Private(f, target()->LockFile(f, o, l, d));
+  }
+
+ private:
+  // The folder is 0700 as well, so nobody else can open a file in the
+  // moment before its mode changes.
+  static rocksdb::IOStatus Private(const std::string& f, rocksdb::IOStatus s) {
+    if (s.ok()) chmod(f.c_str(), 0600);
+    return s;
+  }
+};
+
 struct Index::Impl {
   std::string path;
+  std::unique_ptr<rocksdb::Env> env;  // outlives db
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; indexed by Family
   std::vector<rocksdb::ColumnFamilyHandle*> extra;    // families of a newer gwsync; owned
@@ -291,6 +344,9 @@ StatusOr<std::unique_ptr<Index>> Index::Open(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) return Internal("index '" + path + "': cannot create the folder: " + ec.message());
+  // It names every file and key synced: only its owner may enter it.
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all, ec);
+  if (ec) return Internal("index '" + path + "': cannot make it private: " + ec.message());
 
   // One small cache for all families: the index is a cache itself and must
   // not take memory from transfers.
@@ -325,6 +381,9 @@ StatusOr<std::unique_ptr<Index>> Index::Open(const std::string& path) {
 
   auto impl = std::make_unique<Impl>();
   impl->path = path;
+  impl->env =
+      rocksdb::NewCompositeEnv(std::make_shared<PrivateFileSystem>(rocksdb::FileSystem::Default()));
+  db_options.env = impl->env.get();
   impl->write_options.sync = false;  // a cache: losing the last writes costs a re-read
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

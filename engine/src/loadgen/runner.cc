@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "loadgen/bench.h"
+#include "s3/page_check.h"
 
 namespace gwsync::loadgen {
 namespace {
@@ -238,11 +239,16 @@ void Bench::Cleanup() {
   for (int pass = 0; pass < 3; ++pass) {
     found = 0;
     lo.continuation.clear();
+    s3::PageCheck check(lo.prefix);
     for (;;) {
       auto page =
           Call<s3::ListPage>("ListObjects", [&](auto done) { client_.ListObjects(b, lo, done); });
       if (!page.ok()) {
         fail(page.status());
+        break;
+      }
+      if (Status bad = check.Check(*page, page->next_token); !bad.ok()) {
+        fail(bad.Annotate("bucket '" + b + "'"));
         break;
       }
       std::vector<std::string> keys;
@@ -337,10 +343,12 @@ StatusOr<std::vector<uint64_t>> ListSizes(const s3::Client& client, const std::s
   std::vector<uint64_t> sizes;
   s3::ListOptions lo;
   lo.prefix = prefix;
+  s3::PageCheck check(prefix);
   while (sizes.size() < limit) {
     ASSIGN_OR_RETURN(s3::ListPage page, s3::Wait<s3::ListPage>([&](auto done) {
                        client.ListObjects(bucket, lo, done);
                      }));
+    RETURN_IF_ERROR(check.Check(page, page.next_token).Annotate("bucket '" + bucket + "'"));
     for (const auto& obj : page.objects) {
       if (sizes.size() < limit) sizes.push_back(obj.size);
     }

@@ -21,7 +21,8 @@ struct Client::Call {
   std::shared_ptr<http::BodySource> body;  // streamed: sent as UNSIGNED-PAYLOAD
   std::string payload;                     // small in-memory body: hashed and signed
   std::shared_ptr<http::BodySink> sink;
-  std::string resource;  // names the target in error messages
+  uint64_t max_body = 0;  // http::Request::max_body
+  std::string resource;   // names the target in error messages
 };
 
 namespace {
@@ -44,19 +45,26 @@ std::string ObjectResource(const std::string& bucket, const std::string& key) {
 
 std::string BucketResource(const std::string& bucket) { return "bucket '" + bucket + "'"; }
 
-uint64_t ParseU64(std::string_view s) {
+// A size header: absent is 0; anything but digits that fit 64 bits is an
+// error, never a size silently taken as 0 or cut short.
+StatusOr<uint64_t> ParseSizeHeader(std::string_view name, std::string_view s) {
   uint64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty()) return v;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) {
+    return DataLoss("the gateway sent an invalid object size in " + std::string(name) + ": '" +
+                    std::string(s.substr(0, 64)) + "'");
+  }
   return v;
 }
 
-ObjectHead HeadFromHeaders(const http::Response& r) {
+StatusOr<ObjectHead> HeadFromHeaders(const http::Response& r) {
   ObjectHead head;
-  head.size = ParseU64(r.header("content-length"));
+  ASSIGN_OR_RETURN(head.size, ParseSizeHeader("Content-Length", r.header("content-length")));
   // "bytes 0-9/1234": the object's full size follows the slash.
   std::string_view range = r.header("content-range");
   if (size_t slash = range.rfind('/'); slash != std::string_view::npos) {
-    head.size = ParseU64(range.substr(slash + 1));
+    ASSIGN_OR_RETURN(head.size, ParseSizeHeader("Content-Range", range.substr(slash + 1)));
   }
   head.etag = xml::UnquoteEtag(r.header("etag"));
   head.last_modified = std::string(r.header("last-modified"));
@@ -111,6 +119,7 @@ http::Request Client::Build(Call& call, const Endpoint& ep) const {
   req.connect_timeout = options_.connect_timeout;
   req.stall_timeout = options_.stall_timeout;
   req.sink = std::move(call.sink);
+  req.max_body = call.max_body;
 
   SignableRequest sr;
   sr.method = call.method;
@@ -325,10 +334,13 @@ void Client::ListObjects(const std::string& bucket, const ListOptions& o,
 
 void Client::HeadObject(const std::string& bucket, const std::string& key,
                         Done<ObjectHead> done) const {
-  Call c = NewCall("HEAD", bucket, key, ObjectResource(bucket, key));
-  Execute(std::move(c), [done](http::Response r, Status s) {
+  std::string resource = ObjectResource(bucket, key);
+  Call c = NewCall("HEAD", bucket, key, resource);
+  Execute(std::move(c), [done, resource](http::Response r, Status s) {
     if (!s.ok()) return done(s);
-    done(HeadFromHeaders(r));
+    auto head = HeadFromHeaders(r);
+    if (!head.ok()) return done(head.status().Annotate(resource));
+    done(std::move(*head));
   });
 }
 
@@ -337,9 +349,17 @@ void Client::GetObject(const std::string& bucket, const std::string& key, const 
   const std::optional<ByteRange>& range = options.range;
   Call c = NewCall("GET", bucket, key, ObjectResource(bucket, key));
   c.sink = std::move(sink);
+  // Never more than the range asked for, or the size the listing gave.
+  if (range) {
+    c.max_body = range->last == ByteRange::kToTheEnd ? 0 : range->last - range->first + 1;
+  } else if (options.expected_size) {
+    c.max_body = std::max<uint64_t>(*options.expected_size, 1);
+  }
   if (range) {
     c.headers.emplace_back(
-        "Range", "bytes=" + std::to_string(range->first) + "-" + std::to_string(range->last));
+        "Range",
+        "bytes=" + std::to_string(range->first) + "-" +
+            (range->last == ByteRange::kToTheEnd ? std::string() : std::to_string(range->last)));
   }
   if (!options.if_match.empty()) c.headers.emplace_back("If-Match", "\"" + options.if_match + "\"");
   std::string resource = ObjectResource(bucket, key);
@@ -349,7 +369,9 @@ void Client::GetObject(const std::string& bucket, const std::string& key, const 
       return done(Internal(resource + ": the gateway ignored the byte range (HTTP " +
                            std::to_string(r.status) + ")"));
     }
-    done(HeadFromHeaders(r));
+    auto head = HeadFromHeaders(r);
+    if (!head.ok()) return done(head.status().Annotate(resource));
+    done(std::move(*head));
   });
 }
 

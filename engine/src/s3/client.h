@@ -78,13 +78,19 @@ struct PutOptions {
 };
 
 struct ByteRange {
+  // "bytes=FIRST-": to the end, however long the object is (its size then
+  // comes back in Content-Range, which bounds the body).
+  static constexpr uint64_t kToTheEnd = UINT64_MAX;
   uint64_t first = 0;
-  uint64_t last = 0;  // inclusive
+  uint64_t last = 0;  // inclusive, or kToTheEnd
 };
 
 struct GetOptions {
   std::optional<ByteRange> range;  // a 206 is then required
   std::string if_match;            // ETag the object must still have
+  // The size the caller knows (from a listing): a body longer than this is
+  // refused as it arrives instead of written on.
+  std::optional<uint64_t> expected_size;
 };
 
 class Client {

@@ -580,6 +580,7 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
       std::make_shared<transfer::HashingSink>(std::make_shared<http::FileSink>(job->temp->fd(), 0));
   s3::GetOptions get;
   if (!object.etag.empty()) get.if_match = object.etag;
+  get.expected_size = object.size;
   src_.client->GetObject(src_.bucket, key, get, job->sink,
                          [job, done](StatusOr<s3::ObjectHead> head) {
                            if (head.ok()) {

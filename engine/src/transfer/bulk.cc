@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "s3/page_check.h"
+
 namespace gwsync::transfer {
 
 Status ForEachObject(const s3::Client& client, const std::string& bucket, const std::string& prefix,
@@ -9,6 +11,7 @@ Status ForEachObject(const s3::Client& client, const std::string& bucket, const 
   s3::ListOptions options;
   options.prefix = prefix;
   if (!recursive) options.delimiter = "/";
+  s3::PageCheck check(prefix);
   for (;;) {
     auto page =
         s3::Wait<s3::ListPage>([&](auto done) { client.ListObjects(bucket, options, done); });
@@ -19,6 +22,10 @@ Status ForEachObject(const s3::Client& client, const std::string& bucket, const 
       continue;
     }
     if (!page.ok()) return page.status();
+    std::string next = options.v1 ? page->next_marker : page->next_token;
+    // Checked before anything of the page is shown: a broken page shows nothing.
+    Status bad = check.Check(*page, next);
+    if (!bad.ok()) return bad.Annotate("bucket '" + bucket + "'");
     // Objects and prefixes each come sorted; merge them into one key order.
     size_t i = 0, j = 0;
     while (i < page->objects.size() || j < page->common_prefixes.size()) {
@@ -34,10 +41,7 @@ Status ForEachObject(const s3::Client& client, const std::string& bucket, const 
       RETURN_IF_ERROR(visit(v));
     }
     if (!page->truncated) return Status::Ok();
-    options.continuation = options.v1 ? page->next_marker : page->next_token;
-    if (options.continuation.empty()) {
-      return Internal("bucket '" + bucket + "': the listing is truncated but has no next marker");
-    }
+    options.continuation = std::move(next);
   }
 }
 
@@ -88,10 +92,15 @@ StatusOr<DeleteStats> DeletePrefix(const s3::Client& client, const std::string& 
 
   if (uploads_too) {
     std::string key_marker, id_marker;
+    s3::PageCheck check("");
     for (;;) {
       auto page = s3::Wait<s3::UploadsPage>(
           [&](auto done) { client.ListMultipartUploads(bucket, key_marker, id_marker, done); });
       if (!page.ok()) return page.status();
+      Status bad = check.CheckMarker(page->truncated,
+                                     page->next_key_marker + '\n' + page->next_upload_id_marker,
+                                     page->uploads.empty());
+      if (!bad.ok()) return bad.Annotate("bucket '" + bucket + "' unfinished uploads");
       for (const auto& u : page->uploads) {
         if (!u.key.starts_with(prefix)) continue;
         RETURN_IF_ERROR(s3::WaitStatus(

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "transfer/files.h"
 #include "transfer/resume.h"
 #include "transfer/zstd_stream.h"
+#include "util/units.h"
 
 namespace gwsync::transfer {
 namespace {
@@ -209,6 +211,11 @@ std::map<int, std::string> ResumableParts(const s3::Client& client, const std::s
     }
     for (const auto& p : page->parts) listed[p.number] = p.etag;
     if (!page->truncated) break;
+    // A part marker that does not move forward, or past the last part S3
+    // allows, would list forever: resume with what is known.
+    if (page->next_part_number_marker <= marker || page->next_part_number_marker >= kMaxParts) {
+      break;
+    }
     marker = page->next_part_number_marker;
   }
   for (const auto& [number, md5] : old->part_md5s) {
@@ -301,6 +308,19 @@ Status CheckDownload(const std::string& what, uint64_t got, uint64_t want,
                     std::string(etag));
   }
   return Status::Ok();
+}
+
+// Fails with a clear message when the file system of `fd` has less room
+// than `more` bytes still to come (a size a gateway claims is checked before
+// anything is written for it, not discovered by a full disk).
+Status CheckRoom(int fd, uint64_t more, const std::string& path, const std::string& what) {
+  struct statvfs fs {};
+  if (fstatvfs(fd, &fs) != 0) return Status::Ok();  // cannot tell: the writes will say
+  uint64_t room = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (more <= room) return Status::Ok();
+  return Status(StatusCode::kResourceExhausted, what + ": not enough space for '" + path +
+                                                    "': " + FormatSize(more) + " still to write, " +
+                                                    FormatSize(room) + " free");
 }
 
 }  // namespace
@@ -679,6 +699,9 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
   if (options.on_bytes) options.on_bytes(sink->size());
 
   std::optional<hash::Md5Digest> md5;
+  if (head->size > sink->size()) {
+    RETURN_IF_ERROR(CheckRoom(tmp->fd(), head->size - sink->size(), path, what));
+  }
   if (head->size <= part_size) {
     md5 = sink->Finish();
     RETURN_IF_ERROR(CheckDownload(what, sink->size(), head->size, md5, head->etag));
@@ -732,8 +755,17 @@ StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::str
                            options);
   }
   auto sink = std::make_shared<HashingSink>(std::make_shared<FdStreamSink>(fd));
+  // An open range: the 206's Content-Range tells the size and bounds the
+  // body, so a gateway cannot stream on past the object's end.
+  s3::GetOptions get;
+  get.range = s3::ByteRange{0, s3::ByteRange::kToTheEnd};
   auto head =
-      s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, {}, sink, done); });
+      s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, get, sink, done); });
+  if (!head.ok() && head.status().s3_code() == "InvalidRange") {
+    // An empty object has no byte 0.
+    head =
+        s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, {}, sink, done); });
+  }
   if (!head.ok()) return head.status();
   if (options.on_bytes) options.on_bytes(sink->size());
   hash::Md5Digest md5 = sink->Finish();
@@ -764,6 +796,7 @@ StatusOr<UploadResult> CopyAcross(const s3::Client& from, const std::string& src
     auto sink = std::make_shared<http::StringSink>();
     s3::GetOptions get;
     if (len > 0) get.range = s3::ByteRange{first, first + len - 1};
+    get.expected_size = len;  // held in memory: never more than asked for
     get.if_match = head->etag;
     auto got = s3::Wait<s3::ObjectHead>(
         [&](auto done) { from.GetObject(src_bucket, src_key, get, sink, done); });

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""gwsync against a gateway that cannot be trusted (tests/support/hostile_s3.py):
+a listing that repeats its continuation token or sends empty pages forever,
+an answer of 100 MiB, keys out of order or outside the prefix, a GET longer
+than the object listed, an object claiming 10 TB, keys with escape
+sequences. Each test asserts what a user sees: a clear one-line error, an
+exit code, a bounded time and memory, nothing left on disk, and a terminal
+never driven by the gateway's bytes.
+
+Needs no Ceph: GWSYNC_BIN only. Fails, never skips, when it is missing.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from gwtest import clean_env, require  # noqa: E402
+
+TIMEOUT = 30  # seconds: every hostile answer must end well within this
+
+
+def setUpModule():
+    global BIN, SCRATCH, ENV, SERVER, ENDPOINT
+    BIN = require("GWSYNC_BIN")
+    SCRATCH = tempfile.mkdtemp(prefix="gwsync-hostile-")
+    ENV = clean_env(SCRATCH)
+    ENV.update(AWS_ACCESS_KEY_ID="hostile", AWS_SECRET_ACCESS_KEY="hostile-secret")
+    SERVER = subprocess.Popen([sys.executable, os.path.join(HERE, "..", "support", "hostile_s3.py")],
+                              stdout=subprocess.PIPE, text=True)
+    line = SERVER.stdout.readline().split()
+    if len(line) != 2 or line[0] != "PORT":
+        SERVER.kill()
+        raise RuntimeError(f"hostile_s3.py did not print its port: {line}")
+    ENDPOINT = f"http://127.0.0.1:{line[1]}"
+
+
+def tearDownModule():
+    SERVER.send_signal(signal.SIGTERM)
+    try:
+        SERVER.wait(5)
+    except subprocess.TimeoutExpired:
+        SERVER.kill()
+        SERVER.wait()
+    SERVER.stdout.close()
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
+def stats():
+    with urllib.request.urlopen(ENDPOINT + "/_stats", timeout=5) as r:
+        return json.loads(r.read())
+
+
+class Run:
+    def __init__(self, code, out, err, seconds, max_rss_kib):
+        self.code, self.out, self.err = code, out, err
+        self.seconds, self.max_rss_kib = seconds, max_rss_kib
+
+    def __str__(self):
+        return (f"exit {self.code} after {self.seconds:.1f} s, peak RSS {self.max_rss_kib} KiB\n"
+                f"stdout: {self.out[-1500:]!r}\nstderr: {self.err[-1500:]!r}")
+
+
+class HostileTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(dir=SCRATCH)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def gwsync(self, *args):
+        """Runs gwsync against the hostile gateway; a run that outlasts
+        TIMEOUT is killed and fails the test (it would have hung)."""
+        start = time.monotonic()
+        out_path, err_path = os.path.join(self.tmp, "out"), os.path.join(self.tmp, "err")
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            proc = subprocess.Popen([BIN, "--endpoint", ENDPOINT, *args], env=ENV, cwd=self.tmp,
+                                    stdout=out, stderr=err)
+            deadline = start + TIMEOUT
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    proc.returncode = os.waitstatus_to_exitcode(status)
+                    break
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    proc.wait()
+                    self.fail(f"gwsync {' '.join(args)!r} still ran after {TIMEOUT} s: it hangs")
+                time.sleep(0.05)
+        seconds = time.monotonic() - start
+        with open(out_path, "rb") as f:
+            stdout = f.read().decode("utf-8", "backslashreplace")
+        with open(err_path, "rb") as f:
+            stderr = f.read().decode("utf-8", "backslashreplace")
+        return Run(proc.returncode, stdout, stderr, seconds, usage.ru_maxrss)
+
+    def assertOneLineError(self, r, *words):
+        self.assertEqual(r.code, 1, str(r))
+        lines = r.err.strip().splitlines()
+        self.assertEqual(len(lines), 1, f"not one line: {r}")
+        self.assertTrue(lines[0].startswith("gwsync: "), str(r))
+        for w in words:
+            self.assertIn(w, lines[0], str(r))
+
+    # --- listings that never end ------------------------------------------
+
+    def test_ls_stops_on_a_repeated_continuation_token(self):
+        r = self.gwsync("ls", "-r", "s3://loop")
+        self.assertOneLineError(r, "repeated its continuation token")
+
+    def test_rm_r_stops_on_a_repeated_continuation_token(self):
+        r = self.gwsync("rm", "-r", "s3://loop/")
+        self.assertOneLineError(r, "repeated its continuation token")
+
+    def test_rb_force_stops_on_a_repeated_continuation_token(self):
+        r = self.gwsync("rb", "--force", "s3://loop")
+        self.assertOneLineError(r, "repeated its continuation token")
+
+    def test_ls_stops_after_empty_truncated_pages(self):
+        before = stats()["list_requests"]
+        r = self.gwsync("ls", "-r", "s3://empty-loop")
+        self.assertOneLineError(r, "empty truncated listing pages")
+        self.assertLess(stats()["list_requests"] - before, 30)
+
+    # --- answers too large to hold ------------------------------------------
+
+    def test_a_100_mib_listing_is_refused_in_bounded_memory(self):
+        for bucket in ("big-list", "big-list-close"):
+            with self.subTest(bucket=bucket):
+                r = self.gwsync("ls", "-r", f"s3://{bucket}")
+                self.assertOneLineError(r, "64 MiB")
+                self.assertLess(r.max_rss_kib, 160 * 1024, str(r))
+
+    # --- keys that are not where they should be -------------------------------
+
+    def test_ls_keys_out_of_order(self):
+        r = self.gwsync("ls", "-r", "s3://order/p/")
+        self.assertOneLineError(r, "out of order")
+        self.assertEqual(r.out, "", "a broken page printed nothing")
+
+    def test_ls_key_outside_the_prefix(self):
+        r = self.gwsync("ls", "-r", "s3://outside/p/")
+        self.assertOneLineError(r, "outside 'p/'")
+
+    # A key outside the prefix must never be deleted because a gateway listed it.
+    def test_rm_r_deletes_nothing_outside_the_prefix(self):
+        before = stats()["writes"]
+        r = self.gwsync("rm", "-r", "s3://outside/p/")
+        self.assertOneLineError(r, "outside 'p/'")
+        self.assertEqual(stats()["writes"] - before, 0, "a delete was sent")
+
+    # --- objects longer than they say ---------------------------------------
+
+    def test_get_stops_at_the_size_the_gateway_gave(self):
+        before = stats()["body_bytes_sent"]
+        r = self.gwsync("get", "s3://long-get/obj", "got")
+        self.assertOneLineError(r, "more than the 10 bytes expected")
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "got")))
+        self.assertEqual([n for n in os.listdir(self.tmp) if "gwsync-" in n], [],
+                         "a temporary was left behind")
+        self.assertLess(stats()["body_bytes_sent"] - before, 64 << 20, "the flood was read on")
+
+    def test_get_to_stdout_stops_at_the_size(self):
+        before = stats()["body_bytes_sent"]
+        r = self.gwsync("get", "s3://long-get/obj", "-")
+        self.assertOneLineError(r, "more than the 10 bytes expected")
+        self.assertLessEqual(len(r.out), 10)
+        self.assertLess(stats()["body_bytes_sent"] - before, 64 << 20, "the flood was read on")
+
+    def test_an_endless_error_body_is_not_read_on(self):
+        before = stats()["body_bytes_sent"]
+        r = self.gwsync("get", "s3://endless-error/obj", "got")
+        self.assertEqual(r.code, 1, str(r))
+        self.assertLess(stats()["body_bytes_sent"] - before, 128 << 20, "the flood was read on")
+
+    def test_sync_stops_at_the_listed_size(self):
+        dest = os.path.join(self.tmp, "dest")
+        before = stats()["body_bytes_sent"]
+        r = self.gwsync("sync", "--no-index", "s3://long-get", dest)
+        self.assertEqual(r.code, 1, str(r))
+        self.assertIn("more than the 10 bytes expected", r.err, str(r))
+        self.assertFalse(os.path.exists(os.path.join(dest, "obj")))
+        self.assertLess(stats()["body_bytes_sent"] - before, 64 << 20, "the flood was read on")
+
+    def test_sync_of_10_tb_says_not_enough_space(self):
+        dest = os.path.join(self.tmp, "dest")
+        r = self.gwsync("sync", "--no-index", "s3://huge", dest)
+        self.assertEqual(r.code, 1, str(r))
+        self.assertIn("not enough space", r.err, str(r))
+        self.assertEqual(os.listdir(dest) if os.path.isdir(dest) else [], [])
+
+    def test_a_size_past_64_bits_is_an_error_not_zero(self):
+        r = self.gwsync("get", "s3://bad-size/obj", "got")
+        self.assertOneLineError(r, "invalid object size in Content-Range")
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "got")))
+
+    def test_get_of_10_tb_says_not_enough_space(self):
+        before = stats()["get_requests"]
+        r = self.gwsync("get", "s3://huge/big", "big")
+        self.assertOneLineError(r, "not enough space")
+        self.assertEqual(stats()["get_requests"] - before, 1, "ranges were asked for anyway")
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["err", "out"], "something was left behind")
+
+    # --- keys that would drive the terminal ------------------------------------
+
+    def assertNoControlBytes(self, text, r):
+        bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f]
+        self.assertEqual(bad, [], f"control bytes reached the terminal: {r}")
+
+    def test_ls_escapes_control_bytes_in_keys(self):
+        r = self.gwsync("ls", "-r", "s3://evil-keys")
+        self.assertEqual(r.code, 0, str(r))
+        self.assertNoControlBytes(r.out, r)
+        self.assertEqual(len(r.out.splitlines()), 5, str(r))
+        self.assertIn("s3://evil-keys/a-\\x1b]0;pwned\\x07-title", r.out)
+        self.assertIn("s3://evil-keys/d-line\\nbreak", r.out)
+
+    def test_errors_escape_control_bytes_in_keys(self):
+        r = self.gwsync("get", "s3://evil-keys/b-\x1b[31mred\x1b[0m", "x")
+        self.assertOneLineError(r, "b-\\x1b[31mred\\x1b[0m")
+        self.assertNoControlBytes(r.err, r)
+
+    def test_sync_error_lines_escape_control_bytes(self):
+        r = self.gwsync("sync", "--no-index", "s3://evil-keys", os.path.join(self.tmp, "dest"))
+        self.assertEqual(r.code, 1, str(r))
+        self.assertNoControlBytes(r.out + r.err, r)
+        self.assertIn("a-\\x1b]0;pwned\\x07-title", r.err)
+
+    # --- the process itself -------------------------------------------------------
+
+    def owner_of_proc_while_running(self, *flags):
+        """The owner of /proc/PID/environ of a gwsync run by an unprivileged
+        user: a process that is not dumpable has its /proc files owned by
+        root, so that user's other processes cannot read its memory or
+        environment (nor can a core file be written)."""
+        cmd = [BIN, "--endpoint", ENDPOINT, *flags, "ls", "s3://stall"]
+        uid = os.geteuid()
+        if uid == 0:
+            uid = 65534  # nobody
+            cmd = ["setpriv", f"--reuid={uid}", "--regid=65534", "--clear-groups", *cmd]
+        env = dict(ENV, HOME="/nonexistent")  # a HOME that user may not read fails early
+        proc = subprocess.Popen(cmd, env=env, cwd="/", stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(1.0)  # parsed the flags, waiting for the listing
+            self.assertIsNone(proc.poll(), "gwsync ended early")
+            return uid, os.stat(f"/proc/{proc.pid}/environ").st_uid
+        finally:
+            proc.kill()
+            proc.wait()
+
+    def test_not_dumpable_by_default(self):
+        uid, owner = self.owner_of_proc_while_running()
+        self.assertEqual(owner, 0, "gwsync is dumpable: its memory holds the secret key")
+
+    def test_allow_core_dumps_keeps_it_dumpable(self):
+        uid, owner = self.owner_of_proc_while_running("--allow-core-dumps")
+        self.assertEqual(owner, uid)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

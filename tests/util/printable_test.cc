@@ -1,0 +1,32 @@
+#include "util/printable.h"
+
+#include <gtest/gtest.h>
+
+namespace gwsync {
+namespace {
+
+TEST(Printable, OrdinaryKeysPrintAsTheyAre) {
+  EXPECT_EQ(Printable("docker/registry/v2/blobs/sha256/ab/data"),
+            "docker/registry/v2/blobs/sha256/ab/data");
+  EXPECT_EQ(Printable("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80 a\\b"),
+            "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80 a\\b");
+}
+
+TEST(Printable, EscapeSequencesCannotReachTheTerminal) {
+  EXPECT_EQ(Printable("a\x1b]0;pwned\x07-title"), "a\\x1b]0;pwned\\x07-title");
+  EXPECT_EQ(Printable("\x1b[2J\rhidden\nline\tx\x7f"), "\\x1b[2J\\rhidden\\nline\\tx\\x7f");
+  EXPECT_EQ(Printable(std::string_view("nul\0x", 5)), "nul\\x00x");
+}
+
+TEST(Printable, C1ControlsAndBrokenUtf8AreEscaped) {
+  EXPECT_EQ(Printable("\xc2\x9b"
+                      "31m"),
+            "\\xc2\\x9b31m");                               // U+009B, an 8-bit CSI
+  EXPECT_EQ(Printable("\x9b"), "\\x9b");                    // a lone C1 byte
+  EXPECT_EQ(Printable("\xc3"), "\\xc3");                    // cut short
+  EXPECT_EQ(Printable("\xc0\xaf"), "\\xc0\\xaf");           // overlong '/'
+  EXPECT_EQ(Printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a surrogate
+}
+
+}  // namespace
+}  // namespace gwsync

@@ -1,0 +1,1 @@
+gwsync_test(util_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/printable_test.cc LIBS gwsync_util)
