@@ -16,7 +16,9 @@ std::optional<T> ParseInt(std::string_view s, int base = 10) {
   return v;
 }
 
-// "1700000000.123456789", "1700000000", or "1700000000.5".
+// "1700000000.123456789", "1700000000", "1700000000.5", or before 1970
+// "-1.5" (rclone writes the sign, then the magnitude). Nothing for a time
+// int64 nanoseconds cannot hold (past the year 2262): from anyone's tool.
 std::optional<int64_t> ParseSeconds(std::string_view s) {
   size_t dot = s.find('.');
   auto sec = ParseInt<int64_t>(s.substr(0, dot));
@@ -30,16 +32,26 @@ std::optional<int64_t> ParseSeconds(std::string_view s) {
     frac.resize(9, '0');
     ns = *ParseInt<int64_t>(frac);
   }
-  return *sec * 1000000000 + ns;
+  int64_t out;
+  if (__builtin_mul_overflow(*sec, int64_t{1000000000}, &out)) return std::nullopt;
+  if (s.starts_with('-') ? __builtin_sub_overflow(out, ns, &out)
+                         : __builtin_add_overflow(out, ns, &out)) {
+    return std::nullopt;
+  }
+  return out;
 }
 
 }  // namespace
 
 std::map<std::string, std::string> EncodeAttrs(int64_t mtime_ns, uint32_t mode, uint32_t uid,
                                                uint32_t gid) {
+  // Sign and magnitude, as ParseSeconds (and rclone) read it: -1.5 s is
+  // "-1.500000000". Unsigned, so that INT64_MIN has a magnitude too.
+  uint64_t magnitude = mtime_ns < 0 ? 0 - static_cast<uint64_t>(mtime_ns) : mtime_ns;
   char mtime[48];
-  std::snprintf(mtime, sizeof(mtime), "%lld.%09lld", static_cast<long long>(mtime_ns / 1000000000),
-                static_cast<long long>(mtime_ns % 1000000000));
+  std::snprintf(mtime, sizeof(mtime), "%s%llu.%09llu", mtime_ns < 0 ? "-" : "",
+                static_cast<unsigned long long>(magnitude / 1000000000),
+                static_cast<unsigned long long>(magnitude % 1000000000));
   char octal[16];
   std::snprintf(octal, sizeof(octal), "%o", mode & 07777);
   return {{"mtime", mtime},
@@ -85,7 +97,11 @@ std::optional<int64_t> ParseHttpDate(const std::string& text) {
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
   if (!end) return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm)) * 1000000000;
+  int64_t ns;
+  if (__builtin_mul_overflow(static_cast<int64_t>(timegm(&tm)), int64_t{1000000000}, &ns)) {
+    return std::nullopt;  // a year past 2262
+  }
+  return ns;
 }
 
 }  // namespace gwsync::sync
