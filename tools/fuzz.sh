@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
+tools/install-deps.sh
 SECONDS_EACH="${1:-10}"
 [ $# -gt 0 ] && shift
 NAMES=("$@")

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
+tools/install-deps.sh
 UNIT_ONLY=0
 if [ "${1:-}" = "--unit" ]; then UNIT_ONLY=1; shift; fi
 
