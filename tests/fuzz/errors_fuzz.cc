@@ -4,6 +4,7 @@
 // promises: one line, bounded, never quoting a header other than the request
 // id (a planted Authorization header stands for a secret), and OK exactly
 // for 2xx.
+#include <cctype>
 #include <charconv>
 #include <string>
 
