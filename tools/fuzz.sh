@@ -35,10 +35,8 @@ if ! cmake --build build-fuzz -j "${GWSYNC_JOBS:-2}" --target "${targets[@]}" \
 fi
 echo "fuzz: built in $(( $(date +%s) - start )) s" >&2
 
-# As in tools/sanitize.sh: every sanitizer report is fatal, TBB's false vptr
-# report is suppressed. Leaks are reported too.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/tools/ubsan.supp}"
+# The sanitizer options (every report fatal, leaks included, tools/ubsan.supp
+# applied) are compiled in: tests/support/sanitizer_defaults.cc.
 failed=()
 for n in "${NAMES[@]}"; do
   bin="build-fuzz/tests/fuzz/${n}_fuzz"

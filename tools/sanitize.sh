@@ -34,10 +34,8 @@ build() {
   fi
 }
 
-# halt_on_error: the vptr check is recoverable (see CMakeLists.txt) so that
-# tools/ubsan.supp can silence TBB; any report that is not suppressed is fatal.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:check_initialization_order=1:strict_init_order=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/tools/ubsan.supp}"
+# The sanitizer options (every report fatal, leaks included, tools/ubsan.supp
+# applied) are compiled in: tests/support/sanitizer_defaults.cc.
 
 start=$(date +%s)
 build --target gwsync_unit_tests
