@@ -53,5 +53,9 @@ trap '"$ROOT/tools/gateway-stop.sh" --dir "$GWSYNC_RGW_DIR" >&2 || true' EXIT
 eval "$(tools/gateway-start.sh --gateways 3 --dir "$GWSYNC_RGW_DIR" --port "${GWSYNC_ASAN_PORT:-7990}")"
 export GWSYNC_BIN="$ROOT/build-asan/cli/gwsync"
 start=$(date +%s)
-(cd build-asan && ctest --output-on-failure -j "${GWSYNC_TEST_JOBS:-2}" --timeout 900 -L gateway "$@")
+# ratelimit_gateway asserts a transfer rate within 5% of the limit; the
+# sanitized build's slower start alone costs that (3.75 and 3.79 MiB/s of the
+# 3.80 it wants), so it runs in tools/test.sh only.
+(cd build-asan && ctest --output-on-failure -j "${GWSYNC_TEST_JOBS:-2}" --timeout 900 -L gateway \
+  -E '^ratelimit_gateway$' "$@")
 echo "sanitize: gateway tests ran in $(( $(date +%s) - start )) s" >&2
