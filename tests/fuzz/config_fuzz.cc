@@ -30,10 +30,11 @@ std::vector<std::string> Secrets(std::string_view text) {
     if (eq == std::string_view::npos || line.find("secret_key") == std::string_view::npos) continue;
     std::string_view v = line.substr(eq + 1);
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r'))
+      v.remove_suffix(1);
     bool key_like = v.size() >= 12 && std::all_of(v.begin(), v.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c));
-    });
+                      return std::isalnum(static_cast<unsigned char>(c));
+                    });
     if (key_like && text.find(v) == text.rfind(v)) out.emplace_back(v);
   }
   return out;
@@ -41,7 +42,8 @@ std::vector<std::string> Secrets(std::string_view text) {
 
 void CheckNoSecret(const gwsync::Status& s, const std::vector<std::string>& secrets) {
   if (s.ok()) return;
-  for (const std::string& secret : secrets) FUZZ_CHECK(s.message().find(secret) == std::string::npos);
+  for (const std::string& secret : secrets)
+    FUZZ_CHECK(s.message().find(secret) == std::string::npos);
 }
 
 }  // namespace

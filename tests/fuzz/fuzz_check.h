@@ -9,13 +9,12 @@
 
 // Aborts (libFuzzer then saves the input as crash-*) when a promise a header
 // makes does not hold; a crash or a sanitizer report needs no check.
-#define FUZZ_CHECK(cond)                                                         \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      std::fprintf(stderr, "%s:%d: FUZZ_CHECK failed: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                       \
-      std::abort();                                                              \
-    }                                                                            \
+#define FUZZ_CHECK(cond)                                                                 \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
+      std::fprintf(stderr, "%s:%d: FUZZ_CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                      \
+    }                                                                                    \
   } while (0)
 
 namespace gwsync::fuzz {
@@ -23,8 +22,7 @@ namespace gwsync::fuzz {
 // The input as text, taken field by field up to a separator.
 class Fields {
  public:
-  Fields(const uint8_t* data, size_t size)
-      : rest_(reinterpret_cast<const char*>(data), size) {}
+  Fields(const uint8_t* data, size_t size) : rest_(reinterpret_cast<const char*>(data), size) {}
   bool empty() const { return rest_.empty(); }
   std::string_view rest() const { return rest_; }
   // The text up to the next `sep` (or the end), which is consumed.

@@ -3,7 +3,6 @@
 // feeds the builders: keys cut at NUL must come back from BuildDelete's XML
 // exactly as given, as xml.h promises for tab, LF, CR and printable text.
 #include <pugixml.hpp>
-
 #include <string>
 #include <vector>
 
