@@ -5,7 +5,7 @@
 # it happens in.
 #
 # usage: tools/sanitize.sh [--unit] [ctest args...]
-#   --unit   the unit tests only: no gateway (what tools/test.sh runs)
+#   --unit   the unit tests only, no gateway (what .ci/run adds to tools/test.sh)
 # Env: GWSYNC_ASAN_PORT (gateway base port, default 7990), GWSYNC_ASAN_DIR
 #      (its directory, default /tmp/gw-asan), GWSYNC_JOBS (build jobs, 2).
 set -euo pipefail
