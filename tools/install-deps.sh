@@ -6,10 +6,13 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config clang-format
   libcurl4-openssl-dev libssl-dev libtbb-dev libzstd-dev libxxhash-dev librocksdb-dev
   libbenchmark-dev libgtest-dev libgmock-dev libpugixml-dev libcli11-dev nlohmann-json3-dev libinih-dev)
+# tools/fuzz.sh: clang and libFuzzer (libclang-rt-dev pulls in libclang-rt-14-dev,
+# which holds libclang_rt.fuzzer); gcc's ASan/UBSan come with build-essential.
+FUZZ_PKGS=(clang libclang-rt-dev)
 GATEWAY_PKGS=(ceph-mon ceph-osd radosgw ceph-common curl uuid-runtime)
 INTEROP_PKGS=(s3cmd python3-boto3 nginx zstd)  # nginx: a real proxy with a body-size limit in front of RGW; zstd: reads put --zstd objects
 
-want=("${BUILD_PKGS[@]}" "${GATEWAY_PKGS[@]}" "${INTEROP_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${FUZZ_PKGS[@]}" "${GATEWAY_PKGS[@]}" "${INTEROP_PKGS[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace gwsync::sync {
 namespace {
 
@@ -37,6 +39,25 @@ TEST(MetadataTest, ReadsRcloneAndS3cmd) {
   EXPECT_EQ(s3cmd.mode, 0644u);
   EXPECT_EQ(s3cmd.uid, 0u);
   EXPECT_FALSE(DecodeAttrs({{"mtime", "garbage"}}).mtime_ns.has_value());
+}
+
+// Found by tests/fuzz/metadata_fuzz: a file from before 1970 came back
+// without its mtime, and a far-future mtime overflowed int64.
+TEST(MetadataTest, RoundTripsMtimesBefore1970) {
+  auto m = EncodeAttrs(-1500000000, 0644, 0, 0);
+  EXPECT_EQ(m["mtime"], "-1.500000000");  // what rclone writes for -1.5 s
+  EXPECT_EQ(DecodeAttrs(m).mtime_ns, -1500000000);
+  EXPECT_EQ(DecodeAttrs({{"mtime", "-0.25"}}).mtime_ns, -250000000);
+  int64_t earliest = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ(DecodeAttrs(EncodeAttrs(earliest, 0, 0, 0)).mtime_ns, earliest);
+}
+
+TEST(MetadataTest, IgnoresMtimesPastInt64) {
+  EXPECT_FALSE(DecodeAttrs({{"mtime", "99999999999999999.0"}}).mtime_ns.has_value());
+  EXPECT_FALSE(DecodeAttrs({{"mtime", "9223372036.854775808"}}).mtime_ns.has_value());
+  EXPECT_EQ(DecodeAttrs({{"mtime", "9223372036.854775807"}}).mtime_ns,
+            std::numeric_limits<int64_t>::max());
+  EXPECT_FALSE(ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT").has_value());
 }
 
 TEST(MetadataTest, ParsesHttpDates) {

@@ -44,7 +44,9 @@ std::optional<uint32_t> CheckId(std::optional<uint32_t> id) {
   return id;
 }
 
-// "1700000000.123456789", "1700000000", or "1700000000.5".
+// "1700000000.123456789", "1700000000", "1700000000.5", or before 1970
+// "-1.5" (rclone writes the sign, then the magnitude). Nothing for a time
+// int64 nanoseconds cannot hold (past the year 2262): from anyone's tool.
 std::optional<int64_t> ParseSeconds(std::string_view s) {
   size_t dot = s.find('.');
   auto sec = ParseInt<int64_t>(s.substr(0, dot));
@@ -59,6 +61,11 @@ std::optional<int64_t> ParseSeconds(std::string_view s) {
     ns = *ParseInt<int64_t>(frac);
     if (s.starts_with("-")) ns = -ns;  // "-1.5": a second and a half before 1970
   }
+  if (s.starts_with('-')) {  // sign and magnitude: "-1.5" is 1.5 s before 1970
+    auto whole = SecondsToNs(*sec, 0);
+    if (!whole) return std::nullopt;
+    return *whole - ns;
+  }
   return SecondsToNs(*sec, ns);
 }
 
@@ -66,9 +73,13 @@ std::optional<int64_t> ParseSeconds(std::string_view s) {
 
 std::map<std::string, std::string> EncodeAttrs(int64_t mtime_ns, uint32_t mode, uint32_t uid,
                                                uint32_t gid) {
+  // Sign and magnitude, as ParseSeconds (and rclone) read it: -1.5 s is
+  // "-1.500000000". Unsigned, so that INT64_MIN has a magnitude too.
+  uint64_t magnitude = mtime_ns < 0 ? 0 - static_cast<uint64_t>(mtime_ns) : mtime_ns;
   char mtime[48];
-  std::snprintf(mtime, sizeof(mtime), "%lld.%09lld", static_cast<long long>(mtime_ns / 1000000000),
-                static_cast<long long>(mtime_ns % 1000000000));
+  std::snprintf(mtime, sizeof(mtime), "%s%llu.%09llu", mtime_ns < 0 ? "-" : "",
+                static_cast<unsigned long long>(magnitude / 1000000000),
+                static_cast<unsigned long long>(magnitude % 1000000000));
   char octal[16];
   std::snprintf(octal, sizeof(octal), "%o", mode & 07777);
   // s3cmd's own header too, so `s3cmd sync --preserve` restores a gwsync

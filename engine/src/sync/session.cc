@@ -163,7 +163,6 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
   }
   auto start = std::chrono::steady_clock::now();
   SyncReport total;
-  bool every_bucket = src.remote ? src.bucket.empty() : dst.bucket.empty();
   if (every_bucket && !options.range.all()) {
     return InvalidArgument("a sharded sync covers one bucket: name it (s3://BUCKET)");
   }

@@ -495,6 +495,9 @@ StatusOr<DownloadResult> DownloadResumable(const s3::Client& client, const std::
     record.part_size = part_size;
     record.written.assign((size + part_size - 1) / part_size, 0);
   }
+  uint64_t have_all = 0;
+  for (uint64_t w : record.written) have_all += w;
+  RETURN_IF_ERROR(CheckRoom(tmp->fd(), size - have_all, tmp->path(), what));
   auto tracker = std::make_shared<ResumeTracker>(tmp->fd(), record);
   tracker->Save();
 
@@ -542,7 +545,7 @@ StatusOr<DownloadResult> DownloadResumable(const s3::Client& client, const std::
     head = *h;
   }
   struct stat st {};
-  if (fstat(tmp->fd(), &st) != 0) return ErrnoStatus("cannot stat '" + path + "'", errno);
+  if (fstat(tmp->fd(), &st) != 0) return ErrnoStatus("cannot stat '" + tmp->path() + "'", errno);
   std::optional<hash::Md5Digest> md5;
   if (EtagIsMd5(head->etag)) {
     ASSIGN_OR_RETURN(md5, Md5OfRange(tmp->fd(), 0, size));
@@ -700,7 +703,7 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
 
   std::optional<hash::Md5Digest> md5;
   if (head->size > sink->size()) {
-    RETURN_IF_ERROR(CheckRoom(tmp->fd(), head->size - sink->size(), path, what));
+    RETURN_IF_ERROR(CheckRoom(tmp->fd(), head->size - sink->size(), tmp->path(), what));
   }
   if (head->size <= part_size) {
     md5 = sink->Finish();

@@ -1,0 +1,44 @@
+// The x-amz-meta-* attribute headers (sync/metadata.h), as a gateway returns
+// them: "name: value" lines, one per header, without the prefix. Decoding
+// must not crash or overflow (mtimes are decimal seconds from anyone's
+// tool), and what EncodeAttrs writes must decode to what it was given.
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "fuzz_check.h"
+#include "sync/metadata.h"
+
+namespace sync = gwsync::sync;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  gwsync::fuzz::Fields fields(data, size);
+  std::map<std::string, std::string> metadata;
+  while (!fields.empty()) {
+    std::string_view line = fields.Next();
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (value.starts_with(' ')) value.remove_prefix(1);
+    metadata[std::string(line.substr(0, colon))] = std::string(value);
+  }
+  sync::FileAttrs attrs = sync::DecodeAttrs(metadata);
+  FUZZ_CHECK(!attrs.mode || *attrs.mode <= 07777);
+  (void)sync::ParseHttpDate(std::string(reinterpret_cast<const char*>(data), size));
+
+  // The first 20 bytes, when there are that many, as values to round-trip.
+  if (size >= 20) {
+    int64_t mtime_ns;
+    uint32_t mode, uid, gid;
+    std::memcpy(&mtime_ns, data, 8);
+    std::memcpy(&mode, data + 8, 4);
+    std::memcpy(&uid, data + 12, 4);
+    std::memcpy(&gid, data + 16, 4);
+    sync::FileAttrs back = sync::DecodeAttrs(sync::EncodeAttrs(mtime_ns, mode, uid, gid));
+    FUZZ_CHECK(back.mtime_ns && *back.mtime_ns == mtime_ns);
+    FUZZ_CHECK(back.mode && *back.mode == (mode & 07777));
+    FUZZ_CHECK(back.uid && *back.uid == uid);
+    FUZZ_CHECK(back.gid && *back.gid == gid);
+  }
+  return 0;
+}
