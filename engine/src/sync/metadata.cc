@@ -61,11 +61,6 @@ std::optional<int64_t> ParseSeconds(std::string_view s) {
     ns = *ParseInt<int64_t>(frac);
     if (s.starts_with("-")) ns = -ns;  // "-1.5": a second and a half before 1970
   }
-  if (s.starts_with('-')) {  // sign and magnitude: "-1.5" is 1.5 s before 1970
-    auto whole = SecondsToNs(*sec, 0);
-    if (!whole) return std::nullopt;
-    return *whole - ns;
-  }
   return SecondsToNs(*sec, ns);
 }
 
