@@ -217,7 +217,7 @@ log "jobs done: merge $merge_state"
 
 # --- checks ----------------------------------------------------------------------
 [ -f "$DIR/reports/merged.json" ] || die "no merged report"
-diff -r "$DIR/tree" "$DIR/backup" >/dev/null || die "the backup differs from the tree"
+diff -r --exclude=.gwsync "$DIR/tree" "$DIR/backup" >/dev/null || die "the backup differs from the tree"
 python3 - "$DIR/reports/merged.json" "$KEYS" "$WHOLE_LISTING" "$REQ_ARRAY" "$SHARES" <<'PY' || die "merged report"
 import json, sys
 m = json.load(open(sys.argv[1]))

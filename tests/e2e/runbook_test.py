@@ -36,8 +36,12 @@ def write_tree(root, files, mtime=1577923200):
 
 
 def read_tree(root):
+    """Every file under root but gwsync's own .gwsync/ (manifests, bucket
+    settings), which s3cmd does not write."""
     out = {}
-    for base, _, names in os.walk(root):
+    for base, dirs, names in os.walk(root):
+        if base == root:
+            dirs[:] = [d for d in dirs if d != ".gwsync"]
         for n in names:
             path = os.path.join(base, n)
             with open(path, "rb") as f:

@@ -73,7 +73,7 @@ def xml_text(s):
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
-        self.data = {"requests": 0, "list_requests": 0, "get_requests": 0, "writes": 0,
+        self.data = {"requests": 0, "list_requests": 0, "get_requests": 0, "head_requests": 0, "writes": 0,
                      "body_bytes_sent": 0}
 
     def add(self, name, n=1):
@@ -203,7 +203,7 @@ class Handler(BaseHTTPRequestHandler):
                     b"<IsTruncated>false</IsTruncated></ListMultipartUploadsResult>"))
             STATS.add("list_requests")
             return self.listing(bucket, query.get("prefix", [""])[0])
-        STATS.add("get_requests")
+        STATS.add("head_requests" if self.command == "HEAD" else "get_requests")
         return self.object(bucket, key)
 
     def listing(self, bucket, prefix):

@@ -19,7 +19,24 @@ milliseconds Until(Clock::time_point at, Clock::time_point now) {
 constexpr milliseconds kAdjustWindow{250};
 constexpr double kRateDecrease = 0.7;
 constexpr double kRateIncrease = 0.05;
+constexpr double kAdmittedShare = 0.9;
 }  // namespace
+
+// Requests/s sent to `e` lately: the last whole window's figure, or, in the
+// first 100 ms (a throttle can come that early), the current window's.
+static double SentRate(const Pool::Endpoint& e, std::chrono::steady_clock::time_point now) {
+  double span = std::chrono::duration<double>(now - e.window_start).count();
+  double current = span > 0.005 ? e.window_sent / span : 0;
+  return std::max(e.sent_rate, current);
+}
+
+// Requests/s answered without throttling lately: what the gateway (or the
+// router in front of it) admits.
+static double AdmittedRate(const Pool::Endpoint& e, std::chrono::steady_clock::time_point now) {
+  double span = std::chrono::duration<double>(now - e.ok_window_start).count();
+  double current = span > 0.02 ? e.window_ok / span : 0;
+  return std::max(e.ok_rate, current);
+}
 
 // The rate an endpoint may be sent now: the user's cap, the adaptive one,
 // or the lower of the two (0: none).
@@ -181,6 +198,14 @@ void Pool::Release(int index, Outcome outcome, const http::Response& response) {
     switch (outcome) {
       case Outcome::kOk:
         e.down_backoff = milliseconds(200);
+        ++e.window_ok;
+        if (e.ok_window_start.time_since_epoch().count() == 0) e.ok_window_start = now;
+        if (double span = std::chrono::duration<double>(now - e.ok_window_start).count();
+            span >= 0.1) {
+          e.ok_rate = e.window_ok / span;
+          e.window_ok = 0;
+          e.ok_window_start = now;
+        }
         // Additive increase: one more after a window of healthy answers.
         if (++e.healthy >= static_cast<int>(e.limit)) {
           e.limit = std::min(ceiling, e.limit + 1);
@@ -201,10 +226,17 @@ void Pool::Release(int index, Outcome outcome, const http::Response& response) {
         if (may_adjust) {
           e.limit = std::max(1.0, std::floor(e.limit / 2));  // multiplicative decrease
           if (outcome == Outcome::kThrottled) {
-            // The rate that was refused, measured, not the limit we had.
-            double sent = std::max(1.0, e.sent_rate);
-            double base = e.rate > 0 ? std::min(e.rate, sent) : sent;
+            // From the limit we had; the first time, from the rate measured.
+            // (Not the rate measured later: while throttled requests wait
+            // out their backoff, little is sent, and the limit would
+            // collapse to that.)
+            double base = e.rate > 0 ? e.rate : std::max(1.0, SentRate(e, now));
             e.rate = std::max(1.0, base * kRateDecrease);
+            // What was answered lately is what is admitted: from far above
+            // it, the limit comes down to it in one step.
+            if (double admitted = AdmittedRate(e, now); admitted > 10) {
+              e.rate = std::min(e.rate, admitted * kAdmittedShare);
+            }
           }
           e.changed = now;
         }

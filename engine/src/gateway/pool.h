@@ -99,7 +99,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
 
   std::vector<EndpointStats> Stats() const;
 
- private:
+ public:
   struct Endpoint {
     EndpointStats stats;
     int in_flight = 0;
@@ -113,11 +113,17 @@ class Pool : public std::enable_shared_from_this<Pool> {
     // concurrency limit, last changed.
     double rate = 0;
     std::chrono::steady_clock::time_point changed{};
-    // Requests sent per second, measured over windows of 100 ms.
+    // Requests sent, and answered without throttling, per second, measured
+    // over windows of 100 ms.
     double sent_rate = 0;
     int window_sent = 0;
     std::chrono::steady_clock::time_point window_start{};
+    double ok_rate = 0;
+    int window_ok = 0;
+    std::chrono::steady_clock::time_point ok_window_start{};
   };
+
+ private:
   struct Waiter {
     int avoid;
     std::function<void(int)> go;
