@@ -26,7 +26,10 @@ constexpr int64_t kMaxSeconds = 7258118400;   // 2200-01-01
 
 std::optional<int64_t> SecondsToNs(int64_t sec, int64_t ns) {
   if (sec < kMinSeconds || sec >= kMaxSeconds) return std::nullopt;
-  return sec * 1000000000 + ns;
+  int64_t v = sec * 1000000000 + ns;  // cannot overflow: sec is in range, |ns| < 1e9
+  // "-2208988800.5" is half a second before 1900: out of range too.
+  if (v < kMinSeconds * 1000000000 || v >= kMaxSeconds * 1000000000) return std::nullopt;
+  return v;
 }
 
 // A mode is permission bits (at most 07777), or for s3cmd a whole st_mode
