@@ -58,6 +58,17 @@ long PeakRssMiB() {
   return ru.ru_maxrss / 1024;
 }
 
+// Runs the merge to its end; how many keys it skipped.
+uint64_t SkippedByMerge(GeneratedStream& local, GeneratedStream& remote,
+                        const gwsync::plan::PlanOptions& options,
+                        const gwsync::sync::Merger::Recall& recall) {
+  gwsync::sync::Merger merger(&local, &remote, options, recall, nullptr);
+  gwsync::plan::Action a;
+  uint64_t skipped = 0;
+  while (merger.Next(&a)) skipped += a.kind == gwsync::plan::ActionKind::kSkip;
+  return skipped;
+}
+
 void BM_MergeResync(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   for (auto _ : state) {
@@ -74,11 +85,7 @@ void BM_MergeResync(benchmark::State& state) {
       r.etag = object.etag;
       return std::optional(r);
     };
-    gwsync::sync::Merger merger(&local, &remote, options, recall, nullptr);
-    gwsync::plan::Action a;
-    uint64_t skipped = 0;
-    while (merger.Next(&a)) skipped += a.kind == gwsync::plan::ActionKind::kSkip;
-    if (skipped != static_cast<uint64_t>(n)) {
+    if (SkippedByMerge(local, remote, options, recall) != static_cast<uint64_t>(n)) {
       state.SkipWithError("the re-sync did not skip every key");
       return;
     }
@@ -129,11 +136,7 @@ void BM_MergeResyncWithIndex(benchmark::State& state) {
       r.etag = (*rec)->etag;
       return r;
     };
-    gwsync::sync::Merger merger(&local, &remote, options, recall, nullptr);
-    gwsync::plan::Action a;
-    uint64_t skipped = 0;
-    while (merger.Next(&a)) skipped += a.kind == gwsync::plan::ActionKind::kSkip;
-    if (skipped != static_cast<uint64_t>(n)) {
+    if (SkippedByMerge(local, remote, options, recall) != static_cast<uint64_t>(n)) {
       state.SkipWithError("the re-sync did not skip every key");
       break;
     }
