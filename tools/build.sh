@@ -3,24 +3,28 @@
 # Prints only warnings and errors; exits non-zero when the build fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Logs beside the build, so two clones can build at once.
+LOG_DIR="$PWD/build"
+mkdir -p "$LOG_DIR"
 # ccache, when the machine has it, makes a rebuild from a fresh clone cheap
-# (paths are hashed relative to the clone, so any clone shares the cache).
+# (paths are hashed relative to the clone, and the clone's folder is left out
+# of the debug info's hash, so any clone shares the cache).
 LAUNCHER=()
 if command -v ccache >/dev/null 2>&1; then
-  export CCACHE_BASEDIR="$PWD"
+  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
   LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LAUNCHER[@]}" >/tmp/gwsync-cmake.log 2>&1 || {
-  cat /tmp/gwsync-cmake.log >&2
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LAUNCHER[@]}" >"$LOG_DIR/cmake.log" 2>&1 || {
+  cat "$LOG_DIR/cmake.log" >&2
   echo "build: cmake failed" >&2
   exit 1
 }
-cmake --build build -j "${GWSYNC_JOBS:-2}" >/tmp/gwsync-build.log 2>&1
+cmake --build build -j "${GWSYNC_JOBS:-2}" >"$LOG_DIR/build.log" 2>&1
 rc=$?
-grep -E "(error|warning):" /tmp/gwsync-build.log >&2
+grep -E "(error|warning):" "$LOG_DIR/build.log" >&2
 if [ "$rc" -ne 0 ] || [ ! -x build/cli/gwsync ]; then
-  tail -20 /tmp/gwsync-build.log >&2
-  echo "build: failed (log: /tmp/gwsync-build.log)" >&2
+  tail -20 "$LOG_DIR/build.log" >&2
+  echo "build: failed (log: $LOG_DIR/build.log)" >&2
   exit 1
 fi
 echo "build: build/cli/gwsync ready" >&2

@@ -17,20 +17,20 @@ SECONDS_EACH="${1:-10}"
 NAMES=("$@")
 [ ${#NAMES[@]} -gt 0 ] || NAMES=(xml errors url config metadata)
 
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}" CCACHE_NOHASHDIR=1
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DGWSYNC_FUZZ=ON -DGWSYNC_BUILD_TESTS=OFF \
-  -DGWSYNC_BUILD_BENCH=OFF "${launcher[@]}" >/tmp/gwsync-fuzz-cmake.log 2>&1 || {
-  cat /tmp/gwsync-fuzz-cmake.log >&2; echo "fuzz: cmake failed" >&2; exit 1; }
+  -DGWSYNC_BUILD_BENCH=OFF "${launcher[@]}" >build-fuzz.cmake.log 2>&1 || {
+  cat build-fuzz.cmake.log >&2; echo "fuzz: cmake failed" >&2; exit 1; }
 targets=()
 for n in "${NAMES[@]}"; do targets+=("${n}_fuzz"); done
 start=$(date +%s)
 if ! cmake --build build-fuzz -j "${GWSYNC_JOBS:-2}" --target "${targets[@]}" \
-    >/tmp/gwsync-fuzz-build.log 2>&1; then
-  grep -E "(error|warning):" /tmp/gwsync-fuzz-build.log >&2 || tail -20 /tmp/gwsync-fuzz-build.log >&2
-  echo "fuzz: build failed (log: /tmp/gwsync-fuzz-build.log)" >&2
+    >build-fuzz.build.log 2>&1; then
+  grep -E "(error|warning):" build-fuzz.build.log >&2 || tail -20 build-fuzz.build.log >&2
+  echo "fuzz: build failed (log: build-fuzz.build.log)" >&2
   exit 1
 fi
 echo "fuzz: built in $(( $(date +%s) - start )) s" >&2

@@ -15,21 +15,21 @@ tools/install-deps.sh
 UNIT_ONLY=0
 if [ "${1:-}" = "--unit" ]; then UNIT_ONLY=1; shift; fi
 
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}" CCACHE_NOHASHDIR=1
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 # -O1: a sanitized -O2 build takes twice as long to compile on two cores and
 # runs the tests barely faster; asserts stay on (no NDEBUG).
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
-  -DGWSYNC_SANITIZE=ON -DGWSYNC_BUILD_BENCH=OFF "${launcher[@]}" >/tmp/gwsync-asan-cmake.log 2>&1 || {
-  cat /tmp/gwsync-asan-cmake.log >&2; echo "sanitize: cmake failed" >&2; exit 1; }
+  -DGWSYNC_SANITIZE=ON -DGWSYNC_BUILD_BENCH=OFF "${launcher[@]}" >build-asan.cmake.log 2>&1 || {
+  cat build-asan.cmake.log >&2; echo "sanitize: cmake failed" >&2; exit 1; }
 build() {
   local rc=0
-  cmake --build build-asan -j "${GWSYNC_JOBS:-2}" "$@" >/tmp/gwsync-asan-build.log 2>&1 || rc=$?
-  grep -E "(error|warning):" /tmp/gwsync-asan-build.log >&2 || true
+  cmake --build build-asan -j "${GWSYNC_JOBS:-2}" "$@" >build-asan.build.log 2>&1 || rc=$?
+  grep -E "(error|warning):" build-asan.build.log >&2 || true
   if [ "$rc" -ne 0 ]; then
-    tail -20 /tmp/gwsync-asan-build.log >&2
-    echo "sanitize: build failed (log: /tmp/gwsync-asan-build.log)" >&2
+    tail -20 build-asan.build.log >&2
+    echo "sanitize: build failed (log: build-asan.build.log)" >&2
     exit 1
   fi
 }
