@@ -61,6 +61,10 @@ StatusOr<uint64_t> ParseSizeHeader(std::string_view name, std::string_view s) {
 StatusOr<ObjectHead> HeadFromHeaders(const http::Response& r) {
   ObjectHead head;
   ASSIGN_OR_RETURN(head.size, ParseSizeHeader("Content-Length", r.header("content-length")));
+  head.content_length = head.size;
+  std::string_view parts = r.header("x-amz-mp-parts-count");
+  std::from_chars(parts.data(), parts.data() + parts.size(), head.parts_count);
+  if (head.parts_count < 0 || head.parts_count > 10000) head.parts_count = 0;
   // "bytes 0-9/1234": the object's full size follows the slash.
   std::string_view range = r.header("content-range");
   if (size_t slash = range.rfind('/'); slash != std::string_view::npos) {
@@ -344,6 +348,19 @@ void Client::HeadObject(const std::string& bucket, const std::string& key,
   });
 }
 
+void Client::HeadObjectPart(const std::string& bucket, const std::string& key, int part_number,
+                            Done<ObjectHead> done) const {
+  std::string resource = ObjectResource(bucket, key) + " part " + std::to_string(part_number);
+  Call c = NewCall("HEAD", bucket, key, resource);
+  c.query.emplace_back("partNumber", std::to_string(part_number));
+  Execute(std::move(c), [done, resource](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    auto head = HeadFromHeaders(r);
+    if (!head.ok()) return done(head.status().Annotate(resource));
+    done(std::move(*head));
+  });
+}
+
 void Client::GetObject(const std::string& bucket, const std::string& key, const GetOptions& options,
                        std::shared_ptr<http::BodySink> sink, Done<ObjectHead> done) const {
   const std::optional<ByteRange>& range = options.range;
@@ -447,6 +464,27 @@ void Client::UploadPart(const std::string& bucket, const std::string& key,
   Execute(std::move(c), [done](http::Response r, Status s) {
     if (!s.ok()) return done(s);
     done(xml::UnquoteEtag(r.header("etag")));
+  });
+}
+
+void Client::UploadPartCopy(const std::string& src_bucket, const std::string& src_key,
+                            const ByteRange& range, const std::string& if_match,
+                            const std::string& bucket, const std::string& key,
+                            const std::string& upload_id, int part_number,
+                            Done<std::string> done) const {
+  Call c = NewCall("PUT", bucket, key,
+                   "copy " + ObjectResource(src_bucket, src_key) + " -> " +
+                       ObjectResource(bucket, key) + " part " + std::to_string(part_number));
+  c.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
+  c.headers.emplace_back("x-amz-copy-source",
+                         "/" + src_bucket + "/" + UriEncode(src_key, /*encode_slash=*/false));
+  c.headers.emplace_back("x-amz-copy-source-range",
+                         "bytes=" + std::to_string(range.first) + "-" + std::to_string(range.last));
+  if (!if_match.empty())
+    c.headers.emplace_back("x-amz-copy-source-if-match", "\"" + if_match + "\"");
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::ParseCopyObject(r.body));
   });
 }
 

@@ -64,7 +64,13 @@ struct ListOptions {
 };
 
 struct ObjectHead {
-  uint64_t size = 0;
+  uint64_t size = 0;  // the whole object's, also when a range or part was asked
+  // The bytes this answer carried or announced (Content-Length): a part's
+  // length when a part was asked.
+  uint64_t content_length = 0;
+  // x-amz-mp-parts-count: the parts of a multipart object, when the gateway
+  // says (an answer to a request by part number); 0 otherwise.
+  int parts_count = 0;
   std::string etag;  // without quotes
   std::string last_modified;
   std::string content_type;
@@ -130,6 +136,11 @@ class Client {
   void ListObjects(const std::string& bucket, const ListOptions& options,
                    Done<ListPage> done) const;
   void HeadObject(const std::string& bucket, const std::string& key, Done<ObjectHead> done) const;
+  // HEAD ?partNumber=N: the part's length in content_length and the
+  // object's part count in parts_count, where the gateway supports it (a
+  // gateway that ignores the parameter answers for the whole object).
+  void HeadObjectPart(const std::string& bucket, const std::string& key, int part_number,
+                      Done<ObjectHead> done) const;
   // Streams the body into `sink` (2xx only).
   void GetObject(const std::string& bucket, const std::string& key, const GetOptions& options,
                  std::shared_ptr<http::BodySink> sink, Done<ObjectHead> done) const;
@@ -150,6 +161,13 @@ class Client {
   void UploadPart(const std::string& bucket, const std::string& key, const std::string& upload_id,
                   int part_number, std::shared_ptr<http::BodySource> body,
                   const std::string& content_md5, Done<std::string> done) const;
+  // Copies bytes [range.first, range.last] of src_bucket/src_key, as it is
+  // while its ETag is `if_match` (empty: any), into a part, server-side;
+  // returns the part's ETag (the MD5 of its bytes on RGW and AWS).
+  void UploadPartCopy(const std::string& src_bucket, const std::string& src_key,
+                      const ByteRange& range, const std::string& if_match,
+                      const std::string& bucket, const std::string& key,
+                      const std::string& upload_id, int part_number, Done<std::string> done) const;
   // Returns the ETag of the completed object (may be empty on RGW releases
   // that send <ETag></ETag>: HEAD the object to learn it).
   void CompleteMultipartUpload(const std::string& bucket, const std::string& key,

@@ -21,7 +21,9 @@
 #include "sync/merge.h"
 #include "sync/metadata.h"
 #include "transfer/dest_dir.h"
+#include "transfer/etag.h"
 #include "transfer/files.h"
+#include "util/workers.h"
 
 namespace gwsync::sync {
 
@@ -60,13 +62,12 @@ struct Job {
   std::shared_ptr<transfer::Fd> fd;
   struct stat st {};
   hash::Md5Digest md5{};
-  // Downloads: the temporary file and what arrived.
+  // Downloads: the temporary file holding what arrived, checked.
   std::shared_ptr<transfer::TempFile> temp;
-  std::shared_ptr<transfer::HashingSink> sink;
   s3::ObjectHead head;
-  bool committed = false;   // the transfer already put the file in place
-  std::string etag;         // of the object as written or read
-  std::string inline_body;  // uploads without a file: a link's target, a marker's ""
+  bool content_checked = true;  // false: an ETag the bytes could not be checked against
+  std::string etag;             // of the object as written or read
+  std::string inline_body;      // uploads without a file: a link's target, a marker's ""
 };
 using JobPtr = std::shared_ptr<Job>;
 
@@ -88,42 +89,13 @@ Status MakeParents(const std::string& path) {
   return Status::Ok();
 }
 
-// The ETag an object would have if it held the file's bytes: a plain MD5, or
-// for "-N" the multipart ETag of N parts. The part size is not recorded in
-// the ETag, so the sizes in common use (ours first) are tried; a miss only
-// costs a transfer.
+// Whether the file holds the object's bytes (transfer/etag.h); an ETag of
+// no known form cannot say so, and costs a transfer.
 StatusOr<bool> ContentMatchesEtag(int fd, uint64_t size, const std::string& etag,
                                   uint64_t our_part_size) {
-  if (transfer::EtagIsMd5(etag)) {
-    ASSIGN_OR_RETURN(hash::Md5Digest md5, transfer::Md5OfRange(fd, 0, size));
-    return hash::Hex(md5) == etag;
-  }
-  size_t dash = etag.rfind('-');
-  if (dash == std::string::npos) return false;
-  uint64_t parts = std::strtoull(etag.c_str() + dash + 1, nullptr, 10);
-  if (parts == 0 || size == 0) return false;
-  const uint64_t mib = 1 << 20;
-  std::vector<uint64_t> candidates = {transfer::PartSizeFor(size, our_part_size),
-                                      5 * mib,
-                                      8 * mib,
-                                      15 * mib,
-                                      16 * mib,
-                                      64 * mib,
-                                      ((size + parts - 1) / parts + mib - 1) / mib * mib};
-  std::vector<uint64_t> tried;
-  for (uint64_t part : candidates) {
-    if ((size + part - 1) / part != parts) continue;
-    if (std::find(tried.begin(), tried.end(), part) != tried.end()) continue;
-    tried.push_back(part);
-    std::vector<hash::Md5Digest> md5s;
-    for (uint64_t off = 0; off < size; off += part) {
-      ASSIGN_OR_RETURN(hash::Md5Digest d,
-                       transfer::Md5OfRange(fd, off, std::min(part, size - off)));
-      md5s.push_back(d);
-    }
-    if (transfer::MultipartEtag(md5s) == etag) return true;
-  }
-  return false;
+  ASSIGN_OR_RETURN(transfer::EtagCheck check,
+                   transfer::CheckFdAgainstEtag(fd, size, etag, our_part_size));
+  return check == transfer::EtagCheck::kMatch;
 }
 
 bool SameFile(const struct stat& a, const struct stat& b) {
@@ -231,7 +203,13 @@ class Slots {
 class Runner {
  public:
   Runner(const Location& src, const Location& dst, const SyncOptions& options)
-      : src_(src), dst_(dst), options_(options), slots_(options.concurrency) {
+      : src_(src),
+        dst_(dst),
+        options_(options),
+        slots_(options.concurrency),
+        workers_(std::max(2, static_cast<int>(std::thread::hardware_concurrency()))) {
+    transfer_ = options.transfer;
+    transfer_.workers = &workers_;
     plan_options_.delete_extra = options.delete_extra;
     plan_options_.checksum = options.checksum;
     plan_options_.empty_dirs = options.create_empty_dirs;
@@ -243,7 +221,6 @@ class Runner {
       plan_options_.direction = plan::Direction::kCopy;
     }
   }
-  ~Runner() { ReapThreads(/*all=*/true); }
 
   StatusOr<SyncReport> Run();
 
@@ -263,9 +240,6 @@ class Runner {
   void StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done);
-  void InThread(const JobPtr& job, const std::function<void(JobPtr)>& done,
-                std::function<Status(Job&)> work);
-  void ReapThreads(bool all);
   // Returns false when the job goes round again (a file that changed).
   bool Commit(Job& job);
   Status CommitLink(Job& job);
@@ -325,12 +299,9 @@ class Runner {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_progress_{};
 
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> finished;
-  };
-  std::mutex threads_mu_;
-  std::vector<Worker> threads_;
+  // Hashing, file reads and checkpoint saves of the transfers: a fixed pool.
+  util::Workers workers_;
+  transfer::TransferOptions transfer_;  // options_.transfer, with workers_
 };
 
 StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is_dst) const {
@@ -445,33 +416,6 @@ void Runner::Prepare(Job& job) {
   }
 }
 
-void Runner::InThread(const JobPtr& job, const std::function<void(JobPtr)>& done,
-                      std::function<Status(Job&)> work) {
-  ReapThreads(/*all=*/false);
-  auto finished = std::make_shared<std::atomic<bool>>(false);
-  std::lock_guard lock(threads_mu_);
-  threads_.push_back(Worker{std::thread([job, done, finished, work = std::move(work)] {
-                              job->status = work(*job);
-                              finished->store(true);
-                              done(job);
-                            }),
-                            finished});
-}
-
-// Joins the threads that have finished (all: every one), so their number
-// stays within the objects in flight.
-void Runner::ReapThreads(bool all) {
-  std::vector<Worker> done;
-  {
-    std::lock_guard lock(threads_mu_);
-    auto keep = std::partition(threads_.begin(), threads_.end(),
-                               [&](const Worker& w) { return !all && !w.finished->load(); });
-    std::move(keep, threads_.end(), std::back_inserter(done));
-    threads_.erase(keep, threads_.end());
-  }
-  for (auto& w : done) w.thread.join();
-}
-
 // Multipart progress of one object, kept in the index's uploads family.
 std::shared_ptr<transfer::CheckpointStore> Runner::UploadCheckpoints(const std::string& key) {
   auto store = std::make_shared<transfer::CheckpointStore>();
@@ -496,129 +440,72 @@ std::shared_ptr<transfer::CheckpointStore> Runner::UploadCheckpoints(const std::
 
 void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   const std::string key = ObjectKey(dst_, job->action.key);
-  transfer::TransferOptions t = options_.transfer;
+  transfer::TransferOptions t = transfer_;
   t.metadata = EncodeAttrs(MtimeNs(job->st), job->st.st_mode, job->st.st_uid, job->st.st_gid);
+  auto finished = [job, done](StatusOr<transfer::UploadResult> r) {
+    if (r.ok()) {
+      job->etag = r->etag;
+    } else {
+      job->status = r.status();
+    }
+    done(job);
+  };
+  if (!job->fd) {  // a link's target, an empty folder's marker
+    return transfer::StartPutBody(*dst_.client, job->inline_body, dst_.bucket, key, t, finished);
+  }
   uint64_t size = static_cast<uint64_t>(job->st.st_size);
-  if (size >= t.multipart_threshold) {
-    std::string path = JoinPath(src_.path, job->action.key);
-    if (options_.index) t.checkpoint = UploadCheckpoints(key);
-    InThread(job, done, [this, path, key, t](Job& j) -> Status {
-      auto r = transfer::UploadFile(*dst_.client, path, dst_.bucket, key, t);
-      if (!r.ok()) return r.status();
-      j.etag = r->etag;
-      return Status::Ok();
-    });
-    return;
+  std::optional<hash::Md5Digest> md5;
+  if (size < t.multipart_threshold) {
+    md5 = job->md5;  // hashed by Prepare
+  } else if (options_.index) {
+    t.checkpoint = UploadCheckpoints(key);
   }
-  s3::PutOptions put;
-  put.content_md5 = hash::Base64(job->md5);
-  put.metadata = t.metadata;
-  std::shared_ptr<http::BodySource> body;
-  if (job->fd) {
-    body = std::make_shared<http::FileRangeSource>(job->fd->get(), 0, size);
-  } else {
-    body = std::make_shared<http::StringSource>(job->inline_body);  // a link, a marker
-  }
-  dst_.client->PutObject(
-      dst_.bucket, key, body, put, [this, job, done, body, key, t](StatusOr<std::string> etag) {
-        if (!etag.ok() && etag.status().http_status() == 413) {
-          // A proxy refuses the body: multipart, whose parts UploadFile
-          // shrinks until the proxy takes them.
-          transfer::TransferOptions parts = t;
-          parts.multipart_threshold = 0;
-          std::string path = JoinPath(src_.path, job->action.key);
-          InThread(job, done, [this, path, key, parts](Job& j) -> Status {
-            auto r = transfer::UploadFile(*dst_.client, path, dst_.bucket, key, parts);
-            if (!r.ok()) return r.status();
-            j.etag = r->etag;
-            return Status::Ok();
-          });
-          return;
-        }
-        if (!etag.ok()) {
-          job->status = etag.status();
-        } else if (*etag != hash::Hex(job->md5)) {
-          job->status =
-              DataLoss("the gateway reports ETag '" + *etag + "', expected " + hash::Hex(job->md5));
-        } else {
-          job->etag = *etag;
-        }
-        done(job);
-      });
+  transfer::StartUploadFile(
+      *dst_.client, transfer::FileToUpload{JoinPath(src_.path, job->action.key), job->fd, md5},
+      dst_.bucket, key, t, finished);
 }
 
 void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   const plan::Entry& object = *job->action.src;
-  const std::string key = ObjectKey(src_, object.key);
   // Never through a link inside the destination (transfer/dest_dir.h).
   auto temp = transfer::CreateDestTemp(dst_.path, object.key);
   if (!temp.ok()) {
     job->status = temp.status();
     return done(job);
   }
-  if (object.size >= options_.transfer.multipart_threshold) {
-    auto tmp = std::make_shared<std::unique_ptr<transfer::TempFile>>(std::move(*temp));
-    InThread(job, done, [this, key, tmp](Job& j) -> Status {
-      transfer::TransferOptions t = options_.transfer;
-      t.before_commit = [this](int fd, const s3::ObjectHead& head) {
-        ApplyAttrs(fd, head, options_);
-      };
-      // Resumable: what a killed run left of this version is not fetched again.
-      t.expected_etag = j.action.src->etag;
-      t.expected_size = j.action.src->size;
-      auto r = transfer::DownloadInto(*src_.client, src_.bucket, key, std::move(*tmp), t);
-      if (!r.ok()) return r.status();
-      j.head = r->head;
-      j.etag = r->etag;
-      j.committed = true;
-      return Status::Ok();
-    });
-    return;
-  }
-  job->temp = std::shared_ptr<transfer::TempFile>(std::move(*temp));
-  job->sink =
-      std::make_shared<transfer::HashingSink>(std::make_shared<http::FileSink>(job->temp->fd(), 0));
-  s3::GetOptions get;
-  if (!object.etag.empty()) get.if_match = object.etag;
-  get.expected_size = object.size;
-  src_.client->GetObject(src_.bucket, key, get, job->sink,
-                         [job, done](StatusOr<s3::ObjectHead> head) {
-                           if (head.ok()) {
-                             job->head = *head;
-                           } else {
-                             job->status = head.status();
-                           }
-                           done(job);
-                         });
+  transfer::TransferOptions t = transfer_;
+  // Resumable: what a killed run left of this version is not fetched again.
+  t.expected_etag = object.etag;
+  t.expected_size = object.size;
+  transfer::StartDownload(*src_.client, src_.bucket, ObjectKey(src_, object.key),
+                          std::shared_ptr<transfer::TempFile>(std::move(*temp)), t,
+                          [job, done](StatusOr<transfer::DownloadResult> r) {
+                            if (r.ok()) {
+                              job->head = r->head;
+                              job->temp = r->temp;
+                              job->etag = r->etag;
+                              job->content_checked = r->etag_verified;
+                            } else {
+                              job->status = r.status();
+                            }
+                            done(job);
+                          });
 }
 
 void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done) {
-  const std::string src_key = ObjectKey(src_, job->action.key);
-  const std::string dst_key = ObjectKey(dst_, job->action.key);
-  const s3::ClientOptions& a = src_.client->options();
-  const s3::ClientOptions& b = dst_.client->options();
-  bool same_cluster = a.endpoint.BaseUrl() == b.endpoint.BaseUrl() &&
-                      a.credentials.access_key == b.credentials.access_key;
-  if (same_cluster && job->action.src->size < (5ull << 30)) {
-    dst_.client->CopyObject(src_.bucket, src_key, dst_.bucket, dst_key,
-                            [job, done](StatusOr<std::string> etag) {
-                              if (etag.ok()) {
-                                job->etag = *etag;
-                              } else {
-                                job->status = etag.status();
-                              }
-                              done(job);
-                            });
-    return;
-  }
-  // Another cluster: ranged GETs into bounded buffers, uploaded as they come.
-  InThread(job, done, [this, src_key, dst_key](Job& j) -> Status {
-    auto up = transfer::CopyAcross(*src_.client, src_.bucket, src_key, *dst_.client, dst_.bucket,
-                                   dst_key, options_.transfer);
-    if (!up.ok()) return up.status();
-    j.etag = up->etag;
-    return Status::Ok();
-  });
+  transfer::TransferOptions t = transfer_;
+  t.expected_etag = job->action.src->etag;
+  t.expected_size = job->action.src->size;
+  transfer::StartCopy(*src_.client, src_.bucket, ObjectKey(src_, job->action.key), *dst_.client,
+                      dst_.bucket, ObjectKey(dst_, job->action.key), t,
+                      [job, done](StatusOr<transfer::UploadResult> r) {
+                        if (r.ok()) {
+                          job->etag = r->etag;
+                        } else {
+                          job->status = r.status();
+                        }
+                        done(job);
+                      });
 }
 
 void Runner::StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done) {
@@ -690,26 +577,20 @@ void Runner::OnProblem(Merger::SideId side, const Problem& p) {
 // that touches the report, and the only one that writes the index.
 bool Runner::Commit(Job& job) {
   const plan::Action& a = job.action;
-  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kDownload && !job.committed) {
-    const plan::Entry& object = *a.src;
-    uint64_t got = job.sink->size();
-    hash::Md5Digest md5 = job.sink->Finish();
-    if (got != job.head.size || got != object.size) {
-      job.status = DataLoss("received " + std::to_string(got) + " bytes, expected " +
-                            std::to_string(object.size));
-    } else if (transfer::EtagIsMd5(object.etag) && hash::Hex(md5) != object.etag) {
-      job.status =
-          DataLoss("content MD5 " + hash::Hex(md5) + " does not match the ETag " + object.etag);
+  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kDownload) {
+    // Length and content were checked by the transfer.
+    if (IsStoredLink(a.key)) {
+      job.status = CommitLink(job);
     } else {
-      if (IsStoredLink(a.key)) {
-        job.status = CommitLink(job);
-      } else {
-        ApplyAttrs(job.temp->fd(), job.head, options_);
-        job.status = job.temp->Commit();
-      }
-      job.etag = object.etag;
+      ApplyAttrs(job.temp->fd(), job.head, options_);
+      job.status = job.temp->Commit();
     }
     job.temp.reset();
+    if (job.status.ok() && !job.content_checked) {
+      std::lock_guard lock(report_mu_);
+      report_.AddNotice(a.key, "content not checked: no part size reproduces its multipart ETag " +
+                                   job.etag + " (uploaded by another tool?); length checked");
+    }
   }
   if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kUpload && job.fd) {
     // A file that changed while it was read goes round again, a few times.
@@ -752,7 +633,7 @@ bool Runner::Commit(Job& job) {
 // temporary file is then removed unused).
 Status Runner::CommitLink(Job& job) {
   const std::string& key = job.action.key;
-  std::string target(job.sink->size(), '\0');
+  std::string target(job.head.size, '\0');
   if (target.size() > 4095 || target.empty() ||
       pread(job.temp->fd(), target.data(), target.size(), 0) !=
           static_cast<ssize_t>(target.size()) ||
@@ -979,7 +860,6 @@ StatusOr<SyncReport> Runner::Run() {
     g.wait_for_all();
     deleter.join();
   });
-  ReapThreads(/*all=*/true);
   std::lock_guard lock(report_mu_);
   Progress(/*force=*/true);
   report_.seconds =

@@ -1,11 +1,18 @@
-// Moving one object between a local file (or a stream) and a gateway, with
-// every byte checked: uploads send Content-MD5 on each request and compare the
-// ETag the gateway returns (the multipart ETag too); downloads are checked
-// against the length and, where the ETag is an MD5, against it, and are
-// written to a temporary name renamed into place only when complete.
-// Large objects go as multipart uploads or ranged GETs with several requests
-// in flight. The functions block their caller (never the transport's thread)
-// and are safe to call from several threads at once.
+// Moving one object between a local file (or a stream) and a gateway, or
+// between gateways, with every byte checked the same way whatever its size:
+// uploads send Content-MD5 on each request and compare the ETag the gateway
+// returns (the multipart ETag too); downloads are written to a temporary
+// name, checked against the length and against the ETag (a multipart ETag
+// by recomputing it from the file's parts, transfer/etag.h), and renamed
+// into place only when complete. Large objects go as multipart uploads or
+// ranged GETs with TransferOptions::parallel requests in flight, spread by
+// the client's pool over its gateways.
+//
+// Each transfer is a state machine (Start*): it advances on the transport's
+// completions and hands hashing and file work to TransferOptions::workers,
+// so no thread waits for an object. The blocking forms are thin waits on
+// them, for callers off the transport's thread; all are safe to call from
+// several threads at once.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +25,7 @@
 #include "hash/hash.h"
 #include "s3/client.h"
 #include "transfer/files.h"
+#include "util/workers.h"
 
 namespace gwsync::transfer {
 
@@ -43,14 +51,23 @@ struct TransferOptions {
   uint64_t part_size = 16ull << 20;
   uint64_t multipart_threshold = 64ull << 20;
   int parallel = 8;  // requests in flight for one object's parts or ranges
+  // Where hashing, file reads and checkpoint saves run. Required by the
+  // Start* forms; the blocking forms make a small pool when it is null.
+  util::Workers* workers = nullptr;
+  // Same-cluster copies at or above this size go as multipart uploads of
+  // server-side part copies (UploadPartCopy): S3 copies at most 5 GiB in one
+  // request.
+  uint64_t copy_multipart_threshold = 5ull << 30;
   std::string content_type;
   std::map<std::string, std::string> metadata;  // sent as x-amz-meta-*
-  // Called as bytes complete (from any thread): for progress display.
+  // Called as bytes complete (from any thread, the transport's included):
+  // for progress display; must not block.
   std::function<void(uint64_t)> on_bytes;
   // DownloadFile calls this on the complete, verified file before renaming
   // it into place (to set its mode and times; it has the umask's mode then).
   std::function<void(int fd, const s3::ObjectHead& head)> before_commit;
-  // UploadFile records multipart progress here when set.
+  // UploadFile records multipart progress here when set (its callbacks run
+  // on workers, never on the transport's thread).
   std::shared_ptr<CheckpointStore> checkpoint;
   // DownloadFile: the object as listed. With both, a download of more than
   // one part is resumable (transfer/resume.h): what a killed run left of it
@@ -77,9 +94,49 @@ struct UploadResult {
 struct DownloadResult {
   uint64_t size = 0;
   std::string etag;
-  bool etag_verified = false;  // false when the ETag is not an MD5 (multipart)
+  // The bytes were checked against the ETag: false only when the ETag is of
+  // no form that can be recomputed (SSE-C, a gateway's own), or when a
+  // multipart object's part size is none gwsync can find (etag.h).
+  bool etag_verified = false;
   s3::ObjectHead head;
+  // StartDownload: the temporary file holding the bytes (a partial download
+  // a killed run left may have been adopted instead of the one given).
+  std::shared_ptr<TempFile> temp;
 };
+
+using UploadDone = std::function<void(StatusOr<UploadResult>)>;
+using DownloadDone = std::function<void(StatusOr<DownloadResult>)>;
+
+// A local file to upload.
+struct FileToUpload {
+  std::string path;
+  // Open on `path` already (sync opens and hashes on its own workers);
+  // null: opened here.
+  std::shared_ptr<Fd> fd;
+  // MD5 of the whole file, when the caller has it (a single PUT then needs
+  // no read before it is sent).
+  std::optional<hash::Md5Digest> md5;
+};
+
+// The asynchronous forms. `done` runs once, on the transport's thread or a
+// worker; it must not block.
+void StartUploadFile(const s3::Client& client, FileToUpload file, const std::string& bucket,
+                     const std::string& key, const TransferOptions& options, UploadDone done);
+// A small body held in memory (a link's target, a folder marker): one PUT.
+void StartPutBody(const s3::Client& client, std::string body, const std::string& bucket,
+                  const std::string& key, const TransferOptions& options, UploadDone done);
+// Into `tmp`, complete and checked but not committed: the caller restores
+// attributes and commits. With expected_etag and expected_size (a listing)
+// no HEAD is needed, and a large object is resumable.
+void StartDownload(const s3::Client& client, const std::string& bucket, const std::string& key,
+                   std::shared_ptr<TempFile> tmp, const TransferOptions& options,
+                   DownloadDone done);
+// Another cluster or user: ranged GETs into at most `parallel` part buffers,
+// uploaded as they come. The same cluster and user: server-side, by
+// CopyObject, or UploadPartCopy parts at or above copy_multipart_threshold.
+void StartCopy(const s3::Client& from, const std::string& src_bucket, const std::string& src_key,
+               const s3::Client& to, const std::string& bucket, const std::string& key,
+               const TransferOptions& options, UploadDone done);
 
 // Uploads the regular file at `path`.
 StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& path,
@@ -107,10 +164,8 @@ StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::str
                                         const std::string& key, int fd,
                                         const TransferOptions& options);
 
-// Copies an object to another cluster (or user) with no local staging: each
-// part is read with a ranged GET pinned to the source's ETag into memory
-// (part_size * parallel at most) and uploaded, metadata included.
-StatusOr<UploadResult> CopyAcross(const s3::Client& from, const std::string& src_bucket,
+// Copies an object (StartCopy), metadata included, and waits.
+StatusOr<UploadResult> CopyObject(const s3::Client& from, const std::string& src_bucket,
                                   const std::string& src_key, const s3::Client& to,
                                   const std::string& bucket, const std::string& key,
                                   const TransferOptions& options);

@@ -1,0 +1,196 @@
+// Copies between buckets as state machines: server-side within a cluster
+// (CopyObject, or UploadPartCopy parts for large objects), through bounded
+// memory across clusters (ranged GETs pinned to the source's ETag, each part
+// uploaded as it arrives).
+#include <algorithm>
+#include <charconv>
+
+#include "http/bodies.h"
+#include "transfer/machine.h"
+
+namespace gwsync::transfer {
+
+using internal::kMiB;
+using internal::Part;
+using internal::PartProducer;
+using internal::What;
+
+namespace internal {
+
+uint64_t RecordedPartSize(const s3::ObjectHead& head) {
+  auto it = head.metadata.find(kPartSizeMeta);
+  if (it == head.metadata.end()) return 0;
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc() || end != it->second.data() + it->second.size()) return 0;
+  return v >= kMinPartSize && v <= (5ull << 30) ? v : 0;
+}
+
+}  // namespace internal
+
+namespace {
+
+// Ranges of the source read into memory (if-match its ETag), hashed on a
+// worker: at most `parallel` parts held.
+class RangeParts final : public PartProducer {
+ public:
+  RangeParts(const s3::Client& from, std::string bucket, std::string key, std::string etag,
+             uint64_t size, uint64_t part_size, util::Workers* workers)
+      : from_(from),
+        bucket_(std::move(bucket)),
+        key_(std::move(key)),
+        etag_(std::move(etag)),
+        size_(size),
+        part_size_(part_size),
+        workers_(workers) {}
+  bool concurrent() const override { return true; }
+  void Next(int number, std::function<void(StatusOr<Part>)> done) override {
+    uint64_t offset = static_cast<uint64_t>(number - 1) * part_size_;
+    if (offset >= size_) return done(Part{});
+    uint64_t len = std::min(part_size_, size_ - offset);
+    auto sink = std::make_shared<http::StringSink>();
+    s3::GetOptions get;
+    get.range = s3::ByteRange{offset, offset + len - 1};
+    get.if_match = etag_;
+    std::string what = What(bucket_, key_);
+    from_.GetObject(
+        bucket_, key_, get, sink,
+        [sink, len, what, workers = workers_,
+         done = std::move(done)](StatusOr<s3::ObjectHead> head) {
+          if (!head.ok()) return done(head.status());
+          if (sink->data().size() != len) {
+            return done(DataLoss(what + ": received " + std::to_string(sink->data().size()) +
+                                 " bytes, expected " + std::to_string(len)));
+          }
+          workers->Run([sink, done] {
+            Part p;
+            p.md5 = hash::Md5(sink->data());
+            p.size = sink->data().size();
+            p.body = std::make_shared<http::StringSource>(std::move(sink->data()));
+            done(p);
+          });
+        });
+  }
+
+ private:
+  const s3::Client& from_;
+  const std::string bucket_, key_, etag_;
+  const uint64_t size_, part_size_;
+  util::Workers* workers_;
+};
+
+// Server-side part copies: nothing passes through the client.
+class CopyParts final : public PartProducer {
+ public:
+  CopyParts(uint64_t size, uint64_t part_size) : size_(size), part_size_(part_size) {}
+  bool concurrent() const override { return true; }
+  void Next(int number, std::function<void(StatusOr<Part>)> done) override {
+    uint64_t offset = static_cast<uint64_t>(number - 1) * part_size_;
+    if (offset >= size_) return done(Part{});
+    uint64_t len = std::min(part_size_, size_ - offset);
+    Part p;
+    p.body = std::make_shared<http::StringSource>("");  // not sent: copy_range is
+    p.size = len;
+    p.copy_range = s3::ByteRange{offset, offset + len - 1};
+    done(p);
+  }
+
+ private:
+  const uint64_t size_, part_size_;
+};
+
+bool SameCluster(const s3::Client& a, const s3::Client& b) {
+  return a.options().endpoint.BaseUrl() == b.options().endpoint.BaseUrl() &&
+         a.options().credentials.access_key == b.options().credentials.access_key;
+}
+
+void CopyWithHead(const s3::Client& from, const std::string& src_bucket, const std::string& src_key,
+                  const s3::Client& to, const std::string& bucket, const std::string& key,
+                  TransferOptions t, const s3::ObjectHead& head, UploadDone done) {
+  const std::string what = What(src_bucket, src_key);
+  t.metadata = head.metadata;
+  if (t.content_type.empty()) t.content_type = head.content_type;
+  if (SameCluster(from, to)) {
+    // Parts the size the source was uploaded with keep its ETag, which then
+    // proves the copy; else ours.
+    uint64_t recorded = internal::RecordedPartSize(head);
+    uint64_t part = PartSizeFor(head.size, recorded ? recorded : std::max(t.part_size, 512 * kMiB));
+    t.metadata[internal::kPartSizeMeta] = std::to_string(part);
+    internal::RunMultipart(to, bucket, key, t, std::make_unique<CopyParts>(head.size, part), "",
+                           internal::CopySource{src_bucket, src_key, head.etag}, {},
+                           std::move(done));
+    return;
+  }
+  if (head.size < t.multipart_threshold) {
+    auto sink = std::make_shared<http::StringSink>();
+    s3::GetOptions get;
+    get.if_match = head.etag;
+    get.expected_size = head.size;  // held in memory: never more than announced
+    from.GetObject(
+        src_bucket, src_key, get, sink,
+        [&to, sink, what, bucket, key, t, etag = head.etag, size = head.size,
+         done = std::move(done)](StatusOr<s3::ObjectHead> got) {
+          if (!got.ok()) return done(got.status());
+          if (sink->data().size() != size) {
+            return done(DataLoss(what + ": received " + std::to_string(sink->data().size()) +
+                                 " bytes, expected " + std::to_string(size)));
+          }
+          t.workers->Run([&to, sink, what, bucket, key, t, etag, done] {
+            hash::Md5Digest md5 = hash::Md5(sink->data());
+            if (EtagIsMd5(etag) && hash::Hex(md5) != etag) {
+              return done(DataLoss(what + ": content MD5 does not match the ETag " + etag));
+            }
+            internal::PutBody(to, bucket, key, t,
+                              std::make_shared<http::StringSource>(std::move(sink->data())), md5,
+                              done);
+          });
+        });
+    return;
+  }
+  uint64_t recorded = internal::RecordedPartSize(head);
+  uint64_t part = PartSizeFor(head.size, recorded ? recorded : t.part_size);
+  t.metadata[internal::kPartSizeMeta] = std::to_string(part);
+  auto producer = std::make_unique<RangeParts>(from, src_bucket, src_key, head.etag, head.size,
+                                               part, t.workers);
+  internal::RunMultipart(to, bucket, key, t, std::move(producer), "", std::nullopt, {},
+                         std::move(done));
+}
+
+}  // namespace
+
+void StartCopy(const s3::Client& from, const std::string& src_bucket, const std::string& src_key,
+               const s3::Client& to, const std::string& bucket, const std::string& key,
+               const TransferOptions& options, UploadDone done) {
+  const bool same = SameCluster(from, to);
+  if (same && !options.expected_etag.empty() &&
+      options.expected_size < options.copy_multipart_threshold) {
+    // One server-side request; the gateway copies the metadata.
+    to.CopyObject(
+        src_bucket, src_key, bucket, key,
+        [done = std::move(done), want = options.expected_etag, size = options.expected_size,
+         what = What(bucket, key)](StatusOr<std::string> etag) {
+          if (!etag.ok()) return done(etag.status());
+          if (EtagIsMd5(want) && *etag != want) {
+            return done(
+                DataLoss(what + ": the copy's ETag is '" + *etag + "', the source's " + want));
+          }
+          done(UploadResult{size, *etag, 0});
+        });
+    return;
+  }
+  from.HeadObject(
+      src_bucket, src_key,
+      [&from, &to, src_bucket, src_key, bucket, key, options,
+       done = std::move(done)](StatusOr<s3::ObjectHead> head) mutable {
+        if (!head.ok()) return done(head.status());
+        if (SameCluster(from, to) && head->size < options.copy_multipart_threshold) {
+          TransferOptions t = options;
+          t.expected_etag = head->etag;
+          t.expected_size = head->size;
+          return StartCopy(from, src_bucket, src_key, to, bucket, key, t, std::move(done));
+        }
+        CopyWithHead(from, src_bucket, src_key, to, bucket, key, options, *head, std::move(done));
+      });
+}
+
+}  // namespace gwsync::transfer

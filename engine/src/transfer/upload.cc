@@ -1,0 +1,597 @@
+// Uploads as state machines: a single PUT, and the multipart upload that
+// every large object (a file, a stream, a copy) goes through.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <mutex>
+
+#include "http/bodies.h"
+#include "transfer/machine.h"
+
+namespace gwsync::transfer {
+
+using internal::CheckEtag;
+using internal::kMaxParts;
+using internal::kMiB;
+using internal::kMinPartSize;
+using internal::Part;
+using internal::PartProducer;
+using internal::What;
+
+namespace internal {
+
+void PutBody(const s3::Client& client, const std::string& bucket, const std::string& key,
+             const TransferOptions& options, std::shared_ptr<http::BodySource> body,
+             const hash::Md5Digest& md5, std::function<void(StatusOr<UploadResult>)> done) {
+  s3::PutOptions put;
+  put.content_md5 = hash::Base64(md5);
+  put.content_type = options.content_type;
+  put.metadata = options.metadata;
+  uint64_t size = body->size();
+  client.PutObject(bucket, key, std::move(body), put,
+                   [done = std::move(done), want = hash::Hex(md5), what = What(bucket, key), size,
+                    on_bytes = options.on_bytes](StatusOr<std::string> etag) {
+                     if (!etag.ok()) return done(etag.status());
+                     if (Status s = CheckEtag(*etag, want, what); !s.ok()) return done(s);
+                     if (on_bytes) on_bytes(size);
+                     done(UploadResult{size, *etag, 0});
+                   });
+}
+
+namespace {
+
+// One multipart upload on its way; see RunMultipart.
+class Multipart : public std::enable_shared_from_this<Multipart> {
+ public:
+  Multipart(const s3::Client& client, std::string bucket, std::string key,
+            const TransferOptions& options, std::unique_ptr<PartProducer> producer,
+            std::string upload_id, std::optional<CopySource> copy_source,
+            std::function<void(const std::string&, int, const std::string&)> on_part,
+            std::function<void(StatusOr<UploadResult>)> done)
+      : client_(client),
+        bucket_(std::move(bucket)),
+        key_(std::move(key)),
+        options_(options),
+        producer_(std::move(producer)),
+        upload_id_(std::move(upload_id)),
+        copy_source_(std::move(copy_source)),
+        on_part_(std::move(on_part)),
+        done_(std::move(done)) {}
+
+  void Start() {
+    if (!upload_id_.empty()) return Pump();
+    s3::PutOptions put;
+    put.content_type = options_.content_type;
+    put.metadata = options_.metadata;
+    auto self = shared_from_this();
+    client_.CreateMultipartUpload(bucket_, key_, put, [self](StatusOr<std::string> id) {
+      if (!id.ok()) return self->done_(id.status());
+      self->upload_id_ = *id;
+      self->Tell(0, "");
+      self->Pump();
+    });
+  }
+
+ private:
+  // Starts parts while there is room; finishes when none is left in flight.
+  void Pump() {
+    std::vector<int> start;
+    {
+      std::lock_guard lock(mu_);
+      while (error_.ok() && !end_ && in_flight_ < std::max(1, options_.parallel) &&
+             (producer_->concurrent() || !producing_) && next_ <= kMaxParts) {
+        start.push_back(next_++);
+        ++in_flight_;
+        producing_ = true;
+      }
+    }
+    auto self = shared_from_this();
+    for (int number : start) {
+      producer_->Next(number,
+                      [self, number](StatusOr<Part> part) { self->Produced(number, part); });
+    }
+    MaybeFinish();
+  }
+
+  void Produced(int number, StatusOr<Part>& part) {
+    bool send = false;
+    {
+      std::lock_guard lock(mu_);
+      producing_ = false;
+      if (!part.ok()) {
+        if (error_.ok()) error_ = part.status();
+      } else if (!part->body) {
+        end_ = true;
+      } else if (error_.ok()) {
+        Record(number, *part);
+        if (part->already_sent) {
+          ++resumed_parts_;
+        } else {
+          send = true;  // stays in flight until the gateway confirms it
+        }
+      }
+      if (!send) --in_flight_;
+    }
+    if (send) return Send(number, *part);
+    if (part.ok() && part->already_sent && options_.on_bytes) options_.on_bytes(part->size);
+    Pump();
+  }
+
+  // Under mu_.
+  void Record(int number, const Part& part) {
+    if (parts_.size() < static_cast<size_t>(number)) parts_.resize(number);
+    parts_[number - 1] = {number, hash::Hex(part.md5), part.size};
+    size_ += part.size;
+  }
+
+  void Send(int number, const Part& part) {
+    auto self = shared_from_this();
+    std::string what = What(bucket_, key_) + " part " + std::to_string(number);
+    auto confirmed = [self, number, what, size = part.size,
+                      want = part.copy_range ? std::string()
+                                             : hash::Hex(part.md5)](StatusOr<std::string> etag) {
+      Status s = etag.status();
+      // A copied part's bytes never pass here: its ETag (their MD5) is taken
+      // as the gateway gives it, and the object's composite ETag checked.
+      if (s.ok() && !want.empty()) s = CheckEtag(*etag, want, what);
+      if (s.ok() && want.empty()) {
+        std::string digest;
+        if (!hash::FromHex(*etag, &digest) || digest.size() != 16) {
+          s = DataLoss(what + ": the gateway sent a part ETag that is not an MD5: '" +
+                       etag->substr(0, 64) + "'");
+        } else {
+          std::lock_guard lock(self->mu_);
+          self->parts_[number - 1].etag = *etag;
+        }
+      }
+      {
+        std::lock_guard lock(self->mu_);
+        --self->in_flight_;
+        if (!s.ok() && self->error_.ok()) self->error_ = s;
+      }
+      if (s.ok()) {
+        if (self->options_.on_bytes) self->options_.on_bytes(size);
+        std::string md5hex;
+        {
+          std::lock_guard lock(self->mu_);
+          md5hex = self->parts_[number - 1].etag;
+        }
+        self->Tell(number, md5hex);
+      }
+      self->Pump();
+    };
+    if (part.copy_range) {
+      client_.UploadPartCopy(copy_source_->bucket, copy_source_->key, *part.copy_range,
+                             copy_source_->etag, bucket_, key_, upload_id_, number, confirmed);
+    } else {
+      client_.UploadPart(bucket_, key_, upload_id_, number, part.body, hash::Base64(part.md5),
+                         confirmed);
+    }
+  }
+
+  // Checkpoint news, on a worker and one at a time (they write the index).
+  void Tell(int number, const std::string& md5hex) {
+    if (!on_part_) return;
+    auto self = shared_from_this();
+    options_.workers->Run([self, number, md5hex] {
+      std::lock_guard lock(self->tell_mu_);
+      self->on_part_(self->upload_id_, number, md5hex);
+    });
+  }
+
+  void MaybeFinish() {
+    Status error;
+    {
+      std::lock_guard lock(mu_);
+      if (finishing_ || in_flight_ > 0 || (error_.ok() && !end_)) return;
+      finishing_ = true;
+      error = error_;
+    }
+    if (!error.ok()) {
+      // Without a checkpoint nothing could resume it: give the space back.
+      if (!on_part_) internal::AbortLater(client_, bucket_, key_, upload_id_);
+      return done_(error);
+    }
+    Complete();
+  }
+
+  void Complete() {
+    std::vector<hash::Md5Digest> md5s;
+    for (const auto& p : parts_) {
+      std::string digest;
+      if (p.number == 0 || !hash::FromHex(p.etag, &digest) || digest.size() != 16) {
+        return done_(Internal(What(bucket_, key_) + ": part " +
+                              std::to_string(&p - parts_.data() + 1) + " is missing"));
+      }
+      hash::Md5Digest d{};
+      std::copy(digest.begin(), digest.end(), d.begin());
+      md5s.push_back(d);
+    }
+    std::string want = MultipartEtag(md5s);
+    auto self = shared_from_this();
+    client_.CompleteMultipartUpload(
+        bucket_, key_, upload_id_, parts_, [self, want](StatusOr<std::string> etag) {
+          if (!etag.ok()) return self->done_(etag.status());
+          if (!etag->empty()) return self->Completed(*etag, want);
+          // Some RGW releases answer <ETag></ETag>: ask the object.
+          self->client_.HeadObject(self->bucket_, self->key_,
+                                   [self, want](StatusOr<s3::ObjectHead> head) {
+                                     if (!head.ok()) return self->done_(head.status());
+                                     self->Completed(head->etag, want);
+                                   });
+        });
+  }
+
+  void Completed(const std::string& got, const std::string& want) {
+    if (Status s = CheckEtag(got, want, What(bucket_, key_)); !s.ok()) return done_(s);
+    UploadResult r;
+    r.size = size_;
+    r.etag = got;
+    r.parts = static_cast<int>(parts_.size());
+    r.parts_resumed = resumed_parts_;
+    done_(r);
+  }
+
+  const s3::Client& client_;
+  const std::string bucket_, key_;
+  const TransferOptions options_;
+  std::unique_ptr<PartProducer> producer_;
+  std::string upload_id_;  // set before the first part, constant after
+  const std::optional<CopySource> copy_source_;
+  std::function<void(const std::string&, int, const std::string&)> on_part_;
+  std::function<void(StatusOr<UploadResult>)> done_;
+
+  std::mutex mu_;                    // guards what follows
+  std::vector<s3::PartInfo> parts_;  // by number - 1; etag: the part's MD5 (hex)
+  uint64_t size_ = 0;
+  int next_ = 1;
+  int in_flight_ = 0;  // parts being produced or sent
+  bool producing_ = false;
+  bool end_ = false;
+  bool finishing_ = false;
+  int resumed_parts_ = 0;
+  Status error_;
+  std::mutex tell_mu_;
+};
+
+}  // namespace
+
+void RunMultipart(const s3::Client& client, std::string bucket, std::string key,
+                  const TransferOptions& options, std::unique_ptr<PartProducer> producer,
+                  std::string upload_id, std::optional<CopySource> copy_source,
+                  std::function<void(const std::string&, int, const std::string&)> on_part,
+                  std::function<void(StatusOr<UploadResult>)> done) {
+  auto m = std::make_shared<Multipart>(client, std::move(bucket), std::move(key), options,
+                                       std::move(producer), std::move(upload_id),
+                                       std::move(copy_source), std::move(on_part), std::move(done));
+  m->Start();
+}
+
+}  // namespace internal
+
+namespace {
+
+// Stands for a part an earlier run already uploaded: counted, never sent.
+class SentPart final : public http::BodySource {
+ public:
+  explicit SentPart(uint64_t size) : size_(size) {}
+  uint64_t size() const override { return size_; }
+  StatusOr<size_t> Read(std::span<char>) override { return Internal("a sent part is not read"); }
+  Status Rewind() override { return Status::Ok(); }
+
+ private:
+  uint64_t size_;
+};
+
+// The parts of an open file: hashed on workers, read by the transport as
+// they are sent (no buffer), the ones in `sent` only counted.
+class FileParts final : public PartProducer {
+ public:
+  FileParts(std::shared_ptr<Fd> fd, uint64_t size, uint64_t part_size,
+            std::map<int, std::string> sent, util::Workers* workers)
+      : fd_(std::move(fd)),
+        size_(size),
+        part_size_(part_size),
+        sent_(std::move(sent)),
+        workers_(workers) {}
+  bool concurrent() const override { return true; }
+  void Next(int number, std::function<void(StatusOr<Part>)> done) override {
+    uint64_t offset = static_cast<uint64_t>(number - 1) * part_size_;
+    if (offset >= size_) return done(Part{});
+    uint64_t len = std::min(part_size_, size_ - offset);
+    std::string digest;
+    if (auto it = sent_.find(number);
+        it != sent_.end() && hash::FromHex(it->second, &digest) && digest.size() == 16) {
+      Part p;
+      p.body = std::make_shared<SentPart>(len);
+      std::copy(digest.begin(), digest.end(), p.md5.begin());
+      p.size = len;
+      p.already_sent = true;
+      return done(p);
+    }
+    workers_->Run([fd = fd_, offset, len, done = std::move(done)] {
+      auto md5 = Md5OfRange(fd->get(), offset, len);
+      if (!md5.ok()) return done(md5.status());
+      Part p;
+      p.body = std::make_shared<http::FileRangeSource>(fd->get(), offset, len);
+      p.md5 = *md5;
+      p.size = len;
+      done(p);
+    });
+  }
+
+ private:
+  std::shared_ptr<Fd> fd_;
+  uint64_t size_, part_size_;
+  std::map<int, std::string> sent_;
+  util::Workers* workers_;
+};
+
+// The parts of a stream (a pipe, stdin, a compressor), read one after
+// another on a worker into buffers of part_size: at most parallel + 1 held.
+// `first` is what was read before the upload began.
+class StreamParts final : public PartProducer {
+ public:
+  StreamParts(internal::ReadFn read, std::string first, uint64_t part_size, util::Workers* workers)
+      : read_(std::move(read)),
+        first_(std::move(first)),
+        part_size_(part_size),
+        workers_(workers) {}
+  bool concurrent() const override { return false; }
+  void Next(int, std::function<void(StatusOr<Part>)> done) override {
+    workers_->Run([this, done = std::move(done)] {
+      std::string buf;
+      if (have_first_) {
+        buf = std::move(first_);
+        have_first_ = false;
+      } else if (!at_end_) {
+        buf.resize(part_size_);
+        auto got = internal::ReadFull(read_, &buf);
+        if (!got.ok()) return done(got.status());
+        buf.resize(*got);
+        if (*got < part_size_) at_end_ = true;
+      }
+      if (buf.empty()) return done(Part{});
+      Part p;
+      p.md5 = hash::Md5(buf);
+      p.size = buf.size();
+      p.body = std::make_shared<http::StringSource>(std::move(buf));
+      done(p);
+    });
+  }
+
+ private:
+  internal::ReadFn read_;
+  std::string first_;
+  bool have_first_ = true, at_end_ = false;
+  uint64_t part_size_;
+  util::Workers* workers_;
+};
+
+int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+// A file's upload: a PUT below the threshold, else a multipart upload that
+// resumes from the checkpoint store and shrinks its parts while a proxy
+// refuses them (413). Runs on workers and completions.
+class FileUpload : public std::enable_shared_from_this<FileUpload> {
+ public:
+  FileUpload(const s3::Client& client, FileToUpload file, std::string bucket, std::string key,
+             const TransferOptions& options, UploadDone done)
+      : client_(client),
+        file_(std::move(file)),
+        bucket_(std::move(bucket)),
+        key_(std::move(key)),
+        options_(options),
+        done_(std::move(done)) {}
+
+  void Start() {
+    auto self = shared_from_this();
+    if (file_.fd && file_.md5) {
+      // Opened and hashed by the caller: straight to the network.
+      if (fstat(file_.fd->get(), &before_) != 0) {
+        return done_(ErrnoStatus("cannot read '" + file_.path + "'", errno));
+      }
+      return Decide();
+    }
+    options_.workers->Run([self] { self->Open(); });
+  }
+
+ private:
+  uint64_t size() const { return static_cast<uint64_t>(before_.st_size); }
+
+  // On a worker.
+  void Open() {
+    if (!file_.fd) {
+      file_.fd = std::make_shared<Fd>(open(file_.path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (file_.fd->get() < 0) {
+        return done_(ErrnoStatus("cannot read '" + file_.path + "'", errno));
+      }
+    }
+    if (fstat(file_.fd->get(), &before_) != 0) {
+      return done_(ErrnoStatus("cannot read '" + file_.path + "'", errno));
+    }
+    if (!S_ISREG(before_.st_mode)) {
+      return done_(InvalidArgument("'" + file_.path + "' is not a regular file"));
+    }
+    if (size() < options_.multipart_threshold && !file_.md5) {
+      auto md5 = Md5OfRange(file_.fd->get(), 0, size());
+      if (!md5.ok()) return done_(md5.status().Annotate(file_.path));
+      file_.md5 = *md5;
+    }
+    Decide();
+  }
+
+  void Decide() {
+    part_size_ = PartSizeFor(size(), options_.part_size);
+    if (size() >= options_.multipart_threshold) return Multipart();
+    auto self = shared_from_this();
+    auto body = std::make_shared<http::FileRangeSource>(file_.fd->get(), 0, size());
+    internal::PutBody(
+        client_, bucket_, key_, options_, body, *file_.md5, [self](StatusOr<UploadResult> r) {
+          if (!r.ok() && r.status().http_status() == 413 && self->size() > kMinPartSize) {
+            // A proxy's body-size limit: send it in parts below the size refused.
+            self->part_size_ = PartSizeFor(
+                self->size(), std::min(self->part_size_, self->size() / 2 / kMiB * kMiB));
+            return self->Multipart();
+          }
+          self->Finished(std::move(r));
+        });
+  }
+
+  // Resumes what the checkpoint store remembers (on a worker: it reads the
+  // index), after confirming the parts with ListParts.
+  void Multipart() {
+    auto self = shared_from_this();
+    options_.workers->Run([self] {
+      CheckpointStore* store = self->options_.checkpoint.get();
+      self->cp_ = UploadCheckpoint{};
+      self->cp_.part_size = self->part_size_;
+      self->cp_.file_size = self->size();
+      self->cp_.file_mtime_ns = MtimeNs(self->before_);
+      std::optional<UploadCheckpoint> old = store ? store->load() : std::nullopt;
+      if (!old || old->upload_id.empty()) return self->SendParts({}, "");
+      if (old->file_size != self->size() || old->file_mtime_ns != MtimeNs(self->before_) ||
+          old->part_size != self->part_size_) {
+        // The file changed (or the parts did): that upload is stale.
+        internal::AbortLater(self->client_, self->bucket_, self->key_, old->upload_id);
+        store->clear();
+        return self->SendParts({}, "");
+      }
+      self->ListSent(*old, 0, {});
+    });
+  }
+
+  void ListSent(UploadCheckpoint old, int marker, std::map<int, std::string> listed) {
+    auto self = shared_from_this();
+    client_.ListParts(
+        bucket_, key_, old.upload_id, marker,
+        [self, old, marker, listed = std::move(listed)](StatusOr<s3::PartsPage> page) mutable {
+          if (!page.ok()) {  // gone (completed, aborted, expired): start anew
+            return self->options_.workers->Run([self] {
+              self->options_.checkpoint->clear();
+              self->SendParts({}, "");
+            });
+          }
+          for (const auto& p : page->parts) listed[p.number] = p.etag;
+          // A part marker that does not move forward, or past the last part
+          // S3 allows, would list forever: resume with what is known.
+          if (page->truncated && page->next_part_number_marker > marker &&
+              page->next_part_number_marker < kMaxParts) {
+            return self->ListSent(std::move(old), page->next_part_number_marker, std::move(listed));
+          }
+          std::map<int, std::string> sent;
+          for (const auto& [number, md5] : old.part_md5s) {
+            if (listed.count(number) && listed[number] == md5) sent[number] = md5;
+          }
+          self->SendParts(std::move(sent), old.upload_id);
+        });
+  }
+
+  void SendParts(std::map<int, std::string> sent, std::string upload_id) {
+    cp_.upload_id = upload_id;
+    cp_.part_md5s = sent;
+    auto self = shared_from_this();
+    std::function<void(const std::string&, int, const std::string&)> on_part;
+    if (options_.checkpoint) {
+      on_part = [self](const std::string& id, int number, const std::string& md5) {
+        self->cp_.upload_id = id;
+        if (number > 0) self->cp_.part_md5s[number] = md5;
+        self->options_.checkpoint->save(self->cp_);
+      };
+    }
+    auto producer = std::make_unique<FileParts>(file_.fd, size(), part_size_, std::move(sent),
+                                                options_.workers);
+    TransferOptions t = options_;
+    t.metadata[internal::kPartSizeMeta] = std::to_string(part_size_);
+    internal::RunMultipart(
+        client_, bucket_, key_, t, std::move(producer), upload_id, std::nullopt, on_part,
+        [self](StatusOr<UploadResult> r) {
+          if (r.ok() || r.status().http_status() != 413) {
+            if (!r.ok() || !self->options_.checkpoint) return self->Finished(std::move(r));
+            return self->options_.workers->Run([self, r = std::move(r)]() mutable {
+              self->options_.checkpoint->clear();
+              self->Finished(std::move(r));
+            });
+          }
+          if (self->part_size_ <= kMinPartSize) {
+            return self->Finished(Status(
+                StatusCode::kResourceExhausted,
+                What(self->bucket_, self->key_) +
+                    ": the gateway refuses request bodies of 5 MiB (HTTP 413), the smallest part "
+                    "S3 multipart uploads allow"));
+          }
+          // Parts too large for a proxy: drop this upload, halve the parts, again.
+          self->options_.workers->Run([self] {
+            if (!self->cp_.upload_id.empty()) {
+              internal::AbortLater(self->client_, self->bucket_, self->key_, self->cp_.upload_id);
+            }
+            if (self->options_.checkpoint) self->options_.checkpoint->clear();
+            self->part_size_ = std::max(kMinPartSize, self->part_size_ / 2 / kMiB * kMiB);
+            self->Multipart();
+          });
+        });
+  }
+
+  // A file that changed while it was read is not reported as sent.
+  void Finished(StatusOr<UploadResult> r) {
+    if (!r.ok()) return done_(std::move(r));
+    struct stat after {};
+    if (fstat(file_.fd->get(), &after) == 0 &&
+        (after.st_size != before_.st_size || after.st_mtim.tv_sec != before_.st_mtim.tv_sec ||
+         after.st_mtim.tv_nsec != before_.st_mtim.tv_nsec)) {
+      return done_(DataLoss("'" + file_.path + "' changed while it was read"));
+    }
+    done_(std::move(r));
+  }
+
+  const s3::Client& client_;
+  FileToUpload file_;
+  const std::string bucket_, key_;
+  TransferOptions options_;
+  UploadDone done_;
+  struct stat before_ {};
+  uint64_t part_size_ = 0;
+  UploadCheckpoint cp_;  // on workers, one at a time (Multipart's on_part)
+};
+
+}  // namespace
+
+void StartUploadFile(const s3::Client& client, FileToUpload file, const std::string& bucket,
+                     const std::string& key, const TransferOptions& options, UploadDone done) {
+  std::make_shared<FileUpload>(client, std::move(file), bucket, key, options, std::move(done))
+      ->Start();
+}
+
+void StartPutBody(const s3::Client& client, std::string body, const std::string& bucket,
+                  const std::string& key, const TransferOptions& options, UploadDone done) {
+  hash::Md5Digest md5 = hash::Md5(body);
+  internal::PutBody(client, bucket, key, options,
+                    std::make_shared<http::StringSource>(std::move(body)), md5, std::move(done));
+}
+
+namespace internal {
+
+// Uploads a stream of unknown length (see object_transfer.cc's
+// UploadFromReader): `first` holds its first part_size bytes, or all of it.
+void StartUploadStream(const s3::Client& client, ReadFn read, std::string first, bool whole,
+                       const std::string& bucket, const std::string& key,
+                       const TransferOptions& options, UploadDone done) {
+  if (whole) {
+    hash::Md5Digest md5 = hash::Md5(first);
+    return PutBody(client, bucket, key, options,
+                   std::make_shared<http::StringSource>(std::move(first)), md5, std::move(done));
+  }
+  uint64_t part_size = std::max(options.part_size, kMinPartSize);
+  auto producer =
+      std::make_unique<StreamParts>(std::move(read), std::move(first), part_size, options.workers);
+  RunMultipart(client, bucket, key, options, std::move(producer), "", std::nullopt, {},
+               std::move(done));
+}
+
+}  // namespace internal
+
+}  // namespace gwsync::transfer
