@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Configures and builds gwsync in ./build (Release with debug info), 2 jobs.
 # Prints only warnings and errors; exits non-zero when the build fails.
+#
+# usage: tools/build.sh [--unit]
+#   --unit   only the unit tests (target gwsync_unit_tests), not the binary
 set -uo pipefail
 cd "$(dirname "$0")/.."
+TARGET=()
+if [ "${1:-}" = "--unit" ]; then TARGET=(--target gwsync_unit_tests); fi
 # Logs beside the build, so two clones can build at once.
 LOG_DIR="$PWD/build"
 mkdir -p "$LOG_DIR"
@@ -19,9 +24,15 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LAUNCHER[@]}" >"$LOG_DI
   echo "build: cmake failed" >&2
   exit 1
 }
-cmake --build build -j "${GWSYNC_JOBS:-2}" >"$LOG_DIR/build.log" 2>&1
+cmake --build build -j "${GWSYNC_JOBS:-2}" "${TARGET[@]}" >"$LOG_DIR/build.log" 2>&1
 rc=$?
 grep -E "(error|warning):" "$LOG_DIR/build.log" >&2
+if [ ${#TARGET[@]} -gt 0 ]; then
+  [ "$rc" -eq 0 ] && { echo "build: unit tests ready" >&2; exit 0; }
+  tail -20 "$LOG_DIR/build.log" >&2
+  echo "build: failed (log: $LOG_DIR/build.log)" >&2
+  exit 1
+fi
 if [ "$rc" -ne 0 ] || [ ! -x build/cli/gwsync ]; then
   tail -20 "$LOG_DIR/build.log" >&2
   echo "build: failed (log: $LOG_DIR/build.log)" >&2

@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
 # Installs everything gwsync needs to build and test, from Debian's packages.
 # Idempotent: a second run installs nothing and takes a second.
+#
+# usage: tools/install-deps.sh [--unit]
+#   --unit   only what building and running the unit tests needs: no Ceph,
+#            no nginx, no fuzzing toolchain (tools/test.sh -L unit)
 set -euo pipefail
+UNIT_ONLY=0
+if [ "${1:-}" = "--unit" ]; then UNIT_ONLY=1; shift; fi
 
 BUILD_PKGS=(build-essential cmake pkg-config clang-format
   libcurl4-openssl-dev libssl-dev libtbb-dev libzstd-dev libxxhash-dev librocksdb-dev
   libbenchmark-dev libgtest-dev libgmock-dev libpugixml-dev libcli11-dev nlohmann-json3-dev libinih-dev)
+# The unit tests written in Python: the synthetic S3 server's self-test
+# (boto3) and the Kubernetes manifests' check (yaml).
+UNIT_PKGS=(python3-boto3 python3-yaml)
 # tools/fuzz.sh: clang and libFuzzer (libclang-rt-dev pulls in libclang-rt-14-dev,
 # which holds libclang_rt.fuzzer); gcc's ASan/UBSan come with build-essential.
 FUZZ_PKGS=(clang libclang-rt-dev)
 GATEWAY_PKGS=(ceph-mon ceph-osd radosgw ceph-common curl uuid-runtime)
-INTEROP_PKGS=(s3cmd python3-boto3 nginx zstd)  # nginx: a real proxy with a body-size limit in front of RGW; zstd: reads put --zstd objects
+INTEROP_PKGS=(s3cmd nginx zstd)  # boto3: UNIT_PKGS; nginx: a real proxy with a body-size limit in front of RGW; zstd: reads put --zstd objects
 
-want=("${BUILD_PKGS[@]}" "${FUZZ_PKGS[@]}" "${GATEWAY_PKGS[@]}" "${INTEROP_PKGS[@]}")
+if [ "$UNIT_ONLY" -eq 1 ]; then
+  want=("${BUILD_PKGS[@]}" "${UNIT_PKGS[@]}")
+else
+  want=("${BUILD_PKGS[@]}" "${UNIT_PKGS[@]}" "${FUZZ_PKGS[@]}" "${GATEWAY_PKGS[@]}"
+    "${INTEROP_PKGS[@]}")
+fi
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

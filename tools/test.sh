@@ -3,9 +3,32 @@
 # (three gateways on one cluster), runs every ctest test against it, and stops
 # the gateway again, even when a test fails. Extra arguments go to ctest
 # (e.g. tools/test.sh -L unit).
+#
+# Arguments that select the unit label alone (-L unit, -Lunit, --label-regex
+# unit; other filters such as -R may come too) need no gateway: then only the
+# build packages are installed, only the unit tests built, and no Ceph started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
+
+unit_only=0 other_label=0
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    -L | --label-regex)
+      if [[ "${args[i + 1]:-}" =~ ^\^?unit\$?$ ]]; then unit_only=1; else other_label=1; fi ;;
+    -Lunit | --label-regex=unit) unit_only=1 ;;
+    -L* | --label-regex=*) other_label=1 ;;
+  esac
+done
+[ "$other_label" -eq 0 ] || unit_only=0
+if [ "$unit_only" -eq 1 ]; then
+  tools/install-deps.sh --unit
+  tools/build.sh --unit
+  cd build
+  exec ctest --output-on-failure -j "${GWSYNC_TEST_JOBS:-2}" --timeout 600 "$@"
+fi
+
 tools/install-deps.sh
 tools/build.sh
 

@@ -8,3 +8,6 @@ add_test(NAME ratelimit_gateway COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/rateli
 set_tests_properties(ratelimit_gateway PROPERTIES LABELS gateway RESOURCE_LOCK gateway_b)
 gwsync_test(bwlimit_fairness_test LABEL gateway
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/bwlimit_fairness_test.cc LIBS gwsync_test_support)
+# The attempt loop on a scripted network and a virtual clock: no gateway.
+gwsync_test(gateway_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/executor_test.cc
+            LIBS gwsync_s3 gwsync_fake_transport)

@@ -1,3 +1,7 @@
 add_library(gwsync_test_support STATIC ${CMAKE_CURRENT_LIST_DIR}/gateway.cc)
 target_include_directories(gwsync_test_support PUBLIC ${PROJECT_SOURCE_DIR}/tests)
 target_link_libraries(gwsync_test_support PUBLIC gwsync_transfer GTest::gtest)
+# The scripted network on a virtual clock, for unit tests of the gateway code.
+add_library(gwsync_fake_transport STATIC ${CMAKE_CURRENT_LIST_DIR}/fake_transport.cc)
+target_include_directories(gwsync_fake_transport PUBLIC ${PROJECT_SOURCE_DIR}/tests)
+target_link_libraries(gwsync_fake_transport PUBLIC gwsync_http)

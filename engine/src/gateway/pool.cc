@@ -2,15 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 namespace gwsync::gateway {
 
 namespace {
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-milliseconds Until(Clock::time_point at, Clock::time_point now) {
+milliseconds Until(Clock::TimePoint at, Clock::TimePoint now) {
   return std::chrono::duration_cast<milliseconds>(at - now) + milliseconds(1);
 }
 
@@ -24,7 +22,7 @@ constexpr double kAdmittedShare = 0.9;
 
 // Requests/s sent to `e` lately: the last whole window's figure, or, in the
 // first 100 ms (a throttle can come that early), the current window's.
-static double SentRate(const Pool::Endpoint& e, std::chrono::steady_clock::time_point now) {
+static double SentRate(const Pool::Endpoint& e, Clock::TimePoint now) {
   double span = std::chrono::duration<double>(now - e.window_start).count();
   double current = span > 0.005 ? e.window_sent / span : 0;
   return std::max(e.sent_rate, current);
@@ -32,7 +30,7 @@ static double SentRate(const Pool::Endpoint& e, std::chrono::steady_clock::time_
 
 // Requests/s answered without throttling lately: what the gateway (or the
 // router in front of it) admits.
-static double AdmittedRate(const Pool::Endpoint& e, std::chrono::steady_clock::time_point now) {
+static double AdmittedRate(const Pool::Endpoint& e, Clock::TimePoint now) {
   double span = std::chrono::duration<double>(now - e.ok_window_start).count();
   double current = span > 0.02 ? e.window_ok / span : 0;
   return std::max(e.ok_rate, current);
@@ -47,7 +45,10 @@ static double EffectiveRate(double user, double adaptive) {
 
 Pool::Pool(std::vector<std::string> endpoint_names, const PoolOptions& options,
            http::Transport* transport)
-    : options_(options), transport_(transport) {
+    : options_(options),
+      transport_(transport),
+      clock_(options.clock ? options.clock : Clock::Real()),
+      random_(options.random ? options.random : Random::Real()) {
   for (auto& name : endpoint_names) {
     Endpoint e;
     e.stats.name = std::move(name);
@@ -62,8 +63,8 @@ Pool::Pool(std::vector<std::string> endpoint_names, const PoolOptions& options,
 
 // Token buckets hold at most a tenth of a second's worth (at least one), so
 // a limit is smooth rather than bursty.
-void Pool::Refill(double* tokens, Clock::time_point* at, double rate) {
-  auto now = Clock::now();
+void Pool::Refill(double* tokens, Clock::TimePoint* at, double rate) {
+  auto now = clock_->Now();
   if (at->time_since_epoch().count() == 0) *at = now;
   double burst = std::max(1.0, rate / 10);
   *tokens = std::min(burst, *tokens + rate * std::chrono::duration<double>(now - *at).count());
@@ -71,7 +72,7 @@ void Pool::Refill(double* tokens, Clock::time_point* at, double rate) {
 }
 
 int Pool::PickLocked(int avoid, milliseconds* wait) {
-  auto now = Clock::now();
+  auto now = clock_->Now();
   *wait = milliseconds(0);
   if (options_.rps > 0) {
     Refill(&tokens_, &refilled_, options_.rps);
@@ -82,7 +83,7 @@ int Pool::PickLocked(int avoid, milliseconds* wait) {
   }
   int best = -1, best_other = -1;
   bool any_up = false;
-  Clock::time_point first_back = Clock::time_point::max();
+  Clock::TimePoint first_back = Clock::TimePoint::max();
   milliseconds token_wait = milliseconds::max();
   for (int i = 0; i < static_cast<int>(endpoints_.size()); ++i) {
     Endpoint& e = endpoints_[i];
@@ -193,7 +194,7 @@ void Pool::Release(int index, Outcome outcome, const http::Response& response) {
       s.latency_max = std::max(s.latency_max, response.timing.total);
     }
     const double ceiling = std::max(1, options_.max_concurrency);
-    const auto now = Clock::now();
+    const auto now = clock_->Now();
     const bool may_adjust = now - e.changed >= kAdjustWindow;
     switch (outcome) {
       case Outcome::kOk:
@@ -245,7 +246,7 @@ void Pool::Release(int index, Outcome outcome, const http::Response& response) {
       case Outcome::kDown:
         if (outcome == Outcome::kDown) ++s.errors;
         ++s.down_events;
-        e.down_until = Clock::now() + e.down_backoff;
+        e.down_until = clock_->Now() + e.down_backoff;
         e.down_backoff = std::min(milliseconds(5000), e.down_backoff * 2);
         break;
     }
@@ -258,16 +259,15 @@ void Pool::Release(int index, Outcome outcome, const http::Response& response) {
 }
 
 milliseconds Pool::Backoff(int attempt, milliseconds retry_after) const {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
   int64_t base = options_.base_backoff.count() << std::min(attempt - 1, 16);
   base = std::min<int64_t>(base, options_.max_backoff.count());
-  std::uniform_int_distribution<int64_t> jitter(base / 2, std::max<int64_t>(base / 2, base));
-  return std::max(milliseconds(jitter(rng)), retry_after);
+  int64_t jittered = random_->Uniform(base / 2, std::max<int64_t>(base / 2, base));
+  return std::max(milliseconds(jittered), retry_after);
 }
 
 bool Pool::AllDown() const {
   std::lock_guard lock(mu_);
-  auto now = Clock::now();
+  auto now = clock_->Now();
   return std::all_of(endpoints_.begin(), endpoints_.end(),
                      [&](const Endpoint& e) { return e.down_until > now; });
 }
@@ -275,7 +275,7 @@ bool Pool::AllDown() const {
 std::vector<EndpointStats> Pool::Stats() const {
   std::lock_guard lock(mu_);
   std::vector<EndpointStats> out;
-  auto now = Clock::now();
+  auto now = clock_->Now();
   for (const auto& e : endpoints_) {
     out.push_back(e.stats);
     out.back().down = e.down_until > now;

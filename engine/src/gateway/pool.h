@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "http/request.h"
+#include "util/clock.h"
 
 namespace gwsync::gateway {
 
@@ -41,6 +42,10 @@ struct PoolOptions {
   int max_throttled_attempts = 30;
   std::chrono::milliseconds base_backoff{100};
   std::chrono::milliseconds max_backoff{10000};
+  // Time and backoff jitter (null: the real ones); tests pass a virtual
+  // clock. Not owned: they must outlive the pool.
+  Clock* clock = nullptr;
+  Random* random = nullptr;
 };
 
 // How an attempt ended, as far as the pool cares.
@@ -96,6 +101,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // final after a few quick tries (kDownAttempts), not after max_attempts.
   bool AllDown() const;
   static constexpr int kDownAttempts = 3;
+  // The clock the pool measures with (PoolOptions::clock, or the real one).
+  Clock& clock() const { return *clock_; }
 
   std::vector<EndpointStats> Stats() const;
 
@@ -105,22 +112,22 @@ class Pool : public std::enable_shared_from_this<Pool> {
     int in_flight = 0;
     double limit = 16;
     int healthy = 0;  // answers since the last change of limit
-    std::chrono::steady_clock::time_point down_until{};
+    Clock::TimePoint down_until{};
     std::chrono::milliseconds down_backoff{200};
     double tokens = 0;  // per-endpoint rate bucket
-    std::chrono::steady_clock::time_point refilled{};
+    Clock::TimePoint refilled{};
     // The adaptive rate limit (requests/s; 0: none yet) and when it, or the
     // concurrency limit, last changed.
     double rate = 0;
-    std::chrono::steady_clock::time_point changed{};
+    Clock::TimePoint changed{};
     // Requests sent, and answered without throttling, per second, measured
     // over windows of 100 ms.
     double sent_rate = 0;
     int window_sent = 0;
-    std::chrono::steady_clock::time_point window_start{};
+    Clock::TimePoint window_start{};
     double ok_rate = 0;
     int window_ok = 0;
-    std::chrono::steady_clock::time_point ok_window_start{};
+    Clock::TimePoint ok_window_start{};
   };
 
  private:
@@ -133,16 +140,18 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // (rate limit, every endpoint down) stands in the way.
   int PickLocked(int avoid, std::chrono::milliseconds* wait);
   void DispatchLocked(std::vector<std::pair<std::function<void(int)>, int>>* ready);
-  void Refill(double* tokens, std::chrono::steady_clock::time_point* at, double rate);
+  void Refill(double* tokens, Clock::TimePoint* at, double rate);
   void ScheduleWake(std::chrono::milliseconds wait);
 
   PoolOptions options_;
   http::Transport* transport_;
+  Clock* clock_;
+  Random* random_;
   mutable std::mutex mu_;
   std::vector<Endpoint> endpoints_;
   std::deque<Waiter> waiters_;
   double tokens_ = 0;  // global rate bucket
-  std::chrono::steady_clock::time_point refilled_{};
+  Clock::TimePoint refilled_{};
   bool wake_scheduled_ = false;
 };
 

@@ -89,16 +89,26 @@ void AddPutHeaders(const PutOptions& options, http::Headers* headers) {
 
 std::string Md5Base64(std::string_view data) { return hash::Base64(hash::Md5(data)); }
 
+std::vector<Endpoint> AllEndpoints(const ClientOptions& options) {
+  std::vector<Endpoint> all{options.endpoint};
+  all.insert(all.end(), options.more_endpoints.begin(), options.more_endpoints.end());
+  return all;
+}
+
+std::vector<std::string> Names(const std::vector<Endpoint>& endpoints) {
+  std::vector<std::string> names;
+  for (const auto& e : endpoints) names.push_back(e.BaseUrl());
+  return names;
+}
+
 }  // namespace
 
 Client::Client(http::Transport* transport, ClientOptions options)
-    : transport_(transport), options_(std::move(options)) {
-  endpoints_.push_back(options_.endpoint);
-  for (const auto& e : options_.more_endpoints) endpoints_.push_back(e);
-  std::vector<std::string> names;
-  for (const auto& e : endpoints_) names.push_back(e.BaseUrl());
-  pool_ = std::make_shared<gateway::Pool>(std::move(names), options_.pool, transport_);
-}
+    : transport_(transport),
+      options_(std::move(options)),
+      endpoints_(AllEndpoints(options_)),
+      pool_(std::make_shared<gateway::Pool>(Names(endpoints_), options_.pool, transport_)),
+      executor_(pool_.get(), transport_) {}
 
 http::Request Client::Build(Call& call, const Endpoint& ep) const {
   std::string host = ep.HostHeader();
@@ -154,60 +164,15 @@ http::Request Client::Build(Call& call, const Endpoint& ep) const {
   return req;
 }
 
-// One request across its attempts.
-struct Client::Attempts {
-  Call call;
-  std::function<void(http::Response, Status)> done;
-  int attempt = 0;
-  int last_endpoint = -1;
-  std::chrono::steady_clock::time_point first{};  // of the first attempt
-};
-
 namespace {
 
-gateway::Outcome Classify(const http::Response& r) {
-  if (!r.transport.ok()) {
-    switch (r.transport.code()) {
-      case StatusCode::kUnavailable:
-        return gateway::Outcome::kDown;  // refused, reset, unreachable
-      case StatusCode::kDeadlineExceeded:
-        return gateway::Outcome::kTimeout;
-      default:
-        return gateway::Outcome::kOk;  // a local failure (body, disk): not the gateway's
-    }
+// CompleteMultipartUpload (POST ?uploadId=) may have completed the object
+// once it reached the gateway; every other operation may be sent again.
+gateway::Idempotency IdempotencyOf(const Client::Call& call) {
+  if (call.method == "POST" && !call.query.empty() && call.query[0].first == "uploadId") {
+    return gateway::Idempotency::kNotAfterSend;
   }
-  switch (r.status) {
-    case 429:
-    case 500:
-    case 502:
-    case 503:
-    case 504:
-      return gateway::Outcome::kThrottled;
-    default:
-      return gateway::Outcome::kOk;
-  }
-}
-
-std::chrono::milliseconds RetryAfter(const http::Response& r) {
-  std::string_view v = r.header("retry-after");
-  int seconds = 0;
-  std::from_chars(v.data(), v.data() + v.size(), seconds);
-  return std::chrono::milliseconds(std::clamp(seconds, 0, 60) * 1000);
-}
-
-// A retry must be able to send the same bytes and take the answer afresh,
-// and must not complete an upload twice.
-bool CanRetry(const Client::Call& call, const http::Response& r) {
-  if (call.method == "POST" && !call.query.empty() && call.query[0].first == "uploadId" &&
-      (r.status > 0 || r.bytes_sent > 0)) {
-    return false;  // CompleteMultipartUpload may have completed
-  }
-  if (call.body && !call.body->Rewind().ok()) return false;
-  if (call.sink && r.bytes_received > 0 && r.status >= 200 && r.status < 300 &&
-      !call.sink->Restart()) {
-    return false;
-  }
-  return true;
+  return gateway::Idempotency::kIdempotent;
 }
 
 // Set just before an operation's completion callback runs (LastAttempt).
@@ -217,44 +182,24 @@ thread_local AttemptInfo last_attempt;
 
 const AttemptInfo& Client::LastAttempt() { return last_attempt; }
 
+// The attempts (endpoint choice, retries, failover) are the executor's; each
+// one addresses and signs a copy of the call for its endpoint.
 void Client::Execute(Call call, std::function<void(http::Response, Status)> done) const {
-  auto attempts = std::make_shared<Attempts>();
-  attempts->call = std::move(call);
-  attempts->done = std::move(done);
-  Dispatch(std::move(attempts));
-}
-
-void Client::Dispatch(std::shared_ptr<Attempts> a) const {
-  if (++a->attempt == 1) a->first = std::chrono::steady_clock::now();
-  pool_->Acquire(a->last_endpoint, [this, a](int index) {
-    a->last_endpoint = index;
-    Call call = a->call;  // Build consumes its copy
-    http::Request req = Build(call, endpoints_[index]);
-    transport_->Send(std::move(req), [this, a, index](http::Response r) {
-      gateway::Outcome outcome = Classify(r);
-      pool_->Release(index, outcome, r);
-      int limit = pool_->max_attempts();
-      if (outcome == gateway::Outcome::kDown && pool_->AllDown()) {
-        limit = std::min(limit, gateway::Pool::kDownAttempts);
-      }
-      if (outcome == gateway::Outcome::kThrottled && (r.status == 503 || r.status == 429) &&
-          std::chrono::steady_clock::now() - a->first < pool_->throttle_budget()) {
-        // Throttling: retried over time, not given up after a quick burst.
-        limit = std::max(limit, pool_->max_throttled_attempts());
-      }
-      if (outcome != gateway::Outcome::kOk && a->attempt < limit && CanRetry(a->call, r)) {
-        auto wait = pool_->Backoff(a->attempt, RetryAfter(r));
-        // A gateway that is down: another one can take the retry at once.
-        if (outcome == gateway::Outcome::kDown && pool_->size() > 1) wait = {};
-        transport_->Post(wait, [this, a] { Dispatch(a); });
-        return;
-      }
-      Status s = StatusFromResponse(r, a->call.resource);
-      last_attempt = {index,    a->attempt,   r.status,        r.transport,
-                      r.timing, r.bytes_sent, r.bytes_received};
-      a->done(std::move(r), std::move(s));
-    });
-  });
+  gateway::Call attempts;
+  attempts.idempotency = IdempotencyOf(call);
+  attempts.body = call.body;  // a payload is made afresh by Build
+  attempts.sink = call.sink;
+  auto shared = std::make_shared<const Call>(std::move(call));
+  attempts.build = [this, shared](int index) {
+    Call copy = *shared;  // Build consumes its copy
+    return Build(copy, endpoints_[index]);
+  };
+  executor_.Run(std::move(attempts),
+                [shared, done = std::move(done)](http::Response r, const AttemptInfo& info) {
+                  Status s = StatusFromResponse(r, shared->resource);
+                  last_attempt = info;
+                  done(std::move(r), std::move(s));
+                });
 }
 
 void Client::ListBuckets(Done<std::vector<BucketInfo>> done) const {

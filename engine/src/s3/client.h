@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/executor.h"
 #include "gateway/pool.h"
 #include "http/request.h"
 #include "s3/signer.h"
@@ -39,16 +40,9 @@ struct ClientOptions {
 };
 
 // Which endpoint served an operation and how its last HTTP attempt went, for
-// callers that measure the gateway (gwsync bench).
-struct AttemptInfo {
-  int endpoint = -1;  // index: 0 = ClientOptions::endpoint, then more_endpoints
-  int attempts = 0;   // HTTP requests sent for the operation, retries included
-  int http_status = 0;
-  Status transport;  // non-OK: no complete exchange (refused, reset, timeout)
-  http::Timing timing;
-  uint64_t bytes_sent = 0;
-  uint64_t bytes_received = 0;
-};
+// callers that measure the gateway (gwsync bench). The endpoint index: 0 =
+// ClientOptions::endpoint, then more_endpoints.
+using AttemptInfo = gateway::AttemptInfo;
 
 template <typename T>
 using Done = std::function<void(StatusOr<T>)>;
@@ -184,15 +178,14 @@ class Client {
   struct Call;  // an operation before addressing and signing (client.cc)
 
  private:
-  struct Attempts;
   void Execute(Call call, std::function<void(http::Response, Status)> done) const;
-  void Dispatch(std::shared_ptr<Attempts> attempts) const;
   http::Request Build(Call& call, const Endpoint& endpoint) const;
 
   http::Transport* transport_;
   ClientOptions options_;
   std::vector<Endpoint> endpoints_;
   std::shared_ptr<gateway::Pool> pool_;
+  gateway::Executor executor_;
 };
 
 // Blocking forms, for callers that are not on the transport's thread:
