@@ -42,6 +42,16 @@ void OneValuePerOccurrence(CLI::App* app) {
   for (CLI::App* sub : app->get_subcommands({})) OneValuePerOccurrence(sub);
 }
 
+// Global options may follow any command's name, a nested one's too (bench
+// compare, report merge): an option a command does not know goes up to its
+// parent, and on to gwsync.
+void GlobalsAfterCommands(CLI::App* app) {
+  for (CLI::App* sub : app->get_subcommands({})) {
+    sub->fallthrough();
+    GlobalsAfterCommands(sub);
+  }
+}
+
 // "gwsync: MESSAGE (see gwsync [COMMAND] --help)" on one line; exit 2, as
 // for any other bad input.
 int ArgumentError(CLI::App& app, const CLI::ParseError& e) {
@@ -130,7 +140,7 @@ int main(int argc, char** argv) {
   AddShardCommand(app, flags, &run);
   AddReportCommand(app, flags, &run);
   AddDoctorCommand(app, flags, &run);
-  for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
+  GlobalsAfterCommands(&app);
   OneValuePerOccurrence(&app);
 
   // Hidden: the man page and bash completion, generated at build time from
