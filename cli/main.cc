@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   app.add_option("--signature", flags.signature, "request signing: v4 (default) or v2");
   app.add_option("--region", flags.region, "SigV4 region (default us-east-1)");
-  app.add_option("--config", flags.config_file, "s3cmd-style config file (default ~/.s3cfg)");
+  app.add_option("--config", flags.config_file, "s3cmd-style config file (default ~/.s3cfg)")
+      ->type_name("FILE");
   app.add_option("--concurrency", flags.concurrency,
                  "requests in flight (default: 8 for one object, 32 objects for sync)");
   app.add_option("--part-size", flags.part_size, "multipart part size (default 16MiB)");
@@ -143,7 +144,7 @@ int main(int argc, char** argv) {
   GlobalsAfterCommands(&app);
   OneValuePerOccurrence(&app);
 
-  // Hidden: the man page and bash completion, generated at build time from
+  // Hidden: the man page and shell completions, generated at build time from
   // the definitions above.
   if (argc == 3 && std::string(argv[1]) == "--generate") {
     std::string what = argv[2];
@@ -151,8 +152,10 @@ int main(int argc, char** argv) {
       std::fputs(GenerateManPage(app, version).c_str(), stdout);
     } else if (what == "bash-completion") {
       std::fputs(GenerateBashCompletion(app).c_str(), stdout);
+    } else if (what == "zsh-completion") {
+      std::fputs(GenerateZshCompletion(app).c_str(), stdout);
     } else {
-      std::fprintf(stderr, "gwsync: --generate takes man or bash-completion\n");
+      std::fprintf(stderr, "gwsync: --generate takes man, bash-completion or zsh-completion\n");
       return 2;
     }
     return 0;

@@ -11,8 +11,10 @@ BUILD_PKGS=(build-essential cmake pkg-config clang-format
 FUZZ_PKGS=(clang libclang-rt-dev)
 GATEWAY_PKGS=(ceph-mon ceph-osd radosgw ceph-common curl uuid-runtime)
 INTEROP_PKGS=(s3cmd python3-boto3 nginx zstd)  # nginx: a real proxy with a body-size limit in front of RGW; zstd: reads put --zstd objects
+# zsh: checks the generated zsh completion (tests/cli/zsh_completion_test.py).
+SHELL_PKGS=(zsh)
 
-want=("${BUILD_PKGS[@]}" "${FUZZ_PKGS[@]}" "${GATEWAY_PKGS[@]}" "${INTEROP_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${FUZZ_PKGS[@]}" "${GATEWAY_PKGS[@]}" "${INTEROP_PKGS[@]}" "${SHELL_PKGS[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
