@@ -249,8 +249,10 @@ void AddBenchCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
                   "keys per DeleteObjects request (default 100)");
   cmd->add_option("--seed", f->seed, "seed for the operation and size draws (default random)");
   cmd->add_flag("--keep-data", f->keep_data, "do not delete what the run wrote");
-  cmd->add_option("--json", f->json_file, "write the report as JSON to FILE (- for stdout)");
-  cmd->add_option("--csv", f->csv_file, "write the per-second series as CSV to FILE");
+  cmd->add_option("--json", f->json_file, "write the report as JSON to FILE (- for stdout)")
+      ->type_name("FILE");
+  cmd->add_option("--csv", f->csv_file, "write the per-second series as CSV to FILE")
+      ->type_name("FILE");
 
   auto* cmp = cmd->add_subcommand("compare", "compare two --json reports: change of each figure");
   cmp->add_option("before", f->before, "the earlier report")->required();

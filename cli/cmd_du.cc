@@ -90,7 +90,8 @@ void AddDuCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_option("-d,--depth", f->depth, "folder levels that get a row each (default 1)");
   cmd->add_flag("--json", f->json, "print the usage as JSON");
   cmd->add_option("--remotes", f->remotes_file,
-                  "remotes file (default ~/.config/gwsync/remotes.conf)");
+                  "remotes file (default ~/.config/gwsync/remotes.conf)")
+      ->type_name("FILE");
   cmd->callback([&flags, run, f] { *run = [&flags, f] { return RunDuCommand(flags, *f); }; });
 }
 

@@ -56,7 +56,8 @@ void AddReportCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
       "add the reports of sync --shard's shares into one; exit 1 if any is missing "
       "or failed");
   merge->add_option("files", f->files, "the shares' --json reports")->required();
-  merge->add_option("-o,--output", f->output, "write the merged report here (default: stdout)");
+  merge->add_option("-o,--output", f->output, "write the merged report here (default: stdout)")
+      ->type_name("FILE");
   merge->callback([&flags, run, f] { *run = [&flags, f] { return RunMerge(flags, *f); }; });
 }
 

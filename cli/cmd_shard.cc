@@ -67,11 +67,13 @@ void AddShardCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_option("source", f->src, "SRC (as for sync)")->required();
   cmd->add_option("destination", f->dst, "DST (as for sync)")->required();
   cmd->add_option("-n,--shares", f->shares, "number of shares")->required();
-  cmd->add_option("-o,--output", f->output, "plan file to write (default: stdout)");
+  cmd->add_option("-o,--output", f->output, "plan file to write (default: stdout)")
+      ->type_name("FILE");
   cmd->add_flag("--quick", f->quick,
                 "split by a few delimiter listings instead of one full listing (no counts)");
   cmd->add_option("--remotes", f->remotes_file,
-                  "remotes file (default ~/.config/gwsync/remotes.conf)");
+                  "remotes file (default ~/.config/gwsync/remotes.conf)")
+      ->type_name("FILE");
   cmd->callback([&flags, run, f] { *run = [&flags, f] { return RunShardPlan(flags, *f); }; });
 }
 

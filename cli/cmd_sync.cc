@@ -13,8 +13,8 @@
 
 #include "cli/commands.h"
 #include "cli/metrics.h"
-#include "config/config.h"
 #include "cli/remotes.h"
+#include "config/config.h"
 #include "index/index.h"
 #include "sync/key_range.h"
 #include "sync/session.h"
@@ -335,8 +335,8 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   index.dir = flags.index_path.empty() ? index::Index::DefaultPath() : flags.index_path;
   // Shares running side by side must not wait on one database's lock.
   if (share) {
-    index.dir += "-shard-" + std::to_string(share->spec.index) + "-of-" +
-                 std::to_string(share->spec.count);
+    index.dir +=
+        "-shard-" + std::to_string(share->spec.index) + "-of-" + std::to_string(share->spec.count);
   }
   session.SetIndexOptions(index);
 
@@ -360,8 +360,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   }
   if (share) {
-    output.Out("share %d of %d: keys after '%s' through '%s'", share->spec.index,
-               share->spec.count,
+    output.Out("share %d of %d: keys after '%s' through '%s'", share->spec.index, share->spec.count,
                share->range.after ? sync::EncodeKey(*share->range.after).c_str() : "(start)",
                share->range.through ? sync::EncodeKey(*share->range.through).c_str() : "(end)");
   }
@@ -433,11 +432,13 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_flag("--manifest-bucket", f->manifest_bucket,
                 "write a manifest into a bucket destination's .gwsync/ too");
   cmd->add_option("--manifest", f->manifest_path,
-                  "write the manifest to this file instead (either kind of destination)");
+                  "write the manifest to this file instead (either kind of destination)")
+      ->type_name("FILE");
   cmd->add_flag("--manifest-sha256", f->manifest_sha256,
                 "read every file of a folder destination for the manifest's SHA-256");
   cmd->add_option("--index", f->index_path,
-                  "index folder, one database per pair of sides (default ~/.cache/gwsync/index)");
+                  "index folder, one database per pair of sides (default ~/.cache/gwsync/index)")
+      ->type_name("DIR");
   cmd->add_flag("--no-index", f->no_index, "use no index: compare content where sizes agree");
   cmd->add_option("--shard", f->shard,
                   "run share I of N (0-based) of the keys, listing only those; auto: from "
@@ -448,13 +449,16 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
                   "(default: from a delimiter listing of the source)")
       ->type_name("FILE");
   cmd->add_option("--remotes", f->remotes_file,
-                  "remotes file (default ~/.config/gwsync/remotes.conf)");
+                  "remotes file (default ~/.config/gwsync/remotes.conf)")
+      ->type_name("FILE");
   cmd->add_option("--metrics-file", f->metrics_file,
                   "write the run's figures for node_exporter's textfile collector (Prometheus "
-                  "text format, replaced atomically), e.g. /var/lib/node_exporter/gwsync.prom");
+                  "text format, replaced atomically), e.g. /var/lib/node_exporter/gwsync.prom")
+      ->type_name("FILE");
   cmd->add_option("--log-file", f->log_file,
                   "append the run's summary, errors and notices to this file, each line with a "
-                  "UTC timestamp");
+                  "UTC timestamp")
+      ->type_name("FILE");
   cmd->callback([&flags, run, f] { *run = [&flags, f] { return RunSyncCommand(flags, *f); }; });
 }
 

@@ -141,7 +141,8 @@ void AddVerifyCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_option("--exclude", f->excludes, "skip keys matching this glob (repeatable)");
   cmd->add_option("--include", f->includes, "only keys matching this glob (repeatable)");
   cmd->add_option("--remotes", f->remotes_file,
-                  "remotes file (default ~/.config/gwsync/remotes.conf)");
+                  "remotes file (default ~/.config/gwsync/remotes.conf)")
+      ->type_name("FILE");
   cmd->callback([&flags, run, f] { *run = [&flags, f] { return RunVerifyCommand(flags, *f); }; });
 }
 

@@ -94,6 +94,148 @@ void OptionWords(const std::vector<const CLI::Option*>& options, std::vector<std
   }
 }
 
+// One word for zsh: single-quoted, a quote inside closed, escaped, reopened.
+std::string ZshWord(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Text inside an _arguments spec's "[explanation]" or ":message:", where
+// brackets and colons end the part.
+std::string ZshEscaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '[' || c == ']' || c == ':') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// A FILE or DIR completes as file names, and so does an argument that is
+// text (a folder, or s3://BUCKET: no way to tell); an option's number, size
+// or URL gets only its description.
+std::string ZshAction(const CLI::Option* opt) {
+  const std::string type = ValueName(opt);
+  if (type == "DIR") return "_files -/";
+  return type == "FILE" || (type == "TEXT" && !opt->nonpositional()) ? "_files" : "";
+}
+
+bool Repeatable(const CLI::Option* opt) { return opt->get_items_expected_max() > 1; }
+
+// "(-n --dry-run)-n[print the plan]" and its twin for each other name; a
+// repeatable option ("*--exclude[...]:TEXT:_files") excludes nothing, and
+// one that ends the command line (--help) excludes everything ("(- *)").
+void ZshOptionSpecs(const CLI::Option* opt, std::vector<std::string>* out, bool ends_line = false) {
+  std::vector<std::string> names;
+  for (const auto& s : opt->get_snames()) names.push_back("-" + s);
+  for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+  std::string prefix;
+  if (ends_line) {
+    prefix = "(- *)";
+  } else if (Repeatable(opt)) {
+    prefix = "*";
+  } else if (names.size() > 1) {
+    prefix = "(" + Words(names) + ")";
+  }
+  std::string value;
+  if (TakesValue(opt)) value = ":" + ZshEscaped(ValueName(opt)) + ":" + ZshAction(opt);
+  for (const auto& name : names) {
+    out->push_back(ZshWord(prefix + name + "[" + ZshEscaped(opt->get_description()) + "]" + value));
+  }
+}
+
+// The global options a command accepts after its name (CLI11's fallthrough),
+// less those it defines itself.
+bool TakesGlobals(const CLI::App& cmd) {
+  for (const CLI::App* at = &cmd; at->get_parent() != nullptr; at = at->get_parent()) {
+    if (!at->get_fallthrough()) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> ZshOptions(const CLI::App& root, const CLI::App& cmd) {
+  std::vector<std::string> specs;
+  for (const CLI::Option* opt : Options(cmd, false)) ZshOptionSpecs(opt, &specs);
+  if (&cmd != &root && TakesGlobals(cmd)) {
+    for (const CLI::Option* opt : Options(root, false)) {
+      if (cmd.get_option_no_throw(opt->get_name()) == nullptr) ZshOptionSpecs(opt, &specs);
+    }
+  }
+  for (const CLI::Option* opt : {cmd.get_help_ptr(), cmd.get_version_ptr()}) {
+    if (opt != nullptr) ZshOptionSpecs(opt, &specs, true);
+  }
+  return specs;
+}
+
+// "'1:source (SRC):_files'", from the first argument on; "*" for one that
+// takes the rest of the line.
+std::vector<std::string> ZshArguments(const CLI::App& cmd, size_t first) {
+  std::vector<std::string> specs;
+  std::vector<const CLI::Option*> args = Options(cmd, true);
+  for (size_t i = first; i < args.size(); ++i) {
+    const CLI::Option* arg = args[i];
+    std::string position = Repeatable(arg) ? "*" : std::to_string(i - first + 1);
+    std::string message = arg->get_name() + " (" + arg->get_description() + ")";
+    specs.push_back(ZshWord(position + ":" + ZshEscaped(message) + ":" + ZshAction(arg)));
+  }
+  return specs;
+}
+
+std::string ZshCall(const std::string& head, const std::vector<std::string>& specs,
+                    const std::string& indent) {
+  std::string out = indent + head;
+  for (const auto& spec : specs) out += " \\\n" + indent + "  " + spec;
+  return out;
+}
+
+// One function per command, _gwsync_sync or _gwsync_bench_compare; a command
+// with commands of its own hands their words to them.
+void ZshFunction(const CLI::App& root, const CLI::App& cmd, const std::string& name,
+                 std::string* out) {
+  std::vector<const CLI::App*> subs = Commands(cmd);
+  std::vector<std::string> options = ZshOptions(root, cmd);
+  std::string body;
+  if (subs.empty()) {
+    std::vector<std::string> specs = options;
+    for (auto& spec : ZshArguments(cmd, 0)) specs.push_back(spec);
+    body = ZshCall("_arguments -s", specs, "  ") + "\n";
+  } else {
+    std::vector<std::string> specs = options;
+    specs.push_back("'1: :->command'");
+    specs.push_back("'*:: :->args'");
+    std::vector<std::string> positional = ZshArguments(cmd, 0);
+    std::string path = name.substr(1);
+    for (char& c : path) c = c == '_' ? ' ' : c;
+    body =
+        "  local curcontext=\"$curcontext\" state state_descr line ret=1\n"
+        "  typeset -A opt_args\n" +
+        ZshCall("_arguments -C -s", specs, "  ") + " && ret=0\n" +
+        "  case $state in\n"
+        "    command)\n"
+        "      local -a commands=(\n";
+    for (const CLI::App* sub : subs) {
+      body += "        " + ZshWord(sub->get_name() + ":" + sub->get_description()) + "\n";
+    }
+    body += "      )\n      _describe -t commands " + ZshWord(path + " command") +
+            " commands && ret=0\n";
+    // A command that takes an argument in place of a command (bench's target).
+    if (!positional.empty()) body += "      _files && ret=0\n";
+    body += "      ;;\n    args)\n      case $words[1] in\n";
+    for (const CLI::App* sub : subs) {
+      body += "        " + sub->get_name() + ") " + name + "_" + sub->get_name() + " && ret=0 ;;\n";
+    }
+    std::vector<std::string> rest = options;
+    for (auto& spec : ZshArguments(cmd, 1)) rest.push_back(spec);
+    if (!positional.empty()) {
+      body += ZshCall("*) _arguments -s", rest, "        ") + " && ret=0 ;;\n";
+    }
+    body += "      esac\n      ;;\n  esac\n  return ret\n";
+  }
+  *out += name + "() {\n" + body + "}\n\n";
+  for (const CLI::App* sub : subs) ZshFunction(root, *sub, name + "_" + sub->get_name(), out);
+}
+
 }  // namespace
 
 std::string GenerateManPage(const CLI::App& app, const std::string& version) {
@@ -176,6 +318,15 @@ std::string GenerateBashCompletion(const CLI::App& app) {
          "  fi\n"
          "}\n"
          "complete -o default -F _gwsync gwsync\n";
+}
+
+std::string GenerateZshCompletion(const CLI::App& app) {
+  std::string out =
+      "#compdef gwsync\n"
+      "# zsh completion for gwsync. Generated by `gwsync --generate zsh-completion`; do not "
+      "edit.\n\n";
+  ZshFunction(app, app, "_gwsync", &out);
+  return out + "_gwsync \"$@\"\n";
 }
 
 }  // namespace gwsync::cli

@@ -1,7 +1,7 @@
-// The man page and the bash completion, generated from the command line's
-// own definitions (the CLI11 app main() builds), so they never drift from
-// the flags. Used by the hidden `gwsync --generate man|bash-completion` at
-// build time; from the main thread.
+// The man page and the bash and zsh completions, generated from the command
+// line's own definitions (the CLI11 app main() builds), so they never drift
+// from the flags. Used by the hidden `gwsync --generate
+// man|bash-completion|zsh-completion` at build time; from the main thread.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -14,5 +14,9 @@ std::string GenerateManPage(const CLI::App& app, const std::string& version);
 
 // A bash script that defines the completion function and registers it.
 std::string GenerateBashCompletion(const CLI::App& app);
+
+// A zsh completion function (`#compdef gwsync`, for a folder of $fpath as
+// _gwsync): every command, its options and arguments, with descriptions.
+std::string GenerateZshCompletion(const CLI::App& app);
 
 }  // namespace gwsync::cli

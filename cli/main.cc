@@ -42,6 +42,16 @@ void OneValuePerOccurrence(CLI::App* app) {
   for (CLI::App* sub : app->get_subcommands({})) OneValuePerOccurrence(sub);
 }
 
+// Global options may follow any command's name, a nested one's too (bench
+// compare, report merge): an option a command does not know goes up to its
+// parent, and on to gwsync.
+void GlobalsAfterCommands(CLI::App* app) {
+  for (CLI::App* sub : app->get_subcommands({})) {
+    sub->fallthrough();
+    GlobalsAfterCommands(sub);
+  }
+}
+
 // "gwsync: MESSAGE (see gwsync [COMMAND] --help)" on one line; exit 2, as
 // for any other bad input.
 int ArgumentError(CLI::App& app, const CLI::ParseError& e) {
@@ -104,7 +114,8 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   app.add_option("--signature", flags.signature, "request signing: v4 (default) or v2");
   app.add_option("--region", flags.region, "SigV4 region (default us-east-1)");
-  app.add_option("--config", flags.config_file, "s3cmd-style config file (default ~/.s3cfg)");
+  app.add_option("--config", flags.config_file, "s3cmd-style config file (default ~/.s3cfg)")
+      ->type_name("FILE");
   app.add_option("--concurrency", flags.concurrency,
                  "requests in flight (default: 8 for one object, 32 objects for sync)");
   app.add_option("--part-size", flags.part_size, "multipart part size (default 16MiB)");
@@ -130,10 +141,10 @@ int main(int argc, char** argv) {
   AddShardCommand(app, flags, &run);
   AddReportCommand(app, flags, &run);
   AddDoctorCommand(app, flags, &run);
-  for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
+  GlobalsAfterCommands(&app);
   OneValuePerOccurrence(&app);
 
-  // Hidden: the man page and bash completion, generated at build time from
+  // Hidden: the man page and shell completions, generated at build time from
   // the definitions above.
   if (argc == 3 && std::string(argv[1]) == "--generate") {
     std::string what = argv[2];
@@ -141,8 +152,10 @@ int main(int argc, char** argv) {
       std::fputs(GenerateManPage(app, version).c_str(), stdout);
     } else if (what == "bash-completion") {
       std::fputs(GenerateBashCompletion(app).c_str(), stdout);
+    } else if (what == "zsh-completion") {
+      std::fputs(GenerateZshCompletion(app).c_str(), stdout);
     } else {
-      std::fprintf(stderr, "gwsync: --generate takes man or bash-completion\n");
+      std::fprintf(stderr, "gwsync: --generate takes man, bash-completion or zsh-completion\n");
       return 2;
     }
     return 0;

@@ -1,7 +1,7 @@
 # Installation and the Debian package (tools/package.sh; `cpack -G DEB` in
-# the build folder): the binary, a man page and bash completion generated
-# from the binary's own option definitions, example configs and the systemd
-# units for nightly jobs.
+# the build folder): the binary, a man page and bash and zsh completions
+# generated from the binary's own option definitions, example configs and the
+# systemd units for nightly jobs.
 include(GNUInstallDirs)
 
 # `make install` and cpack build only what they install, not the tests.
@@ -9,22 +9,26 @@ set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
 set(GWSYNC_GENERATED ${PROJECT_BINARY_DIR}/generated)
 add_custom_command(
-  OUTPUT ${GWSYNC_GENERATED}/gwsync.1.gz ${GWSYNC_GENERATED}/gwsync.bash
+  OUTPUT ${GWSYNC_GENERATED}/gwsync.1.gz ${GWSYNC_GENERATED}/gwsync.bash ${GWSYNC_GENERATED}/_gwsync
   COMMAND ${CMAKE_COMMAND} -E make_directory ${GWSYNC_GENERATED}
   COMMAND sh -c "\"$1\" --generate man | gzip -9n > \"$2\"/gwsync.1.gz" sh
           $<TARGET_FILE:gwsync> ${GWSYNC_GENERATED}
   COMMAND sh -c "\"$1\" --generate bash-completion > \"$2\"/gwsync.bash" sh
           $<TARGET_FILE:gwsync> ${GWSYNC_GENERATED}
+  COMMAND sh -c "\"$1\" --generate zsh-completion > \"$2\"/_gwsync" sh
+          $<TARGET_FILE:gwsync> ${GWSYNC_GENERATED}
   DEPENDS gwsync
-  COMMENT "Generating the man page and bash completion from gwsync's options"
+  COMMENT "Generating the man page and shell completions from gwsync's options"
   VERBATIM)
 add_custom_target(gwsync_docs ALL DEPENDS ${GWSYNC_GENERATED}/gwsync.1.gz
-                                          ${GWSYNC_GENERATED}/gwsync.bash)
+                                          ${GWSYNC_GENERATED}/gwsync.bash ${GWSYNC_GENERATED}/_gwsync)
 
 install(TARGETS gwsync RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${GWSYNC_GENERATED}/gwsync.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${GWSYNC_GENERATED}/gwsync.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME gwsync)
+# Debian's zsh reads its packages' completions from vendor-completions.
+install(FILES ${GWSYNC_GENERATED}/_gwsync DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/examples/remotes.conf
               ${PROJECT_SOURCE_DIR}/deploy/examples/s3cfg
               ${PROJECT_SOURCE_DIR}/deploy/examples/gwsync-nightly.env

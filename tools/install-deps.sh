@@ -14,7 +14,8 @@ BUILD_PKGS=(build-essential cmake pkg-config clang-format
   libbenchmark-dev libgtest-dev libgmock-dev libpugixml-dev libcli11-dev nlohmann-json3-dev libinih-dev)
 # The unit tests written in Python: the synthetic S3 server's self-test
 # (boto3) and the Kubernetes manifests' check (yaml).
-UNIT_PKGS=(python3-boto3 python3-yaml)
+# zsh: checks the generated zsh completion (tests/cli/zsh_completion_test.py).
+UNIT_PKGS=(python3-boto3 python3-yaml zsh)
 # tools/fuzz.sh: clang and libFuzzer (libclang-rt-dev pulls in libclang-rt-14-dev,
 # which holds libclang_rt.fuzzer); gcc's ASan/UBSan come with build-essential.
 FUZZ_PKGS=(clang libclang-rt-dev)

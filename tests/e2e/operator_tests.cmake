@@ -6,3 +6,7 @@ add_test(NAME nightly_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/nightly_test
 set_tests_properties(nightly_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
 add_test(NAME doctor_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/doctor_test.py)
 set_tests_properties(doctor_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+# The nightly service's ExecStart= and the cron line run as written (systemd-run
+# where systemd is the init, otherwise directly with the unit's environment).
+add_test(NAME nightly_unit_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/nightly_unit_test.py)
+set_tests_properties(nightly_unit_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)

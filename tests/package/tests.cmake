@@ -1,5 +1,6 @@
-# The .deb (cpack, dpkg -x into a scratch folder: no root needed). Label
-# "package" alone, so `ctest -L unit` and `-L gateway` leave it out; it runs
-# its round trip when a test gateway is in the environment.
+# The .deb, installed with apt-get and purged again (root, a test gateway in
+# the environment). Label "package" alone, so `ctest -L unit` and `-L gateway`
+# leave it out. RUN_SERIAL: while it runs, /usr/bin/gwsync is on everyone's
+# PATH and it takes dpkg's lock, which tests that install packages wait for.
 add_test(NAME package_deb COMMAND ${CMAKE_CURRENT_LIST_DIR}/package_test.sh ${PROJECT_BINARY_DIR})
-set_tests_properties(package_deb PROPERTIES LABELS package TIMEOUT 600)
+set_tests_properties(package_deb PROPERTIES LABELS package TIMEOUT 900 RUN_SERIAL TRUE)
