@@ -9,3 +9,5 @@ gwsync_test(transfer_files_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/fil
             LIBS gwsync_transfer)
 gwsync_test(transfer_bulk_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/bulk_test.cc
             LIBS gwsync_transfer)
+gwsync_test(transfer_machine_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/machine_test.cc
+            LIBS gwsync_transfer gwsync_fake_transport)

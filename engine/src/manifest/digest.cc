@@ -8,41 +8,10 @@
 #include <cstring>
 
 #include "hash/hash.h"
+#include "transfer/etag.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::manifest {
-
-namespace {
-
-// The multipart ETag of one part size, fed the file in order.
-class PartHasher {
- public:
-  explicit PartHasher(uint64_t part_size) : part_size_(part_size) {}
-  void Update(std::string_view chunk) {
-    while (!chunk.empty()) {
-      size_t take = static_cast<size_t>(std::min<uint64_t>(chunk.size(), part_size_ - in_part_));
-      part_.Update(chunk.substr(0, take));
-      chunk.remove_prefix(take);
-      in_part_ += take;
-      if (in_part_ == part_size_) {
-        parts_.push_back(part_.Finish());
-        in_part_ = 0;
-      }
-    }
-  }
-  std::string Finish() {
-    if (in_part_ > 0 || parts_.empty()) parts_.push_back(part_.Finish());
-    return transfer::MultipartEtag(parts_);
-  }
-
- private:
-  const uint64_t part_size_;
-  hash::Md5Hasher part_;
-  std::vector<hash::Md5Digest> parts_;
-  uint64_t in_part_ = 0;
-};
-
-}  // namespace
 
 StatusOr<FileDigests> DigestFileParts(const std::string& path,
                                       const std::vector<uint64_t>& part_sizes, bool sha256) {
@@ -55,7 +24,7 @@ StatusOr<FileDigests> DigestFileParts(const std::string& path,
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   hash::Md5Hasher whole;
   hash::Sha256Hasher sha;
-  std::vector<PartHasher> parts;
+  std::vector<transfer::MultipartHasher> parts;
   for (uint64_t p : part_sizes) {
     if (p > 0) parts.emplace_back(p);
   }
@@ -86,34 +55,6 @@ StatusOr<FileDigests> DigestFileParts(const std::string& path,
 
 StatusOr<FileDigests> DigestFile(const std::string& path, uint64_t part_size, bool sha256) {
   return DigestFileParts(path, {part_size}, sha256);
-}
-
-uint64_t EtagParts(const std::string& etag) {
-  size_t dash = etag.rfind('-');
-  if (dash != 32 || !transfer::EtagIsMd5(etag.substr(0, dash))) return 0;
-  uint64_t n = 0;
-  for (size_t i = dash + 1; i < etag.size(); ++i) {
-    if (etag[i] < '0' || etag[i] > '9') return 0;
-    n = n * 10 + static_cast<uint64_t>(etag[i] - '0');
-  }
-  return n;
-}
-
-std::vector<uint64_t> PartSizeCandidates(uint64_t size, uint64_t parts, uint64_t hint) {
-  const uint64_t mib = 1 << 20;
-  std::vector<uint64_t> out;
-  if (parts == 0) return out;
-  if (parts == 1) return {std::max<uint64_t>(size, 1)};  // any size >= the object's: one part
-  std::vector<uint64_t> tries = {
-      hint,      5 * mib,   8 * mib,    15 * mib,
-      16 * mib,  32 * mib,  64 * mib,   128 * mib,
-      256 * mib, 512 * mib, 1024 * mib, ((size + parts - 1) / parts + mib - 1) / mib * mib};
-  for (uint64_t p : tries) {
-    if (p == 0) continue;
-    bool fits = (size + p - 1) / p == parts;  // the last part is not empty
-    if (fits && std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
-  }
-  return out;
 }
 
 StatusOr<bool> FileMatchesEtag(const std::string& path, const std::string& etag, uint64_t size,

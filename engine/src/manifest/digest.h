@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gwsync/status.h"
+#include "transfer/etag.h"
 
 namespace gwsync::manifest {
 
@@ -26,13 +27,10 @@ StatusOr<FileDigests> DigestFile(const std::string& path, uint64_t part_size, bo
 StatusOr<FileDigests> DigestFileParts(const std::string& path,
                                       const std::vector<uint64_t>& part_sizes, bool sha256);
 
-// The number of parts of a multipart ETag ("HEX-N"), 0 for any other.
-uint64_t EtagParts(const std::string& etag);
-
-// The part sizes that split `size` bytes into `parts` parts, most likely
-// first: `hint` (a manifest's part_size, or --part-size), the sizes tools
-// commonly use, then the smallest whole MiB that fits.
-std::vector<uint64_t> PartSizeCandidates(uint64_t size, uint64_t parts, uint64_t hint);
+// The parts of a multipart ETag and the part sizes that may have made it
+// (transfer/etag.h: one rule for sync, downloads, manifests and verify).
+using transfer::EtagParts;
+using transfer::PartSizeCandidates;
 
 // Whether the file holds the bytes of an object with `etag` (plain MD5 or
 // multipart, trying every PartSizeCandidates in one read). `computed` gets the ETag computed

@@ -5,7 +5,7 @@
 namespace gwsync::util {
 
 Workers::Workers(int threads) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Loop(); });
+  for (int i = 0; i < std::max(0, threads); ++i) threads_.emplace_back([this] { Loop(); });
 }
 
 Workers::~Workers() {
@@ -18,6 +18,7 @@ Workers::~Workers() {
 }
 
 void Workers::Run(std::function<void()> task) {
+  if (threads_.empty()) return task();
   {
     std::lock_guard lock(mu_);
     tasks_.push_back(std::move(task));

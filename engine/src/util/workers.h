@@ -2,8 +2,10 @@
 // (hashing a part, reading a checkpoint, writing the index), so the event
 // loop's thread never does it. Tasks run in the order given, each once, on
 // whichever thread is free; an idle thread sleeps on a condition variable
-// (it never spins). The number of threads is fixed at construction. Run() is
-// safe from any thread, the destructor runs what was queued and joins.
+// (it never spins). The number of threads is fixed at construction; with 0,
+// Run() runs each task at once on the caller's thread (single-threaded tests
+// on a fake transport). Run() is safe from any thread, the destructor runs
+// what was queued and joins.
 #pragma once
 
 #include <condition_variable>
