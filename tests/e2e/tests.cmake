@@ -73,3 +73,8 @@ set_tests_properties(hostile_e2e PROPERTIES LABELS e2e TIMEOUT 300)
 # of the command line.
 add_test(NAME tls_secrets_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/tls_secrets_test.py)
 set_tests_properties(tls_secrets_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+
+# Many multipart-sized objects: the thread count and RSS stay flat (no
+# thread per object).
+add_test(NAME flat_threads_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/flat_threads_test.py)
+set_tests_properties(flat_threads_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)

@@ -67,6 +67,9 @@ TEST_P(RoundTripTest, FileUpAndDownByteExact) {
   ASSERT_TRUE(down.ok()) << down.status().ToString();
   EXPECT_EQ(down->size, size);
   EXPECT_EQ(down->etag, up->etag);
+  // Checked by content whatever the size: a multipart ETag is recomputed
+  // from the file's parts at the part size the object records.
+  EXPECT_TRUE(down->etag_verified);
   EXPECT_EQ(progressed.load(), size);
   EXPECT_TRUE(ReadFile(dir.File("dst")) == data);
   // No temporary file is left beside the result.
@@ -189,6 +192,31 @@ TEST_F(GatewayTest, StaleCheckpointStartsOver) {
   EXPECT_EQ(up->parts_resumed, 0);
   auto down = DownloadFile(client(), bucket_, "f", dir.File("back"), o);
   ASSERT_TRUE(down.ok());
+  EXPECT_TRUE(ReadFile(dir.File("back")) == data);
+}
+
+// A copy within the cluster at or above copy_multipart_threshold goes as
+// server-side part copies (UploadPartCopy) at the part size the source
+// records, so the copy has the source's ETag, which proves it.
+TEST_F(GatewayTest, LargeServerSideCopyGoesInPartCopiesAndKeepsTheEtag) {
+  TempDir dir;
+  std::string data = RandomBytes(12 * kMiB + 123, 7);
+  WriteFile(dir.File("src"), data);
+  TransferOptions o = SmallParts();
+  auto up = UploadFile(client(), dir.File("src"), bucket_, "big", o);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  ASSERT_EQ(up->parts, 3);
+
+  o.copy_multipart_threshold = 5 * kMiB;
+  o.part_size = 8 * kMiB;  // the source's recorded 5 MiB wins
+  auto copy = CopyObject(client(), bucket_, "big", client(), bucket_, "copy", o);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(copy->parts, 3);
+  EXPECT_EQ(copy->etag, up->etag);
+
+  auto down = DownloadFile(client(), bucket_, "copy", dir.File("back"), o);
+  ASSERT_TRUE(down.ok()) << down.status().ToString();
+  EXPECT_TRUE(down->etag_verified);
   EXPECT_TRUE(ReadFile(dir.File("back")) == data);
 }
 
