@@ -60,8 +60,13 @@ class Bench {
     uint64_t size = 0;              // object bytes the operation moves when it succeeds
     std::vector<std::string> keys;  // delete
     std::shared_ptr<CountingSink> sink;
-    std::string upload_id;  // multipart
-    std::vector<s3::PartInfo> parts;
+    std::string upload_id;            // multipart
+    std::vector<s3::PartInfo> parts;  // confirmed, in any order until completed
+    int parts_started = 0;
+    int parts_in_flight = 0;
+    bool parts_done = false;
+    Status part_error;
+    std::mutex part_mu;  // the parts' completions may come from two clusters' loops
     uint64_t ttfb_us = 0;
     int endpoint = 0;  // of the last request
     ErrorClass error = ErrorClass::kOther;
@@ -86,7 +91,7 @@ class Bench {
   // left to do (a delete-only run that used up its objects).
   bool Start(Op op, Clock::time_point scheduled, Window window);
   void Send(std::shared_ptr<Task> t);
-  void SendPart(std::shared_ptr<Task> t);
+  void SendParts(std::shared_ptr<Task> t);
   void Finish(std::shared_ptr<Task> t, const Status& s);
   std::shared_ptr<http::BodySource> Body(uint64_t size) {
     return std::make_shared<PatternSource>(block_, size, body_offset_++ * 4099);

@@ -145,29 +145,57 @@ void Bench::Send(std::shared_ptr<Task> t) {
         CountRequest("CreateMultipartUpload", t.get());
         if (!r.ok()) return Finish(t, r.status());
         t->upload_id = *r;
-        SendPart(t);
+        SendParts(t);
       });
       break;
   }
 }
 
-// Parts go one after another within the operation; operations run side by side.
-void Bench::SendPart(std::shared_ptr<Task> t) {
-  uint64_t done = 0;
-  for (const auto& p : t->parts) done += p.size;
+// Up to part_parallel parts of one object in flight, like a transfer's; the
+// upload completes when the last is confirmed.
+void Bench::SendParts(std::shared_ptr<Task> t) {
   const std::string& b = o_.bucket;
-  if (done < t->size || t->parts.empty()) {
-    uint64_t len = std::min(o_.part_size, t->size - done);
-    int number = static_cast<int>(t->parts.size()) + 1;
+  const int total =
+      static_cast<int>(std::max<uint64_t>(1, (t->size + o_.part_size - 1) / o_.part_size));
+  std::vector<std::pair<int, uint64_t>> start;
+  bool complete = false;
+  Status error;
+  {
+    std::lock_guard lock(t->part_mu);
+    while (t->part_error.ok() && t->parts_started < total &&
+           t->parts_in_flight < std::max(1, o_.part_parallel)) {
+      int number = ++t->parts_started;
+      uint64_t offset = static_cast<uint64_t>(number - 1) * o_.part_size;
+      start.emplace_back(number, std::min(o_.part_size, t->size - offset));
+      ++t->parts_in_flight;
+    }
+    if (!t->parts_done && t->parts_in_flight == 0 &&
+        (!t->part_error.ok() || t->parts_started == total)) {
+      t->parts_done = true;  // once, by whichever completion comes last
+      complete = t->part_error.ok();
+      error = t->part_error;
+    }
+  }
+  for (auto [number, len] : start) {
     client_.UploadPart(b, t->key, t->upload_id, number, Body(len), "",
                        [this, t, number, len](StatusOr<std::string> r) {
                          CountRequest("UploadPart", t.get());
-                         if (!r.ok()) return Finish(t, r.status());
-                         t->parts.push_back({number, *r, len});
-                         SendPart(t);
+                         {
+                           std::lock_guard lock(t->part_mu);
+                           --t->parts_in_flight;
+                           if (r.ok()) {
+                             t->parts.push_back({number, *r, len});
+                           } else if (t->part_error.ok()) {
+                             t->part_error = r.status();
+                           }
+                         }
+                         SendParts(t);
                        });
-    return;
   }
+  if (!complete && error.ok()) return;
+  if (!error.ok()) return Finish(t, error);
+  std::sort(t->parts.begin(), t->parts.end(),
+            [](const s3::PartInfo& x, const s3::PartInfo& y) { return x.number < y.number; });
   client_.CompleteMultipartUpload(b, t->key, t->upload_id, t->parts,
                                   [this, t](StatusOr<std::string> r) {
                                     CountRequest("CompleteMultipartUpload", t.get());

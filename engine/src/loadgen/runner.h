@@ -50,6 +50,9 @@ struct BenchOptions {
   int delete_batch = 100;               // keys per DeleteObjects request
   uint64_t part_size = 16ull << 20;
   uint64_t multipart_threshold = 64ull << 20;  // a put this large goes multipart (as mpput)
+  // Parts of one multipart put in flight at once (each to the least-loaded
+  // gateway), as sync, put and cp send them.
+  int part_parallel = 8;
   bool keep_data = false;
   std::string run_id;  // empty: a fresh one (time and random)
   uint64_t seed = 0;   // operation and size draws; 0: random
