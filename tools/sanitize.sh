@@ -11,9 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
-tools/install-deps.sh
 UNIT_ONLY=0
 if [ "${1:-}" = "--unit" ]; then UNIT_ONLY=1; shift; fi
+# The unit tests need no Ceph.
+if [ "$UNIT_ONLY" -eq 1 ]; then tools/install-deps.sh --unit; else tools/install-deps.sh; fi
 
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}" CCACHE_NOHASHDIR=1
 launcher=()
