@@ -247,3 +247,27 @@ TEST_F(MachineTest, SingleGetWithWrongBytesFailsOnTheMd5) {
 
 }  // namespace
 }  // namespace gwsync
+
+namespace gwsync {
+namespace {
+
+// Parts wait in line for room in the budget, in order, and a part larger
+// than the whole budget waits for all of it instead of forever.
+TEST(BufferBudgetTest, PartsWaitForRoomInOrder) {
+  transfer::BufferBudget budget(10);
+  std::vector<int> went;
+  budget.Acquire(6, [&] { went.push_back(1); });
+  budget.Acquire(6, [&] { went.push_back(2); });
+  budget.Acquire(1, [&] { went.push_back(3); });  // fits, but waits its turn
+  EXPECT_EQ(went, (std::vector<int>{1}));
+  budget.Release(6);
+  EXPECT_EQ(went, (std::vector<int>{1, 2, 3}));
+  budget.Acquire(100, [&] { went.push_back(4); });  // more than there is: all of it
+  EXPECT_EQ(went.size(), 3u);
+  budget.Release(6);
+  budget.Release(1);
+  EXPECT_EQ(went, (std::vector<int>{1, 2, 3, 4}));
+}
+
+}  // namespace
+}  // namespace gwsync

@@ -210,6 +210,12 @@ class Runner {
         workers_(std::max(2, static_cast<int>(std::thread::hardware_concurrency()))) {
     transfer_ = options.transfer;
     transfer_.workers = &workers_;
+    // Cross-cluster copies hold parts in memory: all of them together at
+    // most `parallel` parts, or one object below the multipart threshold.
+    transfer_.buffers = std::make_shared<transfer::BufferBudget>(
+        std::max<uint64_t>(static_cast<uint64_t>(std::max(1, transfer_.parallel)) *
+                               transfer::PartSizeFor(0, transfer_.part_size),
+                           transfer_.multipart_threshold));
     plan_options_.delete_extra = options.delete_extra;
     plan_options_.checksum = options.checksum;
     plan_options_.empty_dirs = options.create_empty_dirs;

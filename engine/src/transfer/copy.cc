@@ -4,6 +4,7 @@
 // uploaded as it arrives).
 #include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include "http/bodies.h"
 #include "transfer/machine.h"
@@ -28,15 +29,69 @@ uint64_t RecordedPartSize(const s3::ObjectHead& head) {
 
 }  // namespace internal
 
+void BufferBudget::Acquire(uint64_t bytes, std::function<void()> go) {
+  bytes = std::min(bytes, capacity_);
+  {
+    std::lock_guard lock(mu_);
+    if (!waiting_.empty() || free_ < bytes) {
+      waiting_.emplace_back(bytes, std::move(go));
+      return;
+    }
+    free_ -= bytes;
+  }
+  go();
+}
+
+void BufferBudget::Release(uint64_t bytes) {
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard lock(mu_);
+    free_ += std::min(bytes, capacity_);
+    while (!waiting_.empty() && waiting_.front().first <= free_) {
+      free_ -= waiting_.front().first;
+      ready.push_back(std::move(waiting_.front().second));
+      waiting_.pop_front();
+    }
+  }
+  for (auto& go : ready) go();
+}
+
 namespace {
+
+// Bytes of a BufferBudget held until the last owner lets go.
+struct Held {
+  Held(std::shared_ptr<BufferBudget> budget, uint64_t bytes)
+      : budget(std::move(budget)), bytes(bytes) {}
+  ~Held() {
+    if (budget) budget->Release(bytes);
+  }
+  std::shared_ptr<BufferBudget> budget;
+  uint64_t bytes;
+};
+
+// A part's bytes in memory, within the budget until the upload lets go of them.
+class HeldSource final : public http::BodySource {
+ public:
+  HeldSource(std::string data, std::shared_ptr<Held> held)
+      : inner_(std::move(data)), held_(std::move(held)) {}
+  uint64_t size() const override { return inner_.size(); }
+  StatusOr<size_t> Read(std::span<char> buf) override { return inner_.Read(buf); }
+  Status Rewind() override { return inner_.Rewind(); }
+
+ private:
+  http::StringSource inner_;
+  std::shared_ptr<Held> held_;
+};
 
 // Ranges of the source read into memory (if-match its ETag), hashed on a
 // worker: at most `parallel` parts held.
 class RangeParts final : public PartProducer {
  public:
   RangeParts(const s3::Client& from, std::string bucket, std::string key, std::string etag,
-             uint64_t size, uint64_t part_size, util::Workers* workers)
-      : from_(from),
+             uint64_t size, uint64_t part_size, util::Workers* workers,
+             std::shared_ptr<BufferBudget> budget)
+      : budget_(std::move(budget)),
+        from_(from),
         bucket_(std::move(bucket)),
         key_(std::move(key)),
         etag_(std::move(etag)),
@@ -48,6 +103,15 @@ class RangeParts final : public PartProducer {
     uint64_t offset = static_cast<uint64_t>(number - 1) * part_size_;
     if (offset >= size_) return done(Part{});
     uint64_t len = std::min(part_size_, size_ - offset);
+    if (!budget_) return Fetch(offset, len, nullptr, std::move(done));
+    budget_->Acquire(len, [this, offset, len, done = std::move(done)]() mutable {
+      Fetch(offset, len, std::make_shared<Held>(budget_, len), std::move(done));
+    });
+  }
+
+ private:
+  void Fetch(uint64_t offset, uint64_t len, std::shared_ptr<Held> held,
+             std::function<void(StatusOr<Part>)> done) {
     auto sink = std::make_shared<http::StringSink>();
     s3::GetOptions get;
     get.range = s3::ByteRange{offset, offset + len - 1};
@@ -55,24 +119,24 @@ class RangeParts final : public PartProducer {
     std::string what = What(bucket_, key_);
     from_.GetObject(
         bucket_, key_, get, sink,
-        [sink, len, what, workers = workers_,
+        [sink, len, what, workers = workers_, held,
          done = std::move(done)](StatusOr<s3::ObjectHead> head) {
           if (!head.ok()) return done(head.status());
           if (sink->data().size() != len) {
             return done(DataLoss(what + ": received " + std::to_string(sink->data().size()) +
                                  " bytes, expected " + std::to_string(len)));
           }
-          workers->Run([sink, done] {
+          workers->Run([sink, held, done] {
             Part p;
             p.md5 = hash::Md5(sink->data());
             p.size = sink->data().size();
-            p.body = std::make_shared<http::StringSource>(std::move(sink->data()));
+            p.body = std::make_shared<HeldSource>(std::move(sink->data()), held);
             done(p);
           });
         });
   }
 
- private:
+  std::shared_ptr<BufferBudget> budget_;
   const s3::Client& from_;
   const std::string bucket_, key_, etag_;
   const uint64_t size_, part_size_;
@@ -122,36 +186,43 @@ void CopyWithHead(const s3::Client& from, const std::string& src_bucket, const s
     return;
   }
   if (head.size < t.multipart_threshold) {
-    auto sink = std::make_shared<http::StringSink>();
-    s3::GetOptions get;
-    get.if_match = head.etag;
-    get.expected_size = head.size;  // held in memory: never more than announced
-    from.GetObject(
-        src_bucket, src_key, get, sink,
-        [&to, sink, what, bucket, key, t, etag = head.etag, size = head.size,
-         done = std::move(done)](StatusOr<s3::ObjectHead> got) {
-          if (!got.ok()) return done(got.status());
-          if (sink->data().size() != size) {
-            return done(DataLoss(what + ": received " + std::to_string(sink->data().size()) +
-                                 " bytes, expected " + std::to_string(size)));
-          }
-          t.workers->Run([&to, sink, what, bucket, key, t, etag, done] {
-            hash::Md5Digest md5 = hash::Md5(sink->data());
-            if (EtagIsMd5(etag) && hash::Hex(md5) != etag) {
-              return done(DataLoss(what + ": content MD5 does not match the ETag " + etag));
+    auto fetch = [&from, &to, what, src_bucket, src_key, bucket, key, t, etag = head.etag,
+                  size = head.size, done = std::move(done)](std::shared_ptr<Held> held) {
+      auto sink = std::make_shared<http::StringSink>();
+      s3::GetOptions get;
+      get.if_match = etag;
+      get.expected_size = size;  // held in memory: never more than announced
+      from.GetObject(
+          src_bucket, src_key, get, sink,
+          [&to, sink, held, what, bucket, key, t, etag, size, done](StatusOr<s3::ObjectHead> got) {
+            if (!got.ok()) return done(got.status());
+            if (sink->data().size() != size) {
+              return done(DataLoss(what + ": received " + std::to_string(sink->data().size()) +
+                                   " bytes, expected " + std::to_string(size)));
             }
-            internal::PutBody(to, bucket, key, t,
-                              std::make_shared<http::StringSource>(std::move(sink->data())), md5,
-                              done);
+            t.workers->Run([&to, sink, held, what, bucket, key, t, etag, done] {
+              hash::Md5Digest md5 = hash::Md5(sink->data());
+              if (EtagIsMd5(etag) && hash::Hex(md5) != etag) {
+                return done(DataLoss(what + ": content MD5 does not match the ETag " + etag));
+              }
+              internal::PutBody(to, bucket, key, t,
+                                std::make_shared<HeldSource>(std::move(sink->data()), held), md5,
+                                done);
+            });
           });
-        });
+    };
+    if (!t.buffers) return fetch(nullptr);
+    auto budget = t.buffers;
+    budget->Acquire(head.size, [budget, size = head.size, fetch = std::move(fetch)] {
+      fetch(std::make_shared<Held>(budget, size));
+    });
     return;
   }
   uint64_t recorded = internal::RecordedPartSize(head);
   uint64_t part = PartSizeFor(head.size, recorded ? recorded : t.part_size);
   t.metadata[internal::kPartSizeMeta] = std::to_string(part);
   auto producer = std::make_unique<RangeParts>(from, src_bucket, src_key, head.etag, head.size,
-                                               part, t.workers);
+                                               part, t.workers, t.buffers);
   internal::RunMultipart(to, bucket, key, t, std::move(producer), "", std::nullopt, {},
                          std::move(done));
 }

@@ -15,10 +15,13 @@
 // several threads at once.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -47,6 +50,26 @@ struct CheckpointStore {
   std::function<void()> clear;
 };
 
+// Bounds the bytes that transfers hold in memory at once (the part buffers
+// of cross-cluster copies): a part is read only once its bytes fit, and its
+// bytes are given back when its upload is done. Asynchronous: a part that
+// does not fit waits in line, no thread waits. Any thread.
+class BufferBudget {
+ public:
+  explicit BufferBudget(uint64_t bytes)
+      : capacity_(std::max<uint64_t>(bytes, 1)), free_(capacity_) {}
+  // Calls `go` once `bytes` fit (now, or later from a Release's thread). A
+  // request larger than the whole budget waits for all of it.
+  void Acquire(uint64_t bytes, std::function<void()> go);
+  void Release(uint64_t bytes);
+
+ private:
+  const uint64_t capacity_;
+  std::mutex mu_;
+  uint64_t free_;
+  std::deque<std::pair<uint64_t, std::function<void()>>> waiting_;
+};
+
 struct TransferOptions {
   uint64_t part_size = 16ull << 20;
   uint64_t multipart_threshold = 64ull << 20;
@@ -58,6 +81,10 @@ struct TransferOptions {
   // server-side part copies (UploadPartCopy): S3 copies at most 5 GiB in one
   // request.
   uint64_t copy_multipart_threshold = 5ull << 30;
+  // Cross-cluster copies hold their parts in memory within this budget
+  // (shared by every transfer given the same one); null: each copy holds at
+  // most `parallel` parts.
+  std::shared_ptr<BufferBudget> buffers;
   std::string content_type;
   std::map<std::string, std::string> metadata;  // sent as x-amz-meta-*
   // Called as bytes complete (from any thread, the transport's included):
