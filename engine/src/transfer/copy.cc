@@ -100,9 +100,8 @@ class RangeParts final : public PartProducer {
         workers_(workers) {}
   bool concurrent() const override { return true; }
   void Next(int number, std::function<void(StatusOr<Part>)> done) override {
-    uint64_t offset = static_cast<uint64_t>(number - 1) * part_size_;
-    if (offset >= size_) return done(Part{});
-    uint64_t len = std::min(part_size_, size_ - offset);
+    uint64_t offset = 0, len = 0;
+    if (!internal::PartBounds(number, part_size_, size_, &offset, &len)) return done(Part{});
     if (!budget_) return Fetch(offset, len, nullptr, std::move(done));
     budget_->Acquire(len, [this, offset, len, done = std::move(done)]() mutable {
       Fetch(offset, len, std::make_shared<Held>(budget_, len), std::move(done));
@@ -149,9 +148,8 @@ class CopyParts final : public PartProducer {
   CopyParts(uint64_t size, uint64_t part_size) : size_(size), part_size_(part_size) {}
   bool concurrent() const override { return true; }
   void Next(int number, std::function<void(StatusOr<Part>)> done) override {
-    uint64_t offset = static_cast<uint64_t>(number - 1) * part_size_;
-    if (offset >= size_) return done(Part{});
-    uint64_t len = std::min(part_size_, size_ - offset);
+    uint64_t offset = 0, len = 0;
+    if (!internal::PartBounds(number, part_size_, size_, &offset, &len)) return done(Part{});
     Part p;
     p.body = std::make_shared<http::StringSource>("");  // not sent: copy_range is
     p.size = len;

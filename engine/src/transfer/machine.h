@@ -5,6 +5,7 @@
 // and file work. Neither ever waits for the other.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,6 +33,16 @@ uint64_t RecordedPartSize(const s3::ObjectHead& head);
 inline std::string What(const std::string& bucket, const std::string& key) {
   return "s3://" + bucket + "/" + key;
 }
+// Where part `number` (1-based) of `size` bytes in parts of `part_size`
+// lies; false past the last part.
+inline bool PartBounds(int number, uint64_t part_size, uint64_t size, uint64_t* offset,
+                       uint64_t* len) {
+  *offset = static_cast<uint64_t>(number - 1) * part_size;
+  if (*offset >= size) return false;
+  *len = std::min(part_size, size - *offset);
+  return true;
+}
+
 Status CheckEtag(std::string_view got, std::string_view want, const std::string& what);
 Status CheckRoom(int fd, uint64_t more, const std::string& path, const std::string& what);
 // Aborts a multipart upload in the background (its answer is not awaited).

@@ -298,9 +298,8 @@ class FileParts final : public PartProducer {
         workers_(workers) {}
   bool concurrent() const override { return true; }
   void Next(int number, std::function<void(StatusOr<Part>)> done) override {
-    uint64_t offset = static_cast<uint64_t>(number - 1) * part_size_;
-    if (offset >= size_) return done(Part{});
-    uint64_t len = std::min(part_size_, size_ - offset);
+    uint64_t offset = 0, len = 0;
+    if (!internal::PartBounds(number, part_size_, size_, &offset, &len)) return done(Part{});
     std::string digest;
     if (auto it = sent_.find(number);
         it != sent_.end() && hash::FromHex(it->second, &digest) && digest.size() == 16) {
