@@ -33,6 +33,10 @@ Response Transport::SendAndWait(Request request) {
 namespace {
 
 constexpr size_t kMaxErrorBody = 64 * 1024;
+// A request body up to this size is read before the request starts and
+// handed to curl whole, which sends it in the same write as the headers
+// (curl's limit for that is 64 KiB): one system call, not three.
+constexpr uint64_t kMaxInlineBody = 60 * 1024;
 
 // A token bucket over body bytes, shared by every transfer of the loop. A
 // transfer that finds it empty pauses; the loop resumes it as tokens come.
@@ -62,6 +66,7 @@ struct Exchange {
   // The loop's budget and the endpoint's (either may be unlimited).
   std::array<ByteBudget*, 2> budgets = {nullptr, nullptr};
   uint64_t body_limit = 0;  // body bytes accepted, set by SetBodyLimit; 0: any
+  std::string inline_body;  // a small request body, sent with the headers
   char error[CURL_ERROR_SIZE] = {};
 
   ~Exchange() { curl_slist_free_all(header_list); }
@@ -437,7 +442,20 @@ struct CurlTransport::Impl {
 
     const std::string& m = r.method;
     uint64_t body_size = r.body ? r.body->size() : 0;
-    if (m == "HEAD") {
+    // Not under a byte budget: that paces bodies as curl reads them.
+    bool inline_body = r.body && (m == "PUT" || m == "POST") && body_size <= kMaxInlineBody &&
+                       budget.rate <= 0 && options.endpoint_bytes_per_second == 0;
+    if (inline_body) {
+      if (Status read = ReadBody(ex.get(), body_size); !read.ok()) {
+        ex->response.transport = std::move(read);
+        idle_handles.push_back(h);
+        ex->done(std::move(ex->response));
+        return;
+      }
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, ex->inline_body.data());
+      if (m == "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+    } else if (m == "HEAD") {
       curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (m == "PUT") {
       curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -448,7 +466,7 @@ struct CurlTransport::Impl {
     } else if (m != "GET") {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
     }
-    if (m == "PUT" || m == "POST") {
+    if ((m == "PUT" || m == "POST") && !inline_body) {
       if (r.body) {
         curl_easy_setopt(h, CURLOPT_READFUNCTION, OnRead);
         curl_easy_setopt(h, CURLOPT_READDATA, ex.get());
@@ -465,6 +483,22 @@ struct CurlTransport::Impl {
     curl_multi_add_handle(multi, h);
     active.push_back(h);
     ex.release();  // owned through CURLOPT_PRIVATE until Finish
+  }
+
+  // Reads the whole of a small request body into ex->inline_body.
+  static Status ReadBody(Exchange* ex, uint64_t size) {
+    std::string& body = ex->inline_body;
+    body.resize(size);
+    size_t got = 0;
+    while (got < size) {
+      StatusOr<size_t> n = ex->request.body->Read(std::span<char>(body.data() + got, size - got));
+      if (!n.ok()) return n.status();
+      if (*n == 0)
+        return DataLoss("the request body ended before its " + std::to_string(size) + " bytes");
+      got += *n;
+    }
+    ex->response.bytes_sent = size;
+    return Status::Ok();
   }
 
   // Resumes transfers paused by a byte budget once it has tokens again;
