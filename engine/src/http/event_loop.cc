@@ -317,25 +317,65 @@ struct CurlTransport::Impl {
     }
   }
 
+  // What the epoll set holds for a descriptor. A connection's socket (one
+  // curl opened through OnOpenSocket) stays in the set while the connection
+  // idles between requests, so a keep-alive request costs no epoll_ctl; it
+  // leaves the set when curl closes it, or when it stirs while idle.
+  struct Watch {
+    bool connection = false;  // opened by OnOpenSocket, closed by OnCloseSocket
+    bool in_set = false;
+    uint32_t events = 0;  // as in the set
+    bool wanted = false;  // curl waits on it
+  };
+  std::vector<Watch> watches;  // by descriptor
+
+  Watch& WatchOf(curl_socket_t s) {
+    if (static_cast<size_t>(s) >= watches.size()) watches.resize(static_cast<size_t>(s) + 64);
+    return watches[static_cast<size_t>(s)];
+  }
+
+  void Unwatch(curl_socket_t s, Watch& w) {
+    if (w.in_set) epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s, nullptr);
+    w.in_set = false;
+  }
+
   // curl's CURLMOPT_SOCKETFUNCTION: keeps the epoll set in step with the
   // sockets curl waits on.
-  static int OnSocket(CURL*, curl_socket_t s, int what, void* user, void* socketp) {
+  static int OnSocket(CURL*, curl_socket_t s, int what, void* user, void*) {
     auto* self = static_cast<Impl*>(user);
+    Watch& w = self->WatchOf(s);
     if (what == CURL_POLL_REMOVE) {
-      epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);
-      curl_multi_assign(self->multi, s, nullptr);
+      w.wanted = false;
+      if (!w.connection) self->Unwatch(s, w);  // may be closed without OnCloseSocket
       return 0;
     }
+    w.wanted = true;
+    uint32_t events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    if (w.in_set && w.events == events) return 0;
     epoll_event ev{};
-    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    ev.events = events;
     ev.data.fd = s;
-    if (socketp) {
-      epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev);
-    } else {
-      epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev);
-      curl_multi_assign(self->multi, s, self);  // any non-null mark: in the set
+    if (epoll_ctl(self->epoll_fd, w.in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0) {
+      // The set knew better (a descriptor closed and reused behind our back).
+      epoll_ctl(self->epoll_fd, w.in_set ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev);
     }
+    w.in_set = true;
+    w.events = events;
     return 0;
+  }
+
+  static curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* addr) {
+    auto* self = static_cast<Impl*>(user);
+    int s = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    if (s < 0) return CURL_SOCKET_BAD;
+    self->WatchOf(s) = Watch{.connection = true};
+    return s;
+  }
+
+  // Closing a descriptor takes it out of every epoll set.
+  static int OnCloseSocket(void* user, curl_socket_t s) {
+    static_cast<Impl*>(user)->WatchOf(s) = Watch{};
+    return close(s);
   }
 
   // curl's CURLMOPT_TIMERFUNCTION: -1 cancels the timer.
@@ -422,6 +462,10 @@ struct CurlTransport::Impl {
       }
       ex->budgets[1] = &it->second;
     }
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &Impl::OnOpenSocket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &Impl::OnCloseSocket);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, this);
     curl_easy_setopt(h, CURLOPT_PRIVATE, ex.get());
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ex->error);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
@@ -616,6 +660,11 @@ struct CurlTransport::Impl {
           uint64_t count;
           while (read(wake_fd, &count, sizeof(count)) < 0 && errno == EINTR) {
           }
+          continue;
+        }
+        Watch& w = WatchOf(fd);
+        if (!w.wanted) {  // an idle connection closing, or sending out of turn
+          Unwatch(fd, w);
           continue;
         }
         uint32_t e = events[i].events;
