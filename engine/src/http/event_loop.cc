@@ -1,16 +1,22 @@
 #include "http/event_loop.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <thread>
 #include <vector>
@@ -27,6 +33,10 @@ Response Transport::SendAndWait(Request request) {
 namespace {
 
 constexpr size_t kMaxErrorBody = 64 * 1024;
+// A request body up to this size is read before the request starts and
+// handed to curl whole, which sends it in the same write as the headers
+// (curl's limit for that is 64 KiB): one system call, not three.
+constexpr uint64_t kMaxInlineBody = 60 * 1024;
 
 // A token bucket over body bytes, shared by every transfer of the loop. A
 // transfer that finds it empty pauses; the loop resumes it as tokens come.
@@ -56,6 +66,7 @@ struct Exchange {
   // The loop's budget and the endpoint's (either may be unlimited).
   std::array<ByteBudget*, 2> budgets = {nullptr, nullptr};
   uint64_t body_limit = 0;  // body bytes accepted, set by SetBodyLimit; 0: any
+  std::string inline_body;  // a small request body, sent with the headers
   char error[CURL_ERROR_SIZE] = {};
 
   ~Exchange() { curl_slist_free_all(header_list); }
@@ -276,6 +287,13 @@ struct CurlTransport::Impl {
   uint64_t timer_seq = 0;                                                      // guarded by mu
 
   std::atomic<std::thread::id> loop_id{};
+  // The loop waits in epoll_wait on curl's sockets and `wake_fd`; other
+  // threads write `wake_fd` only when `asleep` (one wakeup per sleep).
+  int epoll_fd = -1;
+  int wake_fd = -1;
+  std::atomic<bool> asleep{false};
+  // When curl wants CURL_SOCKET_TIMEOUT handled (set by its timer callback).
+  std::optional<std::chrono::steady_clock::time_point> curl_deadline;  // loop thread only
 
   // Loop thread only.
   ByteBudget budget;
@@ -286,6 +304,116 @@ struct CurlTransport::Impl {
   ~Impl() {
     for (CURL* h : idle_handles) curl_easy_cleanup(h);
     if (multi) curl_multi_cleanup(multi);
+    if (epoll_fd >= 0) close(epoll_fd);
+    if (wake_fd >= 0) close(wake_fd);
+  }
+
+  // Wakes the loop if it sleeps, or will sleep, in epoll_wait; called after
+  // the work is queued under `mu`, which the loop checks once `asleep` is set.
+  void Wake() {
+    if (!asleep.exchange(false)) return;
+    uint64_t one = 1;
+    while (write(wake_fd, &one, sizeof(one)) < 0 && errno == EINTR) {
+    }
+  }
+
+  // What the epoll set holds for a descriptor. A connection's socket (one
+  // curl opened through OnOpenSocket) stays in the set while the connection
+  // idles between requests, so a keep-alive request costs no epoll_ctl; it
+  // leaves the set when curl closes it, or when it stirs while idle.
+  struct Watch {
+    bool connection = false;  // opened by OnOpenSocket, closed by OnCloseSocket
+    bool in_set = false;
+    uint32_t events = 0;  // as in the set
+    bool wanted = false;  // curl waits on it
+  };
+  std::vector<Watch> watches;  // by descriptor
+
+  Watch& WatchOf(curl_socket_t s) {
+    if (static_cast<size_t>(s) >= watches.size()) watches.resize(static_cast<size_t>(s) + 64);
+    return watches[static_cast<size_t>(s)];
+  }
+
+  void Unwatch(curl_socket_t s, Watch& w) {
+    if (w.in_set) epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s, nullptr);
+    w.in_set = false;
+  }
+
+  // curl's CURLMOPT_SOCKETFUNCTION: keeps the epoll set in step with the
+  // sockets curl waits on.
+  static int OnSocket(CURL*, curl_socket_t s, int what, void* user, void*) {
+    auto* self = static_cast<Impl*>(user);
+    Watch& w = self->WatchOf(s);
+    if (what == CURL_POLL_REMOVE) {
+      w.wanted = false;
+      if (!w.connection) self->Unwatch(s, w);  // may be closed without OnCloseSocket
+      return 0;
+    }
+    w.wanted = true;
+    uint32_t events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    if (w.in_set && w.events == events) return 0;
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = s;
+    if (epoll_ctl(self->epoll_fd, w.in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0) {
+      // The set knew better (a descriptor closed and reused behind our back).
+      epoll_ctl(self->epoll_fd, w.in_set ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev);
+    }
+    w.in_set = true;
+    w.events = events;
+    return 0;
+  }
+
+  static curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* addr) {
+    auto* self = static_cast<Impl*>(user);
+    int s = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    if (s < 0) return CURL_SOCKET_BAD;
+    self->WatchOf(s) = Watch{.connection = true};
+    return s;
+  }
+
+  // Closing a descriptor takes it out of every epoll set.
+  static int OnCloseSocket(void* user, curl_socket_t s) {
+    static_cast<Impl*>(user)->WatchOf(s) = Watch{};
+    return close(s);
+  }
+
+  // curl's CURLMOPT_TIMERFUNCTION: -1 cancels the timer.
+  static int OnTimer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    if (timeout_ms < 0) {
+      self->curl_deadline.reset();
+    } else {
+      self->curl_deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
+  // Hands curl one socket's readiness (or its due timeouts) and finishes
+  // the transfers that completed.
+  void Act(curl_socket_t s, int mask) {
+    int running = 0;
+    curl_multi_socket_action(multi, s, mask, &running);
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg == CURLMSG_DONE) Finish(msg->easy_handle, msg->data.result);
+    }
+  }
+
+  // Runs curl's timeouts when due; returns the wait until its next one.
+  int CurlTimeouts(int wait_ms) {
+    if (!curl_deadline) return wait_ms;
+    auto now = std::chrono::steady_clock::now();
+    if (*curl_deadline <= now) {
+      curl_deadline.reset();
+      Act(CURL_SOCKET_TIMEOUT, 0);
+      if (!curl_deadline) return wait_ms;
+      now = std::chrono::steady_clock::now();
+    }
+    if (*curl_deadline <= now) return 0;
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(*curl_deadline - now).count();
+    return static_cast<int>(std::min<int64_t>(wait_ms, (us + 999) / 1000));
   }
 
   void Start(std::unique_ptr<Exchange> ex) {
@@ -334,6 +462,10 @@ struct CurlTransport::Impl {
       }
       ex->budgets[1] = &it->second;
     }
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &Impl::OnOpenSocket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &Impl::OnCloseSocket);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, this);
     curl_easy_setopt(h, CURLOPT_PRIVATE, ex.get());
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ex->error);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
@@ -354,7 +486,20 @@ struct CurlTransport::Impl {
 
     const std::string& m = r.method;
     uint64_t body_size = r.body ? r.body->size() : 0;
-    if (m == "HEAD") {
+    // Not under a byte budget: that paces bodies as curl reads them.
+    bool inline_body = r.body && (m == "PUT" || m == "POST") && body_size <= kMaxInlineBody &&
+                       budget.rate <= 0 && options.endpoint_bytes_per_second == 0;
+    if (inline_body) {
+      if (Status read = ReadBody(ex.get(), body_size); !read.ok()) {
+        ex->response.transport = std::move(read);
+        idle_handles.push_back(h);
+        ex->done(std::move(ex->response));
+        return;
+      }
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, ex->inline_body.data());
+      if (m == "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+    } else if (m == "HEAD") {
       curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (m == "PUT") {
       curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -365,7 +510,7 @@ struct CurlTransport::Impl {
     } else if (m != "GET") {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
     }
-    if (m == "PUT" || m == "POST") {
+    if ((m == "PUT" || m == "POST") && !inline_body) {
       if (r.body) {
         curl_easy_setopt(h, CURLOPT_READFUNCTION, OnRead);
         curl_easy_setopt(h, CURLOPT_READDATA, ex.get());
@@ -382,6 +527,22 @@ struct CurlTransport::Impl {
     curl_multi_add_handle(multi, h);
     active.push_back(h);
     ex.release();  // owned through CURLOPT_PRIVATE until Finish
+  }
+
+  // Reads the whole of a small request body into ex->inline_body.
+  static Status ReadBody(Exchange* ex, uint64_t size) {
+    std::string& body = ex->inline_body;
+    body.resize(size);
+    size_t got = 0;
+    while (got < size) {
+      StatusOr<size_t> n = ex->request.body->Read(std::span<char>(body.data() + got, size - got));
+      if (!n.ok()) return n.status();
+      if (*n == 0)
+        return DataLoss("the request body ended before its " + std::to_string(size) + " bytes");
+      got += *n;
+    }
+    ex->response.bytes_sent = size;
+    return Status::Ok();
   }
 
   // Resumes transfers paused by a byte budget once it has tokens again;
@@ -458,6 +619,7 @@ struct CurlTransport::Impl {
 
   void Run() {
     loop_id = std::this_thread::get_id();
+    std::array<epoll_event, 64> events;
     for (;;) {
       std::deque<std::unique_ptr<Exchange>> batch;
       bool stop;
@@ -474,22 +636,42 @@ struct CurlTransport::Impl {
         }
         break;
       }
-      for (auto& ex : batch) Start(std::move(ex));
-
+      for (auto& ex : batch) Start(std::move(ex));  // each sets a timeout of 0: started below
       ResumePaused(&wait_ms);
-      int running = 0;
-      curl_multi_perform(multi, &running);
-      int left = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
-        if (msg->msg == CURLMSG_DONE) Finish(msg->easy_handle, msg->data.result);
-      }
+      wait_ms = CurlTimeouts(wait_ms);
+      // Transfers paused by a budget: come back for them within 5 ms.
+      if (AnyPaused()) wait_ms = std::min(wait_ms, 5);
+      // From here on a Send or Post wakes us; what came before is seen now.
+      asleep.store(true);
       {
         std::lock_guard lock(mu);
-        if (!queued.empty()) wait_ms = 0;
+        if (!queued.empty() || stopping) wait_ms = 0;
+        if (!timers.empty()) {
+          auto left = timers.top().at - std::chrono::steady_clock::now();
+          auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+          wait_ms = static_cast<int>(std::clamp<int64_t>(ms, 0, wait_ms));
+        }
       }
-      // Transfers paused during perform: come back for them within 5 ms.
-      if (AnyPaused()) wait_ms = std::min(wait_ms, 5);
-      curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
+      int n = epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), wait_ms);
+      asleep.store(false);
+      for (int i = 0; i < n; ++i) {
+        int fd = events[i].data.fd;
+        if (fd == wake_fd) {
+          uint64_t count;
+          while (read(wake_fd, &count, sizeof(count)) < 0 && errno == EINTR) {
+          }
+          continue;
+        }
+        Watch& w = WatchOf(fd);
+        if (!w.wanted) {  // an idle connection closing, or sending out of turn
+          Unwatch(fd, w);
+          continue;
+        }
+        uint32_t e = events[i].events;
+        int mask = (e & EPOLLIN ? CURL_CSELECT_IN : 0) | (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                   (e & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+        Act(fd, mask);
+      }
     }
     // Cancel what is still in flight.
     while (!active.empty()) {
@@ -512,6 +694,19 @@ StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(const TransportOp
   impl->budget.rate = static_cast<double>(options.bytes_per_second);
   impl->multi = curl_multi_init();
   if (!impl->multi) return Internal("curl_multi_init failed");
+  impl->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  impl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl->epoll_fd < 0 || impl->wake_fd < 0) {
+    return Internal("cannot create the event loop's epoll set: " + std::string(strerror(errno)));
+  }
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.fd = impl->wake_fd;
+  epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, impl->wake_fd, &wake);
+  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETFUNCTION, &Impl::OnSocket);
+  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETDATA, impl.get());
+  curl_multi_setopt(impl->multi, CURLMOPT_TIMERFUNCTION, &Impl::OnTimer);
+  curl_multi_setopt(impl->multi, CURLMOPT_TIMERDATA, impl.get());
   curl_multi_setopt(impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                     static_cast<long>(options.max_connections_per_host));
   curl_multi_setopt(impl->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
@@ -528,7 +723,8 @@ CurlTransport::~CurlTransport() {
     std::lock_guard lock(impl_->mu);
     impl_->stopping = true;
   }
-  curl_multi_wakeup(impl_->multi);
+  impl_->asleep.store(true);  // wake it whatever it is doing
+  impl_->Wake();
   impl_->thread.join();
 }
 
@@ -539,30 +735,25 @@ void CurlTransport::Post(std::chrono::milliseconds delay, std::function<void()> 
     impl_->timers.push(
         {std::chrono::steady_clock::now() + delay, impl_->timer_seq++, std::move(fn)});
   }
-  curl_multi_wakeup(impl_->multi);
+  impl_->Wake();
 }
 
 void CurlTransport::Send(Request request, Callback done) {
   auto ex = std::make_unique<Exchange>();
   ex->request = std::move(request);
   ex->done = std::move(done);
-  bool wake = false;
   {
     std::lock_guard lock(impl_->mu);
-    if (!impl_->stopping) {
-      // A non-empty queue has a wakeup pending already (the loop takes the
-      // whole queue at once), and the loop itself looks at the queue before
-      // it polls again: a wakeup per burst, not per request.
-      wake = impl_->queued.empty() && std::this_thread::get_id() != impl_->loop_id;
-      impl_->queued.push_back(std::move(ex));
-    }
+    if (!impl_->stopping) impl_->queued.push_back(std::move(ex));
   }
   if (ex) {  // not queued: already shutting down
     ex->response.transport = Status(StatusCode::kCancelled, "transport shut down");
     ex->done(std::move(ex->response));
     return;
   }
-  if (wake) curl_multi_wakeup(impl_->multi);
+  // A wakeup per sleep of the loop, not per request: none while it works
+  // (it looks at the queue before it sleeps), nor from its own callbacks.
+  if (std::this_thread::get_id() != impl_->loop_id) impl_->Wake();
 }
 
 }  // namespace gwsync::http

@@ -805,66 +805,101 @@ StatusOr<SyncReport> Runner::Run() {
   ASSIGN_OR_RETURN(dst_stream_, Open(dst_, true));
   RETURN_IF_ERROR(PrepareDestination());
 
-  // The graph's CPU work is small beside the network's; TBB workers without
-  // work spin (sched_yield) before they sleep, and on a small machine that
-  // spinning took more CPU than the work, from the gateway beside us. So the
-  // graph runs on the cores the curl loop leaves, and on one at least.
+  // Jobs flow feeder -> prepare and start -> curl loop -> commit. A job that
+  // hashes little (a small file, a download, a delete) is prepared and
+  // started on the feeder's own thread, a larger file on a TBB worker, in
+  // parallel. The curl loop hands each finished transfer to this (the
+  // caller's) thread, which commits them one at a time: one wakeup per burst
+  // of completions, where a commit as a TBB task cost a wakeup per object and
+  // the arena's spinning (sched_yield) after it, more CPU than the work. The
+  // loop itself never commits: a commit writes files and the index.
   int cores = static_cast<int>(std::thread::hardware_concurrency());
-  tbb::task_arena arena(std::max(1, cores - 1));
+  tbb::task_arena arena(std::max(2, cores), /*reserved_for_masters=*/1);
   arena.execute([&] {
     namespace flow = tbb::flow;
     flow::graph g;
-    flow::function_node<JobPtr, JobPtr> prepare(g, flow::unlimited, [&](JobPtr job) {
+    struct {
+      std::mutex mu;
+      std::condition_variable cv;
+      std::vector<JobPtr> jobs;  // transferred, to commit; guarded by mu
+      bool feeding = false;      // guarded by mu
+    } finished;
+    std::atomic<int64_t> open{0};  // fed and not yet committed
+    auto to_commit = [&finished](JobPtr job) {
+      {
+        std::lock_guard lock(finished.mu);
+        finished.jobs.push_back(std::move(job));
+      }
+      finished.cv.notify_one();  // no system call unless the committer sleeps
+    };
+    // noexcept: TBB runs a lightweight node's body inline only then.
+    auto start = [&](JobPtr job) noexcept {
       Prepare(*job);
-      return job;
-    });
-    using Async = flow::async_node<JobPtr, JobPtr>;
-    Async transfer(g, flow::unlimited, [&](const JobPtr& job, Async::gateway_type& gw) {
-      gw.reserve_wait();
-      StartTransfer(job, [&gw](JobPtr done) {
-        gw.try_put(done);
-        gw.release_wait();
+      StartTransfer(job, to_commit);
+      return flow::continue_msg();
+    };
+    flow::function_node<JobPtr, flow::continue_msg, flow::lightweight> start_inline(
+        g, flow::unlimited, start);
+    flow::function_node<JobPtr, flow::continue_msg> start_parallel(g, flow::unlimited, start);
+    constexpr uint64_t kInlineHashBytes = 64 << 10;
+    auto feed = [&](JobPtr job) {
+      open.fetch_add(1);
+      bool hashes =
+          job->action.kind == ActionKind::kUpload || job->action.kind == ActionKind::kVerify;
+      if (!hashes || FileSide(*job).size < kInlineHashBytes) {
+        start_inline.try_put(std::move(job));
+      } else {
+        start_parallel.try_put(std::move(job));
+      }
+    };
+    // Runs `plan` on a thread of its own, feeding the jobs, and commits on
+    // this one until it is done and every job it fed is committed.
+    auto run = [&](const std::function<void()>& plan) {
+      finished.feeding = true;
+      std::thread feeder([&] {
+        plan();
+        {
+          std::lock_guard lock(finished.mu);
+          finished.feeding = false;
+        }
+        finished.cv.notify_one();
       });
-    });
-    flow::function_node<JobPtr, flow::continue_msg, flow::lightweight> commit(
-        g, flow::serial, [&](JobPtr job) {
+      std::vector<JobPtr> batch;
+      for (;;) {
+        {
+          std::unique_lock lock(finished.mu);
+          finished.cv.wait(lock, [&] {
+            return !finished.jobs.empty() || (!finished.feeding && open.load() == 0);
+          });
+          if (finished.jobs.empty()) break;
+          batch.swap(finished.jobs);
+        }
+        for (JobPtr& job : batch) {
           if (!Commit(*job)) {
             job->action.kind = ActionKind::kUpload;  // round again, in the same slot
-            prepare.try_put(job);
-            return flow::continue_msg();
+            start_parallel.try_put(std::move(job));
+            continue;
           }
           slots_.Release();
-          return flow::continue_msg();
-        });
-    flow::make_edge(prepare, transfer);
-    flow::make_edge(transfer, commit);
+          open.fetch_sub(1);
+        }
+        batch.clear();
+      }
+      feeder.join();
+      g.wait_for_all();
+    };
 
-    // The planner feeds the graph from its own thread; the graph is held
-    // open (reserve_wait) until it has planned everything.
-    auto feed = [&](JobPtr job) { prepare.try_put(std::move(job)); };
     Merger merger(
         src_stream_.get(), dst_stream_.get(), plan_options_,
         [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
         [this](Merger::SideId side, const Problem& p) { OnProblem(side, p); });
-    g.reserve_wait();
-    std::thread planner([&] {
-      PlanAll(merger, feed);
-      g.release_wait();
-    });
-    g.wait_for_all();
-    planner.join();
+    run([&] { PlanAll(merger, feed); });
     {
       std::lock_guard lock(report_mu_);
       progress_.listing_done = true;
     }
     // Deletes last, after every transfer.
-    g.reserve_wait();
-    std::thread deleter([&] {
-      PlanDeletes(feed);
-      g.release_wait();
-    });
-    g.wait_for_all();
-    deleter.join();
+    run([&] { PlanDeletes(feed); });
   });
   std::lock_guard lock(report_mu_);
   Progress(/*force=*/true);
