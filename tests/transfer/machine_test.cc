@@ -145,8 +145,9 @@ TEST_F(MachineTest, MultipartUploadSpreadsPartsOverGatewaysAndRetriesAThrottledO
                               "\"</ETag></CompleteMultipartUploadResult>"));
 
   std::optional<StatusOr<transfer::UploadResult>> result;
-  transfer::StartUploadFile(*client_, transfer::FileToUpload{path, nullptr, std::nullopt}, "b", "k",
-                            options_, [&](StatusOr<transfer::UploadResult> r) { result = r; });
+  transfer::StartUploadFile(*client_,
+                            transfer::FileToUpload{path, nullptr, std::nullopt, std::nullopt}, "b",
+                            "k", options_, [&](StatusOr<transfer::UploadResult> r) { result = r; });
   net_.RunUntilIdle();
 
   ASSERT_TRUE(result.has_value());
@@ -182,8 +183,9 @@ TEST_F(MachineTest, PartAcknowledgedWithAnotherEtagFailsTheUploadAndAbortsIt) {
                 Canned::Answer(200, "", {{"etag", "\"0123456789abcdef0123456789abcdef\""}}));
 
   std::optional<StatusOr<transfer::UploadResult>> result;
-  transfer::StartUploadFile(*client_, transfer::FileToUpload{path, nullptr, std::nullopt}, "b", "k",
-                            options_, [&](StatusOr<transfer::UploadResult> r) { result = r; });
+  transfer::StartUploadFile(*client_,
+                            transfer::FileToUpload{path, nullptr, std::nullopt, std::nullopt}, "b",
+                            "k", options_, [&](StatusOr<transfer::UploadResult> r) { result = r; });
   net_.RunUntilIdle();
 
   ASSERT_TRUE(result.has_value());

@@ -467,7 +467,8 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
     t.checkpoint = UploadCheckpoints(key);
   }
   transfer::StartUploadFile(
-      *dst_.client, transfer::FileToUpload{JoinPath(src_.path, job->action.key), job->fd, md5},
+      *dst_.client,
+      transfer::FileToUpload{JoinPath(src_.path, job->action.key), job->fd, md5, job->st},
       dst_.bucket, key, t, finished);
 }
 

@@ -246,7 +246,8 @@ StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& p
   TransferOptions o = options;
   internal::CallWorkers workers(&o);
   return s3::Wait<UploadResult>([&](auto done) {
-    StartUploadFile(client, FileToUpload{path, fd, std::nullopt}, bucket, key, o, done);
+    StartUploadFile(client, FileToUpload{path, fd, std::nullopt, std::nullopt}, bucket, key, o,
+                    done);
   });
 }
 

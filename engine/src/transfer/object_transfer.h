@@ -15,6 +15,8 @@
 // several threads at once.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <deque>
@@ -143,6 +145,10 @@ struct FileToUpload {
   // MD5 of the whole file, when the caller has it (a single PUT then needs
   // no read before it is sent).
   std::optional<hash::Md5Digest> md5;
+  // With fd: its fstat as the caller took it, who then also checks that the
+  // file did not change while it was read (sync does at commit); null: the
+  // transfer takes it and checks at the end.
+  std::optional<struct stat> stat;
 };
 
 // The asynchronous forms. `done` runs once, on the transport's thread or a

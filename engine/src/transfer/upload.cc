@@ -389,12 +389,10 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
 
   void Start() {
     auto self = shared_from_this();
-    if (file_.fd && file_.md5) {
+    if (file_.fd && file_.stat) {
+      before_ = *file_.stat;
       // Opened and hashed by the caller: straight to the network.
-      if (fstat(file_.fd->get(), &before_) != 0) {
-        return done_(ErrnoStatus("cannot read '" + file_.path + "'", errno));
-      }
-      return Decide();
+      if (file_.md5 || size() >= options_.multipart_threshold) return Decide();
     }
     options_.workers->Run([self] { self->Open(); });
   }
@@ -537,7 +535,7 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
 
   // A file that changed while it was read is not reported as sent.
   void Finished(StatusOr<UploadResult> r) {
-    if (!r.ok()) return done_(std::move(r));
+    if (!r.ok() || file_.stat) return done_(std::move(r));  // the caller checks
     struct stat after {};
     if (fstat(file_.fd->get(), &after) == 0 &&
         (after.st_size != before_.st_size || after.st_mtim.tv_sec != before_.st_mtim.tv_sec ||
