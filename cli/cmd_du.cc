@@ -4,8 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/remotes.h"
+#include "config/config.h"
 #include "du/du.h"
+#include "sync/session.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
@@ -26,8 +27,9 @@ std::string Row(uint64_t objects, uint64_t bytes, const std::string& name) {
 }
 
 int RunDuCommand(const GlobalFlags& global, const DuFlags& flags) {
-  std::string remotes_path = flags.remotes_file.empty() ? DefaultRemotesPath() : flags.remotes_file;
-  auto remotes = ReadRemotes(remotes_path, !flags.remotes_file.empty());
+  std::string remotes_path =
+      flags.remotes_file.empty() ? config::DefaultRemotesPath() : flags.remotes_file;
+  auto remotes = config::ReadRemotesFile(remotes_path, !flags.remotes_file.empty());
   if (!remotes.ok()) return Fail(remotes.status());
   sync::Session session(ResolveClusterOptions(global), std::move(*remotes));
   auto spec = sync::ParseSideSpec(flags.target, session.remotes());

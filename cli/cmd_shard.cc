@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "cli/commands.h"
-#include "cli/remotes.h"
+#include "config/config.h"
 #include "sync/session.h"
 #include "sync/shard_plan.h"
 #include "util/units.h"
@@ -21,8 +21,9 @@ struct ShardPlanFlags {
 
 int RunShardPlan(const GlobalFlags& global, const ShardPlanFlags& flags) {
   if (flags.shares < 1) return Fail(InvalidArgument("-n: the number of shares must be at least 1"));
-  std::string remotes_path = flags.remotes_file.empty() ? DefaultRemotesPath() : flags.remotes_file;
-  auto remotes = ReadRemotes(remotes_path, !flags.remotes_file.empty());
+  std::string remotes_path =
+      flags.remotes_file.empty() ? config::DefaultRemotesPath() : flags.remotes_file;
+  auto remotes = config::ReadRemotesFile(remotes_path, !flags.remotes_file.empty());
   if (!remotes.ok()) return Fail(remotes.status());
   sync::Session session(ResolveClusterOptions(global), std::move(*remotes));
   auto plan = session.PlanShares(flags.src, flags.dst, flags.shares, !flags.quick);

@@ -13,7 +13,6 @@
 
 #include "cli/commands.h"
 #include "cli/metrics.h"
-#include "cli/remotes.h"
 #include "config/config.h"
 #include "index/index.h"
 #include "sync/key_range.h"

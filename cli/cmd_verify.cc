@@ -8,7 +8,8 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "cli/remotes.h"
+#include "config/config.h"
+#include "sync/session.h"
 #include "util/units.h"
 #include "verify/every_bucket.h"
 #include "verify/sides.h"
@@ -25,8 +26,9 @@ struct VerifyFlags {
 };
 
 int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
-  std::string remotes_path = flags.remotes_file.empty() ? DefaultRemotesPath() : flags.remotes_file;
-  auto remotes = ReadRemotes(remotes_path, !flags.remotes_file.empty());
+  std::string remotes_path =
+      flags.remotes_file.empty() ? config::DefaultRemotesPath() : flags.remotes_file;
+  auto remotes = config::ReadRemotesFile(remotes_path, !flags.remotes_file.empty());
   if (!remotes.ok()) return Fail(remotes.status());
   sync::Session session(ResolveClusterOptions(global), std::move(*remotes));
   plan::Filter filter;

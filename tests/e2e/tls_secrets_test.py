@@ -12,17 +12,14 @@ environment (tools/test.sh sets them); fails, never skips, without them.
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
-import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from gwtest import clean_env, data_of, free_port, gwsync_env, require  # noqa: E402
+from gwtest import clean_env, data_of, gwsync_env, require  # noqa: E402
+from nginx import Nginx  # noqa: E402
 
 
 def openssl(*args, cwd):
@@ -41,92 +38,18 @@ def make_ca_and_cert(d):
             "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem", cwd=d)
 
 
-class TlsNginx:
-    """nginx terminating TLS on two loopback ports in front of the gateway."""
-
-    def __init__(self, tmp, upstream):
-        self.dir = d = os.path.join(tmp, "nginx")
-        os.makedirs(d)
-        make_ca_and_cert(d)
-        self.ca = os.path.join(d, "ca.pem")
-        self.ports = [free_port(), free_port()]
-        up = urllib.parse.urlsplit(upstream)
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        listens = "".join(f"    listen 127.0.0.1:{p} ssl;\n" for p in self.ports)
-        conf = f"""{user}worker_processes 1;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/error.log;
-events {{ worker_connections 256; }}
-http {{
-  log_format ports '$server_port $status';
-  access_log {d}/access.log ports;
-  client_body_temp_path {d}/body;
-  proxy_temp_path {d}/proxy;
-  fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi;
-  scgi_temp_path {d}/scgi;
-  server {{
-{listens}    ssl_certificate {d}/server.pem;
-    ssl_certificate_key {d}/server.key;
-    client_max_body_size 0;
-    location / {{
-      proxy_pass http://{up.hostname}:{up.port};
-      proxy_set_header Host $http_host;
-      proxy_http_version 1.1;
-      proxy_request_buffering off;
-      proxy_buffering off;
-    }}
-  }}
-}}
-"""
-        path = os.path.join(d, "nginx.conf")
-        with open(path, "w") as f:
-            f.write(conf)
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        self.proc = subprocess.Popen([nginx, "-p", d, "-c", path, "-e", f"{d}/error.log"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.urls = [f"https://127.0.0.1:{p}" for p in self.ports]
-        deadline = time.monotonic() + 10
-        while not self.listening():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                err = self.proc.stderr.read().decode() if self.proc.poll() is not None else ""
-                self.stop()
-                raise RuntimeError(f"nginx did not start: {err}")
-            time.sleep(0.1)
-
-    def listening(self):
-        for p in self.ports:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", p)) != 0:
-                    return False
-        return True
-
-    def requests_by_port(self):
-        counts = {}
-        with open(os.path.join(self.dir, "access.log")) as f:
-            for line in f:
-                port, status = line.split()
-                counts.setdefault(int(port), []).append(int(status))
-        return counts
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stderr.close()
-
-
 def setUpModule():
-    global BIN, ENDPOINT, TMP, NGINX, BUCKET
+    global BIN, ENDPOINT, TMP, NGINX, CA, BUCKET
     BIN = require("GWSYNC_BIN")
     ENDPOINT = require("GWSYNC_TEST_ENDPOINT")
     TMP = tempfile.mkdtemp(prefix="gwsync-tls-")
-    NGINX = TlsNginx(TMP, ENDPOINT)
+    ca = os.path.join(TMP, "ca")
+    os.makedirs(ca)
+    make_ca_and_cert(ca)
+    CA = os.path.join(ca, "ca.pem")
+    # Two ports: the gateways of one cluster, each given without a scheme.
+    NGINX = Nginx(TMP, ENDPOINT, ports=2,
+                  tls=(os.path.join(ca, "server.pem"), os.path.join(ca, "server.key")))
     BUCKET = f"gwsync-tls-{os.getpid()}"
     r = run(["--endpoint", ENDPOINT, "mb", f"s3://{BUCKET}"])
     assert r.returncode == 0, r.stderr
@@ -168,12 +91,12 @@ class TlsTest(unittest.TestCase):
         return r
 
     def test_ca_bundle_trusts_a_private_ca(self):
-        r = self.round_trip(["--endpoint", NGINX.urls[0], "--ca-bundle", NGINX.ca])
+        r = self.round_trip(["--endpoint", NGINX.urls[0], "--ca-bundle", CA])
         self.assertEqual(r.stderr, "")
 
     def test_aws_ca_bundle_trusts_a_private_ca(self):
         env = gwsync_env(self.tmp)
-        env["AWS_CA_BUNDLE"] = NGINX.ca
+        env["AWS_CA_BUNDLE"] = CA
         self.round_trip(["--endpoint", NGINX.urls[0]], env)
 
     def test_an_untrusted_certificate_says_how_to_fix_it(self):
@@ -205,7 +128,7 @@ class TlsTest(unittest.TestCase):
         for i in range(24):
             self.write(f"tree/f{i:02d}", data_of(2000, i))
         hosts = [u.removeprefix("https://") for u in NGINX.urls]
-        r = run(["--endpoint", hosts[0], "--endpoint", hosts[1], "--ca-bundle", NGINX.ca,
+        r = run(["--endpoint", hosts[0], "--endpoint", hosts[1], "--ca-bundle", CA,
                  "--concurrency", "8", "sync", "--no-index", "--quiet",
                  os.path.join(self.tmp, "tree"), f"s3://{BUCKET}/https-tree"], home=home)
         seen = NGINX.requests_by_port()

@@ -15,9 +15,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gwtest import data_of, gwsync_env, require  # noqa: E402
-from nginx_test import Nginx  # noqa: E402
+from nginx import Nginx  # noqa: E402
 
 RATE = 200  # requests/s the router admits
 OBJECTS = 2000

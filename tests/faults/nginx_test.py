@@ -10,97 +10,18 @@ environment (tools/test.sh sets them); fails, never skips, without them.
 """
 
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
-import urllib.error
-import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from gwtest import data_of, free_port, gwsync_env, require  # noqa: E402
+from gwtest import data_of, gwsync_env, require  # noqa: E402
+from nginx import Nginx  # noqa: E402
 
 MiB = 1 << 20
 LIMIT_MIB = 6
-
-
-class Nginx:
-    """nginx in the foreground on a free loopback port, proxying to the gateway."""
-
-    def __init__(self, tmp, upstream, http_extra="", server_extra=""):
-        self.dir = os.path.join(tmp, "nginx")
-        os.makedirs(self.dir)
-        self.port = free_port()
-        up = urllib.parse.urlsplit(upstream)
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        d = self.dir
-        conf = f"""{user}worker_processes 1;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/error.log;
-events {{ worker_connections 256; }}
-http {{
-  access_log {d}/access.log;
-  client_body_temp_path {d}/body;
-  proxy_temp_path {d}/proxy;
-  fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi;
-  scgi_temp_path {d}/scgi;
-  {http_extra}
-  server {{
-    listen 127.0.0.1:{self.port};
-    client_max_body_size {LIMIT_MIB}m;
-    {server_extra}
-    location / {{
-      proxy_pass http://{up.hostname}:{up.port};
-      proxy_set_header Host $http_host;
-      proxy_http_version 1.1;
-      proxy_request_buffering off;
-      proxy_buffering off;
-    }}
-  }}
-}}
-"""
-        path = os.path.join(d, "nginx.conf")
-        with open(path, "w") as f:
-            f.write(conf)
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        self.proc = subprocess.Popen([nginx, "-p", d, "-c", path, "-e", f"{d}/error.log"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "/", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break  # the gateway answered through nginx (403: anonymous)
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    err = self.proc.stderr.read().decode() if self.proc.poll() is not None else ""
-                    self.stop()
-                    raise RuntimeError(f"nginx did not start: {err}")
-                time.sleep(0.1)
-
-    def statuses(self):
-        """The status of every request nginx logged (combined log format)."""
-        with open(os.path.join(self.dir, "access.log")) as f:
-            return [int(m.group(1)) for m in re.finditer(r'" (\d{3}) ', f.read())]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stderr.close()
 
 
 class NginxBodyLimitTest(unittest.TestCase):
@@ -125,7 +46,7 @@ class NginxBodyLimitTest(unittest.TestCase):
                               capture_output=True, text=True, timeout=120)
 
     def setUp(self):
-        self.nginx = Nginx(tempfile.mkdtemp(dir=self.tmp), self.endpoint)
+        self.nginx = Nginx(tempfile.mkdtemp(dir=self.tmp), self.endpoint, max_body=f"{LIMIT_MIB}m")
 
     def tearDown(self):
         self.nginx.stop()

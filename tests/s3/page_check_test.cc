@@ -65,5 +65,42 @@ TEST(PageCheck, ATruncatedPageWithoutAContinuationStops) {
   EXPECT_FALSE(check.Check(Page({"a"}, true, ""), "").ok());
 }
 
+// Keys and common prefixes of a delimiter listing are one order: a key
+// sent after a folder it sorts before is refused, even on a later page.
+TEST(PageCheck, KeysAndFoldersShareOneOrder) {
+  PageCheck check("p/", "/");
+  ListPage first = Page({"p/a"}, true, "t1");
+  first.common_prefixes = {"p/m/"};
+  ASSERT_TRUE(check.Check(first, "t1").ok());
+  Status s = check.Check(Page({"p/c"}, false), "");
+  EXPECT_NE(s.message().find("'p/c' after 'p/m/', out of order"), std::string::npos) << s.message();
+}
+
+// With a delimiter, a common prefix is a folder below the level listed: not
+// the level itself (listing it again would never end) nor a bare name.
+TEST(PageCheck, AFolderMustBeBelowTheLevel) {
+  PageCheck level("p/", "/");
+  Status s = level.CheckFolder("p/");
+  EXPECT_NE(s.message().find("not a folder of 'p/'"), std::string::npos) << s.message();
+  EXPECT_FALSE(PageCheck("p/", "/").CheckFolder("p/x").ok());
+  EXPECT_NE(PageCheck("p/", "/").CheckFolder("q/").message().find("outside 'p/'"),
+            std::string::npos);
+  EXPECT_TRUE(PageCheck("p/", "/").CheckFolder("p/x/").ok());
+}
+
+// The rules one name at a time, as the sync's bucket stream reads a page.
+TEST(PageCheck, OneNameAtATime) {
+  PageCheck check("p/", "/");
+  EXPECT_TRUE(check.CheckKey("p/a").ok());
+  EXPECT_TRUE(check.CheckFolder("p/b/").ok());
+  EXPECT_TRUE(check.CheckMarker(true, "t1", false).ok());
+  EXPECT_NE(check.CheckKey("p/b/").message().find("out of order"), std::string::npos);
+
+  PageCheck tokens("");
+  ASSERT_TRUE(tokens.CheckKey("a").ok());
+  ASSERT_TRUE(tokens.CheckMarker(true, "t1", false).ok());
+  EXPECT_NE(tokens.CheckMarker(true, "t1", false).message().find("repeated"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gwsync::s3

@@ -29,8 +29,8 @@ std::vector<std::string> RegistryKeys(int blobs_per_folder) {
   }
   for (int repo = 0; repo < 20; ++repo) {
     for (int i = 0; i < 30; ++i) {
-      std::snprintf(buf, sizeof buf, "docker/registry/v2/repositories/r%02d/_layers/sha256/%04d/link",
-                    repo, i);
+      std::snprintf(buf, sizeof buf,
+                    "docker/registry/v2/repositories/r%02d/_layers/sha256/%04d/link", repo, i);
       keys.push_back(buf);
     }
   }
@@ -139,6 +139,24 @@ TEST_F(StreamTest, KeysOutOfOrderOrOutsideThePrefixAreReportedNotCrashed) {
   for (const auto& k : keys) EXPECT_FALSE(k == "d");
 }
 
+// A delimiter listing that names the level itself as one of its folders
+// would be listed again and again: it ends that level with a problem.
+TEST_F(StreamTest, AFolderThatIsTheLevelItselfIsReportedNotListedAgain) {
+  Start(RegistryKeys(3), 10);
+  fake_->set_tamper([](const std::string& prefix, const std::string& delimiter, const std::string&,
+                       FakeListing::Page* page) {
+    if (delimiter == "/" && prefix == "docker/registry/") {
+      page->prefixes.insert(page->prefixes.begin(), prefix);
+    }
+  });
+  auto [keys, problems] = Drain(Open("").get());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("not a folder of 'docker/registry/'"), std::string::npos)
+      << problems[0];
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+  EXPECT_LT(keys.size(), keys_.size());
+}
+
 TEST_F(StreamTest, EmptyBucketIsAnEmptyStream) {
   Start({}, 10);
   auto [keys, problems] = Drain(Open("").get());
@@ -178,9 +196,8 @@ TEST(MergerTest, PairsKeysAndDecides) {
   o.direction = plan::Direction::kCopy;
   o.delete_extra = true;
   std::vector<std::string> problems;
-  Merger m(&src, &dst, o, nullptr, [&](Merger::SideId, const Problem& p) {
-    problems.push_back(p.path);
-  });
+  Merger m(&src, &dst, o, nullptr,
+           [&](Merger::SideId, const Problem& p) { problems.push_back(p.path); });
   std::vector<std::string> got;
   plan::Action a;
   while (m.Next(&a)) got.push_back(std::string(plan::ActionName(a.kind)) + " " + a.key);

@@ -39,7 +39,23 @@ TEST(DeletePrefixTest, AListingOutsideThePrefixDeletesNothingOutside) {
   EXPECT_FALSE(stats.ok());
   EXPECT_NE(stats.status().message().find("etc/passwd"), std::string::npos)
       << stats.status().ToString();
+  EXPECT_NE(stats.status().message().find("outside 'tmp/'"), std::string::npos)
+      << stats.status().ToString();
   for (const auto& k : fake.deleted()) EXPECT_TRUE(k.starts_with("tmp/")) << k;
+}
+
+// The stray key is refused with the page that holds it: nothing of that
+// page is deleted, not even the keys before it that are under the prefix.
+TEST(DeletePrefixTest, APageWithAStrayKeyDeletesNothingOfIt) {
+  FakeListing fake({"tmp/a", "tmp/b", "tmp/c"});
+  fake.set_tamper([](const std::string&, const std::string&, const std::string&,
+                     FakeListing::Page* page) { page->keys.push_back("zz/elsewhere"); });
+  auto client = ClientOver(&fake);
+  auto stats = DeletePrefix(*client, "b", "tmp/", false, nullptr);
+  EXPECT_FALSE(stats.ok());
+  EXPECT_NE(stats.status().message().find("zz/elsewhere"), std::string::npos)
+      << stats.status().ToString();
+  EXPECT_TRUE(fake.deleted().empty());
 }
 
 }  // namespace

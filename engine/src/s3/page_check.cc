@@ -2,23 +2,43 @@
 
 namespace gwsync::s3 {
 
-Status PageCheck::Key(const std::string& name, std::string* last, const char* what) const {
+Status PageCheck::Name(const std::string& name, const char* what) {
   if (!name.starts_with(prefix_)) {
     return Internal(std::string("the gateway listed ") + what + " '" + name + "' outside '" +
                     prefix_ + "': listing stopped");
   }
-  if (!last->empty() && !(*last < name)) {
-    return Internal(std::string("the gateway listed ") + what + " '" + name + "' after '" + *last +
-                    "', out of order: listing stopped");
+  if (!last_name_.empty() && !(last_name_ < name)) {
+    return Internal(std::string("the gateway listed ") + what + " '" + name + "' after '" +
+                    last_name_ + "', out of order: listing stopped");
   }
-  *last = name;
+  last_name_ = name;
   return Status::Ok();
 }
 
+Status PageCheck::CheckKey(const std::string& key) { return Name(key, "key"); }
+
+Status PageCheck::CheckFolder(const std::string& folder) {
+  if (!delimiter_.empty() && folder.starts_with(prefix_) &&
+      (folder.size() <= prefix_.size() || !folder.ends_with(delimiter_))) {
+    return Internal("the gateway listed folder '" + folder + "', not a folder of '" + prefix_ +
+                    "': listing stopped");
+  }
+  return Name(folder, "folder");
+}
+
 Status PageCheck::Check(const ListPage& page, const std::string& next) {
-  for (const auto& obj : page.objects) RETURN_IF_ERROR(Key(obj.key, &last_key_, "key"));
-  for (const auto& p : page.common_prefixes) RETURN_IF_ERROR(Key(p, &last_prefix_, "folder"));
-  return CheckMarker(page.truncated, next, page.objects.empty() && page.common_prefixes.empty());
+  // Keys and common prefixes each come sorted; merged, they are one order.
+  const auto& objects = page.objects;
+  const auto& folders = page.common_prefixes;
+  size_t i = 0, j = 0;
+  while (i < objects.size() || j < folders.size()) {
+    if (j >= folders.size() || (i < objects.size() && objects[i].key < folders[j])) {
+      RETURN_IF_ERROR(CheckKey(objects[i++].key));
+    } else {
+      RETURN_IF_ERROR(CheckFolder(folders[j++]));
+    }
+  }
+  return CheckMarker(page.truncated, next, objects.empty() && folders.empty());
 }
 
 Status PageCheck::CheckMarker(bool truncated, const std::string& next, bool empty) {

@@ -6,12 +6,10 @@
 #include <mutex>
 #include <thread>
 
+#include "s3/page_check.h"
+
 namespace gwsync::sync {
 namespace {
-
-// A gateway that keeps answering "truncated" with nothing in it is not
-// making progress; this many such pages in a row end the partition.
-constexpr int kMaxEmptyPages = 16;
 
 // A contiguous piece of the key space: a partition listed page by page
 // (every key under `prefix`), or keys a delimiter listing already returned.
@@ -21,9 +19,8 @@ struct Segment {
   std::deque<ListBatch> ready;
   bool done = false;
   bool in_flight = false;
-  std::string token;     // continuation of the next page
-  std::string last_key;  // the last key listed, to check the order
-  int empty_pages = 0;
+  std::string token;        // continuation of the next page
+  s3::PageCheck check{""};  // a partition's pages, under its prefix (AddPartition)
 };
 using SegmentPtr = std::shared_ptr<Segment>;
 
@@ -131,8 +128,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
         first = &whole_page;
       }
     }
-    std::string last;  // the last key or folder seen at this level
-    int empty_pages = 0;
+    s3::PageCheck check(prefix, "/");
     for (bool first_page = true;; first_page = false) {
       s3::ListPage page;
       if (first_page && first) {
@@ -166,13 +162,9 @@ class Lister : public std::enable_shared_from_this<Lister> {
           }
           continue;
         }
-        if (!name.starts_with(prefix) || (!last.empty() && !(last < name)) ||
-            (!take_object && (name.size() <= prefix.size() || name.back() != '/'))) {
-          loose.problems.push_back(
-              Problem{Where(name),
-                      Internal("the gateway listed '" + name + "' out of order or outside '" +
-                               prefix + "': listing of that folder stopped"),
-                      true});
+        Status bad = take_object ? check.CheckKey(name) : check.CheckFolder(name);
+        if (!bad.ok()) {
+          loose.problems.push_back(Problem{Where(name), bad, true});
           AddReady(std::move(loose));
           return;
         }
@@ -181,7 +173,6 @@ class Lister : public std::enable_shared_from_this<Lister> {
           if (!loose.entries.empty()) AddReady(std::move(loose));
           return;
         }
-        last = name;
         if (take_object) {
           if (Convert(objects[i], &loose)) listed_.fetch_add(1, std::memory_order_relaxed);
           ++i;
@@ -198,8 +189,9 @@ class Lister : public std::enable_shared_from_this<Lister> {
       }
       if (!loose.entries.empty() || !loose.problems.empty()) AddReady(std::move(loose));
       if (!page.truncated) return;
-      Status bad = NextToken(page, &o.continuation, &empty_pages);
+      Status bad = check.CheckMarker(true, page.next_token, objects.empty() && folders.empty());
       if (!bad.ok()) return AddProblem(Where(prefix), bad);
+      o.continuation = page.next_token;
     }
   }
 
@@ -211,23 +203,6 @@ class Lister : public std::enable_shared_from_this<Lister> {
     } else {
       AddPartition(folder);
     }
-  }
-
-  // Checks a truncated page's continuation and takes it.
-  static Status NextToken(const s3::ListPage& page, std::string* token, int* empty_pages) {
-    if (page.next_token.empty()) {
-      return Internal("the gateway sent a truncated listing without a continuation token");
-    }
-    if (page.next_token == *token) {
-      return Internal("the gateway repeated its continuation token: listing stopped");
-    }
-    *empty_pages = page.objects.empty() && page.common_prefixes.empty() ? *empty_pages + 1 : 0;
-    if (*empty_pages > kMaxEmptyPages) {
-      return Internal("the gateway sent " + std::to_string(*empty_pages) +
-                      " empty truncated pages in a row: listing stopped");
-    }
-    *token = page.next_token;
-    return Status::Ok();
   }
 
   std::string Where(const std::string& key) const { return "s3://" + bucket_ + "/" + key; }
@@ -285,6 +260,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
     auto seg = std::make_shared<Segment>();
     seg->flat = true;
     seg->prefix = folder;
+    seg->check = s3::PageCheck(folder);
     Add(std::move(seg));
   }
 
@@ -316,21 +292,19 @@ class Lister : public std::enable_shared_from_this<Lister> {
   }
 
   // On the curl loop: checks and queues a page, and starts the next
-  // requests there is room for. Never blocks.
+  // requests there is room for. Never blocks. The segment's check is this
+  // callback's alone: a partition has one page in flight at a time.
   void OnPage(const SegmentPtr& seg, StatusOr<s3::ListPage> page) {
     ListBatch batch;
     bool done = true;
-    std::string token = seg->token, last = seg->last_key;
-    int empty_pages = seg->empty_pages;
+    std::string token = seg->token;
     if (!page.ok()) {
       batch.problems.push_back(Problem{Where(seg->prefix), page.status().Annotate("listing")});
     } else {
       for (const auto& obj : page->objects) {
-        if (!obj.key.starts_with(seg->prefix) || (!last.empty() && !(last < obj.key))) {
-          batch.problems.push_back(
-              Problem{Where(obj.key),
-                      Internal("the gateway listed '" + obj.key + "' out of order or outside '" +
-                               seg->prefix + "': listing of that folder stopped")});
+        Status bad = seg->check.CheckKey(obj.key);
+        if (!bad.ok()) {
+          batch.problems.push_back(Problem{Where(obj.key), bad});
           page->truncated = false;
           break;
         }
@@ -338,12 +312,13 @@ class Lister : public std::enable_shared_from_this<Lister> {
           page->truncated = false;
           break;
         }
-        last = obj.key;
         if (Convert(obj, &batch)) listed_.fetch_add(1, std::memory_order_relaxed);
       }
       if (page->truncated) {
-        Status bad = NextToken(*page, &token, &empty_pages);
+        Status bad = seg->check.CheckMarker(true, page->next_token,
+                                            page->objects.empty() && page->common_prefixes.empty());
         if (bad.ok()) {
+          token = page->next_token;
           done = false;
         } else {
           batch.problems.push_back(Problem{Where(seg->prefix), bad});
@@ -356,8 +331,6 @@ class Lister : public std::enable_shared_from_this<Lister> {
       seg->in_flight = false;
       if (cancelled_) return;
       seg->token = std::move(token);
-      seg->last_key = std::move(last);
-      seg->empty_pages = empty_pages;
       seg->done = done;
       if (!batch.entries.empty() || !batch.problems.empty()) seg->ready.push_back(std::move(batch));
       Kick(&fetch);
