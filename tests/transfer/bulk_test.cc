@@ -44,6 +44,18 @@ TEST(DeletePrefixTest, AListingOutsideThePrefixDeletesNothingOutside) {
   for (const auto& k : fake.deleted()) EXPECT_TRUE(k.starts_with("tmp/")) << k;
 }
 
+// A recursive listing has no folders; one a gateway sends anyway is skipped
+// (it used to be taken for an object and crash the deletion).
+TEST(DeletePrefixTest, AFolderInARecursiveListingIsSkipped) {
+  FakeListing fake({"tmp/a", "tmp/b"});
+  fake.set_tamper([](const std::string&, const std::string&, const std::string&,
+                     FakeListing::Page* page) { page->prefixes.push_back("tmp/c/"); });
+  auto client = ClientOver(&fake);
+  auto stats = DeletePrefix(*client, "b", "tmp/", false, nullptr);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(fake.deleted(), (std::vector<std::string>{"tmp/a", "tmp/b"}));
+}
+
 // The stray key is refused with the page that holds it: nothing of that
 // page is deleted, not even the keys before it that are under the prefix.
 TEST(DeletePrefixTest, APageWithAStrayKeyDeletesNothingOfIt) {

@@ -81,6 +81,9 @@ StatusOr<DeleteStats> DeletePrefix(const s3::Client& client, const std::string& 
   // refuses a page holding a key outside the prefix before any of it is
   // visited, so only keys under the prefix reach the batch.
   RETURN_IF_ERROR(ForEachObject(client, bucket, prefix, true, [&](const ListVisit& v) -> Status {
+    // A recursive listing has no folders; a gateway that sends one anyway
+    // has nothing to delete there.
+    if (!v.object) return Status::Ok();
     batch.push_back(v.object->key);
     if (batch.size() == 1000) return flush();
     return Status::Ok();
