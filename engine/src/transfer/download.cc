@@ -75,6 +75,14 @@ class Download : public std::enable_shared_from_this<Download> {
   void Choose() {
     part_size_ = std::max<uint64_t>(options_.part_size, internal::kMiB);
     if (size_ < options_.multipart_threshold || size_ <= part_size_) return Single();
+    // Ranges where gwsync would have cut the parts: when the object has
+    // that many parts, each range's MD5 (taken on a worker as it lands) is a
+    // part's, and the ETag is checked without reading the file again.
+    const uint64_t ours = PartSizeFor(size_, options_.part_size);
+    if (EtagParts(etag_) == (size_ + ours - 1) / ours) {
+      part_size_ = ours;
+      part_md5s_.resize(EtagParts(etag_));
+    }
     auto self = shared_from_this();
     options_.workers->Run([self] { self->PrepareRanges(); });
   }
@@ -156,7 +164,8 @@ class Download : public std::enable_shared_from_this<Download> {
         ++in_flight_;
         start.push_back({part, offset + have, offset + len - 1, have});
       }
-      if (in_flight_ == 0 && !finishing_ && (!error_.ok() || next_ >= record_.written.size())) {
+      if (in_flight_ == 0 && hashing_ == 0 && !finishing_ &&
+          (!error_.ok() || next_ >= record_.written.size())) {
         finishing_ = finished = true;
       }
     }
@@ -175,12 +184,15 @@ class Download : public std::enable_shared_from_this<Download> {
           s = DataLoss(self->what_ + ": short range at byte " + std::to_string(r.first));
         }
         if (s.ok() && self->options_.on_bytes) self->options_.on_bytes(f->written());
+        const bool hash = s.ok() && !self->part_md5s_.empty();
         {
           std::lock_guard lock(self->mu_);
           --self->in_flight_;
           if (!s.ok() && self->error_.ok()) self->error_ = s;
           if (s.ok() && !self->head_) self->head_ = *head;
+          if (hash) ++self->hashing_;
         }
+        if (hash) self->options_.workers->Run([self, part = r.part] { self->HashPart(part); });
         self->Pump();
       });
     }
@@ -206,8 +218,40 @@ class Download : public std::enable_shared_from_this<Download> {
     });
   }
 
-  // On a worker: the whole file against the ETag.
+  // On a worker: the MD5 of a part that has all its bytes on disk.
+  void HashPart(size_t part) {
+    uint64_t offset = part * part_size_;
+    auto md5 = Md5OfRange(tmp_->fd(), offset, std::min(part_size_, size_ - offset));
+    {
+      std::lock_guard lock(mu_);
+      --hashing_;
+      if (md5.ok()) part_md5s_[part] = *md5;
+    }
+    Pump();
+  }
+
+  // On a worker: the whole file against the ETag, from the parts' MD5s when
+  // they were all taken (parts a killed run left are hashed now).
   void Verify() {
+    if (!part_md5s_.empty()) {
+      std::vector<hash::Md5Digest> md5s;
+      for (size_t part = 0; part < part_md5s_.size(); ++part) {
+        if (!part_md5s_[part]) {
+          uint64_t offset = part * part_size_;
+          auto md5 = Md5OfRange(tmp_->fd(), offset, std::min(part_size_, size_ - offset));
+          if (!md5.ok()) break;
+          part_md5s_[part] = *md5;
+        }
+        md5s.push_back(*part_md5s_[part]);
+      }
+      if (md5s.size() == part_md5s_.size() && MultipartEtag(md5s) == etag_) return Done(true);
+      // Else the parts were cut elsewhere, or a byte is wrong: the full
+      // check below says which.
+    }
+    VerifyFile();
+  }
+
+  void VerifyFile() {
     struct stat st {};
     if (fstat(tmp_->fd(), &st) != 0) {
       return done_(ErrnoStatus("cannot stat '" + tmp_->path() + "'", errno));
@@ -264,6 +308,9 @@ class Download : public std::enable_shared_from_this<Download> {
   std::mutex mu_;  // guards what follows
   size_t next_ = 0;
   int in_flight_ = 0;
+  int hashing_ = 0;  // parts being hashed on workers
+  // Per part: its MD5 once hashed; empty when the ranges are not the parts.
+  std::vector<std::optional<hash::Md5Digest>> part_md5s_;
   bool finishing_ = false;
   Status error_;
   std::optional<s3::ObjectHead> head_;
