@@ -37,6 +37,10 @@ namespace {
 using plan::ActionKind;
 using plan::SkipReason;
 
+// Files up to this size are read whole by prepare: one read gives their MD5
+// and their body, instead of one for each.
+constexpr uint64_t kReadWhole = 64 << 10;
+
 // A body that owns the file it reads.
 class OwnedFileSource final : public http::BodySource {
  public:
@@ -68,6 +72,9 @@ struct Job {
   bool content_checked = true;  // false: an ETag the bytes could not be checked against
   std::string etag;             // of the object as written or read
   std::string inline_body;      // uploads without a file: a link's target, a marker's ""
+  // A small file read whole by prepare (one read for its MD5 and its body).
+  std::optional<std::string> small_body;
+  bool st_current = false;  // `st` is the file as it is after the upload (commit checked)
 };
 using JobPtr = std::shared_ptr<Job>;
 
@@ -411,7 +418,18 @@ void Runner::Prepare(Job& job) {
       return;
     }
     job.fd = fd;
-    if (static_cast<uint64_t>(job.st.st_size) < options_.transfer.multipart_threshold) {
+    const uint64_t size = static_cast<uint64_t>(job.st.st_size);
+    if (size <= kReadWhole && size < options_.transfer.multipart_threshold) {
+      std::string body(size, '\0');
+      ssize_t n = size ? pread(fd->get(), body.data(), size, 0) : 0;
+      if (n != static_cast<ssize_t>(size)) {
+        job.status = n < 0 ? transfer::ErrnoStatus("cannot read '" + path + "'", errno)
+                           : DataLoss("'" + path + "' changed while it was read");
+        return;
+      }
+      job.md5 = hash::Md5(body);
+      job.small_body = std::move(body);
+    } else if (size < options_.transfer.multipart_threshold) {
       auto md5 = transfer::Md5OfRange(fd->get(), 0, static_cast<uint64_t>(job.st.st_size));
       if (!md5.ok()) {
         job.status = md5.status();
@@ -458,6 +476,10 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
   };
   if (!job->fd) {  // a link's target, an empty folder's marker
     return transfer::StartPutBody(*dst_.client, job->inline_body, dst_.bucket, key, t, finished);
+  }
+  if (job->small_body) {  // read whole and hashed by prepare
+    return transfer::StartPutBody(*dst_.client, std::move(*job->small_body), dst_.bucket, key, t,
+                                  finished, job->md5);
   }
   uint64_t size = static_cast<uint64_t>(job->st.st_size);
   std::optional<hash::Md5Digest> md5;
@@ -606,6 +628,8 @@ bool Runner::Commit(Job& job) {
     if (stat(path.c_str(), &now) != 0 || !SameFile(now, job.st)) {
       job.status = DataLoss("'" + path + "' changed while it was read");
       if (++job.attempts < 3) return false;
+    } else {
+      job.st_current = true;
     }
   }
   job.fd.reset();
@@ -675,9 +699,11 @@ void Runner::Record(const Job& job) {
     return;
   }
   std::string path = JoinPath(LocalRoot(), a.key);
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return;
-  if (job.kind == ActionKind::kUpload && !SameFile(st, job.st)) return;
+  struct stat st = job.st;
+  if (!job.st_current) {
+    if (stat(path.c_str(), &st) != 0) return;
+    if (job.kind == ActionKind::kUpload && !SameFile(st, job.st)) return;
+  }
   index::LocalRecord r;
   r.size = static_cast<uint64_t>(st.st_size);
   r.mtime_ns = MtimeNs(st);

@@ -156,8 +156,10 @@ struct FileToUpload {
 void StartUploadFile(const s3::Client& client, FileToUpload file, const std::string& bucket,
                      const std::string& key, const TransferOptions& options, UploadDone done);
 // A small body held in memory (a link's target, a folder marker): one PUT.
+// `md5`: the body's, when the caller has it.
 void StartPutBody(const s3::Client& client, std::string body, const std::string& bucket,
-                  const std::string& key, const TransferOptions& options, UploadDone done);
+                  const std::string& key, const TransferOptions& options, UploadDone done,
+                  std::optional<hash::Md5Digest> md5 = std::nullopt);
 // Into `tmp`, complete and checked but not committed: the caller restores
 // attributes and commits. With expected_etag and expected_size (a listing)
 // no HEAD is needed, and a large object is resumable.

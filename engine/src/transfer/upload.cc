@@ -564,8 +564,9 @@ void StartUploadFile(const s3::Client& client, FileToUpload file, const std::str
 }
 
 void StartPutBody(const s3::Client& client, std::string body, const std::string& bucket,
-                  const std::string& key, const TransferOptions& options, UploadDone done) {
-  hash::Md5Digest md5 = hash::Md5(body);
+                  const std::string& key, const TransferOptions& options, UploadDone done,
+                  std::optional<hash::Md5Digest> known) {
+  hash::Md5Digest md5 = known ? *known : hash::Md5(body);
   internal::PutBody(client, bucket, key, options,
                     std::make_shared<http::StringSource>(std::move(body)), md5, std::move(done));
 }
