@@ -227,36 +227,49 @@ void CopyWithHead(const s3::Client& from, const std::string& src_bucket, const s
 
 }  // namespace
 
+namespace {
+
+// One server-side CopyObject; the gateway copies the metadata. `want`: the
+// source's ETag when known (a plain MD5 the copy must have too).
+void CopyInOne(const s3::Client& to, const std::string& src_bucket, const std::string& src_key,
+               const std::string& bucket, const std::string& key, std::string want, uint64_t size,
+               UploadDone done) {
+  to.CopyObject(src_bucket, src_key, bucket, key,
+                [done = std::move(done), want = std::move(want), size,
+                 what = What(bucket, key)](StatusOr<std::string> etag) {
+                  if (!etag.ok()) return done(etag.status());
+                  if (EtagIsMd5(want) && *etag != want) {
+                    return done(DataLoss(what + ": the copy's ETag is '" + *etag +
+                                         "', the source's " + want));
+                  }
+                  done(UploadResult{size, *etag, 0});
+                });
+}
+
+}  // namespace
+
 void StartCopy(const s3::Client& from, const std::string& src_bucket, const std::string& src_key,
                const s3::Client& to, const std::string& bucket, const std::string& key,
                const TransferOptions& options, UploadDone done) {
-  const bool same = SameCluster(from, to);
-  if (same && !options.expected_etag.empty() &&
+  if (SameCluster(from, to) && !options.expected_etag.empty() &&
       options.expected_size < options.copy_multipart_threshold) {
-    // One server-side request; the gateway copies the metadata.
-    to.CopyObject(
-        src_bucket, src_key, bucket, key,
-        [done = std::move(done), want = options.expected_etag, size = options.expected_size,
-         what = What(bucket, key)](StatusOr<std::string> etag) {
-          if (!etag.ok()) return done(etag.status());
-          if (EtagIsMd5(want) && *etag != want) {
-            return done(
-                DataLoss(what + ": the copy's ETag is '" + *etag + "', the source's " + want));
-          }
-          done(UploadResult{size, *etag, 0});
-        });
-    return;
+    return CopyInOne(to, src_bucket, src_key, bucket, key, options.expected_etag,
+                     options.expected_size, std::move(done));
   }
   from.HeadObject(
       src_bucket, src_key,
       [&from, &to, src_bucket, src_key, bucket, key, options,
        done = std::move(done)](StatusOr<s3::ObjectHead> head) mutable {
+        const bool same = SameCluster(from, to);
+        if (!head.ok() && same && head.status().http_status() != 0) {
+          // A HEAD's refusal has no body to say why (NoSuchBucket or
+          // NoSuchKey): the copy itself says it.
+          return CopyInOne(to, src_bucket, src_key, bucket, key, "", 0, std::move(done));
+        }
         if (!head.ok()) return done(head.status());
-        if (SameCluster(from, to) && head->size < options.copy_multipart_threshold) {
-          TransferOptions t = options;
-          t.expected_etag = head->etag;
-          t.expected_size = head->size;
-          return StartCopy(from, src_bucket, src_key, to, bucket, key, t, std::move(done));
+        if (same && head->size < options.copy_multipart_threshold) {
+          return CopyInOne(to, src_bucket, src_key, bucket, key, head->etag, head->size,
+                           std::move(done));
         }
         CopyWithHead(from, src_bucket, src_key, to, bucket, key, options, *head, std::move(done));
       });

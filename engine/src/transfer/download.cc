@@ -39,6 +39,13 @@ class Download : public std::enable_shared_from_this<Download> {
   }
 
  private:
+  // Every end of the machine: a failed download gives its temporary file
+  // up first, so it is gone by the time a caller waiting on it returns.
+  void Report(StatusOr<DownloadResult> r) {
+    if (!r.ok()) tmp_.reset();
+    done_(std::move(r));
+  }
+
   // Not listed: the first part's GET tells the object's size and ETag (and,
   // when it fails, the gateway's error code, which a HEAD has no body for).
   void FirstRange(bool ranged) {
@@ -51,7 +58,7 @@ class Download : public std::enable_shared_from_this<Download> {
       if (!h.ok() && ranged && h.status().s3_code() == "InvalidRange") {
         return self->FirstRange(false);  // an empty object has no byte 0
       }
-      if (!h.ok()) return self->done_(h.status());
+      if (!h.ok()) return self->Report(h.status());
       self->etag_ = h->etag;
       self->size_ = h->size;
       self->head_ = *h;
@@ -65,7 +72,7 @@ class Download : public std::enable_shared_from_this<Download> {
         if (Status s = internal::CheckRoom(self->tmp_->fd(), self->size_ - self->part_size_,
                                            self->tmp_->path(), self->what_);
             !s.ok()) {
-          return self->done_(s);
+          return self->Report(s);
         }
         self->Pump();
       });
@@ -94,7 +101,7 @@ class Download : public std::enable_shared_from_this<Download> {
     get.expected_size = size_;
     auto self = shared_from_this();
     client_.GetObject(bucket_, key_, get, sink, [self, sink](StatusOr<s3::ObjectHead> head) {
-      if (!head.ok()) return self->done_(head.status());
+      if (!head.ok()) return self->Report(head.status());
       self->head_ = *head;
       if (self->options_.on_bytes) self->options_.on_bytes(sink->size());
       self->Whole(sink);
@@ -104,13 +111,13 @@ class Download : public std::enable_shared_from_this<Download> {
   // The object came in one answer, hashed as it streamed.
   void Whole(const std::shared_ptr<HashingSink>& sink) {
     if (sink->size() != size_ || head_->size != size_) {
-      return done_(DataLoss(what_ + ": received " + std::to_string(sink->size()) +
-                            " bytes, expected " + std::to_string(size_)));
+      return Report(DataLoss(what_ + ": received " + std::to_string(sink->size()) +
+                             " bytes, expected " + std::to_string(size_)));
     }
     if (EtagIsMd5(etag_)) {
       std::string md5 = hash::Hex(sink->Finish());
       if (md5 != etag_) {
-        return done_(
+        return Report(
             DataLoss(what_ + ": content MD5 " + md5 + " does not match the ETag " + etag_));
       }
       return Done(true);
@@ -140,7 +147,7 @@ class Download : public std::enable_shared_from_this<Download> {
     uint64_t have = 0;
     for (uint64_t w : record_.written) have += w;
     if (Status s = internal::CheckRoom(tmp_->fd(), size_ - have, tmp_->path(), what_); !s.ok()) {
-      return done_(s);
+      return Report(s);
     }
     Pump();
   }
@@ -202,16 +209,16 @@ class Download : public std::enable_shared_from_this<Download> {
       std::lock_guard lock(mu_);
       error = error_;
     }
-    if (!error.ok()) return done_(error);
+    if (!error.ok()) return Report(error);
     if (tracker_) tracker_->Save();
     if (head_) return options_.workers->Run([self] { self->Verify(); });
     // Everything was on disk already: the attributes still come from the
     // object, which must be the same version.
     client_.HeadObject(bucket_, key_, [self](StatusOr<s3::ObjectHead> h) {
-      if (!h.ok()) return self->done_(h.status());
+      if (!h.ok()) return self->Report(h.status());
       if (h->etag != self->etag_) {
-        return self->done_(Status(StatusCode::kFailedPrecondition,
-                                  self->what_ + ": changed while it was downloaded"));
+        return self->Report(Status(StatusCode::kFailedPrecondition,
+                                   self->what_ + ": changed while it was downloaded"));
       }
       self->head_ = *h;
       self->options_.workers->Run([self] { self->Verify(); });
@@ -254,26 +261,26 @@ class Download : public std::enable_shared_from_this<Download> {
   void VerifyFile() {
     struct stat st {};
     if (fstat(tmp_->fd(), &st) != 0) {
-      return done_(ErrnoStatus("cannot stat '" + tmp_->path() + "'", errno));
+      return Report(ErrnoStatus("cannot stat '" + tmp_->path() + "'", errno));
     }
     if (static_cast<uint64_t>(st.st_size) != size_) {
-      return done_(DataLoss(what_ + ": received " + std::to_string(st.st_size) +
-                            " bytes, expected " + std::to_string(size_)));
+      return Report(DataLoss(what_ + ": received " + std::to_string(st.st_size) +
+                             " bytes, expected " + std::to_string(size_)));
     }
     std::string computed;
     const uint64_t recorded = internal::RecordedPartSize(*head_);
     auto check = CheckFdAgainstEtag(tmp_->fd(), size_, etag_,
                                     recorded ? recorded : options_.part_size, &computed);
-    if (!check.ok()) return done_(check.status().Annotate(tmp_->path()));
+    if (!check.ok()) return Report(check.status().Annotate(tmp_->path()));
     if (*check == EtagCheck::kMismatch) {
       if (EtagIsMd5(etag_)) {
-        return done_(
+        return Report(
             DataLoss(what_ + ": content MD5 " + computed + " does not match the ETag " + etag_));
       }
       if (recorded) {
-        return done_(DataLoss(what_ + ": the content's multipart ETag at its recorded part size " +
-                              std::to_string(recorded) + " is " + computed + ", the object's " +
-                              etag_));
+        return Report(DataLoss(what_ + ": the content's multipart ETag at its recorded part size " +
+                               std::to_string(recorded) + " is " + computed + ", the object's " +
+                               etag_));
       }
       // No part size reproduces the ETag: either the bytes are wrong, or the
       // uploader used a part size none of the candidates has. Without the
@@ -291,7 +298,7 @@ class Download : public std::enable_shared_from_this<Download> {
     r.etag_verified = verified;
     r.head = *head_;
     r.temp = tmp_;
-    done_(std::move(r));
+    Report(std::move(r));
   }
 
   const s3::Client& client_;
