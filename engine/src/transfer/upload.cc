@@ -445,10 +445,13 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
     auto self = shared_from_this();
     options_.workers->Run([self] {
       CheckpointStore* store = self->options_.checkpoint.get();
-      self->cp_ = UploadCheckpoint{};
-      self->cp_.part_size = self->part_size_;
-      self->cp_.file_size = self->size();
-      self->cp_.file_mtime_ns = MtimeNs(self->before_);
+      {
+        std::lock_guard lock(self->cp_mu_);
+        self->cp_ = UploadCheckpoint{};
+        self->cp_.part_size = self->part_size_;
+        self->cp_.file_size = self->size();
+        self->cp_.file_mtime_ns = MtimeNs(self->before_);
+      }
       std::optional<UploadCheckpoint> old = store ? store->load() : std::nullopt;
       if (!old || old->upload_id.empty()) return self->SendParts({}, "");
       if (old->file_size != self->size() || old->file_mtime_ns != MtimeNs(self->before_) ||
@@ -489,12 +492,19 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
   }
 
   void SendParts(std::map<int, std::string> sent, std::string upload_id) {
-    cp_.upload_id = upload_id;
-    cp_.part_md5s = sent;
+    int generation = 0;
+    {
+      std::lock_guard lock(cp_mu_);
+      cp_.upload_id = upload_id;
+      cp_.part_md5s = sent;
+      generation = generation_;
+    }
     auto self = shared_from_this();
     std::function<void(const std::string&, int, const std::string&)> on_part;
     if (options_.checkpoint) {
-      on_part = [self](const std::string& id, int number, const std::string& md5) {
+      on_part = [self, generation](const std::string& id, int number, const std::string& md5) {
+        std::lock_guard lock(self->cp_mu_);
+        if (generation != self->generation_) return;  // news of an upload given up or done
         self->cp_.upload_id = id;
         if (number > 0) self->cp_.part_md5s[number] = md5;
         self->options_.checkpoint->save(self->cp_);
@@ -510,7 +520,11 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
           if (r.ok() || r.status().http_status() != 413) {
             if (!r.ok() || !self->options_.checkpoint) return self->Finished(std::move(r));
             return self->options_.workers->Run([self, r = std::move(r)]() mutable {
-              self->options_.checkpoint->clear();
+              {
+                std::lock_guard lock(self->cp_mu_);
+                ++self->generation_;
+                self->options_.checkpoint->clear();
+              }
               self->Finished(std::move(r));
             });
           }
@@ -523,10 +537,14 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
           }
           // Parts too large for a proxy: drop this upload, halve the parts, again.
           self->options_.workers->Run([self] {
-            if (!self->cp_.upload_id.empty()) {
-              internal::AbortLater(self->client_, self->bucket_, self->key_, self->cp_.upload_id);
+            {
+              std::lock_guard lock(self->cp_mu_);
+              ++self->generation_;
+              if (!self->cp_.upload_id.empty()) {
+                internal::AbortLater(self->client_, self->bucket_, self->key_, self->cp_.upload_id);
+              }
+              if (self->options_.checkpoint) self->options_.checkpoint->clear();
             }
-            if (self->options_.checkpoint) self->options_.checkpoint->clear();
             self->part_size_ = std::max(kMinPartSize, self->part_size_ / 2 / kMiB * kMiB);
             self->Multipart();
           });
@@ -552,7 +570,9 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
   UploadDone done_;
   struct stat before_ {};
   uint64_t part_size_ = 0;
-  UploadCheckpoint cp_;  // on workers, one at a time (Multipart's on_part)
+  std::mutex cp_mu_;  // guards cp_ and generation_, and orders the checkpoint's writes
+  UploadCheckpoint cp_;
+  int generation_ = 0;  // bumped when an upload is given up or done: its late news is dropped
 };
 
 }  // namespace
