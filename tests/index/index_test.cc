@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -108,6 +109,24 @@ TEST_F(IndexTest, LocalOverwriteAndDelete) {
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
   EXPECT_TRUE(index_->DeleteLocal("/r", "never-there").ok());
+}
+
+// A burst of commits is one write: nothing of it lands before CommitBatch,
+// all of it after, and another thread's writes meanwhile are not held back.
+TEST_F(IndexTest, BatchLandsWhole) {
+  ASSERT_TRUE(index_->PutLocal("/r", "gone", SampleLocal()).ok());
+  index_->BeginBatch();
+  ASSERT_TRUE(index_->PutLocal("/r", "a", SampleLocal()).ok());
+  ASSERT_TRUE(index_->PutLocal("/r", "b", SampleLocal()).ok());
+  ASSERT_TRUE(index_->DeleteLocal("/r", "gone").ok());
+  std::thread other([&] { ASSERT_TRUE(index_->PutLocal("/r", "c", SampleLocal()).ok()); });
+  other.join();
+  EXPECT_EQ(Scan("/r", ""), (std::vector<std::string>{"c", "gone"}));
+  ASSERT_TRUE(index_->CommitBatch().ok());
+  EXPECT_EQ(Scan("/r", ""), (std::vector<std::string>{"a", "b", "c"}));
+  // After the commit, writes go straight in again.
+  ASSERT_TRUE(index_->PutLocal("/r", "d", SampleLocal()).ok());
+  EXPECT_EQ(Scan("/r", "d"), (std::vector<std::string>{"d"}));
 }
 
 TEST_F(IndexTest, RemoteRoundTrip) {

@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -19,6 +21,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
 #include "rocksdb/write_buffer_manager.h"
 
 namespace gwsync::index {
@@ -312,18 +315,35 @@ struct Index::Impl {
     return std::optional<std::string>(std::move(value));
   }
 
+  // The batch of the thread that began one (BeginBatch).
+  std::atomic<std::thread::id> batch_owner{};
+  rocksdb::WriteBatch batch;
+  bool Batching() const { return batch_owner.load() == std::this_thread::get_id(); }
+
   Status Put(Family f, const std::string& key, const std::string& value) {
-    rocksdb::Status s = db->Put(write_options, handles[f], key, value);
+    rocksdb::Status s = Batching() ? batch.Put(handles[f], key, value)
+                                   : db->Put(write_options, handles[f], key, value);
     return s.ok() ? Status::Ok() : Error(s, "write");
   }
 
   Status Delete(Family f, const std::string& key) {
-    rocksdb::Status s = db->Delete(write_options, handles[f], key);
+    rocksdb::Status s =
+        Batching() ? batch.Delete(handles[f], key) : db->Delete(write_options, handles[f], key);
     return s.ok() ? Status::Ok() : Error(s, "delete");
   }
 };
 
 Index::Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+void Index::BeginBatch() { impl_->batch_owner.store(std::this_thread::get_id()); }
+
+Status Index::CommitBatch() {
+  impl_->batch_owner.store(std::thread::id());
+  if (impl_->batch.Count() == 0) return Status::Ok();
+  rocksdb::Status s = impl_->db->Write(impl_->write_options, &impl_->batch);
+  impl_->batch.Clear();
+  return s.ok() ? Status::Ok() : impl_->Error(s, "write");
+}
 Index::~Index() = default;
 
 std::string Index::DefaultPath() {

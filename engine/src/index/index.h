@@ -81,6 +81,13 @@ class Index {
 
   Status PutRun(const std::string& run_id, const std::string& summary_json);
 
+  // The Put and Delete calls the calling thread makes between BeginBatch and
+  // CommitBatch reach the database as one write (a sync commits a burst of
+  // finished transfers at once); other threads write as before, and reads
+  // do not see a batch before it is committed.
+  void BeginBatch();
+  Status CommitBatch();
+
  private:
   struct Impl;
   explicit Index(std::unique_ptr<Impl> impl);

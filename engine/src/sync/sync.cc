@@ -901,6 +901,8 @@ StatusOr<SyncReport> Runner::Run() {
           if (finished.jobs.empty()) break;
           batch.swap(finished.jobs);
         }
+        // A burst's index records go to RocksDB as one write.
+        if (options_.index) options_.index->BeginBatch();
         for (JobPtr& job : batch) {
           if (!Commit(*job)) {
             job->action.kind = ActionKind::kUpload;  // round again, in the same slot
@@ -910,6 +912,8 @@ StatusOr<SyncReport> Runner::Run() {
           slots_.Release();
           open.fetch_sub(1);
         }
+        if (options_.index)
+          options_.index->CommitBatch().IgnoreError();  // a cache: a lost write costs a re-read
         batch.clear();
       }
       feeder.join();
