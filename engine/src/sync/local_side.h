@@ -8,8 +8,8 @@
 #include <string>
 
 #include "plan/plan.h"
-#include "sync/key_range.h"
 #include "scan/local_walker.h"
+#include "sync/key_range.h"
 #include "sync/stream.h"
 
 namespace gwsync::sync {
