@@ -30,6 +30,7 @@
 #include "http/bodies.h"
 #include "http/event_loop.h"
 #include "s3/client.h"
+#include "util/slots.h"
 
 namespace gwsync {
 namespace {
@@ -173,29 +174,6 @@ double ProcessCpuSeconds(rusage* ru) {
   return s(ru->ru_utime) + s(ru->ru_stime);
 }
 
-// The sync's slots: std::counting_semaphore would spin in sched_yield
-// before it sleeps and count its own spinning as the client's.
-class Slots {
- public:
-  void Acquire() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return free_ > 0; });
-    --free_;
-  }
-  void Release() {
-    {
-      std::lock_guard lock(mu_);
-      ++free_;
-    }
-    cv_.notify_one();  // after the unlock: the waiter does not block on mu_ again
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int free_ = kInFlight;
-};
-
 // Feeds `issue` from this thread, at most kInFlight at once, as the sync's
 // planner does; a completion frees a slot from the curl loop's thread.
 template <typename Issue>
@@ -211,7 +189,9 @@ void RunObjects(benchmark::State& state, Issue issue) {
   options.credentials.access_key = "AKIAIOSFODNN7EXAMPLE";
   options.credentials.secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
   s3::Client client(transport->get(), options);
-  Slots slots;
+  // The sync's slots (std::counting_semaphore would spin in sched_yield
+  // before it sleeps, and count its spinning as the client's).
+  util::Slots slots(kInFlight);
   std::atomic<int64_t> failed{0};
   auto release = [&](bool ok) {
     if (!ok) failed.fetch_add(1, std::memory_order_relaxed);

@@ -1,0 +1,36 @@
+#include "sync/sync.h"
+
+namespace gwsync::sync {
+
+void SyncReport::AddError(std::string key, std::string message) {
+  ++error_count;
+  if (errors.size() < kMaxErrorsKept) errors.emplace_back(std::move(key), std::move(message));
+}
+
+void SyncReport::AddNotice(std::string key, std::string message) {
+  ++notice_count;
+  if (notices.size() < kMaxErrorsKept) notices.emplace_back(std::move(key), std::move(message));
+}
+
+void SyncReport::Add(const SyncReport& other, const std::string& key_prefix) {
+  for (const auto& [name, t] : other.actions) {
+    Tally& mine = actions[name];
+    mine.objects += t.objects;
+    mine.bytes += t.bytes;
+  }
+  for (const auto& [key, msg] : other.errors) AddError(key_prefix + key, msg);
+  error_count += other.error_count - other.errors.size();
+  for (const auto& [key, msg] : other.notices) AddNotice(key_prefix + key, msg);
+  notice_count += other.notice_count - other.notices.size();
+  deletes_refused += other.deletes_refused;
+  manifests.insert(manifests.end(), other.manifests.begin(), other.manifests.end());
+  for (const auto& why : other.delete_refusals) {
+    std::string where = key_prefix.substr(0, key_prefix.find_last_not_of('/') + 1);
+    delete_refusals.push_back(where.empty() ? why : "bucket " + where + ": " + why);
+  }
+  error_count += other.delete_refusals.size();
+  source_objects += other.source_objects;
+  destination_objects += other.destination_objects;
+}
+
+}  // namespace gwsync::sync

@@ -1,0 +1,215 @@
+// The machinery of one sync (sync.h's RunSync), shared by the files that
+// implement it: sync.cc (the streams, the planner, the pipeline, the
+// deletes) and transfers.cc (preparing, starting and committing each
+// object's transfer). Not part of the module's interface.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "scan/local_walker.h"
+#include "sync/merge.h"
+#include "sync/stream.h"
+#include "sync/sync.h"
+#include "transfer/files.h"
+#include "transfer/object_transfer.h"
+#include "util/slots.h"
+#include "util/workers.h"
+
+namespace gwsync::sync::internal {
+
+using plan::ActionKind;
+using plan::SkipReason;
+
+// Files up to this size are read whole by prepare: one read gives their MD5
+// and their body, instead of one for each.
+constexpr uint64_t kReadWhole = 64 << 10;
+
+// One action on its way through the graph.
+struct Job {
+  plan::Action action;
+  ActionKind kind = ActionKind::kSkip;  // what is done, once verified
+  SkipReason reason = SkipReason::kNone;
+  Status status;
+  int attempts = 0;
+  // Uploads: the file as opened and hashed.
+  std::shared_ptr<transfer::Fd> fd;
+  struct stat st {};
+  hash::Md5Digest md5{};
+  // Downloads: the temporary file holding what arrived, checked.
+  std::shared_ptr<transfer::TempFile> temp;
+  s3::ObjectHead head;
+  bool content_checked = true;  // false: an ETag the bytes could not be checked against
+  std::string etag;             // of the object as written or read
+  std::string inline_body;      // uploads without a file: a link's target, a marker's ""
+  // A small file read whole by prepare (one read for its MD5 and its body).
+  std::optional<std::string> small_body;
+  bool st_current = false;  // `st` is the file as it is after the upload (commit checked)
+};
+using JobPtr = std::shared_ptr<Job>;
+
+std::string JoinPath(const std::string& root, const std::string& key);
+Status MakeParents(const std::string& path);
+bool SameFile(const struct stat& a, const struct stat& b);
+int64_t MtimeNs(const struct stat& st);
+
+// Deletes planned while the listings stream, kept on disk (an unnamed
+// temporary file) until the last phase, so memory does not grow with them.
+class DeleteSpool {
+ public:
+  DeleteSpool() : file_(std::tmpfile()) {}
+  ~DeleteSpool() {
+    if (file_) std::fclose(file_);
+  }
+  DeleteSpool(const DeleteSpool&) = delete;
+  DeleteSpool& operator=(const DeleteSpool&) = delete;
+
+  Status Append(const plan::Entry& e) {
+    if (!file_) return Internal("cannot create a temporary file for the planned deletes");
+    uint32_t n = static_cast<uint32_t>(e.key.size());
+    if (std::fwrite(&n, sizeof n, 1, file_) != 1 || std::fwrite(e.key.data(), 1, n, file_) != n ||
+        std::fwrite(&e.size, sizeof e.size, 1, file_) != 1) {
+      return Internal("cannot write the planned deletes to a temporary file (disk full?)");
+    }
+    ++count_;
+    return Status::Ok();
+  }
+  uint64_t count() const { return count_; }
+  // Reads the spool from its start, once.
+  void Rewind() {
+    if (file_) std::rewind(file_);
+  }
+  bool Read(plan::Entry* e) {
+    uint32_t n = 0;
+    if (!file_ || std::fread(&n, sizeof n, 1, file_) != 1) return false;
+    e->key.resize(n);
+    return std::fread(e->key.data(), 1, n, file_) == n &&
+           std::fread(&e->size, sizeof e->size, 1, file_) == 1;
+  }
+
+ private:
+  std::FILE* file_;
+  uint64_t count_ = 0;
+};
+
+class Runner {
+ public:
+  Runner(const Location& src, const Location& dst, const SyncOptions& options)
+      : src_(src),
+        dst_(dst),
+        options_(options),
+        slots_(options.concurrency),
+        workers_(std::max(2, static_cast<int>(std::thread::hardware_concurrency()))) {
+    transfer_ = options.transfer;
+    transfer_.workers = &workers_;
+    // Cross-cluster copies hold parts in memory: all of them together at
+    // most `parallel` parts, or one object below the multipart threshold.
+    transfer_.buffers = std::make_shared<transfer::BufferBudget>(
+        std::max<uint64_t>(static_cast<uint64_t>(std::max(1, transfer_.parallel)) *
+                               transfer::PartSizeFor(0, transfer_.part_size),
+                           transfer_.multipart_threshold));
+    plan_options_.delete_extra = options.delete_extra;
+    plan_options_.checksum = options.checksum;
+    plan_options_.empty_dirs = options.create_empty_dirs;
+    if (src.kind == Location::Kind::kLocal) {
+      plan_options_.direction = plan::Direction::kUpload;
+    } else if (dst.kind == Location::Kind::kLocal) {
+      plan_options_.direction = plan::Direction::kDownload;
+    } else {
+      plan_options_.direction = plan::Direction::kCopy;
+    }
+  }
+
+  StatusOr<SyncReport> Run();
+
+ private:
+  using Feed = std::function<void(JobPtr)>;
+  StatusOr<std::unique_ptr<EntryStream>> Open(const Location& loc, bool is_dst) const;
+  Status PrepareDestination();
+  // The planner thread: merges the listings and feeds the graph.
+  void PlanAll(Merger& merger, const Feed& feed);
+  // The last phase: the spooled deletes, when nothing forbids them.
+  void PlanDeletes(const Feed& feed);
+  std::optional<plan::Remembered> Recall(const plan::Entry* src, const plan::Entry* dst);
+  void Prepare(Job& job);
+  void StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  std::shared_ptr<transfer::CheckpointStore> UploadCheckpoints(const std::string& key);
+  void StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  // Returns false when the job goes round again (a file that changed).
+  bool Commit(Job& job);
+  Status CommitLink(Job& job);
+  void Record(const Job& job);
+  // Under report_mu_.
+  void Count(const std::string& what, uint64_t bytes);
+  void Progress(bool force = false);
+  void OnProblem(Merger::SideId side, const Problem& p);
+
+  const std::string& LocalRoot() const {
+    return src_.kind == Location::Kind::kLocal ? src_.path : dst_.path;
+  }
+  std::string ObjectKey(const Location& loc, const std::string& key) const {
+    return loc.prefix + key;
+  }
+  // --links: the link a KEY.rclonelink object stands for, and its target.
+  bool IsStoredLink(const std::string& key) const {
+    return options_.store_links && key.ends_with(scan::kLinkSuffix);
+  }
+  static std::string LinkPath(const std::string& root, const std::string& key) {
+    return JoinPath(root, key.substr(0, key.size() - scan::kLinkSuffix.size()));
+  }
+  static StatusOr<std::string> ReadLink(const std::string& path) {
+    std::string target(4096, '\0');
+    ssize_t n = readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) return transfer::ErrnoStatus("cannot read the link '" + path + "'", errno);
+    target.resize(static_cast<size_t>(n));
+    return target;
+  }
+  StatusOr<bool> LinkMatchesEtag(const std::string& key, const std::string& etag) const {
+    ASSIGN_OR_RETURN(std::string target, ReadLink(LinkPath(LocalRoot(), key)));
+    return hash::Hex(hash::Md5(target)) == etag;
+  }
+  // An empty folder's "dir/" marker (--create-empty-src-dirs).
+  static bool IsMarker(const Job& job) { return job.action.key.ends_with('/'); }
+  // A file that became a link since it was listed is not read through it.
+  int NoFollow() const {
+    return options_.copy_links && plan_options_.direction == plan::Direction::kUpload ? 0
+                                                                                      : O_NOFOLLOW;
+  }
+  const plan::Entry& FileSide(const Job& job) const {
+    return plan_options_.direction == plan::Direction::kUpload ? *job.action.src : *job.action.dst;
+  }
+
+  const Location& src_;
+  const Location& dst_;
+  const SyncOptions& options_;
+  plan::PlanOptions plan_options_;
+  util::Slots slots_;
+  DeleteSpool deletes_;
+  std::unique_ptr<EntryStream> src_stream_, dst_stream_;
+  uint64_t source_read_errors_ = 0;  // the planner thread's
+
+  std::mutex report_mu_;  // guards report_ and progress_
+  SyncReport report_;
+  SyncProgress progress_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_progress_{};
+
+  // Hashing, file reads and checkpoint saves of the transfers: a fixed pool.
+  util::Workers workers_;
+  transfer::TransferOptions transfer_;  // options_.transfer, with workers_
+};
+
+}  // namespace gwsync::sync::internal
