@@ -115,10 +115,4 @@ class CallWorkers {
   std::unique_ptr<util::Workers> own_;
 };
 
-// Blocks until an asynchronous transfer calls back.
-template <typename T>
-StatusOr<T> WaitFor(const std::function<void(std::function<void(StatusOr<T>)>)>& start) {
-  return s3::Wait<T>(start);
-}
-
 }  // namespace gwsync::transfer::internal
