@@ -97,6 +97,24 @@ class MachineTest : public ::testing::Test {
     }
   }
 
+  // CreateMultipartUpload answers with `upload_id`.
+  void ScriptCreate(const std::string& upload_id) {
+    net_.ScriptIf([](const http::Request& r) { return r.method == "POST" && UrlHas(r, "uploads"); },
+                  {},
+                  Canned::Answer(200, "<InitiateMultipartUploadResult><UploadId>" + upload_id +
+                                          "</UploadId></InitiateMultipartUploadResult>"));
+  }
+
+  StatusOr<transfer::UploadResult> Upload(const std::string& path) {
+    std::optional<StatusOr<transfer::UploadResult>> result;
+    transfer::StartUploadFile(
+        *client_, transfer::FileToUpload{path, nullptr, std::nullopt, std::nullopt}, "b", "k",
+        options_, [&](StatusOr<transfer::UploadResult> r) { result = r; });
+    net_.RunUntilIdle();
+    EXPECT_TRUE(result.has_value());
+    return result.value_or(Internal("never finished"));
+  }
+
   StatusOr<transfer::DownloadResult> Download(const std::string& etag, uint64_t size) {
     auto tmp = transfer::TempFile::Create(dir_ + "/dst");
     EXPECT_TRUE(tmp.ok());
@@ -123,11 +141,7 @@ class MachineTest : public ::testing::Test {
 TEST_F(MachineTest, MultipartUploadSpreadsPartsOverGatewaysAndRetriesAThrottledOne) {
   const std::string data = Bytes(12 * kMiB + 1000, 1);
   const std::string path = WriteFile(data);
-  net_.ScriptIf([](const http::Request& r) { return r.method == "POST" && UrlHas(r, "uploads"); },
-                {},
-                Canned::Answer(200,
-                               "<InitiateMultipartUploadResult><UploadId>u1</UploadId>"
-                               "</InitiateMultipartUploadResult>"));
+  ScriptCreate("u1");
   for (int n = 1; n <= 3; ++n) {
     std::string part = data.substr((n - 1) * 5 * kMiB, 5 * kMiB);
     std::vector<Canned> first;
@@ -144,17 +158,11 @@ TEST_F(MachineTest, MultipartUploadSpreadsPartsOverGatewaysAndRetriesAThrottledO
       Canned::Answer(200, "<CompleteMultipartUploadResult><ETag>\"" + want +
                               "\"</ETag></CompleteMultipartUploadResult>"));
 
-  std::optional<StatusOr<transfer::UploadResult>> result;
-  transfer::StartUploadFile(*client_,
-                            transfer::FileToUpload{path, nullptr, std::nullopt, std::nullopt}, "b",
-                            "k", options_, [&](StatusOr<transfer::UploadResult> r) { result = r; });
-  net_.RunUntilIdle();
-
-  ASSERT_TRUE(result.has_value());
-  ASSERT_TRUE(result->ok()) << result->status().ToString();
-  EXPECT_EQ((*result)->etag, want);
-  EXPECT_EQ((*result)->parts, 3);
-  EXPECT_EQ((*result)->size, data.size());
+  auto result = Upload(path);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->etag, want);
+  EXPECT_EQ(result->parts, 3);
+  EXPECT_EQ(result->size, data.size());
   std::set<std::string> part_hosts;
   int part_puts = 0;
   for (const auto& s : net_.sent()) {
@@ -174,22 +182,12 @@ TEST_F(MachineTest, MultipartUploadSpreadsPartsOverGatewaysAndRetriesAThrottledO
 TEST_F(MachineTest, PartAcknowledgedWithAnotherEtagFailsTheUploadAndAbortsIt) {
   const std::string data = Bytes(11 * kMiB, 2);
   const std::string path = WriteFile(data);
-  net_.ScriptIf([](const http::Request& r) { return r.method == "POST" && UrlHas(r, "uploads"); },
-                {},
-                Canned::Answer(200,
-                               "<InitiateMultipartUploadResult><UploadId>u2</UploadId>"
-                               "</InitiateMultipartUploadResult>"));
+  ScriptCreate("u2");
   net_.ScriptIf([](const http::Request& r) { return r.method == "PUT"; }, {},
                 Canned::Answer(200, "", {{"etag", "\"0123456789abcdef0123456789abcdef\""}}));
 
-  std::optional<StatusOr<transfer::UploadResult>> result;
-  transfer::StartUploadFile(*client_,
-                            transfer::FileToUpload{path, nullptr, std::nullopt, std::nullopt}, "b",
-                            "k", options_, [&](StatusOr<transfer::UploadResult> r) { result = r; });
-  net_.RunUntilIdle();
-
-  ASSERT_TRUE(result.has_value());
-  EXPECT_EQ(result->status().code(), StatusCode::kDataLoss) << result->status().ToString();
+  auto result = Upload(path);
+  EXPECT_EQ(result.status().code(), StatusCode::kDataLoss) << result.status().ToString();
   bool completed = false, aborted = false;
   for (const auto& s : net_.sent()) {
     if (s.method == "POST" && s.url.find("uploadId=u2") != std::string::npos) completed = true;
