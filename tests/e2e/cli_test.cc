@@ -31,21 +31,6 @@ namespace fs = std::filesystem;
 constexpr char kWrongSecret[] = "NotTheSecretKey0123456789abcdefghijklmnop";
 constexpr char kUnreachable[] = "http://127.0.0.1:1";
 
-// The binary under test, or "" after failing the test.
-std::string GwsyncBin() {
-  const char* bin = std::getenv("GWSYNC_BIN");
-  if (!bin || !*bin) {
-    ADD_FAILURE() << "GWSYNC_BIN is not set: it must name the gwsync binary to test "
-                     "(tools/test.sh sets it)";
-    return "";
-  }
-  if (access(bin, X_OK) != 0) {
-    ADD_FAILURE() << "GWSYNC_BIN=" << bin << " is not executable";
-    return "";
-  }
-  return bin;
-}
-
 class CliTest : public GatewayTest {
  protected:
   void SetUp() override {
@@ -568,71 +553,6 @@ TEST_F(CliTest, GetIntoAPipeClosedEarly) {
   EXPECT_EQ(ls.err, "") << ls;
   EXPECT_TRUE(ls.exit_code == 0 || ls.exit_code == 128 + SIGPIPE) << ls;
   EXPECT_EQ(Lines(ls.out).size(), 1u) << ls;
-}
-
-// What needs no gateway: argument errors and help.
-class CliArgumentsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    bin_ = GwsyncBin();
-    ASSERT_FALSE(bin_.empty());
-  }
-  Result Run(const std::vector<std::string>& args) {
-    return e2e::Run(bin_, args, {{"HOME", home_.path()}, {"PATH", "/usr/bin:/bin"}}, "");
-  }
-  std::string bin_;
-  TempDir home_;
-};
-
-TEST_F(CliArgumentsTest, ArgumentErrorsExitTwoWithOneLine) {
-  struct Case {
-    std::vector<std::string> args;
-    std::string says;
-  };
-  for (const Case& c : std::vector<Case>{
-           {{}, "subcommand is required"},
-           {{"nosuch"}, "unknown command 'nosuch'"},
-           {{"ls", "--bogus"}, "--bogus"},
-           {{"--bogus", "ls"}, "--bogus"},
-           {{"--concurrency", "many", "ls"}, "--concurrency"},
-           {{"ls", "--endpoint"}, "--endpoint"},
-           {{"sync", "only-one"}, "destination is required"},
-           {{"get", "s3://b/k"}, "destination is required"},
-           {{"put", "s3://b/k", "file"}, "usage: gwsync put"},
-           {{"rm"}, "targets is required"},
-           {{"mb", "s3://a", "s3://b"}, "s3://b"},
-           {{"bench", "compare", "a.json"}, "after is required"},
-       }) {
-    Result r = Run(c.args);
-    std::string line = ExpectOneErrorLine(r);
-    EXPECT_EQ(r.exit_code, 2) << r;
-    EXPECT_TRUE(Contains(line, c.says));
-    EXPECT_TRUE(Contains(line, "--help"));
-  }
-  Result version = Run({"--version"});
-  ExpectOk(version);
-  EXPECT_EQ(version.out, "gwsync 0.1.0\n");
-}
-
-TEST_F(CliArgumentsTest, CommandHelpShowsTheGlobalOptions) {
-  for (const char* cmd : {"ls", "mb", "rb", "put", "get", "cp", "rm", "sync", "bench"}) {
-    Result r = Run({cmd, "--help"});
-    ExpectOk(r);
-    EXPECT_TRUE(Contains(r.out, std::string("Usage: gwsync ") + cmd)) << r;
-    EXPECT_TRUE(Contains(r.out, "Global options:")) << r;
-    for (const char* global :
-         {"--endpoint URL", "--access-key", "--secret-key", "--config", "--bwlimit", "--quiet"}) {
-      EXPECT_TRUE(Contains(r.out, global)) << cmd;
-    }
-  }
-  // bench's own --concurrency is listed once, not beside the global one.
-  Result bench = Run({"bench", "--help"});
-  size_t first = bench.out.find("--concurrency");
-  ASSERT_NE(first, std::string::npos) << bench;
-  EXPECT_EQ(bench.out.find("\n  --concurrency", first + 1), std::string::npos) << bench;
-  Result top = Run({"--help"});
-  ExpectOk(top);
-  EXPECT_FALSE(Contains(top.out, "Global options:"));  // they are the options there
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <utility>
@@ -161,6 +162,20 @@ std::string ExpectOneErrorLine(const Result& r) {
 void ExpectOk(const Result& r) {
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.err, "") << r;
+}
+
+std::string GwsyncBin() {
+  const char* bin = std::getenv("GWSYNC_BIN");
+  if (!bin || !*bin) {
+    ADD_FAILURE() << "GWSYNC_BIN is not set: it must name the gwsync binary to test "
+                     "(tools/test.sh sets it)";
+    return "";
+  }
+  if (access(bin, X_OK) != 0) {
+    ADD_FAILURE() << "GWSYNC_BIN=" << bin << " is not executable";
+    return "";
+  }
+  return bin;
 }
 
 }  // namespace gwsync::e2e

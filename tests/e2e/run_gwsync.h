@@ -38,4 +38,7 @@ std::string ExpectOneErrorLine(const Result& r);
 // Success: exit 0 and nothing on stderr.
 void ExpectOk(const Result& r);
 
+// The binary under test ($GWSYNC_BIN), or "" after failing the test.
+std::string GwsyncBin();
+
 }  // namespace gwsync::e2e

@@ -138,11 +138,8 @@ inline uint64_t TextCount(const std::string& out, const std::string& action) {
 class SyncCliTest : public GatewayTest {
  protected:
   void SetUp() override {
-    const char* bin = std::getenv("GWSYNC_BIN");
-    ASSERT_TRUE(bin && *bin) << "GWSYNC_BIN is not set: it must name the gwsync binary to test "
-                                "(tools/test.sh sets it)";
-    bin_ = bin;
-    ASSERT_EQ(access(bin_.c_str(), X_OK), 0) << "GWSYNC_BIN=" << bin_ << " is not executable";
+    bin_ = GwsyncBin();
+    ASSERT_FALSE(bin_.empty());
     GatewayTest::SetUp();
     const TestGateway& gw = TestGateway::Get();
     endpoint_ = gw.endpoints.at(0);

@@ -1,5 +1,6 @@
 gwsync_test(cli_e2e_test LABEL "gateway;e2e"
-            SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_test.cc ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_test.cc ${CMAKE_CURRENT_LIST_DIR}/cli_args_test.cc
+                    ${CMAKE_CURRENT_LIST_DIR}/run_gwsync.cc
             LIBS gwsync_test_support)
 
 add_test(NAME interop_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/interop_test.py)
