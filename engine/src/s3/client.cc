@@ -23,6 +23,9 @@ struct Client::Call {
   std::shared_ptr<http::BodySink> sink;
   uint64_t max_body = 0;  // http::Request::max_body
   std::string resource;   // names the target in error messages
+  // Whether it may be sent again once it reached the gateway: not
+  // CompleteMultipartUpload, which may have completed the object.
+  gateway::Idempotency idempotency = gateway::Idempotency::kIdempotent;
 };
 
 namespace {
@@ -166,15 +169,6 @@ http::Request Client::Build(Call& call, const Endpoint& ep) const {
 
 namespace {
 
-// CompleteMultipartUpload (POST ?uploadId=) may have completed the object
-// once it reached the gateway; every other operation may be sent again.
-gateway::Idempotency IdempotencyOf(const Client::Call& call) {
-  if (call.method == "POST" && !call.query.empty() && call.query[0].first == "uploadId") {
-    return gateway::Idempotency::kNotAfterSend;
-  }
-  return gateway::Idempotency::kIdempotent;
-}
-
 // Set just before an operation's completion callback runs (LastAttempt).
 thread_local AttemptInfo last_attempt;
 
@@ -186,7 +180,7 @@ const AttemptInfo& Client::LastAttempt() { return last_attempt; }
 // one addresses and signs a copy of the call for its endpoint.
 void Client::Execute(Call call, std::function<void(http::Response, Status)> done) const {
   gateway::Call attempts;
-  attempts.idempotency = IdempotencyOf(call);
+  attempts.idempotency = call.idempotency;
   attempts.body = call.body;  // a payload is made afresh by Build
   attempts.sink = call.sink;
   auto shared = std::make_shared<const Call>(std::move(call));
@@ -439,6 +433,7 @@ void Client::CompleteMultipartUpload(const std::string& bucket, const std::strin
                                      Done<std::string> done) const {
   Call c = NewCall("POST", bucket, key, ObjectResource(bucket, key));
   c.query.emplace_back("uploadId", upload_id);
+  c.idempotency = gateway::Idempotency::kNotAfterSend;
   c.payload = xml::BuildCompleteMultipart(parts);
   c.headers.emplace_back("Content-Type", "application/xml");
   Execute(std::move(c), [done](http::Response r, Status s) {
