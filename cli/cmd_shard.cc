@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "sync/session.h"
 #include "sync/shard_plan.h"
+#include "transfer/files.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
@@ -34,15 +35,8 @@ int RunShardPlan(const GlobalFlags& global, const ShardPlanFlags& flags) {
     return 0;
   }
   // Written beside and renamed: a share never reads half a plan.
-  std::string tmp = flags.output + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << json;
-    if (!out.flush()) return Fail(Internal("cannot write '" + tmp + "'"));
-  }
-  if (std::rename(tmp.c_str(), flags.output.c_str()) != 0) {
-    return Fail(Internal("cannot rename '" + tmp + "' to '" + flags.output + "'"));
-  }
+  Status written = transfer::WriteFileAtomically(flags.output, json, transfer::DefaultFileMode());
+  if (!written.ok()) return Fail(written);
   if (!global.quiet) {
     for (int i = 0; i < plan->count(); ++i) {
       std::printf("share %d: after '%s' through '%s'", i,

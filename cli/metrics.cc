@@ -11,6 +11,8 @@
 #include <map>
 #include <sstream>
 
+#include "transfer/files.h"
+
 namespace gwsync::cli {
 namespace {
 
@@ -160,30 +162,10 @@ int64_t ReadLastSuccess(const std::string& path) {
 
 Status WriteMetricsFile(const std::string& path, const RunMetrics& run) {
   std::string text = FormatMetrics(run, ReadLastSuccess(path));
-  // The textfile collector reads only *.prom: a temporary name without it.
-  std::string tmp = path + ".tmp-XXXXXX";
-  int fd = mkstemp(tmp.data());
-  auto failed = [&](const char* what) {
-    std::string message = "metrics file '" + path + "': " + what + ": " + std::strerror(errno);
-    if (fd >= 0) close(fd);
-    unlink(tmp.c_str());
-    return Internal(message);
-  };
-  if (fd < 0) return Internal("metrics file '" + path + "': " + std::strerror(errno));
-  if (fchmod(fd, 0644) != 0) return failed("chmod");
-  for (size_t done = 0; done < text.size();) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return failed("write");
-    done += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0) return failed("fsync");
-  if (close(fd) != 0) {
-    fd = -1;
-    return failed("close");
-  }
-  fd = -1;
-  if (rename(tmp.c_str(), path.c_str()) != 0) return failed("rename");
+  // The textfile collector reads only *.prom: the temporary name
+  // (".NAME.prom.gwsync-XXXXXX") does not end in it.
+  Status written = transfer::WriteFileAtomically(path, text, 0644);
+  if (!written.ok()) return Internal("metrics file '" + path + "': " + written.message());
   return Status::Ok();
 }
 

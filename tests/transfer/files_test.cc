@@ -8,8 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "transfer/dest_dir.h"
 
@@ -54,6 +58,38 @@ TEST(TempFileTest, CreatedPrivate) {
   EXPECT_EQ(ModeOf((*at)->fd()), 0600u);
   ASSERT_TRUE((*at)->Commit().ok());
   EXPECT_TRUE(fs::is_regular_file(dir / "sub/g"));
+}
+
+// The shares of one backup save the same bucket settings into one folder at
+// once: every writer succeeds, the file is always whole, and no temporary
+// name is left behind (a shared "NAME.tmp" once made one share fail).
+TEST(WriteFileAtomicallyTest, WritersOfOnePathAtOnce) {
+  Scratch dir;
+  const std::string path = dir / "acl.xml";
+  constexpr int kThreads = 4, kWrites = 200;
+  std::atomic<int> failed{0}, torn{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::string body(4096 + t, static_cast<char>('a' + t));
+      for (int i = 0; i < kWrites; ++i) {
+        Status s = WriteFileAtomically(path, body, 0644);
+        if (!s.ok()) failed++;
+        std::ifstream in(path, std::ios::binary);
+        std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (got.size() < 4096 || got.find_first_not_of(got[0]) != std::string::npos) torn++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(torn.load(), 0);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path())) names.push_back(e.path().filename());
+  EXPECT_EQ(names, std::vector<std::string>{"acl.xml"});
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
 }
 
 TEST(DestDirTest, RefusesLinksOnTheWay) {

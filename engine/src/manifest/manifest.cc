@@ -15,31 +15,12 @@
 #include <vector>
 
 #include "plan/plan.h"
+#include "transfer/files.h"
 
 namespace gwsync::manifest {
 namespace {
 
 using json = nlohmann::ordered_json;  // lines read "key" first
-
-Status Errno(const std::string& what, int err) {
-  std::string msg = what + ": " + std::strerror(err);
-  if (err == ENOENT || err == ENOTDIR) return NotFound(msg);
-  if (err == EACCES || err == EPERM) return PermissionDenied(msg);
-  return Internal(msg);
-}
-
-Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = write(fd, data, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Errno("cannot write '" + path + "'", errno);
-    }
-    data += w;
-    n -= static_cast<size_t>(w);
-  }
-  return Status::Ok();
-}
 
 json HeaderJson(const Header& h) {
   json j = {{"format", kFormat},  {"version", kVersion},
@@ -82,7 +63,9 @@ void StampNow(Header* header) {
 // ---- Writer ----
 
 struct Writer::Impl {
-  std::string path, temp;
+  std::string path;
+  // Hidden, and removed on failure or a signal (transfer::TempFile).
+  std::unique_ptr<transfer::TempFile> file;
   int fd = -1;
   ZSTD_CCtx* cctx = nullptr;
   std::vector<char> out;
@@ -92,10 +75,6 @@ struct Writer::Impl {
 
   ~Impl() {
     if (cctx) ZSTD_freeCCtx(cctx);
-    if (fd >= 0) {
-      close(fd);
-      unlink(temp.c_str());
-    }
   }
 
   Status Compress(std::string_view data, ZSTD_EndDirective mode) {
@@ -104,7 +83,7 @@ struct Writer::Impl {
       ZSTD_outBuffer o{out.data(), out.size(), 0};
       size_t left = ZSTD_compressStream2(cctx, &o, &in, mode);
       if (ZSTD_isError(left)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(left));
-      RETURN_IF_ERROR(WriteAll(fd, out.data(), o.pos, temp));
+      RETURN_IF_ERROR(transfer::WriteAll(fd, std::string_view(out.data(), o.pos), path));
       bool done = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
       if (done) return Status::Ok();
     }
@@ -119,11 +98,10 @@ Writer::~Writer() = default;
 StatusOr<std::unique_ptr<Writer>> Writer::Create(const std::string& path, const Header& header) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  std::string temp = path + ".tmp-XXXXXX";
-  impl->fd = mkstemp(temp.data());
-  if (impl->fd < 0) return Errno("cannot create manifest '" + path + "'", errno);
-  fchmod(impl->fd, 0644);
-  impl->temp = temp;
+  ASSIGN_OR_RETURN(impl->file, transfer::TempFile::Create(path));
+  impl->fd = impl->file->fd();
+  if (fchmod(impl->fd, 0644) != 0)
+    return transfer::ErrnoStatus("cannot create manifest '" + path + "'", errno);
   impl->cctx = ZSTD_createCCtx();
   if (!impl->cctx) return Internal("zstd: cannot create a compression context");
   ZSTD_CCtx_setParameter(impl->cctx, ZSTD_c_compressionLevel, 3);
@@ -150,14 +128,9 @@ StatusOr<Totals> Writer::Finish() {
   Impl& w = *impl_;
   json end = {{"end", true}, {"objects", w.totals.objects}, {"bytes", w.totals.bytes}};
   RETURN_IF_ERROR(w.Compress(end.dump() + "\n", ZSTD_e_end));
-  if (fsync(w.fd) != 0) return Errno("cannot write '" + w.temp + "'", errno);
-  close(w.fd);
+  if (fsync(w.fd) != 0) return transfer::ErrnoStatus("cannot write '" + w.path + "'", errno);
   w.fd = -1;
-  if (rename(w.temp.c_str(), w.path.c_str()) != 0) {
-    int err = errno;
-    unlink(w.temp.c_str());
-    return Errno("cannot rename '" + w.temp + "' to '" + w.path + "'", err);
-  }
+  RETURN_IF_ERROR(w.file->Commit());
   return w.totals;
 }
 
@@ -201,7 +174,7 @@ struct Reader::Impl {
         ssize_t n = read(fd, in.data(), in.size());
         if (n < 0) {
           if (errno == EINTR) continue;
-          return Errno("cannot read '" + path + "'", errno);
+          return transfer::ErrnoStatus("cannot read '" + path + "'", errno);
         }
         if (n == 0) {
           eof = true;
@@ -251,7 +224,7 @@ StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (impl->fd < 0) return Errno("cannot open manifest '" + path + "'", errno);
+  if (impl->fd < 0) return transfer::ErrnoStatus("cannot open manifest '" + path + "'", errno);
   impl->dctx = ZSTD_createDCtx();
   if (!impl->dctx) return Internal("zstd: cannot create a decompression context");
   impl->in.resize(ZSTD_DStreamInSize());
@@ -318,24 +291,12 @@ StatusOr<bool> Reader::Next(Record* record) {
 }
 
 Status WriteLatest(const std::string& dir, const std::string& name) {
-  std::string path = dir + "/" + std::string(kLatestName);
-  std::string temp = path + ".tmp-XXXXXX";
-  int fd = mkstemp(temp.data());
-  if (fd < 0) return Errno("cannot write '" + path + "'", errno);
-  fchmod(fd, 0644);
-  std::string body = name + "\n";
-  Status s = WriteAll(fd, body.data(), body.size(), temp);
-  if (s.ok() && fsync(fd) != 0) s = Errno("cannot write '" + temp + "'", errno);
-  close(fd);
-  if (s.ok() && rename(temp.c_str(), path.c_str()) != 0)
-    s = Errno("cannot write '" + path + "'", errno);
-  if (!s.ok()) unlink(temp.c_str());
-  return s;
+  return transfer::WriteFileAtomically(dir + "/" + std::string(kLatestName), name + "\n", 0644);
 }
 
 StatusOr<std::string> ResolveManifestPath(const std::string& path) {
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return Errno("'" + path + "'", errno);
+  if (stat(path.c_str(), &st) != 0) return transfer::ErrnoStatus("'" + path + "'", errno);
   std::string dir, latest;
   if (S_ISDIR(st.st_mode)) {
     dir = path + "/" + std::string(plan::kReservedDir);

@@ -43,20 +43,6 @@ bool HasSetting(const std::string& name, const std::string& body) {
   return !body.empty();
 }
 
-Status WriteAtomically(const std::string& path, const std::string& body) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(body.data(), static_cast<std::streamsize>(body.size()));
-    out.close();
-    if (!out) return transfer::ErrnoStatus("cannot write '" + tmp + "'", errno);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return transfer::ErrnoStatus("cannot rename '" + tmp + "'", errno);
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 std::string RenamePolicyBucket(std::string policy, const std::string& from, const std::string& to) {
@@ -153,7 +139,8 @@ StatusOr<std::vector<SettingProblem>> SaveBucketSettings(const s3::Client& clien
     if (ec) return Internal("cannot create '" + folder + "': " + ec.message());
   }
   for (const auto& [file, body] : write) {
-    RETURN_IF_ERROR(WriteAtomically(folder + "/" + file, body));
+    RETURN_IF_ERROR(
+        transfer::WriteFileAtomically(folder + "/" + file, body, transfer::DefaultFileMode()));
   }
   for (const auto& file : remove) std::filesystem::remove(folder + "/" + file, ec);
   return problems;

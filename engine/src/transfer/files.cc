@@ -25,6 +25,16 @@ Status ErrnoStatus(const std::string& what, int err) {
   return Status(code, what + ": " + http::ErrnoText(err));
 }
 
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("cannot write '" + path + "'", errno);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
 StatusOr<hash::Md5Digest> Md5OfRange(int fd, uint64_t offset, uint64_t length) {
   hash::Md5Hasher md5;
   std::string buf(std::min<uint64_t>(length, 1 << 20), '\0');
@@ -175,6 +185,14 @@ Status TempFile::Commit() {
   UnregisterLive(slot_);
   slot_ = -1;
   return Status::Ok();
+}
+
+Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode) {
+  ASSIGN_OR_RETURN(auto file, TempFile::Create(path));
+  RETURN_IF_ERROR(WriteAll(file->fd(), body, path));
+  if (fchmod(file->fd(), mode) != 0) return ErrnoStatus("cannot write '" + path + "'", errno);
+  if (fsync(file->fd()) != 0) return ErrnoStatus("cannot write '" + path + "'", errno);
+  return file->Commit();
 }
 
 }  // namespace gwsync::transfer

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "hash/hash.h"
 #include "http/request.h"
@@ -35,6 +36,9 @@ class Fd {
 // NotFound, PermissionDenied, ResourceExhausted (disk full) or Internal,
 // with "what: strerror".
 Status ErrnoStatus(const std::string& what, int err);
+
+// Writes all of `data` to `fd` (EINTR retried); `path` is for messages.
+Status WriteAll(int fd, std::string_view data, const std::string& path);
 
 StatusOr<hash::Md5Digest> Md5OfRange(int fd, uint64_t offset, uint64_t length);
 
@@ -96,6 +100,12 @@ class TempFile {
   bool committed_ = false;
   int slot_ = -1;  // in the registry of live temporary files
 };
+
+// Writes `body` to `path` through a TempFile: fsynced, given `mode`, then
+// renamed into place. Writers of the same path at once (the shares of one
+// backup) each have their own temporary name; the last rename wins and no
+// one ever reads half a file.
+Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode);
 
 // On SIGINT, SIGTERM or SIGHUP, removes every live temporary file, then dies
 // of the signal as it would have. Call once, early in main.
