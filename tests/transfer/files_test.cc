@@ -121,5 +121,55 @@ TEST(DestDirTest, RefusesLinksOnTheWay) {
   EXPECT_TRUE(RemoveDestFile(dst.path(), "missing/none").ok());
 }
 
+std::string Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+Status Place(DestFolders& folders, const std::string& key, const std::string& body) {
+  ASSIGN_OR_RETURN(auto tmp, folders.CreateTemp(key));
+  if (write(tmp->fd(), body.data(), body.size()) != static_cast<ssize_t>(body.size())) {
+    return Internal("short write");
+  }
+  return tmp->Commit();
+}
+
+// The folders kept open between keys give the same tree, whatever the order
+// and with fewer folders held than the tree has.
+TEST(DestFoldersTest, WritesATreeWithFewFoldersHeld) {
+  Scratch dst;
+  DestFolders folders(dst.path(), /*capacity=*/2);
+  const std::vector<std::string> keys = {"top", "a/b/c/1", "a/b/c/2", "a/b/d",      "a/x",
+                                         "z/1", "a/b/c/3", "top2",    "a/b/c/d/e/f"};
+  for (const auto& key : keys) ASSERT_TRUE(Place(folders, key, "<" + key + ">").ok()) << key;
+  for (const auto& key : keys) EXPECT_EQ(Read(dst / key), "<" + key + ">") << key;
+  EXPECT_FALSE(folders.CreateTemp("a/../b").ok());
+  EXPECT_FALSE(folders.CreateTemp("a//b").ok());
+  EXPECT_FALSE(folders.CreateTemp("a/b/").ok());
+}
+
+// A held folder that someone removes is made again; one replaced by a link
+// is never written through: the next file goes where the held descriptor
+// points, or, once the folder is opened again, is refused.
+TEST(DestFoldersTest, RemovedFolderIsMadeAgainAndALinkIsNeverFollowed) {
+  Scratch dst, elsewhere;
+  DestFolders folders(dst.path());
+  ASSERT_TRUE(Place(folders, "d/one", "1").ok());
+  fs::remove_all(dst / "d");
+  ASSERT_TRUE(Place(folders, "d/two", "2").ok());
+  EXPECT_EQ(Read(dst / "d/two"), "2");
+
+  fs::rename(dst / "d", dst / "moved");
+  ASSERT_EQ(symlink(elsewhere.path().c_str(), (dst / "d").c_str()), 0);
+  ASSERT_TRUE(Place(folders, "d/three", "3").ok());
+  EXPECT_EQ(Read(dst / "moved/three"), "3");
+  EXPECT_FALSE(fs::exists(elsewhere / "three"));
+
+  DestFolders fresh(dst.path());
+  auto through = fresh.CreateTemp("d/four");
+  EXPECT_EQ(through.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(fs::exists(elsewhere / "four"));
+}
+
 }  // namespace
 }  // namespace gwsync::transfer

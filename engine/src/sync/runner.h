@@ -21,6 +21,7 @@
 #include "sync/merge.h"
 #include "sync/stream.h"
 #include "sync/sync.h"
+#include "transfer/dest_dir.h"
 #include "transfer/files.h"
 #include "transfer/object_transfer.h"
 #include "util/slots.h"
@@ -210,6 +211,8 @@ class Runner {
   // Hashing, file reads and checkpoint saves of the transfers: a fixed pool.
   util::Workers workers_;
   transfer::TransferOptions transfer_;  // options_.transfer, with workers_
+  // A download's folders, kept open between keys.
+  transfer::DestFolders dest_folders_{dst_.path};
 };
 
 }  // namespace gwsync::sync::internal

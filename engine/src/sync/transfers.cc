@@ -226,7 +226,7 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
 void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   const plan::Entry& object = *job->action.src;
   // Never through a link inside the destination (transfer/dest_dir.h).
-  auto temp = transfer::CreateDestTemp(dst_.path, object.key);
+  auto temp = dest_folders_.CreateTemp(object.key);
   if (!temp.ok()) {
     job->status = temp.status();
     return done(job);

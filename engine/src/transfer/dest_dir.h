@@ -8,7 +8,9 @@
 
 #include <sys/types.h>
 
+#include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -35,6 +37,32 @@ StatusOr<DestEntry> OpenDestParent(const std::string& root, std::string_view key
 // A temporary file (TempFile, 0600) for `key` in its folder under `root`,
 // the folders made as needed; committed, it takes the key's name there.
 StatusOr<std::unique_ptr<TempFile>> CreateDestTemp(const std::string& root, std::string_view key);
+
+// The same for many keys under one root, keeping the folders it opened: a
+// tree written in key order opens each folder once, where CreateDestTemp
+// opens the root and every folder on the way for each file (a registry's
+// blobs/sha256/ab/HASH/data is six openat and six close per file). Holds at
+// most `capacity` descriptors, the most recently used. A folder replaced
+// after it was opened (by a link, say) keeps receiving files through the
+// held descriptor: into the folder that was checked, never through the
+// link. A folder removed meanwhile is opened again. Thread-safe.
+class DestFolders {
+ public:
+  explicit DestFolders(std::string root, size_t capacity = 16)
+      : root_(std::move(root)), capacity_(capacity) {}
+  StatusOr<std::unique_ptr<TempFile>> CreateTemp(std::string_view key);
+
+ private:
+  StatusOr<std::shared_ptr<Fd>> Folder(std::string_view dir_key);
+  void Forget();
+
+  std::mutex mu_;
+  const std::string root_;
+  const size_t capacity_;
+  // Folder keys ("" for the root) and their descriptors, most recent first;
+  // guarded by mu_.
+  std::list<std::pair<std::string, std::shared_ptr<Fd>>> open_;
+};
 
 // Makes the folder `dir_key` ("a/b" or "a/b/") and its parents under `root`.
 Status MakeDestFolders(const std::string& root, std::string_view dir_key,
