@@ -157,6 +157,51 @@ TEST_F(StreamTest, AFolderThatIsTheLevelItselfIsReportedNotListedAgain) {
   EXPECT_LT(keys.size(), keys_.size());
 }
 
+// A wide level of one-key folders (a registry's _layers/sha256/HASH/link),
+// with the byte-order traps beside them: folders whose names differ after
+// a character below '/', level keys between folders, a key named like a
+// folder, deeper keys.
+std::vector<std::string> WideLevelKeys() {
+  std::vector<std::string> keys = {"a",        "w/f010-x/link", "w/f010.txt",
+                                   "w/f020",   "w/f030/a/b/c",  "w/f030/a0",
+                                   "w/f030/z", "w/g",           "z"};
+  char buf[64];
+  for (int i = 0; i < 300; ++i) {
+    std::snprintf(buf, sizeof buf, "w/f%03d/link", i);
+    keys.push_back(buf);
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+TEST_F(StreamTest, AWideLevelOfSmallFoldersIsListedInGroupsNotAListPerFolder) {
+  for (bool ignore_start_after : {false, true}) {
+    SCOPED_TRACE(ignore_start_after ? "a gateway that ignores start-after" : "");
+    Start(WideLevelKeys(), 1000);
+    fake_->set_ignore_start_after(ignore_start_after);
+    auto [keys, problems] = Drain(Open("").get());
+    EXPECT_TRUE(problems.empty()) << problems.front();
+    EXPECT_EQ(keys, keys_);
+    // Two levels, then 300 folders in groups of 300 / (2 x 16) = 9: about
+    // 34 requests, where a partition per folder took over 300.
+    EXPECT_LT(fake_->requests(), 45);
+  }
+}
+
+TEST_F(StreamTest, AShareOfAWideLevelHasExactlyItsKeys) {
+  Start(WideLevelKeys(), 1000);
+  BucketListOptions o;
+  o.range.after = "w/f010-x/link";
+  o.range.through = "w/f200/link";
+  auto [keys, problems] = Drain(Open("", o).get());
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  std::vector<std::string> want;
+  for (const auto& k : keys_) {
+    if (o.range.Contains(k)) want.push_back(k);
+  }
+  EXPECT_EQ(keys, want);
+}
+
 TEST_F(StreamTest, EmptyBucketIsAnEmptyStream) {
   Start({}, 10);
   auto [keys, problems] = Drain(Open("").get());

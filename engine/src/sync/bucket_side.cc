@@ -1,5 +1,6 @@
 #include "sync/bucket_side.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -13,9 +14,15 @@ namespace {
 
 // A contiguous piece of the key space: a partition listed page by page
 // (every key under `prefix`), or keys a delimiter listing already returned.
+// A partition may be a group of consecutive folders of one level (`prefix`):
+// every key after `start_after` up to the last one under `last`, less the
+// level's own keys (those have no '/' below `prefix`: the level listing
+// returned them).
 struct Segment {
   bool flat = false;
   std::string prefix;
+  bool group = false;
+  std::string start_after, last;
   std::deque<ListBatch> ready;
   bool done = false;
   bool in_flight = false;
@@ -129,6 +136,14 @@ class Lister : public std::enable_shared_from_this<Lister> {
       }
     }
     s3::PageCheck check(prefix, "/");
+    // Folders waiting to be one partition, and where the next such group
+    // starts: just after the level's previous name, so neither a level key
+    // nor another folder's keys are listed twice.
+    Group group;
+    std::string after_prev;
+    auto flush = [&] {
+      if (group.count > 0) AddGroup(prefix, std::exchange(group, Group()));
+    };
     for (bool first_page = true;; first_page = false) {
       s3::ListPage page;
       if (first_page && first) {
@@ -141,6 +156,14 @@ class Lister : public std::enable_shared_from_this<Lister> {
       }
       bool expand = !wide && first_page && depth < options_.max_depth && !page.truncated &&
                     static_cast<int>(page.common_prefixes.size()) < options_.parallel;
+      // A wide level's folders go out in groups, still at least 2 x parallel
+      // partitions a page: a level of thousands of one-key folders (a
+      // registry's _layers/sha256/HASH/link) is not a LIST per key.
+      const size_t per_group =
+          expand
+              ? 1
+              : std::max<size_t>(1, page.common_prefixes.size() /
+                                        (2 * static_cast<size_t>(std::max(1, options_.parallel))));
       ListBatch loose;
       size_t i = 0, j = 0;
       const auto& objects = page.objects;
@@ -148,6 +171,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
       if (first_page && !straddling.empty()) {
         Folder(straddling, depth, expand);
         if (past_end_) return;
+        after_prev = AfterFolder(straddling);
       }
       while (i < objects.size() || j < folders.size()) {
         if (Cancelled()) return;
@@ -164,17 +188,21 @@ class Lister : public std::enable_shared_from_this<Lister> {
         }
         Status bad = take_object ? check.CheckKey(name) : check.CheckFolder(name);
         if (!bad.ok()) {
+          flush();
           loose.problems.push_back(Problem{Where(name), bad, true});
           AddReady(std::move(loose));
           return;
         }
         if (take_object ? range_.through && name > *range_.through : range_.FolderAbove(name)) {
           past_end_ = true;  // everything after this lies past the range too
+          flush();
           if (!loose.entries.empty()) AddReady(std::move(loose));
           return;
         }
         if (take_object) {
+          flush();  // its keys come before this one
           if (Convert(objects[i], &loose)) listed_.fetch_add(1, std::memory_order_relaxed);
+          after_prev = objects[i].key;
           ++i;
           continue;
         }
@@ -183,16 +211,36 @@ class Lister : public std::enable_shared_from_this<Lister> {
           continue;
         }
         if (!loose.entries.empty()) AddReady(std::exchange(loose, ListBatch()));
-        Folder(folders[j], depth, expand);
-        if (past_end_) return;
+        if (per_group > 1) {
+          if (group.count == 0) group.start_after = after_prev;
+          group.last = folders[j];
+          if (++group.count == per_group) flush();
+        } else {
+          Folder(folders[j], depth, expand);
+          if (past_end_) return;
+        }
+        after_prev = AfterFolder(folders[j]);
         ++j;
       }
+      flush();
       if (!loose.entries.empty() || !loose.problems.empty()) AddReady(std::move(loose));
       if (!page.truncated) return;
       Status bad = check.CheckMarker(true, page.next_token, objects.empty() && folders.empty());
       if (!bad.ok()) return AddProblem(Where(prefix), bad);
       o.continuation = page.next_token;
     }
+  }
+
+  // Consecutive folders of one level, to be listed as one partition.
+  struct Group {
+    std::string start_after, last;
+    size_t count = 0;
+  };
+
+  // The name just after every key under `folder` ("a/" -> "a0": '0'
+  // follows '/'), and before the level's next name.
+  static std::string AfterFolder(const std::string& folder) {
+    return folder.substr(0, folder.size() - 1) + "0";
   }
 
   // A folder of a level: a level of its own while levels are narrow,
@@ -264,6 +312,18 @@ class Lister : public std::enable_shared_from_this<Lister> {
     Add(std::move(seg));
   }
 
+  void AddGroup(const std::string& level, Group g) {
+    if (g.count == 1) return AddPartition(g.last);
+    auto seg = std::make_shared<Segment>();
+    seg->flat = true;
+    seg->prefix = level;
+    seg->group = true;
+    seg->start_after = std::move(g.start_after);
+    seg->last = std::move(g.last);
+    seg->check = s3::PageCheck(level);
+    Add(std::move(seg));
+  }
+
   // Under mu_: marks the partitions that may request their next page now.
   // The one being read may run `pages_ahead` pages ahead; the others one.
   void Kick(std::vector<SegmentPtr>* fetch) {
@@ -282,8 +342,11 @@ class Lister : public std::enable_shared_from_this<Lister> {
     s3::ListOptions o;
     o.prefix = seg->prefix;
     o.continuation = seg->token;
-    if (seg->token.empty() && range_.after && range_.after->starts_with(seg->prefix)) {
-      o.start_after = *range_.after;
+    if (seg->token.empty()) {
+      o.start_after = seg->start_after;
+      if (range_.after && range_.after->starts_with(seg->prefix) && *range_.after > o.start_after) {
+        o.start_after = *range_.after;
+      }
     }
     auto self = shared_from_this();
     client_.ListObjects(bucket_, o, [self, seg](StatusOr<s3::ListPage> page) {
@@ -311,6 +374,18 @@ class Lister : public std::enable_shared_from_this<Lister> {
         if (range_.through && obj.key > *range_.through) {  // the end of the range
           page->truncated = false;
           break;
+        }
+        if (seg->group) {
+          if (obj.key.compare(0, seg->last.size(), seg->last) > 0) {  // past the group
+            page->truncated = false;
+            break;
+          }
+          // The level's own keys, and what a gateway that ignored
+          // start-after sends again.
+          if (obj.key.find('/', seg->prefix.size()) == std::string::npos ||
+              obj.key <= seg->start_after) {
+            continue;
+          }
         }
         if (Convert(obj, &batch)) listed_.fetch_add(1, std::memory_order_relaxed);
       }
