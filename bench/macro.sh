@@ -2,13 +2,16 @@
 # Macro benchmark: gwsync against rclone, s3cmd and `aws s3 sync` (Debian's
 # packages) on the same data against the same local Ceph RGW.
 #
-# usage: bench/macro.sh [--small N] [--large N] [--large-size SIZE]
+# usage: bench/macro.sh [--small N] [--tree N] [--large N] [--large-size SIZE]
 #                       [--tools gwsync,rclone,s3cmd,aws] [--out FILE]
 #                       [--work DIR] [--timeout S] [--no-verify] [--no-build]
 #                       [--keep-gateway]
 #
 #   --small N        N files of 4 KiB in 100 sub-folders (small/dNN/fNNNNN),
 #                    default 20000; 0 skips the small data set
+#   --tree N         N files of 4 KiB shaped like a Docker registry's storage
+#                    (blobs/sha256/XX/HASH/data, repositories/rNN/_layers/
+#                    sha256/HASH/link: a folder per file), default 0 (none)
 #   --large N        N large files (large/fN), default 4; 0 skips them
 #   --large-size S   size of each large file (KiB/MiB/GiB suffix), default 512MiB
 #   --tools LIST     tools to run, in this order, default gwsync,rclone,s3cmd,aws
@@ -46,6 +49,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 
 SMALL=20000
+TREE=0
 LARGE=4
 LARGE_SIZE=512MiB
 TOOLS=gwsync,rclone,s3cmd,aws
@@ -65,10 +69,11 @@ usage() { sed -n '2,/^set -uo/{/^#/s/^# \{0,1\}//p}' "$0" >&2; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --small|--large|--large-size|--tools|--out|--work|--timeout)
+    --small|--tree|--large|--large-size|--tools|--out|--work|--timeout)
       [[ $# -ge 2 ]] || die "$1 needs a value"
       case "$1" in
         --small) SMALL="$2" ;;
+        --tree) TREE="$2" ;;
         --large) LARGE="$2" ;;
         --large-size) LARGE_SIZE="$2" ;;
         --tools) TOOLS="$2" ;;
@@ -86,6 +91,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 [[ "$SMALL" =~ ^[0-9]+$ ]] || die "--small must be a number"
+[[ "$TREE" =~ ^[0-9]+$ ]] || die "--tree must be a number"
 [[ "$LARGE" =~ ^[0-9]+$ ]] || die "--large must be a number"
 [[ "$PHASE_TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds"
 
@@ -260,6 +266,27 @@ for i in range(n):
 PY
   echo "$SMALL x 4096" >"$stamp"
 }
+gen_tree() {
+  local dir="$WORK/data/tree" stamp="$WORK/data/tree.stamp"
+  [[ "$(cat "$stamp" 2>/dev/null)" == "$TREE x 4096" ]] && return 0
+  log "generating $TREE x 4 KiB files in a registry-shaped tree in $dir"
+  rm -rf -- "$dir" "$stamp"
+  python3 - "$dir" "$TREE" <<'PY' || die "generating the tree failed"
+import hashlib, os, random, sys
+root, n = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(2)
+for i in range(n):
+    h = hashlib.sha256(b"%d" % i).hexdigest()
+    if i % 3 == 2:
+        path = "docker/registry/v2/repositories/r%02d/_layers/sha256/%s/link" % (i % 10, h)
+    else:
+        path = "docker/registry/v2/blobs/sha256/%s/%s/data" % (h[:2], h)
+    os.makedirs(os.path.join(root, os.path.dirname(path)), exist_ok=True)
+    with open(os.path.join(root, path), "wb") as f:
+        f.write(rnd.randbytes(4096))
+PY
+  echo "$TREE x 4096" >"$stamp"
+}
 gen_large() {
   local dir="$WORK/data/large" stamp="$WORK/data/large.stamp"
   [[ "$(cat "$stamp" 2>/dev/null)" == "$LARGE x $LARGE_BYTES" ]] && return 0
@@ -282,8 +309,9 @@ PY
 }
 DATASETS=()
 [[ "$SMALL" -gt 0 ]] && { gen_small; DATASETS+=(small); }
+[[ "$TREE" -gt 0 ]] && { gen_tree; DATASETS+=(tree); }
 [[ "$LARGE" -gt 0 ]] && { gen_large; DATASETS+=(large); }
-[[ ${#DATASETS[@]} -gt 0 ]] || die "no data set (--small 0 and --large 0)"
+[[ ${#DATASETS[@]} -gt 0 ]] || die "no data set (--small 0, --tree 0 and --large 0)"
 sync
 
 # ------------------------------------------------------------ measuring
@@ -365,6 +393,7 @@ tool_version() {
   echo "ram=$(free -g | awk '/^Mem:/ {print $2}') GiB"
   echo "ceph=$(ceph --version 2>/dev/null | cut -d' ' -f1-3,5)"
   echo "small=$SMALL"
+  echo "tree=$TREE"
   echo "large=$LARGE"
   echo "large_bytes=$LARGE_BYTES"
   echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -430,22 +459,24 @@ for line in open(results):
     order.append((tool, ds, phase))
 
 n_small = int(meta["small"]); n_large = int(meta["large"]); large_bytes = int(meta["large_bytes"])
+n_tree = int(meta.get("tree", "0"))
 MiB = 1024 * 1024; GiB = 1024 * MiB
-def nobj(ds): return n_small if ds == "small" else n_large
-def nbytes(ds): return n_small * 4096 if ds == "small" else n_large * large_bytes
+SMALL_SETS = ("small", "tree")  # measured per object
+def nobj(ds): return {"small": n_small, "tree": n_tree}.get(ds, n_large)
+def nbytes(ds): return nobj(ds) * 4096 if ds in SMALL_SETS else n_large * large_bytes
 def size_name(b):
     return "%d GiB" % (b // GiB) if b % GiB == 0 else "%d MiB" % (b // MiB)
-ds_name = {"small": "%d x 4 KiB" % n_small,
+ds_name = {"small": "%d x 4 KiB" % n_small, "tree": "%d x 4 KiB, registry tree" % n_tree,
            "large": "%d x %s" % (n_large, size_name(large_bytes))}
 
 def rate(r):
     if not r["ok"] or not r["wall"]: return "—"
     if r["phase"] == "noop" and r["ds"] == "large": return "—"
-    if r["ds"] == "small": return "%.0f obj/s" % (nobj("small") / r["wall"])
+    if r["ds"] in SMALL_SETS: return "%.0f obj/s" % (nobj(r["ds"]) / r["wall"])
     return "%.0f MiB/s" % (nbytes("large") / MiB / r["wall"])
 def cpu_unit(r):
     if r["cpu"] is None: return "—"
-    if r["ds"] == "small": return "%.2f ms/obj" % (r["cpu"] * 1000 / nobj("small"))
+    if r["ds"] in SMALL_SETS: return "%.2f ms/obj" % (r["cpu"] * 1000 / nobj(r["ds"]))
     if r["phase"] == "noop": return "—"
     return "%.2f s/GiB" % (r["cpu"] / (nbytes("large") / GiB))
 def f1(x, fmt="%.2f"): return "—" if x is None else fmt % x
@@ -507,7 +538,12 @@ if "gwsync" in meta["tools"].split() and "rclone" in peers:
         cpu("small", "up", 0.25, "small upload CPU per object")
         cpu("small", "down", 0.25, "small download CPU per object")
         speed("small", "noop", 3.0, "no-change re-sync speed (small)")
-    for ds in (["small"] if n_small else []) + (["large"] if n_large else []):
+    if n_tree:  # the same 4 KiB objects, a folder each
+        speed("tree", "up", 1.2, "registry tree upload objects/s")
+        speed("tree", "down", 2.0, "registry tree download objects/s")
+        cpu("tree", "up", 0.25, "registry tree upload CPU per object")
+        cpu("tree", "down", 0.25, "registry tree download CPU per object")
+    for ds in [d for d, n in (("small", n_small), ("tree", n_tree), ("large", n_large)) if n]:
         g = rows.get(("gwsync", ds, "noop"))
         if g and g["ok"] and g["get"] != "-":
             zero = g["get"] == "0" and g["put"] == "0"
