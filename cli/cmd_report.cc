@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "sync/report_merge.h"
+#include "sync/run_manifest.h"
 
 namespace gwsync::cli {
 namespace {
@@ -25,6 +26,37 @@ int RunMerge(const GlobalFlags& global, const MergeFlags& flags) {
     files.push_back({name, ss.str()});
   }
   sync::MergedReport merged = sync::MergeReports(files);
+  // Every share wrote a manifest of its own keys into the folder: once all
+  // are in, they become the backup's manifest (manifest-latest).
+  if (merged.complete()) {
+    std::vector<std::string> parts;
+    bool in_bucket = false;
+    for (const auto& share : merged.report["shares"]) {
+      const auto& m = share["manifests"];
+      if (m.size() != 1 || !m[0].is_string()) break;
+      std::string path = m[0].get<std::string>();
+      in_bucket = in_bucket || path.starts_with("s3://");
+      parts.push_back(std::move(path));
+    }
+    if (parts.size() != merged.report["shares"].size()) {
+      // --no-manifest: nothing to join.
+    } else if (in_bucket) {
+      if (!global.quiet) {
+        std::fprintf(stderr,
+                     "gwsync: the shares' manifests are in the bucket, one per share; they are "
+                     "not joined (verify against the bucket itself)\n");
+      }
+    } else {
+      auto joined = sync::JoinShareManifests(parts);
+      if (!joined.ok()) {
+        merged.problems.push_back("manifest not written: " + joined.status().message());
+        merged.report["complete"] = false;
+        merged.report["problems"] = merged.problems;
+      } else {
+        merged.report["manifests"].push_back(*joined);
+      }
+    }
+  }
   std::string json =
       merged.report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (flags.output.empty() || flags.output == "-") {
@@ -35,6 +67,11 @@ int RunMerge(const GlobalFlags& global, const MergeFlags& flags) {
     if (!out.flush()) return Fail(Internal("cannot write '" + flags.output + "'"));
   }
   const auto& r = merged.report;
+  // On stdout unless the report is there: it names the manifest too.
+  if (!flags.output.empty() && flags.output != "-" && !global.quiet) {
+    for (const auto& m : r["manifests"])
+      std::printf("manifest: %s\n", m.get<std::string>().c_str());
+  }
   if (!merged.complete() && !global.quiet) {
     std::fprintf(stderr, "gwsync: %zu of %d shares reported, %llu source objects, %llu errors\n",
                  r["shares"].size(), r["count"].get<int>(),

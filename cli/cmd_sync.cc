@@ -325,6 +325,13 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     if (!s.ok()) return fail(s.status());
     share = std::move(*s);
     options.range = share->range;
+    if (!flags.manifest_path.empty()) {
+      return fail(InvalidArgument(
+          "--manifest PATH names one file, and each share writes a manifest of its own keys "
+          "(`report merge` joins them): leave --manifest out with --shard"));
+    }
+    options.manifest.share =
+        "share-" + std::to_string(share->spec.index) + "-of-" + std::to_string(share->spec.count);
   } else if (!flags.shard_plan.empty()) {
     return fail(InvalidArgument("--shard-plan needs --shard I/N"));
   }

@@ -21,7 +21,8 @@
 # already running. Checks: the merged report is complete; every key was
 # downloaded exactly once and the backup is byte-identical to the tree; the
 # gateway counted exactly the requests the shares' reports add up to; and
-# the shares' LIST requests add up to about one listing, not N.
+# the shares' LIST requests add up to about one listing, not N; the bucket
+# verifies against the manifest the merge joined from the shares' manifests.
 # Exit 0 and "slurm-test: OK ..." when all hold. Needs build/cli/gwsync
 # (GWSYNC_BIN to use another).
 set -euo pipefail
@@ -237,6 +238,11 @@ for s in m["shares"]:
 print(f"  {down} objects downloaded once each; LIST requests: {lists} in {n} shares, "
       f"{whole} for one listing; gateway requests {gateway_reqs} = the reports' {reqs}")
 PY
+# The merge joined the shares' manifests: the backup proves itself.
+[ -f "$DIR/backup/.gwsync/manifest-latest" ] || die "the merge wrote no manifest-latest"
+"${GW[@]}" --quiet verify "s3://$BUCKET" "$DIR/backup/.gwsync/manifest-latest" >"$DIR/log/verify.out" 2>&1 ||
+  die "the bucket does not verify against the joined manifest: $(tail -n 3 "$DIR/log/verify.out")"
+log "the shares' manifests joined: the bucket verifies against manifest-latest"
 # --- a share lost: the merge says which; running that share again completes it ---
 mv "$DIR/reports/share-1.json" "$DIR/reports/lost.json"
 if "$BIN" report merge "$DIR"/reports/share-*.json -o "$DIR/reports/partial.json" 2>"$DIR/log/partial.err"; then

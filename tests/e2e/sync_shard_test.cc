@@ -2,7 +2,8 @@
 // against the real RGW adds up to the whole, byte for byte, each key backed
 // up once, awkward names included; --delete stays inside its share; and
 // `report merge` says when a share is missing or failed, until it is run
-// again.
+// again; each share's manifest holds its own keys, and the merge joins them
+// into the backup's manifest only once every share is in.
 #include "e2e/sync_fixture.h"
 
 namespace gwsync::e2e {
@@ -64,6 +65,14 @@ TEST_F(SyncShardTest, SharesAddUpToTheWholeBackup) {
     EXPECT_EQ(j["source_objects"], plan_json["keys"][i]) << "share " << i;
     EXPECT_EQ(JsonCount(j, "download"), plan_json["keys"][i].get<uint64_t>());
     listed += j["source_objects"].get<uint64_t>();
+    // A manifest of the share's keys only, named with it; the backup's
+    // manifest-latest waits for the merge.
+    ASSERT_EQ(j["manifests"].size(), 1u) << r;
+    std::string part = j["manifests"][0];
+    EXPECT_TRUE(part.ends_with("-share-" + std::to_string(i) + "-of-3.jsonl.zst")) << part;
+    Result keys = Gw({"verify", "s3://" + bucket, part});
+    EXPECT_EQ(keys.exit_code, 1) << "a share's manifest lacks the other shares' keys: " << keys;
+    EXPECT_FALSE(fs::exists(dst + "/.gwsync/manifest-latest"));
     args.push_back(SaveReport(r, "share" + std::to_string(i) + ".json"));
   }
   EXPECT_EQ(listed, tree.size()) << "a key listed by two shares, or by none";
@@ -75,6 +84,16 @@ TEST_F(SyncShardTest, SharesAddUpToTheWholeBackup) {
   EXPECT_EQ(m["complete"], true);
   EXPECT_EQ(JsonCount(m, "download"), tree.size());
   EXPECT_EQ(m["shares"].size(), 3u);
+  // The shares' manifests joined: every key once, and the backup proven.
+  ASSERT_EQ(m["manifests"].size(), 1u) << merged;
+  EXPECT_EQ(dst + "/.gwsync/" + ReadFile(dst + "/.gwsync/manifest-latest"),
+            m["manifests"][0].get<std::string>() + "\n");
+  ExpectOk(Gw({"verify", "s3://" + bucket, dst + "/.gwsync/manifest-latest"}));
+  ExpectOk(Gw({"verify", dst + "/.gwsync/manifest-latest", dst}));
+  Result one = Gw({"sync", "s3://" + bucket, dst, "--shard", "0/3", "--shard-plan", plan,
+                   "--manifest", work_.File("one.jsonl.zst")});
+  EXPECT_EQ(one.exit_code, 2) << "--manifest PATH and --shard: one file for several shares";
+  EXPECT_TRUE(Contains(one.err, "leave --manifest out with --shard")) << one;
 
   // Without a plan, each share splits by a delimiter listing of its own:
   // still every key once (nothing to do: all there).
@@ -141,9 +160,11 @@ TEST_F(SyncShardTest, MergeNamesAMissingShareUntilItIsRun) {
   EXPECT_EQ(m.exit_code, 1) << m;
   EXPECT_TRUE(Contains(m.err, "share 1 of 3: no report")) << m;
   EXPECT_EQ(Report(m)["missing"], json::array({1}));
+  EXPECT_FALSE(fs::exists(dst + "/.gwsync/manifest-latest")) << "a manifest of a partial backup";
 
   std::string r1 = SaveReport(Share(1, 3, "s3://" + bucket, dst, bounds), "1.json");
   ExpectOk(Run({"report", "merge", r0, r1, r2}));
+  ExpectOk(Gw({"verify", "s3://" + bucket, dst + "/.gwsync/manifest-latest"}));
   EXPECT_TRUE(SameTree(ReadTree(dst), {{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}}));
 }
 

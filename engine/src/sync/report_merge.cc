@@ -152,7 +152,8 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
                            {"source_objects", U64(j, "source_objects")},
                            {"error_count", errors},
                            {"requests", requests},
-                           {"seconds", j.value("seconds", 0.0)}});
+                           {"seconds", j.value("seconds", 0.0)},
+                           {"manifests", j.value("manifests", json::array())}});
   }
   m["count"] = count < 0 ? 0 : count;
   m["source_objects"] = source_objects;
@@ -162,6 +163,7 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
   m["deletes_refused"] = deletes_refused;
   m["seconds"] = seconds;  // the slowest share: the wall time when they ran at once
   m["seconds_sum"] = seconds_sum;
+  m["manifests"] = json::array();  // the whole's, once joined (report merge)
   m["endpoints"] = json::array();
   for (auto& [id, e] : endpoints) m["endpoints"].push_back(std::move(e));
   if (count < 0) out.problems.push_back("no report to merge");

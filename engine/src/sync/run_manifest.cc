@@ -16,10 +16,13 @@
 namespace gwsync::sync {
 namespace {
 
-std::string ManifestName(const manifest::Header& h) { return "manifest-" + h.run + ".jsonl.zst"; }
+std::string ManifestName(const manifest::Header& h, const std::string& share = "") {
+  return "manifest-" + h.run + (share.empty() ? "" : "-" + share) + ".jsonl.zst";
+}
 
-// Streams `stream` into `writer`, each entry joined by `fill`.
-Status WriteEntries(EntryStream* stream, manifest::Writer* writer,
+// Streams `stream`'s entries in `range` into `writer`, each joined by
+// `fill`.
+Status WriteEntries(EntryStream* stream, const KeyRange& range, manifest::Writer* writer,
                     const std::function<Status(const plan::Entry&, manifest::Record*)>& fill) {
   ListBatch batch;
   while (stream->Next(&batch)) {
@@ -27,6 +30,7 @@ Status WriteEntries(EntryStream* stream, manifest::Writer* writer,
       if (p.read_error) return p.status.Annotate("listing the destination for its manifest");
     }
     for (const plan::Entry& e : batch.entries) {
+      if (!range.Contains(e.key)) continue;
       manifest::Record r;
       r.key = e.key;
       r.size = e.size;
@@ -54,14 +58,15 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
   std::string path = options.manifest.path;
   if (path.empty()) {
     RETURN_IF_ERROR(MakeDir(dir));
-    path = dir + "/" + ManifestName(header);
+    path = dir + "/" + ManifestName(header, options.manifest.share);
   }
   LocalListOptions lo;
   lo.missing_ok = true;
   ASSIGN_OR_RETURN(auto stream, OpenLocalStream(dst.path, lo));
   ASSIGN_OR_RETURN(auto writer, manifest::Writer::Create(path, header));
   RETURN_IF_ERROR(WriteEntries(
-      stream.get(), writer.get(), [&](const plan::Entry& e, manifest::Record* r) -> Status {
+      stream.get(), options.range, writer.get(),
+      [&](const plan::Entry& e, manifest::Record* r) -> Status {
         // The ETag the file was synced with, if it is still that file.
         if (options.index) {
           auto rec = options.index->GetLocal(dst.path, e.key);
@@ -82,7 +87,7 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
         return Status::Ok();
       }));
   RETURN_IF_ERROR(writer->Finish().status());
-  if (options.manifest.path.empty())
+  if (options.manifest.path.empty() && options.manifest.share.empty())
     RETURN_IF_ERROR(manifest::WriteLatest(dir, ManifestName(header)));
   return path;
 }
@@ -102,20 +107,23 @@ StatusOr<std::string> BucketManifest(const Location& dst, const SyncOptions& opt
   }
   BucketListOptions bo;
   bo.missing_ok = true;
+  bo.range = options.range;
+  const std::string name = ManifestName(header, options.manifest.share);
   Status s = [&]() -> Status {
     ASSIGN_OR_RETURN(auto stream, OpenBucketStream(*dst.client, dst.bucket, dst.prefix, bo));
     ASSIGN_OR_RETURN(auto writer, manifest::Writer::Create(path, header));
     RETURN_IF_ERROR(
-        WriteEntries(stream.get(), writer.get(),
+        WriteEntries(stream.get(), options.range, writer.get(),
                      [](const plan::Entry&, manifest::Record*) { return Status::Ok(); }));
     RETURN_IF_ERROR(writer->Finish().status());
     if (temp.empty()) return Status::Ok();
     std::string base = dst.prefix + std::string(plan::kReservedDir) + "/";
-    ASSIGN_OR_RETURN(transfer::UploadResult up,
-                     transfer::UploadFile(*dst.client, temp, dst.bucket,
-                                          base + ManifestName(header), options.transfer));
+    ASSIGN_OR_RETURN(
+        transfer::UploadResult up,
+        transfer::UploadFile(*dst.client, temp, dst.bucket, base + name, options.transfer));
     (void)up;
-    auto body = std::make_shared<http::StringSource>(ManifestName(header) + "\n");
+    if (!options.manifest.share.empty()) return Status::Ok();
+    auto body = std::make_shared<http::StringSource>(name + "\n");
     std::string latest = base + std::string(manifest::kLatestName);
     return s3::Wait<std::string>([&](auto done) {
              dst.client->PutObject(dst.bucket, latest, body, s3::PutOptions(), done);
@@ -125,13 +133,50 @@ StatusOr<std::string> BucketManifest(const Location& dst, const SyncOptions& opt
   if (!temp.empty()) unlink(temp.c_str());
   RETURN_IF_ERROR(s);
   if (!temp.empty()) {
-    return "s3://" + dst.bucket + "/" + dst.prefix + std::string(plan::kReservedDir) + "/" +
-           ManifestName(header);
+    return "s3://" + dst.bucket + "/" + dst.prefix + std::string(plan::kReservedDir) + "/" + name;
   }
   return path;
 }
 
 }  // namespace
+
+StatusOr<std::string> JoinShareManifests(const std::vector<std::string>& paths) {
+  if (paths.empty()) return InvalidArgument("no manifests to join");
+  manifest::Header header;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    ASSIGN_OR_RETURN(auto reader, manifest::Reader::Open(paths[i]));
+    const manifest::Header& h = reader->header();
+    if (i == 0) {
+      header = h;
+    } else if (h.source != header.source || h.destination != header.destination) {
+      return InvalidArgument("manifest '" + paths[i] + "' is of another sync (" + h.source +
+                             " -> " + h.destination + ")");
+    } else {
+      header.sync_errors += h.sync_errors;
+      header.sha256 = header.sha256 && h.sha256;
+    }
+  }
+  manifest::StampNow(&header);
+  size_t slash = paths[0].rfind('/');
+  std::string dir = slash == std::string::npos ? "." : paths[0].substr(0, slash);
+  std::string name = ManifestName(header);
+  std::string path = dir + "/" + name;
+  ASSIGN_OR_RETURN(auto writer, manifest::Writer::Create(path, header));
+  for (const auto& share : paths) {
+    ASSIGN_OR_RETURN(auto reader, manifest::Reader::Open(share));
+    manifest::Record r;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool more, reader->Next(&r));
+      if (!more) break;
+      if (!header.sha256) r.sha256.clear();
+      Status added = writer->Add(r);
+      if (!added.ok()) return added.Annotate("joining '" + share + "'");
+    }
+  }
+  RETURN_IF_ERROR(writer->Finish().status());
+  RETURN_IF_ERROR(manifest::WriteLatest(dir, name));
+  return path;
+}
 
 std::string SideName(const Location& loc, std::string* endpoint) {
   if (loc.kind == Location::Kind::kLocal) return loc.path;

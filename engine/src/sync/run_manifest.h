@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sync/sync.h"
 
@@ -17,6 +18,14 @@ namespace gwsync::sync {
 // none was asked for.
 StatusOr<std::string> WriteRunManifest(const Location& src, const Location& dst,
                                        const SyncOptions& options, uint64_t sync_errors);
+
+// Joins the manifests the shares of one sharded sync wrote into a folder
+// (`paths`, in share order, so their keys ascend from one to the next) into
+// one manifest of the whole beside the first, and points manifest-latest at
+// it; returns its path. Streamed: memory does not grow with the keys. The
+// header is the first share's with a new run id and the shares' sync errors
+// added up. Manifests of another sync, or whose keys overlap, are refused.
+StatusOr<std::string> JoinShareManifests(const std::vector<std::string>& paths);
 
 // How a side is named in a manifest's header: a folder's path, or
 // "s3://bucket/prefix" (the endpoint is in `endpoint`).

@@ -58,6 +58,11 @@ struct ManifestOptions {
   bool bucket = false;  // into a bucket destination's .gwsync/ (--manifest-bucket)
   std::string path;     // --manifest PATH: there instead, for either kind
   bool sha256 = false;  // read every file for its SHA-256 (--manifest-sha256)
+  // A share of a sharded sync ("share-I-of-N"): its manifest holds only the
+  // share's keys (SyncOptions::range), is named with it, and leaves
+  // manifest-latest alone; `report merge` joins the shares' manifests once
+  // every share is in (JoinShareManifests).
+  std::string share;
 };
 
 struct SyncOptions {
