@@ -249,43 +249,31 @@ EOF
 chmod 600 "$S3CFG"
 
 # ------------------------------------------------------------ data
-gen_small() {
-  local dir="$WORK/data/small" stamp="$WORK/data/small.stamp"
-  [[ "$(cat "$stamp" 2>/dev/null)" == "$SMALL x 4096" ]] && return 0
-  log "generating $SMALL x 4 KiB files in $dir"
+# gen_4k SET N: N files of 4 KiB in $WORK/data/SET, laid out as the data
+# set says: small (100 sub-folders) or tree (a registry's storage).
+gen_4k() {
+  local set="$1" n="$2" dir="$WORK/data/$1" stamp="$WORK/data/$1.stamp"
+  [[ "$(cat "$stamp" 2>/dev/null)" == "$n x 4096" ]] && return 0
+  log "generating $n x 4 KiB files ($set) in $dir"
   rm -rf -- "$dir" "$stamp"
-  python3 - "$dir" "$SMALL" <<'PY' || die "generating small files failed"
-import os, random, sys
-root, n = sys.argv[1], int(sys.argv[2])
-rnd = random.Random(1)
-for d in range(100):
-    os.makedirs(os.path.join(root, "d%02d" % d), exist_ok=True)
-for i in range(n):
-    with open(os.path.join(root, "d%02d" % (i % 100), "f%05d" % i), "wb") as f:
-        f.write(rnd.randbytes(4096))
-PY
-  echo "$SMALL x 4096" >"$stamp"
-}
-gen_tree() {
-  local dir="$WORK/data/tree" stamp="$WORK/data/tree.stamp"
-  [[ "$(cat "$stamp" 2>/dev/null)" == "$TREE x 4096" ]] && return 0
-  log "generating $TREE x 4 KiB files in a registry-shaped tree in $dir"
-  rm -rf -- "$dir" "$stamp"
-  python3 - "$dir" "$TREE" <<'PY' || die "generating the tree failed"
+  python3 - "$dir" "$n" "$set" <<'PY' || die "generating the $set data set failed"
 import hashlib, os, random, sys
-root, n = sys.argv[1], int(sys.argv[2])
-rnd = random.Random(2)
+root, n, layout = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rnd = random.Random(1 if layout == "small" else 2)
 for i in range(n):
-    h = hashlib.sha256(b"%d" % i).hexdigest()
-    if i % 3 == 2:
+    if layout == "small":
+        path = "d%02d/f%05d" % (i % 100, i)
+    elif i % 3 == 2:
+        h = hashlib.sha256(b"%d" % i).hexdigest()
         path = "docker/registry/v2/repositories/r%02d/_layers/sha256/%s/link" % (i % 10, h)
     else:
+        h = hashlib.sha256(b"%d" % i).hexdigest()
         path = "docker/registry/v2/blobs/sha256/%s/%s/data" % (h[:2], h)
     os.makedirs(os.path.join(root, os.path.dirname(path)), exist_ok=True)
     with open(os.path.join(root, path), "wb") as f:
         f.write(rnd.randbytes(4096))
 PY
-  echo "$TREE x 4096" >"$stamp"
+  echo "$n x 4096" >"$stamp"
 }
 gen_large() {
   local dir="$WORK/data/large" stamp="$WORK/data/large.stamp"
@@ -308,8 +296,8 @@ PY
   echo "$LARGE x $LARGE_BYTES" >"$stamp"
 }
 DATASETS=()
-[[ "$SMALL" -gt 0 ]] && { gen_small; DATASETS+=(small); }
-[[ "$TREE" -gt 0 ]] && { gen_tree; DATASETS+=(tree); }
+[[ "$SMALL" -gt 0 ]] && { gen_4k small "$SMALL"; DATASETS+=(small); }
+[[ "$TREE" -gt 0 ]] && { gen_4k tree "$TREE"; DATASETS+=(tree); }
 [[ "$LARGE" -gt 0 ]] && { gen_large; DATASETS+=(large); }
 [[ ${#DATASETS[@]} -gt 0 ]] || die "no data set (--small 0, --tree 0 and --large 0)"
 sync
