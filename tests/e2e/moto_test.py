@@ -239,6 +239,28 @@ class MotoTest(unittest.TestCase):
                                  os.stat(os.path.join(src, name)).st_mtime_ns)
         self.gwsync("rb", "--force", self.url())
 
+    def test_wide_level_of_one_object_folders(self):
+        # 100 one-object folders are listed in groups with start-after
+        # (sync/bucket_side.cc): on moto too, every key arrives once.
+        tree = {"wide/f%03d/k" % i: b"%d" % i for i in range(100)}
+        tree.update({"wide/f005-x/k": b"dash", "wide/f005.txt": b"dot", "wide/f0100": b"between",
+                     "wide/f020/a/b": b"deep", "wide/g": b"g", "top": b"top"})
+        src = self.local("wsrc")
+        for name, data in tree.items():
+            self.local(os.path.join("wsrc", name), data)
+        dst = self.local("wdst")
+        self.gwsync("sync", "--index", self.local("windex"), src, self.url())
+        self.gwsync("sync", "--no-index", self.url(), dst)
+        got = {}
+        for root, dirs, files in os.walk(dst):
+            if root == dst:
+                dirs[:] = [d for d in dirs if d != ".gwsync"]
+            for f in files:
+                path = os.path.join(root, f)
+                got[os.path.relpath(path, dst)] = self.read(path)
+        self.assertEqual(got, tree)
+        self.gwsync("rb", "--force", self.url())
+
     def test_unknown_bucket_is_one_clear_line(self):
         missing = f"gwm-missing-{os.getpid()}"
         self.assertOneErrorLine(self.run_gwsync("ls", f"s3://{missing}"),
