@@ -165,6 +165,17 @@ TEST_F(SyncShardTest, MergeNamesAMissingShareUntilItIsRun) {
   std::string r1 = SaveReport(Share(1, 3, "s3://" + bucket, dst, bounds), "1.json");
   ExpectOk(Run({"report", "merge", r0, r1, r2}));
   ExpectOk(Gw({"verify", "s3://" + bucket, dst + "/.gwsync/manifest-latest"}));
+
+  // A share's manifest the merge cannot read (a merge on a machine that
+  // does not see the backup): named, exit 1, the last manifest kept.
+  std::string latest = ReadFile(dst + "/.gwsync/manifest-latest");
+  std::string part1 = json::parse(ReadFile(r1))["manifests"][0];
+  fs::remove(part1);
+  Result lost = Run({"report", "merge", r0, r1, r2});
+  EXPECT_EQ(lost.exit_code, 1) << lost;
+  EXPECT_TRUE(Contains(lost.err, "manifest not written")) << lost;
+  EXPECT_TRUE(Contains(lost.err, part1)) << lost;
+  EXPECT_EQ(ReadFile(dst + "/.gwsync/manifest-latest"), latest);
   EXPECT_TRUE(SameTree(ReadTree(dst), {{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}}));
 }
 
