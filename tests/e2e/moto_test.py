@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from gwtest import clean_env, data_of, free_port, require  # noqa: E402
+from gwtest import clean_env, data_of, free_port, read_tree, require  # noqa: E402
 
 MiB = 1 << 20
 TIMEOUT = 60  # seconds for any one command
@@ -251,14 +251,7 @@ class MotoTest(unittest.TestCase):
         dst = self.local("wdst")
         self.gwsync("sync", "--index", self.local("windex"), src, self.url())
         self.gwsync("sync", "--no-index", self.url(), dst)
-        got = {}
-        for root, dirs, files in os.walk(dst):
-            if root == dst:
-                dirs[:] = [d for d in dirs if d != ".gwsync"]
-            for f in files:
-                path = os.path.join(root, f)
-                got[os.path.relpath(path, dst)] = self.read(path)
-        self.assertEqual(got, tree)
+        self.assertEqual(read_tree(dst), tree)
         self.gwsync("rb", "--force", self.url())
 
     def test_unknown_bucket_is_one_clear_line(self):

@@ -19,7 +19,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from gwtest import clean_env, data_of, require  # noqa: E402
+from gwtest import clean_env, data_of, read_tree, require  # noqa: E402
 
 TIMEOUT = 120
 
@@ -33,20 +33,6 @@ def write_tree(root, files, mtime=1577923200):
         os.chmod(path, mode)
         os.utime(path, (mtime, mtime))
         mtime += 3600
-
-
-def read_tree(root):
-    """Every file under root but gwsync's own .gwsync/ (manifests, bucket
-    settings), which s3cmd does not write."""
-    out = {}
-    for base, dirs, names in os.walk(root):
-        if base == root:
-            dirs[:] = [d for d in dirs if d != ".gwsync"]
-        for n in names:
-            path = os.path.join(base, n)
-            with open(path, "rb") as f:
-                out[os.path.relpath(path, root)] = f.read()
-    return out
 
 
 # What a database server and a registry leave for the runbook to back up.

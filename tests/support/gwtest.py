@@ -49,3 +49,17 @@ def free_port():
 def data_of(size, seed):
     """Deterministic pseudo-random bytes."""
     return random.Random(seed).randbytes(size)
+
+
+def read_tree(root):
+    """Every file under root, {relative path: bytes}, but gwsync's own
+    .gwsync/ at the root (manifests, bucket settings)."""
+    out = {}
+    for base, dirs, names in os.walk(root):
+        if base == root:
+            dirs[:] = [d for d in dirs if d != ".gwsync"]
+        for n in names:
+            path = os.path.join(base, n)
+            with open(path, "rb") as f:
+                out[os.path.relpath(path, root)] = f.read()
+    return out
