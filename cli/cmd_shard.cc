@@ -2,7 +2,6 @@
 // file every share reads (`sync --shard I/N --shard-plan FILE`), so that all
 // shares agree on them even while the bucket changes.
 #include <cstdio>
-#include <fstream>
 
 #include "cli/commands.h"
 #include "config/config.h"

@@ -66,7 +66,6 @@ struct Writer::Impl {
   std::string path;
   // Hidden, and removed on failure or a signal (transfer::TempFile).
   std::unique_ptr<transfer::TempFile> file;
-  int fd = -1;
   ZSTD_CCtx* cctx = nullptr;
   std::vector<char> out;
   std::string last_key;
@@ -83,7 +82,7 @@ struct Writer::Impl {
       ZSTD_outBuffer o{out.data(), out.size(), 0};
       size_t left = ZSTD_compressStream2(cctx, &o, &in, mode);
       if (ZSTD_isError(left)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(left));
-      RETURN_IF_ERROR(transfer::WriteAll(fd, std::string_view(out.data(), o.pos), path));
+      RETURN_IF_ERROR(transfer::WriteAll(file->fd(), std::string_view(out.data(), o.pos), path));
       bool done = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
       if (done) return Status::Ok();
     }
@@ -99,8 +98,7 @@ StatusOr<std::unique_ptr<Writer>> Writer::Create(const std::string& path, const 
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   ASSIGN_OR_RETURN(impl->file, transfer::TempFile::Create(path));
-  impl->fd = impl->file->fd();
-  if (fchmod(impl->fd, 0644) != 0)
+  if (fchmod(impl->file->fd(), 0644) != 0)
     return transfer::ErrnoStatus("cannot create manifest '" + path + "'", errno);
   impl->cctx = ZSTD_createCCtx();
   if (!impl->cctx) return Internal("zstd: cannot create a compression context");
@@ -128,8 +126,8 @@ StatusOr<Totals> Writer::Finish() {
   Impl& w = *impl_;
   json end = {{"end", true}, {"objects", w.totals.objects}, {"bytes", w.totals.bytes}};
   RETURN_IF_ERROR(w.Compress(end.dump() + "\n", ZSTD_e_end));
-  if (fsync(w.fd) != 0) return transfer::ErrnoStatus("cannot write '" + w.path + "'", errno);
-  w.fd = -1;
+  if (fsync(w.file->fd()) != 0)
+    return transfer::ErrnoStatus("cannot write '" + w.path + "'", errno);
   RETURN_IF_ERROR(w.file->Commit());
   return w.totals;
 }

@@ -1,7 +1,5 @@
 #include "sync/bucket_settings.h"
 
-#include <cerrno>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>

@@ -142,6 +142,8 @@ StatusOr<std::string> BucketManifest(const Location& dst, const SyncOptions& opt
 
 StatusOr<std::string> JoinShareManifests(const std::vector<std::string>& paths) {
   if (paths.empty()) return InvalidArgument("no manifests to join");
+  // Two passes, one manifest open at a time: the headers, then the records
+  // (a reader holds a zstd window; N of them at once would not be flat).
   manifest::Header header;
   for (size_t i = 0; i < paths.size(); ++i) {
     ASSIGN_OR_RETURN(auto reader, manifest::Reader::Open(paths[i]));
