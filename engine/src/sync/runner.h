@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "scan/local_walker.h"
+#include "sync/file_system.h"
 #include "sync/merge.h"
 #include "sync/stream.h"
 #include "sync/sync.h"
@@ -109,6 +110,7 @@ class Runner {
       : src_(src),
         dst_(dst),
         options_(options),
+        fs_(options.file_system ? *options.file_system : *FileSystem::Default()),
         slots_(options.concurrency),
         workers_(std::max(2, static_cast<int>(std::thread::hardware_concurrency()))) {
     transfer_ = options.transfer;
@@ -197,6 +199,7 @@ class Runner {
   const Location& dst_;
   const SyncOptions& options_;
   plan::PlanOptions plan_options_;
+  FileSystem& fs_;  // the local file operations the sync decides on
   util::Slots slots_;
   DeleteSpool deletes_;
   std::unique_ptr<EntryStream> src_stream_, dst_stream_;

@@ -27,6 +27,8 @@
 
 namespace gwsync::sync {
 
+class FileSystem;
+
 struct Location {
   enum class Kind { kLocal, kRemote };
   Kind kind = Kind::kLocal;
@@ -105,6 +107,9 @@ struct SyncOptions {
   // key that failed.
   std::function<void(const plan::Action&)> on_plan;
   ManifestOptions manifest;
+  // The local file operations the sync decides on (sync/file_system.h);
+  // null: the system's. Tests pass one that injects faults.
+  FileSystem* file_system = nullptr;
 };
 
 struct Tally {

@@ -59,19 +59,21 @@ StatusOr<bool> ContentMatchesEtag(int fd, uint64_t size, const std::string& etag
 // other attributes. A bucket is not trusted with more than the permission
 // bits: setuid, setgid and sticky only with --preserve-special-bits, the
 // owner only with --preserve-owner.
-void ApplyAttrs(int fd, const s3::ObjectHead& head, const SyncOptions& options) {
+void ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::ObjectHead& head,
+                const SyncOptions& options) {
+  const int fd = temp.fd();
+  const std::string& path = temp.path();
   FileAttrs attrs = DecodeAttrs(head.metadata);
   if (!attrs.mtime_ns) attrs.mtime_ns = ParseHttpDate(head.last_modified);
   mode_t mode = attrs.mode ? *attrs.mode : transfer::DefaultFileMode();
   if (!options.preserve_special_bits) mode &= 0777;
   if (options.restore_owner && attrs.uid && attrs.gid &&
       (*attrs.uid != geteuid() || *attrs.gid != getegid())) {
-    if (fchown(fd, *attrs.uid, *attrs.gid) != 0) {
-      // Not fatal: the bytes are in place; the owner is best effort.
-    }
+    // Not fatal: the bytes are in place; the owner is best effort.
+    fs.Fchown(fd, path, *attrs.uid, *attrs.gid).IgnoreError();
   }
   // After fchown, which clears setuid and setgid.
-  fchmod(fd, mode);
+  fs.Fchmod(fd, path, mode).IgnoreError();
   if (attrs.mtime_ns) {
     struct timespec times[2];
     times[0].tv_sec = 0;
@@ -82,7 +84,7 @@ void ApplyAttrs(int fd, const s3::ObjectHead& head, const SyncOptions& options) 
       times[1].tv_sec -= 1;
       times[1].tv_nsec += 1000000000;
     }
-    futimens(fd, times);
+    fs.Futimens(fd, path, times).IgnoreError();
   }
 }
 
@@ -99,12 +101,14 @@ void Runner::Prepare(Job& job) {
     const plan::Entry& object =
         plan_options_.direction == plan::Direction::kUpload ? *job.action.dst : *job.action.src;
     std::string path = JoinPath(LocalRoot(), file.key);
-    transfer::Fd fd(file.link ? -1 : open(path.c_str(), O_RDONLY | O_CLOEXEC | NoFollow()));
-    StatusOr<bool> same =
-        file.link ? LinkMatchesEtag(file.key, object.etag)
-        : fd.get() < 0
-            ? StatusOr<bool>(transfer::ErrnoStatus("cannot read '" + path + "'", errno))
-            : ContentMatchesEtag(fd.get(), file.size, object.etag, options_.transfer.part_size);
+    StatusOr<bool> same = false;
+    if (file.link) {
+      same = LinkMatchesEtag(file.key, object.etag);
+    } else if (auto fd = fs_.Open(path, O_RDONLY | NoFollow()); !fd.ok()) {
+      same = fd.status();
+    } else {
+      same = ContentMatchesEtag((*fd)->get(), file.size, object.etag, options_.transfer.part_size);
+    }
     if (!same.ok()) {
       job.status = same.status();
       return;
@@ -141,25 +145,28 @@ void Runner::Prepare(Job& job) {
   }
   if (job.kind == ActionKind::kUpload) {
     std::string path = JoinPath(src_.path, job.action.key);
-    auto fd = std::make_shared<transfer::Fd>(open(path.c_str(), O_RDONLY | O_CLOEXEC | NoFollow()));
-    if (fd->get() < 0 || fstat(fd->get(), &job.st) != 0) {
-      job.status = transfer::ErrnoStatus("cannot read '" + path + "'", errno);
+    auto fd = fs_.Open(path, O_RDONLY | NoFollow());
+    if (!fd.ok()) {
+      job.status = fd.status();
       return;
     }
-    job.fd = fd;
+    if (Status s = fs_.Fstat((*fd)->get(), path, &job.st); !s.ok()) {
+      job.status = s;
+      return;
+    }
+    job.fd = *fd;
     const uint64_t size = static_cast<uint64_t>(job.st.st_size);
     if (size <= kReadWhole && size < options_.transfer.multipart_threshold) {
       std::string body(size, '\0');
-      ssize_t n = size ? pread(fd->get(), body.data(), size, 0) : 0;
-      if (n != static_cast<ssize_t>(size)) {
-        job.status = n < 0 ? transfer::ErrnoStatus("cannot read '" + path + "'", errno)
-                           : DataLoss("'" + path + "' changed while it was read");
+      auto n = fs_.Pread(job.fd->get(), path, body, 0);
+      if (!n.ok() || *n != size) {
+        job.status = n.ok() ? DataLoss("'" + path + "' changed while it was read") : n.status();
         return;
       }
       job.md5 = hash::Md5(body);
       job.small_body = std::move(body);
     } else if (size < options_.transfer.multipart_threshold) {
-      auto md5 = transfer::Md5OfRange(fd->get(), 0, static_cast<uint64_t>(job.st.st_size));
+      auto md5 = transfer::Md5OfRange(job.fd->get(), 0, static_cast<uint64_t>(job.st.st_size));
       if (!md5.ok()) {
         job.status = md5.status();
         return;
@@ -268,7 +275,7 @@ void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& don
 
 void Runner::StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   if (dst_.kind == Location::Kind::kLocal) {
-    job->status = transfer::RemoveDestFile(dst_.path, job->action.key);
+    job->status = fs_.Remove(dst_.path, job->action.key);
     if (job->status.ok() && IsStoredLink(job->action.key)) {
       const std::string& key = job->action.key;
       job->status = transfer::RemoveDestLink(
@@ -309,8 +316,8 @@ bool Runner::Commit(Job& job) {
     if (IsStoredLink(a.key)) {
       job.status = CommitLink(job);
     } else {
-      ApplyAttrs(job.temp->fd(), job.head, options_);
-      job.status = job.temp->Commit();
+      ApplyAttrs(fs_, *job.temp, job.head, options_);
+      job.status = fs_.Commit(*job.temp);
     }
     job.temp.reset();
     if (job.status.ok() && !job.content_checked) {
@@ -323,7 +330,7 @@ bool Runner::Commit(Job& job) {
     // A file that changed while it was read goes round again, a few times.
     struct stat now {};
     std::string path = JoinPath(src_.path, a.key);
-    if (stat(path.c_str(), &now) != 0 || !SameFile(now, job.st)) {
+    if (!fs_.Stat(path, &now).ok() || !SameFile(now, job.st)) {
       job.status = DataLoss("'" + path + "' changed while it was read");
       if (++job.attempts < 3) return false;
     } else {
@@ -399,7 +406,7 @@ void Runner::Record(const Job& job) {
   std::string path = JoinPath(LocalRoot(), a.key);
   struct stat st = job.st;
   if (!job.st_current) {
-    if (stat(path.c_str(), &st) != 0) return;
+    if (!fs_.Stat(path, &st).ok()) return;
     if (job.kind == ActionKind::kUpload && !SameFile(st, job.st)) return;
   }
   index::LocalRecord r;
