@@ -7,3 +7,9 @@ gwsync_test(sync_stream_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/stream
             LIBS gwsync_sync)
 gwsync_test(sync_shard_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
             LIBS gwsync_sync)
+# RunSync whole against FakeS3 and a fault-injecting file system (no Ceph).
+gwsync_test(sync_pipeline_test LABEL unit
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.cc
+                    ${CMAKE_CURRENT_LIST_DIR}/pipeline_delete_test.cc
+                    ${CMAKE_CURRENT_LIST_DIR}/pipeline_index_test.cc
+            LIBS gwsync_sync gwsync_fake_s3 gwsync_test_support)
