@@ -37,26 +37,37 @@ using plan::SkipReason;
 // and their body, instead of one for each.
 constexpr uint64_t kReadWhole = 64 << 10;
 
-// One action on its way through the graph.
-struct Job {
-  plan::Action action;
+// One round of a job through prepare, transfer and commit, and all it
+// learns on the way. A round again (a file that changed while it was read)
+// starts from a fresh one, so it can never send the previous round's body,
+// digest, descriptor or stat.
+struct Attempt {
   ActionKind kind = ActionKind::kSkip;  // what is done, once verified
   SkipReason reason = SkipReason::kNone;
   Status status;
-  int attempts = 0;
   // Uploads: the file as opened and hashed.
   std::shared_ptr<transfer::Fd> fd;
   struct stat st {};
   hash::Md5Digest md5{};
+  // A small file read whole by prepare (one read for its MD5 and its body).
+  std::optional<std::string> small_body;
+  std::string inline_body;  // uploads without a file: a link's target, a marker's ""
+  bool st_current = false;  // `st` is the file as it is after the upload (commit checked)
   // Downloads: the temporary file holding what arrived, checked.
   std::shared_ptr<transfer::TempFile> temp;
   s3::ObjectHead head;
   bool content_checked = true;  // false: an ETag the bytes could not be checked against
   std::string etag;             // of the object as written or read
-  std::string inline_body;      // uploads without a file: a link's target, a marker's ""
-  // A small file read whole by prepare (one read for its MD5 and its body).
-  std::optional<std::string> small_body;
-  bool st_current = false;  // `st` is the file as it is after the upload (commit checked)
+};
+
+// One planned action on its way through the graph.
+struct Job {
+  explicit Job(plan::Action a) : action(std::move(a)) {}
+  const plan::Action action;  // as planned
+  // Rounds begun; a file that keeps changing fails after kMaxRounds.
+  static constexpr int kMaxRounds = 3;
+  int rounds = 0;
+  Attempt attempt;  // the round under way
 };
 using JobPtr = std::shared_ptr<Job>;
 

@@ -146,8 +146,7 @@ void Runner::PlanAll(Merger& merger, const Feed& feed) {
         kind != ActionKind::kMkdir) {
       options_.on_plan(a);
     }
-    auto job = std::make_shared<Job>();
-    job->action = std::move(a);
+    auto job = std::make_shared<Job>(std::move(a));
     a = plan::Action();
     slots_.Acquire();
     feed(std::move(job));
@@ -195,10 +194,11 @@ void Runner::PlanDeletes(const Feed& feed) {
   deletes_.Rewind();
   plan::Entry e;
   while (deletes_.Read(&e)) {
-    auto job = std::make_shared<Job>();
-    job->action.kind = ActionKind::kDelete;
-    job->action.key = e.key;
-    job->action.dst = e;
+    plan::Action a;
+    a.kind = ActionKind::kDelete;
+    a.key = e.key;
+    a.dst = e;
+    auto job = std::make_shared<Job>(std::move(a));
     if (options_.dry_run && options_.on_plan) options_.on_plan(job->action);
     slots_.Acquire();
     feed(std::move(job));
@@ -284,8 +284,7 @@ StatusOr<SyncReport> Runner::Run() {
         if (options_.index) options_.index->BeginBatch();
         for (JobPtr& job : batch) {
           if (!Commit(*job)) {
-            job->action.kind = ActionKind::kUpload;  // round again, in the same slot
-            start_parallel.try_put(std::move(job));
+            start_parallel.try_put(std::move(job));  // round again, in the same slot
             continue;
           }
           slots_.Release();

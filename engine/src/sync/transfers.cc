@@ -58,7 +58,7 @@ StatusOr<bool> ContentMatchesEtag(int fd, uint64_t size, const std::string& etag
 // under its temporary name (created 0600), so the real name never shows
 // other attributes. A bucket is not trusted with more than the permission
 // bits: setuid, setgid and sticky only with --preserve-special-bits, the
-// owner only with --preserve-owner.
+// owner only with --preserve-owner. Best effort: the bytes are in place.
 void ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::ObjectHead& head,
                 const SyncOptions& options) {
   const int fd = temp.fd();
@@ -69,7 +69,6 @@ void ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::Object
   if (!options.preserve_special_bits) mode &= 0777;
   if (options.restore_owner && attrs.uid && attrs.gid &&
       (*attrs.uid != geteuid() || *attrs.gid != getegid())) {
-    // Not fatal: the bytes are in place; the owner is best effort.
     fs.Fchown(fd, path, *attrs.uid, *attrs.gid).IgnoreError();
   }
   // After fchown, which clears setuid and setgid.
@@ -90,13 +89,16 @@ void ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::Object
 
 }  // namespace
 
-// On a TBB worker: hashing and opening, never network.
+// On a TBB worker: hashing and opening, never network. Each round starts
+// from a fresh Attempt.
 void Runner::Prepare(Job& job) {
-  job.kind = job.action.kind;
-  job.reason = job.action.reason;
-  job.status = Status::Ok();
+  job.attempt = Attempt();
+  Attempt& at = job.attempt;
+  // A later round is a file that changed while it was sent: sent again.
+  at.kind = job.rounds > 0 ? ActionKind::kUpload : job.action.kind;
+  at.reason = job.action.reason;
   if (options_.dry_run) return;
-  if (job.kind == ActionKind::kVerify) {
+  if (at.kind == ActionKind::kVerify) {
     const plan::Entry& file = FileSide(job);
     const plan::Entry& object =
         plan_options_.direction == plan::Direction::kUpload ? *job.action.dst : *job.action.src;
@@ -110,68 +112,70 @@ void Runner::Prepare(Job& job) {
       same = ContentMatchesEtag((*fd)->get(), file.size, object.etag, options_.transfer.part_size);
     }
     if (!same.ok()) {
-      job.status = same.status();
+      at.status = same.status();
       return;
     }
     if (*same) {
-      job.kind = ActionKind::kSkip;
-      job.reason = SkipReason::kSameEtag;
-      job.etag = object.etag;
+      at.kind = ActionKind::kSkip;
+      at.reason = SkipReason::kSameEtag;
+      at.etag = object.etag;
       return;
     }
-    job.kind = plan_options_.direction == plan::Direction::kUpload ? ActionKind::kUpload
-                                                                   : ActionKind::kDownload;
+    at.kind = plan_options_.direction == plan::Direction::kUpload ? ActionKind::kUpload
+                                                                  : ActionKind::kDownload;
   }
-  if (job.kind == ActionKind::kUpload && job.action.src->link) {
+  if (at.kind == ActionKind::kUpload && job.action.src->link) {
     std::string path = LinkPath(src_.path, job.action.key);
     auto target = ReadLink(path);
-    if (!target.ok() || lstat(path.c_str(), &job.st) != 0) {
-      job.status = target.ok() ? transfer::ErrnoStatus("cannot read '" + path + "'", errno)
-                               : target.status();
+    if (!target.ok() || lstat(path.c_str(), &at.st) != 0) {
+      at.status = target.ok() ? transfer::ErrnoStatus("cannot read '" + path + "'", errno)
+                              : target.status();
       return;
     }
-    job.st.st_size = static_cast<off_t>(target->size());
-    job.inline_body = *target;
-    job.md5 = hash::Md5(*target);
+    at.st.st_size = static_cast<off_t>(target->size());
+    at.inline_body = *target;
+    at.md5 = hash::Md5(*target);
     return;
   }
-  if (job.kind == ActionKind::kUpload && IsMarker(job)) {
-    job.st = {};  // an empty object; the folder's time and mode as metadata
-    job.st.st_mtim.tv_sec = job.action.src->mtime_ns / 1000000000;
-    job.st.st_mtim.tv_nsec = job.action.src->mtime_ns % 1000000000;
-    job.st.st_mode = job.action.src->mode;
-    job.md5 = hash::Md5("");
+  if (at.kind == ActionKind::kUpload && IsMarker(job)) {
+    at.st = {};  // an empty object; the folder's time and mode as metadata
+    at.st.st_mtim.tv_sec = job.action.src->mtime_ns / 1000000000;
+    at.st.st_mtim.tv_nsec = job.action.src->mtime_ns % 1000000000;
+    at.st.st_mode = job.action.src->mode;
+    at.md5 = hash::Md5("");
     return;
   }
-  if (job.kind == ActionKind::kUpload) {
+  if (at.kind == ActionKind::kUpload) {
     std::string path = JoinPath(src_.path, job.action.key);
     auto fd = fs_.Open(path, O_RDONLY | NoFollow());
     if (!fd.ok()) {
-      job.status = fd.status();
+      at.status = fd.status();
       return;
     }
-    if (Status s = fs_.Fstat((*fd)->get(), path, &job.st); !s.ok()) {
-      job.status = s;
+    if (Status s = fs_.Fstat((*fd)->get(), path, &at.st); !s.ok()) {
+      at.status = s;
       return;
     }
-    job.fd = *fd;
-    const uint64_t size = static_cast<uint64_t>(job.st.st_size);
+    // From here on the commit compares the file with `st`: a change, even
+    // one that made a read fail, sends it again.
+    at.fd = *fd;
+    const uint64_t size = static_cast<uint64_t>(at.st.st_size);
     if (size <= kReadWhole && size < options_.transfer.multipart_threshold) {
       std::string body(size, '\0');
-      auto n = fs_.Pread(job.fd->get(), path, body, 0);
+      auto n = fs_.Pread(at.fd->get(), path, body, 0);
       if (!n.ok() || *n != size) {
-        job.status = n.ok() ? DataLoss("'" + path + "' changed while it was read") : n.status();
+        at.status = n.ok() ? DataLoss("'" + path + "' changed while it was read") : n.status();
         return;
       }
-      job.md5 = hash::Md5(body);
-      job.small_body = std::move(body);
+      at.md5 = hash::Md5(body);
+      at.small_body = std::move(body);
     } else if (size < options_.transfer.multipart_threshold) {
-      auto md5 = transfer::Md5OfRange(job.fd->get(), 0, static_cast<uint64_t>(job.st.st_size));
+      auto md5 = transfer::Md5OfRange(at.fd->get(), 0, size);
       if (!md5.ok()) {
-        job.status = md5.status();
+        at.status = md5.status();
         return;
       }
-      job.md5 = *md5;
+      at.md5 = *md5;
     }
   }
 }
@@ -201,33 +205,37 @@ std::shared_ptr<transfer::CheckpointStore> Runner::UploadCheckpoints(const std::
 void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   const std::string key = ObjectKey(dst_, job->action.key);
   transfer::TransferOptions t = transfer_;
-  t.metadata = EncodeAttrs(MtimeNs(job->st), job->st.st_mode, job->st.st_uid, job->st.st_gid);
+  t.metadata = EncodeAttrs(MtimeNs(job->attempt.st), job->attempt.st.st_mode,
+                           job->attempt.st.st_uid, job->attempt.st.st_gid);
   auto finished = [job, done](StatusOr<transfer::UploadResult> r) {
     if (r.ok()) {
-      job->etag = r->etag;
+      job->attempt.etag = r->etag;
     } else {
-      job->status = r.status();
+      job->attempt.status = r.status();
     }
     done(job);
   };
-  if (!job->fd) {  // a link's target, an empty folder's marker
-    return transfer::StartPutBody(*dst_.client, job->inline_body, dst_.bucket, key, t, finished);
+  if (!job->attempt.fd) {  // a link's target, an empty folder's marker
+    return transfer::StartPutBody(*dst_.client, job->attempt.inline_body, dst_.bucket, key, t,
+                                  finished);
   }
-  if (job->small_body) {  // read whole and hashed by prepare
-    return transfer::StartPutBody(*dst_.client, std::move(*job->small_body), dst_.bucket, key, t,
-                                  finished, job->md5);
+  if (job->attempt.small_body) {  // read whole and hashed by prepare
+    std::string body = std::move(*job->attempt.small_body);
+    job->attempt.small_body.reset();
+    return transfer::StartPutBody(*dst_.client, std::move(body), dst_.bucket, key, t, finished,
+                                  job->attempt.md5);
   }
-  uint64_t size = static_cast<uint64_t>(job->st.st_size);
+  uint64_t size = static_cast<uint64_t>(job->attempt.st.st_size);
   std::optional<hash::Md5Digest> md5;
   if (size < t.multipart_threshold) {
-    md5 = job->md5;  // hashed by Prepare
+    md5 = job->attempt.md5;  // hashed by Prepare
   } else if (options_.index) {
     t.checkpoint = UploadCheckpoints(key);
   }
-  transfer::StartUploadFile(
-      *dst_.client,
-      transfer::FileToUpload{JoinPath(src_.path, job->action.key), job->fd, md5, job->st},
-      dst_.bucket, key, t, finished);
+  transfer::StartUploadFile(*dst_.client,
+                            transfer::FileToUpload{JoinPath(src_.path, job->action.key),
+                                                   job->attempt.fd, md5, job->attempt.st},
+                            dst_.bucket, key, t, finished);
 }
 
 void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
@@ -235,7 +243,7 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
   // Never through a link inside the destination (transfer/dest_dir.h).
   auto temp = dest_folders_.CreateTemp(object.key);
   if (!temp.ok()) {
-    job->status = temp.status();
+    job->attempt.status = temp.status();
     return done(job);
   }
   transfer::TransferOptions t = transfer_;
@@ -246,12 +254,12 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
                           std::shared_ptr<transfer::TempFile>(std::move(*temp)), t,
                           [job, done](StatusOr<transfer::DownloadResult> r) {
                             if (r.ok()) {
-                              job->head = r->head;
-                              job->temp = r->temp;
-                              job->etag = r->etag;
-                              job->content_checked = r->etag_verified;
+                              job->attempt.head = r->head;
+                              job->attempt.temp = r->temp;
+                              job->attempt.etag = r->etag;
+                              job->attempt.content_checked = r->etag_verified;
                             } else {
-                              job->status = r.status();
+                              job->attempt.status = r.status();
                             }
                             done(job);
                           });
@@ -265,9 +273,9 @@ void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& don
                       dst_.bucket, ObjectKey(dst_, job->action.key), t,
                       [job, done](StatusOr<transfer::UploadResult> r) {
                         if (r.ok()) {
-                          job->etag = r->etag;
+                          job->attempt.etag = r->etag;
                         } else {
-                          job->status = r.status();
+                          job->attempt.status = r.status();
                         }
                         done(job);
                       });
@@ -275,23 +283,23 @@ void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& don
 
 void Runner::StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   if (dst_.kind == Location::Kind::kLocal) {
-    job->status = fs_.Remove(dst_.path, job->action.key);
-    if (job->status.ok() && IsStoredLink(job->action.key)) {
+    job->attempt.status = fs_.Remove(dst_.path, job->action.key);
+    if (job->attempt.status.ok() && IsStoredLink(job->action.key)) {
       const std::string& key = job->action.key;
-      job->status = transfer::RemoveDestLink(
+      job->attempt.status = transfer::RemoveDestLink(
           dst_.path, std::string_view(key).substr(0, key.size() - scan::kLinkSuffix.size()));
     }
     return done(job);
   }
   dst_.client->DeleteObject(dst_.bucket, ObjectKey(dst_, job->action.key), [job, done](Status s) {
-    job->status = s;
+    job->attempt.status = s;
     done(job);
   });
 }
 
 void Runner::StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done) {
-  if (!job->status.ok() || options_.dry_run) return done(job);
-  switch (job->kind) {
+  if (!job->attempt.status.ok() || options_.dry_run) return done(job);
+  switch (job->attempt.kind) {
     case ActionKind::kUpload:
       return StartUpload(job, done);
     case ActionKind::kDownload:
@@ -301,7 +309,7 @@ void Runner::StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>&
     case ActionKind::kDelete:
       return StartDelete(job, done);
     case ActionKind::kMkdir:
-      job->status = transfer::MakeDestFolders(dst_.path, job->action.key);
+      job->attempt.status = transfer::MakeDestFolders(dst_.path, job->action.key);
       return done(job);
     default:
       return done(job);
@@ -311,53 +319,57 @@ void Runner::StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>&
 // that touches the report, and the only one that writes the index.
 bool Runner::Commit(Job& job) {
   const plan::Action& a = job.action;
-  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kDownload) {
+  Attempt& at = job.attempt;
+  if (at.status.ok() && !options_.dry_run && at.kind == ActionKind::kDownload) {
     // Length and content were checked by the transfer.
     if (IsStoredLink(a.key)) {
-      job.status = CommitLink(job);
+      at.status = CommitLink(job);
     } else {
-      ApplyAttrs(fs_, *job.temp, job.head, options_);
-      job.status = fs_.Commit(*job.temp);
+      ApplyAttrs(fs_, *at.temp, at.head, options_);
+      at.status = fs_.Commit(*at.temp);
     }
-    job.temp.reset();
-    if (job.status.ok() && !job.content_checked) {
+    at.temp.reset();
+    if (at.status.ok() && !at.content_checked) {
       std::lock_guard lock(report_mu_);
       report_.AddNotice(a.key, "content not checked: no part size reproduces its multipart ETag " +
-                                   job.etag + " (uploaded by another tool?); length checked");
+                                   at.etag + " (uploaded by another tool?); length checked");
     }
   }
-  if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kUpload && job.fd) {
-    // A file that changed while it was read goes round again, a few times.
+  if (!options_.dry_run && at.kind == ActionKind::kUpload && at.fd) {
+    // A file that changed while it was read goes round again, a few times,
+    // whatever the round's outcome: a failed read may be the change's doing
+    // (a file that shrank).
     struct stat now {};
     std::string path = JoinPath(src_.path, a.key);
-    if (!fs_.Stat(path, &now).ok() || !SameFile(now, job.st)) {
-      job.status = DataLoss("'" + path + "' changed while it was read");
-      if (++job.attempts < 3) return false;
+    if (!fs_.Stat(path, &now).ok() || !SameFile(now, at.st)) {
+      std::string why = "'" + path + "' changed while it was read";
+      at.status = DataLoss(at.status.ok() ? why : why + " (" + at.status.message() + ")");
+      if (++job.rounds < Job::kMaxRounds) return false;
     } else {
-      job.st_current = true;
+      at.st_current = true;
     }
   }
-  job.fd.reset();
-  bool changed = job.status.ok() && !options_.dry_run &&
-                 (job.kind != ActionKind::kSkip || job.reason == SkipReason::kSameEtag);
+  at.fd.reset();
+  bool changed = at.status.ok() && !options_.dry_run &&
+                 (at.kind != ActionKind::kSkip || at.reason == SkipReason::kSameEtag);
   if (changed) Record(job);
 
   uint64_t bytes = a.src ? a.src->size : (a.dst ? a.dst->size : 0);
   std::lock_guard lock(report_mu_);
-  if (!job.status.ok()) {
-    report_.AddError(a.key, job.status.message());
+  if (!at.status.ok()) {
+    report_.AddError(a.key, at.status.message());
     ++progress_.errors;
-  } else if (job.kind == ActionKind::kSkip) {
-    Count("skip: " + std::string(plan::SkipReasonName(job.reason)), bytes);
+  } else if (at.kind == ActionKind::kSkip) {
+    Count("skip: " + std::string(plan::SkipReasonName(at.reason)), bytes);
   } else {
-    Count(std::string(plan::ActionName(job.kind)), job.kind == ActionKind::kDelete ? 0 : bytes);
-    if (job.kind != ActionKind::kMkdir) {
+    Count(std::string(plan::ActionName(at.kind)), at.kind == ActionKind::kDelete ? 0 : bytes);
+    if (at.kind != ActionKind::kMkdir) {
       ++progress_.done_objects;
-      progress_.done_bytes += job.kind == ActionKind::kDelete ? 0 : bytes;
+      progress_.done_bytes += at.kind == ActionKind::kDelete ? 0 : bytes;
     }
   }
   // A verify that found the content equal was planned as a transfer.
-  if (job.action.kind == ActionKind::kVerify && job.kind == ActionKind::kSkip) {
+  if (a.kind == ActionKind::kVerify && at.kind == ActionKind::kSkip) {
     progress_.planned_objects -= std::min<uint64_t>(progress_.planned_objects, 1);
     progress_.planned_bytes -= std::min(progress_.planned_bytes, bytes);
   }
@@ -369,9 +381,9 @@ bool Runner::Commit(Job& job) {
 // temporary file is then removed unused).
 Status Runner::CommitLink(Job& job) {
   const std::string& key = job.action.key;
-  std::string target(job.head.size, '\0');
+  std::string target(job.attempt.head.size, '\0');
   if (target.size() > 4095 || target.empty() ||
-      pread(job.temp->fd(), target.data(), target.size(), 0) !=
+      pread(job.attempt.temp->fd(), target.data(), target.size(), 0) !=
           static_cast<ssize_t>(target.size()) ||
       target.find('\0') != std::string::npos) {
     return InvalidArgument("not a link target (empty, too long or unreadable)");
@@ -385,7 +397,8 @@ void Runner::Record(const Job& job) {
   index::Index* idx = options_.index;
   if (!idx) return;
   const plan::Action& a = job.action;
-  if (job.kind == ActionKind::kDelete) {
+  const Attempt& at = job.attempt;
+  if (at.kind == ActionKind::kDelete) {
     if (plan_options_.direction == plan::Direction::kCopy) {
       idx->DeleteRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key)).IgnoreError();
     } else {
@@ -393,29 +406,29 @@ void Runner::Record(const Job& job) {
     }
     return;
   }
-  if (job.kind == ActionKind::kMkdir) return;
+  if (at.kind == ActionKind::kMkdir) return;
   if (plan_options_.direction == plan::Direction::kUpload && IsMarker(job)) return;
   if (plan_options_.direction == plan::Direction::kCopy) {
     index::RemoteRecord r;
     r.size = a.src->size;
-    r.etag = job.etag.empty() ? a.src->etag : job.etag;
+    r.etag = at.etag.empty() ? a.src->etag : at.etag;
     r.source_etag = a.src->etag;
     idx->PutRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key), r).IgnoreError();
     return;
   }
   std::string path = JoinPath(LocalRoot(), a.key);
-  struct stat st = job.st;
-  if (!job.st_current) {
+  struct stat st = at.st;
+  if (!at.st_current) {
     if (!fs_.Stat(path, &st).ok()) return;
-    if (job.kind == ActionKind::kUpload && !SameFile(st, job.st)) return;
+    if (at.kind == ActionKind::kUpload && !SameFile(st, at.st)) return;
   }
   index::LocalRecord r;
   r.size = static_cast<uint64_t>(st.st_size);
   r.mtime_ns = MtimeNs(st);
   r.inode = st.st_ino;
   r.mode = st.st_mode & 07777;
-  r.etag = job.etag;
-  if (job.kind == ActionKind::kUpload && transfer::EtagIsMd5(job.etag)) r.md5 = job.etag;
+  r.etag = at.etag;
+  if (at.kind == ActionKind::kUpload && transfer::EtagIsMd5(at.etag)) r.md5 = at.etag;
   idx->PutLocal(LocalRoot(), a.key, r).IgnoreError();
 }
 
