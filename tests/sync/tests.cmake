@@ -13,4 +13,5 @@ gwsync_test(sync_pipeline_test LABEL unit
                     ${CMAKE_CURRENT_LIST_DIR}/pipeline_delete_test.cc
                     ${CMAKE_CURRENT_LIST_DIR}/pipeline_index_test.cc
                     ${CMAKE_CURRENT_LIST_DIR}/pipeline_change_test.cc
+                    ${CMAKE_CURRENT_LIST_DIR}/pipeline_attrs_test.cc
             LIBS gwsync_sync gwsync_fake_s3 gwsync_test_support)

@@ -57,7 +57,10 @@ struct Attempt {
   std::shared_ptr<transfer::TempFile> temp;
   s3::ObjectHead head;
   bool content_checked = true;  // false: an ETag the bytes could not be checked against
-  std::string etag;             // of the object as written or read
+  // False when the file is in place but not as the object says (an
+  // attribute that could not be set): not recorded in the index as in sync.
+  bool settled = true;
+  std::string etag;  // of the object as written or read
 };
 
 // One planned action on its way through the graph.

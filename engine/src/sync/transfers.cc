@@ -58,21 +58,26 @@ StatusOr<bool> ContentMatchesEtag(int fd, uint64_t size, const std::string& etag
 // under its temporary name (created 0600), so the real name never shows
 // other attributes. A bucket is not trusted with more than the permission
 // bits: setuid, setgid and sticky only with --preserve-special-bits, the
-// owner only with --preserve-owner. Best effort: the bytes are in place.
-void ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::ObjectHead& head,
-                const SyncOptions& options) {
+// owner only with --preserve-owner. Each is tried; the first failure is
+// returned, so that the file is not recorded as in sync.
+Status ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::ObjectHead& head,
+                  const SyncOptions& options) {
   const int fd = temp.fd();
   const std::string& path = temp.path();
+  Status first;
+  auto keep = [&first](Status s) {
+    if (first.ok()) first = std::move(s);
+  };
   FileAttrs attrs = DecodeAttrs(head.metadata);
   if (!attrs.mtime_ns) attrs.mtime_ns = ParseHttpDate(head.last_modified);
   mode_t mode = attrs.mode ? *attrs.mode : transfer::DefaultFileMode();
   if (!options.preserve_special_bits) mode &= 0777;
   if (options.restore_owner && attrs.uid && attrs.gid &&
       (*attrs.uid != geteuid() || *attrs.gid != getegid())) {
-    fs.Fchown(fd, path, *attrs.uid, *attrs.gid).IgnoreError();
+    keep(fs.Fchown(fd, path, *attrs.uid, *attrs.gid));
   }
   // After fchown, which clears setuid and setgid.
-  fs.Fchmod(fd, path, mode).IgnoreError();
+  keep(fs.Fchmod(fd, path, mode));
   if (attrs.mtime_ns) {
     struct timespec times[2];
     times[0].tv_sec = 0;
@@ -83,8 +88,9 @@ void ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::Object
       times[1].tv_sec -= 1;
       times[1].tv_nsec += 1000000000;
     }
-    fs.Futimens(fd, path, times).IgnoreError();
+    keep(fs.Futimens(fd, path, times));
   }
+  return first;
 }
 
 }  // namespace
@@ -325,8 +331,15 @@ bool Runner::Commit(Job& job) {
     if (IsStoredLink(a.key)) {
       at.status = CommitLink(job);
     } else {
-      ApplyAttrs(fs_, *at.temp, at.head, options_);
+      Status attrs = ApplyAttrs(fs_, *at.temp, at.head, options_);
       at.status = fs_.Commit(*at.temp);
+      if (at.status.ok() && !attrs.ok()) {
+        at.settled = false;
+        std::lock_guard lock(report_mu_);
+        report_.AddNotice(a.key, attrs.message() +
+                                     " (its content is in place; not recorded as in sync, so "
+                                     "the next run checks it again)");
+      }
     }
     at.temp.reset();
     if (at.status.ok() && !at.content_checked) {
@@ -392,13 +405,14 @@ Status Runner::CommitLink(Job& job) {
       dst_.path, std::string_view(key).substr(0, key.size() - scan::kLinkSuffix.size()), target);
 }
 
-// Remembers what is now in sync, so the next run need not read it again.
+// Remembers what is now in sync, so the next run need not read it again;
+// forgets a file that is not (an attribute could not be set).
 void Runner::Record(const Job& job) {
   index::Index* idx = options_.index;
   if (!idx) return;
   const plan::Action& a = job.action;
   const Attempt& at = job.attempt;
-  if (at.kind == ActionKind::kDelete) {
+  if (at.kind == ActionKind::kDelete || !at.settled) {
     if (plan_options_.direction == plan::Direction::kCopy) {
       idx->DeleteRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key)).IgnoreError();
     } else {
