@@ -147,19 +147,6 @@ nlohmann::json ShareJson(const Share& s) {
   return j;
 }
 
-// "N" objects or "P%" of the destination's.
-Status ParseMaxDelete(const std::string& v, sync::SyncOptions* o) {
-  char* end = nullptr;
-  double n = std::strtod(v.c_str(), &end);
-  bool percent = end && *end == '%' && end[1] == '\0';
-  if (v.empty() || end == v.c_str() || n < 0 || (!percent && *end != '\0')) {
-    return InvalidArgument("invalid --max-delete '" + v + "': expected a count or a percentage");
-  }
-  o->max_delete = percent ? 0 : static_cast<uint64_t>(n);
-  o->max_delete_percent = percent ? n : 0;
-  return Status::Ok();
-}
-
 int TerminalWidth() {
   winsize ws{};
   if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
@@ -290,7 +277,9 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.checksum = flags.checksum;
   options.force_delete = flags.force_delete;
   options.bucket_settings = !flags.no_bucket_settings;
-  if (Status s = ParseMaxDelete(flags.max_delete, &options); !s.ok()) return fail(s);
+  auto max_delete = sync::ParseDeleteLimit(flags.max_delete);
+  if (!max_delete.ok()) return fail(max_delete.status());
+  options.max_delete = *max_delete;
   options.concurrency = global.concurrency > 0 ? global.concurrency : 32;
   options.restore_owner = flags.preserve_owner && geteuid() == 0;
   options.preserve_special_bits = flags.preserve_special_bits;
@@ -411,8 +400,9 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_flag("--delete", f->delete_extra,
                 "delete what DST has and SRC does not (last, and only when nothing failed)");
   cmd->add_option("--max-delete", f->max_delete,
-                  "refuse --delete beyond N objects or P% of DST's (default 50%, above 100 "
-                  "objects)");
+                  "refuse --delete beyond N objects (0: delete nothing) or P% of DST's (default "
+                  "50%, above 100 objects)")
+      ->type_name("N|P%");
   cmd->add_flag("--force-delete", f->force_delete,
                 "delete even from an empty source or beyond --max-delete");
   cmd->add_flag("-n,--dry-run", f->dry_run, "print the plan, change nothing");

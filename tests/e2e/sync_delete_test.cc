@@ -101,10 +101,20 @@ TEST_F(SyncDeleteTest, MaxDeleteRefusesMassDeletesUnlessForced) {
   EXPECT_EQ(BucketTree(client(), bucket_), (Tree{{"k0", "0"}}));
 
   PutTree(client(), bucket_, tree);
-  Result bad = Sync(src, "s3://" + bucket_, {"--delete", "--max-delete", "lots"});
-  EXPECT_EQ(bad.exit_code, 2) << bad;
-  EXPECT_TRUE(Contains(ExpectOneErrorLine(bad), "--max-delete"));
-  ExpectOk(Sync(src, "s3://" + bucket_, {"--delete", "--max-delete", "1", "--force-delete"}));
+  // 0 deletes nothing, as in rclone and rsync (it used to mean "no limit").
+  Result zero = Sync(src, "s3://" + bucket_, {"--delete", "--max-delete", "0"});
+  EXPECT_EQ(zero.exit_code, 1) << zero;
+  EXPECT_TRUE(Contains(zero.err, "not deleting 9 of 10 objects: more than --max-delete 0")) << zero;
+  EXPECT_EQ(BucketTree(client(), bucket_).size(), 10u);
+
+  // Nothing a user can type turns the limit off: a usage error, nothing done.
+  for (const char* bad : {"lots", "0%", "nan", "inf", "-1", "150%", "1e3"}) {
+    Result r = Sync(src, "s3://" + bucket_, {"--delete", "--max-delete", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r;
+    EXPECT_TRUE(Contains(ExpectOneErrorLine(r), "--max-delete")) << bad;
+  }
+  EXPECT_EQ(BucketTree(client(), bucket_).size(), 10u);
+  ExpectOk(Sync(src, "s3://" + bucket_, {"--delete", "--max-delete", "0", "--force-delete"}));
   EXPECT_EQ(BucketTree(client(), bucket_), (Tree{{"k0", "0"}}));
 }
 

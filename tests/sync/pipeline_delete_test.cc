@@ -118,23 +118,61 @@ TEST_F(PipelineDeleteTest, AnEmptySourceDeletesNothingUnlessForced) {
   EXPECT_TRUE(gateway_.Contents("b").empty());
 }
 
-TEST_F(PipelineDeleteTest, MaxDeleteCountsObjects) {
-  Tree ten;
-  for (int i = 0; i < 10; ++i) ten["k" + std::to_string(i)] = std::to_string(i);
-  PutTree("b", ten);
-  const std::string src = Dir("src");
-  WriteTree(src, {{"k0", "0"}});
+// `n` keys, k1000, k1001, ... (the same order by name and by number).
+Tree Keys(int n) {
+  Tree t;
+  for (int i = 0; i < n; ++i) t["k" + std::to_string(1000 + i)] = "x";
+  return t;
+}
 
-  options_.max_delete = 5;
+TEST_F(PipelineDeleteTest, MaxDeleteZeroDeletesNothing) {
+  PutTree("b", Keys(1000));
+  const std::string src = Dir("src");
+  WriteTree(src, Keys(400));
+  options_.max_delete = *ParseDeleteLimit("0");
+  SyncReport r = Sync(Local(src), Bucket("b"));
+  EXPECT_EQ(r.deletes_refused, 600u);
+  ASSERT_EQ(r.delete_refusals.size(), 1u);
+  EXPECT_NE(r.delete_refusals[0].find("not deleting 600 of 1000 objects: more than --max-delete 0"),
+            std::string::npos)
+      << r.delete_refusals[0];
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(gateway_.Contents("b").size(), 1000u);
+}
+
+TEST_F(PipelineDeleteTest, MaxDeleteCountsObjectsUpToTheLimit) {
+  PutTree("b", Keys(10));
+  const std::string src = Dir("src");
+  WriteTree(src, Keys(1));
+  options_.max_delete = *ParseDeleteLimit("8");
   SyncReport r = Sync(Local(src), Bucket("b"));
   EXPECT_EQ(r.deletes_refused, 9u);
-  ASSERT_EQ(r.delete_refusals.size(), 1u);
-  EXPECT_NE(r.delete_refusals[0].find("not deleting 9 of 10 objects"), std::string::npos);
   EXPECT_EQ(gateway_.Contents("b").size(), 10u);
 
-  options_.force_delete = true;
+  options_.max_delete = *ParseDeleteLimit("9");
   EXPECT_EQ(Count(SyncOk(Local(src), Bucket("b")), "delete"), 9u);
-  EXPECT_EQ(gateway_.Contents("b"), (Tree{{"k0", "0"}}));
+  EXPECT_EQ(gateway_.Contents("b"), Keys(1));
+}
+
+TEST_F(PipelineDeleteTest, MaxDeletePercentIsOfTheDestinationAndForceLiftsIt) {
+  PutTree("b", Keys(250));
+  const std::string src = Dir("src");
+  WriteTree(src, Keys(124));  // 126 of 250 would go: more than the default 50%
+  SyncReport r = Sync(Local(src), Bucket("b"));
+  EXPECT_EQ(r.deletes_refused, 126u);
+  ASSERT_EQ(r.delete_refusals.size(), 1u);
+  EXPECT_NE(r.delete_refusals[0].find("--max-delete 50%"), std::string::npos);
+  EXPECT_EQ(gateway_.Contents("b").size(), 250u);
+
+  WriteTree(src, Keys(125));  // 125 of 250: exactly half
+  EXPECT_EQ(Count(SyncOk(Local(src), Bucket("b")), "delete"), 125u);
+
+  PutTree("b", Keys(250));
+  const std::string one = Dir("one");
+  WriteTree(one, Keys(1));
+  options_.max_delete = *ParseDeleteLimit("0");
+  options_.force_delete = true;  // said on purpose: done
+  EXPECT_EQ(Count(SyncOk(Local(one), Bucket("b")), "delete"), 249u);
 }
 
 }  // namespace

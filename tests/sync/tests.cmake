@@ -2,6 +2,7 @@ gwsync_test(sync_gateway_test LABEL gateway SOURCES ${CMAKE_CURRENT_LIST_DIR}/sy
             LIBS gwsync_test_support gwsync_sync)
 gwsync_test(sync_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/metadata_test.cc
             ${CMAKE_CURRENT_LIST_DIR}/bucket_settings_test.cc
+            ${CMAKE_CURRENT_LIST_DIR}/delete_limit_test.cc
             LIBS gwsync_sync)
 gwsync_test(sync_stream_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/stream_test.cc
             LIBS gwsync_sync)

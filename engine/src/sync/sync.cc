@@ -175,12 +175,10 @@ void Runner::PlanDeletes(const Feed& feed) {
       refusal = "not deleting " + std::to_string(n) +
                 " objects: the source lists nothing (a wrong path or prefix?); use "
                 "--force-delete to delete everything at the destination";
-    } else if (!options_.force_delete &&
-               ((options_.max_delete > 0 && n > options_.max_delete) ||
-                (options_.max_delete_percent > 0 && n > SyncOptions::kSmallDelete &&
-                 100.0 * n > options_.max_delete_percent * dst_objects))) {
+    } else if (!options_.force_delete && !options_.max_delete.Allows(n, dst_objects)) {
       refusal = "not deleting " + std::to_string(n) + " of " + std::to_string(dst_objects) +
-                " objects: more than --max-delete allows; use --force-delete to delete them";
+                " objects: more than --max-delete " + options_.max_delete.ToString() +
+                " allows; use --force-delete to delete them";
     }
     if (!refusal.empty()) {
       report_.deletes_refused = n;
@@ -206,6 +204,8 @@ void Runner::PlanDeletes(const Feed& feed) {
 }
 
 StatusOr<SyncReport> Runner::Run() {
+  // A limit that is not a number must not mean "no limit".
+  RETURN_IF_ERROR(options_.max_delete.Check());
   // A sync that cannot read its source's root creates nothing.
   ASSIGN_OR_RETURN(src_stream_, Open(src_, false));
   ASSIGN_OR_RETURN(dst_stream_, Open(dst_, true));

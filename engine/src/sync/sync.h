@@ -22,6 +22,7 @@
 #include "index/index.h"
 #include "plan/plan.h"
 #include "s3/client.h"
+#include "sync/delete_limit.h"
 #include "sync/key_range.h"
 #include "transfer/object_transfer.h"
 
@@ -69,12 +70,9 @@ struct ManifestOptions {
 
 struct SyncOptions {
   bool delete_extra = false;
-  // --delete guards: refused when the source lists nothing, or when more
-  // than max_delete objects would go, or more than max_delete_percent of the
-  // destination's and more than kSmallDelete; unless forced. 0: no limit.
-  static constexpr uint64_t kSmallDelete = 100;
-  uint64_t max_delete = 0;
-  double max_delete_percent = 50;
+  // --delete guards: refused when the source lists nothing, or beyond
+  // max_delete (sync/delete_limit.h); only force_delete lifts them.
+  DeleteLimit max_delete;
   bool force_delete = false;
   bool dry_run = false;
   bool checksum = false;
