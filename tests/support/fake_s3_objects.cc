@@ -147,7 +147,8 @@ FakeS3::Reply FakeS3::PutObject(const S3Call& call, Bucket& bucket, const std::s
 
 const FakeS3::Object* FakeS3::CopySource(const S3Call& call, Reply* error) const {
   std::string source;
-  std::string_view header = call.Header("x-amz-copy-source");
+  const std::string copy_source = call.Header("x-amz-copy-source");
+  std::string_view header = copy_source;
   header = header.substr(0, header.find('?'));  // ?versionId=...
   if (header.starts_with('/')) header.remove_prefix(1);
   if (!s3::UriDecode(header, &source) || source.find('/') == std::string::npos) {
