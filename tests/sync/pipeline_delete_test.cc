@@ -1,7 +1,7 @@
 // --delete never removes what the user still has: not after an error in the
-// run (a failed transfer, a listing page, an unreadable folder), not from a
-// source that lists nothing, not beyond --max-delete; --force-delete lifts
-// the last two only. What is checked is what stays.
+// run (a failed upload or copy, a listing page, an unreadable folder), not
+// from a source that lists nothing, not beyond --max-delete; --force-delete
+// lifts the last two only. What is checked is what stays.
 #include <linux/capability.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -52,6 +52,21 @@ TEST_F(PipelineDeleteTest, AFailedTransferDeletesNothing) {
   EXPECT_NE(r.delete_refusals[0].find("1 errors happened"), std::string::npos);
   EXPECT_EQ(gateway_.Contents("b"), (Tree{{"a", "1"}, {"b", "old"}, {"stale", "s"}}));
   EXPECT_EQ(gateway_.CountOp("DeleteObject") + gateway_.CountOp("DeleteObjects"), 0);
+}
+
+TEST_F(PipelineDeleteTest, BucketToBucketDeletesExtrasOnlyOnceEveryCopySucceeded) {
+  PutTree("b", {{"a", "1"}, {"c", "3"}});
+  PutTree("copy", {{"a", "1"}, {"extra", "x"}});
+  gateway_.Fail(FakeS3::OpKey("CopyObject", "c"), {403, "AccessDenied", Status::Ok(), 1});
+  SyncReport r = Sync(Bucket("b"), Bucket("copy"));
+  EXPECT_NE(Errors(r).find("c: "), std::string::npos) << Errors(r);
+  EXPECT_EQ(r.deletes_refused, 1u);
+  EXPECT_TRUE(gateway_.GetObject("copy", "extra").has_value());
+
+  SyncReport again = SyncOk(Bucket("b"), Bucket("copy"));
+  EXPECT_EQ(Count(again, "copy"), 1u);
+  EXPECT_EQ(Count(again, "delete"), 1u);
+  EXPECT_EQ(gateway_.Contents("copy"), (Tree{{"a", "1"}, {"c", "3"}}));
 }
 
 TEST_F(PipelineDeleteTest, AListingPageThatFailsDeletesNothing) {
