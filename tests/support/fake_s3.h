@@ -8,15 +8,20 @@
 // complete with the real multipart ETag, abort, ListParts). Bucket
 // subresources it does not keep (lifecycle, policy, ...) are 404. It
 // behaves as RGW 16.2 does where the sync relies on it: `partNumber` on
-// GET/HEAD is ignored, and with set_empty_complete_etag the completion
-// answers <ETag></ETag>.
+// GET/HEAD is ignored, a copy keeps a multipart ETag, and with
+// set_empty_complete_etag the completion answers <ETag></ETag>. Not there:
+// versions, ACLs and bucket settings, virtual-host addressing, SSE, paging
+// of ListMultipartUploads; objects are held whole in memory, and a common
+// prefix at or before start-after is not listed again (as
+// synthetic_s3.py; what RGW does there is not known).
 //
 // Threads: Send and Post may be called from any thread. Requests are
 // answered, and every completion and posted function runs, on the fake's
 // own thread, one at a time, as the curl loop does. Setup, inspection and
 // fault methods are safe from any thread. Stop (or the destructor) ends the
-// thread; what is still queued then completes with kCancelled on the
-// stopping thread, so call it before the clients it calls back into go.
+// thread; requests still queued then complete with kCancelled on the
+// stopping thread and posted work is dropped, so call it before the
+// clients it calls back into go.
 #pragma once
 
 #include <chrono>
