@@ -49,9 +49,9 @@ namespace {
 // no known form cannot say so, and costs a transfer.
 StatusOr<bool> ContentMatchesEtag(int fd, uint64_t size, const std::string& etag,
                                   uint64_t our_part_size) {
-  ASSIGN_OR_RETURN(transfer::EtagCheck check,
-                   transfer::CheckFdAgainstEtag(fd, size, etag, our_part_size));
-  return check == transfer::EtagCheck::kMatch;
+  ASSIGN_OR_RETURN(transfer::CheckResult check,
+                   transfer::CheckFd(fd, size, etag, std::nullopt, our_part_size));
+  return check.verdict == transfer::Verdict::kVerified;
 }
 
 // Restores the attributes an object carries onto a downloaded file, still
@@ -242,7 +242,7 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
                               job->head = r->head;
                               job->temp = r->temp;
                               job->etag = r->etag;
-                              job->content_checked = r->etag_verified;
+                              job->content_checked = r->verdict == transfer::Verdict::kVerified;
                             } else {
                               job->status = r.status();
                             }

@@ -4,7 +4,7 @@
 #include <mutex>
 #include <thread>
 
-#include "manifest/digest.h"
+#include "transfer/etag.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::verify {
@@ -52,14 +52,15 @@ struct Cursor {
 bool Comparable(const std::string& a, const std::string& b) {
   if (a.empty() || b.empty()) return false;
   if (transfer::EtagIsMd5(a) && transfer::EtagIsMd5(b)) return true;
-  uint64_t pa = manifest::EtagParts(a), pb = manifest::EtagParts(b);
+  uint64_t pa = transfer::EtagParts(a), pb = transfer::EtagParts(b);
   return pa > 0 && pa == pb;
 }
 
-// A file to read and check against an ETag.
+// A file to read and check against an ETag of the other side.
 struct ContentJob {
   std::string key, path, etag;
   uint64_t size = 0;
+  const Side* etag_side = nullptr;
 };
 
 class Verifier {
@@ -109,6 +110,9 @@ class Verifier {
       case DifferenceKind::kDifferent:
         report_.different++;
         break;
+      case DifferenceKind::kUnverified:
+        report_.unverified++;
+        break;
     }
     if (options_.on_difference) options_.on_difference(d);
     if (report_.differences.size() < VerifyReport::kMaxKept) {
@@ -148,7 +152,8 @@ class Verifier {
                                                       : nullptr;
       const std::string& etag = folder == &dst_ ? a.etag : b.etag;
       if (folder && !etag.empty()) {
-        jobs_.Push({a.key, folder->local_root + "/" + a.key, etag, a.size});
+        jobs_.Push({a.key, folder->local_root + "/" + a.key, etag, a.size,
+                    folder == &dst_ ? &src_ : &dst_});
         return;
       }
       std::lock_guard lock(mu_);
@@ -157,20 +162,23 @@ class Verifier {
     Match(a.size, false);
   }
 
-  // On a pool thread.
+  // On a pool thread: the one check of a file against an ETag (etag.h),
+  // with the part layout the object records where the other side can tell.
   void Work() {
     ContentJob job;
     while (jobs_.Pop(&job)) {
-      std::string computed;
-      StatusOr<bool> same =
-          manifest::FileMatchesEtag(job.path, job.etag, job.size, options_.part_size, &computed);
-      if (!same.ok()) {
+      std::optional<transfer::PartLayout> layout;
+      if (transfer::EtagParts(job.etag) > 0 && job.etag_side->layout_of) {
+        layout = job.etag_side->layout_of(job.key);
+      }
+      auto check = transfer::CheckFile(job.path, job.size, job.etag, layout, options_.part_size);
+      if (!check.ok()) {
         Differ({DifferenceKind::kDifferent, job.key,
-                "cannot check the content: " + same.status().message()});
-      } else if (!*same) {
-        Differ({DifferenceKind::kDifferent, job.key,
-                "content differs: ETag " + (computed.empty() ? "?" : computed) + ", expected " +
-                    job.etag});
+                "cannot check the content: " + check.status().message()});
+      } else if (check->verdict == transfer::Verdict::kDifferent) {
+        Differ({DifferenceKind::kDifferent, job.key, "content differs: " + check->why});
+      } else if (check->verdict == transfer::Verdict::kUnverifiable) {
+        Differ({DifferenceKind::kUnverified, job.key, check->why});
       } else {
         Match(job.size, true);
       }
@@ -195,6 +203,8 @@ std::string_view DifferenceName(DifferenceKind kind) {
       return "extra";
     case DifferenceKind::kDifferent:
       return "different";
+    case DifferenceKind::kUnverified:
+      return "unverified";
   }
   return "?";
 }
