@@ -50,9 +50,13 @@ struct Job {
   // Downloads: the temporary file holding what arrived, checked.
   std::shared_ptr<transfer::TempFile> temp;
   s3::ObjectHead head;
-  bool content_checked = true;  // false: an ETag the bytes could not be checked against
-  std::string etag;             // of the object as written or read
-  std::string inline_body;      // uploads without a file: a link's target, a marker's ""
+  // Downloads and copies: whether the bytes are proven the source's
+  // (transfer/etag.h), and why not; the part layout the object records.
+  transfer::Verdict verdict = transfer::Verdict::kVerified;
+  std::string why;
+  std::optional<transfer::PartLayout> layout;
+  std::string etag;         // of the object as written or read
+  std::string inline_body;  // uploads without a file: a link's target, a marker's ""
   // A small file read whole by prepare (one read for its MD5 and its body).
   std::optional<std::string> small_body;
   bool st_current = false;  // `st` is the file as it is after the upload (commit checked)

@@ -242,7 +242,9 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
                               job->head = r->head;
                               job->temp = r->temp;
                               job->etag = r->etag;
-                              job->content_checked = r->verdict == transfer::Verdict::kVerified;
+                              job->verdict = r->verdict;
+                              job->why = r->why;
+                              job->layout = transfer::RecordedLayout(r->head);
                             } else {
                               job->status = r.status();
                             }
@@ -259,6 +261,8 @@ void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& don
                       [job, done](StatusOr<transfer::UploadResult> r) {
                         if (r.ok()) {
                           job->etag = r->etag;
+                          job->verdict = r->verdict;
+                          job->why = r->why;
                         } else {
                           job->status = r.status();
                         }
@@ -304,6 +308,13 @@ void Runner::StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>&
 // that touches the report, and the only one that writes the index.
 bool Runner::Commit(Job& job) {
   const plan::Action& a = job.action;
+  const bool unverified = job.status.ok() && !options_.dry_run &&
+                          (job.kind == ActionKind::kDownload || job.kind == ActionKind::kCopy) &&
+                          job.verdict == transfer::Verdict::kUnverifiable;
+  if (unverified && options_.require_verified) {
+    // Not kept as if it were good (a download's temporary file goes).
+    job.status = Status(StatusCode::kFailedPrecondition, job.why + " (--require-verified)");
+  }
   if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kDownload) {
     // Length and content were checked by the transfer.
     if (IsStoredLink(a.key)) {
@@ -312,12 +323,11 @@ bool Runner::Commit(Job& job) {
       ApplyAttrs(job.temp->fd(), job.head, options_);
       job.status = job.temp->Commit();
     }
-    job.temp.reset();
-    if (job.status.ok() && !job.content_checked) {
-      std::lock_guard lock(report_mu_);
-      report_.AddNotice(a.key, "content not checked: no part size reproduces its multipart ETag " +
-                                   job.etag + " (uploaded by another tool?); length checked");
-    }
+  }
+  job.temp.reset();  // uncommitted: removed
+  if (job.status.ok() && unverified) {
+    std::lock_guard lock(report_mu_);
+    report_.AddUnverified(a.key, job.why);
   }
   if (job.status.ok() && !options_.dry_run && job.kind == ActionKind::kUpload && job.fd) {
     // A file that changed while it was read goes round again, a few times.
@@ -393,6 +403,7 @@ void Runner::Record(const Job& job) {
     r.size = a.src->size;
     r.etag = job.etag.empty() ? a.src->etag : job.etag;
     r.source_etag = a.src->etag;
+    r.unverified = job.verdict == transfer::Verdict::kUnverifiable;
     idx->PutRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key), r).IgnoreError();
     return;
   }
@@ -409,6 +420,11 @@ void Runner::Record(const Job& job) {
   r.mode = st.st_mode & 07777;
   r.etag = job.etag;
   if (job.kind == ActionKind::kUpload && transfer::EtagIsMd5(job.etag)) r.md5 = job.etag;
+  r.unverified = job.verdict == transfer::Verdict::kUnverifiable;
+  if (job.layout) {
+    r.part_size = job.layout->size;
+    r.part_doubling = static_cast<uint32_t>(job.layout->doubling);
+  }
   idx->PutLocal(LocalRoot(), a.key, r).IgnoreError();
 }
 

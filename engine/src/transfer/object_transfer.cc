@@ -281,6 +281,7 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
           DownloadResult r,
           StreamChecked(client, bucket, key, head, std::make_shared<http::FileSink>(tmp->fd(), 0),
                         /*unzstd=*/true, options));
+      if (options.accept) RETURN_IF_ERROR(options.accept(r).Annotate(what));
       if (fchmod(tmp->fd(), DefaultFileMode()) != 0)
         return ErrnoStatus("chmod '" + tmp->path() + "'", errno);
       if (options.before_commit) options.before_commit(tmp->fd(), r.head);
@@ -296,6 +297,7 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
                    }));
   file.reset();  // a partial adopted instead is r.temp; this one goes
   RETURN_IF_ERROR(RefuseCompressed(options, r.head, what));
+  if (options.accept) RETURN_IF_ERROR(options.accept(r).Annotate(what));
   // Created 0600 while written; a new file's mode once complete.
   if (fchmod(r.temp->fd(), DefaultFileMode()) != 0)
     return ErrnoStatus("chmod '" + r.temp->path() + "'", errno);

@@ -96,6 +96,10 @@ struct TransferOptions {
   // DownloadFile calls this on the complete, verified file before renaming
   // it into place (to set its mode and times; it has the umask's mode then).
   std::function<void(int fd, const s3::ObjectHead& head)> before_commit;
+  // DownloadFile: a last word on the complete file before it is renamed into
+  // place (get --require-verified refuses an unverifiable one); an error
+  // leaves nothing behind.
+  std::function<Status(const struct DownloadResult&)> accept;
   // UploadFile records multipart progress here when set (its callbacks run
   // on workers, never on the transport's thread).
   std::shared_ptr<CheckpointStore> checkpoint;

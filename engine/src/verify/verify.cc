@@ -61,6 +61,7 @@ struct ContentJob {
   std::string key, path, etag;
   uint64_t size = 0;
   const Side* etag_side = nullptr;
+  std::optional<transfer::PartLayout> layout;  // as a manifest records it
 };
 
 class Verifier {
@@ -141,6 +142,12 @@ class Verifier {
       Differ({DifferenceKind::kDifferent, a.key, "ETag " + b.etag + ", expected " + a.etag});
       return;
     }
+    if (a.unverified || b.unverified) {
+      // The sync that wrote it could not prove its content: no match to claim.
+      Differ({DifferenceKind::kUnverified, a.key,
+              "the run manifest records the copy as unverified (its content was never proven)"});
+      return;
+    }
     if (a.mtime_ns != 0 && b.mtime_ns != 0 && a.mtime_ns != b.mtime_ns) {
       Differ({DifferenceKind::kDifferent, a.key, "modified since (mtime differs)"});
       return;
@@ -150,10 +157,14 @@ class Verifier {
       const Side* folder = !dst_.local_root.empty()   ? &dst_
                            : !src_.local_root.empty() ? &src_
                                                       : nullptr;
-      const std::string& etag = folder == &dst_ ? a.etag : b.etag;
-      if (folder && !etag.empty()) {
-        jobs_.Push({a.key, folder->local_root + "/" + a.key, etag, a.size,
-                    folder == &dst_ ? &src_ : &dst_});
+      const plan::Entry& object = folder == &dst_ ? a : b;
+      if (folder && !object.etag.empty()) {
+        std::optional<transfer::PartLayout> layout;
+        if (object.part_size > 0) {
+          layout = transfer::PartLayout{object.part_size, static_cast<int>(object.part_doubling)};
+        }
+        jobs_.Push({a.key, folder->local_root + "/" + a.key, object.etag, a.size,
+                    folder == &dst_ ? &src_ : &dst_, layout});
         return;
       }
       std::lock_guard lock(mu_);
@@ -167,8 +178,8 @@ class Verifier {
   void Work() {
     ContentJob job;
     while (jobs_.Pop(&job)) {
-      std::optional<transfer::PartLayout> layout;
-      if (transfer::EtagParts(job.etag) > 0 && job.etag_side->layout_of) {
+      std::optional<transfer::PartLayout> layout = job.layout;
+      if (!layout && transfer::EtagParts(job.etag) > 0 && job.etag_side->layout_of) {
         layout = job.etag_side->layout_of(job.key);
       }
       auto check = transfer::CheckFile(job.path, job.size, job.etag, layout, options_.part_size);
