@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "http/bodies.h"
+#include "util/printable.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
@@ -36,9 +37,24 @@ std::string Describe(uint64_t size, int parts) {
 
 // put/get/cp flags of their own.
 struct CopyFlags {
-  bool zstd = false;  // compress uploads
-  bool raw = false;   // downloads as stored, compressed or not
+  bool zstd = false;              // compress uploads
+  bool raw = false;               // downloads as stored, compressed or not
+  bool require_verified = false;  // a content that cannot be proven fails
 };
+
+// A download or copy whose bytes could not be proven the object's (etag.h):
+// said on stderr (stdout may carry the data), an error with
+// --require-verified. Returns the exit code so far.
+int SayUnverified(const std::string& what, transfer::Verdict verdict, const std::string& why,
+                  const CopyFlags& copy) {
+  if (verdict != transfer::Verdict::kUnverifiable) return 0;
+  if (copy.require_verified) {
+    return Fail(
+        Status(StatusCode::kFailedPrecondition, what + ": " + why + " (--require-verified)"));
+  }
+  std::fprintf(stderr, "gwsync: unverified: %s\n", Printable(what + ": " + why).c_str());
+  return 0;
+}
 
 // zstd's default level: ~3-5x on text at hundreds of MB/s a core.
 constexpr int kZstdLevel = 3;
@@ -81,19 +97,28 @@ int Download(const Context& ctx, const GlobalFlags& flags, const s3::S3Url& src,
       if (StdoutClosed()) EndOnClosedStdout();  // `| head`: the reader has what it wanted
       return Fail(InContext(r.status(), src.ToString(), "download of " + src.ToString()));
     }
-    return 0;
+    // The bytes are out already: --require-verified can only say so and fail.
+    return SayUnverified(src.ToString(), r->verdict, r->why, copy);
   }
   if (dst.back() == '/' || IsDirectory(dst)) {
     if (dst.back() != '/') dst += "/";
     dst += Basename(src.key);
   }
+  if (copy.require_verified) {
+    // Not renamed into place unless proven.
+    options.accept = [](const transfer::DownloadResult& d) -> Status {
+      if (d.verdict != transfer::Verdict::kUnverifiable) return Status::Ok();
+      return Status(StatusCode::kFailedPrecondition, d.why + " (--require-verified)");
+    };
+  }
   auto r = transfer::DownloadFile(ctx.client(), src.bucket, src.key, dst, options);
   if (!r.ok()) return Fail(InContext(r.status(), src.ToString(), "download of " + src.ToString()));
   Say(flags, "download: " + src.ToString() + " -> '" + dst + "' (" + FormatSize(r->size) + ")");
-  return 0;
+  return SayUnverified(src.ToString(), r->verdict, r->why, copy);
 }
 
-int ServerCopy(const Context& ctx, const GlobalFlags& flags, const s3::S3Url& src, s3::S3Url dst) {
+int ServerCopy(const Context& ctx, const GlobalFlags& flags, const s3::S3Url& src, s3::S3Url dst,
+               const CopyFlags& copy) {
   if (src.key.empty()) return Fail(InvalidArgument("the source needs a key: s3://BUCKET/KEY"));
   if (dst.bucket.empty()) return Fail(InvalidArgument("the destination needs a bucket"));
   if (dst.key.empty() || dst.key.back() == '/') dst.key += Basename(src.key);
@@ -102,7 +127,7 @@ int ServerCopy(const Context& ctx, const GlobalFlags& flags, const s3::S3Url& sr
                                 dst.key, ctx.transfer());
   if (!r.ok()) return Fail(InContext(r.status(), dst.ToString(), "copy " + src.ToString()));
   Say(flags, "copy: " + src.ToString() + " -> " + dst.ToString());
-  return 0;
+  return SayUnverified(dst.ToString(), r->verdict, r->why, copy);
 }
 
 int RunCp(GlobalFlags flags, const std::string& src, const std::string& dst,
@@ -125,7 +150,7 @@ int RunCp(GlobalFlags flags, const std::string& src, const std::string& dst,
   if (!ctx.ok()) return Fail(ctx.status());
   if (src_s3 && dst_s3) {
     if (copy.zstd) return Fail(InvalidArgument("--zstd compresses uploads, not s3-to-s3 copies"));
-    return ServerCopy(**ctx, flags, *src_url, *dst_url);
+    return ServerCopy(**ctx, flags, *src_url, *dst_url, copy);
   }
   if (dst_s3) return Upload(**ctx, flags, src, *dst_url, copy);
   return Download(**ctx, flags, *src_url, dst, copy);
@@ -150,6 +175,9 @@ void AddCopyCommands(CLI::App& app, const GlobalFlags& flags, Runner* run) {
     }
     if (direction <= 0) {
       cmd->add_flag("--raw", args->copy.raw, "fetch a compressed object as stored");
+      cmd->add_flag("--require-verified", args->copy.require_verified,
+                    "fail when the content cannot be proven against the object's ETag (parts "
+                    "of a size gwsync cannot find) instead of saying so on stderr");
     }
     cmd->callback([&flags, run, args, direction, name = std::string(name)] {
       // put needs a local source, get a remote one; cp takes any pair.

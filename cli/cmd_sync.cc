@@ -27,6 +27,7 @@ namespace {
 struct SyncFlags {
   std::string src, dst;
   bool delete_extra = false, dry_run = false, checksum = false, json = false, no_index = false;
+  bool require_verified = false;
   bool force_delete = false, no_bucket_settings = false;
   bool no_manifest = false, manifest_bucket = false, manifest_sha256 = false;
   std::string manifest_path;
@@ -275,6 +276,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.delete_extra = flags.delete_extra;
   options.dry_run = flags.dry_run;
   options.checksum = flags.checksum;
+  options.require_verified = flags.require_verified;
   options.force_delete = flags.force_delete;
   options.bucket_settings = !flags.no_bucket_settings;
   auto max_delete = sync::ParseDeleteLimit(flags.max_delete);
@@ -373,6 +375,15 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     output.Err("gwsync: ... and %llu more notices",
                static_cast<unsigned long long>(r.notice_count - r.notices.size()));
   }
+  for (const auto& [key, why] : r.unverified) {
+    output.Err("gwsync: unverified: %s: %s", Printable(key).c_str(), Printable(why).c_str());
+  }
+  if (r.unverified_count > 0) {
+    output.Err(
+        "gwsync: %llu objects copied unverified (their content could not be proven; "
+        "checked again next run; --require-verified makes this an error)",
+        static_cast<unsigned long long>(r.unverified_count));
+  }
   for (const auto& [key, msg] : r.errors) {
     output.Err("gwsync: %s: %s", Printable(key).c_str(), Printable(msg).c_str());
   }
@@ -407,6 +418,10 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
                 "delete even from an empty source or beyond --max-delete");
   cmd->add_flag("-n,--dry-run", f->dry_run, "print the plan, change nothing");
   cmd->add_flag("--checksum", f->checksum, "compare content, even when the index says unchanged");
+  cmd->add_flag("--require-verified", f->require_verified,
+                "fail a copy whose content cannot be proven against its ETag (an object "
+                "uploaded in parts of a size gwsync cannot find) instead of keeping it as "
+                "unverified");
   cmd->add_option("--exclude", f->excludes, "skip keys matching this glob (repeatable)");
   cmd->add_option("--include", f->includes, "only keys matching this glob (repeatable)");
   cmd->add_flag("--no-bucket-settings", f->no_bucket_settings,

@@ -85,10 +85,15 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
     j["missing_count"] = r.missing;
     j["extra_count"] = r.extra;
     j["different_count"] = r.different;
+    j["unverified_count"] = r.unverified;
     j["missing"] = nlohmann::json::array();
     j["extra"] = nlohmann::json::array();
     j["different"] = nlohmann::json::array();
+    j["unverified"] = nlohmann::json::array();
     for (const auto& d : r.differences) {
+      if (d.kind == verify::DifferenceKind::kUnverified) {
+        j["unverified"].push_back({{"key", d.key}, {"why", d.why}});
+      }
       if (d.kind == verify::DifferenceKind::kMissing) j["missing"].push_back(d.key);
       if (d.kind == verify::DifferenceKind::kExtra) j["extra"].push_back(d.key);
       if (d.kind == verify::DifferenceKind::kDifferent) {
@@ -112,12 +117,18 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
       if (flags.content) line += ", " + std::to_string(r.contents_read) + " files read";
       line += "); " + std::to_string(r.missing) + " missing, " + std::to_string(r.extra) +
               " extra, " + std::to_string(r.different) + " different";
+      if (r.unverified) line += ", " + std::to_string(r.unverified) + " unverified";
       if (!r.problems.empty()) line += ", " + std::to_string(r.problems.size()) + " read errors";
       if (r.unchecked) {
         line += "; " + std::to_string(r.unchecked) + " not read (no ETag to check them against)";
       }
       std::printf("%s\n", line.c_str());
-      std::printf("%s\n", r.ok() ? "verify: OK" : "verify: DIFFERENT");
+      // Unverified alone is no difference found, and no proof either.
+      bool only_unverified = r.unverified > 0 && r.missing == 0 && r.extra == 0 &&
+                             r.different == 0 && r.problems.empty();
+      std::printf("%s\n", r.ok()            ? "verify: OK"
+                          : only_unverified ? "verify: NOT PROVEN"
+                                            : "verify: DIFFERENT");
     }
   }
   return r.ok() ? 0 : 1;
@@ -131,7 +142,7 @@ void AddVerifyCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
       "verify",
       "prove DST holds what SRC does, downloading nothing: each a folder, s3://BUCKET[/PREFIX], "
       "REMOTE:BUCKET, a run manifest, or s3:// (every bucket) against a folder of buckets "
-      "(exit 0: they match, 1: they differ)");
+      "(exit 0: they match, 1: they differ or a content could not be proven)");
   cmd->add_option("source", f->src, "SRC (the reference)")->required();
   cmd->add_option("destination", f->dst, "DST (the copy)")->required();
   cmd->add_flag("--content", f->content,

@@ -101,6 +101,9 @@ std::string FormatMetrics(const RunMetrics& run, int64_t previous_success) {
   e.Family("gwsync_sync_notices", "gauge",
            "Notices in the last run (files not synced on purpose).");
   e.Sample("gwsync_sync_notices", pair, r.notice_count);
+  e.Family("gwsync_sync_unverified", "gauge",
+           "Objects copied whose content could not be proven against their ETag.");
+  e.Sample("gwsync_sync_unverified", pair, r.unverified_count);
   e.Family("gwsync_sync_deletes_refused", "gauge", "Planned deletes not carried out.");
   e.Sample("gwsync_sync_deletes_refused", pair, r.deletes_refused);
 

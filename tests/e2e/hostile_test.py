@@ -204,6 +204,14 @@ class HostileTest(unittest.TestCase):
         self.assertOneLineError(r, "invalid object size in Content-Range")
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "got")))
 
+    def test_a_range_answered_from_another_offset_is_refused(self):
+        r = self.gwsync("get", "s3://wrong-range/obj", "-")
+        self.assertOneLineError(r, "answered the bytes 10-29 for the range 0-19")
+        self.assertEqual(r.out, "", "bytes of the wrong range reached stdout")
+        r = self.gwsync("get", "s3://wrong-range/obj", "got")
+        self.assertOneLineError(r, "answered the bytes 10-")
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "got")))
+
     def test_get_of_10_tb_says_not_enough_space(self):
         before = stats()["get_requests"]
         r = self.gwsync("get", "s3://huge/big", "big")

@@ -59,51 +59,5 @@ TEST(DigestTest, MultipartEtagOfPartsIncludingAShortLastOne) {
   EXPECT_TRUE(g->multipart.ends_with("-2")) << g->multipart;
 }
 
-TEST(DigestTest, FileMatchesEtagFindsThePartSize) {
-  TempDir dir;
-  std::string data = Bytes(20 * kMiB + 1);
-  WriteFile(dir.File("f"), data);
-  std::string computed;
-  // Uploaded with 8 MiB parts: found without a hint.
-  std::string etag = ExpectedMultipart(data, 8 * kMiB);
-  auto same = FileMatchesEtag(dir.File("f"), etag, data.size(), 0, &computed);
-  ASSERT_TRUE(same.ok());
-  EXPECT_TRUE(*same);
-  EXPECT_EQ(computed, etag);
-  // An odd part size needs the hint.
-  etag = ExpectedMultipart(data, 7 * kMiB);
-  same = FileMatchesEtag(dir.File("f"), etag, data.size(), 7 * kMiB, &computed);
-  ASSERT_TRUE(same.ok());
-  EXPECT_TRUE(*same);
-  // One byte changed: no part size matches.
-  std::string changed = data;
-  changed[9 * kMiB] ^= 1;
-  WriteFile(dir.File("f"), changed);
-  same =
-      FileMatchesEtag(dir.File("f"), ExpectedMultipart(data, 8 * kMiB), data.size(), 0, &computed);
-  ASSERT_TRUE(same.ok());
-  EXPECT_FALSE(*same);
-  // Plain MD5.
-  same =
-      FileMatchesEtag(dir.File("f"), hash::Hex(hash::Md5(changed)), changed.size(), 0, &computed);
-  ASSERT_TRUE(same.ok());
-  EXPECT_TRUE(*same);
-}
-
-TEST(DigestTest, EtagParts) {
-  EXPECT_EQ(EtagParts("0123456789abcdef0123456789abcdef-12"), 12u);
-  EXPECT_EQ(EtagParts("0123456789abcdef0123456789abcdef"), 0u);
-  EXPECT_EQ(EtagParts("xyz-2"), 0u);
-}
-
-TEST(DigestTest, PartSizeCandidatesSplitIntoThatManyParts) {
-  for (uint64_t p : PartSizeCandidates(100 * kMiB, 7, 0)) {
-    EXPECT_EQ((100 * kMiB + p - 1) / p, 7u) << p;
-  }
-  auto c = PartSizeCandidates(100 * kMiB, 7, 15 * kMiB);
-  ASSERT_FALSE(c.empty());
-  EXPECT_EQ(c.front(), 15 * kMiB);
-}
-
 }  // namespace
 }  // namespace gwsync::manifest

@@ -122,31 +122,6 @@ TEST(DecideTest, ClusterCopyComparesEtags) {
             SkipReason::kUnchanged);
 }
 
-TEST(MergeJoinTest, PairsKeysInS3ByteOrder) {
-  // "a-b" sorts before "a/b" ('-' is 0x2d, '/' is 0x2f), and "a/b" before "a0".
-  std::vector<Entry> src = {File("a-b", 1), File("a/b", 1), File("a0", 1)};
-  std::vector<Entry> dst = {Object("a/b", 1), Object("a/c", 1), Object("a0", 1)};
-  std::vector<std::string> seen;
-  ASSERT_TRUE(MergeJoin(src, dst, [&](const Entry* s, const Entry* d) {
-                std::string tag = s && d ? "both" : s ? "src" : "dst";
-                seen.push_back((s ? s->key : d->key) + ":" + tag);
-                return Status::Ok();
-              }).ok());
-  EXPECT_EQ(seen, (std::vector<std::string>{"a-b:src", "a/b:both", "a/c:dst", "a0:both"}));
-}
-
-TEST(MergeJoinTest, UnsortedInputIsReported) {
-  std::vector<Entry> src = {File("b", 1), File("a", 1)};
-  Status s = MergeJoin(src, {}, [](const Entry*, const Entry*) { return Status::Ok(); });
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-}
-
-TEST(MergeJoinTest, NonAsciiKeysCompareAsUnsignedBytes) {
-  // U+00E9 (0xC3 0xA9) sorts after 'z' in byte order.
-  std::vector<Entry> src = {File("z", 1), File("\xc3\xa9", 1)};
-  EXPECT_TRUE(MergeJoin(src, {}, [](const Entry*, const Entry*) { return Status::Ok(); }).ok());
-}
-
 TEST(FilterTest, FirstMatchWinsAndBareGlobsMatchTheBasename) {
   Filter f;
   f.Include("keep/*.tmp");

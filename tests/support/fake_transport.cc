@@ -4,6 +4,8 @@
 #include <cctype>
 #include <utility>
 
+#include "hash/hash.h"
+
 namespace gwsync::testing {
 
 Canned Canned::Answer(int status, std::string body, http::Headers headers) {
@@ -91,6 +93,9 @@ void FakeTransport::Send(http::Request request, http::Callback done) {
     }
   }
   uint64_t bytes_sent = sent_[record].body.size();
+  if (canned.etag_of_body) {
+    canned.headers.emplace_back("etag", "\"" + hash::Hex(hash::Md5(sent_[record].body)) + "\"");
+  }
   Schedule(now_ + canned.latency, [request = std::move(request), canned = std::move(canned),
                                    done = std::move(done), bytes_sent]() mutable {
     http::Response r = Complete(request, canned);

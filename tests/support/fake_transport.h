@@ -31,7 +31,8 @@ struct Canned {
   // Non-OK: the exchange ends this way after `body` (reset mid-body), or,
   // with status 0, before any answer (refused, timed out).
   Status failure;
-  bool reads_body = true;                 // false: the request body never left (refused)
+  bool reads_body = true;     // false: the request body never left (refused)
+  bool etag_of_body = false;  // answer with the MD5 of the body received as the ETag (a part)
   std::chrono::milliseconds latency{10};  // from the send to the completion
 
   static Canned Answer(int status, std::string body = "", http::Headers headers = {});

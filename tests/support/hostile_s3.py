@@ -29,6 +29,9 @@ bucket's name picks the misbehaviour:
               256 MiB or the client goes)
   bad-size    lists "obj" of 10 bytes; HEAD and GET give its size as
               99999999999999999999999 (past 64 bits) in Content-Range
+  wrong-range lists "obj" of 20 bytes; HEAD says 20; a ranged GET is
+              answered with as many bytes from 10 bytes further on, and a
+              Content-Range saying so ("bytes 10-29/40" for 0-19)
 
 GET /_stats gives counts as JSON: requests, list_requests, get_requests,
 writes (PUT, POST, DELETE: each refused with 403), body_bytes_sent (object
@@ -247,6 +250,8 @@ class Handler(BaseHTTPRequestHandler):
                                                     contents("zz-elsewhere", 1)], prefix=prefix))
         if bucket in ("long-get", "bad-size"):
             return self.send_body(200, list_result([contents("obj", 10)]))
+        if bucket == "wrong-range":
+            return self.send_body(200, list_result([contents("obj", 20)]))
         if bucket == "huge":
             return self.send_body(200, list_result([contents("big", TEN_TB)]))
         if bucket == "evil-keys":
@@ -260,8 +265,8 @@ class Handler(BaseHTTPRequestHandler):
         rng = self.headers.get("Range", "")
         etag = ("ETag", '"0123456789abcdef0123456789abcdef"')
         if bucket == "long-get" and key == "obj":
-            if self.command == "HEAD":
-                return self.send_body(200, b"", [etag], "application/octet-stream")
+            if self.command == "HEAD":  # Content-Length 10, no body
+                return self.send_body(200, b"\0" * 10, [etag], "application/octet-stream")
             if rng:
                 return self.stream(206, [etag, ("Content-Range", "bytes 0-9/10")],
                                    b"\0" * 65536, LONG_GET_CAP, length_header=False)
@@ -275,6 +280,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_body(206, b"0123456789", [
                 etag, ("Content-Range", "bytes 0-9/99999999999999999999999")],
                 "application/octet-stream")
+        if bucket == "wrong-range" and key == "obj":
+            data = bytes(range(40))
+            if self.command == "HEAD":
+                return self.send_body(200, data[:20], [etag], "application/octet-stream")
+            a, _, b = rng[6:].partition("-") if rng.startswith("bytes=") else ("0", "", "19")
+            first, last = int(a) + 10, min(int(b or 19), 19) + 10
+            return self.send_body(206, data[first:last + 1], [
+                etag, ("Content-Range", f"bytes {first}-{last}/40")], "application/octet-stream")
         if bucket == "huge" and key == "big":
             if self.command == "HEAD":
                 self.send_response(200)

@@ -4,7 +4,7 @@ target_link_libraries(gwsync_test_support PUBLIC gwsync_transfer GTest::gtest)
 # The scripted network on a virtual clock, for unit tests of the gateway code.
 add_library(gwsync_fake_transport STATIC ${CMAKE_CURRENT_LIST_DIR}/fake_transport.cc)
 target_include_directories(gwsync_fake_transport PUBLIC ${PROJECT_SOURCE_DIR}/tests)
-target_link_libraries(gwsync_fake_transport PUBLIC gwsync_http)
+target_link_libraries(gwsync_fake_transport PUBLIC gwsync_http gwsync_hash)
 # An S3 gateway in memory on a thread of its own, for unit tests of the sync.
 add_library(gwsync_fake_s3 STATIC ${CMAKE_CURRENT_LIST_DIR}/fake_s3.cc
             ${CMAKE_CURRENT_LIST_DIR}/fake_s3_buckets.cc ${CMAKE_CURRENT_LIST_DIR}/fake_s3_objects.cc)

@@ -252,5 +252,36 @@ TEST(MergerTest, PairsKeysAndDecides) {
   EXPECT_EQ(m.destination_entries(), 3u);
 }
 
+TEST(MergerTest, PairsKeysInS3ByteOrder) {
+  // "a-b" sorts before "a/b" ('-' is 0x2d, '/' is 0x2f), "a/b" before "a0",
+  // and U+00E9 (0xC3 0xA9) after 'z': keys compare as unsigned bytes.
+  VectorStream src({E("a-b", 1), E("a/b", 1), E("a0", 1), E("z", 1), E("\xc3\xa9", 1)});
+  VectorStream dst({E("a/b", 1), E("a/c", 1), E("a0", 1)});
+  std::vector<std::string> problems;
+  Merger m(&src, &dst, plan::PlanOptions(), nullptr,
+           [&](Merger::SideId, const Problem& p) { problems.push_back(p.path); });
+  std::vector<std::string> seen;
+  plan::Action a;
+  while (m.Next(&a)) {
+    seen.push_back(a.key + ":" + (a.src && a.dst ? "both" : a.src ? "src" : "dst"));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"a-b:src", "a/b:both", "a/c:dst", "a0:both", "z:src",
+                                            "\xc3\xa9:src"}));
+  EXPECT_TRUE(problems.empty());
+}
+
+TEST(MergerTest, AListingOutOfOrderIsAProblemNotACrash) {
+  VectorStream src({E("b", 1), E("a", 1), E("c", 1)});
+  VectorStream dst({});
+  std::vector<std::string> problems;
+  Merger m(&src, &dst, plan::PlanOptions(), nullptr,
+           [&](Merger::SideId, const Problem& p) { problems.push_back(p.path); });
+  std::vector<std::string> seen;
+  plan::Action a;
+  while (m.Next(&a)) seen.push_back(a.key);
+  EXPECT_EQ(seen, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(problems, std::vector<std::string>{"a"});
+}
+
 }  // namespace
 }  // namespace gwsync::sync

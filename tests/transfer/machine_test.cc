@@ -217,7 +217,7 @@ TEST_F(MachineTest, MultipartDownloadMatchingItsEtagIsVerified) {
 
   auto r = Download(etag, data.size());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->etag_verified);
+  EXPECT_EQ(r->verdict, transfer::Verdict::kVerified);
   std::string got(data.size(), '\0');
   ASSERT_EQ(pread(r->temp->fd(), got.data(), got.size(), 0), static_cast<ssize_t>(got.size()));
   EXPECT_TRUE(got == data);
@@ -234,7 +234,7 @@ TEST_F(MachineTest, MultipartDownloadOfAnUnknownPartSizeIsReportedUnchecked) {
 
   auto r = Download(etag, data.size());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_FALSE(r->etag_verified);
+  EXPECT_EQ(r->verdict, transfer::Verdict::kUnverifiable);
 }
 
 TEST_F(MachineTest, SingleGetWithWrongBytesFailsOnTheMd5) {

@@ -69,7 +69,7 @@ TEST_P(RoundTripTest, FileUpAndDownByteExact) {
   EXPECT_EQ(down->etag, up->etag);
   // Checked by content whatever the size: a multipart ETag is recomputed
   // from the file's parts at the part size the object records.
-  EXPECT_TRUE(down->etag_verified);
+  EXPECT_EQ(down->verdict, transfer::Verdict::kVerified);
   EXPECT_EQ(progressed.load(), size);
   EXPECT_TRUE(ReadFile(dir.File("dst")) == data);
   // No temporary file is left beside the result.
@@ -216,7 +216,7 @@ TEST_F(GatewayTest, LargeServerSideCopyGoesInPartCopiesAndKeepsTheEtag) {
 
   auto down = DownloadFile(client(), bucket_, "copy", dir.File("back"), o);
   ASSERT_TRUE(down.ok()) << down.status().ToString();
-  EXPECT_TRUE(down->etag_verified);
+  EXPECT_EQ(down->verdict, transfer::Verdict::kVerified);
   EXPECT_TRUE(ReadFile(dir.File("back")) == data);
 }
 

@@ -11,3 +11,8 @@ gwsync_test(transfer_bulk_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/bulk
             LIBS gwsync_transfer)
 gwsync_test(transfer_machine_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/machine_test.cc
             LIBS gwsync_transfer gwsync_fake_transport)
+gwsync_test(transfer_multipart_test LABEL unit
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/multipart_test.cc
+            LIBS gwsync_transfer gwsync_fake_transport)
+gwsync_test(transfer_etag_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/etag_test.cc
+            LIBS gwsync_transfer gwsync_test_support)

@@ -42,12 +42,6 @@ class [[nodiscard]] Status {
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
 
-  // True when retrying the same request later may succeed.
-  bool IsTransient() const {
-    return code_ == StatusCode::kUnavailable || code_ == StatusCode::kDeadlineExceeded ||
-           (code_ == StatusCode::kInternal && http_status_ >= 500);
-  }
-
   // The HTTP status and S3 error details, when the error came from a gateway.
   int http_status() const { return http_status_; }
   const std::string& s3_code() const { return s3_code_; }

@@ -27,9 +27,12 @@
 namespace gwsync::index {
 namespace {
 
-// Bumped whenever a record layout changes; an older or newer layout then
-// decodes as absent, which costs one re-read, never a wrong answer.
-constexpr uint8_t kFormatVersion = 1;
+// Bumped whenever a record layout changes; a newer layout then decodes as
+// absent, which costs one re-read, never a wrong answer. Version 1 records
+// (before the `unverified` flag) are still read, so an upgrade re-reads
+// nothing.
+constexpr uint8_t kFormatVersion = 2;
+constexpr uint32_t kUnverified = 1;  // flags: the copy's content was never proven
 
 constexpr char kSep = '\0';
 // The index's memory, whatever the number of keys: a 16 MiB block cache,
@@ -39,9 +42,10 @@ constexpr size_t kWriteBufferSize = 16 << 20;
 constexpr size_t kBlockCacheSize = 16 << 20;
 constexpr size_t kAllMemtables = 32 << 20;
 
-enum Family { kDefault = 0, kLocal, kRemote, kUploads, kRuns, kFamilyCount };
-// "default" is RocksDB's own, unused here but always present.
-const char* const kFamilyNames[kFamilyCount] = {"default", "local", "remote", "uploads", "runs"};
+enum Family { kDefault = 0, kLocal, kRemote, kUploads, kFamilyCount };
+// "default" is RocksDB's own, unused here but always present. ("runs", of
+// an earlier gwsync, is opened as a family it does not know, and unused.)
+const char* const kFamilyNames[kFamilyCount] = {"default", "local", "remote", "uploads"};
 
 // ---- Value encoding: a version byte, then fields in a fixed order: integers
 // as little-endian fixed width, strings and counts as varint-length-prefixed.
@@ -77,9 +81,11 @@ class Encoder {
 class Decoder {
  public:
   explicit Decoder(std::string_view in) : in_(in) {
-    ok_ = !in_.empty() && static_cast<uint8_t>(in_[0]) == kFormatVersion;
+    version_ = in_.empty() ? 0 : static_cast<uint8_t>(in_[0]);
+    ok_ = version_ == 1 || version_ == kFormatVersion;
     pos_ = 1;
   }
+  uint8_t version() const { return version_; }
   uint32_t U32() { return static_cast<uint32_t>(Fixed(4)); }
   uint64_t U64() { return Fixed(8); }
   int64_t I64() { return static_cast<int64_t>(Fixed(8)); }
@@ -123,6 +129,7 @@ class Decoder {
   }
   std::string_view in_;
   size_t pos_ = 0;
+  uint8_t version_ = 0;
   bool ok_ = false;
 };
 
@@ -132,9 +139,11 @@ std::string Encode(const LocalRecord& r) {
   e.I64(r.mtime_ns);
   e.U64(r.inode);
   e.U32(r.mode);
-  e.Str(r.xxh3);
   e.Str(r.md5);
   e.Str(r.etag);
+  e.U32(r.unverified ? kUnverified : 0);
+  e.U64(r.part_size);
+  e.U32(r.part_doubling);
   return e.Take();
 }
 
@@ -145,9 +154,14 @@ std::optional<LocalRecord> DecodeLocal(std::string_view in) {
   r.mtime_ns = d.I64();
   r.inode = d.U64();
   r.mode = d.U32();
-  r.xxh3 = d.Str();
+  if (d.version() == 1) d.Str();  // an xxh3 never written
   r.md5 = d.Str();
   r.etag = d.Str();
+  if (d.version() > 1) {
+    r.unverified = (d.U32() & kUnverified) != 0;
+    r.part_size = d.U64();
+    r.part_doubling = d.U32();
+  }
   if (!d.Done()) return std::nullopt;
   return r;
 }
@@ -157,7 +171,7 @@ std::string Encode(const RemoteRecord& r) {
   e.U64(r.size);
   e.Str(r.etag);
   e.Str(r.source_etag);
-  e.I64(r.mtime_ns);
+  e.U32(r.unverified ? kUnverified : 0);
   return e.Take();
 }
 
@@ -167,7 +181,11 @@ std::optional<RemoteRecord> DecodeRemote(std::string_view in) {
   r.size = d.U64();
   r.etag = d.Str();
   r.source_etag = d.Str();
-  r.mtime_ns = d.I64();
+  if (d.version() == 1) {
+    d.I64();  // an mtime never written
+  } else {
+    r.unverified = (d.U32() & kUnverified) != 0;
+  }
   if (!d.Done()) return std::nullopt;
   return r;
 }
@@ -436,25 +454,6 @@ Status Index::DeleteLocal(const std::string& root, const std::string& key) {
   return impl_->Delete(kLocal, LocalKey(root, key));
 }
 
-Status Index::ScanLocal(
-    const std::string& root, const std::string& prefix,
-    const std::function<Status(const std::string& key, const LocalRecord&)>& fn) {
-  const std::string start = LocalKey(root, prefix);
-  const size_t root_len = root.size() + 1;
-  rocksdb::ReadOptions options;
-  options.fill_cache = false;  // a scan reads each record once
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(options, impl_->handles[kLocal]));
-  for (it->Seek(start); it->Valid(); it->Next()) {
-    rocksdb::Slice k = it->key();
-    if (!k.starts_with(start)) break;
-    std::optional<LocalRecord> record = DecodeLocal(it->value().ToStringView());
-    if (!record) continue;  // unreadable: as if never synced
-    RETURN_IF_ERROR(fn(std::string(k.data() + root_len, k.size() - root_len), *record));
-  }
-  if (!it->status().ok()) return impl_->Error(it->status(), "scan");
-  return Status::Ok();
-}
-
 StatusOr<std::optional<RemoteRecord>> Index::GetRemote(const std::string& endpoint,
                                                        const std::string& bucket,
                                                        const std::string& key) {
@@ -489,10 +488,6 @@ Status Index::PutUpload(const std::string& endpoint, const std::string& bucket,
 Status Index::DeleteUpload(const std::string& endpoint, const std::string& bucket,
                            const std::string& key) {
   return impl_->Delete(kUploads, ObjectKey(endpoint, bucket, key));
-}
-
-Status Index::PutRun(const std::string& run_id, const std::string& summary_json) {
-  return impl_->Put(kRuns, run_id, summary_json);
 }
 
 }  // namespace gwsync::index

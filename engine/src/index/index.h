@@ -7,7 +7,6 @@
 //           source ETag it was copied from, for cluster-to-cluster syncs)
 //   uploads (endpoint, bucket, key) -> a multipart upload in flight, with the
 //           parts done, so an interrupted upload resumes
-//   runs    run id -> one JSON summary per run
 // An Index is safe to use from any number of threads at once.
 #pragma once
 
@@ -27,16 +26,22 @@ struct LocalRecord {
   int64_t mtime_ns = 0;
   uint64_t inode = 0;
   uint32_t mode = 0;
-  std::string xxh3;  // hex, may be empty
   std::string md5;   // hex, may be empty
   std::string etag;  // the object's ETag when the file was last in sync with it
+  // The part layout the object records (multipart objects gwsync uploaded),
+  // so that its ETag is checked exactly later (verify --content).
+  uint64_t part_size = 0;
+  uint32_t part_doubling = 0;
+  // The file holds the object's bytes as far as anyone can tell, but that
+  // was never proven (transfer/etag.h: unverifiable): not in sync yet.
+  bool unverified = false;
 };
 
 struct RemoteRecord {
   uint64_t size = 0;
   std::string etag;
   std::string source_etag;  // the source object's ETag it was copied from
-  int64_t mtime_ns = 0;
+  bool unverified = false;  // the copy's content was never proven
 };
 
 struct UploadRecord {
@@ -59,10 +64,6 @@ class Index {
   StatusOr<std::optional<LocalRecord>> GetLocal(const std::string& root, const std::string& key);
   Status PutLocal(const std::string& root, const std::string& key, const LocalRecord& record);
   Status DeleteLocal(const std::string& root, const std::string& key);
-  // Visits the records of `root` whose keys start with `prefix`, in key order.
-  Status ScanLocal(const std::string& root, const std::string& prefix,
-                   const std::function<Status(const std::string& key, const LocalRecord&)>& fn);
-
   StatusOr<std::optional<RemoteRecord>> GetRemote(const std::string& endpoint,
                                                   const std::string& bucket,
                                                   const std::string& key);
@@ -78,8 +79,6 @@ class Index {
                    const UploadRecord& record);
   Status DeleteUpload(const std::string& endpoint, const std::string& bucket,
                       const std::string& key);
-
-  Status PutRun(const std::string& run_id, const std::string& summary_json);
 
   // The Put and Delete calls the calling thread makes between BeginBatch and
   // CommitBatch reach the database as one write (a sync commits a burst of

@@ -57,30 +57,4 @@ StatusOr<FileDigests> DigestFile(const std::string& path, uint64_t part_size, bo
   return DigestFileParts(path, {part_size}, sha256);
 }
 
-StatusOr<bool> FileMatchesEtag(const std::string& path, const std::string& etag, uint64_t size,
-                               uint64_t hint, std::string* computed) {
-  if (transfer::EtagIsMd5(etag)) {
-    ASSIGN_OR_RETURN(FileDigests d, DigestFile(path, 0, false));
-    *computed = d.md5;
-    return d.md5 == etag;
-  }
-  uint64_t parts = EtagParts(etag);
-  if (parts == 0) {
-    return Status(StatusCode::kUnimplemented,
-                  "ETag '" + etag + "' is neither an MD5 nor multipart");
-  }
-  std::vector<uint64_t> candidates = PartSizeCandidates(size, parts, hint);
-  if (candidates.empty()) {
-    *computed = "";
-    return false;  // no part size splits this size into that many parts
-  }
-  ASSIGN_OR_RETURN(FileDigests d, DigestFileParts(path, candidates, false));
-  for (const std::string& m : d.multiparts) {
-    *computed = m;
-    if (m == etag) return true;
-  }
-  *computed = d.multiparts.front();  // the most likely part size's
-  return false;
-}
-
 }  // namespace gwsync::manifest

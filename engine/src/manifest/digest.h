@@ -1,7 +1,9 @@
-// The digests of a local file that prove it holds an object's bytes: its
-// MD5 (a single-part object's ETag), its SHA-256, and the ETag a multipart
-// object of a given part size would have: the MD5 of the concatenated part
-// MD5s, then "-N" (RGW's, as S3's). Pure functions over files; any thread.
+// The digests of a local file a manifest records: its MD5 (a single-part
+// object's ETag), its SHA-256, and the ETag a multipart object of a given
+// part size would have: the MD5 of the concatenated part MD5s, then "-N"
+// (RGW's, as S3's). Whether a file holds an object's bytes is one check for
+// every command, transfer::ContentCheck (transfer/etag.h). Pure functions
+// over files; any thread.
 #pragma once
 
 #include <cstdint>
@@ -26,16 +28,5 @@ StatusOr<FileDigests> DigestFile(const std::string& path, uint64_t part_size, bo
 // Reads `path` once for the multipart ETag at each of `part_sizes`.
 StatusOr<FileDigests> DigestFileParts(const std::string& path,
                                       const std::vector<uint64_t>& part_sizes, bool sha256);
-
-// The parts of a multipart ETag and the part sizes that may have made it
-// (transfer/etag.h: one rule for sync, downloads, manifests and verify).
-using transfer::EtagParts;
-using transfer::PartSizeCandidates;
-
-// Whether the file holds the bytes of an object with `etag` (plain MD5 or
-// multipart, trying every PartSizeCandidates in one read). `computed` gets the ETag computed
-// last (for a report). An ETag of another form (SSE-C, ...) is Unimplemented.
-StatusOr<bool> FileMatchesEtag(const std::string& path, const std::string& etag, uint64_t size,
-                               uint64_t hint, std::string* computed);
 
 }  // namespace gwsync::manifest

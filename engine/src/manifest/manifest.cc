@@ -40,6 +40,8 @@ json RecordJson(const Record& r) {
   if (!r.md5.empty()) j["md5"] = r.md5;
   if (!r.sha256.empty()) j["sha256"] = r.sha256;
   if (r.part_size) j["part_size"] = r.part_size;
+  if (r.part_doubling) j["part_doubling"] = r.part_doubling;
+  if (r.unverified) j["unverified"] = true;
   return j;
 }
 
@@ -283,6 +285,8 @@ StatusOr<bool> Reader::Next(Record* record) {
   record->md5 = j.value("md5", "");
   record->sha256 = j.value("sha256", "");
   record->part_size = j.value("part_size", uint64_t{0});
+  record->part_doubling = j.value("part_doubling", uint32_t{0});
+  record->unverified = j.value("unverified", false);
   r.totals.objects++;
   r.totals.bytes += record->size;
   return true;

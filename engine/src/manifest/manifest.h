@@ -40,12 +40,18 @@ struct Header {
 struct Record {
   std::string key;
   uint64_t size = 0;
-  int64_t mtime_ns = 0;    // local files
-  uint32_t mode = 0;       // local files (07777)
-  std::string etag;        // the object's ETag the file was synced with
-  std::string md5;         // hex
-  std::string sha256;      // hex (--manifest-sha256)
-  uint64_t part_size = 0;  // multipart objects, where known
+  int64_t mtime_ns = 0;  // local files
+  uint32_t mode = 0;     // local files (07777)
+  std::string etag;      // the object's ETag the file was synced with
+  std::string md5;       // hex
+  std::string sha256;    // hex (--manifest-sha256)
+  // The part layout a multipart object records (transfer::PartLayout),
+  // where known: its ETag is then checked exactly.
+  uint64_t part_size = 0;
+  uint32_t part_doubling = 0;
+  // The file was never proven to hold the object's bytes (an ETag no part
+  // size reproduced): verify reports it unverified, never a match.
+  bool unverified = false;
 };
 
 struct Totals {

@@ -124,49 +124,6 @@ Decision Decide(const Entry* src, const Entry* dst, const std::optional<Remember
   return Make(ActionKind::kVerify, src, dst);
 }
 
-Status MergeJoin(const std::vector<Entry>& src, const std::vector<Entry>& dst,
-                 const std::function<Status(const Entry*, const Entry*)>& pair) {
-  auto check = [](const std::vector<Entry>& v, size_t i, const char* side) -> Status {
-    if (i > 0 && !(v[i - 1].key < v[i].key)) {
-      return InvalidArgument(std::string("the ") + side + " listing is not in key order at '" +
-                             v[i].key + "'");
-    }
-    return Status::Ok();
-  };
-  size_t i = 0, j = 0;
-  while (i < src.size() || j < dst.size()) {
-    if (i < src.size()) RETURN_IF_ERROR(check(src, i, "source"));
-    if (j < dst.size()) RETURN_IF_ERROR(check(dst, j, "destination"));
-    if (j >= dst.size() || (i < src.size() && src[i].key < dst[j].key)) {
-      RETURN_IF_ERROR(pair(&src[i++], nullptr));
-    } else if (i >= src.size() || dst[j].key < src[i].key) {
-      RETURN_IF_ERROR(pair(nullptr, &dst[j++]));
-    } else {
-      RETURN_IF_ERROR(pair(&src[i++], &dst[j++]));
-    }
-  }
-  return Status::Ok();
-}
-
-StatusOr<std::vector<PlannedAction>> PlanAll(const std::vector<Entry>& src,
-                                             const std::vector<Entry>& dst, const Recall& recall,
-                                             const PlanOptions& options) {
-  std::vector<PlannedAction> out;
-  out.reserve(std::max(src.size(), dst.size()));
-  Status s = MergeJoin(src, dst, [&](const Entry* a, const Entry* b) -> Status {
-    PlannedAction p;
-    if (a) p.src = static_cast<uint32_t>(a - src.data());
-    if (b) p.dst = static_cast<uint32_t>(b - dst.data());
-    std::optional<Remembered> r;
-    if (a && b && recall) r = recall(*a, *b);
-    p.decision = Decide(a, b, r, options);
-    out.push_back(p);
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
 bool IsReservedKey(std::string_view key) {
   return key.size() > kReservedDir.size() && key.starts_with(kReservedDir) &&
          key[kReservedDir.size()] == '/';

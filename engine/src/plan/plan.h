@@ -1,14 +1,10 @@
-// The sync planner: a merge-join of a sorted source listing and a sorted
-// destination listing, consulting what the index remembers, that decides one
-// action per key. Pure: no I/O, no clocks, safe from any thread.
-//
-// Both listings must be in ascending byte order of keys (S3's order, where
-// "a-b" < "a/b"); MergeJoin checks this and reports a violation.
+// The sync planner: what to do with one key, given the entry each side has
+// (listed in S3's byte order, where "a-b" < "a/b", and walked together by
+// sync/merge.h) and what the index remembers of it. Pure: no I/O, no
+// clocks, safe from any thread.
 #pragma once
 
-#include <climits>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +24,12 @@ struct Entry {
   uint32_t mode = 0;     // local files only
   bool link = false;     // local only: a symbolic link stored as KEY (NAME.rclonelink)
   std::string etag;      // remote objects only
+  // A run manifest's record: the part layout the object records (where
+  // known), and whether the copy's content was never proven (unverifiable:
+  // verify cannot call it a match).
+  uint64_t part_size = 0;
+  uint32_t part_doubling = 0;
+  bool unverified = false;
 };
 
 // What the index remembers of a key that was in sync.
@@ -96,28 +98,6 @@ inline Decision Decide(const std::optional<Entry>& src, const std::optional<Entr
                        const std::optional<Remembered>& remembered, const PlanOptions& options) {
   return Decide(src ? &*src : nullptr, dst ? &*dst : nullptr, remembered, options);
 }
-
-// Walks two ascending listings together, calling `pair` once per key with
-// the entry of each side that has it. InvalidArgument when a listing is out
-// of order (the caller's bug, or a gateway that does not sort).
-Status MergeJoin(const std::vector<Entry>& src, const std::vector<Entry>& dst,
-                 const std::function<Status(const Entry*, const Entry*)>& pair);
-
-// One planned action, kept small: indices into the two listings (kNone for
-// a side without the key) and the decision.
-struct PlannedAction {
-  static constexpr uint32_t kNone = UINT32_MAX;
-  uint32_t src = kNone;
-  uint32_t dst = kNone;
-  Decision decision;
-};
-
-// Plans every key of two sorted listings. `recall` returns what the index
-// remembers of a key present on both sides (may be empty).
-using Recall = std::function<std::optional<Remembered>(const Entry& src, const Entry& dst)>;
-StatusOr<std::vector<PlannedAction>> PlanAll(const std::vector<Entry>& src,
-                                             const std::vector<Entry>& dst, const Recall& recall,
-                                             const PlanOptions& options);
 
 // A key is safe to write under a folder when it is relative and has no
 // empty, "." or ".." segment (so "a/../../b", "/etc/x" and "a//b" are not).

@@ -31,6 +31,9 @@ class ManifestStream final : public EntryStream {
       e.mtime_ns = r.mtime_ns;
       e.mode = r.mode;
       e.etag = !r.etag.empty() ? std::move(r.etag) : std::move(r.md5);
+      e.part_size = r.part_size;
+      e.part_doubling = r.part_doubling;
+      e.unverified = r.unverified;
       batch->entries.push_back(std::move(e));
       listed_.fetch_add(1, std::memory_order_relaxed);
     }

@@ -12,6 +12,11 @@ void SyncReport::AddNotice(std::string key, std::string message) {
   if (notices.size() < kMaxErrorsKept) notices.emplace_back(std::move(key), std::move(message));
 }
 
+void SyncReport::AddUnverified(std::string key, std::string why) {
+  ++unverified_count;
+  if (unverified.size() < kMaxErrorsKept) unverified.emplace_back(std::move(key), std::move(why));
+}
+
 void SyncReport::Add(const SyncReport& other, const std::string& key_prefix) {
   for (const auto& [name, t] : other.actions) {
     Tally& mine = actions[name];
@@ -22,6 +27,8 @@ void SyncReport::Add(const SyncReport& other, const std::string& key_prefix) {
   error_count += other.error_count - other.errors.size();
   for (const auto& [key, msg] : other.notices) AddNotice(key_prefix + key, msg);
   notice_count += other.notice_count - other.notices.size();
+  for (const auto& [key, why] : other.unverified) AddUnverified(key_prefix + key, why);
+  unverified_count += other.unverified_count - other.unverified.size();
   deletes_refused += other.deletes_refused;
   manifests.insert(manifests.end(), other.manifests.begin(), other.manifests.end());
   for (const auto& why : other.delete_refusals) {

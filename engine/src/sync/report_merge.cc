@@ -92,10 +92,12 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
   m["actions"] = json::object();
   m["errors"] = json::array();
   m["notices"] = json::array();
+  m["unverified"] = json::array();
   m["delete_refusals"] = json::array();
   m["missing"] = json::array();
   m["failed"] = json::array();
-  uint64_t source_objects = 0, destination_objects = 0, error_count = 0, notice_count = 0;
+  uint64_t source_objects = 0, destination_objects = 0, error_count = 0, notice_count = 0,
+           unverified_count = 0;
   uint64_t deletes_refused = 0;
   double seconds = 0, seconds_sum = 0;
   std::map<std::string, json> endpoints;
@@ -136,11 +138,13 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
     destination_objects += U64(j, "destination_objects");
     error_count += errors;
     notice_count += U64(j, "notice_count");
+    unverified_count += U64(j, "unverified_count");
     deletes_refused += U64(j, "deletes_refused");
     seconds = std::max(seconds, j.value("seconds", 0.0));
     seconds_sum += j.value("seconds", 0.0);
     Append(j, "errors", &m);
     Append(j, "notices", &m);
+    Append(j, "unverified", &m);
     Append(j, "delete_refusals", &m);
     AddEndpoints(j, &endpoints);
     uint64_t requests = 0;
@@ -160,6 +164,7 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
   m["destination_objects"] = destination_objects;
   m["error_count"] = error_count;
   m["notice_count"] = notice_count;
+  m["unverified_count"] = unverified_count;
   m["deletes_refused"] = deletes_refused;
   m["seconds"] = seconds;  // the slowest share: the wall time when they ran at once
   m["seconds_sum"] = seconds_sum;

@@ -75,6 +75,9 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
             if (l.size == e.size && l.mtime_ns == e.mtime_ns && l.inode == e.inode) {
               r->etag = l.etag;
               r->md5 = !l.md5.empty() ? l.md5 : transfer::EtagIsMd5(l.etag) ? l.etag : "";
+              r->part_size = l.part_size;
+              r->part_doubling = l.part_doubling;
+              r->unverified = l.unverified;
             }
           }
         }

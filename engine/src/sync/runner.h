@@ -56,7 +56,11 @@ struct Attempt {
   // Downloads: the temporary file holding what arrived, checked.
   std::shared_ptr<transfer::TempFile> temp;
   s3::ObjectHead head;
-  bool content_checked = true;  // false: an ETag the bytes could not be checked against
+  // Downloads and copies: whether the bytes are proven the source's
+  // (transfer/etag.h), and why not; the part layout the object records.
+  transfer::Verdict verdict = transfer::Verdict::kVerified;
+  std::string why;
+  std::optional<transfer::PartLayout> layout;
   // False when the file is in place but not as the object says (an
   // attribute that could not be set): not recorded in the index as in sync.
   bool settled = true;

@@ -387,6 +387,10 @@ nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std
   j["notice_count"] = r.notice_count;
   j["notices"] = nlohmann::json::array();
   for (const auto& [key, msg] : r.notices) j["notices"].push_back({{"key", key}, {"message", msg}});
+  j["unverified_count"] = r.unverified_count;
+  j["unverified"] = nlohmann::json::array();
+  for (const auto& [key, why] : r.unverified)
+    j["unverified"].push_back({{"key", key}, {"why", why}});
   j["manifests"] = r.manifests;
   j["deletes_refused"] = r.deletes_refused;
   j["delete_refusals"] = r.delete_refusals;

@@ -48,13 +48,14 @@ std::optional<plan::Remembered> Runner::Recall(const plan::Entry* src, const pla
   plan::Remembered r;
   if (plan_options_.direction == plan::Direction::kCopy) {
     auto rec = options_.index->GetRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, key));
-    if (!rec.ok() || !rec->has_value()) return std::nullopt;
+    // A copy never proven is not in sync: it is checked again.
+    if (!rec.ok() || !rec->has_value() || (*rec)->unverified) return std::nullopt;
     r.etag = (*rec)->etag;
     r.source_etag = (*rec)->source_etag;
     return r;
   }
   auto rec = options_.index->GetLocal(LocalRoot(), key);
-  if (!rec.ok() || !rec->has_value()) return std::nullopt;
+  if (!rec.ok() || !rec->has_value() || (*rec)->unverified) return std::nullopt;
   r.has_local = true;
   r.size = (*rec)->size;
   r.mtime_ns = (*rec)->mtime_ns;

@@ -49,9 +49,9 @@ namespace {
 // no known form cannot say so, and costs a transfer.
 StatusOr<bool> ContentMatchesEtag(int fd, uint64_t size, const std::string& etag,
                                   uint64_t our_part_size) {
-  ASSIGN_OR_RETURN(transfer::EtagCheck check,
-                   transfer::CheckFdAgainstEtag(fd, size, etag, our_part_size));
-  return check == transfer::EtagCheck::kMatch;
+  ASSIGN_OR_RETURN(transfer::CheckResult check,
+                   transfer::CheckFd(fd, size, etag, std::nullopt, our_part_size));
+  return check.verdict == transfer::Verdict::kVerified;
 }
 
 // Restores the attributes an object carries onto a downloaded file, still
@@ -263,7 +263,9 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
                               job->attempt.head = r->head;
                               job->attempt.temp = r->temp;
                               job->attempt.etag = r->etag;
-                              job->attempt.content_checked = r->etag_verified;
+                              job->attempt.verdict = r->verdict;
+                              job->attempt.why = r->why;
+                              job->attempt.layout = transfer::RecordedLayout(r->head);
                             } else {
                               job->attempt.status = r.status();
                             }
@@ -280,6 +282,8 @@ void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& don
                       [job, done](StatusOr<transfer::UploadResult> r) {
                         if (r.ok()) {
                           job->attempt.etag = r->etag;
+                          job->attempt.verdict = r->verdict;
+                          job->attempt.why = r->why;
                         } else {
                           job->attempt.status = r.status();
                         }
@@ -326,6 +330,13 @@ void Runner::StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>&
 bool Runner::Commit(Job& job) {
   const plan::Action& a = job.action;
   Attempt& at = job.attempt;
+  const bool unverified = at.status.ok() && !options_.dry_run &&
+                          (at.kind == ActionKind::kDownload || at.kind == ActionKind::kCopy) &&
+                          at.verdict == transfer::Verdict::kUnverifiable;
+  if (unverified && options_.require_verified) {
+    // Not kept as if it were good (a download's temporary file goes).
+    at.status = Status(StatusCode::kFailedPrecondition, at.why + " (--require-verified)");
+  }
   if (at.status.ok() && !options_.dry_run && at.kind == ActionKind::kDownload) {
     // Length and content were checked by the transfer.
     if (IsStoredLink(a.key)) {
@@ -341,12 +352,11 @@ bool Runner::Commit(Job& job) {
                                      "the next run checks it again)");
       }
     }
-    at.temp.reset();
-    if (at.status.ok() && !at.content_checked) {
-      std::lock_guard lock(report_mu_);
-      report_.AddNotice(a.key, "content not checked: no part size reproduces its multipart ETag " +
-                                   at.etag + " (uploaded by another tool?); length checked");
-    }
+  }
+  at.temp.reset();  // uncommitted: removed
+  if (at.status.ok() && unverified) {
+    std::lock_guard lock(report_mu_);
+    report_.AddUnverified(a.key, at.why);
   }
   if (!options_.dry_run && at.kind == ActionKind::kUpload && at.fd) {
     // A file that changed while it was read goes round again, a few times,
@@ -427,6 +437,7 @@ void Runner::Record(const Job& job) {
     r.size = a.src->size;
     r.etag = at.etag.empty() ? a.src->etag : at.etag;
     r.source_etag = a.src->etag;
+    r.unverified = at.verdict == transfer::Verdict::kUnverifiable;
     idx->PutRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key), r).IgnoreError();
     return;
   }
@@ -443,6 +454,11 @@ void Runner::Record(const Job& job) {
   r.mode = st.st_mode & 07777;
   r.etag = at.etag;
   if (at.kind == ActionKind::kUpload && transfer::EtagIsMd5(at.etag)) r.md5 = at.etag;
+  r.unverified = at.verdict == transfer::Verdict::kUnverifiable;
+  if (at.layout) {
+    r.part_size = at.layout->size;
+    r.part_doubling = static_cast<uint32_t>(at.layout->doubling);
+  }
   idx->PutLocal(LocalRoot(), a.key, r).IgnoreError();
 }
 

@@ -18,16 +18,34 @@ using internal::What;
 
 namespace internal {
 
-uint64_t RecordedPartSize(const s3::ObjectHead& head) {
-  auto it = head.metadata.find(kPartSizeMeta);
-  if (it == head.metadata.end()) return 0;
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-  if (ec != std::errc() || end != it->second.data() + it->second.size()) return 0;
-  return v >= kMinPartSize && v <= (5ull << 30) ? v : 0;
+void RecordLayout(const PartLayout& layout, std::map<std::string, std::string>* metadata) {
+  (*metadata)[kPartSizeMeta] = std::to_string(layout.size);
+  if (layout.doubling > 0) {
+    (*metadata)[kPartDoublingMeta] = std::to_string(layout.doubling);
+  } else {
+    metadata->erase(kPartDoublingMeta);
+  }
 }
 
 }  // namespace internal
+
+std::optional<PartLayout> RecordedLayout(const s3::ObjectHead& head) {
+  auto number = [&head](const char* name) -> uint64_t {
+    auto it = head.metadata.find(name);
+    if (it == head.metadata.end()) return 0;
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    return ec == std::errc() && end == it->second.data() + it->second.size() ? v : 0;
+  };
+  PartLayout layout{number(internal::kPartSizeMeta), 0};
+  if (layout.size < internal::kMinPartSize || layout.size > PartLayout::kMaxPart)
+    return std::nullopt;
+  uint64_t doubling = number(internal::kPartDoublingMeta);
+  if (doubling > 0 && doubling <= static_cast<uint64_t>(internal::kMaxParts)) {
+    layout.doubling = static_cast<int>(doubling);
+  }
+  return layout;
+}
 
 void BufferBudget::Acquire(uint64_t bytes, std::function<void()> go) {
   bytes = std::min(bytes, capacity_);
@@ -88,7 +106,7 @@ class HeldSource final : public http::BodySource {
 class RangeParts final : public PartProducer {
  public:
   RangeParts(const s3::Client& from, std::string bucket, std::string key, std::string etag,
-             uint64_t size, uint64_t part_size, util::Workers* workers,
+             uint64_t size, PartLayout layout, util::Workers* workers,
              std::shared_ptr<BufferBudget> budget)
       : budget_(std::move(budget)),
         from_(from),
@@ -96,12 +114,12 @@ class RangeParts final : public PartProducer {
         key_(std::move(key)),
         etag_(std::move(etag)),
         size_(size),
-        part_size_(part_size),
+        layout_(layout),
         workers_(workers) {}
   bool concurrent() const override { return true; }
   void Next(int number, std::function<void(StatusOr<Part>)> done) override {
     uint64_t offset = 0, len = 0;
-    if (!internal::PartBounds(number, part_size_, size_, &offset, &len)) return done(Part{});
+    if (!internal::PartBounds(number, layout_, size_, &offset, &len)) return done(Part{});
     if (!budget_) return Fetch(offset, len, nullptr, std::move(done));
     budget_->Acquire(len, [this, offset, len, done = std::move(done)]() mutable {
       Fetch(offset, len, std::make_shared<Held>(budget_, len), std::move(done));
@@ -138,18 +156,19 @@ class RangeParts final : public PartProducer {
   std::shared_ptr<BufferBudget> budget_;
   const s3::Client& from_;
   const std::string bucket_, key_, etag_;
-  const uint64_t size_, part_size_;
+  const uint64_t size_;
+  const PartLayout layout_;
   util::Workers* workers_;
 };
 
 // Server-side part copies: nothing passes through the client.
 class CopyParts final : public PartProducer {
  public:
-  CopyParts(uint64_t size, uint64_t part_size) : size_(size), part_size_(part_size) {}
+  CopyParts(uint64_t size, PartLayout layout) : size_(size), layout_(layout) {}
   bool concurrent() const override { return true; }
   void Next(int number, std::function<void(StatusOr<Part>)> done) override {
     uint64_t offset = 0, len = 0;
-    if (!internal::PartBounds(number, part_size_, size_, &offset, &len)) return done(Part{});
+    if (!internal::PartBounds(number, layout_, size_, &offset, &len)) return done(Part{});
     Part p;
     p.body = std::make_shared<http::StringSource>("");  // not sent: copy_range is
     p.size = len;
@@ -158,12 +177,31 @@ class CopyParts final : public PartProducer {
   }
 
  private:
-  const uint64_t size_, part_size_;
+  const uint64_t size_;
+  const PartLayout layout_;
 };
 
 bool SameCluster(const s3::Client& a, const s3::Client& b) {
   return a.options().endpoint.BaseUrl() == b.options().endpoint.BaseUrl() &&
          a.options().credentials.access_key == b.options().credentials.access_key;
+}
+
+// A multipart copy's result against its source: parts cut as the source
+// recorded give the source's ETag, which then proves the copy (a different
+// one is a difference); parts of another size prove nothing either way.
+UploadDone AgainstSource(const std::string& what, const s3::ObjectHead& head, bool recorded,
+                         UploadDone done) {
+  return [what, etag = head.etag, recorded, done = std::move(done)](StatusOr<UploadResult> r) {
+    if (!r.ok() || r->etag == etag) return done(std::move(r));
+    if (recorded) {
+      return done(DataLoss(what + ": the copy's ETag is " + r->etag + ", the source's " + etag +
+                           " (cut in the parts the source records)"));
+    }
+    r->verdict = Verdict::kUnverifiable;
+    r->why = "copied in parts of another size than its source's (ETag " + etag +
+             "): content not checked";
+    done(std::move(r));
+  };
 }
 
 void CopyWithHead(const s3::Client& from, const std::string& src_bucket, const std::string& src_key,
@@ -172,40 +210,46 @@ void CopyWithHead(const s3::Client& from, const std::string& src_bucket, const s
   const std::string what = What(src_bucket, src_key);
   t.metadata = head.metadata;
   if (t.content_type.empty()) t.content_type = head.content_type;
+  const std::optional<PartLayout> recorded = RecordedLayout(head);
   if (SameCluster(from, to)) {
-    // Parts the size the source was uploaded with keep its ETag, which then
-    // proves the copy; else ours.
-    uint64_t recorded = internal::RecordedPartSize(head);
-    uint64_t part = PartSizeFor(head.size, recorded ? recorded : std::max(t.part_size, 512 * kMiB));
-    t.metadata[internal::kPartSizeMeta] = std::to_string(part);
-    internal::RunMultipart(to, bucket, key, t, std::make_unique<CopyParts>(head.size, part), "",
+    // Parts cut as the source was keep its ETag, which then proves the copy; else ours.
+    PartLayout layout = recorded
+                            ? *recorded
+                            : PartLayout{PartSizeFor(head.size, std::max(t.part_size, 512 * kMiB))};
+    internal::RecordLayout(layout, &t.metadata);
+    internal::RunMultipart(to, bucket, key, t, std::make_unique<CopyParts>(head.size, layout), "",
                            internal::CopySource{src_bucket, src_key, head.etag}, {},
-                           std::move(done));
+                           AgainstSource(what, head, recorded.has_value(), std::move(done)));
     return;
   }
   if (head.size < t.multipart_threshold) {
-    auto fetch = [&from, &to, what, src_bucket, src_key, bucket, key, t, etag = head.etag,
-                  size = head.size, done = std::move(done)](std::shared_ptr<Held> held) {
+    auto fetch = [&from, &to, what, src_bucket, src_key, bucket, key, t, head,
+                  done = std::move(done)](std::shared_ptr<Held> held) {
       auto sink = std::make_shared<http::StringSink>();
       s3::GetOptions get;
-      get.if_match = etag;
-      get.expected_size = size;  // held in memory: never more than announced
+      get.if_match = head.etag;
+      get.expected_size = head.size;  // held in memory: never more than announced
       from.GetObject(
           src_bucket, src_key, get, sink,
-          [&to, sink, held, what, bucket, key, t, etag, size, done](StatusOr<s3::ObjectHead> got) {
+          [&to, sink, held, what, bucket, key, t, head, done](StatusOr<s3::ObjectHead> got) {
             if (!got.ok()) return done(got.status());
-            if (sink->data().size() != size) {
-              return done(DataLoss(what + ": received " + std::to_string(sink->data().size()) +
-                                   " bytes, expected " + std::to_string(size)));
-            }
-            t.workers->Run([&to, sink, held, what, bucket, key, t, etag, done] {
-              hash::Md5Digest md5 = hash::Md5(sink->data());
-              if (EtagIsMd5(etag) && hash::Hex(md5) != etag) {
-                return done(DataLoss(what + ": content MD5 does not match the ETag " + etag));
+            t.workers->Run([&to, sink, held, what, bucket, key, t, head, done] {
+              ContentCheck check(head.etag, head.size, RecordedLayout(head), t.part_size);
+              check.Update(sink->data());
+              CheckResult verdict = check.Finish();
+              if (verdict.verdict == Verdict::kDifferent) {
+                return done(DataLoss(what + ": " + verdict.why));
               }
+              hash::Md5Digest md5 = hash::Md5(sink->data());
               internal::PutBody(to, bucket, key, t,
                                 std::make_shared<HeldSource>(std::move(sink->data()), held), md5,
-                                done);
+                                [done, verdict](StatusOr<UploadResult> r) {
+                                  if (r.ok()) {
+                                    r->verdict = verdict.verdict;
+                                    r->why = verdict.why;
+                                  }
+                                  done(std::move(r));
+                                });
             });
           });
     };
@@ -216,13 +260,12 @@ void CopyWithHead(const s3::Client& from, const std::string& src_bucket, const s
     });
     return;
   }
-  uint64_t recorded = internal::RecordedPartSize(head);
-  uint64_t part = PartSizeFor(head.size, recorded ? recorded : t.part_size);
-  t.metadata[internal::kPartSizeMeta] = std::to_string(part);
+  PartLayout layout = recorded ? *recorded : PartLayout{PartSizeFor(head.size, t.part_size)};
+  internal::RecordLayout(layout, &t.metadata);
   auto producer = std::make_unique<RangeParts>(from, src_bucket, src_key, head.etag, head.size,
-                                               part, t.workers, t.buffers);
+                                               layout, t.workers, t.buffers);
   internal::RunMultipart(to, bucket, key, t, std::move(producer), "", std::nullopt, {},
-                         std::move(done));
+                         AgainstSource(what, head, recorded.has_value(), std::move(done)));
 }
 
 }  // namespace
@@ -242,7 +285,15 @@ void CopyInOne(const s3::Client& to, const std::string& src_bucket, const std::s
                     return done(DataLoss(what + ": the copy's ETag is '" + *etag +
                                          "', the source's " + want));
                   }
-                  done(UploadResult{size, *etag, 0});
+                  UploadResult r;
+                  r.size = size;
+                  r.etag = *etag;
+                  if (*etag != want) {  // the gateway's own copy, of no comparable ETag
+                    r.verdict = Verdict::kUnverifiable;
+                    r.why = "the copy's ETag " + *etag + " is not comparable with the source's" +
+                            (want.empty() ? std::string() : " " + want) + ": content not checked";
+                  }
+                  done(std::move(r));
                 });
 }
 

@@ -120,7 +120,7 @@ class Download : public std::enable_shared_from_this<Download> {
         return Report(
             DataLoss(what_ + ": content MD5 " + md5 + " does not match the ETag " + etag_));
       }
-      return Done(true);
+      return Done({Verdict::kVerified, ""});
     }
     // A small multipart object: its parts are recomputed from the file.
     auto self = shared_from_this();
@@ -251,7 +251,9 @@ class Download : public std::enable_shared_from_this<Download> {
         }
         md5s.push_back(*part_md5s_[part]);
       }
-      if (md5s.size() == part_md5s_.size() && MultipartEtag(md5s) == etag_) return Done(true);
+      if (md5s.size() == part_md5s_.size() && MultipartEtag(md5s) == etag_) {
+        return Done({Verdict::kVerified, ""});
+      }
       // Else the parts were cut elsewhere, or a byte is wrong: the full
       // check below says which.
     }
@@ -267,35 +269,22 @@ class Download : public std::enable_shared_from_this<Download> {
       return Report(DataLoss(what_ + ": received " + std::to_string(st.st_size) +
                              " bytes, expected " + std::to_string(size_)));
     }
-    std::string computed;
-    const uint64_t recorded = internal::RecordedPartSize(*head_);
-    auto check = CheckFdAgainstEtag(tmp_->fd(), size_, etag_,
-                                    recorded ? recorded : options_.part_size, &computed);
+    auto check = CheckFd(tmp_->fd(), size_, etag_, RecordedLayout(*head_), options_.part_size);
     if (!check.ok()) return Report(check.status().Annotate(tmp_->path()));
-    if (*check == EtagCheck::kMismatch) {
-      if (EtagIsMd5(etag_)) {
-        return Report(
-            DataLoss(what_ + ": content MD5 " + computed + " does not match the ETag " + etag_));
-      }
-      if (recorded) {
-        return Report(DataLoss(what_ + ": the content's multipart ETag at its recorded part size " +
-                               std::to_string(recorded) + " is " + computed + ", the object's " +
-                               etag_));
-      }
-      // No part size reproduces the ETag: either the bytes are wrong, or the
-      // uploader used a part size none of the candidates has. Without the
-      // part size recorded this is no proof: reported as unchecked.
-      return Done(false);
-    }
-    Done(*check == EtagCheck::kMatch);
+    // A difference is proven (a plain MD5, or the layout the object
+    // records); no candidate part size reproducing the ETag is no proof of
+    // damage: unverifiable, said by the caller.
+    if (check->verdict == Verdict::kDifferent) return Report(DataLoss(what_ + ": " + check->why));
+    Done(*check);
   }
 
-  void Done(bool verified) {
+  void Done(const CheckResult& check) {
     if (tracker_) ClearResume(tmp_->fd());
     DownloadResult r;
     r.size = size_;
     r.etag = etag_;
-    r.etag_verified = verified;
+    r.verdict = check.verdict;
+    r.why = check.why;
     r.head = *head_;
     r.temp = tmp_;
     Report(std::move(r));

@@ -11,15 +11,48 @@
 
 namespace gwsync::transfer {
 
+uint64_t PartLayout::PartSize(uint64_t number) const {
+  if (doubling <= 0 || size == 0) return size;
+  uint64_t s = size;
+  const uint64_t cap = std::max(size, kMaxPart);
+  for (uint64_t g = (number - 1) / static_cast<uint64_t>(doubling); g > 0 && s < cap; --g) s *= 2;
+  return std::min(s, cap);
+}
+
+uint64_t PartLayout::Offset(uint64_t number) const {
+  if (doubling <= 0) return (number - 1) * size;
+  const auto per = static_cast<uint64_t>(doubling);
+  uint64_t offset = 0;
+  for (uint64_t first = 1; first < number; first += per) {
+    offset += std::min(per, number - first) * PartSize(first);
+  }
+  return offset;
+}
+
+uint64_t PartLayout::Count(uint64_t total) const {
+  if (size == 0 || total == 0) return 1;
+  if (doubling <= 0) return (total + size - 1) / size;
+  const auto per = static_cast<uint64_t>(doubling);
+  uint64_t parts = 0, covered = 0;
+  for (;;) {
+    const uint64_t len = PartSize(parts + 1);
+    const uint64_t need = (total - covered + len - 1) / len;
+    if (need <= per) return parts + need;
+    covered += per * len;
+    parts += per;
+  }
+}
+
 void MultipartHasher::Update(std::string_view chunk) {
   while (!chunk.empty()) {
-    size_t take = static_cast<size_t>(std::min<uint64_t>(chunk.size(), part_size_ - in_part_));
+    size_t take = static_cast<size_t>(std::min<uint64_t>(chunk.size(), part_len_ - in_part_));
     part_.Update(chunk.substr(0, take));
     chunk.remove_prefix(take);
     in_part_ += take;
-    if (in_part_ == part_size_) {
+    if (in_part_ == part_len_) {
       parts_.push_back(part_.Finish());  // Finish starts afresh
       in_part_ = 0;
+      part_len_ = layout_.PartSize(parts_.size() + 1);
     }
   }
 }
@@ -68,45 +101,98 @@ std::vector<uint64_t> PartSizeCandidates(uint64_t size, uint64_t parts, uint64_t
   return out;
 }
 
-StatusOr<EtagCheck> CheckFdAgainstEtag(int fd, uint64_t size, std::string_view etag, uint64_t hint,
-                                       std::string* computed) {
-  const bool plain = EtagIsMd5(etag);
-  std::vector<uint64_t> candidates;
-  if (!plain) {
-    uint64_t parts = EtagParts(etag);
-    if (parts == 0) return EtagCheck::kUnknown;
-    candidates = PartSizeCandidates(size, parts, hint);
-    if (candidates.empty()) {
-      if (computed) computed->clear();
-      return EtagCheck::kMismatch;  // no part size splits this size into that many parts
-    }
+std::string_view VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kVerified:
+      return "verified";
+    case Verdict::kDifferent:
+      return "different";
+    case Verdict::kUnverifiable:
+      return "unverifiable";
   }
-  hash::Md5Hasher whole;
-  std::vector<MultipartHasher> hashers;
-  for (uint64_t p : candidates) hashers.emplace_back(p);
+  return "?";
+}
+
+ContentCheck::ContentCheck(std::string etag, uint64_t size, std::optional<PartLayout> recorded,
+                           uint64_t hint)
+    : etag_(std::move(etag)), size_(size), plain_(EtagIsMd5(etag_)) {
+  if (plain_) return;
+  const uint64_t parts = EtagParts(etag_);
+  if (parts == 0) return;  // of no known form
+  if (recorded && recorded->size > 0) {
+    recorded_ = true;
+    if (recorded->Count(size) != parts) {
+      impossible_ = "the object records parts of " + std::to_string(recorded->size) +
+                    " bytes, which cut " + std::to_string(size) + " bytes into " +
+                    std::to_string(recorded->Count(size)) + " parts, not the " +
+                    std::to_string(parts) + " of its ETag " + etag_;
+      return;
+    }
+    hashers_.emplace_back(*recorded);
+    return;
+  }
+  for (uint64_t p : PartSizeCandidates(size, parts, hint)) hashers_.emplace_back(p);
+}
+
+void ContentCheck::Update(std::string_view chunk) {
+  fed_ += chunk.size();
+  if (plain_) whole_.Update(chunk);
+  for (auto& h : hashers_) h.Update(chunk);
+}
+
+CheckResult ContentCheck::Finish() {
+  if (fed_ != size_) {
+    return {Verdict::kDifferent, "the content has " + std::to_string(fed_) + " bytes, the object " +
+                                     std::to_string(size_)};
+  }
+  if (plain_) {
+    std::string md5 = hash::Hex(whole_.Finish());
+    if (md5 == etag_) return {Verdict::kVerified, ""};
+    return {Verdict::kDifferent, "content MD5 " + md5 + " does not match the ETag " + etag_};
+  }
+  if (!impossible_.empty()) return {Verdict::kDifferent, impossible_};
+  if (recorded_) {
+    std::string got = hashers_.front().Finish();
+    if (got == etag_) return {Verdict::kVerified, ""};
+    return {Verdict::kDifferent, "the content's multipart ETag at its recorded part size is " +
+                                     got + ", the object's " + etag_};
+  }
+  if (EtagParts(etag_) == 0) {
+    return {Verdict::kUnverifiable, "its ETag '" + etag_.substr(0, 64) +
+                                        "' is neither an MD5 nor a multipart ETag (SSE-C, or a "
+                                        "gateway's own): content not checked"};
+  }
+  for (auto& h : hashers_) {
+    if (h.Finish() == etag_) return {Verdict::kVerified, ""};
+  }
+  return {Verdict::kUnverifiable, "no part size reproduces its multipart ETag " + etag_ +
+                                      " (uploaded by another tool?): content not checked"};
+}
+
+StatusOr<CheckResult> CheckFd(int fd, uint64_t size, std::string_view etag,
+                              std::optional<PartLayout> recorded, uint64_t hint) {
+  ContentCheck check(std::string(etag), size, recorded, hint);
   std::string buf(1 << 20, '\0');
   for (uint64_t offset = 0; offset < size;) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - offset));
     ssize_t n = pread(fd, buf.data(), want, static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return ErrnoStatus("cannot read the file", errno);
-    if (n == 0) return DataLoss("the file ended at byte " + std::to_string(offset));
-    std::string_view chunk(buf.data(), static_cast<size_t>(n));
-    if (plain) whole.Update(chunk);
-    for (auto& h : hashers) h.Update(chunk);
+    if (n == 0) break;  // shorter than the object: Finish says so
+    check.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
     offset += static_cast<uint64_t>(n);
   }
-  if (plain) {
-    std::string md5 = hash::Hex(whole.Finish());
-    if (computed) *computed = md5;
-    return md5 == etag ? EtagCheck::kMatch : EtagCheck::kMismatch;
-  }
-  for (auto& h : hashers) {
-    std::string got = h.Finish();
-    if (computed) *computed = got;
-    if (got == etag) return EtagCheck::kMatch;
-  }
-  return EtagCheck::kMismatch;
+  return check.Finish();
+}
+
+StatusOr<CheckResult> CheckFile(const std::string& path, uint64_t size, std::string_view etag,
+                                std::optional<PartLayout> recorded, uint64_t hint) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("cannot read '" + path + "'", errno);
+  posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  auto check = CheckFd(fd.get(), size, etag, recorded, hint);
+  if (!check.ok()) return check.status().Annotate(path);
+  return check;
 }
 
 }  // namespace gwsync::transfer

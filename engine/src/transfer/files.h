@@ -14,6 +14,7 @@
 
 #include "hash/hash.h"
 #include "http/request.h"
+#include "transfer/etag.h"
 
 namespace gwsync::transfer {
 
@@ -60,6 +61,24 @@ class HashingSink final : public http::BodySink {
   std::shared_ptr<http::BodySink> inner_;
   hash::Md5Hasher md5_;
   uint64_t size_ = 0;
+};
+
+// Feeds each body byte into a ContentCheck (etag.h) as well as the wrapped
+// sink: a stream checked against the object's ETag as it passes.
+class CheckingSink final : public http::BodySink {
+ public:
+  CheckingSink(std::shared_ptr<http::BodySink> inner, std::shared_ptr<ContentCheck> check)
+      : inner_(std::move(inner)), check_(std::move(check)) {}
+  Status Write(std::string_view data) override {
+    check_->Update(data);
+    return inner_->Write(data);
+  }
+  // What was passed on cannot be taken back: no retry after the first byte.
+  bool Restart() override { return false; }
+
+ private:
+  std::shared_ptr<http::BodySink> inner_;
+  std::shared_ptr<ContentCheck> check_;
 };
 
 // The mode a new file gets from open(..., 0666): 0666 less the umask, read

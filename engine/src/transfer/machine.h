@@ -15,6 +15,7 @@
 
 #include "hash/hash.h"
 #include "s3/client.h"
+#include "transfer/etag.h"
 #include "transfer/object_transfer.h"
 #include "util/workers.h"
 
@@ -24,22 +25,32 @@ inline constexpr int kMaxParts = 10000;
 inline constexpr uint64_t kMinPartSize = 5ull << 20;
 inline constexpr uint64_t kMiB = 1ull << 20;
 
-// Metadata of a multipart object gwsync uploaded: its part size, so a
+// A stream of unknown length (stdin) is cut into parts of --part-size (at
+// least 5 MiB) doubling every kStreamDoubling parts, up to 5 GiB: from 5 MiB
+// parts that holds 9.2 TiB in 10,000 parts, more than S3's largest object.
+inline constexpr int kStreamDoubling = 900;
+inline PartLayout StreamLayout(const TransferOptions& options) {
+  return PartLayout{std::max(options.part_size, kMinPartSize), kStreamDoubling};
+}
+
+// Metadata of a multipart object gwsync uploaded: its part layout (the part
+// size, and for a stream whose parts grow, the parts per doubling), so a
 // download can recompute the ETag exactly and a mismatch is proof.
 inline constexpr const char* kPartSizeMeta = "gwsync-part-size";
-// The part size an object records, or 0.
-uint64_t RecordedPartSize(const s3::ObjectHead& head);
+inline constexpr const char* kPartDoublingMeta = "gwsync-part-doubling";
+// Records `layout` in `metadata` (and nothing of an earlier one).
+void RecordLayout(const PartLayout& layout, std::map<std::string, std::string>* metadata);
 
 inline std::string What(const std::string& bucket, const std::string& key) {
   return "s3://" + bucket + "/" + key;
 }
-// Where part `number` (1-based) of `size` bytes in parts of `part_size`
-// lies; false past the last part.
-inline bool PartBounds(int number, uint64_t part_size, uint64_t size, uint64_t* offset,
+// Where part `number` (1-based) of `size` bytes cut by `layout` lies; false
+// past the last part.
+inline bool PartBounds(int number, const PartLayout& layout, uint64_t size, uint64_t* offset,
                        uint64_t* len) {
-  *offset = static_cast<uint64_t>(number - 1) * part_size;
+  *offset = layout.Offset(static_cast<uint64_t>(number));
   if (*offset >= size) return false;
-  *len = std::min(part_size, size - *offset);
+  *len = std::min(layout.PartSize(static_cast<uint64_t>(number)), size - *offset);
   return true;
 }
 
@@ -99,6 +110,12 @@ void RunMultipart(const s3::Client& client, std::string bucket, std::string key,
 void PutBody(const s3::Client& client, const std::string& bucket, const std::string& key,
              const TransferOptions& options, std::shared_ptr<http::BodySource> body,
              const hash::Md5Digest& md5, std::function<void(StatusOr<UploadResult>)> done);
+
+// Uploads a stream of unknown length in parts cut by `layout` (StreamLayout;
+// upload.cc): `first` holds its first part, or all of it (`whole`: one PUT).
+void StartUploadStream(const s3::Client& client, ReadFn read, std::string first, bool whole,
+                       const std::string& bucket, const std::string& key,
+                       const TransferOptions& options, const PartLayout& layout, UploadDone done);
 
 // Workers for a blocking call whose options name none: a small pool that
 // lives as long as the call.

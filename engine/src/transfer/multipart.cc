@@ -31,7 +31,10 @@ void PutBody(const s3::Client& client, const std::string& bucket, const std::str
                      if (!etag.ok()) return done(etag.status());
                      if (Status s = CheckEtag(*etag, want, what); !s.ok()) return done(s);
                      if (on_bytes) on_bytes(size);
-                     done(UploadResult{size, *etag, 0});
+                     UploadResult r;
+                     r.size = size;
+                     r.etag = *etag;
+                     done(std::move(r));
                    });
 }
 
@@ -70,22 +73,43 @@ class Multipart : public std::enable_shared_from_this<Multipart> {
   }
 
  private:
-  // Starts parts while there is room; finishes when none is left in flight.
+  // Starts parts while there is room, and finishes once none is left in
+  // flight. A trampoline: a call while another runs (a part produced at
+  // once, a completion on another thread) only makes the running one go
+  // round again, so no stack grows with the number of parts (resuming an
+  // upload of thousands of parts sent produces them all synchronously).
+  // Part kMaxParts + 1 is asked for too: it must be the end, or the upload
+  // fails before sending it (Produced), so the machine always ends.
   void Pump() {
-    std::vector<int> start;
     {
       std::lock_guard lock(mu_);
-      while (error_.ok() && !end_ && in_flight_ < std::max(1, options_.parallel) &&
-             (producer_->concurrent() || !producing_) && next_ <= kMaxParts) {
-        start.push_back(next_++);
-        ++in_flight_;
-        producing_ = true;
+      if (pumping_) {
+        again_ = true;
+        return;
       }
+      pumping_ = true;
     }
     auto self = shared_from_this();
-    for (int number : start) {
-      producer_->Next(number,
-                      [self, number](StatusOr<Part> part) { self->Produced(number, part); });
+    for (;;) {
+      std::vector<int> start;
+      {
+        std::lock_guard lock(mu_);
+        again_ = false;
+        while (error_.ok() && !end_ && in_flight_ < std::max(1, options_.parallel) &&
+               (producer_->concurrent() || !producing_) && next_ <= kMaxParts + 1) {
+          start.push_back(next_++);
+          ++in_flight_;
+          producing_ = true;
+        }
+        if (start.empty()) {
+          pumping_ = false;
+          break;
+        }
+      }
+      for (int number : start) {
+        producer_->Next(number,
+                        [self, number](StatusOr<Part> part) { self->Produced(number, part); });
+      }
     }
     MaybeFinish();
   }
@@ -99,6 +123,8 @@ class Multipart : public std::enable_shared_from_this<Multipart> {
         if (error_.ok()) error_ = part.status();
       } else if (!part->body) {
         end_ = true;
+      } else if (number > kMaxParts) {
+        if (error_.ok()) error_ = TooManyParts();
       } else if (error_.ok()) {
         Record(number, *part);
         if (part->already_sent) {
@@ -112,6 +138,12 @@ class Multipart : public std::enable_shared_from_this<Multipart> {
     if (send) return Send(number, *part);
     if (part.ok() && part->already_sent && options_.on_bytes) options_.on_bytes(part->size);
     Pump();
+  }
+
+  Status TooManyParts() const {
+    return Status(StatusCode::kResourceExhausted,
+                  What(bucket_, key_) + ": the input needs more than " + std::to_string(kMaxParts) +
+                      " parts, the most S3 allows in one upload: give a larger --part-size");
   }
 
   // Under mu_.
@@ -193,6 +225,10 @@ class Multipart : public std::enable_shared_from_this<Multipart> {
   }
 
   void Complete() {
+    if (parts_.empty()) {  // S3 completes no upload without a part
+      if (!on_part_) internal::AbortLater(client_, bucket_, key_, upload_id_);
+      return done_(Internal(What(bucket_, key_) + ": a multipart upload with nothing to send"));
+    }
     std::vector<hash::Md5Digest> md5s;
     for (const auto& p : parts_) {
       std::string digest;
@@ -244,6 +280,8 @@ class Multipart : public std::enable_shared_from_this<Multipart> {
   int next_ = 1;
   int in_flight_ = 0;  // parts being produced or sent
   bool producing_ = false;
+  bool pumping_ = false;  // a Pump is running (the trampoline)
+  bool again_ = false;    // and must look once more before it stops
   bool end_ = false;
   bool finishing_ = false;
   int resumed_parts_ = 0;

@@ -65,10 +65,6 @@ StatusOr<size_t> ReadFull(const ReadFn& read_some, std::string* buf) {
   return got;
 }
 
-void StartUploadStream(const s3::Client& client, ReadFn read, std::string first, bool whole,
-                       const std::string& bucket, const std::string& key,
-                       const TransferOptions& options, UploadDone done);
-
 }  // namespace internal
 
 namespace {
@@ -93,19 +89,6 @@ class FdStreamSink final : public http::BodySink {
   int fd_;
 };
 
-Status CheckDownload(const std::string& what, uint64_t got, uint64_t want,
-                     std::optional<hash::Md5Digest> md5, std::string_view etag) {
-  if (got != want) {
-    return DataLoss(what + ": received " + std::to_string(got) + " bytes, expected " +
-                    std::to_string(want));
-  }
-  if (md5 && EtagIsMd5(etag) && hash::Hex(*md5) != etag) {
-    return DataLoss(what + ": content MD5 " + hash::Hex(*md5) + " does not match the ETag " +
-                    std::string(etag));
-  }
-  return Status::Ok();
-}
-
 // Uploads a stream of unknown length: one PUT when it fits a part, else
 // multipart with buffered parts. `before_put` may add metadata once the
 // first part has been read (`whole`: nothing more follows).
@@ -120,10 +103,10 @@ StatusOr<UploadResult> UploadFromReader(
   first.resize(n);
   const bool whole = n < part_size;
   if (before_put) before_put(whole, &options);
-  if (!whole) options.metadata[internal::kPartSizeMeta] = std::to_string(part_size);
+  if (!whole) internal::RecordLayout(internal::StreamLayout(options), &options.metadata);
   return s3::Wait<UploadResult>([&](auto done) {
     internal::StartUploadStream(client, read_some, std::move(first), whole, bucket, key, options,
-                                done);
+                                internal::StreamLayout(options), done);
   });
 }
 
@@ -147,59 +130,80 @@ StatusOr<UploadResult> UploadZstd(const s3::Client& client, int fd, std::optiona
   return result;
 }
 
-// Streams an object marked as zstd into `out`, decompressed, checking the
-// compressed bytes (length, MD5 where the ETag is one), the frames (zstd's
-// checksum) and the uncompressed size where it is recorded.
-StatusOr<DownloadResult> GetDecompressed(const s3::Client& client, const std::string& bucket,
-                                         const std::string& key, const s3::ObjectHead& head,
-                                         std::shared_ptr<http::BodySink> out,
-                                         const TransferOptions& options) {
-  const std::string what = "s3://" + bucket + "/" + key;
-  ASSIGN_OR_RETURN(auto unzstd, ZstdDecompressSink::Create(std::move(out)));
-  auto sink = std::make_shared<HashingSink>(unzstd);
+// Streams the object `head` describes into `out` (decompressed when `unzstd`
+// is set), checking the stored bytes against its ETag as they pass (etag.h:
+// the MD5, or the multipart ETag at the part layout the object records or at
+// the candidate part sizes). A difference is an error, though the bytes have
+// gone on already: the caller must say that what it wrote is not the object.
+StatusOr<DownloadResult> StreamChecked(const s3::Client& client, const std::string& bucket,
+                                       const std::string& key, const s3::ObjectHead& head,
+                                       std::shared_ptr<http::BodySink> out, bool unzstd,
+                                       const TransferOptions& options) {
+  const std::string what = internal::What(bucket, key);
+  std::shared_ptr<ZstdDecompressSink> zstd;
+  if (unzstd) {
+    ASSIGN_OR_RETURN(zstd, ZstdDecompressSink::Create(out));
+    out = zstd;
+  }
+  auto check =
+      std::make_shared<ContentCheck>(head.etag, head.size, RecordedLayout(head), options.part_size);
+  auto sink = std::make_shared<CheckingSink>(std::move(out), check);
   s3::GetOptions get;
   get.if_match = head.etag;
+  // A range bounds the body by its Content-Range as well; an empty object has no byte 0.
+  if (head.size > 0) get.range = s3::ByteRange{0, head.size - 1};
+  get.expected_size = head.size;
   auto got =
       s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, get, sink, done); });
   if (!got.ok()) return got.status();
-  if (options.on_bytes) options.on_bytes(sink->size());
-  hash::Md5Digest md5 = sink->Finish();
-  RETURN_IF_ERROR(CheckDownload(what, sink->size(), got->size, md5, got->etag));
-  if (Status s = unzstd->Finish(); !s.ok()) return s.Annotate(what);
-  auto want = got->metadata.find(kUncompressedSizeMeta);
-  if (want != got->metadata.end() && want->second != std::to_string(unzstd->produced())) {
-    return DataLoss(what + ": decompressed to " + std::to_string(unzstd->produced()) +
-                    " bytes, the object records " + want->second);
+  if (options.on_bytes) options.on_bytes(head.size);
+  CheckResult verdict = check->Finish();
+  if (verdict.verdict == Verdict::kDifferent) {
+    return DataLoss(what + ": " + verdict.why + "; what was written is not the object");
   }
-  DownloadResult result{unzstd->produced(), got->etag, EtagIsMd5(got->etag), *got, nullptr};
+  DownloadResult result;
+  result.size = head.size;
+  result.etag = head.etag;
+  result.verdict = verdict.verdict;
+  result.why = verdict.why;
+  result.head = *got;
+  if (zstd) {
+    if (Status s = zstd->Finish(); !s.ok()) return s.Annotate(what);
+    auto want = head.metadata.find(kUncompressedSizeMeta);
+    if (want != head.metadata.end() && want->second != std::to_string(zstd->produced())) {
+      return DataLoss(what + ": decompressed to " + std::to_string(zstd->produced()) +
+                      " bytes, the object records " + want->second);
+    }
+    result.size = zstd->produced();
+  }
   return result;
 }
 
-// The object's metadata when it is to be decompressed, else nothing. A
-// HEAD the gateway refused says little (no body: no S3 error code), so the
-// GET that follows reports that refusal instead; RefuseCompressed covers the
-// object it then finds. A gateway that cannot be reached fails at once.
-StatusOr<std::optional<s3::ObjectHead>> CompressedHead(const s3::Client& client,
-                                                       const std::string& bucket,
-                                                       const std::string& key,
-                                                       const TransferOptions& options) {
-  if (!options.decompress) return std::optional<s3::ObjectHead>();
+// The object's HEAD. A HEAD the gateway refused says little (no body: no S3
+// error code), so a one-byte GET asks again for the gateway's reason.
+StatusOr<s3::ObjectHead> HeadForGet(const s3::Client& client, const std::string& bucket,
+                                    const std::string& key) {
   auto head = s3::Wait<s3::ObjectHead>([&](auto done) { client.HeadObject(bucket, key, done); });
-  if (!head.ok() && head.status().http_status() == 0) return head.status();
-  if (!head.ok()) return std::optional<s3::ObjectHead>();
-  auto it = head->metadata.find(kCompressionMeta);
-  if (it == head->metadata.end()) return std::optional<s3::ObjectHead>();
-  if (it->second != "zstd") {
-    return Status(StatusCode::kUnimplemented, "s3://" + bucket + "/" + key + ": compressed with '" +
-                                                  it->second +
-                                                  "', which gwsync cannot decompress (--raw "
-                                                  "fetches it as stored)");
-  }
-  return std::optional<s3::ObjectHead>(*head);
+  if (head.ok() || head.status().http_status() == 0) return head;
+  s3::GetOptions get;
+  get.range = s3::ByteRange{0, 0};
+  auto why = s3::Wait<s3::ObjectHead>([&](auto done) {
+    client.GetObject(bucket, key, get, std::make_shared<http::StringSink>(), done);
+  });
+  return why.ok() ? head : why;
 }
 
-// An object fetched as stored that turns out to be compressed (the HEAD
-// before it failed, or it was replaced since) when decompression was asked.
+// An object to decompress must be zstd, the one kind gwsync writes.
+Status CanDecompress(const s3::ObjectHead& head, const std::string& what) {
+  auto it = head.metadata.find(kCompressionMeta);
+  if (it == head.metadata.end() || it->second == "zstd") return Status::Ok();
+  return Status(StatusCode::kUnimplemented, what + ": compressed with '" + it->second +
+                                                "', which gwsync cannot decompress (--raw "
+                                                "fetches it as stored)");
+}
+
+// An object fetched as stored that turns out to be compressed (it was
+// replaced since its HEAD) when decompression was asked.
 Status RefuseCompressed(const TransferOptions& options, const s3::ObjectHead& head,
                         const std::string& what) {
   if (!options.decompress || !head.metadata.count(kCompressionMeta)) return Status::Ok();
@@ -268,17 +272,22 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
                                       const std::string& key, std::unique_ptr<TempFile> tmp,
                                       const TransferOptions& options) {
   const std::string what = internal::What(bucket, key);
-  ASSIGN_OR_RETURN(std::optional<s3::ObjectHead> zstd_head,
-                   CompressedHead(client, bucket, key, options));
-  if (zstd_head) {
-    ASSIGN_OR_RETURN(DownloadResult r,
-                     GetDecompressed(client, bucket, key, *zstd_head,
-                                     std::make_shared<http::FileSink>(tmp->fd(), 0), options));
-    if (fchmod(tmp->fd(), DefaultFileMode()) != 0)
-      return ErrnoStatus("chmod '" + tmp->path() + "'", errno);
-    if (options.before_commit) options.before_commit(tmp->fd(), r.head);
-    RETURN_IF_ERROR(tmp->Commit());
-    return r;
+  if (options.decompress) {
+    // Whether to decompress is in the object's metadata: asked first.
+    ASSIGN_OR_RETURN(s3::ObjectHead head, HeadForGet(client, bucket, key));
+    if (head.metadata.count(kCompressionMeta)) {
+      RETURN_IF_ERROR(CanDecompress(head, what));
+      ASSIGN_OR_RETURN(
+          DownloadResult r,
+          StreamChecked(client, bucket, key, head, std::make_shared<http::FileSink>(tmp->fd(), 0),
+                        /*unzstd=*/true, options));
+      if (options.accept) RETURN_IF_ERROR(options.accept(r).Annotate(what));
+      if (fchmod(tmp->fd(), DefaultFileMode()) != 0)
+        return ErrnoStatus("chmod '" + tmp->path() + "'", errno);
+      if (options.before_commit) options.before_commit(tmp->fd(), r.head);
+      RETURN_IF_ERROR(tmp->Commit());
+      return r;
+    }
   }
   TransferOptions o = options;
   internal::CallWorkers workers(&o);
@@ -288,6 +297,7 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
                    }));
   file.reset();  // a partial adopted instead is r.temp; this one goes
   RETURN_IF_ERROR(RefuseCompressed(options, r.head, what));
+  if (options.accept) RETURN_IF_ERROR(options.accept(r).Annotate(what));
   // Created 0600 while written; a new file's mode once complete.
   if (fchmod(r.temp->fd(), DefaultFileMode()) != 0)
     return ErrnoStatus("chmod '" + r.temp->path() + "'", errno);
@@ -300,31 +310,17 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
 StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::string& bucket,
                                         const std::string& key, int fd,
                                         const TransferOptions& options) {
-  ASSIGN_OR_RETURN(std::optional<s3::ObjectHead> zstd_head,
-                   CompressedHead(client, bucket, key, options));
-  if (zstd_head) {
-    return GetDecompressed(client, bucket, key, *zstd_head, std::make_shared<FdStreamSink>(fd),
-                           options);
-  }
-  auto sink = std::make_shared<HashingSink>(std::make_shared<FdStreamSink>(fd));
-  // An open range: the 206's Content-Range tells the size and bounds the
-  // body, so a gateway cannot stream on past the object's end.
-  s3::GetOptions get;
-  get.range = s3::ByteRange{0, s3::ByteRange::kToTheEnd};
-  auto head =
-      s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, get, sink, done); });
-  if (!head.ok() && head.status().s3_code() == "InvalidRange") {
-    // An empty object has no byte 0.
-    head =
-        s3::Wait<s3::ObjectHead>([&](auto done) { client.GetObject(bucket, key, {}, sink, done); });
-  }
-  if (!head.ok()) return head.status();
-  if (options.on_bytes) options.on_bytes(sink->size());
-  hash::Md5Digest md5 = sink->Finish();
-  RETURN_IF_ERROR(
-      CheckDownload(internal::What(bucket, key), sink->size(), head->size, md5, head->etag));
-  RETURN_IF_ERROR(RefuseCompressed(options, *head, internal::What(bucket, key)));
-  return DownloadResult{head->size, head->etag, EtagIsMd5(head->etag), *head, nullptr};
+  const std::string what = internal::What(bucket, key);
+  // The ETag, size and part layout first, so that the bytes are checked as
+  // they stream out (StreamChecked).
+  ASSIGN_OR_RETURN(s3::ObjectHead head, HeadForGet(client, bucket, key));
+  const bool unzstd = options.decompress && head.metadata.count(kCompressionMeta);
+  if (unzstd) RETURN_IF_ERROR(CanDecompress(head, what));
+  ASSIGN_OR_RETURN(DownloadResult r,
+                   StreamChecked(client, bucket, key, head, std::make_shared<FdStreamSink>(fd),
+                                 unzstd, options));
+  if (!unzstd) RETURN_IF_ERROR(RefuseCompressed(options, r.head, what));
+  return r;
 }
 
 StatusOr<UploadResult> CopyObject(const s3::Client& from, const std::string& src_bucket,

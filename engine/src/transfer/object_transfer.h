@@ -29,6 +29,7 @@
 
 #include "hash/hash.h"
 #include "s3/client.h"
+#include "transfer/etag.h"
 #include "transfer/files.h"
 #include "util/workers.h"
 
@@ -95,6 +96,10 @@ struct TransferOptions {
   // DownloadFile calls this on the complete, verified file before renaming
   // it into place (to set its mode and times; it has the umask's mode then).
   std::function<void(int fd, const s3::ObjectHead& head)> before_commit;
+  // DownloadFile: a last word on the complete file before it is renamed into
+  // place (get --require-verified refuses an unverifiable one); an error
+  // leaves nothing behind.
+  std::function<Status(const struct DownloadResult&)> accept;
   // UploadFile records multipart progress here when set (its callbacks run
   // on workers, never on the transport's thread).
   std::shared_ptr<CheckpointStore> checkpoint;
@@ -118,15 +123,23 @@ struct UploadResult {
   int parts = 0;                   // 0: a single PUT
   int parts_resumed = 0;           // parts an earlier, interrupted run had sent
   uint64_t uncompressed_size = 0;  // zstd_level > 0: the bytes read (`size` is stored)
+  // Whether what was written is proven to be the source's bytes. An upload
+  // from a file or stream is (Content-MD5 and the ETag checked); a copy
+  // between buckets only when the ETags can say so (etag.h). Never
+  // kDifferent: that is an error.
+  Verdict verdict = Verdict::kVerified;
+  std::string why;  // for kUnverifiable
 };
 
 struct DownloadResult {
   uint64_t size = 0;
   std::string etag;
-  // The bytes were checked against the ETag: false only when the ETag is of
-  // no form that can be recomputed (SSE-C, a gateway's own), or when a
-  // multipart object's part size is none gwsync can find (etag.h).
-  bool etag_verified = false;
+  // The bytes against the ETag (etag.h): kVerified, or kUnverifiable when
+  // the ETag is of no form that can be recomputed (SSE-C, a gateway's own)
+  // or no part size reproduces a multipart one. Never kDifferent: that is
+  // an error (DataLoss).
+  Verdict verdict = Verdict::kUnverifiable;
+  std::string why;  // for kUnverifiable
   s3::ObjectHead head;
   // StartDownload: the temporary file holding the bytes (a partial download
   // a killed run left may have been adopted instead of the one given).
@@ -204,6 +217,10 @@ StatusOr<UploadResult> CopyObject(const s3::Client& from, const std::string& src
                                   const std::string& src_key, const s3::Client& to,
                                   const std::string& bucket, const std::string& key,
                                   const TransferOptions& options);
+
+// The part layout an object gwsync uploaded in parts records in its
+// metadata (a download then checks its ETag exactly), if any.
+std::optional<PartLayout> RecordedLayout(const s3::ObjectHead& head);
 
 // A part size of at least `wanted` (and 5 MiB) that keeps `size` within
 // S3's 10,000 parts.

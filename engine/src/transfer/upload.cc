@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <mutex>
 
@@ -43,13 +44,13 @@ class FileParts final : public PartProducer {
             std::map<int, std::string> sent, util::Workers* workers)
       : fd_(std::move(fd)),
         size_(size),
-        part_size_(part_size),
+        layout_{part_size, 0},
         sent_(std::move(sent)),
         workers_(workers) {}
   bool concurrent() const override { return true; }
   void Next(int number, std::function<void(StatusOr<Part>)> done) override {
     uint64_t offset = 0, len = 0;
-    if (!internal::PartBounds(number, part_size_, size_, &offset, &len)) return done(Part{});
+    if (!internal::PartBounds(number, layout_, size_, &offset, &len)) return done(Part{});
     std::string digest;
     if (auto it = sent_.find(number);
         it != sent_.end() && hash::FromHex(it->second, &digest) && digest.size() == 16) {
@@ -58,7 +59,7 @@ class FileParts final : public PartProducer {
       std::copy(digest.begin(), digest.end(), p.md5.begin());
       p.size = len;
       p.already_sent = true;
-      return done(p);
+      return done(p);  // at once: RunMultipart's pump is a trampoline
     }
     workers_->Run([fd = fd_, offset, len, done = std::move(done)] {
       auto md5 = Md5OfRange(fd->get(), offset, len);
@@ -73,51 +74,153 @@ class FileParts final : public PartProducer {
 
  private:
   std::shared_ptr<Fd> fd_;
-  uint64_t size_, part_size_;
+  uint64_t size_;
+  PartLayout layout_;
   std::map<int, std::string> sent_;
   util::Workers* workers_;
 };
 
-// The parts of a stream (a pipe, stdin, a compressor), read one after
-// another on a worker into buffers of part_size: at most parallel + 1 held.
-// `first` is what was read before the upload began.
+// Bounds the bytes a stream's parts hold while they are read and sent: a
+// part is read once its length fits beside the parts not yet sent, within
+// max(`bytes`, twice the part), so parts grown past the budget still
+// overlap the reading of one with the sending of another. One waiter at a
+// time (a stream's parts are read in order); any thread.
+class StreamBudget {
+ public:
+  explicit StreamBudget(uint64_t bytes) : bytes_(bytes) {}
+  void Acquire(uint64_t len, std::function<void()> go) {
+    {
+      std::lock_guard lock(mu_);
+      if (!Fits(len)) {
+        waiting_len_ = len;
+        waiting_ = std::move(go);
+        return;
+      }
+      held_ += len;
+    }
+    go();
+  }
+  void Release(uint64_t len) {
+    std::function<void()> go;
+    {
+      std::lock_guard lock(mu_);
+      held_ -= len;
+      if (waiting_ && Fits(waiting_len_)) {
+        held_ += waiting_len_;
+        go = std::move(waiting_);
+        waiting_ = nullptr;
+      }
+    }
+    if (go) go();
+  }
+
+ private:
+  bool Fits(uint64_t len) const { return held_ == 0 || held_ + len <= std::max(bytes_, 2 * len); }
+  const uint64_t bytes_;
+  std::mutex mu_;
+  uint64_t held_ = 0;
+  uint64_t waiting_len_ = 0;
+  std::function<void()> waiting_;
+};
+
+// A part of a stream in memory, its bytes given back to the budget when
+// the upload lets go of it.
+class StreamPartSource final : public http::BodySource {
+ public:
+  StreamPartSource(std::string data, std::shared_ptr<StreamBudget> budget, uint64_t held)
+      : inner_(std::move(data)), budget_(std::move(budget)), held_(held) {}
+  ~StreamPartSource() override { budget_->Release(held_); }
+  uint64_t size() const override { return inner_.size(); }
+  StatusOr<size_t> Read(std::span<char> buf) override { return inner_.Read(buf); }
+  Status Rewind() override { return inner_.Rewind(); }
+
+ private:
+  http::StringSource inner_;
+  std::shared_ptr<StreamBudget> budget_;
+  uint64_t held_;
+};
+
+// The parts of a stream (a pipe, stdin, a compressor) of unknown length,
+// read one after another on a worker into buffers, cut by `layout` (parts
+// that grow, so that a stream of S3's largest object fits in its 10,000
+// parts), within a StreamBudget of (parallel + 1) x the first part size.
+// `first` is what was read before the upload began (part 1).
 class StreamParts final : public PartProducer {
  public:
-  StreamParts(internal::ReadFn read, std::string first, uint64_t part_size, util::Workers* workers)
+  StreamParts(internal::ReadFn read, std::string first, PartLayout layout, int parallel,
+              util::Workers* workers)
       : read_(std::move(read)),
         first_(std::move(first)),
-        part_size_(part_size),
+        layout_(layout),
+        budget_(std::make_shared<StreamBudget>(static_cast<uint64_t>(std::max(1, parallel) + 1) *
+                                               layout.size)),
         workers_(workers) {}
   bool concurrent() const override { return false; }
-  void Next(int, std::function<void(StatusOr<Part>)> done) override {
-    workers_->Run([this, done = std::move(done)] {
-      std::string buf;
-      if (have_first_) {
-        buf = std::move(first_);
-        have_first_ = false;
-      } else if (!at_end_) {
-        buf.resize(part_size_);
-        auto got = internal::ReadFull(read_, &buf);
-        if (!got.ok()) return done(got.status());
-        buf.resize(*got);
-        if (*got < part_size_) at_end_ = true;
-      }
-      if (buf.empty()) return done(Part{});
+  void Next(int number, std::function<void(StatusOr<Part>)> done) override {
+    if (at_end_) return done(Part{});
+    if (number > kMaxParts) {
+      // Past S3's last part: one byte more says whether the stream is over.
+      char c;
+      auto got = read_(std::span<char>(&c, 1));
+      if (!got.ok()) return done(got.status());
+      if (*got == 0) return done(Part{});
       Part p;
-      p.md5 = hash::Md5(buf);
-      p.size = buf.size();
-      p.body = std::make_shared<http::StringSource>(std::move(buf));
-      done(p);
+      p.body = std::make_shared<http::StringSource>(std::string(1, c));
+      p.size = 1;
+      return done(p);  // the machine refuses it: more than 10,000 parts
+    }
+    const uint64_t len =
+        number == 1 ? first_.size() : layout_.PartSize(static_cast<uint64_t>(number));
+    budget_->Acquire(len, [this, number, len, done = std::move(done)]() mutable {
+      workers_->Run([this, number, len, done = std::move(done)] { Read(number, len, done); });
     });
   }
 
  private:
+  // On a worker, with `len` bytes of the budget held.
+  void Read(int number, uint64_t len, const std::function<void(StatusOr<Part>)>& done) {
+    std::string buf;
+    if (number == 1) {
+      buf = std::move(first_);
+    } else {
+      buf.resize(len);
+      auto got = internal::ReadFull(read_, &buf);
+      if (!got.ok()) {
+        budget_->Release(len);
+        return done(got.status());
+      }
+      buf.resize(*got);
+    }
+    if (buf.size() < len || (number == 1 && len < layout_.size)) at_end_ = true;
+    if (buf.empty()) {
+      budget_->Release(len);
+      return done(Part{});
+    }
+    Part p;
+    p.md5 = hash::Md5(buf);
+    p.size = buf.size();
+    p.body = std::make_shared<StreamPartSource>(std::move(buf), budget_, len);
+    done(p);
+  }
+
   internal::ReadFn read_;
   std::string first_;
-  bool have_first_ = true, at_end_ = false;
-  uint64_t part_size_;
+  const PartLayout layout_;
+  std::shared_ptr<StreamBudget> budget_;
+  std::atomic<bool> at_end_{false};  // set by the worker reading, read by Next after it
   util::Workers* workers_;
 };
+
+// Why a 413 for parts of `part_size` ends a file's upload of `size` bytes.
+std::string TooLarge(uint64_t part_size, uint64_t size) {
+  if (part_size <= kMinPartSize) {
+    return "the gateway refuses request bodies of 5 MiB (HTTP 413), the smallest part S3 "
+           "multipart uploads allow";
+  }
+  return "the gateway refuses request bodies of " + std::to_string(part_size / kMiB) +
+         " MiB (HTTP 413), and " + std::to_string(size) + " bytes need parts at least that " +
+         "large to fit in " + std::to_string(kMaxParts) + " parts (S3's limit)";
+}
 
 int64_t MtimeNs(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
@@ -174,7 +277,8 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
 
   void Decide() {
     part_size_ = PartSizeFor(size(), options_.part_size);
-    if (size() >= options_.multipart_threshold) return Multipart();
+    // An empty file is one PUT whatever the threshold: an upload needs a part.
+    if (size() > 0 && size() >= options_.multipart_threshold) return Multipart();
     auto self = shared_from_this();
     auto body = std::make_shared<http::FileRangeSource>(file_.fd->get(), 0, size());
     internal::PutBody(
@@ -263,7 +367,7 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
     auto producer = std::make_unique<FileParts>(file_.fd, size(), part_size_, std::move(sent),
                                                 options_.workers);
     TransferOptions t = options_;
-    t.metadata[internal::kPartSizeMeta] = std::to_string(part_size_);
+    internal::RecordLayout(PartLayout{part_size_, 0}, &t.metadata);
     internal::RunMultipart(
         client_, bucket_, key_, t, std::move(producer), upload_id, std::nullopt, on_part,
         [self](StatusOr<UploadResult> r) {
@@ -278,15 +382,16 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
               self->Finished(std::move(r));
             });
           }
-          if (self->part_size_ <= kMinPartSize) {
+          // Half the refused size, in whole MiB, within S3's 10,000 parts.
+          const uint64_t smaller =
+              PartSizeFor(self->size(), std::max(kMinPartSize, self->part_size_ / 2 / kMiB * kMiB));
+          if (smaller >= self->part_size_) {
             return self->Finished(Status(
                 StatusCode::kResourceExhausted,
-                What(self->bucket_, self->key_) +
-                    ": the gateway refuses request bodies of 5 MiB (HTTP 413), the smallest part "
-                    "S3 multipart uploads allow"));
+                What(self->bucket_, self->key_) + ": " + TooLarge(self->part_size_, self->size())));
           }
           // Parts too large for a proxy: drop this upload, halve the parts, again.
-          self->options_.workers->Run([self] {
+          self->options_.workers->Run([self, smaller] {
             {
               std::lock_guard lock(self->cp_mu_);
               ++self->generation_;
@@ -295,7 +400,7 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
               }
               if (self->options_.checkpoint) self->options_.checkpoint->clear();
             }
-            self->part_size_ = std::max(kMinPartSize, self->part_size_ / 2 / kMiB * kMiB);
+            self->part_size_ = smaller;
             self->Multipart();
           });
         });
@@ -344,18 +449,18 @@ void StartPutBody(const s3::Client& client, std::string body, const std::string&
 namespace internal {
 
 // Uploads a stream of unknown length (see object_transfer.cc's
-// UploadFromReader): `first` holds its first part_size bytes, or all of it.
+// UploadFromReader) in parts cut by `layout` (StreamLayout): `first` holds
+// its first part, or all of it (`whole`).
 void StartUploadStream(const s3::Client& client, ReadFn read, std::string first, bool whole,
                        const std::string& bucket, const std::string& key,
-                       const TransferOptions& options, UploadDone done) {
+                       const TransferOptions& options, const PartLayout& layout, UploadDone done) {
   if (whole) {
     hash::Md5Digest md5 = hash::Md5(first);
     return PutBody(client, bucket, key, options,
                    std::make_shared<http::StringSource>(std::move(first)), md5, std::move(done));
   }
-  uint64_t part_size = std::max(options.part_size, kMinPartSize);
-  auto producer =
-      std::make_unique<StreamParts>(std::move(read), std::move(first), part_size, options.workers);
+  auto producer = std::make_unique<StreamParts>(std::move(read), std::move(first), layout,
+                                                options.parallel, options.workers);
   RunMultipart(client, bucket, key, options, std::move(producer), "", std::nullopt, {},
                std::move(done));
 }

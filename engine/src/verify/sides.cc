@@ -5,6 +5,7 @@
 #include "sync/bucket_side.h"
 #include "sync/local_side.h"
 #include "sync/manifest_side.h"
+#include "transfer/object_transfer.h"
 
 namespace gwsync::verify {
 
@@ -21,6 +22,11 @@ StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const pl
     sync::BucketListOptions o;
     o.filter = filter;
     ASSIGN_OR_RETURN(side.stream, sync::OpenBucketStream(*client, spec.bucket, spec.prefix, o));
+    side.layout_of = [client, bucket = spec.bucket, prefix = spec.prefix](const std::string& key) {
+      auto head = s3::Wait<s3::ObjectHead>(
+          [&](auto done) { client->HeadObject(bucket, prefix + key, done); });
+      return head.ok() ? transfer::RecordedLayout(*head) : std::optional<transfer::PartLayout>();
+    };
     return side;
   }
   struct stat st {};

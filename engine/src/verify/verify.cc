@@ -4,7 +4,7 @@
 #include <mutex>
 #include <thread>
 
-#include "manifest/digest.h"
+#include "transfer/etag.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::verify {
@@ -52,14 +52,16 @@ struct Cursor {
 bool Comparable(const std::string& a, const std::string& b) {
   if (a.empty() || b.empty()) return false;
   if (transfer::EtagIsMd5(a) && transfer::EtagIsMd5(b)) return true;
-  uint64_t pa = manifest::EtagParts(a), pb = manifest::EtagParts(b);
+  uint64_t pa = transfer::EtagParts(a), pb = transfer::EtagParts(b);
   return pa > 0 && pa == pb;
 }
 
-// A file to read and check against an ETag.
+// A file to read and check against an ETag of the other side.
 struct ContentJob {
   std::string key, path, etag;
   uint64_t size = 0;
+  const Side* etag_side = nullptr;
+  std::optional<transfer::PartLayout> layout;  // as a manifest records it
 };
 
 class Verifier {
@@ -109,6 +111,9 @@ class Verifier {
       case DifferenceKind::kDifferent:
         report_.different++;
         break;
+      case DifferenceKind::kUnverified:
+        report_.unverified++;
+        break;
     }
     if (options_.on_difference) options_.on_difference(d);
     if (report_.differences.size() < VerifyReport::kMaxKept) {
@@ -137,6 +142,12 @@ class Verifier {
       Differ({DifferenceKind::kDifferent, a.key, "ETag " + b.etag + ", expected " + a.etag});
       return;
     }
+    if (a.unverified || b.unverified) {
+      // The sync that wrote it could not prove its content: no match to claim.
+      Differ({DifferenceKind::kUnverified, a.key,
+              "the run manifest records the copy as unverified (its content was never proven)"});
+      return;
+    }
     if (a.mtime_ns != 0 && b.mtime_ns != 0 && a.mtime_ns != b.mtime_ns) {
       Differ({DifferenceKind::kDifferent, a.key, "modified since (mtime differs)"});
       return;
@@ -146,9 +157,14 @@ class Verifier {
       const Side* folder = !dst_.local_root.empty()   ? &dst_
                            : !src_.local_root.empty() ? &src_
                                                       : nullptr;
-      const std::string& etag = folder == &dst_ ? a.etag : b.etag;
-      if (folder && !etag.empty()) {
-        jobs_.Push({a.key, folder->local_root + "/" + a.key, etag, a.size});
+      const plan::Entry& object = folder == &dst_ ? a : b;
+      if (folder && !object.etag.empty()) {
+        std::optional<transfer::PartLayout> layout;
+        if (object.part_size > 0) {
+          layout = transfer::PartLayout{object.part_size, static_cast<int>(object.part_doubling)};
+        }
+        jobs_.Push({a.key, folder->local_root + "/" + a.key, object.etag, a.size,
+                    folder == &dst_ ? &src_ : &dst_, layout});
         return;
       }
       std::lock_guard lock(mu_);
@@ -157,20 +173,23 @@ class Verifier {
     Match(a.size, false);
   }
 
-  // On a pool thread.
+  // On a pool thread: the one check of a file against an ETag (etag.h),
+  // with the part layout the object records where the other side can tell.
   void Work() {
     ContentJob job;
     while (jobs_.Pop(&job)) {
-      std::string computed;
-      StatusOr<bool> same =
-          manifest::FileMatchesEtag(job.path, job.etag, job.size, options_.part_size, &computed);
-      if (!same.ok()) {
+      std::optional<transfer::PartLayout> layout = job.layout;
+      if (!layout && transfer::EtagParts(job.etag) > 0 && job.etag_side->layout_of) {
+        layout = job.etag_side->layout_of(job.key);
+      }
+      auto check = transfer::CheckFile(job.path, job.size, job.etag, layout, options_.part_size);
+      if (!check.ok()) {
         Differ({DifferenceKind::kDifferent, job.key,
-                "cannot check the content: " + same.status().message()});
-      } else if (!*same) {
-        Differ({DifferenceKind::kDifferent, job.key,
-                "content differs: ETag " + (computed.empty() ? "?" : computed) + ", expected " +
-                    job.etag});
+                "cannot check the content: " + check.status().message()});
+      } else if (check->verdict == transfer::Verdict::kDifferent) {
+        Differ({DifferenceKind::kDifferent, job.key, "content differs: " + check->why});
+      } else if (check->verdict == transfer::Verdict::kUnverifiable) {
+        Differ({DifferenceKind::kUnverified, job.key, check->why});
       } else {
         Match(job.size, true);
       }
@@ -195,6 +214,8 @@ std::string_view DifferenceName(DifferenceKind kind) {
       return "extra";
     case DifferenceKind::kDifferent:
       return "different";
+    case DifferenceKind::kUnverified:
+      return "unverified";
   }
   return "?";
 }

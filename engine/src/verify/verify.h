@@ -14,10 +14,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sync/stream.h"
+#include "transfer/etag.h"
 
 namespace gwsync::verify {
 
@@ -25,9 +27,15 @@ struct Side {
   std::unique_ptr<sync::EntryStream> stream;
   std::string name;        // as the user named it, for messages
   std::string local_root;  // a folder side: where its files are read
+  // A bucket side: the part layout an object records (a HEAD; called from
+  // the content pool, only for multipart ETags), so that `content` checks a
+  // file as a download would (transfer/etag.h). Null: none known.
+  std::function<std::optional<transfer::PartLayout>(const std::string& key)> layout_of;
 };
 
-enum class DifferenceKind { kMissing, kExtra, kDifferent };
+// kUnverified: the content could not be proven either way (an ETag no part
+// size reproduces, or of no known form; a copy recorded as unverified).
+enum class DifferenceKind { kMissing, kExtra, kDifferent, kUnverified };
 
 struct Difference {
   DifferenceKind kind = DifferenceKind::kMissing;
@@ -52,9 +60,13 @@ struct VerifyReport {
   uint64_t etags_compared = 0;          // keys whose ETags both sides knew
   uint64_t contents_read = 0;           // files read and checked with `content`
   uint64_t unchecked = 0;               // `content`, but no ETag to check the file against
+  uint64_t unverified = 0;              // content not proven (DifferenceKind::kUnverified)
   std::vector<Difference> differences;  // the first kMaxKept, by key
   std::vector<sync::Problem> problems;  // what could not be read: no proof
-  bool ok() const { return missing == 0 && extra == 0 && different == 0 && problems.empty(); }
+  // Never on a guess: an unverified copy is no proof.
+  bool ok() const {
+    return missing == 0 && extra == 0 && different == 0 && unverified == 0 && problems.empty();
+  }
 };
 
 // `src` is the reference, `dst` the copy: missing keys are in src and not
