@@ -311,6 +311,37 @@ TEST_F(ShardListingTest, SharesTogetherListAboutOnce) {
   }
 }
 
+// A delimiter level whose pages break the rules (a folder out of order, a
+// token that never changes) ends the plan with an error, not wrong split
+// points or a loop.
+TEST_F(ShardListingTest, QuickBoundsRefuseABrokenListing) {
+  std::vector<std::string> keys;
+  for (int folder = 0; folder < 40; ++folder)
+    keys.push_back("r/" + std::to_string(100 + folder) + "/k");
+  Start(keys, 10);
+  fake_->set_tamper([](const std::string& prefix, const std::string&, const std::string&,
+                       FakeListing::Page* page) {
+    if (prefix == "r/" && page->prefixes.size() > 2)
+      std::swap(page->prefixes[0], page->prefixes[1]);
+  });
+  auto plan = QuickBounds(*client_, "b", "", 4);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("out of order"), std::string::npos)
+      << plan.status().ToString();
+
+  fake_->set_tamper([](const std::string& prefix, const std::string&, const std::string& token,
+                       FakeListing::Page* page) {
+    if (prefix == "r/" && !token.empty()) {
+      page->truncated = true;
+      page->next_token = token;  // the same again, forever
+    }
+  });
+  plan = QuickBounds(*client_, "b", "", 4);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("continuation token"), std::string::npos)
+      << plan.status().ToString();
+}
+
 TEST_F(ShardListingTest, QuickBoundsSplitByFolders) {
   std::vector<std::string> keys;
   for (int folder = 0; folder < 40; ++folder) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "s3/page_check.h"
+
 namespace gwsync::du {
 
 std::string GroupOf(std::string_view key, int depth) {
@@ -29,14 +31,15 @@ StatusOr<DuReport> DiskUsage(const s3::Client& client, const std::string& bucket
   };
   s3::ListOptions lo;
   lo.prefix = prefix;
+  s3::PageCheck check(prefix);  // order, prefix, tokens: a listing that ends
   for (;;) {
     ASSIGN_OR_RETURN(s3::ListPage page, s3::Wait<s3::ListPage>([&](auto done) {
                        client.ListObjects(bucket, lo, done);
                      }));
+    if (Status bad = check.Check(page, page.next_token); !bad.ok()) {
+      return bad.Annotate("bucket '" + bucket + "'");
+    }
     for (const s3::ObjectInfo& o : page.objects) {
-      if (!o.key.starts_with(prefix)) {
-        return DataLoss("the gateway listed '" + o.key + "' under prefix '" + prefix + "'");
-      }
       std::string_view key = std::string_view(o.key).substr(prefix.size());
       report.total.objects++;
       report.total.bytes += o.size;
@@ -63,9 +66,6 @@ StatusOr<DuReport> DiskUsage(const s3::Client& client, const std::string& bucket
       current.bytes += o.size;
     }
     if (!page.truncated) break;
-    if (page.next_token.empty() || page.next_token == lo.continuation) {
-      return DataLoss("the gateway sent a truncated page without a new continuation token");
-    }
     lo.continuation = page.next_token;
   }
   flush();

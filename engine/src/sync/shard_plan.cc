@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "s3/page_check.h"
+
 namespace gwsync::sync {
 namespace {
 
@@ -78,20 +80,24 @@ Status ListLevel(const s3::Client& client, const std::string& bucket, const std:
   s3::ListOptions o;
   o.prefix = prefix;
   o.delimiter = "/";
+  // A page out of order, outside the level, or that would page for ever
+  // ends the plan with an error: split points from it would be wrong.
+  s3::PageCheck check(prefix, "/");
   while (*budget > 0) {
     --*budget;
     ASSIGN_OR_RETURN(s3::ListPage page, s3::Wait<s3::ListPage>([&](auto done) {
                        client.ListObjects(bucket, o, done);
                      }));
+    if (Status bad = check.Check(page, page.next_token); !bad.ok()) {
+      return bad.Annotate("bucket '" + bucket + "'");
+    }
     size_t before = out->size();
     for (const auto& obj : page.objects) {
-      if (obj.key.starts_with(prefix) && obj.key != prefix) out->push_back(obj.key);
+      if (obj.key != prefix) out->push_back(obj.key);  // the level's own marker is no piece
     }
-    for (const auto& f : page.common_prefixes) {
-      if (f.starts_with(prefix) && f.size() > prefix.size()) out->push_back(f);
-    }
+    out->insert(out->end(), page.common_prefixes.begin(), page.common_prefixes.end());
     std::sort(out->begin() + before, out->end());
-    if (!page.truncated || page.next_token.empty() || page.next_token == o.continuation) break;
+    if (!page.truncated) break;
     o.continuation = page.next_token;
   }
   return Status::Ok();
