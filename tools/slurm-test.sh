@@ -201,9 +201,11 @@ asok_req() {
 }
 REQ_BEFORE=$(asok_req)
 export GWSYNC_BIN="$BIN" GWSYNC_GLOBAL_FLAGS="--endpoint $GWSYNC_TEST_ENDPOINT"
-read -r ARRAY MERGE < <("$ROOT/deploy/slurm/submit.sh" -n "$SHARES" -r "$DIR/reports" \
-  "s3://$BUCKET" "$DIR/backup")
+# Submitted held, so that the plan's requests are counted before a share runs.
+read -r ARRAY MERGE < <(SBATCH_EXTRA="--hold" "$ROOT/deploy/slurm/submit.sh" -n "$SHARES" \
+  -r "$DIR/reports" "s3://$BUCKET" "$DIR/backup")
 PLAN_REQS=$(( $(asok_req) - REQ_BEFORE ))
+scontrol release "$ARRAY,$MERGE" || die "cannot release jobs $ARRAY and $MERGE"
 log "submitted array $ARRAY ($SHARES shares) and merge $MERGE (shard-plan: $PLAN_REQS requests)"
 for _ in $(seq 600); do
   squeue -h -j "$ARRAY,$MERGE" 2>/dev/null | grep -q . || break
