@@ -79,3 +79,6 @@ set_tests_properties(tls_secrets_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300
 # thread per object).
 add_test(NAME flat_threads_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/flat_threads_test.py)
 set_tests_properties(flat_threads_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+# One verdict against RGW: boto3's parts through a byte-flipping proxy, an odd part size.
+add_test(NAME verdict_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/verdict_test.py)
+set_tests_properties(verdict_e2e PROPERTIES LABELS "gateway;e2e")

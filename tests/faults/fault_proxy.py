@@ -15,6 +15,9 @@ deterministic, counted in request arrival order:
                             half the body, then a TCP reset (SO_LINGER 0)
   --slow-first-byte-ms MS --slow-first N
                             the first N responses wait MS before their first byte
+  --flip-byte-at N          every 2xx GET object response with a Content-Length
+                            has the byte at offset N of its body flipped (XOR
+                            0x01), headers untouched: a proxy that damages data
   --max-body N              a request whose Content-Length exceeds N gets an
                             nginx-style 413 HTML page and the connection closes
                             (what the client sent is drained for up to 2 s)
@@ -53,7 +56,7 @@ class Stats:
         self.data = {"requests": 0, "connections": 0, "methods": {}, "statuses": {},
                      "max_forwarded_body": 0,
                      "injected": {"slowdown": 0, "reset_mid_body": 0,
-                                  "slow_first_byte": 0, "too_large": 0}}
+                                  "slow_first_byte": 0, "too_large": 0, "flipped": 0}}
 
     def write_locked(self):
         if not self.path:
@@ -279,7 +282,17 @@ class Handler(socketserver.BaseRequestHandler):
                 return False
 
         self.request.sendall(head)
-        if bodyless:
+        length = int(rheaders.get("content-length", "-1") or -1)
+        if (get_object and 200 <= status < 300 and not bodyless and a.flip_byte_at is not None
+                and 0 <= a.flip_byte_at < length):
+            relay_fixed(up_stream, self.request, a.flip_byte_at)
+            byte = up_stream.read_some(1)
+            self.request.sendall(bytes([byte[0] ^ 1]))
+            relay_fixed(up_stream, self.request, length - a.flip_byte_at - 1)
+            with st.lock:
+                st.data["injected"]["flipped"] += 1
+                st.write_locked()
+        elif bodyless:
             pass
         elif framed:
             relay_body(up_stream, self.request, rheaders)
@@ -328,6 +341,7 @@ def main():
     p.add_argument("--slow-first-byte-ms", type=int, default=0, metavar="MS")
     p.add_argument("--slow-first", type=int, default=0, metavar="N")
     p.add_argument("--max-body", type=int, default=None, metavar="BYTES")
+    p.add_argument("--flip-byte-at", type=int, default=None, metavar="OFFSET")
     p.add_argument("-v", "--verbose", action="store_true", help="log each request to stderr")
     args = p.parse_args()
 
