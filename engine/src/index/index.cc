@@ -32,7 +32,9 @@ namespace {
 // (before the `unverified` flag) are still read, so an upgrade re-reads
 // nothing.
 constexpr uint8_t kFormatVersion = 2;
-constexpr uint32_t kUnverified = 1;  // flags: the copy's content was never proven
+// Flags of a record.
+constexpr uint32_t kUnverified = 1;    // the copy's content was never proven
+constexpr uint32_t kAttrsPending = 2;  // an attribute of the file could not be set
 
 constexpr char kSep = '\0';
 // The index's memory, whatever the number of keys: a 16 MiB block cache,
@@ -141,7 +143,7 @@ std::string Encode(const LocalRecord& r) {
   e.U32(r.mode);
   e.Str(r.md5);
   e.Str(r.etag);
-  e.U32(r.unverified ? kUnverified : 0);
+  e.U32((r.unverified ? kUnverified : 0) | (r.attrs_pending ? kAttrsPending : 0));
   e.U64(r.part_size);
   e.U32(r.part_doubling);
   return e.Take();
@@ -158,7 +160,9 @@ std::optional<LocalRecord> DecodeLocal(std::string_view in) {
   r.md5 = d.Str();
   r.etag = d.Str();
   if (d.version() > 1) {
-    r.unverified = (d.U32() & kUnverified) != 0;
+    const uint32_t flags = d.U32();
+    r.unverified = (flags & kUnverified) != 0;
+    r.attrs_pending = (flags & kAttrsPending) != 0;
     r.part_size = d.U64();
     r.part_doubling = d.U32();
   }

@@ -35,6 +35,9 @@ struct LocalRecord {
   // The file holds the object's bytes as far as anyone can tell, but that
   // was never proven (transfer/etag.h: unverifiable): not in sync yet.
   bool unverified = false;
+  // Its content is the object's, but an owner, mode or time could not be
+  // set: not in sync yet either.
+  bool attrs_pending = false;
 };
 
 struct RemoteRecord {

@@ -102,6 +102,7 @@ Decision Decide(const Entry* src, const Entry* dst, const std::optional<Remember
                                                             : ActionKind::kCopy;
   if (!dst) return Make(transfer, src, dst);
   if (src->size != dst->size) return Make(transfer, src, dst);
+  if (remembered && remembered->refetch) return Make(transfer, src, dst);
 
   if (dir == Direction::kCopy) {
     if (remembered && remembered->source_etag == src->etag && remembered->etag == dst->etag &&

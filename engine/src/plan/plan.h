@@ -42,6 +42,9 @@ struct Remembered {
   std::string etag;  // the object's ETag then
   // Cluster to cluster: the source ETag the destination object was copied from.
   std::string source_etag;
+  // The copy is in place but not as the object says: its content never
+  // proven, or an attribute that could not be set. Transferred again.
+  bool refetch = false;
 };
 
 enum class Direction { kUpload, kDownload, kCopy };

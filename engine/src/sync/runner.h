@@ -62,7 +62,8 @@ struct Attempt {
   std::string why;
   std::optional<transfer::PartLayout> layout;
   // False when the file is in place but not as the object says (an
-  // attribute that could not be set): not recorded in the index as in sync.
+  // attribute that could not be set): recorded in the index as such, so the
+  // next run fetches it again.
   bool settled = true;
   std::string etag;  // of the object as written or read
 };

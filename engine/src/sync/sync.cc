@@ -48,14 +48,16 @@ std::optional<plan::Remembered> Runner::Recall(const plan::Entry* src, const pla
   plan::Remembered r;
   if (plan_options_.direction == plan::Direction::kCopy) {
     auto rec = options_.index->GetRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, key));
-    // A copy never proven is not in sync: it is checked again.
-    if (!rec.ok() || !rec->has_value() || (*rec)->unverified) return std::nullopt;
+    if (!rec.ok() || !rec->has_value()) return std::nullopt;
     r.etag = (*rec)->etag;
     r.source_etag = (*rec)->source_etag;
+    r.refetch = (*rec)->unverified;  // a copy never proven is not in sync
     return r;
   }
   auto rec = options_.index->GetLocal(LocalRoot(), key);
-  if (!rec.ok() || !rec->has_value() || (*rec)->unverified) return std::nullopt;
+  if (!rec.ok() || !rec->has_value()) return std::nullopt;
+  // Not as the object says (content unproven, an attribute not set): fetched again.
+  r.refetch = (*rec)->unverified || (*rec)->attrs_pending;
   r.has_local = true;
   r.size = (*rec)->size;
   r.mtime_ns = (*rec)->mtime_ns;

@@ -348,8 +348,8 @@ bool Runner::Commit(Job& job) {
         at.settled = false;
         std::lock_guard lock(report_mu_);
         report_.AddNotice(a.key, attrs.message() +
-                                     " (its content is in place; not recorded as in sync, so "
-                                     "the next run checks it again)");
+                                     " (its content is in place; not in sync: the next run "
+                                     "fetches it again)");
       }
     }
   }
@@ -422,7 +422,7 @@ void Runner::Record(const Job& job) {
   if (!idx) return;
   const plan::Action& a = job.action;
   const Attempt& at = job.attempt;
-  if (at.kind == ActionKind::kDelete || !at.settled) {
+  if (at.kind == ActionKind::kDelete) {
     if (plan_options_.direction == plan::Direction::kCopy) {
       idx->DeleteRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key)).IgnoreError();
     } else {
@@ -455,6 +455,7 @@ void Runner::Record(const Job& job) {
   r.etag = at.etag;
   if (at.kind == ActionKind::kUpload && transfer::EtagIsMd5(at.etag)) r.md5 = at.etag;
   r.unverified = at.verdict == transfer::Verdict::kUnverifiable;
+  r.attrs_pending = !at.settled;
   if (at.layout) {
     r.part_size = at.layout->size;
     r.part_doubling = static_cast<uint32_t>(at.layout->doubling);
