@@ -365,6 +365,12 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     output.Out("%-28s %8llu objects  %12s", name.c_str(),
                static_cast<unsigned long long>(t.objects), FormatSize(t.bytes).c_str());
   }
+  if (r.key_store_count > 0) {
+    output.Out(
+        "%llu keys kept in the key store (.gwsync/keys/: keys a folder cannot hold as "
+        "files of their own name)",
+        static_cast<unsigned long long>(r.key_store_count));
+  }
   for (const auto& m : r.manifests) output.Out("manifest: %s", Printable(m).c_str());
   output.Out("done in %.2f s%s", r.seconds, flags.dry_run ? " (dry run: nothing changed)" : "");
   if (!global.quiet && !flags.json) PrintGateways(session);

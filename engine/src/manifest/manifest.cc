@@ -42,6 +42,7 @@ json RecordJson(const Record& r) {
   if (r.part_size) j["part_size"] = r.part_size;
   if (r.part_doubling) j["part_doubling"] = r.part_doubling;
   if (r.unverified) j["unverified"] = true;
+  if (!r.path.empty()) j["path"] = r.path;
   return j;
 }
 
@@ -287,6 +288,7 @@ StatusOr<bool> Reader::Next(Record* record) {
   record->part_size = j.value("part_size", uint64_t{0});
   record->part_doubling = j.value("part_doubling", uint32_t{0});
   record->unverified = j.value("unverified", false);
+  record->path = j.value("path", "");
   r.totals.objects++;
   r.totals.bytes += record->size;
   return true;

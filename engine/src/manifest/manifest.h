@@ -52,6 +52,9 @@ struct Record {
   // The file was never proven to hold the object's bytes (an ETag no part
   // size reproduced): verify reports it unverified, never a match.
   bool unverified = false;
+  // A folder's key kept in its key store: where the file is (the key is
+  // not a file of its own name there); empty otherwise.
+  std::string path;
 };
 
 struct Totals {

@@ -37,6 +37,7 @@ Status WriteEntries(EntryStream* stream, const KeyRange& range, manifest::Writer
       r.mtime_ns = e.mtime_ns;
       r.mode = e.mode;
       r.etag = e.etag;
+      r.path = e.path;
       if (transfer::EtagIsMd5(e.etag)) r.md5 = e.etag;
       RETURN_IF_ERROR(fill(e, &r));
       RETURN_IF_ERROR(writer->Add(r));
@@ -82,8 +83,9 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
           }
         }
         if (options.manifest.sha256) {
-          ASSIGN_OR_RETURN(manifest::FileDigests d,
-                           manifest::DigestFile(dst.path + "/" + e.key, 0, true));
+          ASSIGN_OR_RETURN(
+              manifest::FileDigests d,
+              manifest::DigestFile(dst.path + "/" + (e.path.empty() ? e.key : e.path), 0, true));
           r->sha256 = d.sha256;
           r->md5 = d.md5;
         }

@@ -345,6 +345,14 @@ StatusOr<ShardPlan> Session::PlanShares(const std::string& src_arg, const std::s
 // error of the run: the backup would not be provable.
 void Session::AddManifest(const Location& src, const Location& dst, const SyncOptions& options,
                           uint64_t errors, SyncReport* total) {
+  if (dst.kind == Location::Kind::kRemote && options.manifest.bucket &&
+      options.manifest.path.empty() && total->manifest_names_in_source > 0) {
+    // gwsync's manifest must not replace a key the sync just copied.
+    total->AddNotice(SideName(dst, nullptr),
+                     "run manifest not written into the bucket: the source has keys named as "
+                     "gwsync's manifests (.gwsync/manifest-...); use --manifest PATH");
+    return;
+  }
   auto written = WriteRunManifest(src, dst, options, errors);
   if (!written.ok()) {
     total->AddError(SideName(dst, nullptr), "manifest not written: " + written.status().message());
@@ -388,6 +396,7 @@ nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std
   j["notices"] = nlohmann::json::array();
   for (const auto& [key, msg] : r.notices) j["notices"].push_back({{"key", key}, {"message", msg}});
   j["unverified_count"] = r.unverified_count;
+  j["key_store_count"] = r.key_store_count;
   j["unverified"] = nlohmann::json::array();
   for (const auto& [key, why] : r.unverified)
     j["unverified"].push_back({{"key", key}, {"why", why}});

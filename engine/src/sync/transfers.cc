@@ -103,12 +103,13 @@ void Runner::Prepare(Job& job) {
   // A later round is a file that changed while it was sent: sent again.
   at.kind = job.rounds > 0 ? ActionKind::kUpload : job.action.kind;
   at.reason = job.action.reason;
+  at.local = LocalRel(job.action);
   if (options_.dry_run) return;
   if (at.kind == ActionKind::kVerify) {
     const plan::Entry& file = FileSide(job);
     const plan::Entry& object =
         plan_options_.direction == plan::Direction::kUpload ? *job.action.dst : *job.action.src;
-    std::string path = JoinPath(LocalRoot(), file.key);
+    std::string path = JoinPath(LocalRoot(), at.local);
     StatusOr<bool> same = false;
     if (file.link) {
       same = LinkMatchesEtag(file.key, object.etag);
@@ -152,7 +153,7 @@ void Runner::Prepare(Job& job) {
     return;
   }
   if (at.kind == ActionKind::kUpload) {
-    std::string path = JoinPath(src_.path, job.action.key);
+    std::string path = JoinPath(src_.path, at.local);
     auto fd = fs_.Open(path, O_RDONLY | NoFollow());
     if (!fd.ok()) {
       at.status = fd.status();
@@ -239,7 +240,7 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
     t.checkpoint = UploadCheckpoints(key);
   }
   transfer::StartUploadFile(*dst_.client,
-                            transfer::FileToUpload{JoinPath(src_.path, job->action.key),
+                            transfer::FileToUpload{JoinPath(src_.path, job->attempt.local),
                                                    job->attempt.fd, md5, job->attempt.st},
                             dst_.bucket, key, t, finished);
 }
@@ -247,7 +248,11 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
 void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   const plan::Entry& object = *job->action.src;
   // Never through a link inside the destination (transfer/dest_dir.h).
-  auto temp = dest_folders_.CreateTemp(object.key);
+  auto temp = dest_folders_.CreateTemp(job->attempt.local);
+  if (!temp.ok() && temp.status().code() == StatusCode::kFailedPrecondition &&
+      MoveFileOnTheWay(job->attempt.local).ok()) {
+    temp = dest_folders_.CreateTemp(job->attempt.local);  // `a` of `a/b` was a file
+  }
   if (!temp.ok()) {
     job->attempt.status = temp.status();
     return done(job);
@@ -293,7 +298,7 @@ void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& don
 
 void Runner::StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   if (dst_.kind == Location::Kind::kLocal) {
-    job->attempt.status = fs_.Remove(dst_.path, job->action.key);
+    job->attempt.status = fs_.Remove(dst_.path, job->attempt.local);
     if (job->attempt.status.ok() && IsStoredLink(job->action.key)) {
       const std::string& key = job->action.key;
       job->attempt.status = transfer::RemoveDestLink(
@@ -318,9 +323,6 @@ void Runner::StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>&
       return StartCopy(job, done);
     case ActionKind::kDelete:
       return StartDelete(job, done);
-    case ActionKind::kMkdir:
-      job->attempt.status = transfer::MakeDestFolders(dst_.path, job->action.key);
-      return done(job);
     default:
       return done(job);
   }
@@ -343,7 +345,23 @@ bool Runner::Commit(Job& job) {
       at.status = CommitLink(job);
     } else {
       Status attrs = ApplyAttrs(fs_, *at.temp, at.head, options_);
-      at.status = fs_.Commit(*at.temp);
+      // A folder of the key's name now (`a` of `a/b`, made meanwhile): the
+      // file goes to the key store instead.
+      struct stat there {};
+      if (fstatat(at.temp->dir()->get(), at.temp->name().c_str(), &there, AT_SYMLINK_NOFOLLOW) ==
+              0 &&
+          S_ISDIR(there.st_mode) && !at.local.starts_with(plan::kKeyStoreDir)) {
+        at.local = plan::KeyStorePath(a.key);
+        auto place = transfer::OpenDestParent(dst_.path, at.local, /*create=*/true);
+        at.status =
+            place.ok() ? at.temp->CommitTo(place->dir, place->name, place->path) : place.status();
+      } else {
+        at.status = fs_.Commit(*at.temp);
+      }
+      if (at.status.ok() && a.key.ends_with('/') && plan::IsSafeRelativeKey(a.key)) {
+        // A marker is kept whole in the key store; its folder is made too.
+        transfer::MakeDestFolders(dst_.path, a.key).IgnoreError();
+      }
       if (at.status.ok() && !attrs.ok()) {
         at.settled = false;
         std::lock_guard lock(report_mu_);
@@ -363,7 +381,7 @@ bool Runner::Commit(Job& job) {
     // whatever the round's outcome: a failed read may be the change's doing
     // (a file that shrank).
     struct stat now {};
-    std::string path = JoinPath(src_.path, a.key);
+    std::string path = JoinPath(src_.path, at.local);
     if (!fs_.Stat(path, &now).ok() || !SameFile(now, at.st)) {
       std::string why = "'" + path + "' changed while it was read";
       at.status = DataLoss(at.status.ok() ? why : why + " (" + at.status.message() + ")");
@@ -386,10 +404,8 @@ bool Runner::Commit(Job& job) {
     Count("skip: " + std::string(plan::SkipReasonName(at.reason)), bytes);
   } else {
     Count(std::string(plan::ActionName(at.kind)), at.kind == ActionKind::kDelete ? 0 : bytes);
-    if (at.kind != ActionKind::kMkdir) {
-      ++progress_.done_objects;
-      progress_.done_bytes += at.kind == ActionKind::kDelete ? 0 : bytes;
-    }
+    ++progress_.done_objects;
+    progress_.done_bytes += at.kind == ActionKind::kDelete ? 0 : bytes;
   }
   // A verify that found the content equal was planned as a transfer.
   if (a.kind == ActionKind::kVerify && at.kind == ActionKind::kSkip) {
@@ -430,7 +446,6 @@ void Runner::Record(const Job& job) {
     }
     return;
   }
-  if (at.kind == ActionKind::kMkdir) return;
   if (plan_options_.direction == plan::Direction::kUpload && IsMarker(job)) return;
   if (plan_options_.direction == plan::Direction::kCopy) {
     index::RemoteRecord r;
@@ -441,7 +456,7 @@ void Runner::Record(const Job& job) {
     idx->PutRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key), r).IgnoreError();
     return;
   }
-  std::string path = JoinPath(LocalRoot(), a.key);
+  std::string path = JoinPath(LocalRoot(), at.local);
   struct stat st = at.st;
   if (!at.st_current) {
     if (!fs_.Stat(path, &st).ok()) return;
@@ -461,6 +476,35 @@ void Runner::Record(const Job& job) {
     r.part_doubling = static_cast<uint32_t>(at.layout->doubling);
   }
   idx->PutLocal(LocalRoot(), a.key, r).IgnoreError();
+}
+
+// The file `a` on the way of `rel` (`a/b`), a key of its own, moves to the
+// key store so that the folder `a` can be made: the later key keeps its
+// place in the tree, as s3cmd would lay it out. One clash at a time.
+Status Runner::MoveFileOnTheWay(std::string_view rel) {
+  std::lock_guard lock(clash_mu_);
+  for (size_t slash = rel.find('/'); slash != std::string_view::npos;
+       slash = rel.find('/', slash + 1)) {
+    std::string_view prefix = rel.substr(0, slash);
+    auto from = transfer::OpenDestParent(dst_.path, prefix, /*create=*/false);
+    if (!from.ok()) return from.status();  // a link, or nothing: not this
+    struct stat st {};
+    if (fstatat(from->dir->get(), from->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return transfer::ErrnoStatus("cannot stat '" + from->path + "'", errno);
+    }
+    if (S_ISDIR(st.st_mode)) continue;
+    if (!S_ISREG(st.st_mode)) {
+      return Status(StatusCode::kFailedPrecondition, "'" + from->path + "' is in the way");
+    }
+    const std::string store = plan::KeyStorePath(prefix);
+    ASSIGN_OR_RETURN(transfer::DestEntry to,
+                     transfer::OpenDestParent(dst_.path, store, /*create=*/true));
+    if (renameat(from->dir->get(), from->name.c_str(), to.dir->get(), to.name.c_str()) != 0) {
+      return transfer::ErrnoStatus("cannot move '" + from->path + "' to '" + to.path + "'", errno);
+    }
+    return Status::Ok();
+  }
+  return NotFound("no file on the way of '" + std::string(rel) + "'");
 }
 
 }  // namespace gwsync::sync::internal
