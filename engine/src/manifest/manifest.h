@@ -55,6 +55,10 @@ struct Record {
   // A folder's key kept in its key store: where the file is (the key is
   // not a file of its own name there); empty otherwise.
   std::string path;
+  // What the object keeps besides its bytes (Content-Type and the other
+  // content headers, x-amz-meta-*, tags): a JSON object as
+  // sync/metadata.h's EncodeKept writes it; empty: nothing.
+  std::string headers;
 };
 
 struct Totals {

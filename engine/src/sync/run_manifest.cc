@@ -1,6 +1,7 @@
 #include "sync/run_manifest.h"
 
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include "manifest/manifest.h"
 #include "sync/bucket_side.h"
 #include "sync/local_side.h"
+#include "sync/metadata.h"
 
 namespace gwsync::sync {
 namespace {
@@ -81,6 +83,16 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
               r->unverified = l.unverified;
             }
           }
+        }
+        // What the object keeps besides its bytes, where the file still
+        // holds it as it was written.
+        const std::string file = dst.path + "/" + (e.path.empty() ? e.key : e.path);
+        char attr[65536];
+        ssize_t n = lgetxattr(file.c_str(), kHeadersXattr, attr, sizeof attr);
+        if (n > 0) {
+          auto kept =
+              DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
+          if (kept && !kept->empty()) r->headers = EncodeKept(*kept);
         }
         if (options.manifest.sha256) {
           ASSIGN_OR_RETURN(

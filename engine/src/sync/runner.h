@@ -20,6 +20,7 @@
 #include "scan/local_walker.h"
 #include "sync/file_system.h"
 #include "sync/merge.h"
+#include "sync/metadata.h"
 #include "sync/stream.h"
 #include "sync/sync.h"
 #include "transfer/dest_dir.h"
@@ -56,6 +57,10 @@ struct Attempt {
   // Downloads: the temporary file holding what arrived, checked.
   std::shared_ptr<transfer::TempFile> temp;
   s3::ObjectHead head;
+  std::vector<std::pair<std::string, std::string>> tags;  // the object's, when it has any
+  // Uploads: what the object kept when the file was downloaded (its
+  // user.gwsync.headers), for the file as it still is.
+  std::optional<KeptHeaders> kept;
   // Downloads and copies: whether the bytes are proven the source's
   // (transfer/etag.h), and why not; the part layout the object records.
   transfer::Verdict verdict = transfer::Verdict::kVerified;
@@ -182,6 +187,7 @@ class Runner {
   std::shared_ptr<transfer::CheckpointStore> UploadCheckpoints(const std::string& key);
   void StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void FetchTags(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done);
   // Returns false when the job goes round again (a file that changed).
   bool Commit(Job& job);

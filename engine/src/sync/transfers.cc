@@ -3,6 +3,7 @@
 // rename, index, report) once they are done.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,6 +94,22 @@ Status ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::Obje
   return first;
 }
 
+// Keeps what the object has besides its bytes with the file (also that it
+// has nothing: a restore then adds no metadata of its own), for a restore
+// to send again. A failure is said, and the
+// file stays in sync: fetching it again would not help.
+Status KeepHeaders(const transfer::TempFile& temp, const KeptHeaders& kept) {
+  const int fd = temp.fd();
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return transfer::ErrnoStatus("cannot stat '" + temp.path() + "'", errno);
+  std::string value = EncodeKeptAttr(kept, static_cast<uint64_t>(st.st_size), MtimeNs(st));
+  if (fsetxattr(fd, kHeadersXattr, value.data(), value.size(), 0) != 0) {
+    return transfer::ErrnoStatus(
+        "cannot keep the object's headers, metadata and tags with '" + temp.path() + "'", errno);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 // On a TBB worker: hashing and opening, never network. Each round starts
@@ -166,6 +183,13 @@ void Runner::Prepare(Job& job) {
     // From here on the commit compares the file with `st`: a change, even
     // one that made a read fail, sends it again.
     at.fd = *fd;
+    // What the object kept, when gwsync downloaded this very file.
+    char attr[65536];
+    ssize_t n = fgetxattr(at.fd->get(), kHeadersXattr, attr, sizeof attr);
+    if (n > 0) {
+      at.kept = DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)),
+                               static_cast<uint64_t>(at.st.st_size), MtimeNs(at.st));
+    }
     const uint64_t size = static_cast<uint64_t>(at.st.st_size);
     if (size <= kReadWhole && size < options_.transfer.multipart_threshold) {
       std::string body(size, '\0');
@@ -214,6 +238,9 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
   transfer::TransferOptions t = transfer_;
   t.metadata = EncodeAttrs(MtimeNs(job->attempt.st), job->attempt.st.st_mode,
                            job->attempt.st.st_uid, job->attempt.st.st_gid);
+  if (job->attempt.kept) {
+    ApplyKept(*job->attempt.kept, &t.content_type, &t.content, &t.metadata, &t.tagging);
+  }
   auto finished = [job, done](StatusOr<transfer::UploadResult> r) {
     if (r.ok()) {
       job->attempt.etag = r->etag;
@@ -263,19 +290,35 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
   t.expected_size = object.size;
   transfer::StartDownload(*src_.client, src_.bucket, ObjectKey(src_, object.key),
                           std::shared_ptr<transfer::TempFile>(std::move(*temp)), t,
-                          [job, done](StatusOr<transfer::DownloadResult> r) {
-                            if (r.ok()) {
-                              job->attempt.head = r->head;
-                              job->attempt.temp = r->temp;
-                              job->attempt.etag = r->etag;
-                              job->attempt.verdict = r->verdict;
-                              job->attempt.why = r->why;
-                              job->attempt.layout = transfer::RecordedLayout(r->head);
-                            } else {
+                          [this, job, done](StatusOr<transfer::DownloadResult> r) {
+                            if (!r.ok()) {
                               job->attempt.status = r.status();
+                              return done(job);
                             }
-                            done(job);
+                            job->attempt.head = r->head;
+                            job->attempt.temp = r->temp;
+                            job->attempt.etag = r->etag;
+                            job->attempt.verdict = r->verdict;
+                            job->attempt.why = r->why;
+                            job->attempt.layout = transfer::RecordedLayout(r->head);
+                            if (r->head.tag_count == 0) return done(job);
+                            FetchTags(job, done);
                           });
+}
+
+// The tags of a downloaded object, kept with its file (a HEAD or GET says
+// only how many there are).
+void Runner::FetchTags(const JobPtr& job, const std::function<void(JobPtr)>& done) {
+  src_.client->GetObjectTagging(
+      src_.bucket, ObjectKey(src_, job->action.src->key),
+      [job, done](StatusOr<std::vector<std::pair<std::string, std::string>>> tags) {
+        if (tags.ok()) {
+          job->attempt.tags = std::move(*tags);
+        } else {
+          job->attempt.status = tags.status().Annotate("reading its tags");
+        }
+        done(job);
+      });
 }
 
 void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done) {
@@ -345,6 +388,7 @@ bool Runner::Commit(Job& job) {
       at.status = CommitLink(job);
     } else {
       Status attrs = ApplyAttrs(fs_, *at.temp, at.head, options_);
+      Status kept = KeepHeaders(*at.temp, KeepFrom(at.head, std::move(at.tags)));
       // A folder of the key's name now (`a` of `a/b`, made meanwhile): the
       // file goes to the key store instead.
       struct stat there {};
@@ -355,12 +399,20 @@ bool Runner::Commit(Job& job) {
         auto place = transfer::OpenDestParent(dst_.path, at.local, /*create=*/true);
         at.status =
             place.ok() ? at.temp->CommitTo(place->dir, place->name, place->path) : place.status();
+        if (at.status.ok()) {
+          std::lock_guard lock(report_mu_);
+          ++report_.key_store_count;
+        }
       } else {
         at.status = fs_.Commit(*at.temp);
       }
       if (at.status.ok() && a.key.ends_with('/') && plan::IsSafeRelativeKey(a.key)) {
         // A marker is kept whole in the key store; its folder is made too.
         transfer::MakeDestFolders(dst_.path, a.key).IgnoreError();
+      }
+      if (at.status.ok() && !kept.ok()) {
+        std::lock_guard lock(report_mu_);
+        report_.AddNotice(a.key, kept.message() + " (a restore of this file goes without them)");
       }
       if (at.status.ok() && !attrs.ok()) {
         at.settled = false;
@@ -502,6 +554,8 @@ Status Runner::MoveFileOnTheWay(std::string_view rel) {
     if (renameat(from->dir->get(), from->name.c_str(), to.dir->get(), to.name.c_str()) != 0) {
       return transfer::ErrnoStatus("cannot move '" + from->path + "' to '" + to.path + "'", errno);
     }
+    std::lock_guard report_lock(report_mu_);
+    ++report_.key_store_count;
     return Status::Ok();
   }
   return NotFound("no file on the way of '" + std::string(rel) + "'");
