@@ -7,7 +7,10 @@ content headers, user metadata and tags on a small and a multipart object.
 gwsync backs it up to a folder, restores the folder to a new bucket and
 copies the bucket to another; boto3 compares each with the source (keys,
 bytes, headers, metadata, tags), and `gwsync verify` passes on the backup
-and on the restored bucket. A second night with --delete exits 0.
+and on the restored bucket. A second night with --delete exits 0. Saved
+bucket settings go to an existing bucket only when asked; a one-bucket
+backup is refused as an every-bucket one, a mistyped prefix is an error and
+an empty bucket a notice.
 
 Reads GWSYNC_BIN and the gateway's env (tools/test.sh sets them); starts
 and stops its own moto server.
@@ -97,6 +100,8 @@ class RoundTrip:
         self.buckets.append(self.src)
         for key, body in ODD_KEYS.items():
             self.s3.put_object(Bucket=self.src, Key=key, Body=body)
+        self.s3.put_bucket_tagging(Bucket=self.src,
+                                   Tagging={"TagSet": [{"Key": "backup", "Value": "nightly"}]})
         self.s3.put_object(Bucket=self.src, Key="real/data.txt", Body=b"plain")
         self.s3.put_object(Bucket=self.src, Key="site/index.html", Body=b"<html>hi</html>",
                            Metadata={"owner": "web-team", "build": "1234"},
@@ -115,6 +120,15 @@ class RoundTrip:
         self.s3.complete_multipart_upload(Bucket=self.src, Key="site/big.bin",
                                           UploadId=up["UploadId"],
                                           MultipartUpload={"Parts": parts})
+
+    def bucket_tags(self, bucket):
+        try:
+            tags = self.s3.get_bucket_tagging(Bucket=bucket).get("TagSet", [])
+        except self.s3.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] in ("NoSuchTagSet", "NoSuchTagSetError"):
+                return []
+            raise
+        return sorted((t["Key"], t["Value"]) for t in tags)
 
     def keys(self, bucket):
         out = []
@@ -143,12 +157,28 @@ class RoundTrip:
         self.assertIn("keys kept in the key store", night.stdout)
         self.ok("verify", s3url, backup)
 
-        # The restore, into a new bucket.
+        # The restore, into a bucket made beforehand: its saved settings
+        # are applied only when asked, and it says so.
         self.ok("mb", f"s3://{self.dst}")
         self.buckets.append(self.dst)
-        self.ok("sync", backup, f"s3://{self.dst}")
+        restore = self.ok("sync", backup, f"s3://{self.dst}")
+        self.assertRegex(restore.stderr, r"saved settings \(tagging.*\) were not applied")
+        self.assertEqual(self.bucket_tags(self.dst), [])
         self.assert_same(self.dst)
         self.ok("verify", f"s3://{self.dst}", backup)
+        self.ok("sync", "--apply-bucket-settings", backup, f"s3://{self.dst}")
+        self.assertEqual(self.bucket_tags(self.dst), [("backup", "nightly")])
+
+        # A one-bucket backup is not an every-bucket one.
+        r = self.gwsync("sync", backup, "s3://")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("is the backup of one bucket", r.stderr)
+        # A mistyped prefix is an error, and no backup is made of it.
+        typo = os.path.join(self.work, "typo")
+        r = self.gwsync("sync", f"s3://{self.src}/no-such-prefix/", typo)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("no such prefix", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(typo, ".gwsync", "manifest-latest")))
 
         # Bucket to bucket.
         self.ok("mb", f"s3://{self.copy}")
@@ -159,6 +189,13 @@ class RoundTrip:
         # The next night: nothing to fetch, nothing refused.
         again = self.ok("sync", "--delete", s3url, backup)
         self.assertNotIn("refused", again.stdout + again.stderr)
+
+
+    def test_an_empty_bucket_is_said(self):
+        self.s3.create_bucket(Bucket=self.src)
+        self.buckets.append(self.src)
+        r = self.ok("sync", f"s3://{self.src}", os.path.join(self.work, "empty"))
+        self.assertIn("the bucket is empty", r.stderr)
 
 
 class RgwRoundTripTest(RoundTrip, unittest.TestCase):

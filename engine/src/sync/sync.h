@@ -90,6 +90,9 @@ struct SyncOptions {
   // A whole bucket's backup saves its settings (sync/bucket_settings.h); a
   // restore that creates the bucket applies them (Session, not RunSync).
   bool bucket_settings = true;
+  // A restore into a bucket that exists applies them too (else it says,
+  // once, that it did not).
+  bool apply_settings_to_existing = false;
   // A bucket's metadata is not trusted beyond the permission bits (0777):
   // the owner is restored only with restore_owner (--preserve-owner, as
   // root), setuid/setgid/sticky only with preserve_special_bits.
