@@ -28,7 +28,7 @@ struct SyncFlags {
   std::string src, dst;
   bool delete_extra = false, dry_run = false, checksum = false, json = false, no_index = false;
   bool require_verified = false;
-  bool force_delete = false, no_bucket_settings = false;
+  bool force_delete = false, no_bucket_settings = false, apply_bucket_settings = false;
   bool no_manifest = false, manifest_bucket = false, manifest_sha256 = false;
   std::string manifest_path;
   bool preserve_owner = false, preserve_special_bits = false, copy_links = false;
@@ -279,6 +279,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.require_verified = flags.require_verified;
   options.force_delete = flags.force_delete;
   options.bucket_settings = !flags.no_bucket_settings;
+  options.apply_settings_to_existing = flags.apply_bucket_settings;
   auto max_delete = sync::ParseDeleteLimit(flags.max_delete);
   if (!max_delete.ok()) return fail(max_delete.status());
   options.max_delete = *max_delete;
@@ -365,6 +366,12 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     output.Out("%-28s %8llu objects  %12s", name.c_str(),
                static_cast<unsigned long long>(t.objects), FormatSize(t.bytes).c_str());
   }
+  if (r.key_store_count > 0) {
+    output.Out(
+        "%llu keys kept in the key store (.gwsync/keys/: keys a folder cannot hold as "
+        "files of their own name)",
+        static_cast<unsigned long long>(r.key_store_count));
+  }
   for (const auto& m : r.manifests) output.Out("manifest: %s", Printable(m).c_str());
   output.Out("done in %.2f s%s", r.seconds, flags.dry_run ? " (dry run: nothing changed)" : "");
   if (!global.quiet && !flags.json) PrintGateways(session);
@@ -426,6 +433,8 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_option("--include", f->includes, "only keys matching this glob (repeatable)");
   cmd->add_flag("--no-bucket-settings", f->no_bucket_settings,
                 "neither save a bucket's settings in a backup nor apply them on restore");
+  cmd->add_flag("--apply-bucket-settings", f->apply_bucket_settings,
+                "restore: apply the saved settings also to a bucket that already exists");
   cmd->add_flag("--preserve-owner", f->preserve_owner,
                 "downloads: restore the owner and group the object records (as root)");
   cmd->add_flag("--preserve-special-bits", f->preserve_special_bits,

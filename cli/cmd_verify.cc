@@ -118,6 +118,9 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
       line += "); " + std::to_string(r.missing) + " missing, " + std::to_string(r.extra) +
               " extra, " + std::to_string(r.different) + " different";
       if (r.unverified) line += ", " + std::to_string(r.unverified) + " unverified";
+      if (r.own_manifests) {
+        line += " (" + std::to_string(r.own_manifests) + " gwsync run manifests not compared)";
+      }
       if (!r.problems.empty()) line += ", " + std::to_string(r.problems.size()) + " read errors";
       if (r.unchecked) {
         line += "; " + std::to_string(r.unchecked) + " not read (no ETag to check them against)";

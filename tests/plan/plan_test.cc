@@ -81,21 +81,79 @@ TEST(DecideTest, ExtraDestinationKeysAreDeletedOnlyWithDelete) {
   EXPECT_EQ(Decide(std::nullopt, File("x", 1), std::nullopt, Down(true)).kind, ActionKind::kDelete);
 }
 
-TEST(DecideTest, UnsafeKeysAreRefusedOnDownload) {
-  for (const char* key : {"../x", "a/../../b", "/etc/passwd", "a//b", "./a", "a/.", ".."}) {
-    Decision a = Decide(Object(key, 1), std::nullopt, std::nullopt, Down());
-    EXPECT_EQ(a.kind, ActionKind::kSkip) << key;
-    EXPECT_EQ(a.reason, SkipReason::kUnsafeKey) << key;
+// Every key comes down, whatever it is: one a folder cannot hold under its
+// own name goes to the key store (its path is decided where it is written).
+TEST(DecideTest, KeysAFolderCannotHoldStillComeDown) {
+  for (const char* key : {"../x", "a/../../b", "/etc/passwd", "a//b", "./a", "a/.", "..", ".gwsync",
+                          ".gwsync/manifest-latest", "dir/"}) {
+    EXPECT_EQ(Decide(Object(key, 1), std::nullopt, std::nullopt, Down()).kind,
+              ActionKind::kDownload)
+        << key;
+    EXPECT_TRUE(NeedsKeyStore(key, false)) << key;
   }
-  EXPECT_EQ(Decide(Object("a/..b/c..", 1), std::nullopt, std::nullopt, Down()).kind,
-            ActionKind::kDownload);
+  EXPECT_FALSE(NeedsKeyStore("a/..b/c..", false));
+  EXPECT_FALSE(NeedsKeyStore(".gwsyncx", false));
+  EXPECT_FALSE(NeedsKeyStore("docker/registry/v2/blobs/sha256/00/00ab/data", false));
+  EXPECT_TRUE(NeedsKeyStore(std::string(256, 'n'), false)) << "a name longer than 255 bytes";
+  EXPECT_FALSE(NeedsKeyStore(std::string(255, 'n'), false));
+  EXPECT_TRUE(NeedsKeyStore(std::string("nul\0byte", 8), false));
+  // With --links, a link object whose link could not be made where it says.
+  EXPECT_TRUE(NeedsKeyStore(".gwsync.rclonelink", true));
+  EXPECT_TRUE(NeedsKeyStore("a//b.rclonelink", true));
+  EXPECT_FALSE(NeedsKeyStore(".gwsync.rclonelink", false));
+  EXPECT_FALSE(NeedsKeyStore("a/b.rclonelink", true));
 }
 
-TEST(DecideTest, FolderMarkersBecomeFoldersAndAreNeverDeleted) {
-  EXPECT_EQ(Decide(Object("dir/", 0), std::nullopt, std::nullopt, Down()).kind, ActionKind::kMkdir);
+TEST(DecideTest, MarkersAreObjectsAndABucketsAreNeverDeleted) {
+  EXPECT_EQ(Decide(Object("dir/", 0), std::nullopt, std::nullopt, Down()).kind,
+            ActionKind::kDownload);
   Decision a = Decide(std::nullopt, Object("dir/", 0), std::nullopt, Up(true));
   EXPECT_EQ(a.kind, ActionKind::kSkip);
   EXPECT_EQ(a.reason, SkipReason::kFolderMarker);
+  // Kept in a folder's key store, a marker goes up again as the object it was.
+  Entry stored = File("dir/", 19);
+  stored.path = KeyStorePath("dir/");
+  EXPECT_EQ(Decide(stored, std::nullopt, std::nullopt, Up()).kind, ActionKind::kUpload);
+}
+
+// The key store's names give their keys back, and sort as the keys do, so
+// the store is read in key order beside the tree.
+TEST(KeyStoreTest, PathsAreReversibleAndSortAsTheirKeys) {
+  std::vector<std::string> keys = {"",
+                                   "/",
+                                   "//",
+                                   "a",
+                                   "a/",
+                                   "a//b",
+                                   "a-b",
+                                   "a\xff",
+                                   "\x01",
+                                   std::string(99, 'x'),
+                                   std::string(100, 'x'),
+                                   std::string(101, 'x'),
+                                   std::string(100, 'x') + "y",
+                                   std::string(1024, '\xfe'),
+                                   std::string(200, 'z')};
+  std::sort(keys.begin(), keys.end());
+  std::vector<std::string> paths;
+  for (const auto& k : keys) {
+    std::string path = KeyStorePath(k);
+    ASSERT_TRUE(path.starts_with(std::string(kKeyStoreDir) + "/")) << path;
+    std::string rel = path.substr(kKeyStoreDir.size() + 1);
+    for (size_t start = 0; start < rel.size();) {  // no name past 255 bytes
+      size_t slash = std::min(rel.find('/', start), rel.size());
+      EXPECT_LE(slash - start, 255u) << rel;
+      start = slash + 1;
+    }
+    auto back = KeyFromStorePath(rel);
+    ASSERT_TRUE(back.has_value()) << rel;
+    EXPECT_EQ(*back, k);
+    paths.push_back(rel);
+  }
+  EXPECT_TRUE(std::is_sorted(paths.begin(), paths.end()));
+  for (const char* junk : {"61", "6.k", "zz.k", "616.k", "61/62.k", "notes.txt"}) {
+    EXPECT_FALSE(KeyFromStorePath(junk).has_value()) << junk;
+  }
 }
 
 // --create-empty-src-dirs: an empty folder goes up as a "dir/" marker, once.

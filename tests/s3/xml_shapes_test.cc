@@ -25,6 +25,19 @@ constexpr char kMotoComplete[] =
     "</Location><Bucket>rawb</Bucket><Key>mp</Key><ETag>\"a4b0dfcb6275073cf676b2367da6b4f7-2\""
     "</ETag></CompleteMultipartUploadResponse>";
 
+TEST(XmlShapesTest, TaggingReadsEveryTagAndAnEmptySet) {
+  auto tags = ParseTagging(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Tagging xmlns=\"http://s3.amazonaws.com/doc/"
+      "2006-03-01/\"><TagSet><Tag><Key>a</Key><Value>1</Value></Tag><Tag><Key>b c</Key>"
+      "<Value></Value></Tag></TagSet></Tagging>");
+  ASSERT_TRUE(tags.ok()) << tags.status().ToString();
+  EXPECT_EQ(*tags, (std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b c", ""}}));
+  auto empty = ParseTagging("<Tagging><TagSet/></Tagging>");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+  EXPECT_FALSE(ParseTagging("<ListBucketResult/>").ok());
+}
+
 TEST(OtherShapesTest, MotoCompleteMultipartUploadResponse) {
   auto etag = ParseCompleteMultipart(kMotoComplete);
   ASSERT_TRUE(etag.ok()) << etag.status().ToString();

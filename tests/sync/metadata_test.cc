@@ -95,5 +95,54 @@ TEST(MetadataTest, RejectsValuesOutOfRange) {
   EXPECT_FALSE(DecodeAttrs({{"s3cmd-attrs", "mode:8630"}}).mode.has_value());
 }
 
+// What an object keeps besides its bytes travels with the file: its
+// headers, the user's metadata and tags, not the part layout an upload
+// records anew nor the gateways' default type.
+TEST(KeptHeadersTest, KeptFromTheObjectAndSentAgainForTheSameFile) {
+  s3::ObjectHead head;
+  head.content_type = "text/html";
+  head.content.cache_control = "max-age=5";
+  head.content.expires = "Wed, 21 Oct 2037 07:28:00 GMT";
+  head.metadata = {{"owner", "web"}, {"gwsync-part-size", "8388608"}, {"mtime", "12.5"}};
+  KeptHeaders kept = KeepFrom(head, {{"team", "web"}, {"stage", "prod eu"}});
+  EXPECT_EQ(kept.metadata,
+            (std::map<std::string, std::string>{{"owner", "web"}, {"mtime", "12.5"}}));
+
+  std::string attr = EncodeKeptAttr(kept, 15, 12500000000);
+  auto back = DecodeKeptAttr(attr, 15, 12500000000);
+  ASSERT_TRUE(back.has_value()) << attr;
+  EXPECT_EQ(back->content_type, "text/html");
+  EXPECT_EQ(back->content, head.content);
+  EXPECT_EQ(back->metadata, kept.metadata);
+  // A file changed since it was written sends its own attributes instead.
+  EXPECT_FALSE(DecodeKeptAttr(attr, 16, 12500000000).has_value());
+  EXPECT_FALSE(DecodeKeptAttr(attr, 15, 12500000001).has_value());
+  EXPECT_FALSE(DecodeKeptAttr("not json", 15, 12500000000).has_value());
+  EXPECT_FALSE(DecodeKeptAttr(R"({"headers":{"content-type":7},"size":15,"mtime_ns":1})", 15, 1)
+                   .has_value());
+
+  std::string type = "application/octet-stream", tagging;
+  s3::ContentHeaders content;
+  std::map<std::string, std::string> metadata = {{"mode", "644"}};
+  ApplyKept(*back, &type, &content, &metadata, &tagging);
+  EXPECT_EQ(type, "text/html");
+  EXPECT_EQ(content, head.content);
+  EXPECT_EQ(metadata, kept.metadata);  // the object's, not the upload's own
+  EXPECT_EQ(tagging, "stage=prod%20eu&team=web");
+
+  // The gateways' default type is none; an object with nothing to keep
+  // still says so (a restore then adds no metadata of its own).
+  s3::ObjectHead plain;
+  plain.content_type = "binary/octet-stream";
+  EXPECT_TRUE(KeepFrom(plain, {}).empty());
+  EXPECT_EQ(EncodeKept(KeepFrom(plain, {})), "{}");
+  auto none = DecodeKeptAttr(EncodeKeptAttr(KeepFrom(plain, {}), 0, 0), 0, 0);
+  ASSERT_TRUE(none.has_value());
+  metadata = {{"mode", "644"}};
+  ApplyKept(*none, &type, &content, &metadata, &tagging);
+  EXPECT_TRUE(metadata.empty());
+  EXPECT_TRUE(tagging.empty());
+}
+
 }  // namespace
 }  // namespace gwsync::sync

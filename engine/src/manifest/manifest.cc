@@ -42,6 +42,11 @@ json RecordJson(const Record& r) {
   if (r.part_size) j["part_size"] = r.part_size;
   if (r.part_doubling) j["part_doubling"] = r.part_doubling;
   if (r.unverified) j["unverified"] = true;
+  if (!r.path.empty()) j["path"] = r.path;
+  if (!r.headers.empty()) {
+    json h = json::parse(r.headers, nullptr, /*allow_exceptions=*/false);
+    if (h.is_object()) j["headers"] = std::move(h);
+  }
   return j;
 }
 
@@ -287,6 +292,10 @@ StatusOr<bool> Reader::Next(Record* record) {
   record->part_size = j.value("part_size", uint64_t{0});
   record->part_doubling = j.value("part_doubling", uint32_t{0});
   record->unverified = j.value("unverified", false);
+  record->path = j.value("path", "");
+  if (auto h = j.find("headers"); h != j.end() && h->is_object()) {
+    record->headers = h->dump(-1, ' ', false, json::error_handler_t::replace);
+  }
   r.totals.objects++;
   r.totals.bytes += record->size;
   return true;

@@ -52,6 +52,13 @@ struct Record {
   // The file was never proven to hold the object's bytes (an ETag no part
   // size reproduced): verify reports it unverified, never a match.
   bool unverified = false;
+  // A folder's key kept in its key store: where the file is (the key is
+  // not a file of its own name there); empty otherwise.
+  std::string path;
+  // What the object keeps besides its bytes (Content-Type and the other
+  // content headers, x-amz-meta-*, tags): a JSON object as
+  // sync/metadata.h's EncodeKept writes it; empty: nothing.
+  std::string headers;
 };
 
 struct Totals {

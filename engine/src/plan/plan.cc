@@ -18,8 +18,6 @@ std::string_view ActionName(ActionKind kind) {
       return "delete";
     case ActionKind::kVerify:
       return "verify";
-    case ActionKind::kMkdir:
-      return "mkdir";
     case ActionKind::kSkip:
       return "skip";
   }
@@ -38,10 +36,10 @@ std::string_view SkipReasonName(SkipReason reason) {
       return "only at destination";
     case SkipReason::kExcluded:
       return "excluded";
-    case SkipReason::kUnsafeKey:
-      return "unsafe key";
     case SkipReason::kFolderMarker:
       return "folder marker";
+    case SkipReason::kOwnState:
+      return "gwsync's own manifest";
   }
   return "?";
 }
@@ -76,22 +74,19 @@ bool IsFolderMarker(const Entry& e) { return !e.key.empty() && e.key.back() == '
 Decision Decide(const Entry* src, const Entry* dst, const std::optional<Remembered>& remembered,
                 const PlanOptions& options) {
   const Direction dir = options.direction;
-  if (src && IsFolderMarker(*src)) {
-    if (dir == Direction::kDownload) {
-      if (!IsSafeRelativeKey(src->key))
-        return Make(ActionKind::kSkip, src, dst, SkipReason::kUnsafeKey);
-      return Make(ActionKind::kMkdir, src, dst);
-    }
-    if (dir == Direction::kUpload) {
-      if (options.empty_dirs && !dst) return Make(ActionKind::kUpload, src, dst);
-      return Make(ActionKind::kSkip, src, dst, SkipReason::kFolderMarker);
-    }
+  // An empty local folder the walk reports ("dir/", --create-empty-src-dirs)
+  // is no object: it goes up as an empty marker only when asked and absent.
+  // (A marker kept in the key store, with a path, is an object like any.)
+  if (src && IsFolderMarker(*src) && src->path.empty() && dir == Direction::kUpload) {
+    if (options.empty_dirs && !dst) return Make(ActionKind::kUpload, src, dst);
+    return Make(ActionKind::kSkip, src, dst, SkipReason::kFolderMarker);
   }
+  // A bucket's marker that no local file stands for stays, even with --delete.
   if (!src && dst && IsFolderMarker(*dst) && dir == Direction::kUpload) {
     return Make(ActionKind::kSkip, src, dst, SkipReason::kFolderMarker);
   }
-  if (dir == Direction::kDownload && src && !IsSafeRelativeKey(src->key)) {
-    return Make(ActionKind::kSkip, src, dst, SkipReason::kUnsafeKey);
+  if (!src && dst && options.keep_own_manifests && IsOwnManifestKey(dst->key)) {
+    return Make(ActionKind::kSkip, src, dst, SkipReason::kOwnState);
   }
   if (!src) {
     return options.delete_extra ? Make(ActionKind::kDelete, src, dst)
@@ -125,13 +120,89 @@ Decision Decide(const Entry* src, const Entry* dst, const std::optional<Remember
   return Make(ActionKind::kVerify, src, dst);
 }
 
-bool IsReservedKey(std::string_view key) {
-  return key.size() > kReservedDir.size() && key.starts_with(kReservedDir) &&
-         key[kReservedDir.size()] == '/';
+namespace {
+
+constexpr size_t kStoreSegment = 200;  // hex digits per folder of the key store
+constexpr size_t kNameMax = 255;       // NAME_MAX of Linux file systems
+constexpr std::string_view kStoreSuffix = ".k";
+constexpr std::string_view kLinkSuffix = ".rclonelink";
+
+// Whether a relative file name holds `key` as it is.
+bool FitsAFolder(std::string_view key) {
+  if (!IsSafeRelativeKey(key) || key.back() == '/') return false;  // markers too
+  if (key == kReservedDir || (key.starts_with(kReservedDir) && key[kReservedDir.size()] == '/')) {
+    return false;
+  }
+  for (size_t start = 0; start < key.size();) {
+    size_t slash = std::min(key.find('/', start), key.size());
+    if (slash - start > kNameMax) return false;
+    start = slash + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool NeedsKeyStore(std::string_view key, bool links) {
+  if (!FitsAFolder(key)) return true;
+  if (links && key.ends_with(kLinkSuffix) && key.size() > kLinkSuffix.size()) {
+    return !FitsAFolder(key.substr(0, key.size() - kLinkSuffix.size()));
+  }
+  return false;
+}
+
+std::string KeyStorePath(std::string_view key) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string path(kKeyStoreDir);
+  path += '/';
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (i > 0 && i % (kStoreSegment / 2) == 0) path += '/';
+    auto c = static_cast<unsigned char>(key[i]);
+    path += kHex[c >> 4];
+    path += kHex[c & 15];
+  }
+  return path + std::string(kStoreSuffix);
+}
+
+std::optional<std::string> KeyFromStorePath(std::string_view path) {
+  if (!path.ends_with(kStoreSuffix)) return std::nullopt;
+  path.remove_suffix(kStoreSuffix.size());
+  // Folders of exactly 200 digits, then the last name of at most 200.
+  std::string hex;
+  for (size_t start = 0;;) {
+    size_t slash = path.find('/', start);
+    std::string_view seg =
+        path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    if (slash == std::string_view::npos ? seg.size() > kStoreSegment
+                                        : seg.size() != kStoreSegment) {
+      return std::nullopt;
+    }
+    hex.append(seg);
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  std::string key;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    key += static_cast<char>(hi << 4 | lo);
+  }
+  return key;
+}
+
+bool IsOwnManifestKey(std::string_view key) {
+  constexpr std::string_view kDir = ".gwsync/";
+  if (!key.starts_with(kDir)) return false;
+  key.remove_prefix(kDir.size());
+  return key == "manifest-latest" || (key.starts_with("manifest-") && key.ends_with(".jsonl.zst") &&
+                                      key.find('/') == std::string_view::npos);
 }
 
 bool Filter::Allows(std::string_view key) const {
-  if (IsReservedKey(key)) return false;
   std::string k(key);
   size_t slash = k.rfind('/');
   std::string base = slash == std::string::npos ? k : k.substr(slash + 1);

@@ -24,6 +24,9 @@ struct Entry {
   uint32_t mode = 0;     // local files only
   bool link = false;     // local only: a symbolic link stored as KEY (NAME.rclonelink)
   std::string etag;      // remote objects only
+  // Local only: where the file is under the root when not at its key (the
+  // key store, KeyStorePath); empty: the key itself.
+  std::string path;
   // A run manifest's record: the part layout the object records (where
   // known), and whether the copy's content was never proven (unverifiable:
   // verify cannot call it a match).
@@ -55,7 +58,6 @@ enum class ActionKind {
   kCopy,      // object -> object
   kDelete,    // the destination has a key the source does not (--delete)
   kVerify,    // sizes agree but nothing proves the content does: compare hashes
-  kMkdir,     // a folder marker object ("dir/") becomes a folder
   kSkip,
 };
 
@@ -65,8 +67,8 @@ enum class SkipReason {
   kSameEtag,      // both objects have the same content ETag
   kExtra,         // only at the destination, and no --delete
   kExcluded,      // filtered out by --exclude/--include
-  kUnsafeKey,     // would escape the destination folder: refused
-  kFolderMarker,  // "dir/" markers are not files
+  kFolderMarker,  // a local folder is no object: a bucket's "dir/" markers stay
+  kOwnState,      // a run manifest gwsync keeps in the destination bucket
 };
 
 struct Action {
@@ -87,6 +89,9 @@ struct PlanOptions {
   // Uploads: a local folder marker ("dir/", an empty folder the walker
   // reports with --create-empty-src-dirs) becomes an empty "dir/" object.
   bool empty_dirs = false;
+  // A bucket destination where gwsync keeps its run manifests
+  // (--manifest-bucket): those of its names that the source lacks are kept.
+  bool keep_own_manifests = false;
 };
 
 struct Decision {
@@ -106,10 +111,35 @@ inline Decision Decide(const std::optional<Entry>& src, const std::optional<Entr
 // empty, "." or ".." segment (so "a/../../b", "/etc/x" and "a//b" are not).
 bool IsSafeRelativeKey(std::string_view key);
 
-// Keys under ".gwsync/" at the root of a sync's side are gwsync's own (run
-// manifests): never synced either way, never deleted, never compared.
+// The key store of a folder side: where a key a folder cannot hold under its
+// own name lives, at `.gwsync/keys/` under the root, by a reversible
+// encoding of the whole key that sorts as the keys do (the hex of its bytes
+// in folders of 200 digits, ending ".k"), so the store is read back in key
+// order beside the tree: "a//b" is .gwsync/keys/612f2f62.k. Every other key
+// keeps its own relative path (s3cmd and rclone see the same files).
+inline constexpr std::string_view kKeyStoreDir = ".gwsync/keys";
+// Whether `key` goes to the key store: an empty, "." or ".." segment
+// (`x//y`, `./x`, `/abs`), a NUL byte, a segment longer than 255 bytes, the
+// reserved name itself or a key under it (`.gwsync`, `.gwsync/x`), a folder
+// marker (`dir/`, with content or without); with `links`, a link object
+// (NAME.rclonelink) whose NAME would go there, or would be `.gwsync`. (A key
+// that is also a folder, `a` beside `a/b`, is moved there when the two meet,
+// and one a file system refuses, when it does: sync/transfers.cc.)
+bool NeedsKeyStore(std::string_view key, bool links);
+// The path under the root of `key` in the key store.
+std::string KeyStorePath(std::string_view key);
+// The key a path in the key store (relative to it: "612f2f62.k") holds;
+// nothing for a file of any other name.
+std::optional<std::string> KeyFromStorePath(std::string_view path);
+
+// The state folder at the root of a folder side (run manifests, bucket
+// settings, the key store): gwsync's own, never walked as keys. In a bucket
+// nothing is reserved: keys under ".gwsync/" are a user's like any other.
 inline constexpr std::string_view kReservedDir = ".gwsync";
-bool IsReservedKey(std::string_view key);
+// The names of the run manifests gwsync keeps in a bucket with
+// --manifest-bucket (relative to the prefix synced): .gwsync/manifest-latest
+// and .gwsync/manifest-*.jsonl.zst.
+bool IsOwnManifestKey(std::string_view key);
 
 // --exclude / --include rules, first match wins; when only --include rules
 // are given, keys matching none are excluded. Patterns are shell globs over

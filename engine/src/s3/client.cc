@@ -76,6 +76,14 @@ StatusOr<ObjectHead> HeadFromHeaders(const http::Response& r) {
   head.etag = xml::UnquoteEtag(r.header("etag"));
   head.last_modified = std::string(r.header("last-modified"));
   head.content_type = std::string(r.header("content-type"));
+  head.content.cache_control = std::string(r.header("cache-control"));
+  head.content.content_disposition = std::string(r.header("content-disposition"));
+  head.content.content_encoding = std::string(r.header("content-encoding"));
+  head.content.content_language = std::string(r.header("content-language"));
+  head.content.expires = std::string(r.header("expires"));
+  std::string_view tags = r.header("x-amz-tagging-count");
+  std::from_chars(tags.data(), tags.data() + tags.size(), head.tag_count);
+  if (head.tag_count < 0) head.tag_count = 0;
   for (const auto& [name, value] : r.headers) {
     if (name.starts_with("x-amz-meta-")) head.metadata[name.substr(11)] = value;
   }
@@ -85,6 +93,15 @@ StatusOr<ObjectHead> HeadFromHeaders(const http::Response& r) {
 void AddPutHeaders(const PutOptions& options, http::Headers* headers) {
   if (!options.content_md5.empty()) headers->emplace_back("Content-MD5", options.content_md5);
   if (!options.content_type.empty()) headers->emplace_back("Content-Type", options.content_type);
+  const ContentHeaders& c = options.content;
+  for (const auto& [name, value] : {std::pair{"Cache-Control", &c.cache_control},
+                                    {"Content-Disposition", &c.content_disposition},
+                                    {"Content-Encoding", &c.content_encoding},
+                                    {"Content-Language", &c.content_language},
+                                    {"Expires", &c.expires}}) {
+    if (!value->empty()) headers->emplace_back(name, *value);
+  }
+  if (!options.tagging.empty()) headers->emplace_back("x-amz-tagging", options.tagging);
   for (const auto& [name, value] : options.metadata) {
     headers->emplace_back("x-amz-meta-" + name, value);
   }
@@ -356,6 +373,19 @@ void Client::CopyObject(const std::string& src_bucket, const std::string& src_ke
   Execute(std::move(c), [done](http::Response r, Status s) {
     if (!s.ok()) return done(s);
     done(xml::ParseCopyObject(r.body));
+  });
+}
+
+void Client::GetObjectTagging(const std::string& bucket, const std::string& key,
+                              Done<std::vector<std::pair<std::string, std::string>>> done) const {
+  std::string resource = ObjectResource(bucket, key) + " (tagging)";
+  Call c = NewCall("GET", bucket, key, resource);
+  c.query.emplace_back("tagging", "");
+  Execute(std::move(c), [done, resource](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    auto tags = xml::ParseTagging(r.body);
+    if (!tags.ok()) return done(tags.status().Annotate(resource));
+    done(std::move(*tags));
   });
 }
 

@@ -57,6 +57,13 @@ struct ListOptions {
   bool v1 = false;
 };
 
+// The headers besides Content-Type that an object keeps as its PUT (or
+// CreateMultipartUpload) set them and gives back on GET and HEAD.
+struct ContentHeaders {
+  std::string cache_control, content_disposition, content_encoding, content_language, expires;
+  bool operator==(const ContentHeaders&) const = default;
+};
+
 struct ObjectHead {
   uint64_t size = 0;  // the whole object's, also when a range or part was asked
   // The bytes this answer carried or announced (Content-Length): a part's
@@ -68,13 +75,21 @@ struct ObjectHead {
   std::string etag;  // without quotes
   std::string last_modified;
   std::string content_type;
+  ContentHeaders content;
   std::map<std::string, std::string> metadata;  // x-amz-meta-NAME -> value, NAME lower-cased
+  // x-amz-tagging-count: how many tags the object has (GetObjectTagging
+  // reads them); 0 when the gateway does not say.
+  int tag_count = 0;
 };
 
 struct PutOptions {
   std::string content_md5;  // base64; empty: none sent
   std::string content_type;
+  ContentHeaders content;
   std::map<std::string, std::string> metadata;  // sent as x-amz-meta-NAME
+  // The object's tags, as x-amz-tagging takes them ("k=v&k2=v2", each
+  // URL-encoded: TagsToQuery); empty: none.
+  std::string tagging;
 };
 
 struct ByteRange {
@@ -148,6 +163,9 @@ class Client {
   void DeleteObjects(const std::string& bucket, const std::vector<std::string>& keys,
                      Done<std::vector<DeleteError>> done) const;
   void DeleteObject(const std::string& bucket, const std::string& key, DoneStatus done) const;
+  // The object's tags (GET ?tagging), in the order the gateway lists them.
+  void GetObjectTagging(const std::string& bucket, const std::string& key,
+                        Done<std::vector<std::pair<std::string, std::string>>> done) const;
 
   // Multipart uploads.
   void CreateMultipartUpload(const std::string& bucket, const std::string& key,

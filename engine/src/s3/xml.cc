@@ -228,6 +228,10 @@ constexpr std::string_view kCopyStems[] = {"CopyObject", "CopyPart"};
 constexpr std::string_view kCopyElements[] = {"ETag", "LastModified"};
 constexpr Answer kCopyObject{"CopyObject", kCopyStems, kCopyElements};
 
+constexpr std::string_view kTaggingStems[] = {"Tagging", "GetObjectTagging"};
+constexpr std::string_view kTaggingElements[] = {"TagSet"};
+constexpr Answer kTagging{"GetObjectTagging", kTaggingStems, kTaggingElements};
+
 // Decodes an EncodingType=url value. AWS writes a space as '+' (and a '+' as
 // %2B); Ceph RGW writes %20. Both decode the same way.
 bool UrlDecode(std::string* value) {
@@ -509,6 +513,18 @@ StatusOr<std::string> ParseCopyObject(std::string_view body) {
   pugi::xml_node root;
   RETURN_IF_ERROR(Load(body, kCopyObject, &doc, &root));
   return UnquoteEtag(ChildText(root, "ETag"));
+}
+
+StatusOr<std::vector<std::pair<std::string, std::string>>> ParseTagging(std::string_view body) {
+  pugi::xml_document doc;
+  pugi::xml_node root;
+  RETURN_IF_ERROR(Load(body, kTagging, &doc, &root));
+  std::vector<std::pair<std::string, std::string>> tags;
+  for (pugi::xml_node n = Child(Child(root, "TagSet"), "Tag"); n; n = n.next_sibling()) {
+    if (!IsElement(n, "Tag")) continue;
+    tags.emplace_back(ChildText(n, "Key"), ChildText(n, "Value"));
+  }
+  return tags;
 }
 
 std::string BuildCompleteMultipart(const std::vector<PartInfo>& parts) {

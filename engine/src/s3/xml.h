@@ -15,6 +15,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gwsync/status.h"
@@ -48,6 +49,8 @@ StatusOr<std::vector<DeleteError>> ParseDeleteResult(std::string_view body);
 // CopyObject's (or UploadPartCopy's) ETag; an <Error> inside a 200
 // reply is an error.
 StatusOr<std::string> ParseCopyObject(std::string_view body);
+// GetObjectTagging's tags (key, value), in document order.
+StatusOr<std::vector<std::pair<std::string, std::string>>> ParseTagging(std::string_view body);
 // An <Error> document (or one wrapped in <ErrorResponse>); false when `body`
 // is not one (empty, HTML, other XML).
 bool ParseError(std::string_view body, S3ErrorBody* out);

@@ -22,8 +22,13 @@ bool IsReadError(const Status& why) {
 
 class LocalStream final : public EntryStream {
  public:
-  LocalStream(std::string root, LocalListOptions options)
-      : root_(std::move(root)), options_(std::move(options)), queue_(options_.queued_batches) {
+  // `store`: `root` is a key store (plan::kKeyStoreDir), whose files are
+  // listed as the keys their names encode, their paths kept.
+  LocalStream(std::string root, LocalListOptions options, bool store = false)
+      : root_(std::move(root)),
+        options_(std::move(options)),
+        store_(store),
+        queue_(options_.queued_batches) {
     thread_ = std::thread([this] { Walk(); });
   }
 
@@ -50,10 +55,21 @@ class LocalStream final : public EntryStream {
       pending_.problems.push_back(Problem{path, why, IsReadError(why)});
     };
     Status s = scan::WalkLocal(root_, wo, [this](scan::LocalEntry e) -> Status {
-      if (!options_.range.Contains(e.key) || !options_.filter.Allows(e.key)) return Status::Ok();
-      // gwsync's own folder in a backup (bucket settings, ...): never an object.
-      if (e.key.starts_with(".gwsync/")) return Status::Ok();
       plan::Entry p;
+      if (store_) {
+        std::optional<std::string> key = plan::KeyFromStorePath(e.key);
+        std::string path = std::string(plan::kKeyStoreDir) + "/" + e.key;
+        if (!key) {
+          pending_.problems.push_back(Problem{
+              root_ + "/" + e.key,
+              Status(StatusCode::kFailedPrecondition, "not a key of the key store: ignored"),
+              false});
+          return Status::Ok();
+        }
+        e.key = std::move(*key);
+        p.path = std::move(path);
+      }
+      if (!options_.range.Contains(e.key) || !options_.filter.Allows(e.key)) return Status::Ok();
       p.key = std::move(e.key);
       p.size = e.size;
       p.mtime_ns = e.mtime_ns;
@@ -83,10 +99,58 @@ class LocalStream final : public EntryStream {
 
   const std::string root_;
   const LocalListOptions options_;
+  const bool store_;
   BoundedQueue<ListBatch> queue_;
   ListBatch pending_;  // the walker thread's
   std::atomic<uint64_t> listed_{0};
   std::thread thread_;
+};
+
+// A folder's tree and its key store read as one stream in key order. A key
+// in both (an empty folder listed as its marker, which the store keeps as
+// the object it was) is the store's.
+class MergedStream final : public EntryStream {
+ public:
+  MergedStream(std::unique_ptr<EntryStream> tree, std::unique_ptr<EntryStream> store) {
+    tree_.stream = std::move(tree);
+    store_.stream = std::move(store);
+  }
+
+  bool Next(ListBatch* out) override {
+    *out = ListBatch();
+    while (out->entries.size() < kBatch) {
+      bool has_tree = Fill(tree_, out), has_store = Fill(store_, out);
+      if (!has_tree && !has_store) break;
+      int cmp = !has_tree ? 1 : !has_store ? -1 : tree_.Peek().key.compare(store_.Peek().key);
+      if (cmp == 0) tree_.pos++;  // the store's is the object
+      out->entries.push_back(std::move(cmp < 0 ? tree_ : store_).Take());
+    }
+    return !out->entries.empty() || !out->problems.empty();
+  }
+  uint64_t listed() const override { return tree_.stream->listed() + store_.stream->listed(); }
+
+ private:
+  static constexpr size_t kBatch = 1000;
+  struct Side {
+    std::unique_ptr<EntryStream> stream;
+    ListBatch batch;
+    size_t pos = 0;
+    bool ended = false;
+    const plan::Entry& Peek() const { return batch.entries[pos]; }
+    plan::Entry Take() && { return std::move(batch.entries[pos++]); }
+  };
+  // Points `s` at an entry, pulling batches and passing their problems on.
+  static bool Fill(Side& s, ListBatch* out) {
+    while (!s.ended && s.pos >= s.batch.entries.size()) {
+      s.batch = ListBatch();
+      s.pos = 0;
+      if (!s.stream->Next(&s.batch)) s.ended = true;
+      for (auto& p : s.batch.problems) out->problems.push_back(std::move(p));
+      s.batch.problems.clear();
+    }
+    return !s.ended || s.pos < s.batch.entries.size();
+  }
+  Side tree_, store_;
 };
 
 Status RootStatus(const std::string& root, bool missing_ok, bool* missing) {
@@ -121,7 +185,18 @@ StatusOr<std::unique_ptr<EntryStream>> OpenLocalStream(const std::string& root,
   bool missing = false;
   RETURN_IF_ERROR(RootStatus(root, options.missing_ok, &missing));
   if (missing) return std::unique_ptr<EntryStream>(std::make_unique<EmptyStream>());
-  return std::unique_ptr<EntryStream>(std::make_unique<LocalStream>(root, options));
+  auto tree = std::make_unique<LocalStream>(root, options);
+  // The keys the tree cannot hold as files of their own (plan::NeedsKeyStore).
+  const std::string store = root + "/" + std::string(plan::kKeyStoreDir);
+  struct stat st {};
+  if (lstat(store.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return std::unique_ptr<EntryStream>(std::move(tree));
+  }
+  LocalListOptions so = options;
+  so.links = scan::Links::kSkip;  // the store holds regular files only
+  so.empty_dirs = false;
+  return std::unique_ptr<EntryStream>(std::make_unique<MergedStream>(
+      std::move(tree), std::make_unique<LocalStream>(store, so, /*store=*/true)));
 }
 
 }  // namespace gwsync::sync

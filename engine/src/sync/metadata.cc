@@ -6,7 +6,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <string_view>
+
+#include "s3/uri.h"
+#include "transfer/machine.h"
 
 namespace gwsync::sync {
 namespace {
@@ -129,6 +133,120 @@ std::optional<int64_t> ParseHttpDate(const std::string& text) {
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
   if (!end) return std::nullopt;
   return SecondsToNs(static_cast<int64_t>(timegm(&tm)), 0);
+}
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view kDefaultType = "binary/octet-stream";
+
+// Each content header by its name in the JSON and its place in the struct.
+constexpr std::pair<const char*, std::string s3::ContentHeaders::*> kContentFields[] = {
+    {"cache-control", &s3::ContentHeaders::cache_control},
+    {"content-disposition", &s3::ContentHeaders::content_disposition},
+    {"content-encoding", &s3::ContentHeaders::content_encoding},
+    {"content-language", &s3::ContentHeaders::content_language},
+    {"expires", &s3::ContentHeaders::expires},
+};
+
+json KeptJson(const KeptHeaders& kept) {
+  json j = json::object();
+  if (!kept.content_type.empty()) j["content-type"] = kept.content_type;
+  for (const auto& [name, field] : kContentFields) {
+    if (!(kept.content.*field).empty()) j[name] = kept.content.*field;
+  }
+  if (!kept.metadata.empty()) j["metadata"] = kept.metadata;
+  if (!kept.tags.empty()) {
+    json tags = json::object();
+    for (const auto& [k, v] : kept.tags) tags[k] = v;
+    j["tags"] = std::move(tags);
+  }
+  return j;
+}
+
+std::optional<KeptHeaders> KeptOf(const json& j) {
+  if (!j.is_object()) return std::nullopt;
+  KeptHeaders kept;
+  auto text = [&j](const char* name, std::string* out) {
+    auto it = j.find(name);
+    if (it == j.end()) return true;
+    if (!it->is_string()) return false;
+    *out = it->get<std::string>();
+    return true;
+  };
+  if (!text("content-type", &kept.content_type)) return std::nullopt;
+  for (const auto& [name, field] : kContentFields) {
+    if (!text(name, &(kept.content.*field))) return std::nullopt;
+  }
+  for (const char* map : {"metadata", "tags"}) {
+    auto it = j.find(map);
+    if (it == j.end()) continue;
+    if (!it->is_object()) return std::nullopt;
+    for (const auto& [k, v] : it->items()) {
+      if (!v.is_string()) return std::nullopt;
+      if (std::string_view(map) == "metadata") {
+        kept.metadata[k] = v.get<std::string>();
+      } else {
+        kept.tags.emplace_back(k, v.get<std::string>());
+      }
+    }
+  }
+  return kept;
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace
+
+bool KeptHeaders::empty() const {
+  return content_type.empty() && content == s3::ContentHeaders() && metadata.empty() &&
+         tags.empty();
+}
+
+KeptHeaders KeepFrom(const s3::ObjectHead& head,
+                     std::vector<std::pair<std::string, std::string>> tags) {
+  KeptHeaders kept;
+  if (head.content_type != kDefaultType) kept.content_type = head.content_type;
+  kept.content = head.content;
+  kept.metadata = head.metadata;
+  kept.metadata.erase(transfer::internal::kPartSizeMeta);
+  kept.metadata.erase(transfer::internal::kPartDoublingMeta);
+  kept.tags = std::move(tags);
+  return kept;
+}
+
+std::string EncodeKept(const KeptHeaders& kept) { return Dump(KeptJson(kept)); }
+
+std::optional<KeptHeaders> DecodeKept(std::string_view text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return KeptOf(j);
+}
+
+std::string EncodeKeptAttr(const KeptHeaders& kept, uint64_t size, int64_t mtime_ns) {
+  json j = {{"headers", KeptJson(kept)}, {"size", size}, {"mtime_ns", mtime_ns}};
+  return Dump(j);
+}
+
+std::optional<KeptHeaders> DecodeKeptAttr(std::string_view text, uint64_t size, int64_t mtime_ns) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("headers") || !j.contains("size") || !j.contains("mtime_ns") ||
+      !j["size"].is_number_unsigned() || !j["mtime_ns"].is_number_integer()) {
+    return std::nullopt;
+  }
+  if (j["size"].get<uint64_t>() != size || j["mtime_ns"].get<int64_t>() != mtime_ns) {
+    return std::nullopt;
+  }
+  return KeptOf(j["headers"]);
+}
+
+void ApplyKept(const KeptHeaders& kept, std::string* content_type, s3::ContentHeaders* content,
+               std::map<std::string, std::string>* metadata, std::string* tagging) {
+  if (!kept.content_type.empty()) *content_type = kept.content_type;
+  *content = kept.content;
+  *metadata = kept.metadata;
+  s3::QueryParams tags(kept.tags.begin(), kept.tags.end());
+  *tagging = tags.empty() ? std::string() : s3::CanonicalQuery(tags);
 }
 
 }  // namespace gwsync::sync

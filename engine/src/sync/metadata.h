@@ -8,6 +8,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "s3/client.h"
 
 namespace gwsync::sync {
 
@@ -32,5 +37,44 @@ FileAttrs DecodeAttrs(const std::map<std::string, std::string>& metadata);
 // "Tue, 21 Nov 2026 19:43:59 GMT" -> nanoseconds since the epoch; nothing
 // outside 1900 to 2200.
 std::optional<int64_t> ParseHttpDate(const std::string& text);
+
+// What an object keeps besides its bytes and a file's attributes, which a
+// folder has no place for: its Content-Type (but the gateways' default,
+// binary/octet-stream), Cache-Control, Content-Disposition,
+// Content-Encoding, Content-Language and Expires, its x-amz-meta-* (but the
+// part layout, which each upload records anew) and its tags. A folder
+// backup keeps them in the file's user.gwsync.headers attribute and in the
+// run manifest; an upload of the file as it was written sends them again.
+struct KeptHeaders {
+  std::string content_type;
+  s3::ContentHeaders content;
+  std::map<std::string, std::string> metadata;
+  std::vector<std::pair<std::string, std::string>> tags;
+  bool empty() const;
+};
+
+// The extended attribute of a downloaded file that holds them.
+inline constexpr char kHeadersXattr[] = "user.gwsync.headers";
+
+KeptHeaders KeepFrom(const s3::ObjectHead& head,
+                     std::vector<std::pair<std::string, std::string>> tags);
+
+// A JSON object: {"content-type": ..., "cache-control": ..., ...,
+// "metadata": {NAME: VALUE}, "tags": {KEY: VALUE}}, only what is set.
+std::string EncodeKept(const KeptHeaders& kept);
+// Nothing when `text` is not such an object.
+std::optional<KeptHeaders> DecodeKept(std::string_view text);
+
+// The attribute's value: the headers and the file they were written with
+// (size and modification time), so that a file changed since sends its own.
+std::string EncodeKeptAttr(const KeptHeaders& kept, uint64_t size, int64_t mtime_ns);
+// The headers, when `text` is such a value and the file still has `size`
+// and `mtime_ns`.
+std::optional<KeptHeaders> DecodeKeptAttr(std::string_view text, uint64_t size, int64_t mtime_ns);
+
+// Sets what an upload sends besides the bytes to the kept headers, metadata
+// and tags: the object as it was (the file's attributes came from them).
+void ApplyKept(const KeptHeaders& kept, std::string* content_type, s3::ContentHeaders* content,
+               std::map<std::string, std::string>* metadata, std::string* tagging);
 
 }  // namespace gwsync::sync

@@ -29,6 +29,8 @@ void SyncReport::Add(const SyncReport& other, const std::string& key_prefix) {
   notice_count += other.notice_count - other.notices.size();
   for (const auto& [key, why] : other.unverified) AddUnverified(key_prefix + key, why);
   unverified_count += other.unverified_count - other.unverified.size();
+  key_store_count += other.key_store_count;
+  manifest_names_in_source += other.manifest_names_in_source;
   deletes_refused += other.deletes_refused;
   manifests.insert(manifests.end(), other.manifests.begin(), other.manifests.end());
   for (const auto& why : other.delete_refusals) {

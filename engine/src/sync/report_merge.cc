@@ -97,7 +97,7 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
   m["missing"] = json::array();
   m["failed"] = json::array();
   uint64_t source_objects = 0, destination_objects = 0, error_count = 0, notice_count = 0,
-           unverified_count = 0;
+           unverified_count = 0, key_store_count = 0;
   uint64_t deletes_refused = 0;
   double seconds = 0, seconds_sum = 0;
   std::map<std::string, json> endpoints;
@@ -139,6 +139,7 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
     error_count += errors;
     notice_count += U64(j, "notice_count");
     unverified_count += U64(j, "unverified_count");
+    key_store_count += U64(j, "key_store_count");
     deletes_refused += U64(j, "deletes_refused");
     seconds = std::max(seconds, j.value("seconds", 0.0));
     seconds_sum += j.value("seconds", 0.0);
@@ -165,6 +166,7 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
   m["error_count"] = error_count;
   m["notice_count"] = notice_count;
   m["unverified_count"] = unverified_count;
+  m["key_store_count"] = key_store_count;
   m["deletes_refused"] = deletes_refused;
   m["seconds"] = seconds;  // the slowest share: the wall time when they ran at once
   m["seconds_sum"] = seconds_sum;

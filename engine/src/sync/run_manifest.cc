@@ -1,6 +1,7 @@
 #include "sync/run_manifest.h"
 
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include "manifest/manifest.h"
 #include "sync/bucket_side.h"
 #include "sync/local_side.h"
+#include "sync/metadata.h"
 
 namespace gwsync::sync {
 namespace {
@@ -37,6 +39,7 @@ Status WriteEntries(EntryStream* stream, const KeyRange& range, manifest::Writer
       r.mtime_ns = e.mtime_ns;
       r.mode = e.mode;
       r.etag = e.etag;
+      r.path = e.path;
       if (transfer::EtagIsMd5(e.etag)) r.md5 = e.etag;
       RETURN_IF_ERROR(fill(e, &r));
       RETURN_IF_ERROR(writer->Add(r));
@@ -81,9 +84,20 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
             }
           }
         }
+        // What the object keeps besides its bytes, where the file still
+        // holds it as it was written.
+        const std::string file = dst.path + "/" + (e.path.empty() ? e.key : e.path);
+        char attr[65536];
+        ssize_t n = lgetxattr(file.c_str(), kHeadersXattr, attr, sizeof attr);
+        if (n > 0) {
+          auto kept =
+              DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
+          if (kept && !kept->empty()) r->headers = EncodeKept(*kept);
+        }
         if (options.manifest.sha256) {
-          ASSIGN_OR_RETURN(manifest::FileDigests d,
-                           manifest::DigestFile(dst.path + "/" + e.key, 0, true));
+          ASSIGN_OR_RETURN(
+              manifest::FileDigests d,
+              manifest::DigestFile(dst.path + "/" + (e.path.empty() ? e.key : e.path), 0, true));
           r->sha256 = d.sha256;
           r->md5 = d.md5;
         }

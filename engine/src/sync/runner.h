@@ -20,6 +20,7 @@
 #include "scan/local_walker.h"
 #include "sync/file_system.h"
 #include "sync/merge.h"
+#include "sync/metadata.h"
 #include "sync/stream.h"
 #include "sync/sync.h"
 #include "transfer/dest_dir.h"
@@ -56,11 +57,18 @@ struct Attempt {
   // Downloads: the temporary file holding what arrived, checked.
   std::shared_ptr<transfer::TempFile> temp;
   s3::ObjectHead head;
+  std::vector<std::pair<std::string, std::string>> tags;  // the object's, when it has any
+  // Uploads: what the object kept when the file was downloaded (its
+  // user.gwsync.headers), for the file as it still is.
+  std::optional<KeptHeaders> kept;
   // Downloads and copies: whether the bytes are proven the source's
   // (transfer/etag.h), and why not; the part layout the object records.
   transfer::Verdict verdict = transfer::Verdict::kVerified;
   std::string why;
   std::optional<transfer::PartLayout> layout;
+  // The file's path under the local root: its key, or its place in the key
+  // store (LocalRel, or where a clash with a folder put it).
+  std::string local;
   // False when the file is in place but not as the object says (an
   // attribute that could not be set): recorded in the index as such, so the
   // next run fetches it again.
@@ -98,8 +106,10 @@ class DeleteSpool {
   Status Append(const plan::Entry& e) {
     if (!file_) return Internal("cannot create a temporary file for the planned deletes");
     uint32_t n = static_cast<uint32_t>(e.key.size());
+    uint32_t p = static_cast<uint32_t>(e.path.size());
     if (std::fwrite(&n, sizeof n, 1, file_) != 1 || std::fwrite(e.key.data(), 1, n, file_) != n ||
-        std::fwrite(&e.size, sizeof e.size, 1, file_) != 1) {
+        std::fwrite(&e.size, sizeof e.size, 1, file_) != 1 ||
+        std::fwrite(&p, sizeof p, 1, file_) != 1 || std::fwrite(e.path.data(), 1, p, file_) != p) {
       return Internal("cannot write the planned deletes to a temporary file (disk full?)");
     }
     ++count_;
@@ -114,8 +124,14 @@ class DeleteSpool {
     uint32_t n = 0;
     if (!file_ || std::fread(&n, sizeof n, 1, file_) != 1) return false;
     e->key.resize(n);
-    return std::fread(e->key.data(), 1, n, file_) == n &&
-           std::fread(&e->size, sizeof e->size, 1, file_) == 1;
+    uint32_t p = 0;
+    if (std::fread(e->key.data(), 1, n, file_) != n ||
+        std::fread(&e->size, sizeof e->size, 1, file_) != 1 ||
+        std::fread(&p, sizeof p, 1, file_) != 1) {
+      return false;
+    }
+    e->path.resize(p);
+    return std::fread(e->path.data(), 1, p, file_) == p;
   }
 
  private:
@@ -143,6 +159,8 @@ class Runner {
     plan_options_.delete_extra = options.delete_extra;
     plan_options_.checksum = options.checksum;
     plan_options_.empty_dirs = options.create_empty_dirs;
+    plan_options_.keep_own_manifests =
+        options.manifest.bucket && dst.kind == Location::Kind::kRemote && !options.dry_run;
     if (src.kind == Location::Kind::kLocal) {
       plan_options_.direction = plan::Direction::kUpload;
     } else if (dst.kind == Location::Kind::kLocal) {
@@ -169,6 +187,7 @@ class Runner {
   std::shared_ptr<transfer::CheckpointStore> UploadCheckpoints(const std::string& key);
   void StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void FetchTags(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done);
   // Returns false when the job goes round again (a file that changed).
   bool Commit(Job& job);
@@ -187,8 +206,20 @@ class Runner {
   }
   // --links: the link a KEY.rclonelink object stands for, and its target.
   bool IsStoredLink(const std::string& key) const {
-    return options_.store_links && key.ends_with(scan::kLinkSuffix);
+    return options_.store_links && key.ends_with(scan::kLinkSuffix) &&
+           !plan::NeedsKeyStore(key, /*links=*/true);  // the store holds it as a file
   }
+  // Where the action's key lives (or will) under the local root: the local
+  // entry's path, else its own name or its place in the key store.
+  std::string LocalRel(const plan::Action& a) const {
+    const bool up = plan_options_.direction == plan::Direction::kUpload;
+    const std::optional<plan::Entry>& local = up ? a.src : a.dst;
+    if (local && !local->path.empty()) return local->path;
+    return plan::NeedsKeyStore(a.key, options_.store_links) ? plan::KeyStorePath(a.key) : a.key;
+  }
+  // A key that is also a folder (`a` beside `a/b`): the file `a` on the way
+  // of `rel` goes to the key store, so that the folder can be made.
+  Status MoveFileOnTheWay(std::string_view rel);
   static std::string LinkPath(const std::string& root, const std::string& key) {
     return JoinPath(root, key.substr(0, key.size() - scan::kLinkSuffix.size()));
   }
@@ -204,7 +235,11 @@ class Runner {
     return hash::Hex(hash::Md5(target)) == etag;
   }
   // An empty folder's "dir/" marker (--create-empty-src-dirs).
-  static bool IsMarker(const Job& job) { return job.action.key.ends_with('/'); }
+  // An empty local folder listed as its marker (--create-empty-src-dirs),
+  // not a marker object kept in the key store.
+  static bool IsMarker(const Job& job) {
+    return job.action.key.ends_with('/') && (!job.action.src || job.action.src->path.empty());
+  }
   // A file that became a link since it was listed is not read through it.
   int NoFollow() const {
     return options_.copy_links && plan_options_.direction == plan::Direction::kUpload ? 0
@@ -233,6 +268,7 @@ class Runner {
   // Hashing, file reads and checkpoint saves of the transfers: a fixed pool.
   util::Workers workers_;
   transfer::TransferOptions transfer_;  // options_.transfer, with workers_
+  std::mutex clash_mu_;                 // one key store move at a time (MoveFileOnTheWay)
   // A download's folders, kept open between keys.
   transfer::DestFolders dest_folders_{dst_.path};
 };

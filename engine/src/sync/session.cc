@@ -208,6 +208,7 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
       }
     }
   }
+  const bool existing = restore && !saved.settings.empty() && !created;
   ASSIGN_OR_RETURN(SyncReport report, RunPair(src, dst, options));
   if (backup) {
     auto problems = SaveBucketSettings(*src.client, src.bucket, dst.path);
@@ -221,10 +222,15 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
   }
   // Once the objects are in, so a policy that denies writes cannot refuse
   // the restore itself.
-  if (created) {
+  if (created || (existing && options.apply_settings_to_existing)) {
     for (const auto& p : ApplyBucketSettings(*dst.client, dst.bucket, saved)) {
       report.AddError(where + p.name, "bucket setting '" + p.name + "' not restored: " + p.message);
     }
+  } else if (existing) {
+    std::string names;
+    for (const auto& [name, body] : saved.settings) names += (names.empty() ? "" : ", ") + name;
+    report.AddNotice(where, "the bucket exists: its saved settings (" + names +
+                                ") were not applied (--apply-bucket-settings applies them)");
   }
   return report;
 }
@@ -240,6 +246,16 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
         auto list, s3::Wait<std::vector<s3::BucketInfo>>([&](auto done) { c->ListBuckets(done); }));
     for (const auto& b : list) buckets.push_back(b.name);
   } else {
+    // A one-bucket backup keeps its run manifests at its root; an
+    // every-bucket backup, in each bucket's folder. Restored as every
+    // bucket, each of its folders would become a bucket.
+    std::error_code mec;
+    if (std::filesystem::exists(
+            src.path + "/" + std::string(plan::kReservedDir) + "/manifest-latest", mec)) {
+      return InvalidArgument("'" + src.path +
+                             "' is the backup of one bucket, not of every bucket: restore it "
+                             "to one bucket (s3://BUCKET)");
+    }
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(src.path, ec)) {
       if (!e.is_directory()) continue;
@@ -312,6 +328,18 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
   }
   ASSIGN_OR_RETURN(SyncReport r, RunSync(src, dst, options));
   if (!notice.empty()) r.AddNotice("index", notice);
+  // Nothing at the source: a mistyped prefix is an error (no empty backup
+  // with a manifest to prove it); an empty bucket, a fact worth saying. A
+  // share of a sharded sync may well be empty.
+  if (src.kind == Location::Kind::kRemote && r.source_objects == 0 &&
+      options.manifest.share.empty() && r.error_count == 0) {
+    const std::string where = "s3://" + src.bucket + "/" + src.prefix;
+    if (!src.prefix.empty()) {
+      return Status(StatusCode::kNotFound,
+                    "nothing under '" + where + "' to sync: no such prefix (mistyped?)");
+    }
+    r.AddNotice(where, "the bucket is empty");
+  }
   // While the pair's index is open: the manifest takes ETags from it.
   AddManifest(src, dst, options, r.error_count, &r);
   return r;
@@ -345,6 +373,14 @@ StatusOr<ShardPlan> Session::PlanShares(const std::string& src_arg, const std::s
 // error of the run: the backup would not be provable.
 void Session::AddManifest(const Location& src, const Location& dst, const SyncOptions& options,
                           uint64_t errors, SyncReport* total) {
+  if (dst.kind == Location::Kind::kRemote && options.manifest.bucket &&
+      options.manifest.path.empty() && total->manifest_names_in_source > 0) {
+    // gwsync's manifest must not replace a key the sync just copied.
+    total->AddNotice(SideName(dst, nullptr),
+                     "run manifest not written into the bucket: the source has keys named as "
+                     "gwsync's manifests (.gwsync/manifest-...); use --manifest PATH");
+    return;
+  }
   auto written = WriteRunManifest(src, dst, options, errors);
   if (!written.ok()) {
     total->AddError(SideName(dst, nullptr), "manifest not written: " + written.status().message());
@@ -388,6 +424,7 @@ nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std
   j["notices"] = nlohmann::json::array();
   for (const auto& [key, msg] : r.notices) j["notices"].push_back({{"key", key}, {"message", msg}});
   j["unverified_count"] = r.unverified_count;
+  j["key_store_count"] = r.key_store_count;
   j["unverified"] = nlohmann::json::array();
   for (const auto& [key, why] : r.unverified)
     j["unverified"].push_back({{"key", key}, {"why", why}});

@@ -116,16 +116,21 @@ Status Runner::PrepareDestination() {
 // the graph, a slot at a time; deletes go to the spool.
 void Runner::PlanAll(Merger& merger, const Feed& feed) {
   plan::Action a;
+  const bool local = src_.kind == Location::Kind::kLocal || dst_.kind == Location::Kind::kLocal;
   while (merger.Next(&a)) {
     ActionKind kind = a.kind;
+    if (local && a.src && LocalRel(a).starts_with(plan::kKeyStoreDir)) {
+      std::lock_guard lock(report_mu_);
+      ++report_.key_store_count;  // a source key the folder holds in its key store
+    }
+    if (plan_options_.keep_own_manifests && a.src && plan::IsOwnManifestKey(a.src->key)) {
+      std::lock_guard lock(report_mu_);
+      ++report_.manifest_names_in_source;  // the bucket manifest would replace it
+    }
     if (kind == ActionKind::kSkip) {
       uint64_t bytes = a.src ? a.src->size : (a.dst ? a.dst->size : 0);
       std::lock_guard lock(report_mu_);
       Count("skip: " + std::string(plan::SkipReasonName(a.reason)), bytes);
-      if (a.reason == SkipReason::kUnsafeKey) {
-        report_.AddError(a.key, "refused: the key would escape the destination folder");
-        ++progress_.errors;
-      }
       Progress();
       continue;
     }
@@ -140,15 +145,10 @@ void Runner::PlanAll(Merger& merger, const Feed& feed) {
     }
     {
       std::lock_guard lock(report_mu_);
-      if (kind != ActionKind::kMkdir) {
-        ++progress_.planned_objects;
-        if (a.src) progress_.planned_bytes += a.src->size;
-      }
+      ++progress_.planned_objects;
+      if (a.src) progress_.planned_bytes += a.src->size;
     }
-    if (options_.dry_run && options_.on_plan && kind != ActionKind::kVerify &&
-        kind != ActionKind::kMkdir) {
-      options_.on_plan(a);
-    }
+    if (options_.dry_run && options_.on_plan && kind != ActionKind::kVerify) options_.on_plan(a);
     auto job = std::make_shared<Job>(std::move(a));
     a = plan::Action();
     slots_.Acquire();

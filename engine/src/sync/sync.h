@@ -90,6 +90,9 @@ struct SyncOptions {
   // A whole bucket's backup saves its settings (sync/bucket_settings.h); a
   // restore that creates the bucket applies them (Session, not RunSync).
   bool bucket_settings = true;
+  // A restore into a bucket that exists applies them too (else it says,
+  // once, that it did not).
+  bool apply_settings_to_existing = false;
   // A bucket's metadata is not trusted beyond the permission bits (0777):
   // the owner is restored only with restore_owner (--preserve-owner, as
   // root), setuid/setgid/sticky only with preserve_special_bits.
@@ -133,6 +136,12 @@ struct SyncReport {
   // again; --require-verified makes them errors instead.
   std::vector<std::pair<std::string, std::string>> unverified;
   uint64_t unverified_count = 0;
+  // Source keys a folder holds in its key store (plan::NeedsKeyStore): a
+  // backup's keys that are not files of their own name, or a restore's.
+  uint64_t key_store_count = 0;
+  // Source keys with the names of gwsync's bucket manifests (a chain of
+  // --manifest-bucket backups): the manifest is then not written there.
+  uint64_t manifest_names_in_source = 0;
   uint64_t deletes_refused = 0;  // planned deletes not carried out; why (counts as an error):
   std::vector<std::string> delete_refusals;
   uint64_t source_objects = 0;

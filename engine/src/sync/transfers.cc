@@ -3,6 +3,7 @@
 // rename, index, report) once they are done.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,6 +94,22 @@ Status ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::Obje
   return first;
 }
 
+// Keeps what the object has besides its bytes with the file (also that it
+// has nothing: a restore then adds no metadata of its own), for a restore
+// to send again. A failure is said, and the
+// file stays in sync: fetching it again would not help.
+Status KeepHeaders(const transfer::TempFile& temp, const KeptHeaders& kept) {
+  const int fd = temp.fd();
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return transfer::ErrnoStatus("cannot stat '" + temp.path() + "'", errno);
+  std::string value = EncodeKeptAttr(kept, static_cast<uint64_t>(st.st_size), MtimeNs(st));
+  if (fsetxattr(fd, kHeadersXattr, value.data(), value.size(), 0) != 0) {
+    return transfer::ErrnoStatus(
+        "cannot keep the object's headers, metadata and tags with '" + temp.path() + "'", errno);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 // On a TBB worker: hashing and opening, never network. Each round starts
@@ -103,12 +120,13 @@ void Runner::Prepare(Job& job) {
   // A later round is a file that changed while it was sent: sent again.
   at.kind = job.rounds > 0 ? ActionKind::kUpload : job.action.kind;
   at.reason = job.action.reason;
+  at.local = LocalRel(job.action);
   if (options_.dry_run) return;
   if (at.kind == ActionKind::kVerify) {
     const plan::Entry& file = FileSide(job);
     const plan::Entry& object =
         plan_options_.direction == plan::Direction::kUpload ? *job.action.dst : *job.action.src;
-    std::string path = JoinPath(LocalRoot(), file.key);
+    std::string path = JoinPath(LocalRoot(), at.local);
     StatusOr<bool> same = false;
     if (file.link) {
       same = LinkMatchesEtag(file.key, object.etag);
@@ -152,7 +170,7 @@ void Runner::Prepare(Job& job) {
     return;
   }
   if (at.kind == ActionKind::kUpload) {
-    std::string path = JoinPath(src_.path, job.action.key);
+    std::string path = JoinPath(src_.path, at.local);
     auto fd = fs_.Open(path, O_RDONLY | NoFollow());
     if (!fd.ok()) {
       at.status = fd.status();
@@ -165,6 +183,13 @@ void Runner::Prepare(Job& job) {
     // From here on the commit compares the file with `st`: a change, even
     // one that made a read fail, sends it again.
     at.fd = *fd;
+    // What the object kept, when gwsync downloaded this very file.
+    char attr[65536];
+    ssize_t n = fgetxattr(at.fd->get(), kHeadersXattr, attr, sizeof attr);
+    if (n > 0) {
+      at.kept = DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)),
+                               static_cast<uint64_t>(at.st.st_size), MtimeNs(at.st));
+    }
     const uint64_t size = static_cast<uint64_t>(at.st.st_size);
     if (size <= kReadWhole && size < options_.transfer.multipart_threshold) {
       std::string body(size, '\0');
@@ -213,6 +238,9 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
   transfer::TransferOptions t = transfer_;
   t.metadata = EncodeAttrs(MtimeNs(job->attempt.st), job->attempt.st.st_mode,
                            job->attempt.st.st_uid, job->attempt.st.st_gid);
+  if (job->attempt.kept) {
+    ApplyKept(*job->attempt.kept, &t.content_type, &t.content, &t.metadata, &t.tagging);
+  }
   auto finished = [job, done](StatusOr<transfer::UploadResult> r) {
     if (r.ok()) {
       job->attempt.etag = r->etag;
@@ -239,7 +267,7 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
     t.checkpoint = UploadCheckpoints(key);
   }
   transfer::StartUploadFile(*dst_.client,
-                            transfer::FileToUpload{JoinPath(src_.path, job->action.key),
+                            transfer::FileToUpload{JoinPath(src_.path, job->attempt.local),
                                                    job->attempt.fd, md5, job->attempt.st},
                             dst_.bucket, key, t, finished);
 }
@@ -247,7 +275,11 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
 void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   const plan::Entry& object = *job->action.src;
   // Never through a link inside the destination (transfer/dest_dir.h).
-  auto temp = dest_folders_.CreateTemp(object.key);
+  auto temp = dest_folders_.CreateTemp(job->attempt.local);
+  if (!temp.ok() && temp.status().code() == StatusCode::kFailedPrecondition &&
+      MoveFileOnTheWay(job->attempt.local).ok()) {
+    temp = dest_folders_.CreateTemp(job->attempt.local);  // `a` of `a/b` was a file
+  }
   if (!temp.ok()) {
     job->attempt.status = temp.status();
     return done(job);
@@ -258,19 +290,35 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
   t.expected_size = object.size;
   transfer::StartDownload(*src_.client, src_.bucket, ObjectKey(src_, object.key),
                           std::shared_ptr<transfer::TempFile>(std::move(*temp)), t,
-                          [job, done](StatusOr<transfer::DownloadResult> r) {
-                            if (r.ok()) {
-                              job->attempt.head = r->head;
-                              job->attempt.temp = r->temp;
-                              job->attempt.etag = r->etag;
-                              job->attempt.verdict = r->verdict;
-                              job->attempt.why = r->why;
-                              job->attempt.layout = transfer::RecordedLayout(r->head);
-                            } else {
+                          [this, job, done](StatusOr<transfer::DownloadResult> r) {
+                            if (!r.ok()) {
                               job->attempt.status = r.status();
+                              return done(job);
                             }
-                            done(job);
+                            job->attempt.head = r->head;
+                            job->attempt.temp = r->temp;
+                            job->attempt.etag = r->etag;
+                            job->attempt.verdict = r->verdict;
+                            job->attempt.why = r->why;
+                            job->attempt.layout = transfer::RecordedLayout(r->head);
+                            if (r->head.tag_count == 0) return done(job);
+                            FetchTags(job, done);
                           });
+}
+
+// The tags of a downloaded object, kept with its file (a HEAD or GET says
+// only how many there are).
+void Runner::FetchTags(const JobPtr& job, const std::function<void(JobPtr)>& done) {
+  src_.client->GetObjectTagging(
+      src_.bucket, ObjectKey(src_, job->action.src->key),
+      [job, done](StatusOr<std::vector<std::pair<std::string, std::string>>> tags) {
+        if (tags.ok()) {
+          job->attempt.tags = std::move(*tags);
+        } else {
+          job->attempt.status = tags.status().Annotate("reading its tags");
+        }
+        done(job);
+      });
 }
 
 void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done) {
@@ -293,7 +341,7 @@ void Runner::StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& don
 
 void Runner::StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   if (dst_.kind == Location::Kind::kLocal) {
-    job->attempt.status = fs_.Remove(dst_.path, job->action.key);
+    job->attempt.status = fs_.Remove(dst_.path, job->attempt.local);
     if (job->attempt.status.ok() && IsStoredLink(job->action.key)) {
       const std::string& key = job->action.key;
       job->attempt.status = transfer::RemoveDestLink(
@@ -318,9 +366,6 @@ void Runner::StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>&
       return StartCopy(job, done);
     case ActionKind::kDelete:
       return StartDelete(job, done);
-    case ActionKind::kMkdir:
-      job->attempt.status = transfer::MakeDestFolders(dst_.path, job->action.key);
-      return done(job);
     default:
       return done(job);
   }
@@ -343,7 +388,32 @@ bool Runner::Commit(Job& job) {
       at.status = CommitLink(job);
     } else {
       Status attrs = ApplyAttrs(fs_, *at.temp, at.head, options_);
-      at.status = fs_.Commit(*at.temp);
+      Status kept = KeepHeaders(*at.temp, KeepFrom(at.head, std::move(at.tags)));
+      // A folder of the key's name now (`a` of `a/b`, made meanwhile): the
+      // file goes to the key store instead.
+      struct stat there {};
+      if (fstatat(at.temp->dir()->get(), at.temp->name().c_str(), &there, AT_SYMLINK_NOFOLLOW) ==
+              0 &&
+          S_ISDIR(there.st_mode) && !at.local.starts_with(plan::kKeyStoreDir)) {
+        at.local = plan::KeyStorePath(a.key);
+        auto place = transfer::OpenDestParent(dst_.path, at.local, /*create=*/true);
+        at.status =
+            place.ok() ? at.temp->CommitTo(place->dir, place->name, place->path) : place.status();
+        if (at.status.ok()) {
+          std::lock_guard lock(report_mu_);
+          ++report_.key_store_count;
+        }
+      } else {
+        at.status = fs_.Commit(*at.temp);
+      }
+      if (at.status.ok() && a.key.ends_with('/') && plan::IsSafeRelativeKey(a.key)) {
+        // A marker is kept whole in the key store; its folder is made too.
+        transfer::MakeDestFolders(dst_.path, a.key).IgnoreError();
+      }
+      if (at.status.ok() && !kept.ok()) {
+        std::lock_guard lock(report_mu_);
+        report_.AddNotice(a.key, kept.message() + " (a restore of this file goes without them)");
+      }
       if (at.status.ok() && !attrs.ok()) {
         at.settled = false;
         std::lock_guard lock(report_mu_);
@@ -363,7 +433,7 @@ bool Runner::Commit(Job& job) {
     // whatever the round's outcome: a failed read may be the change's doing
     // (a file that shrank).
     struct stat now {};
-    std::string path = JoinPath(src_.path, a.key);
+    std::string path = JoinPath(src_.path, at.local);
     if (!fs_.Stat(path, &now).ok() || !SameFile(now, at.st)) {
       std::string why = "'" + path + "' changed while it was read";
       at.status = DataLoss(at.status.ok() ? why : why + " (" + at.status.message() + ")");
@@ -386,10 +456,8 @@ bool Runner::Commit(Job& job) {
     Count("skip: " + std::string(plan::SkipReasonName(at.reason)), bytes);
   } else {
     Count(std::string(plan::ActionName(at.kind)), at.kind == ActionKind::kDelete ? 0 : bytes);
-    if (at.kind != ActionKind::kMkdir) {
-      ++progress_.done_objects;
-      progress_.done_bytes += at.kind == ActionKind::kDelete ? 0 : bytes;
-    }
+    ++progress_.done_objects;
+    progress_.done_bytes += at.kind == ActionKind::kDelete ? 0 : bytes;
   }
   // A verify that found the content equal was planned as a transfer.
   if (a.kind == ActionKind::kVerify && at.kind == ActionKind::kSkip) {
@@ -430,7 +498,6 @@ void Runner::Record(const Job& job) {
     }
     return;
   }
-  if (at.kind == ActionKind::kMkdir) return;
   if (plan_options_.direction == plan::Direction::kUpload && IsMarker(job)) return;
   if (plan_options_.direction == plan::Direction::kCopy) {
     index::RemoteRecord r;
@@ -441,7 +508,7 @@ void Runner::Record(const Job& job) {
     idx->PutRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key), r).IgnoreError();
     return;
   }
-  std::string path = JoinPath(LocalRoot(), a.key);
+  std::string path = JoinPath(LocalRoot(), at.local);
   struct stat st = at.st;
   if (!at.st_current) {
     if (!fs_.Stat(path, &st).ok()) return;
@@ -461,6 +528,37 @@ void Runner::Record(const Job& job) {
     r.part_doubling = static_cast<uint32_t>(at.layout->doubling);
   }
   idx->PutLocal(LocalRoot(), a.key, r).IgnoreError();
+}
+
+// The file `a` on the way of `rel` (`a/b`), a key of its own, moves to the
+// key store so that the folder `a` can be made: the later key keeps its
+// place in the tree, as s3cmd would lay it out. One clash at a time.
+Status Runner::MoveFileOnTheWay(std::string_view rel) {
+  std::lock_guard lock(clash_mu_);
+  for (size_t slash = rel.find('/'); slash != std::string_view::npos;
+       slash = rel.find('/', slash + 1)) {
+    std::string_view prefix = rel.substr(0, slash);
+    auto from = transfer::OpenDestParent(dst_.path, prefix, /*create=*/false);
+    if (!from.ok()) return from.status();  // a link, or nothing: not this
+    struct stat st {};
+    if (fstatat(from->dir->get(), from->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return transfer::ErrnoStatus("cannot stat '" + from->path + "'", errno);
+    }
+    if (S_ISDIR(st.st_mode)) continue;
+    if (!S_ISREG(st.st_mode)) {
+      return Status(StatusCode::kFailedPrecondition, "'" + from->path + "' is in the way");
+    }
+    const std::string store = plan::KeyStorePath(prefix);
+    ASSIGN_OR_RETURN(transfer::DestEntry to,
+                     transfer::OpenDestParent(dst_.path, store, /*create=*/true));
+    if (renameat(from->dir->get(), from->name.c_str(), to.dir->get(), to.name.c_str()) != 0) {
+      return transfer::ErrnoStatus("cannot move '" + from->path + "' to '" + to.path + "'", errno);
+    }
+    std::lock_guard report_lock(report_mu_);
+    ++report_.key_store_count;
+    return Status::Ok();
+  }
+  return NotFound("no file on the way of '" + std::string(rel) + "'");
 }
 
 }  // namespace gwsync::sync::internal

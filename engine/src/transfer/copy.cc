@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "http/bodies.h"
+#include "s3/uri.h"
 #include "transfer/machine.h"
 
 namespace gwsync::transfer {
@@ -208,8 +209,11 @@ void CopyWithHead(const s3::Client& from, const std::string& src_bucket, const s
                   const s3::Client& to, const std::string& bucket, const std::string& key,
                   TransferOptions t, const s3::ObjectHead& head, UploadDone done) {
   const std::string what = What(src_bucket, src_key);
+  // Everything the object keeps, as a server-side copy would (its tags were
+  // read into t.tagging by the caller).
   t.metadata = head.metadata;
   if (t.content_type.empty()) t.content_type = head.content_type;
+  t.content = head.content;
   const std::optional<PartLayout> recorded = RecordedLayout(head);
   if (SameCluster(from, to)) {
     // Parts cut as the source was keep its ETag, which then proves the copy; else ours.
@@ -322,7 +326,21 @@ void StartCopy(const s3::Client& from, const std::string& src_bucket, const std:
           return CopyInOne(to, src_bucket, src_key, bucket, key, head->etag, head->size,
                            std::move(done));
         }
-        CopyWithHead(from, src_bucket, src_key, to, bucket, key, options, *head, std::move(done));
+        if (head->tag_count == 0) {
+          return CopyWithHead(from, src_bucket, src_key, to, bucket, key, options, *head,
+                              std::move(done));
+        }
+        // A copy in parts or across clusters sends the tags itself.
+        from.GetObjectTagging(
+            src_bucket, src_key,
+            [&from, &to, src_bucket, src_key, bucket, key, options, head = *head,
+             done = std::move(done)](
+                StatusOr<std::vector<std::pair<std::string, std::string>>> tags) mutable {
+              if (!tags.ok()) return done(tags.status());
+              TransferOptions t = options;
+              t.tagging = s3::CanonicalQuery(*tags);
+              CopyWithHead(from, src_bucket, src_key, to, bucket, key, t, head, std::move(done));
+            });
       });
 }
 

@@ -174,12 +174,14 @@ TempFile::~TempFile() {
   UnregisterLive(slot_);
 }
 
-Status TempFile::Commit() {
+Status TempFile::Commit() { return CommitTo(dir_, name_, path_); }
+
+Status TempFile::CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string path) {
   int fd = fd_;
   fd_ = -1;
   if (close(fd) != 0) return ErrnoStatus("write '" + path_ + "'", errno);
-  if (renameat(dir_->get(), tmp_.c_str(), dir_->get(), name_.c_str()) != 0) {
-    return ErrnoStatus("rename to '" + path_ + "'", errno);
+  if (renameat(dir_->get(), tmp_.c_str(), dir->get(), name.c_str()) != 0) {
+    return ErrnoStatus("rename to '" + path + "'", errno);
   }
   committed_ = true;
   UnregisterLive(slot_);

@@ -110,6 +110,9 @@ class TempFile {
   const std::string& name() const { return name_; }
   // Closes the file and renames it to `path`.
   Status Commit();
+  // The same, into the open folder `dir` under `name` instead (on the same
+  // file system; `path` is for messages).
+  Status CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string path);
 
  private:
   TempFile(int fd, std::shared_ptr<Fd> dir, std::string tmp, std::string name, std::string path);

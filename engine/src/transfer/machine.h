@@ -106,6 +106,10 @@ void RunMultipart(const s3::Client& client, std::string bucket, std::string key,
                   std::function<void(const std::string&, int, const std::string&)> on_part,
                   std::function<void(StatusOr<UploadResult>)> done);
 
+// What a PUT or CreateMultipartUpload sends besides the bytes: the
+// options' content type, headers, metadata and tags.
+s3::PutOptions ObjectPutOptions(const TransferOptions& options);
+
 // One PUT of `body` with Content-MD5, its ETag checked.
 void PutBody(const s3::Client& client, const std::string& bucket, const std::string& key,
              const TransferOptions& options, std::shared_ptr<http::BodySource> body,

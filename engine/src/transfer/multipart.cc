@@ -17,13 +17,20 @@ using internal::What;
 
 namespace internal {
 
+s3::PutOptions ObjectPutOptions(const TransferOptions& options) {
+  s3::PutOptions put;
+  put.content_type = options.content_type;
+  put.content = options.content;
+  put.metadata = options.metadata;
+  put.tagging = options.tagging;
+  return put;
+}
+
 void PutBody(const s3::Client& client, const std::string& bucket, const std::string& key,
              const TransferOptions& options, std::shared_ptr<http::BodySource> body,
              const hash::Md5Digest& md5, std::function<void(StatusOr<UploadResult>)> done) {
-  s3::PutOptions put;
+  s3::PutOptions put = ObjectPutOptions(options);
   put.content_md5 = hash::Base64(md5);
-  put.content_type = options.content_type;
-  put.metadata = options.metadata;
   uint64_t size = body->size();
   client.PutObject(bucket, key, std::move(body), put,
                    [done = std::move(done), want = hash::Hex(md5), what = What(bucket, key), size,
@@ -60,9 +67,7 @@ class Multipart : public std::enable_shared_from_this<Multipart> {
 
   void Start() {
     if (!upload_id_.empty()) return Pump();
-    s3::PutOptions put;
-    put.content_type = options_.content_type;
-    put.metadata = options_.metadata;
+    s3::PutOptions put = ObjectPutOptions(options_);
     auto self = shared_from_this();
     client_.CreateMultipartUpload(bucket_, key_, put, [self](StatusOr<std::string> id) {
       if (!id.ok()) return self->done_(id.status());

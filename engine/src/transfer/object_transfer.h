@@ -88,8 +88,11 @@ struct TransferOptions {
   // (shared by every transfer given the same one); null: each copy holds at
   // most `parallel` parts.
   std::shared_ptr<BufferBudget> buffers;
+  // What the object keeps besides its bytes (s3::PutOptions).
   std::string content_type;
+  s3::ContentHeaders content;
   std::map<std::string, std::string> metadata;  // sent as x-amz-meta-*
+  std::string tagging;                          // x-amz-tagging
   // Called as bytes complete (from any thread, the transport's included):
   // for progress display; must not block.
   std::function<void(uint64_t)> on_bytes;

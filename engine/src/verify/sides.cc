@@ -22,6 +22,7 @@ StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const pl
     sync::BucketListOptions o;
     o.filter = filter;
     ASSIGN_OR_RETURN(side.stream, sync::OpenBucketStream(*client, spec.bucket, spec.prefix, o));
+    side.bucket = true;
     side.layout_of = [client, bucket = spec.bucket, prefix = spec.prefix](const std::string& key) {
       auto head = s3::Wait<s3::ObjectHead>(
           [&](auto done) { client->HeadObject(bucket, prefix + key, done); });

@@ -78,10 +78,15 @@ class Verifier {
       bool hs = s.Fill(), hd = d.Fill();
       if (!hs && !hd) break;
       int cmp = !hs ? 1 : !hd ? -1 : s.Peek().key.compare(d.Peek().key);
-      if (cmp < 0) {
-        Differ({DifferenceKind::kMissing, s.Take().key, ""});
-      } else if (cmp > 0) {
-        Differ({DifferenceKind::kExtra, d.Take().key, ""});
+      if (cmp != 0) {
+        const bool in_src = cmp < 0;
+        plan::Entry e = in_src ? s.Take() : d.Take();
+        if ((in_src ? src_ : dst_).bucket && plan::IsOwnManifestKey(e.key)) {
+          std::lock_guard lock(mu_);
+          report_.own_manifests++;  // a --manifest-bucket run's own, not a key of the copy
+          continue;
+        }
+        Differ({in_src ? DifferenceKind::kMissing : DifferenceKind::kExtra, e.key, ""});
       } else {
         Compare(s.Take(), d.Take());
       }
@@ -163,8 +168,9 @@ class Verifier {
         if (object.part_size > 0) {
           layout = transfer::PartLayout{object.part_size, static_cast<int>(object.part_doubling)};
         }
-        jobs_.Push({a.key, folder->local_root + "/" + a.key, object.etag, a.size,
-                    folder == &dst_ ? &src_ : &dst_, layout});
+        const plan::Entry& file = folder == &dst_ ? b : a;
+        jobs_.Push({a.key, folder->local_root + "/" + (file.path.empty() ? file.key : file.path),
+                    object.etag, a.size, folder == &dst_ ? &src_ : &dst_, layout});
         return;
       }
       std::lock_guard lock(mu_);

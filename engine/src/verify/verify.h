@@ -31,6 +31,9 @@ struct Side {
   // the content pool, only for multipart ETags), so that `content` checks a
   // file as a download would (transfer/etag.h). Null: none known.
   std::function<std::optional<transfer::PartLayout>(const std::string& key)> layout_of;
+  // A bucket side: the run manifests gwsync keeps in a bucket
+  // (plan::IsOwnManifestKey) are not compared when the other side lacks them.
+  bool bucket = false;
 };
 
 // kUnverified: the content could not be proven either way (an ETag no part
@@ -61,6 +64,7 @@ struct VerifyReport {
   uint64_t contents_read = 0;           // files read and checked with `content`
   uint64_t unchecked = 0;               // `content`, but no ETag to check the file against
   uint64_t unverified = 0;              // content not proven (DifferenceKind::kUnverified)
+  uint64_t own_manifests = 0;           // gwsync's run manifests in a bucket, not compared
   std::vector<Difference> differences;  // the first kMaxKept, by key
   std::vector<sync::Problem> problems;  // what could not be read: no proof
   // Never on a guess: an unverified copy is no proof.

@@ -1,0 +1,129 @@
+// Every key of a bucket comes back from a folder backup: keys a folder cannot
+// hold under their own name (a key that is also a folder, empty, "." and ".."
+// segments, a name longer than 255 bytes, keys under the state folder,
+// markers with and without content) are kept in the backup's key store and
+// restored to their exact keys, while every other key keeps its own path.
+// None is an error, none stops a --delete, and a second run moves nothing.
+#include <unistd.h>
+
+#include "sync/pipeline_fixture.h"
+
+namespace gwsync::sync {
+namespace {
+
+using plan::KeyStorePath;
+
+Tree AwkwardBucket() {
+  return {
+      {"a", "a file named like a folder"},
+      {"a/b", "inside the folder a"},
+      {"x//y", "an empty segment"},
+      {"./x", "a dot"},
+      {"x/./y", "a dot inside"},
+      {"x/../y", "a dot dot inside"},
+      {"/abs", "a leading slash"},
+      {std::string(300, 'n') + "/f", "a name of 300 bytes"},
+      {".gwsync", "the state folder's own name"},
+      {".gwsync/anything", "under the state folder"},
+      {".gwsync/manifest-latest", "not gwsync's"},
+      {"real/data.txt", "ordinary"},
+      {"withcontent/", "a marker with bytes"},
+      {"reports/", ""},
+  };
+}
+
+TEST_F(PipelineTest, EveryKeyBacksUpAndRestoresExactly) {
+  const Tree bucket = AwkwardBucket();
+  PutTree("b", bucket);
+  const std::string backup = Dir("backup");
+
+  SyncReport down = SyncOk(Bucket("b"), Local(backup));
+  EXPECT_EQ(down.error_count, 0u);
+  EXPECT_EQ(Count(down, "download"), bucket.size());
+  EXPECT_EQ(down.source_objects, bucket.size());
+  // Eleven keys go to the key store by their names; `a` is moved there when
+  // `a/b` needs the folder, so later runs count twelve.
+  EXPECT_EQ(down.key_store_count, 11u);
+  // The ordinary keys keep their place in the tree, as s3cmd would lay them out.
+  Tree tree = ReadTree(backup);
+  EXPECT_EQ(tree["real/data.txt"], "ordinary");
+  EXPECT_EQ(tree["a/b"], "inside the folder a");
+  EXPECT_TRUE(fs::is_directory(backup + "/reports")) << "a marker's folder is made too";
+  EXPECT_TRUE(fs::exists(backup + "/" + KeyStorePath("x//y")));
+  EXPECT_EQ(ReadFile(backup + "/" + KeyStorePath("a")), "a file named like a folder");
+
+  // Nothing moves the second time, and nothing is extra with --delete.
+  options_.delete_extra = true;
+  SyncReport again = SyncOk(Bucket("b"), Local(backup));
+  EXPECT_EQ(Count(again, "download"), 0u);
+  EXPECT_EQ(Count(again, "delete"), 0u);
+  EXPECT_EQ(Count(again, "skip: unchanged"), bucket.size());
+  EXPECT_EQ(again.key_store_count, 12u);
+
+  // Restored into a new bucket: the same keys and bytes, no more.
+  gateway_.CreateBucket("restored");
+  SyncReport up = SyncOk(Local(backup + "/"), Bucket("restored"));
+  EXPECT_EQ(up.key_store_count, 12u);
+  EXPECT_EQ(gateway_.Contents("restored"), bucket);
+  SyncReport up_again = SyncOk(Local(backup + "/"), Bucket("restored"));
+  EXPECT_EQ(Count(up_again, "upload"), 0u);
+}
+
+// A key deleted from the bucket goes from the key store too (--delete), and
+// a key that is no longer a folder's clash stays where it is.
+TEST_F(PipelineTest, DeletesReachTheKeyStore) {
+  PutTree("b", {{"a", "1"}, {"a/b", "2"}, {"x//y", "3"}, {"keep", "4"}});
+  const std::string backup = Dir("backup");
+  SyncOk(Bucket("b"), Local(backup));
+  gateway_.DeleteObject("b", "x//y");
+  gateway_.DeleteObject("b", "a/b");
+  options_.delete_extra = true;
+  SyncReport r = SyncOk(Bucket("b"), Local(backup));
+  EXPECT_EQ(Count(r, "delete"), 2u);
+  EXPECT_FALSE(fs::exists(backup + "/" + KeyStorePath("x//y")));
+  EXPECT_EQ(ReadFile(backup + "/" + KeyStorePath("a")), "1");
+  gateway_.CreateBucket("restored");
+  SyncOk(Local(backup + "/"), Bucket("restored"));
+  EXPECT_EQ(gateway_.Contents("restored"), (Tree{{"a", "1"}, {"keep", "4"}}));
+}
+
+// `a` and `a/b` in flight at once (many transfers, a slow gateway): whichever
+// lands first, `a` ends in the key store and `a/b` in the tree.
+TEST_F(PipelineTest, AKeyThatIsAlsoAFolderWhateverLandsFirst) {
+  Tree bucket;
+  for (int i = 0; i < 20; ++i) {
+    std::string n = std::to_string(i);
+    bucket["d" + n] = "file " + n;
+    bucket["d" + n + "/x"] = "in folder " + n;
+  }
+  PutTree("b", bucket);
+  gateway_.set_latency(std::chrono::milliseconds(5));
+  const std::string backup = Dir("backup");
+  SyncReport r = SyncOk(Bucket("b"), Local(backup));
+  EXPECT_EQ(Count(r, "download"), bucket.size());
+  for (int i = 0; i < 20; ++i) {
+    std::string n = std::to_string(i);
+    EXPECT_EQ(ReadFile(backup + "/d" + n + "/x"), "in folder " + n);
+    EXPECT_EQ(ReadFile(backup + "/" + KeyStorePath("d" + n)), "file " + n);
+  }
+  SyncReport again = SyncOk(Bucket("b"), Local(backup));
+  EXPECT_EQ(Count(again, "skip: unchanged"), bucket.size());
+  gateway_.CreateBucket("restored");
+  SyncOk(Local(backup + "/"), Bucket("restored"));
+  EXPECT_EQ(gateway_.Contents("restored"), bucket);
+}
+
+// A backup of a prefix keeps the prefix's own state folder apart from the
+// keys under PREFIX/.gwsync/.
+TEST_F(PipelineTest, APrefixsStateFolderKeysAreKeptToo) {
+  PutTree("b", {{"p/.gwsync/x", "user's"}, {"p/y", "y"}, {"q/z", "other prefix"}});
+  const std::string backup = Dir("backup");
+  SyncReport r = SyncOk(Bucket("b", "p/"), Local(backup));
+  EXPECT_EQ(Count(r, "download"), 2u);
+  gateway_.CreateBucket("restored");
+  SyncOk(Local(backup + "/"), Bucket("restored", "p/"));
+  EXPECT_EQ(gateway_.Contents("restored"), (Tree{{"p/.gwsync/x", "user's"}, {"p/y", "y"}}));
+}
+
+}  // namespace
+}  // namespace gwsync::sync
