@@ -92,17 +92,25 @@ struct Response {
 };
 
 using Callback = std::function<void(Response)>;
+// Ok when it is due, kCancelled when the transport shut down first.
+using TimerCallback = std::function<void(Status)>;
 
 // The seam through which all HTTP goes, so tests and fault injection can
 // stand in for the network. Implementations are safe to call from any thread.
+//
+// Every callback runs exactly once, also at shutdown: what is in flight or
+// pending then completes with kCancelled (Response::transport), and so does
+// what is sent or posted after. It may run before Send or Post returns (after
+// shutdown), so never call them holding a lock the callback takes.
 class Transport {
  public:
   virtual ~Transport() = default;
   // Starts `request`; `done` runs once, on the transport's own thread.
   virtual void Send(Request request, Callback done) = 0;
   // Runs `fn` on the transport's thread once `delay` has passed (retries
-  // with backoff wait this way, never by blocking a thread).
-  virtual void Post(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
+  // with backoff wait this way, never by blocking a thread), with Ok; with
+  // kCancelled at shutdown.
+  virtual void Post(std::chrono::milliseconds delay, TimerCallback fn) = 0;
   // Blocks the caller until the response arrives. Not for the event loop thread.
   Response SendAndWait(Request request);
 };

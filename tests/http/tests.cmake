@@ -1,0 +1,4 @@
+# The curl loop against misbehaving loopback servers: shutdown with work in
+# flight or pending.
+gwsync_test(http_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/shutdown_test.cc
+            LIBS gwsync_http gwsync_loopback_server)
