@@ -199,6 +199,10 @@ StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags, con
   return ctx;
 }
 
+Context::~Context() {
+  if (transport_) transport_->Shutdown(sync::kShutdownGrace);
+}
+
 int Fail(const Status& status) {
   // Messages name keys, and keys may hold escape sequences.
   std::fprintf(stderr, "gwsync: %s\n", Printable(status.message()).c_str());

@@ -56,10 +56,14 @@ class Context {
   using Adjust = std::function<void(s3::ClientOptions*, http::TransportOptions*)>;
   static StatusOr<std::unique_ptr<Context>> Create(const GlobalFlags& flags,
                                                    const Adjust& adjust = nullptr);
+  // Shuts the transport down (sync::kShutdownGrace) before the client goes:
+  // a request still in flight (an upload's abort) completes into it.
+  ~Context();
   const s3::Client& client() const { return *client_; }
   const transfer::TransferOptions& transfer() const { return transfer_; }
 
  private:
+  Context() = default;
   std::unique_ptr<http::CurlTransport> transport_;
   std::unique_ptr<s3::Client> client_;
   transfer::TransferOptions transfer_;
