@@ -33,6 +33,8 @@ struct GlobalFlags {
   std::string endpoint_bwlimit;  // bytes/s per gateway
   std::string max_body_size;
   int timeout = 60;  // seconds a request may stall before it is retried
+  // bytes/s: each request must end within --timeout + its bytes at this rate
+  std::string min_rate = "16KiB";
   bool quiet = false;
   bool insecure = false;
   std::string ca_bundle;  // PEM CAs to trust (or AWS_CA_BUNDLE)

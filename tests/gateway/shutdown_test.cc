@@ -83,11 +83,13 @@ class Stack {
   }
   ~Stack() { transport_->Shutdown(milliseconds(0)); }
 
-  void Get(Executor::Done done) {
+  void Get(Executor::Done done, milliseconds stall = seconds(60), uint64_t min_rate = 0) {
     Call call;
-    call.build = [this](int index) {
+    call.build = [this, stall, min_rate](int index) {
       http::Request r;
       r.url = "http://" + hosts_[index] + "/b/k";
+      r.stall_timeout = stall;
+      r.min_rate = min_rate;
       return r;
     };
     executor_->Run(std::move(call), std::move(done));
@@ -179,6 +181,29 @@ TEST(ShutdownDrainTest, RetryWaitingOutItsBackoffEndsCancelled) {
   EXPECT_EQ(ends.Count(StatusCode::kCancelled), 1u);
   EXPECT_EQ(ends.attempts(), std::vector<int>{1});
   EXPECT_EQ(server.requests(), 1);
+}
+
+// Gateway A drips 10 bytes a second (never a stall); the request's deadline
+// (2 s + 10,000 bytes at 10,000 bytes/s) ends that attempt, and the retry
+// goes to gateway B, which answers.
+TEST(DeadlineRetryTest, DrippingGatewayIsGivenUpOnAndTheRequestRetriedElsewhere) {
+  LoopbackServer drip({.body_bytes = 10000, .drip_rate = 10});
+  LoopbackServer fine({.body_bytes = 10000});
+  Ends ends;
+  auto start = Clock::now();
+  {
+    Stack stack({&drip, &fine}, PoolOptions{});
+    stack.Get(ends.Done(), seconds(2), 10000);
+    ASSERT_TRUE(ends.WaitFor(1, milliseconds(15000))) << "the request never ended";
+  }
+  auto took = Clock::now() - start;
+  EXPECT_GE(took, seconds(3)) << "ended before the deadline: by the stall timeout?";
+  EXPECT_LT(took, seconds(5));
+  EXPECT_EQ(ends.Count(StatusCode::kOk), 1u);
+  EXPECT_EQ(ends.statuses(), std::vector<int>{200});
+  EXPECT_EQ(ends.attempts(), std::vector<int>{2});
+  EXPECT_EQ(drip.requests(), 1);
+  EXPECT_EQ(fine.requests(), 1);
 }
 
 }  // namespace

@@ -65,6 +65,9 @@ void RunUnnested(std::function<void()> fn) {
   pending = nullptr;
 }
 
+// How often the loop looks for exchanges past their overall deadline.
+constexpr std::chrono::milliseconds kDeadlineCheck{500};
+
 }  // namespace
 
 using internal::ByteBudget;
@@ -110,6 +113,7 @@ struct CurlTransport::Impl {
   std::map<std::string, ByteBudget, std::less<>> endpoint_budgets;  // by scheme://host:port
   std::vector<CURL*> idle_handles;
   std::vector<CURL*> active;
+  std::chrono::steady_clock::time_point next_deadline_check{};
 
   ~Impl() {
     for (CURL* h : idle_handles) curl_easy_cleanup(h);
@@ -222,6 +226,9 @@ struct CurlTransport::Impl {
       idle_handles.push_back(h);
       return Refuse(std::move(ex), std::move(configured));
     }
+    const Request& r = ex->request;
+    ex->deadline = internal::Deadline(std::chrono::steady_clock::now(), r.stall_timeout, r.min_rate,
+                                      r.body ? r.body->size() : 0);
     active.push_back(h);
     ex.release();  // owned through CURLOPT_PRIVATE until Finish
   }
@@ -240,9 +247,11 @@ struct CurlTransport::Impl {
     if (b.tokens >= 1) {
       std::vector<CURL*> resume;
       resume.swap(b.paused);
+      auto now = std::chrono::steady_clock::now();
       for (CURL* h : resume) {
         if (std::find(active.begin(), active.end(), h) == active.end()) continue;
         Exchange* ex = ExchangeOf(h);
+        ex->deadline.Resume(now);
         if (CURLcode rc = curl_easy_pause(h, CURLPAUSE_CONT); rc != CURLE_OK) {
           if (ex->body_status.ok()) {
             ex->body_status =
@@ -266,6 +275,44 @@ struct CurlTransport::Impl {
   void ResumePaused(int* wait_ms) {
     ResumePaused(budget, wait_ms);
     for (auto& [origin, b] : endpoint_budgets) ResumePaused(b, wait_ms);
+  }
+
+  // The response body bytes an exchange's deadline allows for: what the
+  // answer announces (Content-Length) once its headers are in, else the most
+  // the request accepts (max_body: a range of a part size may bring a few
+  // bytes); what came, if more.
+  static uint64_t ResponseBytes(const Exchange& ex) {
+    uint64_t bytes = ex.request.max_body;
+    std::string_view length = ex.response.header("content-length");
+    uint64_t announced = 0;
+    auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), announced);
+    if (ex.request.method != "HEAD" && ec == std::errc() && end == length.data() + length.size() &&
+        !length.empty()) {
+      bytes = announced;
+    }
+    return std::max(bytes, ex.response.bytes_received);
+  }
+
+  // Ends the exchanges past their overall deadline (http/deadline.h) with
+  // kDeadlineExceeded; looks every kDeadlineCheck while any is in flight.
+  void CheckDeadlines(int* wait_ms) {
+    if (active.empty()) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next_deadline_check) {
+      next_deadline_check = now + kDeadlineCheck;
+      std::vector<CURL*> late;
+      for (CURL* h : active) {
+        Exchange* ex = ExchangeOf(h);
+        if (!ex->body_status.ok()) continue;  // already failing
+        if (Status s = ex->deadline.Check(now, ResponseBytes(*ex)); !s.ok()) {
+          ex->body_status = std::move(s);
+          late.push_back(h);
+        }
+      }
+      for (CURL* h : late) Finish(h, CURLE_OPERATION_TIMEDOUT);
+    }
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(next_deadline_check - now).count();
+    *wait_ms = static_cast<int>(std::clamp<int64_t>(left, 0, *wait_ms));
   }
 
   void Finish(CURL* h, CURLcode code) {
@@ -379,6 +426,7 @@ struct CurlTransport::Impl {
         for (auto& ex : batch) Start(std::move(ex));  // each sets a timeout of 0: started below
       }
       ResumePaused(&wait_ms);
+      CheckDeadlines(&wait_ms);
       wait_ms = CurlTimeouts(wait_ms);
       // Transfers paused by a budget: come back for them within 5 ms.
       if (AnyPaused()) wait_ms = std::min(wait_ms, 5);

@@ -67,6 +67,14 @@ struct Request {
   std::chrono::milliseconds connect_timeout{5000};
   // Aborted when fewer than 1 byte/s moved for this long (a hung gateway).
   std::chrono::milliseconds stall_timeout{60000};
+  // The overall deadline, for a gateway that drips bytes and so never
+  // stalls: the exchange ends with kDeadlineExceeded once it has taken
+  // longer than stall_timeout + (body bytes + response bytes) / min_rate
+  // (bytes/s), time paused by the transport's byte budgets left out. The
+  // response's bytes are what its Content-Length announces once its headers
+  // are in, else max_body; what came, if more. 0 (or no stall_timeout): no
+  // such deadline.
+  uint64_t min_rate = 0;
   std::chrono::milliseconds total_timeout{0};  // 0: none
 };
 
