@@ -50,6 +50,15 @@ TEST(DeadlineTest, NoMinimumRateNoDeadline) {
   EXPECT_TRUE(Deadline(t0, seconds(1), 0, 100).Check(t0 + std::chrono::hours(1000), 0).ok());
 }
 
+// Request::min_rate's promise: no stall timeout, no deadline. Else a
+// bodiless request (a HEAD, a DELETE) would be allowed no time at all.
+TEST(DeadlineTest, NoStallTimeoutNoDeadline) {
+  Clock::time_point t0{};
+  Deadline d(t0, seconds(0), /*min_rate=*/16 << 10, /*request_bytes=*/0);
+  EXPECT_TRUE(d.Check(t0 + seconds(1), 0).ok());
+  EXPECT_TRUE(d.Check(t0 + std::chrono::hours(1000), 1 << 20).ok());
+}
+
 Response SendAndWait(Transport& transport, Request request, milliseconds bound) {
   auto done = std::make_shared<std::promise<Response>>();
   auto future = done->get_future();

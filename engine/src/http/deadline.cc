@@ -21,7 +21,8 @@ Deadline::Clock::duration Deadline::Elapsed(Clock::time_point now) const {
 }
 
 Status Deadline::Check(Clock::time_point now, uint64_t response_bytes) const {
-  if (min_rate_ == 0) return Status::Ok();
+  // No stall timeout: no slack to build on (a HEAD would have none at all).
+  if (min_rate_ == 0 || stall_ <= std::chrono::milliseconds::zero()) return Status::Ok();
   Clock::duration allowed = Allowance(response_bytes);
   if (Elapsed(now) <= allowed) return Status::Ok();
   auto s = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };

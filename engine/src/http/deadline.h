@@ -24,7 +24,7 @@ class Deadline {
   using Clock = std::chrono::steady_clock;
 
   Deadline() = default;
-  // `min_rate` in bytes/s; 0: no deadline.
+  // `min_rate` in bytes/s; 0, or a `stall_timeout` of 0: no deadline.
   Deadline(Clock::time_point start, std::chrono::milliseconds stall_timeout, uint64_t min_rate,
            uint64_t request_bytes)
       : start_(start), stall_(stall_timeout), min_rate_(min_rate), request_bytes_(request_bytes) {}
