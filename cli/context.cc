@@ -105,6 +105,9 @@ StatusOr<s3::ClientOptions> ResolveClientOptions(
   o.pool.rps = flags.rps;
   o.pool.endpoint_rps = flags.endpoint_rps;
   o.stall_timeout = std::chrono::seconds(flags.timeout);
+  auto min_rate = ParseSize(flags.min_rate);
+  if (!min_rate.ok()) return InvalidArgument("--min-rate: " + min_rate.status().message());
+  o.min_rate = *min_rate;
   if (flags.concurrency > 0) {
     // One gateway gets no more than the requests the user allows in flight.
     o.pool.max_concurrency = flags.concurrency;
@@ -197,6 +200,10 @@ StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags, con
   ASSIGN_OR_RETURN(ctx->transport_, http::CurlTransport::Create(topts));
   ctx->client_ = std::make_unique<s3::Client>(ctx->transport_.get(), std::move(options));
   return ctx;
+}
+
+Context::~Context() {
+  if (transport_) transport_->Shutdown(sync::kShutdownGrace);
 }
 
 int Fail(const Status& status) {

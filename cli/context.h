@@ -33,6 +33,8 @@ struct GlobalFlags {
   std::string endpoint_bwlimit;  // bytes/s per gateway
   std::string max_body_size;
   int timeout = 60;  // seconds a request may stall before it is retried
+  // bytes/s: each request must end within --timeout + its bytes at this rate
+  std::string min_rate = "16KiB";
   bool quiet = false;
   bool insecure = false;
   std::string ca_bundle;  // PEM CAs to trust (or AWS_CA_BUNDLE)
@@ -56,10 +58,14 @@ class Context {
   using Adjust = std::function<void(s3::ClientOptions*, http::TransportOptions*)>;
   static StatusOr<std::unique_ptr<Context>> Create(const GlobalFlags& flags,
                                                    const Adjust& adjust = nullptr);
+  // Shuts the transport down (sync::kShutdownGrace) before the client goes:
+  // a request still in flight (an upload's abort) completes into it.
+  ~Context();
   const s3::Client& client() const { return *client_; }
   const transfer::TransferOptions& transfer() const { return transfer_; }
 
  private:
+  Context() = default;
   std::unique_ptr<http::CurlTransport> transport_;
   std::unique_ptr<s3::Client> client_;
   transfer::TransferOptions transfer_;

@@ -106,6 +106,11 @@ int main(int argc, char** argv) {
                  "never send a request body above this size (a proxy's limit), e.g. 8MiB");
   app.add_option("--timeout", flags.timeout,
                  "seconds a request may stall before it is retried elsewhere (default 60)");
+  app.add_option("--min-rate", flags.min_rate,
+                 "bytes/s a request must average after --timeout: each must end within "
+                 "--timeout + its bytes at this rate, or is retried elsewhere (default 16KiB; "
+                 "0: no such deadline)")
+      ->type_name("RATE");
   app.add_option("--access-key", flags.access_key, "access key (or AWS_ACCESS_KEY_ID)");
   app.add_option("--secret-key", flags.secret_key,
                  "secret key (visible in ps: prefer --secret-key-file or AWS_SECRET_ACCESS_KEY)");

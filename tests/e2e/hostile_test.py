@@ -2,8 +2,8 @@
 """gwsync against a gateway that cannot be trusted (tests/support/hostile_s3.py):
 a listing that repeats its continuation token or sends empty pages forever,
 an answer of 100 MiB, keys out of order or outside the prefix, a GET longer
-than the object listed, an object claiming 10 TB, keys with escape
-sequences. Each test asserts what a user sees: a clear one-line error, an
+than the object listed, an object claiming 10 TB, an answer dripped 2 bytes
+a second, keys with escape sequences. Each test asserts what a user sees: a clear one-line error, an
 exit code, a bounded time and memory, nothing left on disk, and a terminal
 never driven by the gateway's bytes.
 
@@ -218,6 +218,25 @@ class HostileTest(unittest.TestCase):
         self.assertOneLineError(r, "not enough space")
         self.assertEqual(stats()["get_requests"] - before, 1, "ranges were asked for anyway")
         self.assertEqual(sorted(os.listdir(self.tmp)), ["err", "out"], "something was left behind")
+
+    # --- answers that never end ---------------------------------------------------
+
+    # 2 bytes a second is no stall (the stall timeout wants below 1 byte/s);
+    # each attempt has 2 s + 10,000 bytes at the default --min-rate (16 KiB/s):
+    # 2.6 s, and the attempts are five.
+    def test_get_gives_up_on_a_dripping_gateway(self):
+        r = self.gwsync("--timeout", "2", "get", "s3://drip/obj", "got")
+        self.assertOneLineError(r, "no complete answer within 2.6 s", "--min-rate")
+        self.assertLess(r.seconds, 25, str(r))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "got")))
+
+    def test_sync_gives_up_on_a_dripping_gateway(self):
+        dest = os.path.join(self.tmp, "dest")
+        r = self.gwsync("--timeout", "2", "sync", "--no-index", "s3://drip", dest)
+        self.assertEqual(r.code, 1, str(r))
+        self.assertIn("no complete answer within 2.6 s", r.err, str(r))
+        self.assertLess(r.seconds, 25, str(r))
+        self.assertFalse(os.path.exists(os.path.join(dest, "obj")))
 
     # --- keys that would drive the terminal ------------------------------------
 

@@ -11,3 +11,7 @@ gwsync_test(bwlimit_fairness_test LABEL gateway
 # The attempt loop on a scripted network and a virtual clock: no gateway.
 gwsync_test(gateway_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/executor_test.cc
             LIBS gwsync_s3 gwsync_fake_transport)
+# The attempt loop over the real transport and loopback servers: shutdown
+# with requests waiting, and a dripping gateway given up on and retried.
+gwsync_test(gateway_shutdown_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/shutdown_test.cc
+            LIBS gwsync_gateway gwsync_loopback_server)

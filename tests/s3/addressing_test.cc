@@ -55,7 +55,7 @@ class RecordingTransport final : public http::Transport {
     r.status = 200;
     done(std::move(r));
   }
-  void Post(std::chrono::milliseconds, std::function<void()> fn) override { fn(); }
+  void Post(std::chrono::milliseconds, http::TimerCallback fn) override { fn(Status::Ok()); }
   std::string Last() {
     std::lock_guard lock(mu_);
     return urls_.empty() ? "" : urls_.back();

@@ -22,7 +22,7 @@ class CountingTransport final : public http::Transport {
     }
     inner_->Send(std::move(request), std::move(done));
   }
-  void Post(std::chrono::milliseconds delay, std::function<void()> fn) override {
+  void Post(std::chrono::milliseconds delay, http::TimerCallback fn) override {
     inner_->Post(delay, std::move(fn));
   }
   // "PUT object", "GET object", "HEAD object", "GET bucket", "POST object", ...

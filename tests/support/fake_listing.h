@@ -4,7 +4,9 @@
 // as the curl loop would, and can be told to misbehave (repeat a token, send a key out of order or
 // outside the prefix). It counts list requests and the most it had in
 // flight at once, and takes DeleteObjects (POST ?delete), recording the keys
-// asked for without removing them. Safe from any thread.
+// asked for without removing them. Safe from any thread. Destroying it is
+// its shutdown: what is pending then completes with kCancelled on the
+// destroying thread, so destroy it before what its callbacks use.
 #pragma once
 
 #include <algorithm>
@@ -46,6 +48,17 @@ class FakeListing final : public http::Transport {
       cv_.notify_all();
     }
     thread_.join();
+    // What those completions send or post joins the queue: drained in turn.
+    for (;;) {
+      Task t;
+      {
+        std::lock_guard lock(mu_);
+        if (queue_.empty()) break;
+        t = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      t.fn(Status(StatusCode::kCancelled, "the fake gateway shut down"));
+    }
   }
   void set_tamper(Tamper t) {
     std::lock_guard lock(mu_);
@@ -66,8 +79,13 @@ class FakeListing final : public http::Transport {
     std::lock_guard lock(mu_);
     ++requests_;
     max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
-    queue_.push_back({std::chrono::steady_clock::now() + delay_, [this, request, done] {
-                        http::Response r = Answer(request);
+    queue_.push_back({std::chrono::steady_clock::now() + delay_, [this, request, done](Status due) {
+                        http::Response r;
+                        if (due.ok()) {
+                          r = Answer(request);
+                        } else {
+                          r.transport = std::move(due);
+                        }
                         {
                           std::lock_guard lock(mu_);
                           --in_flight_;
@@ -76,7 +94,7 @@ class FakeListing final : public http::Transport {
                       }});
     cv_.notify_all();
   }
-  void Post(std::chrono::milliseconds delay, std::function<void()> fn) override {
+  void Post(std::chrono::milliseconds delay, http::TimerCallback fn) override {
     std::lock_guard lock(mu_);
     queue_.push_back({std::chrono::steady_clock::now() + delay, std::move(fn)});
     cv_.notify_all();
@@ -99,7 +117,7 @@ class FakeListing final : public http::Transport {
  private:
   struct Task {
     std::chrono::steady_clock::time_point when;
-    std::function<void()> fn;
+    http::TimerCallback fn;
   };
 
   void Loop() {
@@ -118,7 +136,7 @@ class FakeListing final : public http::Transport {
       Task t = std::move(*it);
       queue_.erase(it);
       lock.unlock();
-      t.fn();
+      t.fn(Status::Ok());
       lock.lock();
     }
   }

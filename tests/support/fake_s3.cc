@@ -104,10 +104,11 @@ void FakeS3::Stop() {
     cv_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
-  // What is left: requests end cancelled, posted work is dropped (a timer
-  // that posts itself again would otherwise run for ever). A completion may
-  // send again, so drain until nothing is left.
-  for (int rounds = 0; rounds < 100000; ++rounds) {
+  // What is left ends cancelled, requests and posted work alike. A
+  // completion may send or post again (cancelled too, so a retry or a timer
+  // does not go on for ever): drain until nothing is left.
+  const Status cancelled(StatusCode::kCancelled, "the fake gateway stopped");
+  for (;;) {
     Task t;
     {
       std::lock_guard lock(mu_);
@@ -115,13 +116,13 @@ void FakeS3::Stop() {
       t = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    if (t.send) t.fn();
+    t.fn(cancelled);
   }
 }
 
-void FakeS3::Queue(std::chrono::milliseconds delay, std::function<void()> fn, bool send) {
+void FakeS3::Queue(std::chrono::milliseconds delay, http::TimerCallback fn) {
   std::lock_guard lock(mu_);
-  tasks_.push_back({std::chrono::steady_clock::now() + delay, seq_++, std::move(fn), send});
+  tasks_.push_back({std::chrono::steady_clock::now() + delay, seq_++, std::move(fn)});
   cv_.notify_all();
 }
 
@@ -132,43 +133,26 @@ void FakeS3::Send(http::Request request, http::Callback done) {
   {
     std::lock_guard lock(mu_);
     latency = latency_;
-    if (stopped_) {
-      // Completed by Stop's drain, never from inside Send.
-      tasks_.push_back({std::chrono::steady_clock::now(), seq_++,
-                        [shared] {
-                          http::Response r;
-                          r.transport = Status(StatusCode::kCancelled, "the fake gateway stopped");
-                          shared->second(std::move(r));
-                        },
-                        true});
-      return;
-    }
   }
-  Queue(
-      latency,
-      [this, shared] {
-        bool stopped;
-        {
-          std::lock_guard lock(mu_);
-          stopped = stopped_;
-        }
-        http::Response r;
-        if (stopped) {
-          r.transport = Status(StatusCode::kCancelled, "the fake gateway stopped");
-        } else {
-          r = Exchange(shared->first);
-        }
-        shared->second(std::move(r));
-      },
-      true);
+  // Once stopped, completed by the next Stop's drain, never from inside Send.
+  Queue(latency, [this, shared](Status due) {
+    bool stopped;
+    {
+      std::lock_guard lock(mu_);
+      stopped = stopped_;
+    }
+    http::Response r;
+    if (!due.ok() || stopped) {
+      r.transport = Status(StatusCode::kCancelled, "the fake gateway stopped");
+    } else {
+      r = Exchange(shared->first);
+    }
+    shared->second(std::move(r));
+  });
 }
 
-void FakeS3::Post(std::chrono::milliseconds delay, std::function<void()> fn) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopped_) return;
-  }
-  Queue(delay, std::move(fn), false);
+void FakeS3::Post(std::chrono::milliseconds delay, http::TimerCallback fn) {
+  Queue(delay, std::move(fn));
 }
 
 void FakeS3::Loop() {
@@ -188,7 +172,7 @@ void FakeS3::Loop() {
     Task t = std::move(*it);
     tasks_.erase(it);
     lock.unlock();
-    t.fn();
+    t.fn(Status::Ok());
     lock.lock();
   }
 }

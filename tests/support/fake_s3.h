@@ -19,9 +19,9 @@
 // answered, and every completion and posted function runs, on the fake's
 // own thread, one at a time, as the curl loop does. Setup, inspection and
 // fault methods are safe from any thread. Stop (or the destructor) ends the
-// thread; requests still queued then complete with kCancelled on the
-// stopping thread and posted work is dropped, so call it before the
-// clients it calls back into go.
+// thread; requests and posted work still queued then complete with
+// kCancelled on the stopping thread (as a transport's shutdown), so call it
+// before the clients it calls back into go.
 #pragma once
 
 #include <chrono>
@@ -91,7 +91,7 @@ class FakeS3 final : public http::Transport {
                                          const std::string& access_key = "fake-key");
 
   void Send(http::Request request, http::Callback done) override;
-  void Post(std::chrono::milliseconds delay, std::function<void()> fn) override;
+  void Post(std::chrono::milliseconds delay, http::TimerCallback fn) override;
 
   // Setup, as a client would leave things.
   void CreateBucket(const std::string& bucket);
@@ -155,8 +155,7 @@ class FakeS3 final : public http::Transport {
   struct Task {
     std::chrono::steady_clock::time_point when;
     uint64_t seq;
-    std::function<void()> fn;
-    bool send = false;  // a request (completed cancelled at Stop); else posted work (dropped)
+    http::TimerCallback fn;  // Ok when due; kCancelled at Stop
   };
   struct Reply {
     int status = 200;
@@ -179,7 +178,7 @@ class FakeS3 final : public http::Transport {
   };
 
   void Loop();
-  void Queue(std::chrono::milliseconds delay, std::function<void()> fn, bool send);
+  void Queue(std::chrono::milliseconds delay, http::TimerCallback fn);
   // On the fake's thread: the whole exchange.
   http::Response Exchange(http::Request& request);
   static StatusOr<S3Call> Parse(const http::Request& request);

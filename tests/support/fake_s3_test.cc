@@ -1,10 +1,14 @@
 // FakeS3 answers the real s3::Client as S3 would, on the paths the sync
 // uses: listings page in byte order with delimiters and tokens, Content-MD5
 // and multipart ETags are S3's, ranges and If-Match behave, and faults and
-// counts do what the pipeline tests rely on.
+// counts do what the pipeline tests rely on; at Stop, what is queued
+// completes once, with kCancelled, as at a transport's shutdown.
 #include "support/fake_s3.h"
 
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <vector>
 
 #include "hash/hash.h"
 #include "http/bodies.h"
@@ -159,6 +163,25 @@ TEST_F(FakeS3Test, FaultsCorruptionSubresourcesAndCounts) {
             StatusCode::kNotFound);
   EXPECT_EQ(s3::WaitStatus([&](auto done) { client_.DeleteBucket("b", done); }).s3_code(),
             "BucketNotEmpty");
+}
+
+// http::Transport's promise: every posted callback runs exactly once. A
+// retry's backoff or a pool's wake still waiting at Stop ends cancelled,
+// not dropped (its request would never end); so does a request sent after.
+TEST(FakeS3StopTest, PostedAndSentWorkEndsCancelledOnce) {
+  FakeS3 fake;
+  std::vector<StatusCode> posted;
+  fake.Post(std::chrono::hours(1), [&](Status s) { posted.push_back(s.code()); });
+  fake.Stop();
+  EXPECT_EQ(posted, std::vector<StatusCode>{StatusCode::kCancelled});
+  std::vector<StatusCode> sent;
+  http::Request r;
+  r.url = "http://fake-s3:8000/b/k";
+  fake.Send(std::move(r), [&](http::Response resp) { sent.push_back(resp.transport.code()); });
+  fake.Post(std::chrono::milliseconds(0), [&](Status s) { posted.push_back(s.code()); });
+  fake.Stop();
+  EXPECT_EQ(sent, std::vector<StatusCode>{StatusCode::kCancelled});
+  EXPECT_EQ(posted, (std::vector<StatusCode>{StatusCode::kCancelled, StatusCode::kCancelled}));
 }
 
 }  // namespace

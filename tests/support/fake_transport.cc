@@ -127,8 +127,8 @@ http::Response FakeTransport::Complete(http::Request& request, const Canned& can
   return r;
 }
 
-void FakeTransport::Post(std::chrono::milliseconds delay, std::function<void()> fn) {
-  Schedule(now_ + delay, std::move(fn));
+void FakeTransport::Post(std::chrono::milliseconds delay, http::TimerCallback fn) {
+  Schedule(now_ + delay, [fn = std::move(fn)] { fn(Status::Ok()); });
 }
 
 int FakeTransport::RunUntilIdle(int limit) {

@@ -75,7 +75,7 @@ class FakeTransport final : public http::Transport, public Clock {
   void Dead(std::string host) { Script(std::move(host), {}, Canned::Refused()); }
 
   void Send(http::Request request, http::Callback done) override;
-  void Post(std::chrono::milliseconds delay, std::function<void()> fn) override;
+  void Post(std::chrono::milliseconds delay, http::TimerCallback fn) override;
   TimePoint Now() const override { return now_; }
 
   // Runs what is due, in time order (ties in the order queued), moving the

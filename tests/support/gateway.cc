@@ -119,11 +119,14 @@ std::string GatewayTest::NewBucket(const std::string& what) {
 }
 
 void GatewayTest::TearDown() {
-  if (!client_) return;
-  for (const auto& b : buckets_) {
-    transfer::DeletePrefix(*client_, b, "", true, nullptr).status().IgnoreError();
-    s3::WaitStatus([&](auto done) { client_->DeleteBucket(b, done); }).IgnoreError();
+  if (client_) {
+    for (const auto& b : buckets_) {
+      transfer::DeletePrefix(*client_, b, "", true, nullptr).status().IgnoreError();
+      s3::WaitStatus([&](auto done) { client_->DeleteBucket(b, done); }).IgnoreError();
+    }
   }
+  // Before the client goes: what a test left in flight completes into it.
+  if (transport_) transport_->Shutdown(std::chrono::milliseconds(0));
 }
 
 }  // namespace gwsync::testing

@@ -32,6 +32,9 @@ bucket's name picks the misbehaviour:
   wrong-range lists "obj" of 20 bytes; HEAD says 20; a ranged GET is
               answered with as many bytes from 10 bytes further on, and a
               Content-Range saying so ("bytes 10-29/40" for 0-19)
+  drip        lists "obj" of 10,000 bytes; HEAD says so; a GET announces
+              them (Content-Length, Content-Range for a range) and sends 2
+              bytes a second: never a stall, done after 83 minutes
 
 GET /_stats gives counts as JSON: requests, list_requests, get_requests,
 writes (PUT, POST, DELETE: each refused with 403), body_bytes_sent (object
@@ -90,6 +93,7 @@ class Stats:
 
 STATS = Stats()
 BIG_MIB = 100
+DRIP_SIZE = 10000
 
 
 def contents(key, size):
@@ -160,6 +164,35 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             STATS.add("body_bytes_sent", sent)
 
+    def drip(self, rng, etag):
+        """The object, announced whole and sent 2 bytes a second."""
+        if self.command == "HEAD":
+            self.send_response(200)
+            self.send_header("Content-Length", str(DRIP_SIZE))
+            self.send_header("ETag", etag[1])
+            self.end_headers()
+            return
+        first, last = 0, DRIP_SIZE - 1
+        if rng.startswith("bytes="):
+            a, _, b = rng[6:].partition("-")
+            first, last = int(a), min(int(b or last), last)
+        self.send_response(206 if rng else 200)
+        self.send_header("ETag", etag[1])
+        self.send_header("Content-Length", str(last - first + 1))
+        if rng:
+            self.send_header("Content-Range", f"bytes {first}-{last}/{DRIP_SIZE}")
+        self.end_headers()
+        sent = 0
+        try:
+            while sent < last - first + 1:
+                self.wfile.write(b"\0")
+                self.wfile.flush()
+                sent += 1
+                time.sleep(0.5)
+        except OSError:
+            self.close_connection = True
+        STATS.add("body_bytes_sent", sent)
+
     def drain(self):
         n = int(self.headers.get("Content-Length") or 0)
         if n:
@@ -191,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
         key = urllib.parse.unquote(parts[1]) if len(parts) > 1 else ""
         if not bucket:
             names = ["loop", "empty-loop", "big-list", "big-list-close", "order", "outside",
-                     "long-get", "huge", "evil-keys", "stall", "bad-size", "endless-error"]
+                     "long-get", "huge", "evil-keys", "stall", "bad-size", "endless-error", "drip"]
             items = "".join(f"<Bucket><Name>{n}</Name><CreationDate>2024-01-02T03:04:05.000Z"
                             f"</CreationDate></Bucket>" for n in names)
             return self.send_body(200, XML_HEAD + (
@@ -254,6 +287,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_body(200, list_result([contents("obj", 20)]))
         if bucket == "huge":
             return self.send_body(200, list_result([contents("big", TEN_TB)]))
+        if bucket == "drip":
+            return self.send_body(200, list_result([contents("obj", DRIP_SIZE)]))
         if bucket == "evil-keys":
             return self.send_body(200, list_result([contents(k, 1) for k in EVIL_KEYS]))
         if bucket == "stall":
@@ -276,6 +311,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_body(403, b"")
             return self.stream(403, [("Content-Type", "application/xml")], b" " * 65536,
                                LONG_GET_CAP, length_header=False)
+        if bucket == "drip" and key == "obj":
+            return self.drip(rng, etag)
         if bucket == "bad-size" and key == "obj":
             return self.send_body(206, b"0123456789", [
                 etag, ("Content-Range", "bytes 0-9/99999999999999999999999")],

@@ -12,3 +12,8 @@ target_include_directories(gwsync_fake_s3 PUBLIC ${PROJECT_SOURCE_DIR}/tests)
 target_link_libraries(gwsync_fake_s3 PUBLIC gwsync_s3 PRIVATE pugixml::pugixml)
 gwsync_test(fake_s3_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/fake_s3_test.cc
             LIBS gwsync_fake_s3 gwsync_transfer)
+# A misbehaving HTTP server on loopback (silent, slow, dripping), for tests
+# of the real transport.
+add_library(gwsync_loopback_server STATIC ${CMAKE_CURRENT_LIST_DIR}/loopback_server.cc)
+target_include_directories(gwsync_loopback_server PUBLIC ${PROJECT_SOURCE_DIR}/tests)
+target_link_libraries(gwsync_loopback_server PUBLIC Threads::Threads)

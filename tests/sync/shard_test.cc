@@ -260,8 +260,9 @@ class ShardListingTest : public ::testing::Test {
   }
 
   std::vector<std::string> keys_;
-  std::unique_ptr<FakeListing> fake_;
   std::unique_ptr<s3::Client> client_;
+  // Destroyed first: its shutdown completes what is pending into the client.
+  std::unique_ptr<FakeListing> fake_;
 };
 
 TEST_F(ShardListingTest, SharesListEveryKeyOnce) {

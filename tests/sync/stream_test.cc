@@ -66,8 +66,9 @@ class StreamTest : public ::testing::Test {
   }
 
   std::vector<std::string> keys_;
-  std::unique_ptr<FakeListing> fake_;
   std::unique_ptr<s3::Client> client_;
+  // Destroyed first: its shutdown completes what is pending into the client.
+  std::unique_ptr<FakeListing> fake_;
 };
 
 TEST_F(StreamTest, EveryKeyArrivesOnceInByteOrder) {

@@ -190,7 +190,7 @@ class AtOnceTransport final : public http::Transport {
     ++sent;
     done(std::move(r));
   }
-  void Post(std::chrono::milliseconds, std::function<void()> fn) override { fn(); }
+  void Post(std::chrono::milliseconds, http::TimerCallback fn) override { fn(Status::Ok()); }
   std::string complete_etag;
   int sent = 0;
 };

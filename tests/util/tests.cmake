@@ -1,1 +1,3 @@
-gwsync_test(util_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/printable_test.cc LIBS gwsync_util)
+gwsync_test(util_unit_test LABEL unit
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/printable_test.cc ${CMAKE_CURRENT_LIST_DIR}/workers_test.cc
+            LIBS gwsync_util)

@@ -72,11 +72,25 @@ void Executor::Run(Call call, Done done) const {
 
 void Executor::Attempt(std::shared_ptr<Request> a) const {
   if (++a->attempt == 1) a->first = pool_->clock().Now();
-  pool_->Acquire(a->last_endpoint, [this, a](int index) {
-    a->last_endpoint = index;
-    transport_->Send(a->call.build(index),
-                     [this, a, index](http::Response r) { Finish(a, index, std::move(r)); });
+  pool_->Acquire(a->last_endpoint, [this, a](StatusOr<int> index) {
+    if (!index.ok()) return Cancel(*a, index.status(), a->attempt - 1);  // this one never went
+    a->last_endpoint = *index;
+    transport_->Send(a->call.build(*index), [this, a, index = *index](http::Response r) {
+      Finish(a, index, std::move(r));
+    });
   });
+}
+
+// The transport shut down between attempts (a backoff, a wait for an
+// endpoint): the request ends with its status after `sent` attempts.
+void Executor::Cancel(Request& a, Status why, int sent) const {
+  http::Response r;
+  r.transport = std::move(why);
+  AttemptInfo info;
+  info.endpoint = a.last_endpoint;
+  info.attempts = sent;
+  info.transport = r.transport;
+  a.done(std::move(r), info);
 }
 
 void Executor::Finish(const std::shared_ptr<Request>& a, int index, http::Response r) const {
@@ -95,7 +109,10 @@ void Executor::Finish(const std::shared_ptr<Request>& a, int index, http::Respon
     auto wait = pool_->Backoff(a->attempt, RetryAfter(r));
     // A gateway that is down: another one can take the retry at once.
     if (outcome == Outcome::kDown && pool_->size() > 1) wait = {};
-    transport_->Post(wait, [this, a] { Attempt(a); });
+    transport_->Post(wait, [this, a](Status due) {
+      if (!due.ok()) return Cancel(*a, std::move(due), a->attempt);
+      Attempt(a);
+    });
     return;
   }
   AttemptInfo info{index,    a->attempt,   r.status,        r.transport,

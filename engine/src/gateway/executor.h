@@ -14,8 +14,9 @@
 //   and a call that is not idempotent is never sent again once it may have
 //   reached the gateway.
 //
-// The Executor knows nothing of S3. Safe from any thread; `done` runs on the
-// transport's thread.
+// The Executor knows nothing of S3. Safe from any thread; `done` runs once,
+// on the transport's thread (see Transport for after its shutdown), with
+// kCancelled when the transport shuts down before the request is done.
 #pragma once
 
 #include <functional>
@@ -73,6 +74,7 @@ class Executor {
   struct Request;
   void Attempt(std::shared_ptr<Request> request) const;
   void Finish(const std::shared_ptr<Request>& request, int index, http::Response response) const;
+  void Cancel(Request& request, Status why, int sent) const;
 
   Pool* pool_;
   http::Transport* transport_;

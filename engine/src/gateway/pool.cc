@@ -134,53 +134,69 @@ int Pool::PickLocked(int avoid, milliseconds* wait) {
   return best;
 }
 
-void Pool::Acquire(int avoid, std::function<void(int)> go) {
+void Pool::Acquire(int avoid, Go go) {
   int index;
   milliseconds wait{0};
+  Ready ready;
   {
     std::lock_guard lock(mu_);
     index = waiters_.empty() ? PickLocked(avoid, &wait) : -1;
     if (index < 0) {
       waiters_.push_back({avoid, std::move(go)});
-      if (wait.count() > 0 || waiters_.size() == 1) ScheduleWake(std::max(wait, milliseconds(1)));
-      return;
+      if (wait.count() > 0 || waiters_.size() == 1) {
+        ScheduleWakeLocked(std::max(wait, milliseconds(1)), &ready);
+      }
     }
   }
-  go(index);
+  if (index >= 0) return go(index);
+  Run(std::move(ready));
 }
 
-void Pool::DispatchLocked(std::vector<std::pair<std::function<void(int)>, int>>* ready) {
+void Pool::DispatchLocked(Ready* ready) {
   while (!waiters_.empty()) {
     milliseconds wait{0};
     int index = PickLocked(waiters_.front().avoid, &wait);
     if (index < 0) {
-      if (wait.count() > 0) ScheduleWake(wait);
+      if (wait.count() > 0) ScheduleWakeLocked(wait, ready);
       return;
     }
-    ready->emplace_back(std::move(waiters_.front().go), index);
+    ready->go.emplace_back(std::move(waiters_.front().go), index);
     waiters_.pop_front();
   }
 }
 
-// Under mu_. One timer at a time; it re-arms itself while waiters remain.
-void Pool::ScheduleWake(milliseconds wait) {
+// One timer at a time; it re-arms itself while waiters remain.
+void Pool::ScheduleWakeLocked(milliseconds wait, Ready* ready) {
   if (wake_scheduled_) return;
   wake_scheduled_ = true;
-  transport_->Post(wait, [weak = weak_from_this()] {
-    auto self = weak.lock();
-    if (!self) return;
-    std::vector<std::pair<std::function<void(int)>, int>> ready;
-    {
-      std::lock_guard lock(self->mu_);
-      self->wake_scheduled_ = false;
-      self->DispatchLocked(&ready);
-    }
-    for (auto& [go, index] : ready) go(index);
-  });
+  ready->wake = wait;
+}
+
+void Pool::Run(Ready ready) {
+  if (ready.wake) {
+    transport_->Post(*ready.wake, [weak = weak_from_this()](Status due) {
+      auto self = weak.lock();
+      if (!self) return;
+      Ready next;
+      std::deque<Waiter> cancelled;
+      {
+        std::lock_guard lock(self->mu_);
+        self->wake_scheduled_ = false;
+        if (due.ok()) {
+          self->DispatchLocked(&next);
+        } else {
+          cancelled.swap(self->waiters_);  // the transport is gone: none would ever go
+        }
+      }
+      for (Waiter& w : cancelled) w.go(due);
+      self->Run(std::move(next));
+    });
+  }
+  for (auto& [go, index] : ready.go) go(index);
 }
 
 void Pool::Release(int index, Outcome outcome, const http::Response& response) {
-  std::vector<std::pair<std::function<void(int)>, int>> ready;
+  Ready ready;
   {
     std::lock_guard lock(mu_);
     Endpoint& e = endpoints_[index];
@@ -255,7 +271,7 @@ void Pool::Release(int index, Outcome outcome, const http::Response& response) {
     s.concurrency_max = std::max(s.concurrency_max, s.concurrency);
     DispatchLocked(&ready);
   }
-  for (auto& [go, i] : ready) go(i);
+  Run(std::move(ready));
 }
 
 milliseconds Pool::Backoff(int attempt, milliseconds retry_after) const {

@@ -12,7 +12,8 @@
 //
 // The pool knows nothing of S3: it hands out endpoint indices and hears of
 // outcomes. Safe from any thread; the `go` callbacks run on whichever thread
-// released a slot, or on the transport's thread after a wait.
+// released a slot, or on the transport's thread after a wait, never under the
+// pool's lock.
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,8 +89,11 @@ class Pool : public std::enable_shared_from_this<Pool> {
 
   // Calls `go(index)` once an endpoint has room for one more request (now, or
   // later from another thread). `avoid` (-1: none) is skipped when another
-  // endpoint is up: a retry goes elsewhere.
-  void Acquire(int avoid, std::function<void(int index)> go);
+  // endpoint is up: a retry goes elsewhere. A request waiting for time (a
+  // rate limit, every endpoint down) when the transport shuts down gets
+  // kCancelled instead of an index: `go` runs exactly once.
+  using Go = std::function<void(StatusOr<int> index)>;
+  void Acquire(int avoid, Go go);
   // Ends an attempt on `index`; frees its slot and adjusts its health.
   void Release(int index, Outcome outcome, const http::Response& response);
   // The wait before attempt number `attempt` (1-based) of a request, with
@@ -133,15 +138,25 @@ class Pool : public std::enable_shared_from_this<Pool> {
  private:
   struct Waiter {
     int avoid;
-    std::function<void(int)> go;
+    Go go;
+  };
+  // Waiters given an endpoint under mu_, called once it is released; and
+  // the wake to post then, if one is due (never posted under mu_: after
+  // shutdown the transport runs it at once).
+  struct Ready {
+    std::vector<std::pair<Go, int>> go;
+    std::optional<std::chrono::milliseconds> wake;
   };
 
   // Under mu_: the endpoint to use now, or -1. Sets *wait when only time
   // (rate limit, every endpoint down) stands in the way.
   int PickLocked(int avoid, std::chrono::milliseconds* wait);
-  void DispatchLocked(std::vector<std::pair<std::function<void(int)>, int>>* ready);
+  void DispatchLocked(Ready* ready);
   void Refill(double* tokens, Clock::TimePoint* at, double rate);
-  void ScheduleWake(std::chrono::milliseconds wait);
+  // Under mu_: asks for a wake in `wait` unless one is scheduled.
+  void ScheduleWakeLocked(std::chrono::milliseconds wait, Ready* ready);
+  // Not under mu_: posts the wake and runs what is ready.
+  void Run(Ready ready);
 
   PoolOptions options_;
   http::Transport* transport_;

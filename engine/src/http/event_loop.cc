@@ -21,7 +21,9 @@
 #include <thread>
 #include <vector>
 
+#include "http/easy_setup.h"
 #include "http/exchange.h"
+#include "http/socket_set.h"
 
 namespace gwsync::http {
 
@@ -32,14 +34,45 @@ Response Transport::SendAndWait(Request request) {
   return future.get();
 }
 
+namespace {
+
+Status Cancelled() { return Status(StatusCode::kCancelled, "the HTTP transport was shut down"); }
+
+Response CancelledResponse() {
+  Response r;
+  r.transport = Cancelled();
+  return r;
+}
+
+// Runs `fn` now, or, when this thread is already inside such a call, right
+// after it returns: after shutdown Send and Post complete at once, and a
+// completion that sends again must not nest (a pool's waiters, released one
+// by the next, would recurse as deep as there are waiters).
+void RunUnnested(std::function<void()> fn) {
+  thread_local std::deque<std::function<void()>>* pending = nullptr;
+  if (pending) {
+    pending->push_back(std::move(fn));
+    return;
+  }
+  std::deque<std::function<void()>> queue;
+  queue.push_back(std::move(fn));
+  pending = &queue;
+  while (!queue.empty()) {
+    std::function<void()> next = std::move(queue.front());
+    queue.pop_front();
+    next();
+  }
+  pending = nullptr;
+}
+
+// How often the loop looks for exchanges past their overall deadline.
+constexpr std::chrono::milliseconds kDeadlineCheck{500};
+
+}  // namespace
+
 using internal::ByteBudget;
 using internal::Exchange;
 using internal::FromCurl;
-using internal::kMaxInlineBody;
-using internal::OnHeader;
-using internal::OnRead;
-using internal::OnSeek;
-using internal::OnWrite;
 
 struct CurlTransport::Impl {
   TransportOptions options;
@@ -48,11 +81,18 @@ struct CurlTransport::Impl {
 
   std::mutex mu;
   std::deque<std::unique_ptr<Exchange>> queued;  // guarded by mu
-  bool stopping = false;                         // guarded by mu
+  // kRunning until Shutdown; kDraining while the loop completes what is left
+  // (Send and Post are refused: their callbacks go to `refused`, which the
+  // loop runs); kStopped once it has returned (they complete on the caller).
+  enum class Phase { kRunning, kDraining, kStopped };
+  Phase phase = Phase::kRunning;                      // guarded by mu
+  std::chrono::steady_clock::time_point grace_until;  // guarded by mu
+  std::vector<std::function<void()>> refused;         // guarded by mu
+  std::mutex join_mu;                                 // one Shutdown joins the loop
   struct Timer {
     std::chrono::steady_clock::time_point at;
     uint64_t seq;
-    std::function<void()> fn;
+    TimerCallback fn;
     bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;  // guarded by mu
@@ -62,6 +102,7 @@ struct CurlTransport::Impl {
   // The loop waits in epoll_wait on curl's sockets and `wake_fd`; other
   // threads write `wake_fd` only when `asleep` (one wakeup per sleep).
   int epoll_fd = -1;
+  internal::SocketSet sockets;  // loop thread only
   int wake_fd = -1;
   std::atomic<bool> asleep{false};
   // When curl wants CURL_SOCKET_TIMEOUT handled (set by its timer callback).
@@ -72,6 +113,7 @@ struct CurlTransport::Impl {
   std::map<std::string, ByteBudget, std::less<>> endpoint_budgets;  // by scheme://host:port
   std::vector<CURL*> idle_handles;
   std::vector<CURL*> active;
+  std::chrono::steady_clock::time_point next_deadline_check{};
 
   ~Impl() {
     for (CURL* h : idle_handles) curl_easy_cleanup(h);
@@ -87,67 +129,6 @@ struct CurlTransport::Impl {
     uint64_t one = 1;
     while (write(wake_fd, &one, sizeof(one)) < 0 && errno == EINTR) {
     }
-  }
-
-  // What the epoll set holds for a descriptor. A connection's socket (one
-  // curl opened through OnOpenSocket) stays in the set while the connection
-  // idles between requests, so a keep-alive request costs no epoll_ctl; it
-  // leaves the set when curl closes it, or when it stirs while idle.
-  struct Watch {
-    bool connection = false;  // opened by OnOpenSocket, closed by OnCloseSocket
-    bool in_set = false;
-    uint32_t events = 0;  // as in the set
-    bool wanted = false;  // curl waits on it
-  };
-  std::vector<Watch> watches;  // by descriptor
-
-  Watch& WatchOf(curl_socket_t s) {
-    if (static_cast<size_t>(s) >= watches.size()) watches.resize(static_cast<size_t>(s) + 64);
-    return watches[static_cast<size_t>(s)];
-  }
-
-  void Unwatch(curl_socket_t s, Watch& w) {
-    if (w.in_set) epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s, nullptr);
-    w.in_set = false;
-  }
-
-  // curl's CURLMOPT_SOCKETFUNCTION: keeps the epoll set in step with the
-  // sockets curl waits on.
-  static int OnSocket(CURL*, curl_socket_t s, int what, void* user, void*) {
-    auto* self = static_cast<Impl*>(user);
-    Watch& w = self->WatchOf(s);
-    if (what == CURL_POLL_REMOVE) {
-      w.wanted = false;
-      if (!w.connection) self->Unwatch(s, w);  // may be closed without OnCloseSocket
-      return 0;
-    }
-    w.wanted = true;
-    uint32_t events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
-    if (w.in_set && w.events == events) return 0;
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.fd = s;
-    if (epoll_ctl(self->epoll_fd, w.in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0) {
-      // The set knew better (a descriptor closed and reused behind our back).
-      epoll_ctl(self->epoll_fd, w.in_set ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev);
-    }
-    w.in_set = true;
-    w.events = events;
-    return 0;
-  }
-
-  static curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* addr) {
-    auto* self = static_cast<Impl*>(user);
-    int s = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
-    if (s < 0) return CURL_SOCKET_BAD;
-    self->WatchOf(s) = Watch{.connection = true};
-    return s;
-  }
-
-  // Closing a descriptor takes it out of every epoll set.
-  static int OnCloseSocket(void* user, curl_socket_t s) {
-    static_cast<Impl*>(user)->WatchOf(s) = Watch{};
-    return close(s);
   }
 
   // curl's CURLMOPT_TIMERFUNCTION: -1 cancels the timer.
@@ -166,7 +147,12 @@ struct CurlTransport::Impl {
   // the transfers that completed.
   void Act(curl_socket_t s, int mask) {
     int running = 0;
-    curl_multi_socket_action(multi, s, mask, &running);
+    CURLMcode rc = curl_multi_socket_action(multi, s, mask, &running);
+    if (rc != CURLM_OK && rc != CURLM_BAD_SOCKET) {  // a socket curl has closed: nothing lost
+      // curl's state is unknown: every exchange ends rather than waits.
+      EndAll(Internal(std::string("the HTTP engine failed: ") + curl_multi_strerror(rc)));
+      return;
+    }
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
       if (msg->msg == CURLMSG_DONE) Finish(msg->easy_handle, msg->data.result);
@@ -188,37 +174,20 @@ struct CurlTransport::Impl {
     return static_cast<int>(std::min<int64_t>(wait_ms, (us + 999) / 1000));
   }
 
+  // Completes an exchange that could not start.
+  void Refuse(std::unique_ptr<Exchange> ex, Status why) {
+    ex->response.transport = std::move(why);
+    ex->done(std::move(ex->response));
+  }
+
   void Start(std::unique_ptr<Exchange> ex) {
     CURL* h;
     if (!idle_handles.empty()) {
       h = idle_handles.back();
       idle_handles.pop_back();
       curl_easy_reset(h);
-    } else {
-      h = curl_easy_init();
-    }
-    const Request& r = ex->request;
-    curl_easy_setopt(h, CURLOPT_URL, r.url.c_str());
-    // Keys like "a/../b" are names, not paths to normalise (the signature covers them as sent).
-    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
-    if (r.total_timeout.count() > 0) {
-      curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(r.total_timeout.count()));
-    }
-    if (r.stall_timeout.count() > 0) {
-      curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-      curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
-                       std::max(1L, static_cast<long>(r.stall_timeout.count() / 1000)));
-    }
-    if (!options.verify_tls) {
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    } else if (!options.ca_bundle.empty()) {
-      curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_bundle.c_str());
+    } else if (!(h = curl_easy_init())) {
+      return Refuse(std::move(ex), Internal("cannot start a request: curl_easy_init failed"));
     }
     ex->handle = h;
     ex->budgets[0] = &budget;
@@ -234,87 +203,40 @@ struct CurlTransport::Impl {
       }
       ex->budgets[1] = &it->second;
     }
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &Impl::OnOpenSocket);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, this);
-    curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &Impl::OnCloseSocket);
-    curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, this);
-    curl_easy_setopt(h, CURLOPT_PRIVATE, ex.get());
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ex->error);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, ex.get());
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnWrite);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, ex.get());
-
-    bool has_content_type = false;
-    for (const auto& [k, v] : r.headers) {
-      std::string line = k + ": " + v;
-      if (v.empty()) line = k + ";";  // curl's syntax for a header with an empty value
-      if (HeaderNameEquals(k, "content-type")) has_content_type = true;
-      ex->header_list = curl_slist_append(ex->header_list, line.c_str());
-    }
-    // No 100-continue round trip, and no content type curl would invent.
-    ex->header_list = curl_slist_append(ex->header_list, "Expect:");
-    if (!has_content_type) ex->header_list = curl_slist_append(ex->header_list, "Content-Type:");
-
-    const std::string& m = r.method;
-    uint64_t body_size = r.body ? r.body->size() : 0;
-    // Not under a byte budget: that paces bodies as curl reads them.
-    bool inline_body = r.body && (m == "PUT" || m == "POST") && body_size <= kMaxInlineBody &&
-                       budget.rate <= 0 && options.endpoint_bytes_per_second == 0;
-    if (inline_body) {
-      if (Status read = ReadBody(ex.get(), body_size); !read.ok()) {
-        ex->response.transport = std::move(read);
-        idle_handles.push_back(h);
-        ex->done(std::move(ex->response));
-        return;
+    // A body under a byte budget is paced as curl reads it: never read whole.
+    bool inline_allowed = budget.rate <= 0 && options.endpoint_bytes_per_second == 0;
+    Status configured = internal::SetUpHandle(h, ex.get(), options, inline_allowed);
+    if (configured.ok()) {
+      CURLcode rc = curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &internal::SocketSet::OnOpen);
+      if (rc == CURLE_OK) rc = curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &sockets);
+      if (rc == CURLE_OK) {
+        rc = curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &internal::SocketSet::OnClose);
       }
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, ex->inline_body.data());
-      if (m == "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
-    } else if (m == "HEAD") {
-      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (m == "PUT") {
-      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
-    } else if (m == "POST") {
-      curl_easy_setopt(h, CURLOPT_POST, 1L);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
-    } else if (m != "GET") {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m.c_str());
-    }
-    if ((m == "PUT" || m == "POST") && !inline_body) {
-      if (r.body) {
-        curl_easy_setopt(h, CURLOPT_READFUNCTION, OnRead);
-        curl_easy_setopt(h, CURLOPT_READDATA, ex.get());
-        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, OnSeek);
-        curl_easy_setopt(h, CURLOPT_SEEKDATA, ex.get());
-      } else if (m == "POST") {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-      } else {
-        curl_easy_setopt(
-            h, CURLOPT_READFUNCTION, +[](char*, size_t, size_t, void*) -> size_t { return 0; });
+      if (rc == CURLE_OK) rc = curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, &sockets);
+      if (rc != CURLE_OK) {
+        configured = Internal(std::string("cannot start a request: ") + curl_easy_strerror(rc));
       }
     }
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, ex->header_list);
-    curl_multi_add_handle(multi, h);
+    if (configured.ok()) {
+      if (CURLMcode rc = curl_multi_add_handle(multi, h); rc != CURLM_OK) {
+        configured = Internal(std::string("cannot start a request: ") + curl_multi_strerror(rc));
+      }
+    }
+    if (!configured.ok()) {
+      idle_handles.push_back(h);
+      return Refuse(std::move(ex), std::move(configured));
+    }
+    const Request& r = ex->request;
+    ex->deadline = internal::Deadline(std::chrono::steady_clock::now(), r.stall_timeout, r.min_rate,
+                                      r.body ? r.body->size() : 0);
     active.push_back(h);
     ex.release();  // owned through CURLOPT_PRIVATE until Finish
   }
 
-  // Reads the whole of a small request body into ex->inline_body.
-  static Status ReadBody(Exchange* ex, uint64_t size) {
-    std::string& body = ex->inline_body;
-    body.resize(size);
-    size_t got = 0;
-    while (got < size) {
-      StatusOr<size_t> n = ex->request.body->Read(std::span<char>(body.data() + got, size - got));
-      if (!n.ok()) return n.status();
-      if (*n == 0)
-        return DataLoss("the request body ended before its " + std::to_string(size) + " bytes");
-      got += *n;
-    }
-    ex->response.bytes_sent = size;
-    return Status::Ok();
+  static Exchange* ExchangeOf(CURL* h) {
+    Exchange* ex = nullptr;
+    curl_easy_getinfo(h, CURLINFO_PRIVATE, &ex);
+    return ex;
   }
 
   // Resumes transfers paused by a byte budget once it has tokens again;
@@ -325,9 +247,17 @@ struct CurlTransport::Impl {
     if (b.tokens >= 1) {
       std::vector<CURL*> resume;
       resume.swap(b.paused);
+      auto now = std::chrono::steady_clock::now();
       for (CURL* h : resume) {
-        if (std::find(active.begin(), active.end(), h) != active.end()) {
-          curl_easy_pause(h, CURLPAUSE_CONT);
+        if (std::find(active.begin(), active.end(), h) == active.end()) continue;
+        Exchange* ex = ExchangeOf(h);
+        ex->deadline.Resume(now);
+        if (CURLcode rc = curl_easy_pause(h, CURLPAUSE_CONT); rc != CURLE_OK) {
+          if (ex->body_status.ok()) {
+            ex->body_status =
+                Internal(std::string("cannot resume a paused transfer: ") + curl_easy_strerror(rc));
+          }
+          Finish(h, rc);
         }
       }
     }
@@ -347,11 +277,47 @@ struct CurlTransport::Impl {
     for (auto& [origin, b] : endpoint_budgets) ResumePaused(b, wait_ms);
   }
 
+  // The response body bytes an exchange's deadline allows for: what the
+  // answer announces (Content-Length) once its headers are in, else the most
+  // the request accepts (max_body: a range of a part size may bring a few
+  // bytes); what came, if more.
+  static uint64_t ResponseBytes(const Exchange& ex) {
+    uint64_t bytes = ex.request.max_body;
+    std::string_view length = ex.response.header("content-length");
+    uint64_t announced = 0;
+    auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), announced);
+    if (ex.request.method != "HEAD" && ec == std::errc() && end == length.data() + length.size() &&
+        !length.empty()) {
+      bytes = announced;
+    }
+    return std::max(bytes, ex.response.bytes_received);
+  }
+
+  // Ends the exchanges past their overall deadline (http/deadline.h) with
+  // kDeadlineExceeded; looks every kDeadlineCheck while any is in flight.
+  void CheckDeadlines(int* wait_ms) {
+    if (active.empty()) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next_deadline_check) {
+      next_deadline_check = now + kDeadlineCheck;
+      std::vector<CURL*> late;
+      for (CURL* h : active) {
+        Exchange* ex = ExchangeOf(h);
+        if (!ex->body_status.ok()) continue;  // already failing
+        if (Status s = ex->deadline.Check(now, ResponseBytes(*ex)); !s.ok()) {
+          ex->body_status = std::move(s);
+          late.push_back(h);
+        }
+      }
+      for (CURL* h : late) Finish(h, CURLE_OPERATION_TIMEDOUT);
+    }
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(next_deadline_check - now).count();
+    *wait_ms = static_cast<int>(std::clamp<int64_t>(left, 0, *wait_ms));
+  }
+
   void Finish(CURL* h, CURLcode code) {
-    Exchange* raw = nullptr;
-    curl_easy_getinfo(h, CURLINFO_PRIVATE, &raw);
-    std::unique_ptr<Exchange> ex(raw);
-    curl_multi_remove_handle(multi, h);
+    std::unique_ptr<Exchange> ex(ExchangeOf(h));
+    curl_multi_remove_handle(multi, h);  // drops a completion curl may hold for it
     active.erase(std::find(active.begin(), active.end(), h));
     std::erase(budget.paused, h);
     for (auto& [origin, b] : endpoint_budgets) std::erase(b.paused, h);
@@ -370,10 +336,19 @@ struct CurlTransport::Impl {
     ex->done(std::move(resp));
   }
 
+  // Ends every exchange in flight with `why`.
+  void EndAll(const Status& why) {
+    while (!active.empty()) {
+      CURL* h = active.back();
+      ExchangeOf(h)->body_status = why;
+      Finish(h, CURLE_ABORTED_BY_CALLBACK);
+    }
+  }
+
   // Runs the timers that are due; returns the wait until the next one.
   int RunTimers() {
     for (;;) {
-      std::function<void()> fn;
+      TimerCallback fn;
       {
         std::lock_guard lock(mu);
         if (timers.empty()) return 1000;
@@ -385,31 +360,73 @@ struct CurlTransport::Impl {
         fn = std::move(const_cast<Timer&>(timers.top()).fn);
         timers.pop();
       }
-      fn();
+      fn(Status::Ok());
     }
+  }
+
+  // One round of the drain that follows Shutdown: what was queued before it
+  // starts (or, once the grace is over, is cancelled); timers, and what was
+  // sent or posted since, complete with kCancelled; once the grace is over,
+  // so does every exchange in flight. Their completions may send and post
+  // again: refused too, that runs in the next round, never nested. True
+  // once nothing is left: the loop has stopped.
+  bool Drain(std::chrono::steady_clock::time_point grace) {
+    std::deque<std::unique_ptr<Exchange>> batch;
+    std::vector<std::function<void()>> refused_now;
+    std::vector<TimerCallback> timers_now;
+    {
+      std::lock_guard lock(mu);
+      batch.swap(queued);
+      refused_now.swap(refused);
+      for (; !timers.empty(); timers.pop()) {
+        timers_now.push_back(std::move(const_cast<Timer&>(timers.top()).fn));
+      }
+    }
+    const bool over = std::chrono::steady_clock::now() >= grace;
+    for (auto& ex : batch) {
+      if (over) {
+        Refuse(std::move(ex), Cancelled());
+      } else {
+        Start(std::move(ex));
+      }
+    }
+    for (auto& fn : timers_now) fn(Cancelled());
+    for (auto& fn : refused_now) fn();
+    if (over) EndAll(Cancelled());
+    std::lock_guard lock(mu);
+    if (!active.empty() || !queued.empty() || !refused.empty() || !timers.empty()) return false;
+    phase = Phase::kStopped;
+    return true;
   }
 
   void Run() {
     loop_id = std::this_thread::get_id();
     std::array<epoll_event, 64> events;
     for (;;) {
-      std::deque<std::unique_ptr<Exchange>> batch;
-      bool stop;
-      int wait_ms = RunTimers();
+      bool draining;
+      std::chrono::steady_clock::time_point grace;
       {
         std::lock_guard lock(mu);
-        batch.swap(queued);
-        stop = stopping;
+        draining = phase == Phase::kDraining;
+        grace = grace_until;
       }
-      if (stop) {
-        for (auto& ex : batch) {
-          ex->response.transport = Status(StatusCode::kCancelled, "transport shut down");
-          ex->done(std::move(ex->response));
+      int wait_ms;
+      if (draining) {
+        if (Drain(grace)) return;
+        auto left =
+            std::chrono::ceil<std::chrono::milliseconds>(grace - std::chrono::steady_clock::now());
+        wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 0, 1000));
+      } else {
+        wait_ms = RunTimers();
+        std::deque<std::unique_ptr<Exchange>> batch;
+        {
+          std::lock_guard lock(mu);
+          batch.swap(queued);
         }
-        break;
+        for (auto& ex : batch) Start(std::move(ex));  // each sets a timeout of 0: started below
       }
-      for (auto& ex : batch) Start(std::move(ex));  // each sets a timeout of 0: started below
       ResumePaused(&wait_ms);
+      CheckDeadlines(&wait_ms);
       wait_ms = CurlTimeouts(wait_ms);
       // Transfers paused by a budget: come back for them within 5 ms.
       if (AnyPaused()) wait_ms = std::min(wait_ms, 5);
@@ -417,7 +434,9 @@ struct CurlTransport::Impl {
       asleep.store(true);
       {
         std::lock_guard lock(mu);
-        if (!queued.empty() || stopping) wait_ms = 0;
+        if (!queued.empty() || !refused.empty() || draining != (phase == Phase::kDraining)) {
+          wait_ms = 0;
+        }
         if (!timers.empty()) {
           auto left = timers.top().at - std::chrono::steady_clock::now();
           auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
@@ -434,24 +453,12 @@ struct CurlTransport::Impl {
           }
           continue;
         }
-        Watch& w = WatchOf(fd);
-        if (!w.wanted) {  // an idle connection closing, or sending out of turn
-          Unwatch(fd, w);
-          continue;
-        }
+        if (!sockets.Wanted(fd)) continue;
         uint32_t e = events[i].events;
         int mask = (e & EPOLLIN ? CURL_CSELECT_IN : 0) | (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
                    (e & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
         Act(fd, mask);
       }
-    }
-    // Cancel what is still in flight.
-    while (!active.empty()) {
-      CURL* h = active.back();
-      Exchange* raw = nullptr;
-      curl_easy_getinfo(h, CURLINFO_PRIVATE, &raw);
-      raw->body_status = Status(StatusCode::kCancelled, "transport shut down");
-      Finish(h, CURLE_ABORTED_BY_CALLBACK);
     }
   }
 };
@@ -459,69 +466,93 @@ struct CurlTransport::Impl {
 CurlTransport::CurlTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(const TransportOptions& options) {
-  static std::once_flag init_once;
-  std::call_once(init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  static CURLcode global = [] { return curl_global_init(CURL_GLOBAL_DEFAULT); }();
+  if (global != CURLE_OK) {
+    return Internal(std::string("cannot start libcurl: ") + curl_easy_strerror(global));
+  }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->budget.rate = static_cast<double>(options.bytes_per_second);
   impl->multi = curl_multi_init();
-  if (!impl->multi) return Internal("curl_multi_init failed");
-  impl->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (!impl->multi) return Internal("cannot start libcurl: curl_multi_init failed");
+  impl->epoll_fd = impl->sockets.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   impl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (impl->epoll_fd < 0 || impl->wake_fd < 0) {
-    return Internal("cannot create the event loop's epoll set: " + std::string(strerror(errno)));
-  }
   epoll_event wake{};
   wake.events = EPOLLIN;
   wake.data.fd = impl->wake_fd;
-  epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, impl->wake_fd, &wake);
-  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETFUNCTION, &Impl::OnSocket);
-  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETDATA, impl.get());
-  curl_multi_setopt(impl->multi, CURLMOPT_TIMERFUNCTION, &Impl::OnTimer);
-  curl_multi_setopt(impl->multi, CURLMOPT_TIMERDATA, impl.get());
-  curl_multi_setopt(impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                    static_cast<long>(options.max_connections_per_host));
-  curl_multi_setopt(impl->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                    static_cast<long>(options.max_total_connections));
-  curl_multi_setopt(impl->multi, CURLMOPT_MAXCONNECTS,
-                    static_cast<long>(options.max_total_connections));
+  if (impl->epoll_fd < 0 || impl->wake_fd < 0 ||
+      epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, impl->wake_fd, &wake) != 0) {
+    return Internal("cannot create the event loop's epoll set: " + std::string(strerror(errno)));
+  }
+  CURLM* m = impl->multi;
+  for (CURLMcode rc :
+       {curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &internal::SocketSet::OnSocket),
+        curl_multi_setopt(m, CURLMOPT_SOCKETDATA, &impl->sockets),
+        curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &Impl::OnTimer),
+        curl_multi_setopt(m, CURLMOPT_TIMERDATA, impl.get()),
+        curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS,
+                          static_cast<long>(options.max_connections_per_host)),
+        curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                          static_cast<long>(options.max_total_connections)),
+        curl_multi_setopt(m, CURLMOPT_MAXCONNECTS,
+                          static_cast<long>(options.max_total_connections))}) {
+    if (rc != CURLM_OK) {
+      return Internal(std::string("cannot set up libcurl: ") + curl_multi_strerror(rc));
+    }
+  }
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->Run(); });
   return std::unique_ptr<CurlTransport>(new CurlTransport(std::move(impl)));
 }
 
-CurlTransport::~CurlTransport() {
+CurlTransport::~CurlTransport() { Shutdown(std::chrono::milliseconds(0)); }
+
+void CurlTransport::Shutdown(std::chrono::milliseconds grace) {
   {
     std::lock_guard lock(impl_->mu);
-    impl_->stopping = true;
+    if (impl_->phase == Impl::Phase::kRunning) {
+      impl_->phase = Impl::Phase::kDraining;
+      impl_->grace_until = std::chrono::steady_clock::now() + grace;
+    }
   }
   impl_->asleep.store(true);  // wake it whatever it is doing
   impl_->Wake();
-  impl_->thread.join();
+  std::lock_guard join(impl_->join_mu);
+  if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-void CurlTransport::Post(std::chrono::milliseconds delay, std::function<void()> fn) {
+void CurlTransport::Post(std::chrono::milliseconds delay, TimerCallback fn) {
+  Impl::Phase phase;
   {
     std::lock_guard lock(impl_->mu);
-    if (impl_->stopping) return;
-    impl_->timers.push(
-        {std::chrono::steady_clock::now() + delay, impl_->timer_seq++, std::move(fn)});
+    phase = impl_->phase;
+    if (phase == Impl::Phase::kRunning) {
+      impl_->timers.push(
+          {std::chrono::steady_clock::now() + delay, impl_->timer_seq++, std::move(fn)});
+    } else if (phase == Impl::Phase::kDraining) {
+      impl_->refused.push_back([fn = std::move(fn)] { fn(Cancelled()); });
+    }
   }
-  impl_->Wake();
+  if (phase == Impl::Phase::kStopped) return RunUnnested([fn = std::move(fn)] { fn(Cancelled()); });
+  if (std::this_thread::get_id() != impl_->loop_id) impl_->Wake();
 }
 
 void CurlTransport::Send(Request request, Callback done) {
   auto ex = std::make_unique<Exchange>();
   ex->request = std::move(request);
   ex->done = std::move(done);
+  Impl::Phase phase;
   {
     std::lock_guard lock(impl_->mu);
-    if (!impl_->stopping) impl_->queued.push_back(std::move(ex));
+    phase = impl_->phase;
+    if (phase == Impl::Phase::kRunning) {
+      impl_->queued.push_back(std::move(ex));
+    } else if (phase == Impl::Phase::kDraining) {
+      impl_->refused.push_back([done = std::move(ex->done)] { done(CancelledResponse()); });
+    }
   }
-  if (ex) {  // not queued: already shutting down
-    ex->response.transport = Status(StatusCode::kCancelled, "transport shut down");
-    ex->done(std::move(ex->response));
-    return;
+  if (phase == Impl::Phase::kStopped) {
+    return RunUnnested([done = std::move(ex->done)] { done(CancelledResponse()); });
   }
   // A wakeup per sleep of the loop, not per request: none while it works
   // (it looks at the queue before it sleeps), nor from its own callbacks.

@@ -1,8 +1,14 @@
 // CurlTransport is the engine's HTTP client: one thread drives a libcurl multi
 // handle, so many requests are in flight at once over keep-alive connections
 // reused per host, with bodies streamed through BodySource/BodySink.
-// Send() is safe from any thread; completion callbacks run on the loop thread
-// and must not block.
+// Send() and Post() are safe from any thread; their callbacks run on the loop
+// thread and must not block.
+//
+// Shutdown drains it: callbacks still run on the loop thread, with
+// kCancelled, until nothing is left, and what they send or post then is
+// refused and completed by the loop in turn, never nested. Once Shutdown has
+// returned the loop is gone, and Send and Post complete at once on the
+// caller's thread (after the callback running there, if called from one).
 #pragma once
 
 #include <memory>
@@ -26,10 +32,18 @@ struct TransportOptions {
 class CurlTransport final : public Transport {
  public:
   static StatusOr<std::unique_ptr<CurlTransport>> Create(const TransportOptions& options = {});
-  ~CurlTransport() override;  // cancels what is still in flight, then joins the loop
+  ~CurlTransport() override;  // Shutdown(0)
+
+  // Stops the loop and returns once every callback has run: timers and
+  // later Sends and Posts complete with kCancelled at once, requests
+  // already sent get up to `grace` to finish (an abort of an upload at
+  // exit), then are cancelled. Idempotent; from any thread but the loop's
+  // (not from a callback). Call it before anything the callbacks use is
+  // destroyed.
+  void Shutdown(std::chrono::milliseconds grace);
 
   void Send(Request request, Callback done) override;
-  void Post(std::chrono::milliseconds delay, std::function<void()> fn) override;
+  void Post(std::chrono::milliseconds delay, TimerCallback fn) override;
 
  private:
   struct Impl;

@@ -38,6 +38,8 @@ static bool Throttled(Exchange* ex) {
     b->Refill();
     if (b->tokens < 1) {
       b->paused.push_back(ex->handle);
+      // Our own pacing: not the gateway's time.
+      ex->deadline.Pause(std::chrono::steady_clock::now());
       return true;
     }
   }

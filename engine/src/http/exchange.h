@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "http/deadline.h"
 #include "http/request.h"
 
 namespace gwsync::http::internal {
@@ -51,6 +52,7 @@ struct Exchange {
   std::array<ByteBudget*, 2> budgets = {nullptr, nullptr};
   uint64_t body_limit = 0;  // body bytes accepted, set by SetBodyLimit; 0: any
   std::string inline_body;  // a small request body, sent with the headers
+  Deadline deadline;        // set when the loop starts the exchange
   char error[CURL_ERROR_SIZE] = {};
 
   ~Exchange() { curl_slist_free_all(header_list); }

@@ -67,6 +67,14 @@ struct Request {
   std::chrono::milliseconds connect_timeout{5000};
   // Aborted when fewer than 1 byte/s moved for this long (a hung gateway).
   std::chrono::milliseconds stall_timeout{60000};
+  // The overall deadline, for a gateway that drips bytes and so never
+  // stalls: the exchange ends with kDeadlineExceeded once it has taken
+  // longer than stall_timeout + (body bytes + response bytes) / min_rate
+  // (bytes/s), time paused by the transport's byte budgets left out. The
+  // response's bytes are what its Content-Length announces once its headers
+  // are in, else max_body; what came, if more. 0 (or no stall_timeout): no
+  // such deadline.
+  uint64_t min_rate = 0;
   std::chrono::milliseconds total_timeout{0};  // 0: none
 };
 
@@ -92,17 +100,25 @@ struct Response {
 };
 
 using Callback = std::function<void(Response)>;
+// Ok when it is due, kCancelled when the transport shut down first.
+using TimerCallback = std::function<void(Status)>;
 
 // The seam through which all HTTP goes, so tests and fault injection can
 // stand in for the network. Implementations are safe to call from any thread.
+//
+// Every callback runs exactly once, also at shutdown: what is in flight or
+// pending then completes with kCancelled (Response::transport), and so does
+// what is sent or posted after. It may run before Send or Post returns (after
+// shutdown), so never call them holding a lock the callback takes.
 class Transport {
  public:
   virtual ~Transport() = default;
   // Starts `request`; `done` runs once, on the transport's own thread.
   virtual void Send(Request request, Callback done) = 0;
   // Runs `fn` on the transport's thread once `delay` has passed (retries
-  // with backoff wait this way, never by blocking a thread).
-  virtual void Post(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
+  // with backoff wait this way, never by blocking a thread), with Ok; with
+  // kCancelled at shutdown.
+  virtual void Post(std::chrono::milliseconds delay, TimerCallback fn) = 0;
   // Blocks the caller until the response arrives. Not for the event loop thread.
   Response SendAndWait(Request request);
 };

@@ -263,15 +263,20 @@ void Bench::Finish(std::shared_ptr<Task> t, const Status& s) {
     ++live_.ops;
     if (s.ok()) live_.bytes += t->size;
     if (!s.ok()) ++live_.errors;
-    --in_flight_;
   }
-  // The worker goes on with its next operation, or ends.
+  // The worker goes on with its next operation, or ends. This one stays in
+  // flight until then, so the phase cannot see none in flight and end in
+  // between.
   if (next) {
     Window w = t->window == Window::kPrepare ? Window::kPrepare
                : now < warmup_end_           ? Window::kWarmup
                                              : Window::kMeasure;
-    if (Start(next_op, now, w)) return;
+    Start(next_op, now, w);
   }
+  // Notified under the lock: once it is released the phase may end and the
+  // bench be destroyed.
+  std::lock_guard lock(mu_);
+  --in_flight_;
   cv_.notify_all();
 }
 

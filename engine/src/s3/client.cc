@@ -152,6 +152,7 @@ http::Request Client::Build(Call& call, const Endpoint& ep) const {
   if (!call.query.empty()) req.url += "?" + CanonicalQuery(call.query);
   req.connect_timeout = options_.connect_timeout;
   req.stall_timeout = options_.stall_timeout;
+  req.min_rate = options_.min_rate;
   req.sink = std::move(call.sink);
   req.max_body = call.max_body;
 

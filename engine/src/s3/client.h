@@ -37,6 +37,9 @@ struct ClientOptions {
   bool virtual_host = false;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds stall_timeout{60000};
+  // Each request's overall deadline (http::Request::min_rate): it must end
+  // within stall_timeout + its bytes at this many bytes/s. 0: none.
+  uint64_t min_rate = 16 << 10;
 };
 
 // Which endpoint served an operation and how its last HTTP attempt went, for

@@ -46,9 +46,14 @@ StatusOr<SideSpec> ParseSideSpec(const std::string& arg,
   return side;
 }
 
+// The transport is shut down before the client goes: its completions call
+// into the client's executor and pool.
 struct Session::Cluster {
   std::unique_ptr<http::CurlTransport> transport;
   std::unique_ptr<s3::Client> client;
+  ~Cluster() {
+    if (transport) transport->Shutdown(kShutdownGrace);
+  }
 };
 
 Session::Session(StatusOr<ClusterOptions> default_cluster,

@@ -35,6 +35,10 @@ struct SideSpec {
 StatusOr<SideSpec> ParseSideSpec(const std::string& arg,
                                  const std::map<std::string, RemoteCluster>& remotes);
 
+// How long a cluster's requests still in flight at the end (an upload's
+// abort, sent and not awaited) may take before they are cancelled.
+inline constexpr std::chrono::milliseconds kShutdownGrace{2000};
+
 // How to reach the default cluster (from flags, the environment, ~/.s3cfg).
 struct ClusterOptions {
   s3::ClientOptions client;

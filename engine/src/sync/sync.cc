@@ -234,11 +234,11 @@ StatusOr<SyncReport> Runner::Run() {
       bool feeding = false;      // guarded by mu
     } finished;
     std::atomic<int64_t> open{0};  // fed and not yet committed
+    // Notified under the lock: once it is released the committer may see
+    // the last job, return, and destroy `finished`.
     auto to_commit = [&finished](JobPtr job) {
-      {
-        std::lock_guard lock(finished.mu);
-        finished.jobs.push_back(std::move(job));
-      }
+      std::lock_guard lock(finished.mu);
+      finished.jobs.push_back(std::move(job));
       finished.cv.notify_one();  // no system call unless the committer sleeps
     };
     // noexcept: TBB runs a lightweight node's body inline only then.

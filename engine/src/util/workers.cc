@@ -19,10 +19,10 @@ Workers::~Workers() {
 
 void Workers::Run(std::function<void()> task) {
   if (threads_.empty()) return task();
-  {
-    std::lock_guard lock(mu_);
-    tasks_.push_back(std::move(task));
-  }
+  // Notified under the lock: once it is released the task may run and be
+  // the one that lets the owner destroy these Workers.
+  std::lock_guard lock(mu_);
+  tasks_.push_back(std::move(task));
   cv_.notify_one();
 }
 

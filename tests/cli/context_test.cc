@@ -1,0 +1,74 @@
+// The owners of a transport tear it down before what its callbacks use: a
+// request still in flight when a command ends (the abort `put` sends after a
+// failed multipart upload, not awaited) completes exactly once, with
+// kCancelled, into a client that is still there (under ASan: no
+// heap-use-after-free).
+#include "cli/context.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "support/loopback_server.h"
+#include "sync/session.h"
+
+namespace gwsync::cli {
+namespace {
+
+using gwsync::testing::LoopbackServer;
+using std::chrono::milliseconds;
+
+struct Aborted {
+  std::atomic<int> calls{0};
+  std::atomic<StatusCode> code{StatusCode::kOk};
+};
+
+// What transfer::internal::AbortLater does: an abort whose answer nobody waits for.
+void AbortLater(const s3::Client& client, Aborted* aborted) {
+  client.AbortMultipartUpload("b", "k", "upload-id", [aborted](Status s) {
+    aborted->code = s.code();
+    aborted->calls.fetch_add(1);
+  });
+}
+
+TEST(OwnerShutdownTest, ContextWithAnAbortInFlight) {
+  LoopbackServer server(LoopbackServer::Silent());
+  GlobalFlags flags;
+  flags.endpoints = {"http://" + server.host()};
+  flags.access_key = "AK";
+  flags.secret_key = "SK";
+  flags.config_file = "/dev/null";
+  Aborted aborted;
+  {
+    auto ctx = Context::Create(flags);
+    ASSERT_TRUE(ctx.ok()) << ctx.status().ToString();
+    AbortLater((*ctx)->client(), &aborted);
+    ASSERT_TRUE(server.WaitForRequests(1, milliseconds(5000)));
+  }
+  EXPECT_EQ(aborted.calls.load(), 1);
+  EXPECT_EQ(aborted.code.load(), StatusCode::kCancelled);
+}
+
+TEST(OwnerShutdownTest, SessionClusterWithAnAbortInFlight) {
+  LoopbackServer server(LoopbackServer::Silent());
+  sync::ClusterOptions cluster;
+  cluster.client.endpoint = *s3::ParseEndpoint("http://" + server.host());
+  cluster.client.credentials.access_key = "AK";
+  cluster.client.credentials.secret_key = "SK";
+  sync::IndexOptions no_index;
+  no_index.enabled = false;
+  Aborted aborted;
+  {
+    sync::Session session(cluster, {}, no_index);
+    auto client = session.ClientFor("");
+    ASSERT_TRUE(client.ok()) << client.status().ToString();
+    AbortLater(**client, &aborted);
+    ASSERT_TRUE(server.WaitForRequests(1, milliseconds(5000)));
+  }
+  EXPECT_EQ(aborted.calls.load(), 1);
+  EXPECT_EQ(aborted.code.load(), StatusCode::kCancelled);
+}
+
+}  // namespace
+}  // namespace gwsync::cli
