@@ -198,6 +198,25 @@ class RoundTrip:
         self.assertIn("the bucket is empty", r.stderr)
 
 
+    def test_a_versioned_bucket_says_what_the_backup_lacks(self):
+        self.s3.create_bucket(Bucket=self.src)
+        try:
+            self.s3.put_bucket_versioning(Bucket=self.src,
+                                          VersioningConfiguration={"Status": "Enabled"})
+            self.s3.put_object(Bucket=self.src, Key="k", Body=b"one")
+            self.s3.put_object(Bucket=self.src, Key="k", Body=b"two")
+            backup = os.path.join(self.work, "versioned")
+            r = self.ok("sync", f"s3://{self.src}", backup)
+            self.assertIn("the bucket is versioned", r.stderr)
+            with open(os.path.join(backup, "k"), "rb") as f:
+                self.assertEqual(f.read(), b"two")
+        finally:
+            versions = self.s3.list_object_versions(Bucket=self.src)
+            for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+                self.s3.delete_object(Bucket=self.src, Key=v["Key"], VersionId=v["VersionId"])
+            self.s3.delete_bucket(Bucket=self.src)
+
+
 class RgwRoundTripTest(RoundTrip, unittest.TestCase):
     def setUp(self):
         self.endpoint = require("GWSYNC_TEST_ENDPOINT")

@@ -220,6 +220,17 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
     if (!problems.ok()) {
       report.AddError(where, problems.status().message());
     } else {
+      // A versioned bucket's history is not in the backup: said, not hidden.
+      auto kept = LoadBucketSettings(dst.path);
+      for (const auto& [name, body] : kept.ok() ? kept->settings : SavedSettings().settings) {
+        if (name == "versioning" &&
+            (body.find("<Status>Enabled</Status>") != std::string::npos ||
+             body.find("<Status>Suspended</Status>") != std::string::npos)) {
+          report.AddNotice("s3://" + src.bucket,
+                           "the bucket is versioned: the backup holds the current version of "
+                           "each key; older versions and delete markers are not backed up");
+        }
+      }
       for (const auto& p : *problems) {
         report.AddError(where + p.name, "bucket setting '" + p.name + "' not saved: " + p.message);
       }
