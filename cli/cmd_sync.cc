@@ -31,7 +31,8 @@ struct SyncFlags {
   bool force_delete = false, no_bucket_settings = false, apply_bucket_settings = false;
   bool no_manifest = false, manifest_bucket = false, manifest_sha256 = false;
   std::string manifest_path;
-  bool preserve_owner = false, preserve_special_bits = false, copy_links = false;
+  bool preserve_owner = false, preserve_modes = false, preserve_special_bits = false,
+       copy_links = false;
   bool create_empty_dirs = false, store_links = false;
   std::string max_delete = "50%";
   std::vector<std::string> excludes, includes;
@@ -285,6 +286,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.max_delete = *max_delete;
   options.concurrency = global.concurrency > 0 ? global.concurrency : 32;
   options.restore_owner = flags.preserve_owner && geteuid() == 0;
+  options.preserve_modes = flags.preserve_modes;
   options.preserve_special_bits = flags.preserve_special_bits;
   options.copy_links = flags.copy_links;
   options.create_empty_dirs = flags.create_empty_dirs;
@@ -437,8 +439,12 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
                 "restore: apply the saved settings also to a bucket that already exists");
   cmd->add_flag("--preserve-owner", f->preserve_owner,
                 "downloads: restore the owner and group the object records (as root)");
+  cmd->add_flag("--preserve-modes", f->preserve_modes,
+                "downloads: give files the permission bits the object records exactly "
+                "(default: masked by the umask)");
   cmd->add_flag("--preserve-special-bits", f->preserve_special_bits,
-                "downloads: restore setuid, setgid and sticky bits too");
+                "downloads: restore setuid, setgid and sticky bits too (implies "
+                "--preserve-modes)");
   cmd->add_flag("-L,--copy-links", f->copy_links,
                 "follow symbolic links in the source folder (default: report and skip them)");
   cmd->add_flag("-l,--links", f->store_links,

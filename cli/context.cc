@@ -108,6 +108,7 @@ StatusOr<s3::ClientOptions> ResolveClientOptions(
   auto min_rate = ParseSize(flags.min_rate);
   if (!min_rate.ok()) return InvalidArgument("--min-rate: " + min_rate.status().message());
   o.min_rate = *min_rate;
+  o.list_limit = flags.list_limit;
   if (flags.concurrency > 0) {
     // One gateway gets no more than the requests the user allows in flight.
     o.pool.max_concurrency = flags.concurrency;

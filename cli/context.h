@@ -35,6 +35,7 @@ struct GlobalFlags {
   int timeout = 60;  // seconds a request may stall before it is retried
   // bytes/s: each request must end within --timeout + its bytes at this rate
   std::string min_rate = "16KiB";
+  uint64_t list_limit = 0;  // keys one listing may return; 0: from the bucket's count
   bool quiet = false;
   bool insecure = false;
   std::string ca_bundle;  // PEM CAs to trust (or AWS_CA_BUNDLE)

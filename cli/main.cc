@@ -111,6 +111,10 @@ int main(int argc, char** argv) {
                  "--timeout + its bytes at this rate, or is retried elsewhere (default 16KiB; "
                  "0: no such deadline)")
       ->type_name("RATE");
+  app.add_option("--list-limit", flags.list_limit,
+                 "stop a listing that returns more keys than this (default: twice the objects "
+                 "the gateway says the bucket holds, and 100,000 more; 100,000,000 when it does "
+                 "not say)");
   app.add_option("--access-key", flags.access_key, "access key (or AWS_ACCESS_KEY_ID)");
   app.add_option("--secret-key", flags.secret_key,
                  "secret key (visible in ps: prefer --secret-key-file or AWS_SECRET_ACCESS_KEY)");

@@ -1,5 +1,8 @@
 #include "cli/metrics.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -173,8 +176,14 @@ LogFile::~LogFile() {
 }
 
 Status LogFile::Open(const std::string& path) {
-  file_ = std::fopen(path.c_str(), "a");
-  if (!file_) return Internal("log file '" + path + "': " + std::strerror(errno));
+  // A new log is the owner's alone: it names keys and files.
+  int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) file_ = fdopen(fd, "a");
+  if (!file_) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    return Internal("log file '" + path + "': " + std::strerror(err));
+  }
   return Status::Ok();
 }
 

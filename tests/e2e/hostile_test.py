@@ -3,15 +3,20 @@
 a listing that repeats its continuation token or sends empty pages forever,
 an answer of 100 MiB, keys out of order or outside the prefix, a GET longer
 than the object listed, an object claiming 10 TB, an answer dripped 2 bytes
-a second, keys with escape sequences. Each test asserts what a user sees: a clear one-line error, an
-exit code, a bounded time and memory, nothing left on disk, and a terminal
-never driven by the gateway's bytes.
+a second, keys with escape sequences, a listing that never ends or whose
+tokens go round in a cycle; and a local user who swaps a folder for a link
+or a file for a FIFO under a running upload, and modes a backup must not
+leave open. Each test asserts what a user sees: a clear one-line error, an
+exit code, a bounded time and memory, nothing left on disk, nothing uploaded
+that the user must not get, and a terminal never driven by the gateway's
+bytes.
 
 Needs no Ceph: GWSYNC_BIN only. Fails, never skips, when it is missing.
 """
 
 import json
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -26,6 +31,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from gwtest import clean_env, require  # noqa: E402
 
 TIMEOUT = 30  # seconds: every hostile answer must end well within this
+PUT_DELAY = 0.02  # seconds each PUT to a store-* bucket waits: uploads last a while
 
 
 def setUpModule():
@@ -34,7 +40,8 @@ def setUpModule():
     SCRATCH = tempfile.mkdtemp(prefix="gwsync-hostile-")
     ENV = clean_env(SCRATCH)
     ENV.update(AWS_ACCESS_KEY_ID="hostile", AWS_SECRET_ACCESS_KEY="hostile-secret")
-    SERVER = subprocess.Popen([sys.executable, os.path.join(HERE, "..", "support", "hostile_s3.py")],
+    SERVER = subprocess.Popen([sys.executable, os.path.join(HERE, "..", "support", "hostile_s3.py"),
+                               "--put-delay", str(PUT_DELAY)],
                               stdout=subprocess.PIPE, text=True)
     line = SERVER.stdout.readline().split()
     if len(line) != 2 or line[0] != "PORT":
@@ -59,6 +66,18 @@ def stats():
         return json.loads(r.read())
 
 
+def stored(bucket):
+    """key -> content (latin-1) of a store-* bucket."""
+    with urllib.request.urlopen(f"{ENDPOINT}/_store/{bucket}", timeout=5) as r:
+        return json.loads(r.read())
+
+
+def store_put(bucket, key, data, meta=None):
+    req = urllib.request.Request(f"{ENDPOINT}/{bucket}/{key}", data=data, method="PUT",
+                                 headers={f"x-amz-meta-{k}": v for k, v in (meta or {}).items()})
+    urllib.request.urlopen(req, timeout=5).close()
+
+
 class Run:
     def __init__(self, code, out, err, seconds, max_rss_kib):
         self.code, self.out, self.err = code, out, err
@@ -76,29 +95,39 @@ class HostileTest(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def gwsync(self, *args):
+    def gwsync(self, *args, umask=None):
         """Runs gwsync against the hostile gateway; a run that outlasts
         TIMEOUT is killed and fails the test (it would have hung)."""
-        start = time.monotonic()
-        out_path, err_path = os.path.join(self.tmp, "out"), os.path.join(self.tmp, "err")
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            proc = subprocess.Popen([BIN, "--endpoint", ENDPOINT, *args], env=ENV, cwd=self.tmp,
-                                    stdout=out, stderr=err)
-            deadline = start + TIMEOUT
-            while True:
-                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-                if pid:
-                    proc.returncode = os.waitstatus_to_exitcode(status)
-                    break
-                if time.monotonic() > deadline:
-                    proc.kill()
-                    proc.wait()
-                    self.fail(f"gwsync {' '.join(args)!r} still ran after {TIMEOUT} s: it hangs")
-                time.sleep(0.05)
-        seconds = time.monotonic() - start
-        with open(out_path, "rb") as f:
+        return self.finish(self.start(*args, umask=umask))
+
+    def start(self, *args, umask=None):
+        """Starts gwsync in the background (finish waits for it)."""
+        out = open(os.path.join(self.tmp, "out"), "wb")
+        err = open(os.path.join(self.tmp, "err"), "wb")
+        preexec = (lambda: os.umask(umask)) if umask is not None else None
+        proc = subprocess.Popen([BIN, "--endpoint", ENDPOINT, *args], env=ENV, cwd=self.tmp,
+                                stdout=out, stderr=err, preexec_fn=preexec)
+        out.close()
+        err.close()
+        proc.args_shown, proc.started = " ".join(args), time.monotonic()
+        return proc
+
+    def finish(self, proc):
+        deadline = proc.started + TIMEOUT
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                self.fail(f"gwsync {proc.args_shown!r} still ran after {TIMEOUT} s: it hangs")
+            time.sleep(0.05)
+        seconds = time.monotonic() - proc.started
+        with open(os.path.join(self.tmp, "out"), "rb") as f:
             stdout = f.read().decode("utf-8", "backslashreplace")
-        with open(err_path, "rb") as f:
+        with open(os.path.join(self.tmp, "err"), "rb") as f:
             stderr = f.read().decode("utf-8", "backslashreplace")
         return Run(proc.returncode, stdout, stderr, seconds, usage.ru_maxrss)
 
@@ -129,6 +158,46 @@ class HostileTest(unittest.TestCase):
         r = self.gwsync("ls", "-r", "s3://empty-loop")
         self.assertOneLineError(r, "empty truncated listing pages")
         self.assertLess(stats()["list_requests"] - before, 30)
+
+    # Every page is in order and has a new token: only the bucket's own
+    # count (5 objects) says that 100,000 keys later it is lying.
+    def test_an_endless_listing_stops_past_the_bucket_count(self):
+        before = stats()["list_requests"]
+        r = self.gwsync("ls", "-r", "s3://endless")
+        self.assertOneLineError(r, "more than 100,010 keys", "(X-RGW-Object-Count)")
+        self.assertLess(stats()["list_requests"] - before, 110)
+
+    def test_an_endless_listing_without_a_count_stops_at_the_limit(self):
+        r = self.gwsync("--list-limit", "5000", "ls", "-r", "s3://endless-nocount")
+        self.assertOneLineError(r, "more than 5,000 keys", "--list-limit")
+        r = self.gwsync("du", "--list-limit", "5000", "s3://endless-nocount")
+        self.assertOneLineError(r, "more than 5,000 keys")
+
+    def test_sync_of_an_endless_listing_ends_and_deletes_nothing(self):
+        dest = os.path.join(self.tmp, "dest")
+        os.makedirs(dest)
+        with open(os.path.join(dest, "mine"), "w") as f:
+            f.write("kept")
+        # Excluded keys are still listed and counted, not downloaded.
+        r = self.gwsync("sync", "--no-index", "--delete", "--exclude", "k-*", "s3://endless", dest)
+        self.assertEqual(r.code, 1, str(r))
+        self.assertIn("more than 100,010 keys", r.err, str(r))
+        self.assertIn("not deleting 1 objects", r.err, str(r))
+        self.assertTrue(os.path.exists(os.path.join(dest, "mine")), "deleted on a broken listing")
+
+    def test_a_cycling_token_stops_the_listing(self):
+        before = stats()["list_requests"]
+        r = self.gwsync("ls", "-r", "s3://cycle")
+        self.assertOneLineError(r, "continuation tokens went round in a cycle")
+        self.assertLess(stats()["list_requests"] - before, 10)
+        dest = os.path.join(self.tmp, "dest")
+        os.makedirs(dest)
+        with open(os.path.join(dest, "mine"), "w") as f:
+            f.write("kept")
+        r = self.gwsync("sync", "--no-index", "--delete", "s3://cycle", dest)
+        self.assertEqual(r.code, 1, str(r))
+        self.assertIn("went round in a cycle", r.err, str(r))
+        self.assertTrue(os.path.exists(os.path.join(dest, "mine")), "deleted on a broken listing")
 
     # --- answers too large to hold ------------------------------------------
 
@@ -293,6 +362,121 @@ class HostileTest(unittest.TestCase):
     def test_allow_core_dumps_keeps_it_dumpable(self):
         uid, owner = self.owner_of_proc_while_running("--allow-core-dumps")
         self.assertEqual(owner, uid)
+
+    # --- a local user who changes the source under a running upload ----------
+
+    def user_tree(self, files):
+        """A source tree owned by an unprivileged user (nobody, when the test
+        runs as root) and a root-only folder of secrets beside it; returns
+        (src, secret, run_as) where run_as prefixes that user's commands."""
+        src, secret = os.path.join(self.tmp, "src"), os.path.join(self.tmp, "secret")
+        os.makedirs(secret, mode=0o700)
+        for name, data in files.items():
+            path = os.path.join(src, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(data)
+            with open(os.path.join(secret, os.path.basename(name)), "w") as f:
+                f.write("SECRET " + name)
+            os.chmod(os.path.join(secret, os.path.basename(name)), 0o600)
+        run_as = []
+        if os.geteuid() == 0:
+            nobody = pwd.getpwnam("nobody")
+            os.chmod(SCRATCH, 0o711)  # the user reaches its tree, and no more
+            os.chmod(self.tmp, 0o711)
+            for root, dirs, names in os.walk(src):
+                for n in [root] + [os.path.join(root, x) for x in dirs + names]:
+                    os.chown(n, nobody.pw_uid, nobody.pw_gid)
+            run_as = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                      "--clear-groups"]
+        return src, secret, run_as
+
+    def wait_for_puts(self, before, n, proc):
+        deadline = time.monotonic() + TIMEOUT
+        while stats()["puts"] - before < n:
+            self.assertIsNone(proc.poll(), "the upload ended before the swap")
+            self.assertLess(time.monotonic(), deadline, "the upload did not start")
+            time.sleep(0.01)
+
+    # Issue 25: gwsync as root uploads a user's tree; the user, mid-run,
+    # swaps a folder for a link to a root-only folder. Nothing of it may be
+    # uploaded: each file behind the link is skipped with a notice.
+    def test_a_folder_swapped_for_a_link_under_a_running_upload(self):
+        files = {f"sub/f-{i:03d}": f"mine {i}" for i in range(200)}
+        src, secret, run_as = self.user_tree(files)
+        before = stats()["puts"]
+        proc = self.start("sync", "--no-index", "--concurrency", "2", src + "/", "s3://store-race")
+        self.wait_for_puts(before, 10, proc)
+        subprocess.run(run_as + ["sh", "-c", f"cd {src} && mv sub sub.real && ln -s {secret} sub"],
+                       check=True)
+        r = self.finish(proc)
+        got = stored("store-race")
+        leaked = sorted(k for k, v in got.items() if "SECRET" in v)
+        self.assertEqual(leaked, [], f"{len(leaked)} objects hold root's secrets: {r}")
+        self.assertEqual(r.code, 0, str(r))
+        self.assertGreater(len(got), 0, str(r))
+        self.assertLess(len(got), 200, f"the swap came too late to test anything: {r}")
+        skipped = [k for k in files if k not in got]
+        self.assertIn(f"gwsync: notice: {skipped[-1]}: '{src}/{skipped[-1]}': a symbolic link on "
+                      f"its way, not read through it", r.err, str(r))
+
+    def test_a_file_swapped_for_a_fifo_after_the_walk_does_not_block(self):
+        files = {f"f-{i:03d}": f"mine {i}" for i in range(20)}
+        files["zz-last"] = "becomes a FIFO"
+        src, _, run_as = self.user_tree(files)
+        before = stats()["puts"]
+        proc = self.start("sync", "--no-index", "--concurrency", "1", src + "/", "s3://store-fifo")
+        self.wait_for_puts(before, 3, proc)
+        fifo = os.path.join(src, "zz-last")
+        subprocess.run(run_as + ["sh", "-c", f"rm {fifo} && mkfifo {fifo}"], check=True)
+        r = self.finish(proc)  # fails the test if it hangs
+        self.assertEqual(r.code, 0, str(r))
+        self.assertLess(r.seconds, 15, str(r))
+        got = stored("store-fifo")
+        self.assertEqual(len(got), 20, str(r))
+        self.assertNotIn("zz-last", got)
+        self.assertIn(f"gwsync: notice: zz-last: '{fifo}': now a FIFO (changed since it was "
+                      f"listed), not read", r.err, str(r))
+
+    # --- modes of what a backup writes ----------------------------------------
+
+    def test_modes_of_what_a_backup_writes_under_umask_022(self):
+        for key, mode in (("open", "777"), ("suid", "4777"), ("plain", "640"), ("none", None)):
+            store_put("store-modes", key, key.encode(), {"mode": mode} if mode else {})
+        dest, log = os.path.join(self.tmp, "backup"), os.path.join(self.tmp, "sync.log")
+        r = self.gwsync("sync", "--no-index", "--log-file", log, "s3://store-modes", dest,
+                        umask=0o022)
+        self.assertEqual(r.code, 0, str(r))
+
+        def mode(*path):
+            return oct(os.lstat(os.path.join(*path)).st_mode & 0o7777)
+
+        state = os.path.join(dest, ".gwsync")
+        manifests = [n for n in os.listdir(state) if n.startswith("manifest-")]
+        self.assertEqual(len(manifests), 2, manifests)  # the run's and manifest-latest
+        private = {".gwsync": mode(state), ".gwsync/bucket": mode(state, "bucket"),
+                   "log": mode(log)}
+        private.update({n: mode(state, n) for n in manifests})
+        private.update({f"bucket/{n}": mode(state, "bucket", n)
+                        for n in os.listdir(os.path.join(state, "bucket"))})
+        self.assertIn("bucket/policy.json", private)
+        for name, m in private.items():
+            self.assertEqual(m, "0o700" if name.startswith(".gwsync") else "0o600", name)
+        # The object's recorded mode, less the umask: a bucket cannot make a
+        # file world-writable, nor setuid.
+        self.assertEqual({k: mode(dest, k) for k in ("open", "suid", "plain", "none")},
+                         {"open": "0o755", "suid": "0o755", "plain": "0o640", "none": "0o644"})
+
+        exact = os.path.join(self.tmp, "exact")
+        r = self.gwsync("sync", "--no-index", "--preserve-modes", "s3://store-modes", exact,
+                        umask=0o022)
+        self.assertEqual(r.code, 0, str(r))
+        self.assertEqual((mode(exact, "open"), mode(exact, "suid")), ("0o777", "0o777"))
+        special = os.path.join(self.tmp, "special")
+        r = self.gwsync("sync", "--no-index", "--preserve-special-bits", "s3://store-modes",
+                        special, umask=0o022)
+        self.assertEqual(r.code, 0, str(r))
+        self.assertEqual(mode(special, "suid"), "0o4777")
 
 
 if __name__ == "__main__":

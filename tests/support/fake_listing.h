@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -75,8 +76,23 @@ class FakeListing final : public http::Transport {
     delay_ = d;
   }
 
+  // What HEAD bucket says the bucket holds (X-RGW-Object-Count); nullopt:
+  // nothing, as a gateway that is not RGW.
+  void set_object_count(std::optional<uint64_t> count) {
+    std::lock_guard lock(mu_);
+    object_count_ = count;
+  }
+
   void Send(http::Request request, http::Callback done) override {
     std::lock_guard lock(mu_);
+    if (request.method == "HEAD") {  // HEAD bucket: answered at once, not counted
+      http::Response r;
+      r.status = 200;
+      if (object_count_) r.headers.emplace_back("x-rgw-object-count", std::to_string(*object_count_));
+      queue_.push_back({std::chrono::steady_clock::now(), [r, done] { done(r); }});
+      cv_.notify_all();
+      return;
+    }
     ++requests_;
     max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
     queue_.push_back({std::chrono::steady_clock::now() + delay_, [this, request, done](Status due) {
@@ -277,6 +293,7 @@ class FakeListing final : public http::Transport {
   int requests_ = 0, in_flight_ = 0, max_in_flight_ = 0;
   bool stop_ = false;
   bool ignore_start_after_ = false;
+  std::optional<uint64_t> object_count_;
   std::thread thread_;
 };
 

@@ -41,7 +41,11 @@ FakeS3::Reply FakeS3::BucketRequest(const S3Call& call, const std::string& body)
     return Error(404, "NoSuchBucket", "The specified bucket does not exist", call.bucket);
   }
   Bucket& bucket = b->second;
-  if (call.op == "HeadBucket") return Reply{};
+  if (call.op == "HeadBucket") {  // with RGW's count, which bounds a listing
+    Reply r;
+    r.headers.emplace_back("X-RGW-Object-Count", std::to_string(bucket.objects.size()));
+    return r;
+  }
   if (call.op == "DeleteBucket") {
     if (!bucket.objects.empty() || !bucket.uploads.empty()) {
       return Error(409, "BucketNotEmpty", "The bucket you tried to delete is not empty",

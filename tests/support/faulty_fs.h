@@ -14,20 +14,35 @@
 
 namespace gwsync::testing {
 
-enum class FsOp { kOpen, kFstat, kPread, kStat, kFchown, kFchmod, kFutimens, kCommit, kRemove };
+enum class FsOp {
+  kOpen,
+  kFstat,
+  kPread,
+  kStat,
+  kReadLink,
+  kFchown,
+  kFchmod,
+  kFutimens,
+  kCommit,
+  kRemove
+};
 
 class FaultyFileSystem final : public sync::FileSystem {
  public:
-  // `path`: the file concerned (a download's final name; root/key for Remove).
+  // `path`: the file concerned (a download's final name; root/key for the
+  // others).
   using Before = std::function<Status(FsOp op, const std::string& path)>;
   using After = std::function<void(FsOp op, const std::string& path)>;
 
   Before before;
   After after;
 
-  StatusOr<std::shared_ptr<transfer::Fd>> Open(const std::string& path, int flags) override {
+  // `path`: root/key.
+  StatusOr<std::shared_ptr<transfer::Fd>> Open(const sync::LocalRoot& root,
+                                               std::string_view key) override {
+    const std::string path = root.PathOf(key);
     RETURN_IF_ERROR(RunBefore(FsOp::kOpen, path));
-    return RunAfter(FsOp::kOpen, path, FileSystem::Open(path, flags));
+    return RunAfter(FsOp::kOpen, path, FileSystem::Open(root, key));
   }
   Status Fstat(int fd, const std::string& path, struct stat* st) override {
     RETURN_IF_ERROR(RunBefore(FsOp::kFstat, path));
@@ -38,9 +53,16 @@ class FaultyFileSystem final : public sync::FileSystem {
     RETURN_IF_ERROR(RunBefore(FsOp::kPread, path));
     return RunAfter(FsOp::kPread, path, FileSystem::Pread(fd, path, buf, offset));
   }
-  Status Stat(const std::string& path, struct stat* st) override {
+  Status Stat(const sync::LocalRoot& root, std::string_view key, struct stat* st) override {
+    const std::string path = root.PathOf(key);
     RETURN_IF_ERROR(RunBefore(FsOp::kStat, path));
-    return RunAfter(FsOp::kStat, path, FileSystem::Stat(path, st));
+    return RunAfter(FsOp::kStat, path, FileSystem::Stat(root, key, st));
+  }
+  StatusOr<std::string> ReadLink(const sync::LocalRoot& root, std::string_view key,
+                                 struct stat* st) override {
+    const std::string path = root.PathOf(key);
+    RETURN_IF_ERROR(RunBefore(FsOp::kReadLink, path));
+    return RunAfter(FsOp::kReadLink, path, FileSystem::ReadLink(root, key, st));
   }
   Status Fchown(int fd, const std::string& path, uid_t uid, gid_t gid) override {
     RETURN_IF_ERROR(RunBefore(FsOp::kFchown, path));

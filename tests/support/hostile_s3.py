@@ -35,13 +35,25 @@ bucket's name picks the misbehaviour:
   drip        lists "obj" of 10,000 bytes; HEAD says so; a GET announces
               them (Content-Length, Content-Range for a range) and sends 2
               bytes a second: never a stall, done after 83 minutes
+  endless     a listing that never ends: every page 1,000 new keys in
+              order and a new token, always truncated; HEAD bucket says
+              X-RGW-Object-Count: 5
+  endless-nocount  the same, and HEAD bucket gives no count
+  cycle       truncated pages of new keys whose tokens go A, B, A, B ...
+  store-*     a bucket that works, held in memory: PUT, GET, HEAD and
+              DELETE of objects (x-amz-meta-* kept), ListObjectsV2 and HEAD
+              bucket (with its count); GET ?policy answers a policy. Each
+              object PUT waits --put-delay seconds (default 0), so a test
+              can act while an upload runs. GET /_store/NAME gives its keys
+              and contents (latin-1) as JSON.
 
 GET /_stats gives counts as JSON: requests, list_requests, get_requests,
-writes (PUT, POST, DELETE: each refused with 403), body_bytes_sent (object
-and listing bodies). Python 3 stdlib only.
+writes (PUT, POST, DELETE: each refused with 403, but in store-*: puts),
+body_bytes_sent (object and listing bodies). Python 3 stdlib only.
 """
 
 import argparse
+import hashlib
 import json
 import signal
 import sys
@@ -80,7 +92,7 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.data = {"requests": 0, "list_requests": 0, "get_requests": 0, "head_requests": 0, "writes": 0,
-                     "body_bytes_sent": 0}
+                     "puts": 0, "body_bytes_sent": 0}
 
     def add(self, name, n=1):
         with self.lock:
@@ -94,6 +106,11 @@ class Stats:
 STATS = Stats()
 BIG_MIB = 100
 DRIP_SIZE = 10000
+PUT_DELAY = 0.0
+# The store-* buckets: name -> key -> (bytes, {meta name: value}).
+STORE = {}
+STORE_LOCK = threading.Lock()
+ENDLESS_PAGE = 1000
 
 
 def contents(key, size):
@@ -199,6 +216,8 @@ class Handler(BaseHTTPRequestHandler):
             self.rfile.read(n)
 
     def do_PUT(self):
+        if self.path.startswith("/store-"):
+            return self.store_write()
         self.drain()
         STATS.add("requests")
         STATS.add("writes")
@@ -208,7 +227,94 @@ class Handler(BaseHTTPRequestHandler):
         self.do_PUT()
 
     def do_DELETE(self):
+        if self.path.startswith("/store-"):
+            return self.store_write()
         self.do_PUT()
+
+    # --- store-*: a bucket that works ---------------------------------------
+
+    def store_write(self):
+        STATS.add("requests")
+        url = urllib.parse.urlsplit(self.path)
+        parts = url.path.lstrip("/").split("/", 1)
+        bucket = urllib.parse.unquote(parts[0])
+        key = urllib.parse.unquote(parts[1]) if len(parts) > 1 else ""
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
+        with STORE_LOCK:
+            objects = STORE.setdefault(bucket, {})
+            if self.command == "DELETE":
+                objects.pop(key, None)
+        if self.command == "DELETE" or not key:
+            return self.send_body(204 if key else 200, b"")
+        if self.command != "PUT" or urllib.parse.urlsplit(self.path).query:
+            return self.error(501, "NotImplemented", "the store takes single PUTs only")
+        time.sleep(PUT_DELAY)
+        meta = {k.lower()[len("x-amz-meta-"):]: v for k, v in self.headers.items()
+                if k.lower().startswith("x-amz-meta-")}
+        with STORE_LOCK:
+            STORE[bucket][key] = (body, meta)
+        STATS.add("puts")
+        return self.send_body(200, b"", [("ETag", f'"{hashlib.md5(body).hexdigest()}"')])
+
+    def store_read(self, bucket, key, query):
+        with STORE_LOCK:
+            objects = dict(STORE.get(bucket, {}))
+        if not key:
+            if self.command == "HEAD":
+                return self.send_body(200, b"", [("X-RGW-Object-Count", str(len(objects)))])
+            if "policy" in query:
+                policy = json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": ["s3:GetObject"],
+                     "Resource": [f"arn:aws:s3:::{bucket}/*"]}]})
+                return self.send_body(200, policy.encode(), content_type="application/json")
+            if any(q in query for q in ("versioning", "acl", "cors", "lifecycle", "tagging",
+                                        "object-lock", "location", "uploads")):
+                return self.error(404, "NoSuchConfiguration", "none")
+            STATS.add("list_requests")
+            return self.store_list(objects, query)
+        STATS.add("head_requests" if self.command == "HEAD" else "get_requests")
+        if key not in objects:
+            return self.error(404, "NoSuchKey", "The specified key does not exist.")
+        body, meta = objects[key]
+        headers = [("ETag", f'"{hashlib.md5(body).hexdigest()}"'),
+                   ("Last-Modified", "Tue, 02 Jan 2024 03:04:05 GMT")]
+        headers += [(f"x-amz-meta-{k}", v) for k, v in meta.items()]
+        return self.send_body(200, body, headers, "application/octet-stream")
+
+    def store_list(self, objects, query):
+        prefix = query.get("prefix", [""])[0]
+        delimiter = query.get("delimiter", [""])[0]
+        token = query.get("continuation-token", [""])[0]
+        after = bytes.fromhex(token).decode() if token else query.get("start-after", [""])[0]
+        max_keys = int(query.get("max-keys", ["1000"])[0])
+        items, folders, last, truncated = [], [], None, False
+        for key in sorted(objects):
+            if not key.startswith(prefix) or (after and key <= after):
+                continue
+            if len(items) + len(folders) >= max_keys:
+                truncated = True
+                break
+            cut = key.find(delimiter, len(prefix)) if delimiter else -1
+            if cut >= 0:
+                folder = key[:cut + len(delimiter)]
+                if folders and folders[-1] == folder:
+                    continue
+                if after and after.startswith(folder):
+                    continue
+                folders.append(folder)
+                last = folder + "\U0010ffff"  # past every key under it
+                continue
+            body = objects[key][0]
+            items.append(f"<Contents><Key>{xml_text(key)}</Key><LastModified>"
+                         f"2024-01-02T03:04:05.000Z</LastModified><ETag>&quot;"
+                         f"{hashlib.md5(body).hexdigest()}&quot;</ETag><Size>{len(body)}</Size>"
+                         f"<StorageClass>STANDARD</StorageClass></Contents>")
+            last = key
+        items += [f"<CommonPrefixes><Prefix>{xml_text(f)}</Prefix></CommonPrefixes>"
+                  for f in folders]
+        token = last.encode().hex() if truncated else None
+        return self.send_body(200, list_result(items, truncated, token, prefix))
 
     def do_HEAD(self):
         self.do_GET()
@@ -217,11 +323,18 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/_stats":
             return self.send_body(200, STATS.json(), content_type="application/json")
+        if url.path.startswith("/_store/"):
+            with STORE_LOCK:
+                objects = STORE.get(url.path[len("/_store/"):], {})
+                dump = {k: v[0].decode("latin-1") for k, v in objects.items()}
+            return self.send_body(200, json.dumps(dump).encode(), content_type="application/json")
         STATS.add("requests")
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         parts = url.path.lstrip("/").split("/", 1)
         bucket = urllib.parse.unquote(parts[0])
         key = urllib.parse.unquote(parts[1]) if len(parts) > 1 else ""
+        if bucket.startswith("store-"):
+            return self.store_read(bucket, key, query)
         if not bucket:
             names = ["loop", "empty-loop", "big-list", "big-list-close", "order", "outside",
                      "long-get", "huge", "evil-keys", "stall", "bad-size", "endless-error", "drip"]
@@ -231,6 +344,8 @@ class Handler(BaseHTTPRequestHandler):
                 f"<ListAllMyBucketsResult><Owner><ID>h</ID></Owner><Buckets>{items}</Buckets>"
                 f"</ListAllMyBucketsResult>").encode())
         if not key:
+            if self.command == "HEAD" and bucket == "endless":
+                return self.send_body(200, b"", [("X-RGW-Object-Count", "5")])
             if self.command == "HEAD" or "location" in query:
                 return self.send_body(200, XML_HEAD + b"<LocationConstraint/>")
             if "uploads" in query:
@@ -238,12 +353,21 @@ class Handler(BaseHTTPRequestHandler):
                     b"<ListMultipartUploadsResult><Bucket>b</Bucket>"
                     b"<IsTruncated>false</IsTruncated></ListMultipartUploadsResult>"))
             STATS.add("list_requests")
-            return self.listing(bucket, query.get("prefix", [""])[0])
+            return self.listing(bucket, query.get("prefix", [""])[0],
+                                query.get("continuation-token", [""])[0])
         STATS.add("head_requests" if self.command == "HEAD" else "get_requests")
         return self.object(bucket, key)
 
-    def listing(self, bucket, prefix):
+    def listing(self, bucket, prefix, token=""):
         n = self.next_count()
+        if bucket in ("endless", "endless-nocount"):
+            page = int(token[1:]) if token.startswith("t") else 0
+            first = page * ENDLESS_PAGE
+            keys = [contents(f"{prefix}k-{i:012d}", 1) for i in range(first, first + ENDLESS_PAGE)]
+            return self.send_body(200, list_result(keys, True, f"t{page + 1}", prefix))
+        if bucket == "cycle":
+            return self.send_body(200, list_result([contents(f"{prefix}k-{n:09d}", 1)], True,
+                                                   "B" if token == "A" else "A", prefix))
         if bucket == "loop":
             return self.send_body(200, list_result([contents(f"k-{n:09d}", 1)], True, "same"))
         if bucket == "empty-loop":
@@ -351,12 +475,14 @@ class Server(ThreadingHTTPServer):
 
 
 def main():
-    global BIG_MIB
+    global BIG_MIB, PUT_DELAY
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--big-mib", type=int, default=100)
+    ap.add_argument("--put-delay", type=float, default=0.0)
     args = ap.parse_args()
     BIG_MIB = args.big_mib
+    PUT_DELAY = args.put_delay
     server = Server(("127.0.0.1", args.port), Handler)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     print(f"PORT {server.server_address[1]}", flush=True)

@@ -31,7 +31,8 @@ StatusOr<DuReport> DiskUsage(const s3::Client& client, const std::string& bucket
   };
   s3::ListOptions lo;
   lo.prefix = prefix;
-  s3::PageCheck check(prefix);  // order, prefix, tokens: a listing that ends
+  // Order, prefix, tokens, the bucket's count: a listing that ends.
+  s3::PageCheck check(prefix, "", s3::BudgetFor(client, bucket));
   for (;;) {
     ASSIGN_OR_RETURN(s3::ListPage page, s3::Wait<s3::ListPage>([&](auto done) {
                        client.ListObjects(bucket, lo, done);

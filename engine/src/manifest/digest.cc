@@ -1,6 +1,7 @@
 #include "manifest/digest.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,11 +16,17 @@ namespace gwsync::manifest {
 
 StatusOr<FileDigests> DigestFileParts(const std::string& path,
                                       const std::vector<uint64_t>& part_sizes, bool sha256) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking: a FIFO put in a file's place is refused, not waited on.
+  int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
     std::string msg = "cannot read '" + path + "': " + std::strerror(err);
     return err == ENOENT ? NotFound(msg) : Internal(msg);
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return Status(StatusCode::kFailedPrecondition, "cannot read '" + path + "': not a regular file");
   }
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   hash::Md5Hasher whole;

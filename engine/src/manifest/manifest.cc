@@ -105,7 +105,8 @@ StatusOr<std::unique_ptr<Writer>> Writer::Create(const std::string& path, const 
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   ASSIGN_OR_RETURN(impl->file, transfer::TempFile::Create(path));
-  if (fchmod(impl->file->fd(), 0644) != 0)
+  // It names every key: for its owner only, like the index.
+  if (fchmod(impl->file->fd(), 0600) != 0)
     return transfer::ErrnoStatus("cannot create manifest '" + path + "'", errno);
   impl->cctx = ZSTD_createCCtx();
   if (!impl->cctx) return Internal("zstd: cannot create a compression context");
@@ -302,7 +303,7 @@ StatusOr<bool> Reader::Next(Record* record) {
 }
 
 Status WriteLatest(const std::string& dir, const std::string& name) {
-  return transfer::WriteFileAtomically(dir + "/" + std::string(kLatestName), name + "\n", 0644);
+  return transfer::WriteFileAtomically(dir + "/" + std::string(kLatestName), name + "\n", 0600);
 }
 
 StatusOr<std::string> ResolveManifestPath(const std::string& path) {

@@ -40,6 +40,8 @@ std::string_view SkipReasonName(SkipReason reason) {
       return "folder marker";
     case SkipReason::kOwnState:
       return "gwsync's own manifest";
+    case SkipReason::kReplaced:
+      return "replaced since listed";
   }
   return "?";
 }

@@ -69,6 +69,7 @@ enum class SkipReason {
   kExcluded,      // filtered out by --exclude/--include
   kFolderMarker,  // a local folder is no object: a bucket's "dir/" markers stay
   kOwnState,      // a run manifest gwsync keeps in the destination bucket
+  kReplaced,      // no longer the file listed (now a link, a FIFO, another file): not read
 };
 
 struct Action {

@@ -6,6 +6,7 @@
 #include "hash/hash.h"
 #include "http/bodies.h"
 #include "s3/errors.h"
+#include "s3/headers.h"
 #include "s3/uri.h"
 #include "s3/xml.h"
 
@@ -47,48 +48,6 @@ std::string ObjectResource(const std::string& bucket, const std::string& key) {
 }
 
 std::string BucketResource(const std::string& bucket) { return "bucket '" + bucket + "'"; }
-
-// A size header: absent is 0; anything but digits that fit 64 bits is an
-// error, never a size silently taken as 0 or cut short.
-StatusOr<uint64_t> ParseSizeHeader(std::string_view name, std::string_view s) {
-  uint64_t v = 0;
-  if (s.empty()) return v;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) {
-    return DataLoss("the gateway sent an invalid object size in " + std::string(name) + ": '" +
-                    std::string(s.substr(0, 64)) + "'");
-  }
-  return v;
-}
-
-StatusOr<ObjectHead> HeadFromHeaders(const http::Response& r) {
-  ObjectHead head;
-  ASSIGN_OR_RETURN(head.size, ParseSizeHeader("Content-Length", r.header("content-length")));
-  head.content_length = head.size;
-  std::string_view parts = r.header("x-amz-mp-parts-count");
-  std::from_chars(parts.data(), parts.data() + parts.size(), head.parts_count);
-  if (head.parts_count < 0 || head.parts_count > 10000) head.parts_count = 0;
-  // "bytes 0-9/1234": the object's full size follows the slash.
-  std::string_view range = r.header("content-range");
-  if (size_t slash = range.rfind('/'); slash != std::string_view::npos) {
-    ASSIGN_OR_RETURN(head.size, ParseSizeHeader("Content-Range", range.substr(slash + 1)));
-  }
-  head.etag = xml::UnquoteEtag(r.header("etag"));
-  head.last_modified = std::string(r.header("last-modified"));
-  head.content_type = std::string(r.header("content-type"));
-  head.content.cache_control = std::string(r.header("cache-control"));
-  head.content.content_disposition = std::string(r.header("content-disposition"));
-  head.content.content_encoding = std::string(r.header("content-encoding"));
-  head.content.content_language = std::string(r.header("content-language"));
-  head.content.expires = std::string(r.header("expires"));
-  std::string_view tags = r.header("x-amz-tagging-count");
-  std::from_chars(tags.data(), tags.data() + tags.size(), head.tag_count);
-  if (head.tag_count < 0) head.tag_count = 0;
-  for (const auto& [name, value] : r.headers) {
-    if (name.starts_with("x-amz-meta-")) head.metadata[name.substr(11)] = value;
-  }
-  return head;
-}
 
 void AddPutHeaders(const PutOptions& options, http::Headers* headers) {
   if (!options.content_md5.empty()) headers->emplace_back("Content-MD5", options.content_md5);
@@ -241,6 +200,14 @@ void Client::DeleteBucket(const std::string& bucket, DoneStatus done) const {
 void Client::HeadBucket(const std::string& bucket, DoneStatus done) const {
   Call c = NewCall("HEAD", bucket, "", BucketResource(bucket));
   Execute(std::move(c), [done](http::Response, Status s) { done(s); });
+}
+
+void Client::StatBucket(const std::string& bucket, Done<BucketHead> done) const {
+  Call c = NewCall("HEAD", bucket, "", BucketResource(bucket));
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(BucketHeadFromHeaders(r));
+  });
 }
 
 void Client::GetBucketSubresource(const std::string& bucket, const std::string& name,

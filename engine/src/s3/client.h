@@ -40,6 +40,9 @@ struct ClientOptions {
   // Each request's overall deadline (http::Request::min_rate): it must end
   // within stall_timeout + its bytes at this many bytes/s. 0: none.
   uint64_t min_rate = 16 << 10;
+  // The most keys one listing of a bucket may return (--list-limit); 0: as
+  // the bucket's count allows (s3/page_check.h, ListBudget).
+  uint64_t list_limit = 0;
 };
 
 // Which endpoint served an operation and how its last HTTP attempt went, for
@@ -83,6 +86,12 @@ struct ObjectHead {
   // x-amz-tagging-count: how many tags the object has (GetObjectTagging
   // reads them); 0 when the gateway does not say.
   int tag_count = 0;
+};
+
+struct BucketHead {
+  // What the gateway says the bucket holds (RGW's X-RGW-Object-Count);
+  // nullopt when it does not say.
+  std::optional<uint64_t> object_count;
 };
 
 struct PutOptions {
@@ -130,6 +139,8 @@ class Client {
   void CreateBucketWithObjectLock(const std::string& bucket, DoneStatus done) const;
   void DeleteBucket(const std::string& bucket, DoneStatus done) const;
   void HeadBucket(const std::string& bucket, DoneStatus done) const;
+  // HEAD bucket, with what its headers say.
+  void StatBucket(const std::string& bucket, Done<BucketHead> done) const;
 
   // A bucket's settings, each a subresource ("versioning", "lifecycle",
   // "policy", "acl", "cors", "tagging", "object-lock"), as the gateway sends

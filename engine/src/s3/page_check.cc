@@ -1,6 +1,49 @@
 #include "s3/page_check.h"
 
+#include "s3/client.h"
+
 namespace gwsync::s3 {
+
+namespace {
+
+std::string WithCommas(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+ListBudget::ListBudget(std::optional<uint64_t> count, uint64_t limit) {
+  if (limit > 0) {
+    limit_ = limit;
+    why_ = "the --list-limit";
+  } else if (count) {
+    // Saturating: a count near 2^64 means no limit below it.
+    limit_ = *count > (UINT64_MAX - kMargin) / 2 ? UINT64_MAX : 2 * *count + kMargin;
+    why_ = "twice the " + WithCommas(*count) +
+           " objects the gateway says the bucket holds (X-RGW-Object-Count) and " +
+           WithCommas(kMargin) + " more";
+  } else {
+    limit_ = kDefaultLimit;
+    why_ = "gwsync's limit for a gateway that does not say how many objects a bucket holds";
+  }
+}
+
+Status ListBudget::Take(std::atomic<uint64_t>& n, const char* what) {
+  if (n.fetch_add(1, std::memory_order_relaxed) < limit_) return Status::Ok();
+  return Internal("the gateway listed more than " + WithCommas(limit_) + " " + what + ", " + why_ +
+                  ": listing stopped (--list-limit N sets another limit)");
+}
+
+std::shared_ptr<ListBudget> BudgetFor(const Client& client, const std::string& bucket) {
+  auto head = Wait<BucketHead>([&](auto done) { client.StatBucket(bucket, done); });
+  return std::make_shared<ListBudget>(head.ok() ? head->object_count : std::nullopt,
+                                      client.options().list_limit);
+}
 
 Status PageCheck::Name(const std::string& name, const char* what) {
   if (!name.starts_with(prefix_)) {
@@ -15,7 +58,10 @@ Status PageCheck::Name(const std::string& name, const char* what) {
   return Status::Ok();
 }
 
-Status PageCheck::CheckKey(const std::string& key) { return Name(key, "key"); }
+Status PageCheck::CheckKey(const std::string& key) {
+  RETURN_IF_ERROR(Name(key, "key"));
+  return budget_->TakeKey();
+}
 
 Status PageCheck::CheckFolder(const std::string& folder) {
   if (!delimiter_.empty() && folder.starts_with(prefix_) &&
@@ -23,7 +69,13 @@ Status PageCheck::CheckFolder(const std::string& folder) {
     return Internal("the gateway listed folder '" + folder + "', not a folder of '" + prefix_ +
                     "': listing stopped");
   }
-  return Name(folder, "folder");
+  RETURN_IF_ERROR(Name(folder, "folder"));
+  return budget_->TakeFolder();
+}
+
+Status PageCheck::TakeEntries(size_t n) {
+  for (size_t i = 0; i < n; ++i) RETURN_IF_ERROR(budget_->TakeKey());
+  return Status::Ok();
 }
 
 Status PageCheck::Check(const ListPage& page, const std::string& next) {
@@ -48,6 +100,21 @@ Status PageCheck::CheckMarker(bool truncated, const std::string& next, bool empt
   }
   if (!first_ && next == last_token_) {
     return Internal("the gateway repeated its continuation token: listing stopped");
+  }
+  if (first_) {
+    saved_token_ = next;
+    steps_ = 1;
+  } else {
+    if (next == saved_token_) {
+      return Internal("the gateway's continuation tokens went round in a cycle (the token of " +
+                      std::to_string(steps_) + " pages before came back): listing stopped");
+    }
+    if (steps_ == power_) {  // Brent: keep this one, twice as long
+      saved_token_ = next;
+      power_ *= 2;
+      steps_ = 0;
+    }
+    ++steps_;
   }
   empty_pages_ = empty ? empty_pages_ + 1 : 0;
   if (empty_pages_ > kMaxEmptyPages) {

@@ -1,15 +1,64 @@
-// Checks that the pages of one listing make progress and stay where they were
-// asked for, so a broken or hostile gateway cannot make a paging loop run
-// forever or hand back keys from elsewhere. One PageCheck per listing; not
-// thread-safe (a listing is read by one thread at a time).
+// Checks that the pages of one listing make progress, stay where they were
+// asked for and end, so a broken or hostile gateway cannot make a paging
+// loop run forever or hand back keys from elsewhere. One PageCheck per
+// listing; not thread-safe (a listing is read by one thread at a time).
+// A ListBudget may be shared by the PageChecks of many listings of one
+// bucket, from any thread.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "gwsync/status.h"
 #include "s3/types.h"
 
 namespace gwsync::s3 {
+
+class Client;
+
+// How many keys, and how many common prefixes, the listings of one bucket
+// may return before they are taken for a gateway that would never end:
+// twice what the gateway says the bucket holds (RGW's X-RGW-Object-Count on
+// HEAD bucket) and kMargin more, room for a bucket that grows while it is
+// listed and for counts that lag; kDefaultLimit when the gateway gives no
+// count; or what the operator sets (--list-limit). Common prefixes are
+// counted apart against the same limit (each stands for a key at least).
+// Thread-safe.
+class ListBudget {
+ public:
+  static constexpr uint64_t kDefaultLimit = 100'000'000;
+  static constexpr uint64_t kMargin = 100'000;
+
+  // `count`: the bucket's objects as the gateway says (nullopt: it does not
+  // say); `limit`: the operator's, which wins when not 0.
+  ListBudget(std::optional<uint64_t> count, uint64_t limit);
+
+  uint64_t limit() const { return limit_; }
+  // Whether a listing went past the limit (every later name fails too).
+  bool exhausted() const {
+    return keys_.load(std::memory_order_relaxed) > limit_ ||
+           folders_.load(std::memory_order_relaxed) > limit_;
+  }
+  // One more key or common prefix listed; an error once past the limit.
+  Status TakeKey() { return Take(keys_, "keys"); }
+  Status TakeFolder() { return Take(folders_, "folders"); }
+
+ private:
+  Status Take(std::atomic<uint64_t>& n, const char* what);
+
+  uint64_t limit_;
+  std::string why_;  // where the limit comes from, for the message
+  std::atomic<uint64_t> keys_{0}, folders_{0};
+};
+
+// The budget for listing `bucket`: one HEAD bucket for the count the
+// gateway gives, and the client's --list-limit. A HEAD that fails leaves
+// the default (the listing says what is wrong with the bucket). Blocking;
+// not on the transport's thread.
+std::shared_ptr<ListBudget> BudgetFor(const Client& client, const std::string& bucket);
 
 class PageCheck {
  public:
@@ -19,13 +68,19 @@ class PageCheck {
   // `prefix`: what every key and common prefix must start with. With a
   // `delimiter`, a common prefix must also reach past the prefix and end
   // with the delimiter (a folder of the level listed, not the level itself).
-  explicit PageCheck(std::string prefix, std::string delimiter = "")
-      : prefix_(std::move(prefix)), delimiter_(std::move(delimiter)) {}
+  // `budget`: shared with the other listings of the bucket; null: one of
+  // this listing's own with the default limit.
+  explicit PageCheck(std::string prefix, std::string delimiter = "",
+                     std::shared_ptr<ListBudget> budget = nullptr)
+      : prefix_(std::move(prefix)),
+        delimiter_(std::move(delimiter)),
+        budget_(budget ? std::move(budget) : std::make_shared<ListBudget>(std::nullopt, 0)) {}
 
   // Checks the keys and common prefixes of `page` (together in ascending
-  // byte order, under the prefix, after everything of earlier pages) and,
-  // when it is truncated, that `next` (its continuation token or marker) is
-  // new. The error says what the gateway did; the listing must stop there.
+  // byte order, under the prefix, after everything of earlier pages, within
+  // the budget) and, when it is truncated, that `next` (its continuation
+  // token or marker) was not seen before. The error says what the gateway
+  // did; the listing must stop there.
   Status Check(const ListPage& page, const std::string& next);
 
   // The same rules one name at a time, for a caller that takes a page's
@@ -35,17 +90,26 @@ class PageCheck {
   Status CheckFolder(const std::string& folder);
 
   // The same for a page of ListMultipartUploads or ListParts, reduced to
-  // its continuation (a marker that must change) and whether it was empty.
+  // its continuation (a marker that must be new) and whether it was empty.
   Status CheckMarker(bool truncated, const std::string& next, bool empty);
+  // Entries of such a page (unfinished uploads), against the budget.
+  Status TakeEntries(size_t n);
 
  private:
   Status Name(const std::string& name, const char* what);
 
   std::string prefix_, delimiter_;
+  std::shared_ptr<ListBudget> budget_;
   std::string last_name_;  // the last key or common prefix checked
   std::string last_token_;
   bool first_ = true;
   int empty_pages_ = 0;
+  // Brent's cycle detection over the tokens (A, B, A, B ...): one token
+  // kept and compared with each new one, replaced after 1, 2, 4, 8 ...
+  // pages. A cycle of any length is seen within about three times its
+  // length, in constant memory.
+  std::string saved_token_;
+  uint64_t power_ = 1, steps_ = 0;  // steps_: pages since saved_token_'s
 };
 
 }  // namespace gwsync::s3

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "plan/plan.h"
+#include "util/beneath.h"
 
 namespace gwsync::scan {
 namespace {
@@ -93,13 +94,13 @@ struct Child {
 // link back up the tree is noticed instead of followed forever.
 class Walker {
  public:
-  Walker(std::string root, const WalkOptions& options,
+  Walker(std::string root, int root_fd, const WalkOptions& options,
          const std::function<Status(LocalEntry)>& emit)
-      : root_(std::move(root)), options_(options), emit_(emit) {}
+      : root_(std::move(root)), root_fd_(root_fd), options_(options), emit_(emit) {}
 
   Status Walk(const struct stat& root_st) {
     on_path_.insert({root_st.st_dev, root_st.st_ino});
-    return WalkDir(root_, "", /*is_root=*/true);
+    return WalkDir(root_, "", root_st, /*is_root=*/true);
   }
 
  private:
@@ -122,11 +123,39 @@ class Walker {
     return path;
   }
 
-  // Reads and stats the entries of a folder, then closes it before any
-  // descent, so a deep tree holds one descriptor at a time.
-  Status ReadDir(const std::string& path, const std::string& dir_key, std::vector<Child>* out) {
-    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // Opens the folder `dir_key` ("" or "a/b/") beneath the root, through no
+  // link unless links are followed, and only if it is still `listed` (the
+  // folder its parent's listing saw).
+  StatusOr<int> OpenDir(const std::string& path, const std::string& dir_key,
+                        const struct stat& listed, struct stat* now) const {
+    std::string rel = dir_key.empty() ? "." : dir_key.substr(0, dir_key.size() - 1);
+    int fd = options_.links == Links::kFollow
+                 ? openat(root_fd_, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                 : util::OpenBeneath(root_fd_, dir_key.empty() ? "" : rel, O_RDONLY | O_DIRECTORY);
+    if (fd < 0 && (errno == ELOOP || errno == EXDEV)) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "'" + path + "': a symbolic link on its way since it was listed, not followed");
+    }
     if (fd < 0) return ErrnoError(path, errno);
+    if (fstat(fd, now) != 0) {
+      int err = errno;
+      close(fd);
+      return ErrnoError(path, err);
+    }
+    if (now->st_dev != listed.st_dev || now->st_ino != listed.st_ino) {
+      close(fd);
+      return Status(StatusCode::kFailedPrecondition,
+                    "'" + path + "': replaced by another folder since it was listed, not walked");
+    }
+    return fd;
+  }
+
+  // Reads and stats the entries of a folder, then closes it before any
+  // descent, so a deep tree holds one descriptor at a time. `st` is the
+  // folder as opened.
+  Status ReadDir(const std::string& path, const std::string& dir_key, const struct stat& listed,
+                 std::vector<Child>* out, struct stat* st) {
+    ASSIGN_OR_RETURN(int fd, OpenDir(path, dir_key, listed, st));
     DIR* dir = fdopendir(fd);
     if (dir == nullptr) {
       int err = errno;
@@ -179,9 +208,11 @@ class Walker {
     return status;
   }
 
-  Status WalkDir(const std::string& path, const std::string& dir_key, bool is_root) {
+  Status WalkDir(const std::string& path, const std::string& dir_key, const struct stat& listed,
+                 bool is_root) {
     std::vector<Child> children;
-    Status read = ReadDir(path, dir_key, &children);
+    struct stat st {};
+    Status read = ReadDir(path, dir_key, listed, &children, &st);
     if (!read.ok()) {
       if (is_root) return read;
       Skip(path, read);
@@ -191,11 +222,8 @@ class Walker {
         dir_key.starts_with(options_.prefix)) {
       LocalEntry entry;
       entry.key = dir_key;  // "a/b/"
-      struct stat st {};
-      if (stat(path.c_str(), &st) == 0) {
-        entry.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-        entry.mode = st.st_mode & 07777;
-      }
+      entry.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+      entry.mode = st.st_mode & 07777;
       return emit_(std::move(entry));
     }
     std::sort(children.begin(), children.end(),
@@ -211,7 +239,7 @@ class Walker {
                             "'" + child_path + "': a symbolic link loop (a folder inside itself)"});
           continue;
         }
-        Status s = WalkDir(child_path, key, /*is_root=*/false);
+        Status s = WalkDir(child_path, key, child.st, /*is_root=*/false);
         on_path_.erase(id);
         RETURN_IF_ERROR(s);
       } else if (S_ISREG(child.st.st_mode)) {
@@ -258,6 +286,7 @@ class Walker {
   }
 
   const std::string root_;
+  const int root_fd_;  // every folder is opened beneath it
   const WalkOptions& options_;
   const std::function<Status(LocalEntry)>& emit_;
   std::set<std::pair<dev_t, ino_t>> on_path_;
@@ -307,7 +336,14 @@ Status WalkLocal(const std::string& root, const WalkOptions& options,
     return ErrnoError(root, err);
   }
   if (!S_ISDIR(st.st_mode)) return InvalidArgument("'" + root + "' is not a folder");
-  return Walker(dir, options, emit).Walk(st);
+  int fd = options.root_fd;
+  if (fd < 0) {
+    fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError(root, errno);
+  }
+  Status s = fstat(fd, &st) == 0 ? Walker(dir, fd, options, emit).Walk(st) : ErrnoError(root, errno);
+  if (fd != options.root_fd) close(fd);
+  return s;
 }
 
 }  // namespace gwsync::scan

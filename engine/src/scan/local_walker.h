@@ -50,12 +50,18 @@ struct WalkOptions {
   // Deletes temporary files no live gwsync holds (see RemoveIfStale).
   bool remove_stale_temps = false;
   int stale_seconds = 2;
+  // The root, already open (a sync's source: the walk and the reads then
+  // see one tree, whatever happens to its path); -1: opened here.
+  int root_fd = -1;
 };
 
 // Calls `emit` for every regular file under `root`, in byte order of keys.
 // Symbolic links below `root` are reported and skipped, or with
 // Links::kFollow followed to regular files or folders (loops are detected
-// and skipped); `root` itself may be a link. gwsync's own temporary files
+// and skipped); `root` itself may be a link. Each folder is opened beneath
+// the root with no link on its way (util/beneath.h), and only while it is
+// still the folder its parent listed: one swapped for a link or another
+// folder since is reported and not walked. gwsync's own temporary files
 // (".NAME.gwsync-XXXXXX") and the reserved ".gwsync" folder at the root
 // (run manifests, bucket settings) are skipped. Stops at the first non-OK
 // from `emit`.

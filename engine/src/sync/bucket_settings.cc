@@ -133,12 +133,12 @@ StatusOr<std::vector<SettingProblem>> SaveBucketSettings(const s3::Client& clien
   } else {
     // A restore under another name points the policy at the new bucket.
     write.emplace_back(kNameFile, bucket + "\n");
-    std::filesystem::create_directories(folder, ec);
-    if (ec) return Internal("cannot create '" + folder + "': " + ec.message());
+    // .gwsync and .gwsync/bucket: 0700, the files 0600 (a policy, an ACL).
+    RETURN_IF_ERROR(transfer::MakePrivateDir(folder.substr(0, folder.rfind('/'))));
+    RETURN_IF_ERROR(transfer::MakePrivateDir(folder));
   }
   for (const auto& [file, body] : write) {
-    RETURN_IF_ERROR(
-        transfer::WriteFileAtomically(folder + "/" + file, body, transfer::DefaultFileMode()));
+    RETURN_IF_ERROR(transfer::WriteFileAtomically(folder + "/" + file, body, 0600));
   }
   for (const auto& file : remove) std::filesystem::remove(folder + "/" + file, ec);
   return problems;

@@ -36,12 +36,13 @@ using SegmentPtr = std::shared_ptr<Segment>;
 class Lister : public std::enable_shared_from_this<Lister> {
  public:
   Lister(const s3::Client& client, std::string bucket, std::string prefix,
-         BucketListOptions options)
+         BucketListOptions options, std::shared_ptr<s3::ListBudget> budget)
       : client_(client),
         bucket_(std::move(bucket)),
         prefix_(std::move(prefix)),
         options_(std::move(options)),
-        range_(options_.range.WithPrefix(prefix_)) {}
+        range_(options_.range.WithPrefix(prefix_)),
+        budget_(std::move(budget)) {}
 
   // The discovery thread: walks the delimiter levels in key order and adds
   // segments. `first` is the root's first page, already fetched.
@@ -81,6 +82,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
         continue;
       }
       Kick(&fetch);
+      if (front->done) continue;  // ended by Kick: the side's budget is spent
       if (!fetch.empty()) {
         lock.unlock();
         for (auto& s : fetch) Fetch(s);
@@ -135,7 +137,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
         first = &whole_page;
       }
     }
-    s3::PageCheck check(prefix, "/");
+    s3::PageCheck check(prefix, "/", budget_);
     // Folders waiting to be one partition, and where the next such group
     // starts: just after the level's previous name, so neither a level key
     // nor another folder's keys are listed twice.
@@ -174,7 +176,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
         after_prev = AfterFolder(straddling);
       }
       while (i < objects.size() || j < folders.size()) {
-        if (Cancelled()) return;
+        if (Cancelled() || budget_->exhausted()) return;
         bool take_object =
             j >= folders.size() || (i < objects.size() && objects[i].key < folders[j]);
         const std::string& name = take_object ? objects[i].key : folders[j];
@@ -189,7 +191,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
         Status bad = take_object ? check.CheckKey(name) : check.CheckFolder(name);
         if (!bad.ok()) {
           flush();
-          loose.problems.push_back(Problem{Where(name), bad, true});
+          if (Tell()) loose.problems.push_back(Problem{Where(name), bad, true});
           AddReady(std::move(loose));
           return;
         }
@@ -227,6 +229,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
       if (!page.truncated) return;
       Status bad = check.CheckMarker(true, page.next_token, objects.empty() && folders.empty());
       if (!bad.ok()) return AddProblem(Where(prefix), bad);
+      if (budget_->exhausted()) return;  // told by the partition that found it
       o.continuation = page.next_token;
     }
   }
@@ -254,6 +257,10 @@ class Lister : public std::enable_shared_from_this<Lister> {
   }
 
   std::string Where(const std::string& key) const { return "s3://" + bucket_ + "/" + key; }
+
+  // Whether a check's failure is told: not when the budget, past its
+  // limit, already stopped another partition (every partition would say so).
+  bool Tell() { return !budget_->exhausted() || !budget_told_.exchange(true); }
 
   // Adds the object to the batch unless the filter excludes it; false when
   // it is not an entry (the prefix's own folder marker, or excluded).
@@ -308,7 +315,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
     auto seg = std::make_shared<Segment>();
     seg->flat = true;
     seg->prefix = folder;
-    seg->check = s3::PageCheck(folder);
+    seg->check = s3::PageCheck(folder, "", budget_);
     Add(std::move(seg));
   }
 
@@ -320,7 +327,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
     seg->group = true;
     seg->start_after = std::move(g.start_after);
     seg->last = std::move(g.last);
-    seg->check = s3::PageCheck(level);
+    seg->check = s3::PageCheck(level, "", budget_);
     Add(std::move(seg));
   }
 
@@ -329,6 +336,10 @@ class Lister : public std::enable_shared_from_this<Lister> {
   void Kick(std::vector<SegmentPtr>* fetch) {
     for (size_t i = 0; i < window_.size(); ++i) {
       Segment& s = *window_[i];
+      if (s.flat && !s.done && !s.in_flight && budget_->exhausted()) {
+        s.done = true;  // the side is over: one partition said why
+        continue;
+      }
       size_t room = i == 0 ? options_.pages_ahead : 1;
       if (s.flat && !s.done && !s.in_flight && s.ready.size() < room) {
         s.in_flight = true;
@@ -367,7 +378,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
       for (const auto& obj : page->objects) {
         Status bad = seg->check.CheckKey(obj.key);
         if (!bad.ok()) {
-          batch.problems.push_back(Problem{Where(obj.key), bad});
+          if (Tell()) batch.problems.push_back(Problem{Where(obj.key), bad});
           page->truncated = false;
           break;
         }
@@ -418,6 +429,10 @@ class Lister : public std::enable_shared_from_this<Lister> {
   const std::string bucket_, prefix_;
   const BucketListOptions options_;
   const KeyRange range_;   // with the prefix in front
+  // Every page of every partition and level counts against it: the side
+  // ends even when each page on its own looks right.
+  const std::shared_ptr<s3::ListBudget> budget_;
+  std::atomic<bool> budget_told_{false};
   bool past_end_ = false;  // the discovery thread's: a key past the range was met
   std::atomic<uint64_t> listed_{0};
 
@@ -459,6 +474,8 @@ StatusOr<std::unique_ptr<EntryStream>> OpenBucketStream(const s3::Client& client
   o.prefix = prefix;
   o.delimiter = "/";
   if (options.range.after) o.start_after = prefix + *options.range.after;
+  // One HEAD per side: how many objects the gateway says the bucket holds.
+  auto budget = s3::BudgetFor(client, bucket);
   auto first = s3::Wait<s3::ListPage>([&](auto done) { client.ListObjects(bucket, o, done); });
   if (!first.ok()) {
     if (first.status().code() == StatusCode::kNotFound && options.missing_ok) {
@@ -466,7 +483,7 @@ StatusOr<std::unique_ptr<EntryStream>> OpenBucketStream(const s3::Client& client
     }
     return first.status();
   }
-  auto lister = std::make_shared<Lister>(client, bucket, prefix, options);
+  auto lister = std::make_shared<Lister>(client, bucket, prefix, options, std::move(budget));
   return std::unique_ptr<EntryStream>(std::make_unique<BucketStream>(lister, std::move(*first)));
 }
 

@@ -8,8 +8,11 @@
 // 1000 keys), not by the bucket.
 //
 // Everything a gateway sends is checked: keys outside the partition, out of
-// order, a repeated continuation token or endless empty pages end that
-// partition with an in-band Problem, never a crash or an endless loop.
+// order, a continuation token seen before or endless empty pages end that
+// partition, and more keys than the bucket can hold (its count, asked once
+// with HEAD bucket, and room to grow: s3::ListBudget) end the side, with an
+// in-band Problem (a read error: no deletes), never a crash or an endless
+// loop.
 #pragma once
 
 #include <memory>

@@ -21,18 +21,42 @@
 
 namespace gwsync::sync {
 
+// A local side's root folder, opened once: the files of the sync are
+// opened beneath this handle, so what happens to the root's path (or to a
+// folder inside) while the sync runs cannot lead them elsewhere.
+struct LocalRoot {
+  std::string path;                    // as the user gave it, for messages
+  std::shared_ptr<transfer::Fd> fd;    // the folder (O_PATH)
+  bool follow_links = false;           // --copy-links: links are followed by design
+  std::string PathOf(std::string_view key) const;
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
 
-  // open(2) for reading; errors name `path`.
-  virtual StatusOr<std::shared_ptr<transfer::Fd>> Open(const std::string& path, int flags);
+  // Opens the folder `path` (a link there is followed: the root is the
+  // user's choice).
+  static StatusOr<LocalRoot> OpenRoot(const std::string& path, bool follow_links);
+
+  // Opens `key` beneath `root` for reading, with no symbolic link in any
+  // component (util/beneath.h) unless root.follow_links, and without
+  // blocking: a FIFO opens at once, for the caller to see its type with
+  // Fstat before any read. FailedPrecondition when a link is on the way
+  // (or `key` is one); errors name root/key.
+  virtual StatusOr<std::shared_ptr<transfer::Fd>> Open(const LocalRoot& root, std::string_view key);
   virtual Status Fstat(int fd, const std::string& path, struct stat* st);
   // Up to buf.size() bytes at `offset`; fewer only at the end of the file.
   virtual StatusOr<size_t> Pread(int fd, const std::string& path, std::span<char> buf,
                                  uint64_t offset);
-  // stat(2), following links as the source walk does.
-  virtual Status Stat(const std::string& path, struct stat* st);
+  // `key` beneath `root` as it is now (a link in its last name not
+  // followed, unless root.follow_links): whether a file changed while it
+  // was sent, and a download as it landed.
+  virtual Status Stat(const LocalRoot& root, std::string_view key, struct stat* st);
+  // --links: the target of the link `key` and the link's own stat, read
+  // beneath `root` with no link on the way to it.
+  virtual StatusOr<std::string> ReadLink(const LocalRoot& root, std::string_view key,
+                                         struct stat* st);
 
   // A downloaded file's attributes, set on its descriptor before it is
   // renamed into place; `path` is the name it will have.

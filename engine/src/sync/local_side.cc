@@ -51,6 +51,7 @@ class LocalStream final : public EntryStream {
     wo.remove_stale_temps = options_.clean_temps;
     wo.links = options_.links;
     wo.empty_dirs = options_.empty_dirs;
+    wo.root_fd = options_.root ? options_.root->get() : -1;
     wo.on_skip = [this](const std::string& path, const Status& why) {
       pending_.problems.push_back(Problem{path, why, IsReadError(why)});
     };

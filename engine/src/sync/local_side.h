@@ -11,6 +11,7 @@
 #include "scan/local_walker.h"
 #include "sync/key_range.h"
 #include "sync/stream.h"
+#include "transfer/files.h"
 
 namespace gwsync::sync {
 
@@ -25,6 +26,9 @@ struct LocalListOptions {
   size_t batch_entries = 1000;
   size_t queued_batches = 4;
   KeyRange range;  // only these keys (the whole tree is still walked)
+  // The root, already open (the sync's reads use the same handle); null:
+  // opened by the walk.
+  std::shared_ptr<transfer::Fd> root;
 };
 
 // NotFound when `root` does not exist (unless missing_ok), InvalidArgument

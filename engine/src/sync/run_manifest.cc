@@ -48,12 +48,8 @@ Status WriteEntries(EntryStream* stream, const KeyRange& range, manifest::Writer
   return Status::Ok();
 }
 
-Status MakeDir(const std::string& dir) {
-  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return Internal("cannot create '" + dir + "': " + std::strerror(errno));
-  }
-  return Status::Ok();
-}
+// gwsync's own folder: 0700 (transfer::MakePrivateDir).
+Status MakeDir(const std::string& dir) { return transfer::MakePrivateDir(dir); }
 
 StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& options,
                                      const manifest::Header& header) {

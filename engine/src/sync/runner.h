@@ -54,6 +54,8 @@ struct Attempt {
   std::optional<std::string> small_body;
   std::string inline_body;  // uploads without a file: a link's target, a marker's ""
   bool st_current = false;  // `st` is the file as it is after the upload (commit checked)
+  // A skip of a file that is no longer the one listed: why, for a notice.
+  std::string notice;
   // Downloads: the temporary file holding what arrived, checked.
   std::shared_ptr<transfer::TempFile> temp;
   s3::ObjectHead head;
@@ -174,7 +176,7 @@ class Runner {
 
  private:
   using Feed = std::function<void(JobPtr)>;
-  StatusOr<std::unique_ptr<EntryStream>> Open(const Location& loc, bool is_dst) const;
+  StatusOr<std::unique_ptr<EntryStream>> Open(const Location& loc, bool is_dst);
   Status PrepareDestination();
   // The planner thread: merges the listings and feeds the graph.
   void PlanAll(Merger& merger, const Feed& feed);
@@ -182,6 +184,8 @@ class Runner {
   void PlanDeletes(const Feed& feed);
   std::optional<plan::Remembered> Recall(const plan::Entry* src, const plan::Entry* dst);
   void Prepare(Job& job);
+  std::shared_ptr<transfer::Fd> OpenListed(const plan::Entry& listed, const std::string& rel,
+                                           struct stat* st, Attempt& at);
   void StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done);
   std::shared_ptr<transfer::CheckpointStore> UploadCheckpoints(const std::string& key);
@@ -198,7 +202,7 @@ class Runner {
   void Progress(bool force = false);
   void OnProblem(Merger::SideId side, const Problem& p);
 
-  const std::string& LocalRoot() const {
+  const std::string& LocalPath() const {
     return src_.kind == Location::Kind::kLocal ? src_.path : dst_.path;
   }
   std::string ObjectKey(const Location& loc, const std::string& key) const {
@@ -220,30 +224,18 @@ class Runner {
   // A key that is also a folder (`a` beside `a/b`): the file `a` on the way
   // of `rel` goes to the key store, so that the folder can be made.
   Status MoveFileOnTheWay(std::string_view rel);
-  static std::string LinkPath(const std::string& root, const std::string& key) {
-    return JoinPath(root, key.substr(0, key.size() - scan::kLinkSuffix.size()));
-  }
-  static StatusOr<std::string> ReadLink(const std::string& path) {
-    std::string target(4096, '\0');
-    ssize_t n = readlink(path.c_str(), target.data(), target.size());
-    if (n < 0) return transfer::ErrnoStatus("cannot read the link '" + path + "'", errno);
-    target.resize(static_cast<size_t>(n));
-    return target;
+  static std::string LinkName(const std::string& key) {
+    return key.substr(0, key.size() - scan::kLinkSuffix.size());
   }
   StatusOr<bool> LinkMatchesEtag(const std::string& key, const std::string& etag) const {
-    ASSIGN_OR_RETURN(std::string target, ReadLink(LinkPath(LocalRoot(), key)));
+    struct stat st {};
+    ASSIGN_OR_RETURN(std::string target, fs_.ReadLink(root_, LinkName(key), &st));
     return hash::Hex(hash::Md5(target)) == etag;
   }
-  // An empty folder's "dir/" marker (--create-empty-src-dirs).
   // An empty local folder listed as its marker (--create-empty-src-dirs),
   // not a marker object kept in the key store.
   static bool IsMarker(const Job& job) {
     return job.action.key.ends_with('/') && (!job.action.src || job.action.src->path.empty());
-  }
-  // A file that became a link since it was listed is not read through it.
-  int NoFollow() const {
-    return options_.copy_links && plan_options_.direction == plan::Direction::kUpload ? 0
-                                                                                      : O_NOFOLLOW;
   }
   const plan::Entry& FileSide(const Job& job) const {
     return plan_options_.direction == plan::Direction::kUpload ? *job.action.src : *job.action.dst;
@@ -254,6 +246,9 @@ class Runner {
   const SyncOptions& options_;
   plan::PlanOptions plan_options_;
   FileSystem& fs_;  // the local file operations the sync decides on
+  // The local side's root, opened once: its files are read beneath it (a
+  // source's, as the walk lists them; a destination's, once it exists).
+  LocalRoot root_;
   util::Slots slots_;
   DeleteSpool deletes_;
   std::unique_ptr<EntryStream> src_stream_, dst_stream_;

@@ -21,7 +21,7 @@ std::string Location::ToString() const {
 
 namespace internal {
 
-StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is_dst) const {
+StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is_dst) {
   if (loc.kind == Location::Kind::kLocal) {
     LocalListOptions o;
     o.filter = options_.filter;
@@ -33,6 +33,14 @@ StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is
               : options_.copy_links && !is_dst ? scan::Links::kFollow
                                                : scan::Links::kSkip;
     o.empty_dirs = options_.create_empty_dirs && !is_dst;
+    // One handle for the walk and the reads. A root that cannot be opened
+    // is left to OpenLocalStream, which says why.
+    if (!is_dst) {
+      if (auto root = FileSystem::OpenRoot(loc.path, o.links == scan::Links::kFollow); root.ok()) {
+        root_ = std::move(*root);
+        o.root = root_.fd;
+      }
+    }
     return OpenLocalStream(loc.path, o);
   }
   BucketListOptions o;
@@ -54,7 +62,7 @@ std::optional<plan::Remembered> Runner::Recall(const plan::Entry* src, const pla
     r.refetch = (*rec)->unverified;  // a copy never proven is not in sync
     return r;
   }
-  auto rec = options_.index->GetLocal(LocalRoot(), key);
+  auto rec = options_.index->GetLocal(LocalPath(), key);
   if (!rec.ok() || !rec->has_value()) return std::nullopt;
   // Not as the object says (content unproven, an attribute not set): fetched again.
   r.refetch = (*rec)->unverified || (*rec)->attrs_pending;
@@ -213,6 +221,15 @@ StatusOr<SyncReport> Runner::Run() {
   ASSIGN_OR_RETURN(src_stream_, Open(src_, false));
   ASSIGN_OR_RETURN(dst_stream_, Open(dst_, true));
   RETURN_IF_ERROR(PrepareDestination());
+  if (dst_.kind == Location::Kind::kLocal) {
+    // A download's folder exists now (not in a dry run, which needs no handle).
+    auto root = FileSystem::OpenRoot(dst_.path, false);
+    if (root.ok()) {
+      root_ = std::move(*root);
+    } else if (!options_.dry_run) {
+      return root.status();
+    }
+  }
 
   // Jobs flow feeder -> prepare and start -> curl loop -> commit. A job that
   // hashes little (a small file, a download, a delete) is prepared and

@@ -93,10 +93,14 @@ struct SyncOptions {
   // A restore into a bucket that exists applies them too (else it says,
   // once, that it did not).
   bool apply_settings_to_existing = false;
-  // A bucket's metadata is not trusted beyond the permission bits (0777):
-  // the owner is restored only with restore_owner (--preserve-owner, as
-  // root), setuid/setgid/sticky only with preserve_special_bits.
+  // A bucket's metadata is not trusted beyond the permission bits (0777),
+  // and those are masked by the umask as a new file's are, unless
+  // preserve_modes (--preserve-modes: exactly as recorded); the owner is
+  // restored only with restore_owner (--preserve-owner, as root),
+  // setuid/setgid/sticky only with preserve_special_bits (which implies
+  // exact modes).
   bool restore_owner = false;
+  bool preserve_modes = false;
   bool preserve_special_bits = false;
   // A local source's symbolic links: noticed and skipped, or followed.
   bool copy_links = false;

@@ -58,7 +58,9 @@ StatusOr<bool> ContentMatchesEtag(int fd, uint64_t size, const std::string& etag
 // Restores the attributes an object carries onto a downloaded file, still
 // under its temporary name (created 0600), so the real name never shows
 // other attributes. A bucket is not trusted with more than the permission
-// bits: setuid, setgid and sticky only with --preserve-special-bits, the
+// bits, masked by the umask as a new file's are (a recorded 0777 is 0755
+// under umask 022): exactly as recorded with --preserve-modes; setuid,
+// setgid and sticky only with --preserve-special-bits (exact modes too); the
 // owner only with --preserve-owner. Each is tried; the first failure is
 // returned, so that the file is not recorded as in sync.
 Status ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::ObjectHead& head,
@@ -72,7 +74,8 @@ Status ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::Obje
   FileAttrs attrs = DecodeAttrs(head.metadata);
   if (!attrs.mtime_ns) attrs.mtime_ns = ParseHttpDate(head.last_modified);
   mode_t mode = attrs.mode ? *attrs.mode : transfer::DefaultFileMode();
-  if (!options.preserve_special_bits) mode &= 0777;
+  mode &= options.preserve_special_bits ? 07777 : 0777;
+  if (!options.preserve_modes && !options.preserve_special_bits) mode &= ~transfer::Umask();
   if (options.restore_owner && attrs.uid && attrs.gid &&
       (*attrs.uid != geteuid() || *attrs.gid != getegid())) {
     keep(fs.Fchown(fd, path, *attrs.uid, *attrs.gid));
@@ -110,7 +113,60 @@ Status KeepHeaders(const transfer::TempFile& temp, const KeptHeaders& kept) {
   return Status::Ok();
 }
 
+const char* TypeName(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+// A file that is no longer the one listed is skipped with a notice: the
+// listing did not see it, so the next run decides afresh.
+void SkipReplaced(Attempt& at, std::string why) {
+  at.kind = ActionKind::kSkip;
+  at.reason = SkipReason::kReplaced;
+  at.notice = std::move(why);
+}
+
 }  // namespace
+
+// Opens the file the walk listed, beneath the root, if it is still that
+// regular file: not a link on the way, not a FIFO or a device put in its
+// place (opened without blocking, refused by its type before any read), not
+// another file. Null otherwise, with a skip and its notice in `at`, or the
+// error that kept it from being read.
+std::shared_ptr<transfer::Fd> Runner::OpenListed(const plan::Entry& listed, const std::string& rel,
+                                                 struct stat* st, Attempt& at) {
+  const std::string path = root_.PathOf(rel);
+  auto fd = fs_.Open(root_, rel);
+  if (!fd.ok()) {
+    if (fd.status().code() == StatusCode::kFailedPrecondition) {
+      SkipReplaced(at, fd.status().message() + " (changed since it was listed)");
+    } else {
+      at.status = fd.status();
+    }
+    return nullptr;
+  }
+  if (Status s = fs_.Fstat((*fd)->get(), path, st); !s.ok()) {
+    at.status = s;
+    return nullptr;
+  }
+  if (!S_ISREG(st->st_mode)) {
+    SkipReplaced(at, "'" + path + "': now " + TypeName(st->st_mode) +
+                         " (changed since it was listed), not read");
+    return nullptr;
+  }
+  if (listed.inode != 0 && st->st_ino != listed.inode) {
+    SkipReplaced(at, "'" + path +
+                         "': replaced by another file since it was listed, not read (the next "
+                         "run reads it)");
+    return nullptr;
+  }
+  return *fd;
+}
 
 // On a TBB worker: hashing and opening, never network. Each round starts
 // from a fresh Attempt.
@@ -126,14 +182,14 @@ void Runner::Prepare(Job& job) {
     const plan::Entry& file = FileSide(job);
     const plan::Entry& object =
         plan_options_.direction == plan::Direction::kUpload ? *job.action.dst : *job.action.src;
-    std::string path = JoinPath(LocalRoot(), at.local);
     StatusOr<bool> same = false;
     if (file.link) {
       same = LinkMatchesEtag(file.key, object.etag);
-    } else if (auto fd = fs_.Open(path, O_RDONLY | NoFollow()); !fd.ok()) {
-      same = fd.status();
     } else {
-      same = ContentMatchesEtag((*fd)->get(), file.size, object.etag, options_.transfer.part_size);
+      struct stat st {};
+      auto fd = OpenListed(file, at.local, &st, at);
+      if (!fd) return;  // a skip, or at.status
+      same = ContentMatchesEtag(fd->get(), file.size, object.etag, options_.transfer.part_size);
     }
     if (!same.ok()) {
       at.status = same.status();
@@ -149,11 +205,13 @@ void Runner::Prepare(Job& job) {
                                                                   : ActionKind::kDownload;
   }
   if (at.kind == ActionKind::kUpload && job.action.src->link) {
-    std::string path = LinkPath(src_.path, job.action.key);
-    auto target = ReadLink(path);
-    if (!target.ok() || lstat(path.c_str(), &at.st) != 0) {
-      at.status = target.ok() ? transfer::ErrnoStatus("cannot read '" + path + "'", errno)
-                              : target.status();
+    auto target = fs_.ReadLink(root_, LinkName(job.action.key), &at.st);
+    if (!target.ok()) {
+      if (target.status().code() == StatusCode::kFailedPrecondition) {
+        SkipReplaced(at, target.status().message() + " (changed since it was listed)");
+      } else {
+        at.status = target.status();
+      }
       return;
     }
     at.st.st_size = static_cast<off_t>(target->size());
@@ -170,19 +228,12 @@ void Runner::Prepare(Job& job) {
     return;
   }
   if (at.kind == ActionKind::kUpload) {
-    std::string path = JoinPath(src_.path, at.local);
-    auto fd = fs_.Open(path, O_RDONLY | NoFollow());
-    if (!fd.ok()) {
-      at.status = fd.status();
-      return;
-    }
-    if (Status s = fs_.Fstat((*fd)->get(), path, &at.st); !s.ok()) {
-      at.status = s;
-      return;
-    }
+    const std::string path = root_.PathOf(at.local);
+    auto fd = OpenListed(*job.action.src, at.local, &at.st, at);
+    if (!fd) return;
     // From here on the commit compares the file with `st`: a change, even
     // one that made a read fail, sends it again.
-    at.fd = *fd;
+    at.fd = std::move(fd);
     // What the object kept, when gwsync downloaded this very file.
     char attr[65536];
     ssize_t n = fgetxattr(at.fd->get(), kHeadersXattr, attr, sizeof attr);
@@ -428,14 +479,17 @@ bool Runner::Commit(Job& job) {
     std::lock_guard lock(report_mu_);
     report_.AddUnverified(a.key, at.why);
   }
+  if (!at.notice.empty()) {
+    std::lock_guard lock(report_mu_);
+    report_.AddNotice(a.key, at.notice);
+  }
   if (!options_.dry_run && at.kind == ActionKind::kUpload && at.fd) {
     // A file that changed while it was read goes round again, a few times,
     // whatever the round's outcome: a failed read may be the change's doing
     // (a file that shrank).
     struct stat now {};
-    std::string path = JoinPath(src_.path, at.local);
-    if (!fs_.Stat(path, &now).ok() || !SameFile(now, at.st)) {
-      std::string why = "'" + path + "' changed while it was read";
+    if (!fs_.Stat(root_, at.local, &now).ok() || !SameFile(now, at.st)) {
+      std::string why = "'" + root_.PathOf(at.local) + "' changed while it was read";
       at.status = DataLoss(at.status.ok() ? why : why + " (" + at.status.message() + ")");
       if (++job.rounds < Job::kMaxRounds) return false;
     } else {
@@ -459,8 +513,9 @@ bool Runner::Commit(Job& job) {
     ++progress_.done_objects;
     progress_.done_bytes += at.kind == ActionKind::kDelete ? 0 : bytes;
   }
-  // A verify that found the content equal was planned as a transfer.
-  if (a.kind == ActionKind::kVerify && at.kind == ActionKind::kSkip) {
+  // A verify that found the content equal, or a file skipped since it was
+  // replaced, was planned as a transfer.
+  if (a.kind != ActionKind::kSkip && at.kind == ActionKind::kSkip) {
     progress_.planned_objects -= std::min<uint64_t>(progress_.planned_objects, 1);
     progress_.planned_bytes -= std::min(progress_.planned_bytes, bytes);
   }
@@ -494,7 +549,7 @@ void Runner::Record(const Job& job) {
     if (plan_options_.direction == plan::Direction::kCopy) {
       idx->DeleteRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key)).IgnoreError();
     } else {
-      idx->DeleteLocal(LocalRoot(), a.key).IgnoreError();
+      idx->DeleteLocal(LocalPath(), a.key).IgnoreError();
     }
     return;
   }
@@ -508,10 +563,9 @@ void Runner::Record(const Job& job) {
     idx->PutRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, a.key), r).IgnoreError();
     return;
   }
-  std::string path = JoinPath(LocalRoot(), at.local);
   struct stat st = at.st;
   if (!at.st_current) {
-    if (!fs_.Stat(path, &st).ok()) return;
+    if (!root_.fd || !fs_.Stat(root_, at.local, &st).ok()) return;
     if (at.kind == ActionKind::kUpload && !SameFile(st, at.st)) return;
   }
   index::LocalRecord r;
@@ -527,7 +581,7 @@ void Runner::Record(const Job& job) {
     r.part_size = at.layout->size;
     r.part_doubling = static_cast<uint32_t>(at.layout->doubling);
   }
-  idx->PutLocal(LocalRoot(), a.key, r).IgnoreError();
+  idx->PutLocal(LocalPath(), a.key, r).IgnoreError();
 }
 
 // The file `a` on the way of `rel` (`a/b`), a key of its own, moves to the

@@ -11,7 +11,7 @@ Status ForEachObject(const s3::Client& client, const std::string& bucket, const 
   s3::ListOptions options;
   options.prefix = prefix;
   if (!recursive) options.delimiter = "/";
-  s3::PageCheck check(prefix);
+  s3::PageCheck check(prefix, "", s3::BudgetFor(client, bucket));
   for (;;) {
     auto page =
         s3::Wait<s3::ListPage>([&](auto done) { client.ListObjects(bucket, options, done); });
@@ -92,7 +92,7 @@ StatusOr<DeleteStats> DeletePrefix(const s3::Client& client, const std::string& 
 
   if (uploads_too) {
     std::string key_marker, id_marker;
-    s3::PageCheck check("");
+    s3::PageCheck check("", "", s3::BudgetFor(client, bucket));
     for (;;) {
       auto page = s3::Wait<s3::UploadsPage>(
           [&](auto done) { client.ListMultipartUploads(bucket, key_marker, id_marker, done); });
@@ -100,6 +100,7 @@ StatusOr<DeleteStats> DeletePrefix(const s3::Client& client, const std::string& 
       Status bad = check.CheckMarker(page->truncated,
                                      page->next_key_marker + '\n' + page->next_upload_id_marker,
                                      page->uploads.empty());
+      if (bad.ok()) bad = check.TakeEntries(page->uploads.size());
       if (!bad.ok()) return bad.Annotate("bucket '" + bucket + "' unfinished uploads");
       for (const auto& u : page->uploads) {
         if (!u.key.starts_with(prefix)) continue;

@@ -1,6 +1,7 @@
 #include "transfer/etag.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -187,8 +188,13 @@ StatusOr<CheckResult> CheckFd(int fd, uint64_t size, std::string_view etag,
 
 StatusOr<CheckResult> CheckFile(const std::string& path, uint64_t size, std::string_view etag,
                                 std::optional<PartLayout> recorded, uint64_t hint) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // Non-blocking: a FIFO put in a file's place is refused, not waited on.
+  Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus("cannot read '" + path + "'", errno);
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Status(StatusCode::kFailedPrecondition, "cannot read '" + path + "': not a regular file");
+  }
   posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   auto check = CheckFd(fd.get(), size, etag, recorded, hint);
   if (!check.ok()) return check.status().Annotate(path);

@@ -122,19 +122,21 @@ std::unique_ptr<TempFile> TempFile::Adopt(int fd, std::shared_ptr<Fd> dir, std::
       new TempFile(fd, std::move(dir), std::move(tmp), std::move(name), std::move(path)));
 }
 
-mode_t DefaultFileMode() {
-  static const mode_t mode = [] {
+mode_t Umask() {
+  static const mode_t mask = [] {
     std::ifstream in("/proc/self/status");
     std::string line;
     while (std::getline(in, line)) {
       if (line.starts_with("Umask:")) {
-        return static_cast<mode_t>(0666 & ~std::stoul(line.substr(6), nullptr, 8));
+        return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8) & 0777);
       }
     }
-    return static_cast<mode_t>(0644);  // the usual umask 022
+    return static_cast<mode_t>(022);  // the usual one
   }();
-  return mode;
+  return mask;
 }
+
+mode_t DefaultFileMode() { return 0666 & ~Umask(); }
 
 StatusOr<std::unique_ptr<TempFile>> TempFile::Create(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -186,6 +188,21 @@ Status TempFile::CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string
   committed_ = true;
   UnregisterLive(slot_);
   slot_ = -1;
+  return Status::Ok();
+}
+
+Status MakePrivateDir(const std::string& path) {
+  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return ErrnoStatus("cannot create '" + path + "'", errno);
+  }
+  Fd dir(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st {};
+  if (dir.get() < 0 || fstat(dir.get(), &st) != 0) {
+    return ErrnoStatus("cannot open folder '" + path + "'", errno);
+  }
+  if ((st.st_mode & 077) != 0 && st.st_uid == geteuid() && fchmod(dir.get(), 0700) != 0) {
+    return ErrnoStatus("cannot make '" + path + "' private", errno);
+  }
   return Status::Ok();
 }
 

@@ -81,8 +81,10 @@ class CheckingSink final : public http::BodySink {
   std::shared_ptr<ContentCheck> check_;
 };
 
-// The mode a new file gets from open(..., 0666): 0666 less the umask, read
-// once from /proc (umask() itself would change it for every thread).
+// The process's umask, read once from /proc (umask() itself would change
+// it for every thread).
+mode_t Umask();
+// The mode a new file gets from open(..., 0666): 0666 less the umask.
 mode_t DefaultFileMode();
 
 // A temporary file ".NAME.gwsync-XXXXXX" beside `path`, removed unless
@@ -128,6 +130,12 @@ class TempFile {
 // backup) each have their own temporary name; the last rename wins and no
 // one ever reads half a file.
 Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode);
+
+// Makes the folder `path` (its parent must exist) 0700, whatever the umask:
+// gwsync's state (manifests, bucket settings) names every key and holds a
+// bucket's policy. One that exists loses its group and other bits (earlier
+// gwsync made it 0755); a link there is not followed.
+Status MakePrivateDir(const std::string& path);
 
 // On SIGINT, SIGTERM or SIGHUP, removes every live temporary file, then dies
 // of the signal as it would have. Call once, early in main.
