@@ -88,8 +88,12 @@ class FakeListing final : public http::Transport {
     if (request.method == "HEAD") {  // HEAD bucket: answered at once, not counted
       http::Response r;
       r.status = 200;
-      if (object_count_) r.headers.emplace_back("x-rgw-object-count", std::to_string(*object_count_));
-      queue_.push_back({std::chrono::steady_clock::now(), [r, done] { done(r); }});
+      if (object_count_)
+        r.headers.emplace_back("x-rgw-object-count", std::to_string(*object_count_));
+      queue_.push_back({std::chrono::steady_clock::now(), [r, done](Status due) mutable {
+                          if (!due.ok()) r.transport = std::move(due);
+                          done(std::move(r));
+                        }});
       cv_.notify_all();
       return;
     }
