@@ -27,8 +27,9 @@ Resolver Probe() {
     return Resolver::kOpenat2;
   }
   // An old kernel, or a container's seccomp filter that does not know the call.
-  return errno == ENOSYS || errno == EPERM || errno == EINVAL || errno == E2BIG ? Resolver::kWalk
-                                                                                : Resolver::kOpenat2;
+  return errno == ENOSYS || errno == EPERM || errno == EINVAL || errno == E2BIG
+             ? Resolver::kWalk
+             : Resolver::kOpenat2;
 }
 
 bool ValidRel(std::string_view rel) {
@@ -41,6 +42,17 @@ bool ValidRel(std::string_view rel) {
     if (slash == std::string_view::npos) return true;
     start = slash + 1;
   }
+}
+
+// O_NOFOLLOW with O_DIRECTORY says ENOTDIR for a link: ELOOP, as openat2
+// says it, so that callers tell a link from a file.
+int LinkErrno(int dir_fd, const std::string& name, int err) {
+  struct stat st;
+  if (err == ENOTDIR && fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISLNK(st.st_mode)) {
+    return ELOOP;
+  }
+  return err;
 }
 
 // Each folder on the way opened O_PATH | O_NOFOLLOW | O_DIRECTORY from the
@@ -57,18 +69,14 @@ int Walk(int dir_fd, std::string_view rel, int flags) {
     if (slash == std::string_view::npos) {
       int fd = openat(cur, name.c_str(), flags | O_NOFOLLOW);
       int err = errno;
+      if (fd < 0) err = LinkErrno(cur, name, err);
       close_cur();
       errno = err;
       return fd;
     }
     int next = openat(cur, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0) {
-      int err = errno;
-      struct stat st;
-      if (err == ENOTDIR && fstatat(cur, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-          S_ISLNK(st.st_mode)) {
-        err = ELOOP;  // as openat2 says it
-      }
+      int err = LinkErrno(cur, name, errno);
       close_cur();
       errno = err;
       return -1;
