@@ -1,6 +1,7 @@
 #include "sync/local_side.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "scan/local_walker.h"
+#include "util/beneath.h"
 
 namespace gwsync::sync {
 namespace {
@@ -189,11 +191,16 @@ StatusOr<std::unique_ptr<EntryStream>> OpenLocalStream(const std::string& root,
   auto tree = std::make_unique<LocalStream>(root, options);
   // The keys the tree cannot hold as files of their own (plan::NeedsKeyStore).
   const std::string store = root + "/" + std::string(plan::kKeyStoreDir);
-  struct stat st {};
-  if (lstat(store.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  LocalListOptions so = options;
+  if (options.root) {
+    // Beneath the root the tree is read from, with no link on the way: a
+    // `.gwsync` planted as a link is not followed.
+    int fd = util::OpenBeneath(options.root->get(), plan::kKeyStoreDir, O_PATH | O_DIRECTORY);
+    if (fd < 0) return std::unique_ptr<EntryStream>(std::move(tree));
+    so.root = std::make_shared<transfer::Fd>(fd);
+  } else if (struct stat st{}; lstat(store.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return std::unique_ptr<EntryStream>(std::move(tree));
   }
-  LocalListOptions so = options;
   so.links = scan::Links::kSkip;  // the store holds regular files only
   so.empty_dirs = false;
   return std::unique_ptr<EntryStream>(std::make_unique<MergedStream>(
