@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <memory>
+
 namespace gwsync::s3 {
 namespace {
 
@@ -100,6 +103,79 @@ TEST(PageCheck, OneNameAtATime) {
   ASSERT_TRUE(tokens.CheckKey("a").ok());
   ASSERT_TRUE(tokens.CheckMarker(true, "t1", false).ok());
   EXPECT_NE(tokens.CheckMarker(true, "t1", false).message().find("repeated"), std::string::npos);
+}
+
+// Tokens that go round (A, B, A, B ...) with new keys on every page: not
+// an immediate repeat, yet the listing would never end.
+TEST(PageCheck, ATokenCycleStops) {
+  PageCheck check("");
+  Status s;
+  int page = 0;
+  for (; s.ok() && page < 100; ++page) {
+    const std::string token = page % 2 == 0 ? "A" : "B";
+    s = check.Check(Page({"k" + std::to_string(1000 + page)}, true, token), token);
+  }
+  EXPECT_LE(page, 4);
+  EXPECT_NE(s.message().find("went round in a cycle"), std::string::npos) << s.message();
+}
+
+// A cycle of any length is seen, within a few times its length.
+TEST(PageCheck, ALongTokenCycleStops) {
+  for (int length : {3, 7, 100}) {
+    PageCheck check("");
+    Status s;
+    int page = 0;
+    for (; s.ok() && page < 10 * length; ++page) {
+      const std::string token = "t" + std::to_string(page % length);
+      s = check.Check(Page({"k" + std::to_string(100000 + page)}, true, token), token);
+    }
+    EXPECT_LE(page, 4 * length) << length;
+    EXPECT_NE(s.message().find("went round in a cycle"), std::string::npos) << s.message();
+  }
+}
+
+// Many pages of new tokens are no cycle.
+TEST(PageCheck, NewTokensNeverLookLikeACycle) {
+  PageCheck check("");
+  for (int page = 0; page < 5000; ++page) {
+    const std::string token = "t" + std::to_string(page);
+    ASSERT_TRUE(check.Check(Page({"k" + std::to_string(100000 + page)}, true, token), token).ok())
+        << page;
+  }
+}
+
+// A listing stops past twice the bucket's count and a margin, keys and
+// folders each; the operator's limit wins; without a count, the default.
+TEST(ListBudget, StopsPastWhatTheBucketCanHold) {
+  auto budget = std::make_shared<ListBudget>(5, 0);
+  EXPECT_EQ(budget->limit(), 10 + ListBudget::kMargin);
+  PageCheck check("", "", budget);
+  uint64_t taken = 0;
+  Status s;
+  while (s.ok() && taken < 1'000'000) {
+    char key[16];
+    std::snprintf(key, sizeof key, "k%09llu", static_cast<unsigned long long>(taken++));
+    s = check.CheckKey(key);
+  }
+  EXPECT_EQ(taken, budget->limit() + 1);
+  EXPECT_TRUE(budget->exhausted());
+  EXPECT_NE(s.message().find("X-RGW-Object-Count"), std::string::npos) << s.message();
+
+  EXPECT_EQ(ListBudget(5, 7).limit(), 7u);
+  EXPECT_EQ(ListBudget(std::nullopt, 0).limit(), ListBudget::kDefaultLimit);
+  EXPECT_EQ(ListBudget(UINT64_MAX - 1, 0).limit(), UINT64_MAX);  // no overflow
+}
+
+// Every listing of a bucket shares one budget: partitions that each look
+// right still end together.
+TEST(ListBudget, IsSharedByTheListingsOfABucket) {
+  auto budget = std::make_shared<ListBudget>(std::nullopt, 3);
+  PageCheck a("a/", "", budget), b("b/", "", budget);
+  EXPECT_TRUE(a.CheckKey("a/1").ok());
+  EXPECT_TRUE(b.CheckKey("b/1").ok());
+  EXPECT_TRUE(a.CheckKey("a/2").ok());
+  EXPECT_FALSE(b.CheckKey("b/2").ok());
+  EXPECT_FALSE(a.TakeEntries(1).ok());  // unfinished uploads count too
 }
 
 }  // namespace
