@@ -125,5 +125,25 @@ TEST_F(PipelineTest, APrefixsStateFolderKeysAreKeptToo) {
   EXPECT_EQ(gateway_.Contents("restored"), (Tree{{"p/.gwsync/x", "user's"}, {"p/y", "y"}}));
 }
 
+// --links: an object named `.gwsync.rclonelink` would make the state folder
+// a link to wherever its body says (another backup's state folder). It is
+// kept in the key store as the file it is; the state folder is never made a
+// link and what the body names is untouched; a restore gives the object back.
+TEST_F(PipelineTest, ALinkObjectNamedLikeTheStateFolderIsNeverFollowed) {
+  const std::string victim = Dir("victim");
+  WriteTree(victim, {{"manifest-latest", "another backup's"}});
+  PutTree("b", {{".gwsync.rclonelink", victim}, {"data", "d"}});
+  options_.store_links = true;
+  const std::string backup = Dir("backup");
+  SyncReport r = SyncOk(Bucket("b"), Local(backup));
+  EXPECT_EQ(r.key_store_count, 1u);
+  EXPECT_FALSE(fs::is_symlink(backup + "/.gwsync"));
+  EXPECT_EQ(ReadFile(backup + "/" + KeyStorePath(".gwsync.rclonelink")), victim);
+  EXPECT_EQ(ReadTree(victim), (Tree{{"manifest-latest", "another backup's"}}));
+  gateway_.CreateBucket("restored");
+  SyncOk(Local(backup + "/"), Bucket("restored"));
+  EXPECT_EQ(gateway_.Contents("restored"), (Tree{{".gwsync.rclonelink", victim}, {"data", "d"}}));
+}
+
 }  // namespace
 }  // namespace gwsync::sync
