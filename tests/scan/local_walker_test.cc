@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "transfer/files.h"
 
 namespace gwsync::scan {
 namespace {
@@ -251,10 +254,17 @@ TEST(LocalWalkerTest, UnreadableFolderIsSkippedAndWalkGoesOn) {
   EXPECT_EQ(w.skipped[0].second.code(), StatusCode::kPermissionDenied);
 }
 
+// Marks a file as transfer::TempFile marks its temporaries.
+void MarkTemp(const std::filesystem::path& path) {
+  ASSERT_EQ(setxattr(path.c_str(), kTempXattr, "1", 1, 0), 0) << path;
+}
+
 TEST(LocalWalkerTest, TempFilesSkippedSilently) {
   ScratchDir dir;
   Write(dir, ".layer.tar.gwsync-a1B2c3");
   Write(dir, "sub/.x.gwsync-ZZZZZZ");
+  MarkTemp(dir / ".layer.tar.gwsync-a1B2c3");
+  MarkTemp(dir / "sub/.x.gwsync-ZZZZZZ");
   Write(dir, ".layer.tar.gwsync-a1B2c");    // too short a suffix: a user's file
   Write(dir, ".layer.tar.gwsync-a1B2c3d");  // too long
   Write(dir, "layer.tar.gwsync-a1B2c3");    // no leading dot
@@ -272,6 +282,7 @@ TEST(LocalWalkerTest, TempFilesSkippedSilently) {
 TEST(LocalWalkerTest, StaleTempFilesRemovedWhenAsked) {
   ScratchDir dir;
   Write(dir, "sub/.dead.gwsync-a1B2c3", "partial");
+  MarkTemp(dir / "sub/.dead.gwsync-a1B2c3");
   Write(dir, ".live.gwsync-ZZZZZZ", "in progress");
   Write(dir, "layer.tar.gwsync-a1B2c3");  // not a temporary name
   int live = open((dir / ".live.gwsync-ZZZZZZ").c_str(), O_RDWR);
@@ -297,6 +308,39 @@ TEST(LocalWalkerTest, StaleTempFilesRemovedWhenAsked) {
   EXPECT_FALSE(std::filesystem::exists(dir / "sub/.dead.gwsync-a1B2c3"));
   EXPECT_TRUE(std::filesystem::exists(dir / ".live.gwsync-ZZZZZZ"));
   close(live);
+}
+
+// A user's file that merely looks like a temporary (no mark, no lock, not
+// fresh) is walked like any other, and never removed as stale.
+TEST(LocalWalkerTest, AUsersFileNamedLikeATempIsAFile) {
+  ScratchDir dir;
+  Write(dir, ".notes.gwsync-a1B2c3", "the user's");
+  Write(dir, "sub/.x.gwsync-ZZZZZZ", "the user's too");
+  Write(dir, ".ours.gwsync-b2C3d4", "partial");
+  MarkTemp(dir / ".ours.gwsync-b2C3d4");
+  WalkOptions options;
+  options.stale_seconds = 0;  // none is fresh
+  options.remove_stale_temps = true;
+  Walk w;
+  ASSERT_TRUE(WalkLocal(dir.path(), options, [&](LocalEntry e) {
+                w.entries.push_back(std::move(e));
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(w.Keys(), (std::vector<std::string>{".notes.gwsync-a1B2c3", "sub/.x.gwsync-ZZZZZZ"}));
+  EXPECT_TRUE(std::filesystem::exists(dir / ".notes.gwsync-a1B2c3"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "sub/.x.gwsync-ZZZZZZ"));
+  EXPECT_FALSE(std::filesystem::exists(dir / ".ours.gwsync-b2C3d4"));
+}
+
+// gwsync's own temporaries carry the mark while they are temporaries, and
+// not once they have their real name.
+TEST(LocalWalkerTest, TempFilesAreMarkedUntilCommitted) {
+  ScratchDir dir;
+  auto temp = transfer::TempFile::Create(dir / "f");
+  ASSERT_TRUE(temp.ok()) << temp.status().message();
+  EXPECT_GE(fgetxattr((*temp)->fd(), kTempXattr, nullptr, 0), 0);
+  ASSERT_TRUE((*temp)->Commit().ok());
+  EXPECT_LT(getxattr((dir / "f").c_str(), kTempXattr, nullptr, 0), 0);
 }
 
 // A fresh one is left alone even unlocked: its writer may not have taken

@@ -172,7 +172,9 @@ class Walker {
       }
       std::string_view name = d->d_name;
       if (name == "." || name == "..") continue;
-      if (IsTempName(name)) {  // our own download, in progress or abandoned
+      // Our own download, in progress or abandoned; a user's file of that
+      // name is walked like any other.
+      if (IsTempName(name) && IsOwnTemp(fd, d->d_name, options_.stale_seconds)) {
         if (options_.remove_stale_temps) RemoveIfStale(fd, d->d_name, options_.stale_seconds);
         continue;
       }
@@ -308,6 +310,19 @@ bool IsTempName(std::string_view name) {
   return std::all_of(tail.begin() + kMarker.size(), tail.end(), IsAlnum);
 }
 
+bool IsOwnTemp(int dir_fd, const char* name, int fresh_seconds) {
+  int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;  // a link or a FIFO of that name is no temporary of ours
+  struct stat st;
+  bool own = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+             (fgetxattr(fd, kTempXattr, nullptr, 0) >= 0 ||
+              fgetxattr(fd, "user.gwsync.resume", nullptr, 0) > 0 ||
+              time(nullptr) - st.st_ctime < fresh_seconds ||
+              (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK));
+  close(fd);
+  return own;
+}
+
 bool RemoveIfStale(int dir_fd, const char* name, int stale_seconds) {
   int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;
@@ -317,8 +332,9 @@ bool RemoveIfStale(int dir_fd, const char* name, int stale_seconds) {
   // download removes it when the object changed.
   constexpr time_t kKeepResumable = 7 * 24 * 3600;
   bool resumable = fgetxattr(fd, "user.gwsync.resume", nullptr, 0) > 0;
+  bool marked = resumable || fgetxattr(fd, kTempXattr, nullptr, 0) >= 0;
   int keep_seconds = resumable ? kKeepResumable : stale_seconds;
-  bool stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+  bool stale = marked && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
                time(nullptr) - st.st_ctime >= keep_seconds && flock(fd, LOCK_EX | LOCK_NB) == 0;
   bool removed = stale && unlinkat(dir_fd, name, 0) == 0;
   close(fd);
@@ -341,7 +357,8 @@ Status WalkLocal(const std::string& root, const WalkOptions& options,
     fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return ErrnoError(root, errno);
   }
-  Status s = fstat(fd, &st) == 0 ? Walker(dir, fd, options, emit).Walk(st) : ErrnoError(root, errno);
+  Status s =
+      fstat(fd, &st) == 0 ? Walker(dir, fd, options, emit).Walk(st) : ErrnoError(root, errno);
   if (fd != options.root_fd) close(fd);
   return s;
 }

@@ -62,18 +62,31 @@ struct WalkOptions {
 // the root with no link on its way (util/beneath.h), and only while it is
 // still the folder its parent listed: one swapped for a link or another
 // folder since is reported and not walked. gwsync's own temporary files
-// (".NAME.gwsync-XXXXXX") and the reserved ".gwsync" folder at the root
-// (run manifests, bucket settings) are skipped. Stops at the first non-OK
-// from `emit`.
+// (".NAME.gwsync-XXXXXX" that IsOwnTemp proves gwsync's) and the reserved ".gwsync" folder at the
+// root (run manifests, bucket settings) are skipped. Stops at the first non-OK from `emit`.
 // NotFound when `root` does not exist, InvalidArgument when it is not a folder.
 Status WalkLocal(const std::string& root, const WalkOptions& options,
                  const std::function<Status(LocalEntry)>& emit);
 
-// True for names of gwsync's temporary download files.
+// True for names shaped like gwsync's temporary download files. A name
+// alone proves nothing: a user may have a file of that shape.
 bool IsTempName(std::string_view name);
 
-// Removes the temporary file `name` in the folder `dir_fd` when it is stale:
-// no process holds its lock (transfer::TempFile keeps an flock on it while
+// The mark transfer::TempFile sets on its file while it is a temporary
+// (removed before it takes its real name).
+inline constexpr char kTempXattr[] = "user.gwsync.temp";
+
+// Whether `name` (shaped as IsTempName says) in the folder `dir_fd` is
+// provably gwsync's temporary: it carries kTempXattr or a resumable
+// download's record (user.gwsync.resume), or a live process holds its lock,
+// or it changed less than `fresh_seconds` ago (its writer may not have
+// marked or locked it yet). A user's file of that shape and older is none
+// of these: it is walked like any other and never removed.
+bool IsOwnTemp(int dir_fd, const char* name, int fresh_seconds);
+
+// Removes the temporary file `name` in the folder `dir_fd` when it is
+// provably gwsync's (kTempXattr or user.gwsync.resume) and stale: no
+// process holds its lock (transfer::TempFile keeps an flock on it while
 // writing, and the kernel drops it when the writer dies, even by SIGKILL)
 // and unchanged for `stale_seconds` (its ctime, which no one can set back:
 // this covers the moments between creation and locking, and between the

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <random>
 
 #include "http/bodies.h"
+#include "scan/local_walker.h"
 
 namespace gwsync::transfer {
 
@@ -162,6 +164,9 @@ StatusOr<std::unique_ptr<TempFile>> TempFile::CreateAt(std::shared_ptr<Fd> dir, 
       // Held until the file is renamed or removed: a later run may delete a
       // temporary file only when its writer is gone (scan::RemoveIfStale).
       flock(fd, LOCK_EX | LOCK_NB);
+      // What tells it from a user's file of the same name (scan::IsOwnTemp);
+      // a file system without user attributes leaves the lock alone to say so.
+      fsetxattr(fd, scan::kTempXattr, "1", 1, 0);
       return std::unique_ptr<TempFile>(
           new TempFile(fd, std::move(dir), std::move(tmp), std::move(name), std::move(path)));
     }
@@ -181,6 +186,7 @@ Status TempFile::Commit() { return CommitTo(dir_, name_, path_); }
 Status TempFile::CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string path) {
   int fd = fd_;
   fd_ = -1;
+  fremovexattr(fd, scan::kTempXattr);  // a temporary no more
   if (close(fd) != 0) return ErrnoStatus("write '" + path_ + "'", errno);
   if (renameat(dir_->get(), tmp_.c_str(), dir->get(), name.c_str()) != 0) {
     return ErrnoStatus("rename to '" + path + "'", errno);
