@@ -478,6 +478,27 @@ class HostileTest(unittest.TestCase):
         self.assertEqual(r.code, 0, str(r))
         self.assertEqual(mode(special, "suid"), "0o4777")
 
+    def test_every_bucket_backup_of_a_bucket_listed_twice_and_one_named_like_the_state(self):
+        store_put("store-twice", "k", b"once")
+        req = urllib.request.Request(f"{ENDPOINT}/_buckets", method="PUT",
+                                     data=json.dumps(["store-twice", "store-twice",
+                                                      ".gwsync"]).encode())
+        urllib.request.urlopen(req, timeout=5).close()
+        try:
+            dest = os.path.join(self.tmp, "all")
+            r = self.gwsync("sync", "--no-index", "s3://", dest)
+        finally:
+            req = urllib.request.Request(f"{ENDPOINT}/_buckets", method="PUT", data=b"null")
+            urllib.request.urlopen(req, timeout=5).close()
+        # The state-folder name is refused by name (an error, exit 1); the
+        # bucket listed twice is synced once and said so.
+        self.assertEqual(r.code, 1, str(r))
+        self.assertIn("named like gwsync's state folder", r.out + r.err)
+        self.assertIn("listed more than once by the gateway: synced once", r.out + r.err)
+        self.assertFalse(os.path.exists(os.path.join(dest, ".gwsync", "k")))
+        with open(os.path.join(dest, "store-twice", "k"), "rb") as f:
+            self.assertEqual(f.read(), b"once")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -47,6 +47,9 @@ bucket's name picks the misbehaviour:
               can act while an upload runs. GET /_store/NAME gives its keys
               and contents (latin-1) as JSON.
 
+PUT /_buckets with a JSON list makes ListBuckets answer those names (a
+name twice, ".gwsync"); null gives the usual list again.
+
 GET /_stats gives counts as JSON: requests, list_requests, get_requests,
 writes (PUT, POST, DELETE: each refused with 403, but in store-*: puts),
 body_bytes_sent (object and listing bodies). Python 3 stdlib only.
@@ -111,6 +114,7 @@ PUT_DELAY = 0.0
 STORE = {}
 STORE_LOCK = threading.Lock()
 ENDLESS_PAGE = 1000
+ROOT_NAMES = None  # what ListBuckets answers, when a test set it (PUT /_buckets)
 
 
 def contents(key, size):
@@ -216,6 +220,11 @@ class Handler(BaseHTTPRequestHandler):
             self.rfile.read(n)
 
     def do_PUT(self):
+        global ROOT_NAMES
+        if self.path == "/_buckets":  # the root listing's names from now on (null: as before)
+            n = int(self.headers.get("Content-Length") or 0)
+            ROOT_NAMES = json.loads(self.rfile.read(n))
+            return self.send_body(200, b"")
         if self.path.startswith("/store-"):
             return self.store_write()
         self.drain()
@@ -336,8 +345,9 @@ class Handler(BaseHTTPRequestHandler):
         if bucket.startswith("store-"):
             return self.store_read(bucket, key, query)
         if not bucket:
-            names = ["loop", "empty-loop", "big-list", "big-list-close", "order", "outside",
-                     "long-get", "huge", "evil-keys", "stall", "bad-size", "endless-error", "drip"]
+            names = ROOT_NAMES if ROOT_NAMES is not None else ["loop", "empty-loop", "big-list", "big-list-close", "order", "outside",
+                     "long-get", "huge", "evil-keys", "stall", "bad-size", "endless-error",
+                     "drip"]
             items = "".join(f"<Bucket><Name>{n}</Name><CreationDate>2024-01-02T03:04:05.000Z"
                             f"</CreationDate></Bucket>" for n in names)
             return self.send_body(200, XML_HEAD + (

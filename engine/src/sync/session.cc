@@ -287,11 +287,30 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
       buckets.push_back(name);
     }
     if (ec) return NotFound("cannot read folder '" + src.path + "': " + ec.message());
-    std::sort(buckets.begin(), buckets.end());
   }
-  for (const auto& b : buckets) {
+  // A gateway that lists a bucket twice gets it synced once.
+  std::sort(buckets.begin(), buckets.end());
+  std::vector<std::string> once;
+  for (auto& b : buckets) {
+    if (!once.empty() && once.back() == b) {
+      if (total->notices.empty() || total->notices.back().first != b) {
+        total->AddNotice(b, "listed more than once by the gateway: synced once");
+      }
+      continue;
+    }
+    once.push_back(std::move(b));
+  }
+  for (const auto& b : once) {
     if (!s3::ValidateBucketName(b).ok() || b == "." || b == "..") {
       total->AddError(b, "not a valid bucket name: skipped");
+      continue;
+    }
+    // Its folder in a backup would be gwsync's own state folder, which a
+    // restore never takes for a bucket: refused by name, both ways.
+    if ((!src.remote || !dst.remote) && b == plan::kReservedDir) {
+      total->AddError(b, "a bucket named like gwsync's state folder ('" +
+                             std::string(plan::kReservedDir) +
+                             "') cannot be kept in a folder backup: skipped");
       continue;
     }
     // A bucket's folder is gwsync's choice, not the user's: never a link.
