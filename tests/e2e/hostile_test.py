@@ -417,8 +417,10 @@ class HostileTest(unittest.TestCase):
         self.assertGreater(len(got), 0, str(r))
         self.assertLess(len(got), 200, f"the swap came too late to test anything: {r}")
         skipped = [k for k in files if k not in got]
-        self.assertIn(f"gwsync: notice: {skipped[-1]}: '{src}/{skipped[-1]}': a symbolic link on "
-                      f"its way, not read through it", r.err, str(r))
+        # Notices name the object (bucket/key) and the file.
+        self.assertIn(f"gwsync: notice: store-race/{skipped[-1]}: '{src}/{skipped[-1]}': a "
+                      f"symbolic link on its way, not read through it (changed since it was "
+                      f"listed)", r.err, str(r))
 
     def test_a_file_swapped_for_a_fifo_after_the_walk_does_not_block(self):
         files = {f"f-{i:03d}": f"mine {i}" for i in range(20)}
@@ -435,7 +437,7 @@ class HostileTest(unittest.TestCase):
         got = stored("store-fifo")
         self.assertEqual(len(got), 20, str(r))
         self.assertNotIn("zz-last", got)
-        self.assertIn(f"gwsync: notice: zz-last: '{fifo}': now a FIFO (changed since it was "
+        self.assertIn(f"gwsync: notice: store-fifo/zz-last: '{fifo}': now a FIFO (changed since it was "
                       f"listed), not read", r.err, str(r))
 
     # --- modes of what a backup writes ----------------------------------------
