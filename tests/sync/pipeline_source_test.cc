@@ -75,7 +75,8 @@ TEST_P(PipelineSourceTest, AFileSwappedForAFifoIsSkippedWithoutBlocking) {
   // the test fails instead of hanging.
   std::atomic<bool> done{false}, rescued{false};
   std::thread watchdog([&] {
-    for (int i = 0; i < 100 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 100 && !done; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (done) return;
     int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
     if (fd >= 0) {
@@ -104,6 +105,18 @@ TEST_P(PipelineSourceTest, AFileSwappedForALinkIsNotReadThrough) {
   SyncReport r = SyncOk(Local(src), Bucket("b"));
   EXPECT_EQ(gateway_.Contents("b"), Tree{});
   EXPECT_NE(NoticeOf(r, "f").find("a symbolic link on its way"), std::string::npos) << Notices(r);
+}
+
+// A folder moved away after the walk (the first half of `mv sub sub.real;
+// ln -s SECRET sub`): its files are gone, skipped with a notice, no error.
+TEST_P(PipelineSourceTest, AFolderMovedAwaySinceTheWalkIsSkipped) {
+  const std::string src = Dir("src");
+  WriteTree(src, {{"a", "a"}, {"sub/x", "mine"}});
+  BeforeOpening(src, "sub/x", [&] { fs::rename(src + "/sub", src + "/sub.real"); });
+  SyncReport r = SyncOk(Local(src), Bucket("b"));
+  EXPECT_EQ(gateway_.Contents("b"), (Tree{{"a", "a"}}));
+  EXPECT_EQ(r.error_count, 0u) << Errors(r);
+  EXPECT_NE(NoticeOf(r, "sub/x").find("gone since it was listed"), std::string::npos) << Notices(r);
 }
 
 // An editor's save (a new file renamed over the old) after the walk: not

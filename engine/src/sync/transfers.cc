@@ -145,6 +145,10 @@ std::shared_ptr<transfer::Fd> Runner::OpenListed(const plan::Entry& listed, cons
   if (!fd.ok()) {
     if (fd.status().code() == StatusCode::kFailedPrecondition) {
       SkipReplaced(at, fd.status().message() + " (changed since it was listed)");
+    } else if (fd.status().code() == StatusCode::kNotFound) {
+      // Gone (or a folder on its way moved) since the walk: as good as
+      // replaced; the next run decides afresh.
+      SkipReplaced(at, fd.status().message() + " (gone since it was listed)");
     } else {
       at.status = fd.status();
     }
