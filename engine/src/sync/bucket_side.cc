@@ -428,7 +428,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
   const s3::Client& client_;
   const std::string bucket_, prefix_;
   const BucketListOptions options_;
-  const KeyRange range_;   // with the prefix in front
+  const KeyRange range_;  // with the prefix in front
   // Every page of every partition and level counts against it: the side
   // ends even when each page on its own looks right.
   const std::shared_ptr<s3::ListBudget> budget_;
@@ -474,8 +474,6 @@ StatusOr<std::unique_ptr<EntryStream>> OpenBucketStream(const s3::Client& client
   o.prefix = prefix;
   o.delimiter = "/";
   if (options.range.after) o.start_after = prefix + *options.range.after;
-  // One HEAD per side: how many objects the gateway says the bucket holds.
-  auto budget = s3::BudgetFor(client, bucket);
   auto first = s3::Wait<s3::ListPage>([&](auto done) { client.ListObjects(bucket, o, done); });
   if (!first.ok()) {
     if (first.status().code() == StatusCode::kNotFound && options.missing_ok) {
@@ -483,6 +481,12 @@ StatusOr<std::unique_ptr<EntryStream>> OpenBucketStream(const s3::Client& client
     }
     return first.status();
   }
+  // One HEAD per side, once a first page says there is more: how many
+  // objects the gateway says the bucket holds. A gateway that cannot be
+  // reached or a listing of one page costs none.
+  auto budget = first->truncated
+                    ? s3::BudgetFor(client, bucket)
+                    : std::make_shared<s3::ListBudget>(std::nullopt, client.options().list_limit);
   auto lister = std::make_shared<Lister>(client, bucket, prefix, options, std::move(budget));
   return std::unique_ptr<EntryStream>(std::make_unique<BucketStream>(lister, std::move(*first)));
 }

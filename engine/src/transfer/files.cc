@@ -186,10 +186,24 @@ Status TempFile::Commit() { return CommitTo(dir_, name_, path_); }
 Status TempFile::CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string path) {
   int fd = fd_;
   fd_ = -1;
-  fremovexattr(fd, scan::kTempXattr);  // a temporary no more
-  if (close(fd) != 0) return ErrnoStatus("write '" + path_ + "'", errno);
+  // The mark goes once the file has its name (killed before, it would keep
+  // a temporary's name without the mark and be taken for a user's file for
+  // good), through a second descriptor: close's verdict on the writes still
+  // comes before the rename.
+  int mark = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (close(fd) != 0) {
+    int err = errno;
+    if (mark >= 0) close(mark);
+    return ErrnoStatus("write '" + path_ + "'", err);
+  }
   if (renameat(dir_->get(), tmp_.c_str(), dir->get(), name.c_str()) != 0) {
-    return ErrnoStatus("rename to '" + path + "'", errno);
+    int err = errno;
+    if (mark >= 0) close(mark);
+    return ErrnoStatus("rename to '" + path + "'", err);
+  }
+  if (mark >= 0) {
+    fremovexattr(mark, scan::kTempXattr);
+    close(mark);
   }
   committed_ = true;
   UnregisterLive(slot_);
