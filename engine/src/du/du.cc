@@ -32,11 +32,12 @@ StatusOr<DuReport> DiskUsage(const s3::Client& client, const std::string& bucket
   s3::ListOptions lo;
   lo.prefix = prefix;
   // Order, prefix, tokens, the bucket's count: a listing that ends.
-  s3::PageCheck check(prefix, "", s3::BudgetFor(client, bucket));
+  s3::PageCheck check(prefix, "");
   for (;;) {
     ASSIGN_OR_RETURN(s3::ListPage page, s3::Wait<s3::ListPage>([&](auto done) {
                        client.ListObjects(bucket, lo, done);
                      }));
+    if (page.truncated) check.AskBudget(client, bucket);
     if (Status bad = check.Check(page, page.next_token); !bad.ok()) {
       return bad.Annotate("bucket '" + bucket + "'");
     }

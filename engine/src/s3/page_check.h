@@ -95,6 +95,16 @@ class PageCheck {
   // Entries of such a page (unfinished uploads), against the budget.
   Status TakeEntries(size_t n);
 
+  // Once a listing turns out to have more than one page: the bucket's
+  // budget (BudgetFor) in place of the default, so that a listing of one
+  // page, or of a gateway that cannot be reached, costs no HEAD. Blocking;
+  // the first call only.
+  void AskBudget(const Client& client, const std::string& bucket) {
+    if (asked_) return;
+    asked_ = true;
+    budget_ = BudgetFor(client, bucket);
+  }
+
  private:
   Status Name(const std::string& name, const char* what);
 
@@ -103,6 +113,7 @@ class PageCheck {
   std::string last_name_;  // the last key or common prefix checked
   std::string last_token_;
   bool first_ = true;
+  bool asked_ = false;
   int empty_pages_ = 0;
   // Brent's cycle detection over the tokens (A, B, A, B ...): one token
   // kept and compared with each new one, replaced after 1, 2, 4, 8 ...

@@ -11,10 +11,11 @@ Status ForEachObject(const s3::Client& client, const std::string& bucket, const 
   s3::ListOptions options;
   options.prefix = prefix;
   if (!recursive) options.delimiter = "/";
-  s3::PageCheck check(prefix, "", s3::BudgetFor(client, bucket));
+  s3::PageCheck check(prefix, "");
   for (;;) {
     auto page =
         s3::Wait<s3::ListPage>([&](auto done) { client.ListObjects(bucket, options, done); });
+    if (page.ok() && page->truncated) check.AskBudget(client, bucket);
     if (!page.ok() && !options.v1 && options.continuation.empty() &&
         (page.status().code() == StatusCode::kUnimplemented ||
          page.status().s3_code() == "InvalidArgument")) {
@@ -92,11 +93,12 @@ StatusOr<DeleteStats> DeletePrefix(const s3::Client& client, const std::string& 
 
   if (uploads_too) {
     std::string key_marker, id_marker;
-    s3::PageCheck check("", "", s3::BudgetFor(client, bucket));
+    s3::PageCheck check("", "");
     for (;;) {
       auto page = s3::Wait<s3::UploadsPage>(
           [&](auto done) { client.ListMultipartUploads(bucket, key_marker, id_marker, done); });
       if (!page.ok()) return page.status();
+      if (page->truncated) check.AskBudget(client, bucket);
       Status bad = check.CheckMarker(page->truncated,
                                      page->next_key_marker + '\n' + page->next_upload_id_marker,
                                      page->uploads.empty());
