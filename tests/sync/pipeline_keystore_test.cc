@@ -4,6 +4,8 @@
 // markers with and without content) are kept in the backup's key store and
 // restored to their exact keys, while every other key keeps its own path.
 // None is an error, none stops a --delete, and a second run moves nothing.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sync/pipeline_fixture.h"
@@ -111,6 +113,28 @@ TEST_F(PipelineTest, AKeyThatIsAlsoAFolderWhateverLandsFirst) {
   gateway_.CreateBucket("restored");
   SyncOk(Local(backup + "/"), Bucket("restored"));
   EXPECT_EQ(gateway_.Contents("restored"), bucket);
+}
+
+// A folder of the key's name made between a download and its rename (what
+// `a/b` landing at that very moment does): the rename tells, and the file
+// goes to the key store instead of failing.
+class FolderAppearsAtCommit : public FileSystem {
+ public:
+  Status Commit(transfer::TempFile& temp) override {
+    mkdirat(temp.dir()->get(), temp.name().c_str(), 0755);
+    return FileSystem::Commit(temp);
+  }
+};
+
+TEST_F(PipelineTest, AFolderMadeJustBeforeTheRenameSendsTheFileToTheKeyStore) {
+  PutTree("b", {{"a", "1"}});
+  FolderAppearsAtCommit racing;
+  options_.file_system = &racing;
+  const std::string backup = Dir("backup");
+  SyncReport r = SyncOk(Bucket("b"), Local(backup));
+  EXPECT_EQ(ReadFile(backup + "/" + KeyStorePath("a")), "1");
+  EXPECT_TRUE(fs::is_directory(backup + "/a"));
+  EXPECT_EQ(r.key_store_count, 1u);
 }
 
 // A backup of a prefix keeps the prefix's own state folder apart from the

@@ -444,12 +444,15 @@ bool Runner::Commit(Job& job) {
     } else {
       Status attrs = ApplyAttrs(fs_, *at.temp, at.head, options_);
       Status kept = KeepHeaders(*at.temp, KeepFrom(at.head, std::move(at.tags)));
-      // A folder of the key's name now (`a` of `a/b`, made meanwhile): the
-      // file goes to the key store instead.
+      at.status = fs_.Commit(*at.temp);
+      // A folder of the key's name (`a` of `a/b`, made meanwhile: the
+      // rename, not a look before it, tells): the file goes to the key
+      // store instead.
       struct stat there {};
-      if (fstatat(at.temp->dir()->get(), at.temp->name().c_str(), &there, AT_SYMLINK_NOFOLLOW) ==
+      if (!at.status.ok() && !at.local.starts_with(plan::kKeyStoreDir) &&
+          fstatat(at.temp->dir()->get(), at.temp->name().c_str(), &there, AT_SYMLINK_NOFOLLOW) ==
               0 &&
-          S_ISDIR(there.st_mode) && !at.local.starts_with(plan::kKeyStoreDir)) {
+          S_ISDIR(there.st_mode)) {
         at.local = plan::KeyStorePath(a.key);
         auto place = transfer::OpenDestParent(dst_.path, at.local, /*create=*/true);
         at.status =
@@ -458,8 +461,6 @@ bool Runner::Commit(Job& job) {
           std::lock_guard lock(report_mu_);
           ++report_.key_store_count;
         }
-      } else {
-        at.status = fs_.Commit(*at.temp);
       }
       if (at.status.ok() && a.key.ends_with('/') && plan::IsSafeRelativeKey(a.key)) {
         // A marker is kept whole in the key store; its folder is made too.

@@ -198,7 +198,9 @@ Status TempFile::CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string
   }
   if (renameat(dir_->get(), tmp_.c_str(), dir->get(), name.c_str()) != 0) {
     int err = errno;
-    if (mark >= 0) close(mark);
+    // Still a temporary, its writes checked: the caller may place it
+    // elsewhere (a folder took the name meanwhile), or drop it.
+    fd_ = mark;
     return ErrnoStatus("rename to '" + path + "'", err);
   }
   if (mark >= 0) {
