@@ -155,9 +155,31 @@ StatusOr<std::unique_ptr<TempFile>> TempFile::CreateAt(std::shared_ptr<Fd> dir, 
   thread_local std::mt19937_64 rng{std::random_device{}()};
   // 0600 whatever the umask: the object's mode is set only when the bytes
   // are complete and verified.
-  for (int tries = 0; tries < 100; ++tries) {
+  auto random_name = [&name] {
     std::string tmp = "." + name.substr(0, 200) + ".gwsync-";
     for (int i = 0; i < 6; ++i) tmp += kChars[rng() % (sizeof(kChars) - 1)];
+    return tmp;
+  };
+  // Where the file system allows, the file is made unnamed, marked and
+  // locked, and only then given its temporary name: no run killed at any
+  // moment leaves a temporary's name without the mark (a user's file of
+  // such a name is one without it).
+  if (int fd = openat(dir->get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600); fd >= 0) {
+    flock(fd, LOCK_EX | LOCK_NB);
+    const bool marked = fsetxattr(fd, scan::kTempXattr, "1", 1, 0) == 0;
+    const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+    for (int tries = 0; marked && tries < 100; ++tries) {
+      std::string tmp = random_name();
+      if (linkat(AT_FDCWD, proc.c_str(), dir->get(), tmp.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        return std::unique_ptr<TempFile>(
+            new TempFile(fd, std::move(dir), std::move(tmp), std::move(name), std::move(path)));
+      }
+      if (errno != EEXIST) break;  // no /proc: named the plain way
+    }
+    close(fd);
+  }
+  for (int tries = 0; tries < 100; ++tries) {
+    std::string tmp = random_name();
     int fd =
         openat(dir->get(), tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0) {
