@@ -174,5 +174,25 @@ TEST(ManifestTest, LatestNamesTheNewest) {
   EXPECT_EQ(ResolveManifestPath(dir.File("x")).status().code(), StatusCode::kNotFound);
 }
 
+// A backup folder's manifest-latest names a file beside it, never a path
+// elsewhere, and is not read through a link.
+TEST(ManifestTest, LatestNamesNothingOutsideTheStateFolder) {
+  TempDir dir;
+  std::string reserved = dir.File(".gwsync");
+  ASSERT_EQ(mkdir(reserved.c_str(), 0700), 0);
+  ASSERT_TRUE(WriteLatest(reserved, "../../etc/passwd").ok());
+  auto up = ResolveManifestPath(dir.path());
+  ASSERT_FALSE(up.ok());
+  EXPECT_EQ(up.status().message(), "'" + reserved +
+                                       "/manifest-latest' names '../../etc/passwd', "
+                                       "not a manifest in " +
+                                       reserved);
+  ASSERT_EQ(unlink((reserved + "/manifest-latest").c_str()), 0);
+  Write(dir.File("elsewhere"), TestHeader(), TestRecords(1));
+  ASSERT_EQ(symlink(dir.File("elsewhere").c_str(), (reserved + "/manifest-latest").c_str()), 0);
+  EXPECT_EQ(ResolveManifestPath(dir.path()).status().message(),
+            "'" + reserved + "/manifest-latest' is a symbolic link, not followed");
+}
+
 }  // namespace
 }  // namespace gwsync::manifest

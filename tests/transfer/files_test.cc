@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "transfer/dest_dir.h"
+#include "transfer/state_dir.h"
 
 namespace gwsync::transfer {
 namespace {
@@ -169,6 +170,71 @@ TEST(DestFoldersTest, RemovedFolderIsMadeAgainAndALinkIsNeverFollowed) {
   auto through = fresh.CreateTemp("d/four");
   EXPECT_EQ(through.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_FALSE(fs::exists(elsewhere / "four"));
+}
+
+// gwsync's own folders: 0700 and 0600 whatever the umask, made again private
+// when an earlier version left them open.
+TEST(StateDirTest, PrivateFoldersAndFiles) {
+  Scratch dir;
+  fs::create_directory(dir / ".gwsync");
+  chmod((dir / ".gwsync").c_str(), 0755);
+  mode_t old = umask(0);
+  auto state = StateDir::Open(dir.path(), ".gwsync/bucket", true);
+  umask(old);
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  EXPECT_EQ(state->path(), dir / ".gwsync/bucket");
+  ASSERT_TRUE(state->WriteFile("policy.json", "{}").ok());
+  struct stat st {};
+  ASSERT_EQ(stat((dir / ".gwsync").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  ASSERT_EQ(stat((dir / ".gwsync/bucket").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  ASSERT_EQ(stat((dir / ".gwsync/bucket/policy.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  auto body = state->ReadFile("policy.json", 100);
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(*body, "{}");
+  EXPECT_EQ(state->ReadFile("absent", 100).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(state->ReadFile("policy.json", 1).status().code(), StatusCode::kFailedPrecondition);
+  state->Remove("policy.json");
+  EXPECT_FALSE(fs::exists(dir / ".gwsync/bucket/policy.json"));
+  EXPECT_EQ(StateDir::Open(dir.path(), ".gwsync/none", false).status().code(),
+            StatusCode::kNotFound);
+}
+
+// A link planted where the state folder goes (or inside it) is refused by
+// name: nothing is created, written or read through it.
+TEST(StateDirTest, ALinkOnTheWayIsNeverFollowed) {
+  Scratch dir, victim;
+  fs::create_symlink(victim.path(), dir / ".gwsync");
+  for (bool create : {true, false}) {
+    auto state = StateDir::Open(dir.path(), ".gwsync/bucket", create);
+    ASSERT_FALSE(state.ok());
+    EXPECT_EQ(state.status().message(),
+              "'" + (dir / ".gwsync") +
+                  "' is a symbolic link, not followed: gwsync keeps its own state there "
+                  "(move it aside)");
+  }
+  EXPECT_TRUE(fs::is_empty(victim.path()));
+
+  fs::remove(dir / ".gwsync");
+  fs::create_directory(dir / ".gwsync");
+  fs::create_symlink(victim.path(), dir / ".gwsync/bucket");
+  EXPECT_FALSE(StateDir::Open(dir.path(), ".gwsync/bucket", true).ok());
+  EXPECT_TRUE(fs::is_empty(victim.path()));
+
+  std::ofstream(victim / "secret") << "root's";
+  fs::create_symlink(victim / "secret", dir / ".gwsync/manifest-latest");
+  auto state = StateDir::Open(dir.path(), ".gwsync", false);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->ReadFile("manifest-latest", 100).status().message(),
+            "'" + (dir / ".gwsync/manifest-latest") + "' is a symbolic link, not followed");
+  // Written over, the link itself is replaced: the file it pointed at keeps its bytes.
+  ASSERT_TRUE(state->WriteFile("manifest-latest", "m\n").ok());
+  EXPECT_FALSE(fs::is_symlink(dir / ".gwsync/manifest-latest"));
+  std::ifstream in(victim / "secret");
+  std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(kept, "root's");
 }
 
 }  // namespace

@@ -10,12 +10,12 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "plan/plan.h"
 #include "transfer/files.h"
+#include "transfer/state_dir.h"
 
 namespace gwsync::manifest {
 namespace {
@@ -102,12 +102,18 @@ Writer::Writer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Writer::~Writer() = default;
 
 StatusOr<std::unique_ptr<Writer>> Writer::Create(const std::string& path, const Header& header) {
+  ASSIGN_OR_RETURN(auto file, transfer::TempFile::Create(path));
+  return Create(std::move(file), header);
+}
+
+StatusOr<std::unique_ptr<Writer>> Writer::Create(std::unique_ptr<transfer::TempFile> file,
+                                                 const Header& header) {
   auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  ASSIGN_OR_RETURN(impl->file, transfer::TempFile::Create(path));
+  impl->path = file->path();
+  impl->file = std::move(file);
   // It names every key: for its owner only, like the index.
   if (fchmod(impl->file->fd(), 0600) != 0)
-    return transfer::ErrnoStatus("cannot create manifest '" + path + "'", errno);
+    return transfer::ErrnoStatus("cannot create manifest '" + impl->path + "'", errno);
   impl->cctx = ZSTD_createCCtx();
   if (!impl->cctx) return Internal("zstd: cannot create a compression context");
   ZSTD_CCtx_setParameter(impl->cctx, ZSTD_c_compressionLevel, 3);
@@ -310,20 +316,29 @@ StatusOr<std::string> ResolveManifestPath(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) return transfer::ErrnoStatus("'" + path + "'", errno);
   std::string dir, latest;
+  StatusOr<transfer::StateDir> state = NotFound("");
   if (S_ISDIR(st.st_mode)) {
+    // A backup folder: its state folder, reached through no link.
     dir = path + "/" + std::string(plan::kReservedDir);
-    latest = dir + "/" + std::string(kLatestName);
+    state = transfer::StateDir::Open(path, plan::kReservedDir, false);
   } else if (path.ends_with(kLatestName)) {
-    latest = path;
     size_t slash = path.rfind('/');
     dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    state = transfer::StateDir::Open(dir, "", false);
   } else {
     return path;
   }
-  std::ifstream in(latest);
-  std::string name;
-  if (!in || !std::getline(in, name) || name.empty()) {
-    return NotFound("'" + path + "' has no manifest (no " + latest + ")");
+  latest = dir + "/" + std::string(kLatestName);
+  // Read through no link either.
+  StatusOr<std::string> body =
+      state.ok() ? state->ReadFile(std::string(kLatestName), 4096) : state.status();
+  if (!body.ok() && body.status().code() != StatusCode::kNotFound) return body.status();
+  std::string name = body.ok() ? body->substr(0, body->find('\n')) : "";
+  if (name.empty()) return NotFound("'" + path + "' has no manifest (no " + latest + ")");
+  // A name in the same folder, never a path elsewhere.
+  if (name.find('/') != std::string::npos || name == "." || name == "..") {
+    return Status(StatusCode::kFailedPrecondition,
+                  "'" + latest + "' names '" + name + "', not a manifest in " + dir);
   }
   return dir + "/" + name;
 }

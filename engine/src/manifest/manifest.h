@@ -16,6 +16,10 @@
 
 #include "gwsync/status.h"
 
+namespace gwsync::transfer {
+class TempFile;
+}
+
 namespace gwsync::manifest {
 
 inline constexpr std::string_view kFormat = "gwsync-manifest";
@@ -74,6 +78,9 @@ void StampNow(Header* header);
 class Writer {
  public:
   static StatusOr<std::unique_ptr<Writer>> Create(const std::string& path, const Header& header);
+  // Into `file`, a temporary made where the manifest goes (its path names it).
+  static StatusOr<std::unique_ptr<Writer>> Create(std::unique_ptr<transfer::TempFile> file,
+                                                  const Header& header);
   ~Writer();
   // InvalidArgument when keys are not in ascending order.
   Status Add(const Record& record);

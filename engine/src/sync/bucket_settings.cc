@@ -1,10 +1,6 @@
 #include "sync/bucket_settings.h"
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include "transfer/files.h"
+#include "transfer/state_dir.h"
 
 namespace gwsync::sync {
 namespace {
@@ -27,8 +23,6 @@ constexpr Setting kSettings[] = {
 };
 
 constexpr char kNameFile[] = "name";
-
-std::string Folder(const std::string& root) { return root + "/" + kBucketSettingsDir; }
 
 // A bucket whose versioning was never set answers an empty
 // <VersioningConfiguration/>: that is no setting to keep.
@@ -125,39 +119,40 @@ StatusOr<std::vector<SettingProblem>> SaveBucketSettings(const s3::Client& clien
       write.emplace_back(s.file, std::move(*body));
     }
   }
-  std::string folder = Folder(root);
-  std::error_code ec;
   // A bucket with no settings at all (or a gateway with none) leaves no folder.
   if (write.empty()) {
     remove.push_back(kNameFile);
   } else {
     // A restore under another name points the policy at the new bucket.
     write.emplace_back(kNameFile, bucket + "\n");
-    // .gwsync and .gwsync/bucket: 0700, the files 0600 (a policy, an ACL).
-    RETURN_IF_ERROR(transfer::MakePrivateDir(folder.substr(0, folder.rfind('/'))));
-    RETURN_IF_ERROR(transfer::MakePrivateDir(folder));
   }
-  for (const auto& [file, body] : write) {
-    RETURN_IF_ERROR(transfer::WriteFileAtomically(folder + "/" + file, body, 0600));
+  auto folder = transfer::StateDir::Open(root, kBucketSettingsDir, !write.empty());
+  if (!folder.ok()) {
+    if (write.empty() && folder.status().code() == StatusCode::kNotFound) return problems;
+    return folder.status();
   }
-  for (const auto& file : remove) std::filesystem::remove(folder + "/" + file, ec);
+  for (const auto& [file, body] : write) RETURN_IF_ERROR(folder->WriteFile(file, body));
+  for (const auto& file : remove) folder->Remove(file);
   return problems;
 }
 
 StatusOr<SavedSettings> LoadBucketSettings(const std::string& root) {
   SavedSettings saved;
-  for (const Setting& s : kSettings) {
-    std::string path = Folder(root) + "/" + s.file;
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) continue;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Internal("cannot read '" + path + "'");
-    std::ostringstream body;
-    body << in.rdbuf();
-    saved.settings.emplace_back(s.name, body.str());
+  auto folder = transfer::StateDir::Open(root, kBucketSettingsDir, false);
+  if (!folder.ok()) {
+    if (folder.status().code() == StatusCode::kNotFound) return saved;  // none kept
+    return folder.status();
   }
-  std::ifstream name(Folder(root) + "/" + kNameFile);
-  std::getline(name, saved.bucket);
+  // Far more than any gateway accepts for one setting.
+  constexpr size_t kLimit = 16 << 20;
+  for (const Setting& s : kSettings) {
+    auto body = folder->ReadFile(s.file, kLimit);
+    if (!body.ok() && body.status().code() == StatusCode::kNotFound) continue;
+    if (!body.ok()) return body.status();
+    saved.settings.emplace_back(s.name, std::move(*body));
+  }
+  auto name = folder->ReadFile(kNameFile, 4096);
+  if (name.ok()) saved.bucket = name->substr(0, name->find('\n'));
   return saved;
 }
 

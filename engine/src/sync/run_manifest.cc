@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "http/bodies.h"
 #include "manifest/digest.h"
@@ -14,6 +15,7 @@
 #include "sync/bucket_side.h"
 #include "sync/local_side.h"
 #include "sync/metadata.h"
+#include "transfer/state_dir.h"
 
 namespace gwsync::sync {
 namespace {
@@ -48,21 +50,22 @@ Status WriteEntries(EntryStream* stream, const KeyRange& range, manifest::Writer
   return Status::Ok();
 }
 
-// gwsync's own folder: 0700 (transfer::MakePrivateDir).
-Status MakeDir(const std::string& dir) { return transfer::MakePrivateDir(dir); }
-
 StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& options,
                                      const manifest::Header& header) {
-  std::string dir = dst.path + "/" + std::string(plan::kReservedDir);
   std::string path = options.manifest.path;
-  if (path.empty()) {
-    RETURN_IF_ERROR(MakeDir(dir));
-    path = dir + "/" + ManifestName(header, options.manifest.share);
+  std::optional<transfer::StateDir> state;
+  std::unique_ptr<manifest::Writer> writer;
+  if (path.empty()) {  // in the state folder, through its handle
+    ASSIGN_OR_RETURN(state, transfer::StateDir::Open(dst.path, plan::kReservedDir, true));
+    ASSIGN_OR_RETURN(auto file, state->NewFile(ManifestName(header, options.manifest.share)));
+    path = file->path();
+    ASSIGN_OR_RETURN(writer, manifest::Writer::Create(std::move(file), header));
+  } else {
+    ASSIGN_OR_RETURN(writer, manifest::Writer::Create(path, header));
   }
   LocalListOptions lo;
   lo.missing_ok = true;
   ASSIGN_OR_RETURN(auto stream, OpenLocalStream(dst.path, lo));
-  ASSIGN_OR_RETURN(auto writer, manifest::Writer::Create(path, header));
   RETURN_IF_ERROR(WriteEntries(
       stream.get(), options.range, writer.get(),
       [&](const plan::Entry& e, manifest::Record* r) -> Status {
@@ -100,8 +103,10 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
         return Status::Ok();
       }));
   RETURN_IF_ERROR(writer->Finish().status());
-  if (options.manifest.path.empty() && options.manifest.share.empty())
-    RETURN_IF_ERROR(manifest::WriteLatest(dir, ManifestName(header)));
+  if (state && options.manifest.share.empty()) {
+    RETURN_IF_ERROR(
+        state->WriteFile(std::string(manifest::kLatestName), ManifestName(header) + "\n"));
+  }
   return path;
 }
 

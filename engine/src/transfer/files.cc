@@ -235,21 +235,6 @@ Status TempFile::CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string
   return Status::Ok();
 }
 
-Status MakePrivateDir(const std::string& path) {
-  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
-    return ErrnoStatus("cannot create '" + path + "'", errno);
-  }
-  Fd dir(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  struct stat st {};
-  if (dir.get() < 0 || fstat(dir.get(), &st) != 0) {
-    return ErrnoStatus("cannot open folder '" + path + "'", errno);
-  }
-  if ((st.st_mode & 077) != 0 && st.st_uid == geteuid() && fchmod(dir.get(), 0700) != 0) {
-    return ErrnoStatus("cannot make '" + path + "' private", errno);
-  }
-  return Status::Ok();
-}
-
 Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode) {
   ASSIGN_OR_RETURN(auto file, TempFile::Create(path));
   RETURN_IF_ERROR(WriteAll(file->fd(), body, path));

@@ -131,12 +131,6 @@ class TempFile {
 // one ever reads half a file.
 Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode);
 
-// Makes the folder `path` (its parent must exist) 0700, whatever the umask:
-// gwsync's state (manifests, bucket settings) names every key and holds a
-// bucket's policy. One that exists loses its group and other bits (earlier
-// gwsync made it 0755); a link there is not followed.
-Status MakePrivateDir(const std::string& path);
-
 // On SIGINT, SIGTERM or SIGHUP, removes every live temporary file, then dies
 // of the signal as it would have. Call once, early in main.
 void RemoveTempFilesOnSignals();
