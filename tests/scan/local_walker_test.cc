@@ -332,6 +332,25 @@ TEST(LocalWalkerTest, AUsersFileNamedLikeATempIsAFile) {
   EXPECT_FALSE(std::filesystem::exists(dir / ".ours.gwsync-b2C3d4"));
 }
 
+// Where the file system keeps user attributes, the mark decides, not the
+// age: a user's file of that shape written a moment ago is walked too.
+TEST(LocalWalkerTest, ANewUsersFileNamedLikeATempIsAFile) {
+  ScratchDir dir;
+  Write(dir, ".new.gwsync-a1B2c3", "the user's, just written");
+  if (setxattr((dir / ".new.gwsync-a1B2c3").c_str(), "user.probe", "1", 1, 0) != 0 &&
+      errno == ENOTSUP) {
+    GTEST_SKIP() << "no user attributes here";
+  }
+  WalkOptions options;
+  options.stale_seconds = 3600;  // it is fresh
+  Walk w;
+  ASSERT_TRUE(WalkLocal(dir.path(), options, [&](LocalEntry e) {
+                w.entries.push_back(std::move(e));
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(w.Keys(), std::vector<std::string>{".new.gwsync-a1B2c3"});
+}
+
 // gwsync's own temporaries carry the mark while they are temporaries, and
 // not once they have their real name.
 TEST(LocalWalkerTest, TempFilesAreMarkedUntilCommitted) {

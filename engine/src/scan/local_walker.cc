@@ -314,11 +314,18 @@ bool IsOwnTemp(int dir_fd, const char* name, int fresh_seconds) {
   int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;  // a link or a FIFO of that name is no temporary of ours
   struct stat st;
-  bool own = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-             (fgetxattr(fd, kTempXattr, nullptr, 0) >= 0 ||
-              fgetxattr(fd, "user.gwsync.resume", nullptr, 0) > 0 ||
-              time(nullptr) - st.st_ctime < fresh_seconds ||
-              (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK));
+  bool own = false;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    own = fgetxattr(fd, kTempXattr, nullptr, 0) >= 0 ||
+          fgetxattr(fd, "user.gwsync.resume", nullptr, 0) > 0;
+    // Where the file system keeps user attributes, gwsync marks every
+    // temporary before it has a name: one without the mark is a user's,
+    // however new. Without attributes, a new one may be another run's
+    // (its lock says so while it writes).
+    const bool attributes = !own && errno != ENOTSUP && errno != EOPNOTSUPP;
+    own = own || (!attributes && time(nullptr) - st.st_ctime < fresh_seconds) ||
+          (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK);
+  }
   close(fd);
   return own;
 }

@@ -79,9 +79,10 @@ inline constexpr char kTempXattr[] = "user.gwsync.temp";
 // Whether `name` (shaped as IsTempName says) in the folder `dir_fd` is
 // provably gwsync's temporary: it carries kTempXattr or a resumable
 // download's record (user.gwsync.resume), or a live process holds its lock,
-// or it changed less than `fresh_seconds` ago (its writer may not have
-// marked or locked it yet). A user's file of that shape and older is none
-// of these: it is walked like any other and never removed.
+// or, on a file system without user attributes, it changed less than
+// `fresh_seconds` ago (its writer may not have locked it yet). A user's file
+// of that shape is none of these: it is walked like any other and never
+// removed.
 bool IsOwnTemp(int dir_fd, const char* name, int fresh_seconds);
 
 // Removes the temporary file `name` in the folder `dir_fd` when it is

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 
 namespace gwsync::transfer {
 namespace {
@@ -185,13 +186,16 @@ Status MakeDestFolders(const std::string& root, std::string_view dir_key, mode_t
 
 Status PlaceDestLink(const std::string& root, std::string_view key, const std::string& target) {
   ASSIGN_OR_RETURN(DestEntry e, OpenDestParent(root, key, /*create=*/true));
-  // A temporary name the walkers skip (scan::IsTempName); the commit stage
-  // that calls this is serial, so one per process is enough.
-  std::string tmp = "." + e.name.substr(0, 200) + ".gwsync-L" +
-                    std::to_string(getpid() % 100000 + 100000).substr(1);
-  unlinkat(e.dir->get(), tmp.c_str(), 0);
-  if (symlinkat(target.c_str(), e.dir->get(), tmp.c_str()) != 0) {
-    return ErrnoStatus("cannot create the link '" + e.path + "'", errno);
+  // A temporary name the walkers skip (scan::IsTempName), never one that
+  // is there already (a user's file may look like it).
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::string tmp;
+  for (int tries = 0;; ++tries) {
+    tmp = "." + e.name.substr(0, 200) + ".gwsync-L" + std::to_string(rng() % 90000 + 10000);
+    if (symlinkat(target.c_str(), e.dir->get(), tmp.c_str()) == 0) break;
+    if (errno != EEXIST || tries == 100) {
+      return ErrnoStatus("cannot create the link '" + e.path + "'", errno);
+    }
   }
   if (renameat(e.dir->get(), tmp.c_str(), e.dir->get(), e.name.c_str()) != 0) {
     int err = errno;
