@@ -19,7 +19,7 @@ namespace {
 
 struct VerifyFlags {
   std::string src, dst;
-  bool content = false, json = false;
+  bool content = false, json = false, store_links = false;
   int parallel = 0;
   std::vector<std::string> excludes, includes;
   std::string remotes_file;
@@ -37,6 +37,7 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
 
   verify::VerifyOptions options;
   options.content = flags.content;
+  options.store_links = flags.store_links;
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   options.parallel = flags.parallel > 0 ? flags.parallel : static_cast<int>(std::min(8u, cores));
   if (auto part = ParseSize(global.part_size); part.ok()) options.part_size = *part;
@@ -54,9 +55,9 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
     r = std::move(*all);
   } else {
     manifest::Header src_header, dst_header;
-    auto src = verify::OpenSide(flags.src, session, filter, &src_header);
+    auto src = verify::OpenSide(flags.src, session, filter, &src_header, options.store_links);
     if (!src.ok()) return Fail(src.status());
-    auto dst = verify::OpenSide(flags.dst, session, filter, &dst_header);
+    auto dst = verify::OpenSide(flags.dst, session, filter, &dst_header, options.store_links);
     if (!dst.ok()) return Fail(dst.status());
     // A manifest describes what its destination held, even after a sync
     // that failed in part: say so, the backup may lack keys its source had.
@@ -154,6 +155,9 @@ void AddVerifyCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
                   "files read at once with --content (default: cores, "
                   "at most 8)");
   cmd->add_flag("--json", f->json, "print the report as JSON");
+  cmd->add_flag("-l,--links", f->store_links,
+                "a folder's symbolic links are NAME.rclonelink objects holding the target, as "
+                "`sync --links` stores them");
   cmd->add_option("--exclude", f->excludes, "skip keys matching this glob (repeatable)");
   cmd->add_option("--include", f->includes, "only keys matching this glob (repeatable)");
   cmd->add_option("--remotes", f->remotes_file,

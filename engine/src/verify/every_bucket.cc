@@ -90,8 +90,8 @@ StatusOr<VerifyReport> VerifyEveryBucket(const std::string& src_arg, const std::
       continue;
     }
     std::string s = SideOf(src, b), d = SideOf(dst, b);
-    auto s_side = OpenSide(s, session, filter, nullptr);
-    auto d_side = OpenSide(d, session, filter, nullptr);
+    auto s_side = OpenSide(s, session, filter, nullptr, options.store_links);
+    auto d_side = OpenSide(d, session, filter, nullptr, options.store_links);
     if (!s_side.ok() || !d_side.ok()) {
       const Status& why = !s_side.ok() ? s_side.status() : d_side.status();
       total.problems.push_back({!s_side.ok() ? s : d, why, true});

@@ -10,7 +10,7 @@
 namespace gwsync::verify {
 
 StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const plan::Filter& filter,
-                        manifest::Header* header) {
+                        manifest::Header* header, bool store_links) {
   ASSIGN_OR_RETURN(sync::SideSpec spec, sync::ParseSideSpec(arg, session.remotes()));
   Side side;
   side.name = arg;
@@ -37,6 +37,7 @@ StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const pl
   }
   sync::LocalListOptions o;
   o.filter = filter;
+  if (store_links) o.links = scan::Links::kStore;
   ASSIGN_OR_RETURN(side.stream, sync::OpenLocalStream(spec.path, o));
   side.local_root = spec.path;
   return side;

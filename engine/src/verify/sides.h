@@ -17,7 +17,9 @@ namespace gwsync::verify {
 // for a folder, manifest or bucket that does not exist. `header` (may be
 // null) gets a manifest side's header (its `run` stays empty for the
 // other kinds).
+// `store_links`: a folder's links are objects NAME.rclonelink holding
+// their target (a backup made with `sync --links`).
 StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const plan::Filter& filter,
-                        manifest::Header* header);
+                        manifest::Header* header, bool store_links = false);
 
 }  // namespace gwsync::verify

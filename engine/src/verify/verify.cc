@@ -1,10 +1,15 @@
 #include "verify/verify.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <mutex>
 #include <thread>
 
+#include "scan/local_walker.h"
 #include "transfer/etag.h"
+#include "transfer/files.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::verify {
@@ -169,8 +174,14 @@ class Verifier {
           layout = transfer::PartLayout{object.part_size, static_cast<int>(object.part_doubling)};
         }
         const plan::Entry& file = folder == &dst_ ? b : a;
-        jobs_.Push({a.key, folder->local_root + "/" + (file.path.empty() ? file.key : file.path),
-                    object.etag, a.size, folder == &dst_ ? &src_ : &dst_, layout});
+        std::string path = folder->local_root + "/" + (file.path.empty() ? file.key : file.path);
+        if (file.link) {  // KEY is NAME.rclonelink, the link NAME
+          path.resize(path.size() - scan::kLinkSuffix.size());
+          Judge(a.key, a.size, CheckLink(path, a.size, object.etag, layout));
+          return;
+        }
+        jobs_.Push(
+            {a.key, std::move(path), object.etag, a.size, folder == &dst_ ? &src_ : &dst_, layout});
         return;
       }
       std::lock_guard lock(mu_);
@@ -188,17 +199,34 @@ class Verifier {
       if (!layout && transfer::EtagParts(job.etag) > 0 && job.etag_side->layout_of) {
         layout = job.etag_side->layout_of(job.key);
       }
-      auto check = transfer::CheckFile(job.path, job.size, job.etag, layout, options_.part_size);
-      if (!check.ok()) {
-        Differ({DifferenceKind::kDifferent, job.key,
-                "cannot check the content: " + check.status().message()});
-      } else if (check->verdict == transfer::Verdict::kDifferent) {
-        Differ({DifferenceKind::kDifferent, job.key, "content differs: " + check->why});
-      } else if (check->verdict == transfer::Verdict::kUnverifiable) {
-        Differ({DifferenceKind::kUnverified, job.key, check->why});
-      } else {
-        Match(job.size, true);
-      }
+      Judge(job.key, job.size,
+            transfer::CheckFile(job.path, job.size, job.etag, layout, options_.part_size));
+    }
+  }
+
+  // A link stored as NAME.rclonelink (sync --links): the object's bytes are
+  // the link's target, read here, never the file it leads to.
+  StatusOr<transfer::CheckResult> CheckLink(const std::string& path, uint64_t size,
+                                            const std::string& etag,
+                                            std::optional<transfer::PartLayout> layout) {
+    std::string target(size + 1, '\0');
+    ssize_t n = readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) return transfer::ErrnoStatus("'" + path + "'", errno);
+    transfer::ContentCheck check(etag, size, layout, options_.part_size);
+    check.Update(std::string_view(target.data(), static_cast<size_t>(n)));
+    return check.Finish();
+  }
+
+  void Judge(const std::string& key, uint64_t size, const StatusOr<transfer::CheckResult>& check) {
+    if (!check.ok()) {
+      Differ({DifferenceKind::kDifferent, key,
+              "cannot check the content: " + check.status().message()});
+    } else if (check->verdict == transfer::Verdict::kDifferent) {
+      Differ({DifferenceKind::kDifferent, key, "content differs: " + check->why});
+    } else if (check->verdict == transfer::Verdict::kUnverifiable) {
+      Differ({DifferenceKind::kUnverified, key, check->why});
+    } else {
+      Match(size, true);
     }
   }
 

@@ -49,9 +49,10 @@ struct Difference {
 std::string_view DifferenceName(DifferenceKind kind);
 
 struct VerifyOptions {
-  bool content = false;    // read a folder side's files and check their ETags
-  int parallel = 4;        // files read at once
-  uint64_t part_size = 0;  // tried first for multipart ETags (0: common sizes)
+  bool content = false;      // read a folder side's files and check their ETags
+  int parallel = 4;          // files read at once
+  uint64_t part_size = 0;    // tried first for multipart ETags (0: common sizes)
+  bool store_links = false;  // a folder's links are NAME.rclonelink objects (sync --links)
   std::function<void(const Difference&)> on_difference;
 };
 
