@@ -86,3 +86,7 @@ set_tests_properties(verdict_e2e PROPERTIES LABELS "gateway;e2e")
 # tags, restored and copied, compared with boto3; against RGW and moto.
 add_test(NAME roundtrip_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/roundtrip_test.py)
 set_tests_properties(roundtrip_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+# The state folder is gwsync's alone: planted links refused, look-alike
+# temporaries and .gwsync.rclonelink objects are a user's.
+add_test(NAME state_folder_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/state_folder_test.py)
+set_tests_properties(state_folder_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
