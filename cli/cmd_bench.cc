@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "loadgen/report.h"
 #include "loadgen/runner.h"
+#include "util/interrupt.h"
 #include "util/printable.h"
 #include "util/units.h"
 
@@ -31,20 +32,6 @@ struct BenchFlags {
   std::string before, after;
   double throughput_pct = 5, latency_pct = 10;
 };
-
-std::atomic<bool> interrupted{false};
-
-// First Ctrl-C: stop the run and clean up. Second: stop now.
-void OnInterrupt(int) {
-  if (interrupted.exchange(true)) {
-    std::signal(SIGINT, SIG_DFL);
-    std::raise(SIGINT);
-    return;
-  }
-  const char msg[] = "\ngwsync: interrupted: cleaning up (Ctrl-C again to stop at once)\n";
-  ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-  (void)ignored;
-}
 
 Status WriteText(const std::string& path, const std::string& text) {
   if (path == "-") {
@@ -180,10 +167,15 @@ int RunBenchCommand(const GlobalFlags& g, const BenchFlags& f) {
     progress.Clear();
     say(line);
   };
-  options->stop = &interrupted;
-  std::signal(SIGINT, OnInterrupt);
-  auto report = loadgen::RunBench(client, *options);
-  std::signal(SIGINT, SIG_DFL);
+  // First signal: stop the run and clean up. Second: stop now.
+  options->stop = util::StopFlag();
+  auto report = [&] {
+    util::StopScope scope(std::chrono::milliseconds::max(), [&](int sig) {
+      std::fprintf(stderr, "\ngwsync: %s: cleaning up (again to stop at once)\n",
+                   util::SignalName(sig));
+    });
+    return loadgen::RunBench(client, *options);
+  }();
   progress.Clear();
   if (!report.ok()) return Fail(report.status());
 
@@ -202,7 +194,7 @@ int RunBenchCommand(const GlobalFlags& g, const BenchFlags& f) {
                  Printable(report->cleanup.first_error).c_str());
     return 1;
   }
-  return report->interrupted ? 130 : 0;
+  return report->interrupted ? 128 + util::StopSignal() : 0;
 }
 
 int RunCompare(const BenchFlags& f) {

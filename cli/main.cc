@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/generate.h"
 #include "transfer/files.h"
+#include "util/interrupt.h"
 #include "util/printable.h"
 
 namespace {
@@ -83,7 +84,10 @@ int main(int argc, char** argv) {
   // user attaching, would read the secret key and the data in memory.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   std::signal(SIGPIPE, SIG_IGN);
-  // Ctrl-C or a kill leaves no temporary file behind.
+  // Before any thread: SIGINT, SIGTERM and SIGHUP go to a thread of their
+  // own (util/interrupt.h), and a process they stop leaves no temporary
+  // file behind but the partial downloads the next run resumes.
+  gwsync::util::StartInterruptThread();
   gwsync::transfer::RemoveTempFilesOnSignals();
 
   CLI::App app{"gwsync: fast, gentle, verified sync for S3-compatible gateways (Ceph RGW)",

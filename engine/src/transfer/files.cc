@@ -16,6 +16,7 @@
 
 #include "http/bodies.h"
 #include "scan/local_walker.h"
+#include "util/interrupt.h"
 
 namespace gwsync::transfer {
 
@@ -57,8 +58,9 @@ Status HashingSink::Write(std::string_view data) {
 
 namespace {
 
-// The temporary files alive now, for the signal handler: fixed slots it can
-// read without locks or allocation. A slot is 0 free, 1 being filled, 2 live.
+// The temporary files alive now, for the last words of a signal: fixed slots
+// read without locks. A slot is 0 free, 1 being filled, 2 live, 3 live and
+// kept (a partial download the next run resumes).
 // With more than kMaxLive at once, the extra ones are not registered (they
 // are still removed by the next sync into their folder).
 constexpr int kMaxLive = 1024;
@@ -85,22 +87,15 @@ void UnregisterLive(int slot) {
   if (slot >= 0) g_live[slot].state.store(0);
 }
 
-extern "C" void RemoveLiveAndDie(int sig) {
+void RemoveLive(int) {
   for (auto& slot : g_live) {
     if (slot.state.load() == 2) unlink(slot.path);
   }
-  signal(sig, SIG_DFL);
-  raise(sig);
 }
 
 }  // namespace
 
-void RemoveTempFilesOnSignals() {
-  struct sigaction sa {};
-  sa.sa_handler = RemoveLiveAndDie;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
-}
+void RemoveTempFilesOnSignals() { static util::LastWords words(RemoveLive); }
 
 // The full name of temporary file `tmp` that will become `path`, for the
 // signal handler (which has no folder descriptors to hand).
@@ -201,6 +196,17 @@ TempFile::~TempFile() {
   if (fd_ >= 0) close(fd_);
   if (!committed_) unlinkat(dir_->get(), tmp_.c_str(), 0);
   UnregisterLive(slot_);
+}
+
+void TempFile::KeepIfStopped() {
+  int expected = 2;
+  if (slot_ >= 0) g_live[slot_].state.compare_exchange_strong(expected, 3);
+}
+
+void TempFile::Keep() {
+  committed_ = true;  // not removed when destroyed: left for the next run
+  UnregisterLive(slot_);
+  slot_ = -1;
 }
 
 Status TempFile::Commit() { return CommitTo(dir_, name_, path_); }

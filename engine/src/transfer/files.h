@@ -112,6 +112,12 @@ class TempFile {
   const std::string& name() const { return name_; }
   // Closes the file and renames it to `path`.
   Status Commit();
+  // A partial download that records its progress (transfer/resume.h): a
+  // signal that stops the process leaves it for the next run to resume.
+  void KeepIfStopped();
+  // Destroyed, it is left where it is (its lock goes with the descriptor):
+  // a resumable partial download whose transfer failed.
+  void Keep();
   // The same, into the open folder `dir` under `name` instead (on the same
   // file system; `path` is for messages).
   Status CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string path);
@@ -131,8 +137,9 @@ class TempFile {
 // one ever reads half a file.
 Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode);
 
-// On SIGINT, SIGTERM or SIGHUP, removes every live temporary file, then dies
-// of the signal as it would have. Call once, early in main.
+// When a signal stops the process at once (util/interrupt.h), removes every
+// live temporary file but the partial downloads kept for the next run
+// (KeepIfStopped). Call once, early in main, after StartInterruptThread.
 void RemoveTempFilesOnSignals();
 
 }  // namespace gwsync::transfer
