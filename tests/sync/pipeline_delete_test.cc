@@ -155,6 +155,42 @@ TEST_F(PipelineDeleteTest, MaxDeleteZeroDeletesNothing) {
   EXPECT_EQ(gateway_.Contents("b").size(), 1000u);
 }
 
+// A refusal is one error, also once added into an every-bucket total.
+TEST_F(PipelineDeleteTest, ARefusalIsCountedOnce) {
+  PutTree("b", Keys(10));
+  const std::string src = Dir("src");
+  WriteTree(src, Keys(4));
+  options_.max_delete = *ParseDeleteLimit("0");
+  SyncReport r = Sync(Local(src), Bucket("b"));
+  EXPECT_EQ(r.error_count, 1u);
+  EXPECT_TRUE(r.errors.empty());
+  SyncReport total;
+  total.Add(r, "b/");
+  EXPECT_EQ(total.error_count, 1u);
+  ASSERT_EQ(total.delete_refusals.size(), 1u);
+  EXPECT_EQ(total.delete_refusals[0].rfind("bucket b: not deleting 6 of 10 objects", 0), 0u)
+      << total.delete_refusals[0];
+}
+
+// A stopped run (a signal) starts nothing new and deletes nothing; it says
+// so in the report, not as an error of the data.
+TEST_F(PipelineDeleteTest, AStoppedRunStartsNothingAndDeletesNothing) {
+  PutTree("b", Keys(10));
+  const std::string src = Dir("src");
+  WriteTree(src, Keys(20));
+  std::atomic<bool> stop{true};
+  options_.stop = &stop;
+  options_.delete_extra = true;
+  options_.max_delete = *ParseDeleteLimit("100%");
+  SyncReport r = Sync(Local(src), Bucket("b"));
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_EQ(r.error_count, 0u);
+  EXPECT_EQ(gateway_.Contents("b").size(), 10u);
+  SyncReport total;
+  total.Add(r, "b/");
+  EXPECT_TRUE(total.interrupted);
+}
+
 TEST_F(PipelineDeleteTest, MaxDeleteCountsObjectsUpToTheLimit) {
   PutTree("b", Keys(10));
   const std::string src = Dir("src");

@@ -37,7 +37,8 @@ void SyncReport::Add(const SyncReport& other, const std::string& key_prefix) {
     std::string where = key_prefix.substr(0, key_prefix.find_last_not_of('/') + 1);
     delete_refusals.push_back(where.empty() ? why : "bucket " + where + ": " + why);
   }
-  error_count += other.delete_refusals.size();
+  // (other.error_count counts its refusals already.)
+  interrupted = interrupted || other.interrupted;
   source_objects += other.source_objects;
   destination_objects += other.destination_objects;
 }

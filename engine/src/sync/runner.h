@@ -173,6 +173,7 @@ class Runner {
   }
 
   StatusOr<SyncReport> Run();
+  bool Stopped() const { return options_.stop && options_.stop->load(); }
 
  private:
   using Feed = std::function<void(JobPtr)>;

@@ -215,6 +215,7 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
   }
   const bool existing = restore && !saved.settings.empty() && !created;
   ASSIGN_OR_RETURN(SyncReport report, RunPair(src, dst, options));
+  if (report.interrupted) return report;  // settings are kept and applied by a run that ends
   if (backup) {
     auto problems = SaveBucketSettings(*src.client, src.bucket, dst.path);
     if (!problems.ok()) {
@@ -301,6 +302,10 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
     once.push_back(std::move(b));
   }
   for (const auto& b : once) {
+    if (options.stop && options.stop->load()) {
+      total->interrupted = true;
+      break;
+    }
     if (!s3::ValidateBucketName(b).ok() || b == "." || b == "..") {
       total->AddError(b, "not a valid bucket name: skipped");
       continue;
@@ -375,8 +380,10 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
     }
     r.AddNotice(where, "the bucket is empty");
   }
-  // While the pair's index is open: the manifest takes ETags from it.
-  AddManifest(src, dst, options, r.error_count, &r);
+  // While the pair's index is open: the manifest takes ETags from it. An
+  // interrupted run is no backup to prove: manifest-latest still names the
+  // last one that finished.
+  if (!r.interrupted) AddManifest(src, dst, options, r.error_count, &r);
   return r;
 }
 

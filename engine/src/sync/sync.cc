@@ -125,7 +125,7 @@ Status Runner::PrepareDestination() {
 void Runner::PlanAll(Merger& merger, const Feed& feed) {
   plan::Action a;
   const bool local = src_.kind == Location::Kind::kLocal || dst_.kind == Location::Kind::kLocal;
-  while (merger.Next(&a)) {
+  while (!Stopped() && merger.Next(&a)) {
     ActionKind kind = a.kind;
     if (local && a.src && LocalRel(a).starts_with(plan::kKeyStoreDir)) {
       std::lock_guard lock(report_mu_);
@@ -160,9 +160,14 @@ void Runner::PlanAll(Merger& merger, const Feed& feed) {
     auto job = std::make_shared<Job>(std::move(a));
     a = plan::Action();
     slots_.Acquire();
+    if (Stopped()) {  // while it waited for a slot
+      slots_.Release();
+      break;
+    }
     feed(std::move(job));
   }
   std::lock_guard lock(report_mu_);
+  if (Stopped()) report_.interrupted = true;
   report_.source_objects = merger.source_entries();
   report_.destination_objects = merger.destination_entries();
 }
@@ -176,6 +181,14 @@ void Runner::PlanDeletes(const Feed& feed) {
   std::string refusal;
   {
     std::lock_guard lock(report_mu_);
+    if (report_.interrupted || Stopped()) {
+      // Not an error of the data: the run did not finish, and says so.
+      report_.interrupted = true;
+      report_.deletes_refused = n;
+      report_.AddNotice("", "not deleting " + std::to_string(n) +
+                                " objects: the run was interrupted before it finished");
+      return;
+    }
     uint64_t dst_objects = report_.destination_objects;
     if (report_.error_count > 0) {
       refusal = "not deleting " + std::to_string(n) +

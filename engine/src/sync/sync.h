@@ -13,6 +13,7 @@
 // and the commit stage, never two at once.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -114,6 +115,9 @@ struct SyncOptions {
   // Each action that changes something, as planned (for --dry-run), and each
   // key that failed.
   std::function<void(const plan::Action&)> on_plan;
+  // Set (by a signal, util/interrupt.h): start nothing more, let what is in
+  // flight end, delete nothing. Null: never.
+  const std::atomic<bool>* stop = nullptr;
   ManifestOptions manifest;
   // The local file operations the sync decides on (sync/file_system.h);
   // null: the system's. Tests pass one that injects faults.
@@ -146,6 +150,9 @@ struct SyncReport {
   // Source keys with the names of gwsync's bucket manifests (a chain of
   // --manifest-bucket backups): the manifest is then not written there.
   uint64_t manifest_names_in_source = 0;
+  // Stopped by SyncOptions::stop (a signal): what was in flight finished,
+  // nothing new started, no delete was made, no manifest written.
+  bool interrupted = false;
   uint64_t deletes_refused = 0;  // planned deletes not carried out; why (counts as an error):
   std::vector<std::string> delete_refusals;
   uint64_t source_objects = 0;
