@@ -18,11 +18,16 @@
 #include "sync/key_range.h"
 #include "sync/session.h"
 #include "sync/shard_plan.h"
+#include "util/interrupt.h"
 #include "util/printable.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
 namespace {
+
+// What a signal gives the transfers in flight to end before gwsync stops at
+// once (systemd waits 90 s by default before its SIGKILL).
+constexpr std::chrono::milliseconds kStopGrace{10000};
 
 struct SyncFlags {
   std::string src, dst;
@@ -243,7 +248,10 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   // The metrics file is written however the run ends, so that a job that
   // could not even start shows as failed.
   auto finish = [&](int code, const sync::SyncReport* report, const sync::Session* session) {
+    const bool interrupted = report && report->interrupted && util::StopSignal() != 0;
+    if (interrupted) code = 128 + util::StopSignal();
     RunMetrics m;
+    if (interrupted) m.interrupted_by = util::SignalName(util::StopSignal());
     m.source = flags.src;
     m.destination = flags.dst;
     m.dry_run = flags.dry_run;
@@ -259,10 +267,27 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
         if (code == 0) code = 1;
       }
     }
-    output.Log("sync " + flags.src + " " + flags.dst + ": finished, exit code " +
+    output.Log("sync " + flags.src + " " + flags.dst + ": finished" +
+               (interrupted ? ", interrupted by " + m.interrupted_by : "") + ", exit code " +
                std::to_string(code));
     return code;
   };
+  // Stopped at once (a second signal, or the grace ran out): the metrics
+  // file and the log still say how the run ended. On the signal's thread.
+  util::LastWords last_words([&](int sig) {
+    RunMetrics m;
+    m.source = flags.src;
+    m.destination = flags.dst;
+    m.dry_run = flags.dry_run;
+    m.started = true;
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    m.finished_at = std::time(nullptr);
+    m.exit_code = 128 + sig;
+    m.interrupted_by = util::SignalName(sig);
+    if (!flags.metrics_file.empty()) WriteMetricsFile(flags.metrics_file, m).IgnoreError();
+    output.Log("sync " + flags.src + " " + flags.dst + ": finished, interrupted by " +
+               m.interrupted_by + " (stopped at once), exit code " + std::to_string(128 + sig));
+  });
   auto fail = [&](const Status& s) {
     output.Log("gwsync: " + s.message());
     return finish(Fail(s), nullptr, nullptr);
@@ -350,7 +375,19 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     };
   }
 
-  auto report = session.Run(flags.src, flags.dst, options);
+  // A signal stops the run: nothing new starts, what is in flight gets
+  // kStopGrace to end (a second signal, or the grace running out, stops
+  // at once; resumable partial downloads are kept for the next run).
+  options.stop = util::StopFlag();
+  auto report = [&] {
+    util::StopScope scope(kStopGrace, [&](int sig) {
+      output.Err(
+          "gwsync: %s: stopping: nothing new starts, what is in flight has %d s to end "
+          "(again to stop at once)",
+          util::SignalName(sig), static_cast<int>(kStopGrace.count() / 1000));
+    });
+    return session.Run(flags.src, flags.dst, options);
+  }();
   progress.Clear();
   if (!report.ok()) return fail(report.status());
   const sync::SyncReport& r = *report;
@@ -404,6 +441,12 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   }
   if (failed > 0) {
     output.Err("gwsync: %llu objects failed", static_cast<unsigned long long>(failed));
+  }
+  if (r.interrupted) {
+    output.Err(
+        "gwsync: interrupted by %s before the run finished: no delete, no manifest; the "
+        "next run goes on from here",
+        util::SignalName(util::StopSignal()));
   }
   return finish(r.error_count > 0 ? 1 : 0, &r, &session);
 }

@@ -76,6 +76,11 @@ std::string FormatMetrics(const RunMetrics& run, int64_t previous_success) {
   e.Sample("gwsync_sync_success", pair, success ? 1 : 0);
   e.Family("gwsync_sync_exit_code", "gauge", "The last run's exit code.");
   e.Sample("gwsync_sync_exit_code", pair, run.exit_code);
+  e.Family("gwsync_sync_interrupted", "gauge",
+           "1 if the last run was stopped by a signal (label: which) before it finished.");
+  e.Sample("gwsync_sync_interrupted",
+           run.interrupted_by.empty() ? pair : with("signal", run.interrupted_by),
+           run.interrupted_by.empty() ? 0 : 1);
   e.Family("gwsync_sync_dry_run", "gauge", "1 if the last run was a dry run.");
   e.Sample("gwsync_sync_dry_run", pair, run.dry_run ? 1 : 0);
   e.Family("gwsync_sync_duration_seconds", "gauge", "How long the last run took.");

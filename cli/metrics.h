@@ -24,6 +24,7 @@ struct RunMetrics {
   double seconds = 0;
   int64_t finished_at = 0;  // seconds since the epoch
   int exit_code = 0;
+  std::string interrupted_by;  // "SIGTERM", ...: stopped by a signal before it finished
 };
 
 // The exposition text. `previous_success` (seconds since the epoch, 0 for

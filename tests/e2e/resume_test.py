@@ -5,7 +5,10 @@
   byte-exact;
 - a partial download of an object that changed since is thrown away, not
   resumed, and the new version lands;
-- Ctrl-C (SIGINT) and SIGTERM leave no temporary file behind.
+- SIGTERM or SIGINT lets the transfers in flight finish, starts no other,
+  and the run says so (exit 143/130, the metrics file, the log); a second
+  signal stops at once and keeps the partial downloads, which the next run
+  resumes.
 """
 
 import hashlib
@@ -119,8 +122,9 @@ class ResumeTest(unittest.TestCase):
                                            f"({on_disk(dst)} bytes seen)")
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.05)
+        self.at_signal = sorted(os.listdir(dst))
         proc.send_signal(sig)
-        proc.communicate(timeout=60)
+        _, self.last_err = proc.communicate(timeout=60)
         return proc.returncode
 
     def test_rerun_after_sigkill_fetches_only_what_is_missing(self):
@@ -159,14 +163,85 @@ class ResumeTest(unittest.TestCase):
                          md5_of(os.path.join(src, "blob.bin")))
         self.assertEqual(temp_files(dst), [])
 
-    def test_sigint_and_sigterm_leave_no_temporary_file(self):
-        self.upload({f"layer{i}.bin": 60 * MiB for i in range(2)})
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            dst = os.path.join(self.work, f"backup-{sig}")
-            code = self.interrupt_at(self.start_backup(dst, "--no-index"), dst, 30 * MiB, sig)
-            self.assertEqual(code, -sig)
-            self.assertEqual(temp_files(dst), [], f"after signal {sig}")
+    def run_files(self, dst):
+        metrics = os.path.join(self.work, "metrics.prom")
+        log = os.path.join(self.work, "sync.log")
+        return metrics, log, ["--metrics-file", metrics, "--log-file", log]
 
+    def test_a_signal_lets_what_is_in_flight_finish_and_says_so(self):
+        # Five objects, two at a time: a signal lets those in flight finish,
+        # starts no other, deletes and manifests nothing, and the run says
+        # so in its exit code, metrics and log; the next run fetches only
+        # the others.
+        n, size = 5, 40 * MiB
+        src = self.upload({f"layer{i}.bin": size for i in range(n)})
+        for sig, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
+            dst = os.path.join(self.work, f"backup-{sig}")
+            metrics, log, files = self.run_files(dst)
+            proc = self.start_backup(dst, "--concurrency", "2", *files)
+            self.interrupt_at(proc, dst, 20 * MiB, sig)
+            self.assertEqual(proc.returncode, code, self.last_err)
+            self.assertIn(f"gwsync: {signal.Signals(sig).name}: stopping", self.last_err)
+            # What was complete or in flight at the signal, and nothing else.
+            started = {n.split(".gwsync-")[0].lstrip(".") for n in self.at_signal}
+            done = {n for n in os.listdir(dst) if n.startswith("layer")}
+            self.assertEqual(done, started, self.last_err)
+            self.assertLess(len(done), n)
+            for name in done:
+                self.assertEqual(md5_of(os.path.join(dst, name)), md5_of(os.path.join(src, name)))
+            self.assertEqual(temp_files(dst), [])
+            self.assertFalse(os.path.exists(os.path.join(dst, ".gwsync", "manifest-latest")))
+            with open(metrics) as f:
+                text = f.read()
+            name = signal.Signals(sig).name
+            self.assertRegex(text, f'gwsync_sync_interrupted\\{{[^}}]*signal="{name}"[^}}]*\\}} 1')
+            self.assertRegex(text, r"gwsync_sync_success\{[^}]*\} 0\n")
+            with open(log) as f:
+                last = f.read().splitlines()[-1]
+            self.assertTrue(last.endswith(f": finished, interrupted by {name}, exit code {code}"),
+                            last)
+            before = settled_get_bytes(self.asok)
+            r = self.gwsync("sync", "--index", self.index, f"s3://{self.bucket}", dst)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            fetched = get_bytes(self.asok) - before
+            self.assertLessEqual(fetched, (n - len(done) + 0.5) * size,
+                                 f"{fetched / MiB:.0f} MiB fetched again")
+            for i in range(n):
+                name = f"layer{i}.bin"
+                self.assertEqual(md5_of(os.path.join(dst, name)), md5_of(os.path.join(src, name)))
+
+    def test_a_second_signal_stops_at_once_and_keeps_the_partials(self):
+        total = 2 * 100 * MiB
+        src = self.upload({f"layer{i}.bin": 100 * MiB for i in range(2)})
+        dst = os.path.join(self.work, "backup")
+        metrics, log, files = self.run_files(dst)
+        proc = self.start_backup(dst, *files)
+        deadline = time.monotonic() + 120
+        while on_disk(dst) < 60 * MiB:
+            self.assertIsNone(proc.poll())
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, -signal.SIGTERM)
+        self.assertTrue(temp_files(dst), "no partial download was kept")
+        with open(metrics) as f:
+            self.assertRegex(f.read(), r'gwsync_sync_interrupted\{[^}]*signal="SIGTERM"[^}]*\} 1')
+        with open(log) as f:
+            self.assertIn("interrupted by SIGTERM (stopped at once), exit code 143",
+                          f.read().splitlines()[-1])
+        before = settled_get_bytes(self.asok)
+        r = self.gwsync("sync", "--index", self.index, f"s3://{self.bucket}", dst)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        fetched = get_bytes(self.asok) - before
+        print(f"the rerun fetched {fetched / MiB:.0f} MiB of {total / MiB:.0f}", file=sys.stderr)
+        self.assertLessEqual(fetched, 0.8 * total)
+        for i in range(2):
+            name = f"layer{i}.bin"
+            self.assertEqual(md5_of(os.path.join(dst, name)), md5_of(os.path.join(src, name)))
+        self.assertEqual(temp_files(dst), [])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

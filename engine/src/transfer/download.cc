@@ -42,7 +42,19 @@ class Download : public std::enable_shared_from_this<Download> {
   // Every end of the machine: a failed download gives its temporary file
   // up first, so it is gone by the time a caller waiting on it returns.
   void Report(StatusOr<DownloadResult> r) {
-    if (!r.ok()) tmp_.reset();
+    if (!r.ok()) {
+      // What arrived before the network or the gateway gave up stays for
+      // the next run to resume (its record names the object's ETag); bytes
+      // that proved wrong, or an object that changed, do not.
+      const StatusCode code = r.status().code();
+      if (tracker_ && tmp_ &&
+          (code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded ||
+           code == StatusCode::kCancelled)) {
+        tracker_->Save();
+        tmp_->Keep();
+      }
+      tmp_.reset();
+    }
     done_(std::move(r));
   }
 
@@ -143,6 +155,7 @@ class Download : public std::enable_shared_from_this<Download> {
       }
       tracker_ = std::make_shared<ResumeTracker>(tmp_->fd(), record_);
       tracker_->Save();
+      tmp_->KeepIfStopped();
     }
     uint64_t have = 0;
     for (uint64_t w : record_.written) have += w;
