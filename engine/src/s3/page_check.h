@@ -110,7 +110,8 @@ class PageCheck {
 
   std::string prefix_, delimiter_;
   std::shared_ptr<ListBudget> budget_;
-  std::string last_name_;  // the last key or common prefix checked
+  // The last key or common prefix checked ("" is a name a gateway may send).
+  std::optional<std::string> last_name_;
   std::string last_token_;
   bool first_ = true;
   bool asked_ = false;
