@@ -2,4 +2,5 @@
 # flight or pending, and the overall deadline per request.
 gwsync_test(http_unit_test LABEL unit
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/shutdown_test.cc ${CMAKE_CURRENT_LIST_DIR}/deadline_test.cc
+            ${CMAKE_CURRENT_LIST_DIR}/range_test.cc
             LIBS gwsync_http gwsync_loopback_server)

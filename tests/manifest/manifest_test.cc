@@ -139,6 +139,83 @@ TEST(ManifestTest, NotAManifestIsRefused) {
   EXPECT_EQ(Reader::Open(dir.File("absent")).status().code(), StatusCode::kNotFound);
 }
 
+// Reads the manifest `text` (compressed here) to its end: the first error.
+Status ReadAll(const TempDir& dir, std::string_view text) {
+  std::string packed(ZSTD_compressBound(text.size()), '\0');
+  packed.resize(ZSTD_compress(packed.data(), packed.size(), text.data(), text.size(), 3));
+  WriteFile(dir.File("m"), packed);
+  auto r = Reader::Open(dir.File("m"));
+  if (!r.ok()) return r.status();
+  Record rec;
+  for (;;) {
+    auto more = (*r)->Next(&rec);
+    if (!more.ok()) return more.status();
+    if (!*more) return Status::Ok();
+  }
+}
+
+constexpr std::string_view kHeaderLine = R"({"format":"gwsync-manifest","version":1})"
+                                         "\n";
+
+// Anyone may have written the file: a field of another type, or a number
+// that does not fit, is DataLoss, not an exception that ends the process
+// or a number read wrapped (found by tests/fuzz/manifest_fuzz.cc).
+TEST(ManifestTest, AFieldOfTheWrongTypeIsDataLoss) {
+  TempDir dir;
+  ASSERT_TRUE(ReadAll(dir, std::string(kHeaderLine) + R"({"end":true,"objects":0,"bytes":0})"
+                                                      "\n")
+                  .ok());
+  for (std::string_view header :
+       {R"({"format":true})", R"({"format":"gwsync-manifest","version":"1"})",
+        R"({"format":"gwsync-manifest","version":1,"source":7})",
+        R"({"format":"gwsync-manifest","version":1,"sha256":"yes"})",
+        R"({"format":"gwsync-manifest","version":1,"sync_errors":-1})"}) {
+    Status s = ReadAll(dir, std::string(header) + "\n");
+    EXPECT_EQ(s.code(), StatusCode::kDataLoss) << header << ": " << s.ToString();
+  }
+  for (std::string_view line :
+       {R"({"key":"a","size":"3"})", R"({"key":"a","size":1e300})", R"({"key":"a","size":-1})",
+        R"({"key":"a","size":1,"mode":4294967296})", R"({"key":"a","size":1,"etag":5})",
+        R"({"key":"a","size":1,"unverified":1})", R"({"end":"yes"})",
+        R"({"end":true,"objects":"0","bytes":0})"}) {
+    Status s = ReadAll(dir, std::string(kHeaderLine) + std::string(line) + "\n" +
+                                R"({"end":true,"objects":1,"bytes":1})"
+                                "\n");
+    EXPECT_EQ(s.code(), StatusCode::kDataLoss) << line << ": " << s.ToString();
+  }
+}
+
+// "" is a key like any other: twice is out of order (tests/fuzz/manifest_fuzz.cc).
+TEST(ManifestTest, AnEmptyKeyTwiceIsOutOfOrder) {
+  TempDir dir;
+  Status s = ReadAll(dir, std::string(kHeaderLine) + R"({"key":"","size":0})"
+                                                     "\n"
+                                                     R"({"key":"","size":0})"
+                                                     "\n"
+                                                     R"({"end":true,"objects":2,"bytes":0})"
+                                                     "\n");
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
+  EXPECT_NE(s.message().find("out of order"), std::string::npos) << s.ToString();
+}
+
+// A zstd frame says how large a window it needs, and the reader allocates it
+// as the frame starts: a few bytes claiming 128 MiB are refused instead.
+TEST(ManifestTest, AFrameClaimingAHugeWindowIsRefused) {
+  std::string text = std::string(kHeaderLine) + R"({"end":true,"objects":0,"bytes":0})"
+                                                "\n";
+  std::string frame = "\x28\xB5\x2F\xFD";      // magic
+  frame += '\x00';                             // no content size, not single-segment
+  frame += static_cast<char>((27 - 10) << 3);  // window: 2^27 bytes
+  uint32_t block = static_cast<uint32_t>(text.size()) << 3 | 1;  // raw, last
+  frame.append(reinterpret_cast<const char*>(&block), 3);
+  frame += text;
+  TempDir dir;
+  WriteFile(dir.File("m"), frame);
+  auto r = Reader::Open(dir.File("m"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << r.status().ToString();
+}
+
 TEST(ManifestTest, WriterRefusesKeysOutOfOrder) {
   TempDir dir;
   auto w = Writer::Create(dir.File("m"), TestHeader());

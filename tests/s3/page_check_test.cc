@@ -45,6 +45,17 @@ TEST(PageCheck, KeysOutOfOrderAcrossPagesStop) {
   EXPECT_FALSE(again.Check(Page({"a", "a"}, false), "").ok());  // not strictly ascending
 }
 
+// An empty key is a name like any other: sent twice, on one page or on
+// the next, it is out of order (found by tests/fuzz/pages_fuzz.cc).
+TEST(PageCheck, AnEmptyKeyTwiceStops) {
+  PageCheck check("");
+  ASSERT_TRUE(check.Check(Page({""}, true, "t1"), "t1").ok());
+  Status s = check.Check(Page({""}, true, "t2"), "t2");
+  EXPECT_NE(s.message().find("out of order"), std::string::npos) << s.message();
+  PageCheck again("");
+  EXPECT_FALSE(again.Check(Page({"", ""}, false), "").ok());
+}
+
 TEST(PageCheck, KeysOutsideThePrefixStop) {
   PageCheck check("p/");
   Status s = check.Check(Page({"p/a", "q"}, false), "");

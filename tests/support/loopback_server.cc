@@ -113,8 +113,8 @@ void LoopbackServer::Serve(int fd) {
 
     if (!Sleep(behaviour_.answer_after)) return;
     std::string answer = "HTTP/1.1 " + std::to_string(behaviour_.status) +
-                         " X\r\nContent-Length: " + std::to_string(behaviour_.body_bytes) +
-                         "\r\n\r\n";
+                         " X\r\nContent-Length: " + std::to_string(behaviour_.body_bytes) + "\r\n" +
+                         behaviour_.headers + "\r\n";
     if (behaviour_.drip_rate == 0) answer.append(behaviour_.body_bytes, 'x');
     if (send(fd, answer.data(), answer.size(), MSG_NOSIGNAL) < 0) return;
     if (behaviour_.drip_rate == 0) continue;

@@ -26,6 +26,7 @@ class LoopbackServer {
     // Body bytes per second (in pieces of `drip_piece` bytes); 0: all at once.
     uint64_t drip_rate = 0;
     uint64_t drip_piece = 1;
+    std::string headers = "";  // more header lines, each ending "\r\n"
   };
   static Behaviour Silent() { return {.answer_after = std::chrono::hours(1)}; }
 

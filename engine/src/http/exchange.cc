@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "http/bodies.h"
+#include "http/range.h"
 
 namespace gwsync::http::internal {
 
@@ -63,54 +64,37 @@ static bool ParseU64(std::string_view v, uint64_t* out) {
 // A-B/SIZE" announces; kMaxBodyInMemory for a body kept in memory and for
 // any error body (read for its message). A Content-Length above the limit
 // fails the exchange before a byte is written.
-// The byte range a request asks for ("Range: bytes=FIRST-[LAST]"), if any.
-static bool AskedRange(const Request& r, uint64_t* first, std::optional<uint64_t>* last) {
-  std::string_view v = FindHeader(r.headers, "range");
-  if (!v.starts_with("bytes=")) return false;
-  v.remove_prefix(6);
-  size_t dash = v.find('-');
-  if (dash == std::string_view::npos || !ParseU64(v.substr(0, dash), first)) return false;
-  uint64_t l = 0;
-  if (dash + 1 < v.size() && ParseU64(v.substr(dash + 1), &l)) *last = l;
-  return true;
-}
-
 static Status SetBodyLimit(Exchange* ex) {
   const Request& r = ex->request;
   bool ok = ex->response.status >= 200 && ex->response.status < 300;
   bool to_sink = r.sink && ok;
   uint64_t limit = to_sink ? r.max_body : kMaxBodyInMemory;
-  uint64_t asked_first = 0;
-  std::optional<uint64_t> asked_last;
-  const bool ranged = ok && AskedRange(r, &asked_first, &asked_last);
+  const std::optional<RangeAsked> asked =
+      ok ? ParseRange(FindHeader(r.headers, "range")) : std::nullopt;
   // A 416's "bytes */SIZE" is no range of this body: only a 2xx's counts.
   std::string_view range = ok ? ex->response.header("content-range") : std::string_view();
-  if (ranged && (ex->response.status != 206 || !range.starts_with("bytes "))) {
+  if (asked && (ex->response.status != 206 || !range.starts_with("bytes "))) {
     // Not a byte of another range may reach the sink (stdout cannot take it back).
     return DataLoss("the gateway ignored the byte range asked for (HTTP " +
                     std::to_string(ex->response.status) + ", no Content-Range)");
   }
   if (range.starts_with("bytes ")) {
-    range.remove_prefix(6);
-    size_t dash = range.find('-'), slash = range.find('/');
-    uint64_t first = 0, last = 0, size = 0;
-    if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash ||
-        !ParseU64(range.substr(0, dash), &first) ||
-        !ParseU64(range.substr(dash + 1, slash - dash - 1), &last) || last < first) {
-      return DataLoss("the gateway sent a malformed Content-Range '" +
-                      std::string(ex->response.header("content-range")) + "'");
+    std::optional<ContentRange> got = ParseContentRange(range);
+    if (!got) {
+      return DataLoss("the gateway sent a malformed Content-Range '" + std::string(range) + "'");
     }
     // The range answered must be the one asked for: its first byte, and its
     // last (the object's last when the range reaches past it).
-    const bool sized = ParseU64(range.substr(slash + 1), &size);
-    if (ranged && (first != asked_first ||
-                   (sized && last != std::min(asked_last.value_or(UINT64_MAX), size - 1)) ||
-                   (!sized && asked_last && last != *asked_last))) {
-      return DataLoss("the gateway answered the bytes " + std::to_string(first) + "-" +
-                      std::to_string(last) + " for the range " + std::to_string(asked_first) + "-" +
-                      (asked_last ? std::to_string(*asked_last) : std::string()) + " asked");
+    if (asked &&
+        (got->first != asked->first ||
+         (got->size && got->last != std::min(asked->last.value_or(UINT64_MAX), *got->size - 1)) ||
+         (!got->size && asked->last && got->last != *asked->last))) {
+      return DataLoss("the gateway answered the bytes " + std::to_string(got->first) + "-" +
+                      std::to_string(got->last) + " for the range " + std::to_string(asked->first) +
+                      "-" + (asked->last ? std::to_string(*asked->last) : std::string()) +
+                      " asked");
     }
-    uint64_t length = last - first + 1;
+    uint64_t length = got->last - got->first + 1;
     if (limit > 0 && length > limit) {
       return DataLoss("the gateway announced " + std::to_string(length) +
                       " bytes (Content-Range), more than the " + std::to_string(limit) +

@@ -7,10 +7,12 @@
 
 #include <cerrno>
 #include <chrono>
+#include <concepts>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <utility>
 #include <vector>
 
 #include "plan/plan.h"
@@ -21,6 +23,8 @@ namespace gwsync::manifest {
 namespace {
 
 using json = nlohmann::ordered_json;  // lines read "key" first
+
+constexpr int kMaxWindowLog = 23;  // 8 MiB
 
 json HeaderJson(const Header& h) {
   json j = {{"format", kFormat},  {"version", kVersion},
@@ -48,6 +52,45 @@ json RecordJson(const Record& r) {
     if (h.is_object()) j["headers"] = std::move(h);
   }
   return j;
+}
+
+// Reads the field `name` of a line into `out`, left as it is when absent.
+// False when the field has another type or a number does not fit `out`:
+// a manifest is anyone's file, and a wrong field is DataLoss, never an
+// exception, nor a number cut short or wrapped.
+bool Get(const json& j, const char* name, std::string* out) {
+  auto it = j.find(name);
+  if (it == j.end()) return true;
+  if (!it->is_string()) return false;
+  *out = it->get<std::string>();
+  return true;
+}
+
+bool Get(const json& j, const char* name, bool* out) {
+  auto it = j.find(name);
+  if (it == j.end()) return true;
+  if (!it->is_boolean()) return false;
+  *out = it->get<bool>();
+  return true;
+}
+
+template <std::integral T>
+bool Get(const json& j, const char* name, T* out) {
+  auto it = j.find(name);
+  if (it == j.end()) return true;
+  if (it->is_number_unsigned()) {
+    auto v = it->get<uint64_t>();
+    if (!std::in_range<T>(v)) return false;
+    *out = static_cast<T>(v);
+    return true;
+  }
+  if (it->is_number_integer()) {
+    auto v = it->get<int64_t>();
+    if (!std::in_range<T>(v)) return false;
+    *out = static_cast<T>(v);
+    return true;
+  }
+  return false;  // a fraction, or not a number
 }
 
 }  // namespace
@@ -163,6 +206,7 @@ struct Reader::Impl {
   bool ended = false;      // the trailer was read
   Header header;
   std::string last_key;
+  bool any = false;  // a record was read ("" is a key too)
   Totals totals;
 
   ~Impl() {
@@ -239,29 +283,37 @@ StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
   if (impl->fd < 0) return transfer::ErrnoStatus("cannot open manifest '" + path + "'", errno);
   impl->dctx = ZSTD_createDCtx();
   if (!impl->dctx) return Internal("zstd: cannot create a decompression context");
+  // The window a frame asks for is allocated as it starts: a few bytes must
+  // not claim zstd's default 128 MiB. The Writer's level 3 uses 2 MiB; this
+  // takes a manifest recompressed at any level up to 19.
+  ZSTD_DCtx_setParameter(impl->dctx, ZSTD_d_windowLogMax, kMaxWindowLog);
   impl->in.resize(ZSTD_DStreamInSize());
   impl->out.resize(ZSTD_DStreamOutSize());
   std::string line;
   ASSIGN_OR_RETURN(bool got, impl->Line(&line));
   if (!got) return impl->Corrupt("empty");
   json h = json::parse(line, nullptr, false);
-  if (h.is_discarded() || !h.is_object() || h.value("format", "") != kFormat) {
+  std::string format;
+  if (h.is_discarded() || !h.is_object() || !Get(h, "format", &format) || format != kFormat) {
     return impl->Corrupt("not a gwsync manifest (no header line)");
   }
-  if (h.value("version", 0) != kVersion) {
-    return impl->Corrupt("format version " + std::to_string(h.value("version", 0)) +
+  int64_t version = 0;
+  if (!Get(h, "version", &version) || version != kVersion) {
+    std::string said = h.contains("version")
+                           ? h["version"].dump(-1, ' ', false, json::error_handler_t::replace)
+                           : "(none)";
+    return impl->Corrupt("format version " + said.substr(0, 32) +
                          " is not supported (this gwsync reads version " +
                          std::to_string(kVersion) + ")");
   }
   Header& hd = impl->header;
-  hd.source = h.value("source", "");
-  hd.destination = h.value("destination", "");
-  hd.source_endpoint = h.value("source_endpoint", "");
-  hd.destination_endpoint = h.value("destination_endpoint", "");
-  hd.run = h.value("run", "");
-  hd.time = h.value("time", "");
-  hd.sha256 = h.value("sha256", false);
-  hd.sync_errors = h.value("sync_errors", uint64_t{0});
+  if (!Get(h, "source", &hd.source) || !Get(h, "destination", &hd.destination) ||
+      !Get(h, "source_endpoint", &hd.source_endpoint) ||
+      !Get(h, "destination_endpoint", &hd.destination_endpoint) || !Get(h, "run", &hd.run) ||
+      !Get(h, "time", &hd.time) || !Get(h, "sha256", &hd.sha256) ||
+      !Get(h, "sync_errors", &hd.sync_errors)) {
+    return impl->Corrupt("a field of the header line has the wrong type");
+  }
   return std::unique_ptr<Reader>(new Reader(std::move(impl)));
 }
 
@@ -273,33 +325,35 @@ StatusOr<bool> Reader::Next(Record* record) {
   if (!got) return r.Corrupt("cut short (no trailer line)");
   json j = json::parse(line, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return r.Corrupt("a line is not JSON");
-  if (j.value("end", false)) {
-    if (j.value("objects", uint64_t{0}) != r.totals.objects ||
-        j.value("bytes", uint64_t{0}) != r.totals.bytes) {
+  bool end = false;
+  if (!Get(j, "end", &end)) return r.Corrupt("a line has an \"end\" that is not true or false");
+  if (end) {
+    Totals said;
+    if (!Get(j, "objects", &said.objects) || !Get(j, "bytes", &said.bytes) ||
+        said.objects != r.totals.objects || said.bytes != r.totals.bytes) {
       return r.Corrupt("the trailer's totals do not match the records");
     }
     r.ended = true;
     return false;
   }
+  *record = Record();
   if (!j.contains("key") || !j["key"].is_string() || !j.contains("size")) {
     return r.Corrupt("a record without key or size");
   }
-  *record = Record();
   record->key = j["key"].get<std::string>();
-  if (!r.last_key.empty() && record->key <= r.last_key) {
+  if (r.any && record->key <= r.last_key) {
     return r.Corrupt("keys out of order at '" + record->key + "'");
   }
+  r.any = true;
   r.last_key = record->key;
-  record->size = j.value("size", uint64_t{0});
-  record->mtime_ns = j.value("mtime_ns", int64_t{0});
-  record->mode = j.value("mode", uint32_t{0});
-  record->etag = j.value("etag", "");
-  record->md5 = j.value("md5", "");
-  record->sha256 = j.value("sha256", "");
-  record->part_size = j.value("part_size", uint64_t{0});
-  record->part_doubling = j.value("part_doubling", uint32_t{0});
-  record->unverified = j.value("unverified", false);
-  record->path = j.value("path", "");
+  if (!Get(j, "size", &record->size) || !Get(j, "mtime_ns", &record->mtime_ns) ||
+      !Get(j, "mode", &record->mode) || !Get(j, "etag", &record->etag) ||
+      !Get(j, "md5", &record->md5) || !Get(j, "sha256", &record->sha256) ||
+      !Get(j, "part_size", &record->part_size) ||
+      !Get(j, "part_doubling", &record->part_doubling) ||
+      !Get(j, "unverified", &record->unverified) || !Get(j, "path", &record->path)) {
+    return r.Corrupt("a field of the record of '" + record->key + "' has the wrong type");
+  }
   if (auto h = j.find("headers"); h != j.end() && h->is_object()) {
     record->headers = h->dump(-1, ' ', false, json::error_handler_t::replace);
   }

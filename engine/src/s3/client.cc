@@ -5,6 +5,7 @@
 
 #include "hash/hash.h"
 #include "http/bodies.h"
+#include "http/range.h"
 #include "s3/errors.h"
 #include "s3/headers.h"
 #include "s3/uri.h"
@@ -67,6 +68,11 @@ void AddPutHeaders(const PutOptions& options, http::Headers* headers) {
 }
 
 std::string Md5Base64(std::string_view data) { return hash::Base64(hash::Md5(data)); }
+
+http::RangeAsked HttpRange(const ByteRange& range) {
+  if (range.last == ByteRange::kToTheEnd) return {range.first, std::nullopt};
+  return {range.first, range.last};
+}
 
 std::vector<Endpoint> AllEndpoints(const ClientOptions& options) {
   std::vector<Endpoint> all{options.endpoint};
@@ -297,10 +303,7 @@ void Client::GetObject(const std::string& bucket, const std::string& key, const 
     c.max_body = std::max<uint64_t>(*options.expected_size, 1);
   }
   if (range) {
-    c.headers.emplace_back(
-        "Range",
-        "bytes=" + std::to_string(range->first) + "-" +
-            (range->last == ByteRange::kToTheEnd ? std::string() : std::to_string(range->last)));
+    c.headers.emplace_back("Range", http::FormatRange(HttpRange(*range)));
   }
   if (!options.if_match.empty()) c.headers.emplace_back("If-Match", "\"" + options.if_match + "\"");
   std::string resource = ObjectResource(bucket, key);
@@ -415,8 +418,7 @@ void Client::UploadPartCopy(const std::string& src_bucket, const std::string& sr
   c.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
   c.headers.emplace_back("x-amz-copy-source",
                          "/" + src_bucket + "/" + UriEncode(src_key, /*encode_slash=*/false));
-  c.headers.emplace_back("x-amz-copy-source-range",
-                         "bytes=" + std::to_string(range.first) + "-" + std::to_string(range.last));
+  c.headers.emplace_back("x-amz-copy-source-range", http::FormatRange({range.first, range.last}));
   if (!if_match.empty())
     c.headers.emplace_back("x-amz-copy-source-if-match", "\"" + if_match + "\"");
   Execute(std::move(c), [done](http::Response r, Status s) {

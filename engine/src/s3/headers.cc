@@ -1,7 +1,10 @@
 #include "s3/headers.h"
 
 #include <charconv>
+#include <climits>
+#include <optional>
 
+#include "http/range.h"
 #include "s3/client.h"
 #include "s3/xml.h"
 
@@ -22,19 +25,37 @@ StatusOr<uint64_t> ParseSizeHeader(std::string_view name, std::string_view s) {
   return v;
 }
 
+// A count header: absent is 0; anything but digits up to `max` is an error,
+// never a count silently taken as 0 (x-amz-tagging-count at 0 would leave
+// the object's tags behind).
+StatusOr<int> ParseCountHeader(std::string_view name, std::string_view s, int max) {
+  int v = 0;
+  if (s.empty()) return v;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < 0 || v > max) {
+    return DataLoss("the gateway sent an invalid " + std::string(name) + ": '" +
+                    std::string(s.substr(0, 64)) + "'");
+  }
+  return v;
+}
+
 }  // namespace
 
 StatusOr<ObjectHead> HeadFromHeaders(const http::Response& r) {
   ObjectHead head;
   ASSIGN_OR_RETURN(head.size, ParseSizeHeader("Content-Length", r.header("content-length")));
   head.content_length = head.size;
-  std::string_view parts = r.header("x-amz-mp-parts-count");
-  std::from_chars(parts.data(), parts.data() + parts.size(), head.parts_count);
-  if (head.parts_count < 0 || head.parts_count > 10000) head.parts_count = 0;
+  ASSIGN_OR_RETURN(head.parts_count,
+                   ParseCountHeader("x-amz-mp-parts-count", r.header("x-amz-mp-parts-count"),
+                                    /*max=*/10000));
   // "bytes 0-9/1234": the object's full size follows the slash.
-  std::string_view range = r.header("content-range");
-  if (size_t slash = range.rfind('/'); slash != std::string_view::npos) {
-    ASSIGN_OR_RETURN(head.size, ParseSizeHeader("Content-Range", range.substr(slash + 1)));
+  if (std::string_view range = r.header("content-range"); !range.empty()) {
+    std::optional<http::ContentRange> parsed = http::ParseContentRange(range);
+    if (!parsed || !parsed->size) {
+      return DataLoss("the gateway sent an invalid Content-Range: '" +
+                      std::string(range.substr(0, 64)) + "'");
+    }
+    head.size = *parsed->size;
   }
   head.etag = xml::UnquoteEtag(r.header("etag"));
   head.last_modified = std::string(r.header("last-modified"));
@@ -44,9 +65,8 @@ StatusOr<ObjectHead> HeadFromHeaders(const http::Response& r) {
   head.content.content_encoding = std::string(r.header("content-encoding"));
   head.content.content_language = std::string(r.header("content-language"));
   head.content.expires = std::string(r.header("expires"));
-  std::string_view tags = r.header("x-amz-tagging-count");
-  std::from_chars(tags.data(), tags.data() + tags.size(), head.tag_count);
-  if (head.tag_count < 0) head.tag_count = 0;
+  ASSIGN_OR_RETURN(head.tag_count, ParseCountHeader("x-amz-tagging-count",
+                                                    r.header("x-amz-tagging-count"), INT_MAX));
   for (const auto& [name, value] : r.headers) {
     if (name.starts_with("x-amz-meta-")) head.metadata[name.substr(11)] = value;
   }

@@ -18,7 +18,9 @@ struct BucketHead;
 // Last-Modified, Content-Type, the content headers (Cache-Control,
 // Content-Disposition, Content-Encoding, Content-Language, Expires),
 // x-amz-tagging-count, x-amz-mp-parts-count and x-amz-meta-*.
-// DataLoss when a size is not a number that fits 64 bits.
+// DataLoss when a size is not a number that fits 64 bits, a count not one
+// that fits (a part count: up to 10,000), or a Content-Range not a range
+// FIRST <= LAST < SIZE of a known size (http/range.h).
 StatusOr<ObjectHead> HeadFromHeaders(const http::Response& r);
 
 // X-RGW-Object-Count, when it is a number.

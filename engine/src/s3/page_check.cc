@@ -50,9 +50,9 @@ Status PageCheck::Name(const std::string& name, const char* what) {
     return Internal(std::string("the gateway listed ") + what + " '" + name + "' outside '" +
                     prefix_ + "': listing stopped");
   }
-  if (!last_name_.empty() && !(last_name_ < name)) {
+  if (last_name_ && !(*last_name_ < name)) {
     return Internal(std::string("the gateway listed ") + what + " '" + name + "' after '" +
-                    last_name_ + "', out of order: listing stopped");
+                    *last_name_ + "', out of order: listing stopped");
   }
   last_name_ = name;
   return Status::Ok();

@@ -79,8 +79,10 @@ class PageCheck {
   // Checks the keys and common prefixes of `page` (together in ascending
   // byte order, under the prefix, after everything of earlier pages, within
   // the budget) and, when it is truncated, that `next` (its continuation
-  // token or marker) was not seen before. The error says what the gateway
-  // did; the listing must stop there.
+  // token or marker) is not the last one again, nor the return of a cycle
+  // of tokens (seen within about three times the cycle's length: a token
+  // from further back may pass once). The error says what the gateway did;
+  // the listing must stop there.
   Status Check(const ListPage& page, const std::string& next);
 
   // The same rules one name at a time, for a caller that takes a page's
@@ -110,7 +112,8 @@ class PageCheck {
 
   std::string prefix_, delimiter_;
   std::shared_ptr<ListBudget> budget_;
-  std::string last_name_;  // the last key or common prefix checked
+  // The last key or common prefix checked ("" is a name a gateway may send).
+  std::optional<std::string> last_name_;
   std::string last_token_;
   bool first_ = true;
   bool asked_ = false;
