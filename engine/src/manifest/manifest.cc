@@ -29,6 +29,7 @@ json HeaderJson(const Header& h) {
             {"sha256", h.sha256}, {"sync_errors", h.sync_errors}};
   if (!h.source_endpoint.empty()) j["source_endpoint"] = h.source_endpoint;
   if (!h.destination_endpoint.empty()) j["destination_endpoint"] = h.destination_endpoint;
+  if (h.all_versions) j["all_versions"] = true;
   return j;
 }
 
@@ -47,7 +48,20 @@ json RecordJson(const Record& r) {
     json h = json::parse(r.headers, nullptr, /*allow_exceptions=*/false);
     if (h.is_object()) j["headers"] = std::move(h);
   }
+  if (r.version) {
+    j["version"] = r.version;
+    j["version_id"] = r.version_id;
+    if (r.latest) j["latest"] = true;
+    if (r.delete_marker) j["delete_marker"] = true;
+    if (!r.last_modified.empty()) j["last_modified"] = r.last_modified;
+  }
   return j;
+}
+
+// Records ascend by key, and a key's version records by version.
+bool InOrder(const std::string& last_key, uint32_t last_version, const Record& r) {
+  if (r.key != last_key) return r.key > last_key;
+  return r.version > 0 && r.version > last_version;
 }
 
 }  // namespace
@@ -76,6 +90,7 @@ struct Writer::Impl {
   ZSTD_CCtx* cctx = nullptr;
   std::vector<char> out;
   std::string last_key;
+  uint32_t last_version = 0;
   bool any = false;
   Totals totals;
 
@@ -119,12 +134,13 @@ StatusOr<std::unique_ptr<Writer>> Writer::Create(const std::string& path, const 
 
 Status Writer::Add(const Record& record) {
   Impl& w = *impl_;
-  if (w.any && record.key <= w.last_key) {
+  if (w.any && !InOrder(w.last_key, w.last_version, record)) {
     return InvalidArgument("manifest keys out of order: '" + record.key + "' after '" + w.last_key +
                            "'");
   }
   w.any = true;
   w.last_key = record.key;
+  w.last_version = record.version;
   w.totals.objects++;
   w.totals.bytes += record.size;
   return w.Line(RecordJson(record));
@@ -157,6 +173,8 @@ struct Reader::Impl {
   bool ended = false;      // the trailer was read
   Header header;
   std::string last_key;
+  uint32_t last_version = 0;
+  bool any = false;
   Totals totals;
 
   ~Impl() {
@@ -256,6 +274,7 @@ StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
   hd.time = h.value("time", "");
   hd.sha256 = h.value("sha256", false);
   hd.sync_errors = h.value("sync_errors", uint64_t{0});
+  hd.all_versions = h.value("all_versions", false);
   return std::unique_ptr<Reader>(new Reader(std::move(impl)));
 }
 
@@ -280,10 +299,13 @@ StatusOr<bool> Reader::Next(Record* record) {
   }
   *record = Record();
   record->key = j["key"].get<std::string>();
-  if (!r.last_key.empty() && record->key <= r.last_key) {
+  record->version = j.value("version", uint32_t{0});
+  if (r.any && !InOrder(r.last_key, r.last_version, *record)) {
     return r.Corrupt("keys out of order at '" + record->key + "'");
   }
+  r.any = true;
   r.last_key = record->key;
+  r.last_version = record->version;
   record->size = j.value("size", uint64_t{0});
   record->mtime_ns = j.value("mtime_ns", int64_t{0});
   record->mode = j.value("mode", uint32_t{0});
@@ -297,6 +319,10 @@ StatusOr<bool> Reader::Next(Record* record) {
   if (auto h = j.find("headers"); h != j.end() && h->is_object()) {
     record->headers = h->dump(-1, ' ', false, json::error_handler_t::replace);
   }
+  record->version_id = j.value("version_id", "");
+  record->latest = j.value("latest", false);
+  record->delete_marker = j.value("delete_marker", false);
+  record->last_modified = j.value("last_modified", "");
   r.totals.objects++;
   r.totals.bytes += record->size;
   return true;
