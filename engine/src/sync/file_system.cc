@@ -89,9 +89,8 @@ StatusOr<std::string> FileSystem::ReadLink(const LocalRoot& root, std::string_vi
   const std::string path = root.PathOf(key);
   size_t slash = key.rfind('/');
   std::string name(slash == std::string_view::npos ? key : key.substr(slash + 1));
-  transfer::Fd parent(
-      OpenUnder(root, slash == std::string_view::npos ? "" : key.substr(0, slash),
-                O_PATH | O_DIRECTORY));
+  transfer::Fd parent(OpenUnder(root, slash == std::string_view::npos ? "" : key.substr(0, slash),
+                                O_PATH | O_DIRECTORY));
   if (parent.get() < 0) return ReadError(path, errno);
   std::string target(4096, '\0');
   ssize_t n = readlinkat(parent.get(), name.c_str(), target.data(), target.size());

@@ -25,9 +25,9 @@ namespace gwsync::sync {
 // opened beneath this handle, so what happens to the root's path (or to a
 // folder inside) while the sync runs cannot lead them elsewhere.
 struct LocalRoot {
-  std::string path;                    // as the user gave it, for messages
-  std::shared_ptr<transfer::Fd> fd;    // the folder (O_PATH)
-  bool follow_links = false;           // --copy-links: links are followed by design
+  std::string path;                  // as the user gave it, for messages
+  std::shared_ptr<transfer::Fd> fd;  // the folder (O_PATH)
+  bool follow_links = false;         // --copy-links: links are followed by design
   std::string PathOf(std::string_view key) const;
 };
 
