@@ -38,7 +38,7 @@ struct SyncFlags {
   std::string manifest_path;
   bool preserve_owner = false, preserve_modes = false, preserve_special_bits = false,
        copy_links = false;
-  bool create_empty_dirs = false, store_links = false;
+  bool create_empty_dirs = false, store_links = false, all_versions = false;
   std::string max_delete = "50%";
   std::vector<std::string> excludes, includes;
   std::string index_path, remotes_file;
@@ -316,6 +316,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.copy_links = flags.copy_links;
   options.create_empty_dirs = flags.create_empty_dirs;
   options.store_links = flags.store_links;
+  options.all_versions = flags.all_versions;
   if (flags.copy_links && flags.store_links) {
     return fail(InvalidArgument("--copy-links and --links exclude each other"));
   }
@@ -495,6 +496,10 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
                 "them as links (rclone's convention)");
   cmd->add_flag("--create-empty-src-dirs", f->create_empty_dirs,
                 "upload empty folders as \"dir/\" objects (they always come down as folders)");
+  cmd->add_flag("--all-versions", f->all_versions,
+                "s3://BUCKET DIR: back up every version and delete marker of a versioned "
+                "bucket (older ones in DIR/.gwsync/versions/); DIR s3://BUCKET: replay that "
+                "history into an empty bucket, made versioned");
   cmd->add_flag("--json", f->json, "print the final report as JSON");
   cmd->add_flag("--no-manifest", f->no_manifest,
                 "write no manifest into a folder destination's .gwsync/");

@@ -1,5 +1,6 @@
 // gwsync verify: flags and printing only; the comparison is the engine's
 // (verify/verify.h).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "util/units.h"
 #include "verify/every_bucket.h"
 #include "verify/sides.h"
+#include "verify/versions.h"
 
 namespace gwsync::cli {
 namespace {
@@ -24,6 +26,50 @@ struct VerifyFlags {
   std::vector<std::string> excludes, includes;
   std::string remotes_file;
 };
+
+// An --all-versions backup on either side: its history checked too, against
+// its own folder and against the other side when that is a bucket or a
+// folder. Whether there was one.
+bool VerifyHistory(const std::string& src, const std::string& dst, sync::Session& session,
+                   const plan::Filter& filter, const verify::VerifyOptions& options,
+                   verify::VerifyReport* r) {
+  auto s = sync::ParseSideSpec(src, session.remotes());
+  auto d = sync::ParseSideSpec(dst, session.remotes());
+  if (!s.ok() || !d.ok()) return false;
+  bool any = false;
+  for (int i = 0; i < 2; ++i) {
+    const sync::SideSpec& side = i == 0 ? *s : *d;
+    const sync::SideSpec& other = i == 0 ? *d : *s;
+    if (side.remote) continue;
+    auto manifest = verify::AllVersionsManifest(side.path);
+    if (!manifest) continue;
+    any = true;
+    struct stat st {};
+    bool folder = stat(side.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    verify::VersionsTarget target;
+    if (folder) {
+      target.folder = side.path;
+    } else if (!other.remote) {
+      target.folder = other.path;
+    }
+    if (!target.folder.empty()) {
+      verify::AddReport(verify::VerifyVersions(*manifest, target, true, filter, options), r);
+    }
+    if (other.remote && !other.bucket.empty()) {
+      auto client = session.ClientFor(other.remote_name);
+      if (!client.ok()) {
+        r->problems.push_back({dst, client.status()});
+        continue;
+      }
+      verify::VersionsTarget bucket;
+      bucket.client = *client;
+      bucket.bucket = other.bucket;
+      bucket.prefix = other.prefix;
+      verify::AddReport(verify::VerifyVersions(*manifest, bucket, i == 0, filter, options), r);
+    }
+  }
+  return any;
+}
 
 int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
   std::string remotes_path =
@@ -49,6 +95,7 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
     };
   }
   verify::VerifyReport r;
+  bool versions = false;
   if (verify::IsEveryBucket(flags.src, session) || verify::IsEveryBucket(flags.dst, session)) {
     auto all = verify::VerifyEveryBucket(flags.src, flags.dst, session, filter, options);
     if (!all.ok()) return Fail(all.status());
@@ -70,6 +117,7 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
       }
     }
     r = verify::Verify(std::move(*src), std::move(*dst), options);
+    versions = VerifyHistory(flags.src, flags.dst, session, filter, options, &r);
   }
 
   if (flags.json) {
@@ -87,6 +135,7 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
     j["extra_count"] = r.extra;
     j["different_count"] = r.different;
     j["unverified_count"] = r.unverified;
+    if (versions) j["versions_matched"] = r.versions;
     j["missing"] = nlohmann::json::array();
     j["extra"] = nlohmann::json::array();
     j["different"] = nlohmann::json::array();
@@ -119,6 +168,10 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
       line += "); " + std::to_string(r.missing) + " missing, " + std::to_string(r.extra) +
               " extra, " + std::to_string(r.different) + " different";
       if (r.unverified) line += ", " + std::to_string(r.unverified) + " unverified";
+      if (versions) {
+        line += "; history: " + std::to_string(r.versions) +
+                " versions and delete markers match (older versions checked too)";
+      }
       if (r.own_manifests) {
         line += " (" + std::to_string(r.own_manifests) + " gwsync run manifests not compared)";
       }

@@ -207,7 +207,8 @@ class RoundTrip:
             self.s3.put_object(Bucket=self.src, Key="k", Body=b"two")
             backup = os.path.join(self.work, "versioned")
             r = self.ok("sync", f"s3://{self.src}", backup)
-            self.assertIn("the bucket is versioned", r.stderr)
+            self.assertIn("the bucket is versioned: 1 older versions and 0 delete markers not "
+                          "backed up; --all-versions keeps them", r.stderr)
             with open(os.path.join(backup, "k"), "rb") as f:
                 self.assertEqual(f.read(), b"two")
         finally:

@@ -254,6 +254,12 @@ http::Response FakeS3::Exchange(http::Request& request) {
       faulted = true;
       break;
     }
+    for (auto& [match, page] : scripts_) {
+      if (faulted || !match(*call)) continue;
+      reply = Reply::Bare(200);
+      reply.body = page(*call);
+      faulted = true;
+    }
     if (!faulted) reply = Serve(*call, *body);
     if (!faulted && call->op == "GetObject" && reply.status / 100 == 2 && !reply.body.empty()) {
       for (Corruption& c : corruptions_) {
@@ -413,6 +419,11 @@ void FakeS3::ResetCounts() {
   op_counts_.clear();
   method_counts_.clear();
   log_.clear();
+}
+
+void FakeS3::Script(Match match, std::function<std::string(const S3Call&)> page) {
+  std::lock_guard lock(mu_);
+  scripts_.emplace_back(std::move(match), std::move(page));
 }
 
 void FakeS3::Fail(Match match, Fault fault) {

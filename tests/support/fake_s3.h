@@ -123,6 +123,10 @@ class FakeS3 final : public http::Transport {
   // GET bodies of the objects `match` accepts are served with one byte
   // flipped (headers and ETag intact): a proxy that damages data.
   void CorruptGets(Match match, int times = -1);
+  // A 200 with the body `page` gives, in place of the fake's own answer, to
+  // the requests `match` accepts: pages of an operation the fake does not
+  // keep (ListObjectVersions), as a gateway would send them, good or bad.
+  void Script(Match match, std::function<std::string(const S3Call&)> page);
   // Runs on the fake's thread before each request is served (a test that
   // changes a file or an object while a sync is under way).
   void OnRequest(std::function<void(const S3Call&)> fn);
@@ -211,6 +215,7 @@ class FakeS3 final : public http::Transport {
   bool stopped_ = false;
   std::map<std::string, Bucket> buckets_;
   std::vector<Rule> faults_;
+  std::vector<std::pair<Match, std::function<std::string(const S3Call&)>>> scripts_;
   std::vector<Corruption> corruptions_;
   std::function<void(const S3Call&)> on_request_;
   std::chrono::milliseconds latency_{0};

@@ -22,3 +22,6 @@ gwsync_test(sync_pipeline_test LABEL unit
 gwsync_test(sync_verdict_test LABEL unit
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/pipeline_verdict_test.cc
             LIBS gwsync_verify gwsync_sync gwsync_fake_s3 gwsync_test_support)
+# --all-versions: names, manifest records, pages and the listing's checks.
+gwsync_test(sync_versions_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/versions_test.cc
+            LIBS gwsync_sync gwsync_fake_s3 gwsync_test_support)

@@ -26,7 +26,8 @@ StatusOr<FileDigests> DigestFileParts(const std::string& path,
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return Status(StatusCode::kFailedPrecondition, "cannot read '" + path + "': not a regular file");
+    return Status(StatusCode::kFailedPrecondition,
+                  "cannot read '" + path + "': not a regular file");
   }
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   hash::Md5Hasher whole;

@@ -33,6 +33,7 @@ json HeaderJson(const Header& h) {
             {"sha256", h.sha256}, {"sync_errors", h.sync_errors}};
   if (!h.source_endpoint.empty()) j["source_endpoint"] = h.source_endpoint;
   if (!h.destination_endpoint.empty()) j["destination_endpoint"] = h.destination_endpoint;
+  if (h.all_versions) j["all_versions"] = true;
   return j;
 }
 
@@ -50,6 +51,13 @@ json RecordJson(const Record& r) {
   if (!r.headers.empty()) {
     json h = json::parse(r.headers, nullptr, /*allow_exceptions=*/false);
     if (h.is_object()) j["headers"] = std::move(h);
+  }
+  if (r.version) {
+    j["version"] = r.version;
+    j["version_id"] = r.version_id;
+    if (r.latest) j["latest"] = true;
+    if (r.delete_marker) j["delete_marker"] = true;
+    if (!r.last_modified.empty()) j["last_modified"] = r.last_modified;
   }
   return j;
 }
@@ -93,6 +101,12 @@ bool Get(const json& j, const char* name, T* out) {
   return false;  // a fraction, or not a number
 }
 
+// Records ascend by key, and a key's version records by version.
+bool InOrder(const std::string& last_key, uint32_t last_version, const Record& r) {
+  if (r.key != last_key) return r.key > last_key;
+  return r.version > 0 && r.version > last_version;
+}
+
 }  // namespace
 
 void StampNow(Header* header) {
@@ -119,6 +133,7 @@ struct Writer::Impl {
   ZSTD_CCtx* cctx = nullptr;
   std::vector<char> out;
   std::string last_key;
+  uint32_t last_version = 0;
   bool any = false;
   Totals totals;
 
@@ -168,12 +183,13 @@ StatusOr<std::unique_ptr<Writer>> Writer::Create(std::unique_ptr<transfer::TempF
 
 Status Writer::Add(const Record& record) {
   Impl& w = *impl_;
-  if (w.any && record.key <= w.last_key) {
+  if (w.any && !InOrder(w.last_key, w.last_version, record)) {
     return InvalidArgument("manifest keys out of order: '" + record.key + "' after '" + w.last_key +
                            "'");
   }
   w.any = true;
   w.last_key = record.key;
+  w.last_version = record.version;
   w.totals.objects++;
   w.totals.bytes += record.size;
   return w.Line(RecordJson(record));
@@ -206,6 +222,7 @@ struct Reader::Impl {
   bool ended = false;      // the trailer was read
   Header header;
   std::string last_key;
+  uint32_t last_version = 0;
   bool any = false;  // a record was read ("" is a key too)
   Totals totals;
 
@@ -311,7 +328,7 @@ StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
       !Get(h, "source_endpoint", &hd.source_endpoint) ||
       !Get(h, "destination_endpoint", &hd.destination_endpoint) || !Get(h, "run", &hd.run) ||
       !Get(h, "time", &hd.time) || !Get(h, "sha256", &hd.sha256) ||
-      !Get(h, "sync_errors", &hd.sync_errors)) {
+      !Get(h, "sync_errors", &hd.sync_errors) || !Get(h, "all_versions", &hd.all_versions)) {
     return impl->Corrupt("a field of the header line has the wrong type");
   }
   return std::unique_ptr<Reader>(new Reader(std::move(impl)));
@@ -341,17 +358,24 @@ StatusOr<bool> Reader::Next(Record* record) {
     return r.Corrupt("a record without key or size");
   }
   record->key = j["key"].get<std::string>();
-  if (r.any && record->key <= r.last_key) {
+  if (!Get(j, "version", &record->version)) {
+    return r.Corrupt("a field of the record of '" + record->key + "' has the wrong type");
+  }
+  if (r.any && !InOrder(r.last_key, r.last_version, *record)) {
     return r.Corrupt("keys out of order at '" + record->key + "'");
   }
   r.any = true;
   r.last_key = record->key;
+  r.last_version = record->version;
   if (!Get(j, "size", &record->size) || !Get(j, "mtime_ns", &record->mtime_ns) ||
       !Get(j, "mode", &record->mode) || !Get(j, "etag", &record->etag) ||
       !Get(j, "md5", &record->md5) || !Get(j, "sha256", &record->sha256) ||
       !Get(j, "part_size", &record->part_size) ||
       !Get(j, "part_doubling", &record->part_doubling) ||
-      !Get(j, "unverified", &record->unverified) || !Get(j, "path", &record->path)) {
+      !Get(j, "unverified", &record->unverified) || !Get(j, "path", &record->path) ||
+      !Get(j, "version_id", &record->version_id) || !Get(j, "latest", &record->latest) ||
+      !Get(j, "delete_marker", &record->delete_marker) ||
+      !Get(j, "last_modified", &record->last_modified)) {
     return r.Corrupt("a field of the record of '" + record->key + "' has the wrong type");
   }
   if (auto h = j.find("headers"); h != j.end() && h->is_object()) {

@@ -38,6 +38,9 @@ struct Header {
   std::string time;                  // ISO 8601 UTC, "2026-11-28T10:00:00.123Z"
   bool sha256 = false;               // records carry "sha256"
   uint64_t sync_errors = 0;          // errors the sync had: the destination may lack keys
+  // An --all-versions backup: records carry `version` and a key may have
+  // several, oldest first.
+  bool all_versions = false;
 };
 
 // One key. Empty strings and zeros are unknown (and not written).
@@ -63,6 +66,19 @@ struct Record {
   // content headers, x-amz-meta-*, tags): a JSON object as
   // sync/metadata.h's EncodeKept writes it; empty: nothing.
   std::string headers;
+  // An --all-versions backup's version of the key: its place in the key's
+  // history (1 the oldest, then ascending; 0: not a version record), the
+  // ID the source gave it, whether it was the current one, whether it is a
+  // delete marker (no bytes, no path), and its LastModified as listed. Its
+  // bytes are at `path` (the version store, the key store) or, for the
+  // current version the tree holds, at the key itself.
+  uint32_t version = 0;
+  std::string version_id;
+  bool latest = false;
+  bool delete_marker = false;
+  std::string last_modified;
+  // What a plain restore and verify see: the key's current object.
+  bool current() const { return version == 0 || (latest && !delete_marker); }
 };
 
 struct Totals {
@@ -82,7 +98,8 @@ class Writer {
   static StatusOr<std::unique_ptr<Writer>> Create(std::unique_ptr<transfer::TempFile> file,
                                                   const Header& header);
   ~Writer();
-  // InvalidArgument when keys are not in ascending order.
+  // InvalidArgument when keys are not in ascending order (a key's version
+  // records: the same key, versions ascending).
   Status Add(const Record& record);
   // Writes the trailer, syncs and renames into place.
   StatusOr<Totals> Finish();

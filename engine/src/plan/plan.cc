@@ -153,9 +153,12 @@ bool NeedsKeyStore(std::string_view key, bool links) {
   return false;
 }
 
-std::string KeyStorePath(std::string_view key) {
+namespace {
+
+// `dir` + '/' + the hex of `key`'s bytes in folders of 200 digits + `suffix`.
+std::string HexPath(std::string_view dir, std::string_view key, std::string_view suffix) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string path(kKeyStoreDir);
+  std::string path(dir);
   path += '/';
   for (size_t i = 0; i < key.size(); ++i) {
     if (i > 0 && i % (kStoreSegment / 2) == 0) path += '/';
@@ -163,12 +166,12 @@ std::string KeyStorePath(std::string_view key) {
     path += kHex[c >> 4];
     path += kHex[c & 15];
   }
-  return path + std::string(kStoreSuffix);
+  return path + std::string(suffix);
 }
 
-std::optional<std::string> KeyFromStorePath(std::string_view path) {
-  if (!path.ends_with(kStoreSuffix)) return std::nullopt;
-  path.remove_suffix(kStoreSuffix.size());
+// The bytes HexPath encoded (`path` relative to its `dir`, without the
+// suffix); nothing when it is not such a path.
+std::optional<std::string> FromHexPath(std::string_view path) {
   // Folders of exactly 200 digits, then the last name of at most 200.
   std::string hex;
   for (size_t start = 0;;) {
@@ -194,6 +197,34 @@ std::optional<std::string> KeyFromStorePath(std::string_view path) {
     key += static_cast<char>(hi << 4 | lo);
   }
   return key;
+}
+
+constexpr std::string_view kVersionSuffix = ".v";
+
+}  // namespace
+
+std::string KeyStorePath(std::string_view key) { return HexPath(kKeyStoreDir, key, kStoreSuffix); }
+
+std::optional<std::string> KeyFromStorePath(std::string_view path) {
+  if (!path.ends_with(kStoreSuffix)) return std::nullopt;
+  path.remove_suffix(kStoreSuffix.size());
+  return FromHexPath(path);
+}
+
+std::string VersionStorePath(std::string_view key, std::string_view version_id) {
+  return HexPath(HexPath(kVersionStoreDir, key, kStoreSuffix), version_id, kVersionSuffix);
+}
+
+std::optional<std::pair<std::string, std::string>> VersionFromStorePath(std::string_view path) {
+  // Hex digits hold no '.': the key's part ends at the first ".k/".
+  size_t end = path.find(std::string(kStoreSuffix) + "/");
+  if (end == std::string_view::npos || !path.ends_with(kVersionSuffix)) return std::nullopt;
+  auto key = KeyFromStorePath(path.substr(0, end + kStoreSuffix.size()));
+  std::string_view name = path.substr(end + kStoreSuffix.size() + 1);
+  name.remove_suffix(kVersionSuffix.size());
+  auto version = name.empty() ? std::nullopt : FromHexPath(name);
+  if (!key || !version) return std::nullopt;
+  return std::make_pair(std::move(*key), std::move(*version));
 }
 
 bool IsOwnManifestKey(std::string_view key) {

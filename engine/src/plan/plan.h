@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gwsync/status.h"
@@ -132,6 +133,19 @@ std::string KeyStorePath(std::string_view key);
 // The key a path in the key store (relative to it: "612f2f62.k") holds;
 // nothing for a file of any other name.
 std::optional<std::string> KeyFromStorePath(std::string_view path);
+
+// The version store of an --all-versions backup: each version of a key that
+// is not the key's file in the tree (older versions, and a current one the
+// tree does not hold as listed) at `.gwsync/versions/` + the key as
+// KeyStorePath encodes it (folders of 200 hex digits, ending ".k") + "/" +
+// the hex of the version ID + ".v": "a" version "v1" is
+// .gwsync/versions/61.k/7631.v. Reversible; the order of a key's versions
+// is the run manifest's, not the names'.
+inline constexpr std::string_view kVersionStoreDir = ".gwsync/versions";
+std::string VersionStorePath(std::string_view key, std::string_view version_id);
+// The key and version ID of a name in the version store, relative to it
+// ("61.k/7631.v"); nothing for any other name.
+std::optional<std::pair<std::string, std::string>> VersionFromStorePath(std::string_view path);
 
 // The state folder at the root of a folder side (run manifests, bucket
 // settings, the key store): gwsync's own, never walked as keys. In a bucket

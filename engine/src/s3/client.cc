@@ -266,15 +266,31 @@ void Client::ListObjects(const std::string& bucket, const ListOptions& o,
   });
 }
 
-void Client::HeadObject(const std::string& bucket, const std::string& key,
-                        Done<ObjectHead> done) const {
+void Client::HeadObject(const std::string& bucket, const std::string& key, Done<ObjectHead> done,
+                        const std::string& version_id) const {
   std::string resource = ObjectResource(bucket, key);
   Call c = NewCall("HEAD", bucket, key, resource);
+  if (!version_id.empty()) c.query.emplace_back("versionId", version_id);
   Execute(std::move(c), [done, resource](http::Response r, Status s) {
     if (!s.ok()) return done(s);
     auto head = HeadFromHeaders(r);
     if (!head.ok()) return done(head.status().Annotate(resource));
     done(std::move(*head));
+  });
+}
+
+void Client::ListObjectVersions(const std::string& bucket, const VersionListOptions& o,
+                                Done<VersionsPage> done) const {
+  Call c = NewCall("GET", bucket, "", BucketResource(bucket) + " (versions)");
+  c.query.emplace_back("versions", "");
+  c.query.emplace_back("encoding-type", "url");
+  c.query.emplace_back("max-keys", std::to_string(o.max_keys));
+  if (!o.prefix.empty()) c.query.emplace_back("prefix", o.prefix);
+  if (!o.key_marker.empty()) c.query.emplace_back("key-marker", o.key_marker);
+  if (!o.version_id_marker.empty()) c.query.emplace_back("version-id-marker", o.version_id_marker);
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(xml::ParseListObjectVersions(r.body));
   });
 }
 
@@ -295,6 +311,7 @@ void Client::GetObject(const std::string& bucket, const std::string& key, const 
                        std::shared_ptr<http::BodySink> sink, Done<ObjectHead> done) const {
   const std::optional<ByteRange>& range = options.range;
   Call c = NewCall("GET", bucket, key, ObjectResource(bucket, key));
+  if (!options.version_id.empty()) c.query.emplace_back("versionId", options.version_id);
   c.sink = std::move(sink);
   // Never more than the range asked for, or the size the listing gave.
   if (range) {
@@ -348,10 +365,12 @@ void Client::CopyObject(const std::string& src_bucket, const std::string& src_ke
 }
 
 void Client::GetObjectTagging(const std::string& bucket, const std::string& key,
-                              Done<std::vector<std::pair<std::string, std::string>>> done) const {
+                              Done<std::vector<std::pair<std::string, std::string>>> done,
+                              const std::string& version_id) const {
   std::string resource = ObjectResource(bucket, key) + " (tagging)";
   Call c = NewCall("GET", bucket, key, resource);
   c.query.emplace_back("tagging", "");
+  if (!version_id.empty()) c.query.emplace_back("versionId", version_id);
   Execute(std::move(c), [done, resource](http::Response r, Status s) {
     if (!s.ok()) return done(s);
     auto tags = xml::ParseTagging(r.body);

@@ -118,6 +118,16 @@ struct GetOptions {
   // The size the caller knows (from a listing): a body longer than this is
   // refused as it arrives instead of written on.
   std::optional<uint64_t> expected_size;
+  // One version of a versioned bucket's key (?versionId=); empty: the current.
+  std::string version_id;
+};
+
+// A page of ListObjectVersions (GET ?versions).
+struct VersionListOptions {
+  std::string prefix;
+  std::string key_marker;
+  std::string version_id_marker;
+  int max_keys = 1000;
 };
 
 class Client {
@@ -158,7 +168,13 @@ class Client {
   // Objects. ListObjects uses V2 unless options.v1.
   void ListObjects(const std::string& bucket, const ListOptions& options,
                    Done<ListPage> done) const;
-  void HeadObject(const std::string& bucket, const std::string& key, Done<ObjectHead> done) const;
+  // `version_id`: that version of the key (empty: the current one).
+  void HeadObject(const std::string& bucket, const std::string& key, Done<ObjectHead> done,
+                  const std::string& version_id = "") const;
+  // Every version and delete marker of the keys under options.prefix, keys
+  // ascending and each key's versions newest first.
+  void ListObjectVersions(const std::string& bucket, const VersionListOptions& options,
+                          Done<VersionsPage> done) const;
   // HEAD ?partNumber=N: the part's length in content_length and the
   // object's part count in parts_count, where the gateway supports it (a
   // gateway that ignores the parameter answers for the whole object).
@@ -179,7 +195,8 @@ class Client {
   void DeleteObject(const std::string& bucket, const std::string& key, DoneStatus done) const;
   // The object's tags (GET ?tagging), in the order the gateway lists them.
   void GetObjectTagging(const std::string& bucket, const std::string& key,
-                        Done<std::vector<std::pair<std::string, std::string>>> done) const;
+                        Done<std::vector<std::pair<std::string, std::string>>> done,
+                        const std::string& version_id = "") const;
 
   // Multipart uploads.
   void CreateMultipartUpload(const std::string& bucket, const std::string& key,

@@ -29,6 +29,24 @@ struct ListPage {
   std::string next_marker;  // V1: NextMarker, or the last key when absent
 };
 
+// One version of a key, or a delete marker (ListObjectVersions).
+struct VersionInfo {
+  std::string key;
+  std::string version_id;  // "null" for what was written before versioning
+  bool is_latest = false;
+  bool delete_marker = false;
+  uint64_t size = 0;          // 0 for a delete marker
+  std::string etag;           // without quotes; empty for a delete marker
+  std::string last_modified;  // ISO 8601 as sent
+};
+
+struct VersionsPage {
+  std::vector<VersionInfo> versions;  // versions and delete markers, in the order sent
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_id_marker;
+};
+
 struct PartInfo {
   int number = 0;
   std::string etag;  // without quotes

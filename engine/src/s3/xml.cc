@@ -9,9 +9,10 @@
 
 #include "s3/errors.h"
 #include "s3/uri.h"
+#include "s3/xml_detail.h"
 
 namespace gwsync::s3::xml {
-namespace {
+namespace detail {
 
 // parse_ws_pcdata_single keeps an element's text when it is only whitespace
 // (a key of " "), without creating text nodes for the indentation between
@@ -77,14 +78,6 @@ bool IEquals(std::string_view a, std::string_view b) {
 
 bool ParseBool(const pugi::xml_node& node) { return IEquals(Trim(Text(node)), "true"); }
 
-template <typename T>
-bool ParseNumber(const pugi::xml_node& node, T* out) {
-  std::string text = Text(node);
-  std::string_view s = Trim(text);
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
-}
-
 Status Malformed(std::string_view what, std::string_view detail) {
   return Internal("malformed " + std::string(what) +
                   " response from the gateway: " + std::string(detail));
@@ -107,20 +100,6 @@ S3ErrorBody ErrorFromNode(const pugi::xml_node& error) {
   }
   return out;
 }
-
-// What identifies one kind of answer. Gateways disagree on the root's name
-// (AWS and RGW write <CompleteMultipartUploadResult>, moto
-// <CompleteMultipartUploadResponse>) and on its namespace, so, as the AWS
-// SDKs do, the name is not required: the answer is the element that holds
-// one of `elements` (the root, or a child of a wrapping root such as
-// <XResponse><XResult>...</XResult></XResponse>), or, for an answer that
-// may be empty (a quiet DeleteResult), the element named after one of
-// `stems` with a Result or Response suffix.
-struct Answer {
-  std::string_view what;  // the operation, for messages
-  std::span<const std::string_view> stems;
-  std::span<const std::string_view> elements;
-};
 
 bool HoldsElementOf(const pugi::xml_node& node, const Answer& answer) {
   for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
@@ -290,7 +269,9 @@ void AppendHeader(std::string* out, std::string_view root) {
   *out += "\">";
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;  // NOLINT: this file's own helpers
 
 std::string UnquoteEtag(std::string_view etag) {
   etag = Trim(etag);

@@ -31,6 +31,11 @@ StatusOr<std::vector<BucketInfo>> ParseListBuckets(std::string_view body);
 // greater of the last key and the last common prefix. A truncated page with
 // neither a token nor a marker is malformed (it would list forever).
 StatusOr<ListPage> ParseListObjects(std::string_view body);
+// A page of ListObjectVersions: <Version> and <DeleteMarker> entries in the
+// order sent (keys url-decoded when EncodingType is "url"; a missing
+// VersionId is "null"). A truncated page without NextKeyMarker continues
+// after its last entry; one with no entry at all is malformed.
+StatusOr<VersionsPage> ParseListObjectVersions(std::string_view body);
 StatusOr<std::string> ParseInitiateMultipart(std::string_view body);  // the UploadId
 // The completed object's ETag (may be empty: some RGW releases send
 // <ETag></ETag>). An <Error> document inside a 200 reply is returned as an error.

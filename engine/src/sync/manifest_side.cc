@@ -24,7 +24,9 @@ class ManifestStream final : public EntryStream {
         done_ = true;
         break;
       }
-      if (!filter_.Allows(r.key)) continue;
+      // An --all-versions manifest's older versions and delete markers
+      // are no objects of the tree (verify/versions.h checks them).
+      if (!filter_.Allows(r.key) || !r.current()) continue;
       plan::Entry e;
       e.key = std::move(r.key);
       e.size = r.size;

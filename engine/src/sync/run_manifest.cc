@@ -198,6 +198,8 @@ StatusOr<std::string> JoinShareManifests(const std::vector<std::string>& paths) 
   return path;
 }
 
+std::string ManifestFileName(const manifest::Header& header) { return ManifestName(header); }
+
 std::string SideName(const Location& loc, std::string* endpoint) {
   if (loc.kind == Location::Kind::kLocal) return loc.path;
   if (endpoint) *endpoint = loc.remote_id.substr(0, loc.remote_id.find(' '));

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "manifest/manifest.h"
 #include "sync/sync.h"
 
 namespace gwsync::sync {
@@ -26,6 +27,10 @@ StatusOr<std::string> WriteRunManifest(const Location& src, const Location& dst,
 // header is the first share's with a new run id and the shares' sync errors
 // added up. Manifests of another sync, or whose keys overlap, are refused.
 StatusOr<std::string> JoinShareManifests(const std::vector<std::string>& paths);
+
+// The file name of the manifest of the run `header` names
+// ("manifest-RUN.jsonl.zst").
+std::string ManifestFileName(const manifest::Header& header);
 
 // How a side is named in a manifest's header: a folder's path, or
 // "s3://bucket/prefix" (the endpoint is in `endpoint`).

@@ -11,6 +11,8 @@
 #include "sync/bucket_side.h"
 #include "sync/local_side.h"
 #include "sync/run_manifest.h"
+#include "sync/version_listing.h"
+#include "sync/versions.h"
 
 namespace gwsync::sync {
 
@@ -150,6 +152,51 @@ StatusOr<Location> Session::Locate(const SideSpec& side, const std::string& buck
   return loc;
 }
 
+namespace {
+
+// --all-versions covers a bucket backed up into a folder and such a folder
+// restored; anything else it would silently not do is refused.
+Status CheckAllVersions(const SideSpec& src, const SideSpec& dst, bool every_bucket,
+                        const SyncOptions& o) {
+  auto refuse = [](const std::string& why) { return InvalidArgument("--all-versions " + why); };
+  if (src.remote && dst.remote) {
+    return refuse("backs a bucket up into a folder or restores one: not bucket to bucket");
+  }
+  if (every_bucket) return refuse("covers one bucket: name it (s3://BUCKET)");
+  if (!o.range.all()) return refuse("does not work with --shard");
+  if (o.dry_run) return refuse("does not work with --dry-run");
+  if (!o.manifest.folder || o.manifest.bucket || !o.manifest.path.empty() || o.manifest.sha256) {
+    return refuse(
+        "writes its own manifest into the backup (it is the history's record): leave out "
+        "--no-manifest, --manifest, --manifest-bucket and --manifest-sha256");
+  }
+  if (!src.remote &&
+      (o.delete_extra || o.checksum || o.create_empty_dirs || o.store_links || o.copy_links)) {
+    return refuse(
+        "restores into an empty bucket from the backup's manifest: --delete, --checksum, "
+        "--create-empty-src-dirs, --links and --copy-links do not apply");
+  }
+  return Status::Ok();
+}
+
+// The notice of a plain backup of a versioned bucket: how much history it
+// leaves behind (one listing of versions); none when there is none.
+void AddHistoryNotice(const s3::Client& client, const std::string& bucket, SyncReport* report) {
+  auto count = CountHistory(client, bucket, "");
+  if (count.ok() && count->empty()) return;
+  std::string what = "older versions and delete markers are";
+  if (count.ok()) {
+    what = std::to_string(count->noncurrent) + " older versions and " +
+           std::to_string(count->delete_markers) + " delete markers";
+  }
+  report->AddNotice("s3://" + bucket,
+                    "the bucket is versioned: " + what +
+                        " not backed up; --all-versions keeps them" +
+                        (count.ok() ? "" : " (not counted: " + count.status().message() + ")"));
+}
+
+}  // namespace
+
 StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string& dst_arg,
                                   const SyncOptions& options) {
   ASSIGN_OR_RETURN(SideSpec src, ParseSideSpec(src_arg, remotes_));
@@ -161,6 +208,7 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
     return InvalidArgument("every-bucket syncs need every bucket on both sides (s3:// or REMOTE:)");
   }
   bool every_bucket = src.remote ? src.bucket.empty() : dst.bucket.empty();
+  if (options.all_versions) RETURN_IF_ERROR(CheckAllVersions(src, dst, every_bucket, options));
   if (every_bucket && !options.manifest.path.empty()) {
     return InvalidArgument(
         "--manifest PATH names one file, and this sync has one per bucket: "
@@ -187,6 +235,9 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
 
 StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst,
                                         const SyncOptions& options) {
+  if (options.all_versions && src.kind == Location::Kind::kLocal) {
+    return RestoreVersions(src, dst, options);
+  }
   bool settings = options.bucket_settings && !options.dry_run;
   bool backup = settings && src.kind == Location::Kind::kRemote &&
                 dst.kind == Location::Kind::kLocal && src.prefix.empty();
@@ -221,15 +272,14 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
     if (!problems.ok()) {
       report.AddError(where, problems.status().message());
     } else {
-      // A versioned bucket's history is not in the backup: said, not hidden.
+      // A versioned bucket's history is not in a plain backup: said, with
+      // how much of it there is, not hidden.
       auto kept = LoadBucketSettings(dst.path);
       for (const auto& [name, body] : kept.ok() ? kept->settings : SavedSettings().settings) {
-        if (name == "versioning" &&
+        if (name == "versioning" && !options.all_versions &&
             (body.find("<Status>Enabled</Status>") != std::string::npos ||
              body.find("<Status>Suspended</Status>") != std::string::npos)) {
-          report.AddNotice("s3://" + src.bucket,
-                           "the bucket is versioned: the backup holds the current version of "
-                           "each key; older versions and delete markers are not backed up");
+          AddHistoryNotice(*src.client, src.bucket, &report);
         }
       }
       for (const auto& p : *problems) {
@@ -371,8 +421,10 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
   // Nothing at the source: a mistyped prefix is an error (no empty backup
   // with a manifest to prove it); an empty bucket, a fact worth saying. A
   // share of a sharded sync may well be empty.
+  // With --all-versions, keys whose current version is a delete marker
+  // still have a history to keep.
   if (src.kind == Location::Kind::kRemote && r.source_objects == 0 &&
-      options.manifest.share.empty() && r.error_count == 0) {
+      options.manifest.share.empty() && r.error_count == 0 && !options.all_versions) {
     const std::string where = "s3://" + src.bucket + "/" + src.prefix;
     if (!src.prefix.empty()) {
       return Status(StatusCode::kNotFound,
@@ -380,10 +432,22 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
     }
     r.AddNotice(where, "the bucket is empty");
   }
-  // While the pair's index is open: the manifest takes ETags from it. An
-  // interrupted run is no backup to prove: manifest-latest still names the
-  // last one that finished.
-  if (!r.interrupted) AddManifest(src, dst, options, r.error_count, &r);
+  // An interrupted run is no backup to prove: manifest-latest still names
+  // the last one that finished.
+  if (r.interrupted) return r;
+  // While the pair's index is open: the manifest takes ETags from it (and
+  // a history's current versions are the tree's files it knows).
+  if (options.all_versions) {
+    auto written = BackupVersions(src, dst, options, &r);
+    if (!written.ok()) {
+      r.AddError(SideName(dst, nullptr),
+                 "versions not backed up, no manifest written: " + written.status().message());
+    } else {
+      r.manifests.push_back(*written);
+    }
+    return r;
+  }
+  AddManifest(src, dst, options, r.error_count, &r);
   return r;
 }
 
@@ -437,65 +501,6 @@ std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Session
     out.emplace_back(name.empty() ? "default" : name, cluster->client->EndpointStats());
   }
   return out;
-}
-
-nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std::string& dst,
-                          bool dry_run, const Session* session) {
-  nlohmann::json j;
-  j["source"] = src;
-  j["destination"] = dst;
-  j["dry_run"] = dry_run;
-  j["seconds"] = r.seconds;
-  j["source_objects"] = r.source_objects;
-  j["destination_objects"] = r.destination_objects;
-  uint64_t moved_objects = 0, moved_bytes = 0;
-  j["actions"] = nlohmann::json::object();
-  for (const auto& [name, t] : r.actions) {
-    j["actions"][name] = {{"objects", t.objects}, {"bytes", t.bytes}};
-    if (name == "upload" || name == "download" || name == "copy") {
-      moved_objects += t.objects;
-      moved_bytes += t.bytes;
-    }
-  }
-  j["objects_per_second"] = r.seconds > 0 ? moved_objects / r.seconds : 0;
-  j["bytes_per_second"] = r.seconds > 0 ? moved_bytes / r.seconds : 0;
-  j["error_count"] = r.error_count;
-  j["errors"] = nlohmann::json::array();
-  for (const auto& [key, msg] : r.errors) j["errors"].push_back({{"key", key}, {"message", msg}});
-  j["notice_count"] = r.notice_count;
-  j["notices"] = nlohmann::json::array();
-  for (const auto& [key, msg] : r.notices) j["notices"].push_back({{"key", key}, {"message", msg}});
-  j["unverified_count"] = r.unverified_count;
-  j["key_store_count"] = r.key_store_count;
-  j["unverified"] = nlohmann::json::array();
-  for (const auto& [key, why] : r.unverified)
-    j["unverified"].push_back({{"key", key}, {"why", why}});
-  j["manifests"] = r.manifests;
-  j["deletes_refused"] = r.deletes_refused;
-  j["delete_refusals"] = r.delete_refusals;
-  j["endpoints"] = nlohmann::json::array();
-  if (session) {
-    for (const auto& [remote, stats] : session->Stats()) {
-      for (const auto& e : stats) {
-        j["endpoints"].push_back(
-            {{"remote", remote},
-             {"endpoint", e.name},
-             {"requests", e.requests},
-             {"errors", e.errors},
-             {"throttled", e.throttled},
-             {"timeouts", e.timeouts},
-             {"down_events", e.down_events},
-             {"bytes_sent", e.bytes_sent},
-             {"bytes_received", e.bytes_received},
-             {"latency_avg_ms", 1000 * e.latency_avg()},
-             {"latency_max_ms", 1000 * e.latency_max},
-             {"concurrency",
-              {{"min", e.concurrency_min}, {"max", e.concurrency_max}, {"final", e.concurrency}}},
-             {"down", e.down}});
-      }
-    }
-  }
-  return j;
 }
 
 }  // namespace gwsync::sync

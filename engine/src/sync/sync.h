@@ -111,6 +111,10 @@ struct SyncOptions {
   // Uploads: empty local folders become "dir/" marker objects (markers
   // always become folders on download).
   bool create_empty_dirs = false;
+  // --all-versions (sync/versions.h): a backup keeps every version and
+  // delete marker of the bucket, a restore replays them. Session only:
+  // RunSync itself syncs the current versions.
+  bool all_versions = false;
   std::function<void(const SyncProgress&)> on_progress;
   // Each action that changes something, as planned (for --dry-run), and each
   // key that failed.

@@ -64,6 +64,7 @@ class Download : public std::enable_shared_from_this<Download> {
     part_size_ = std::max<uint64_t>(options_.part_size, internal::kMiB);
     auto sink = std::make_shared<HashingSink>(std::make_shared<http::FileSink>(tmp_->fd(), 0));
     s3::GetOptions get;
+    get.version_id = options_.version_id;
     if (ranged) get.range = s3::ByteRange{0, part_size_ - 1};
     auto self = shared_from_this();
     client_.GetObject(bucket_, key_, get, sink, [self, sink, ranged](StatusOr<s3::ObjectHead> h) {
@@ -109,6 +110,7 @@ class Download : public std::enable_shared_from_this<Download> {
   void Single() {
     auto sink = std::make_shared<HashingSink>(std::make_shared<http::FileSink>(tmp_->fd(), 0));
     s3::GetOptions get;
+    get.version_id = options_.version_id;
     get.if_match = etag_;
     get.expected_size = size_;
     auto self = shared_from_this();
@@ -195,6 +197,7 @@ class Download : public std::enable_shared_from_this<Download> {
       std::shared_ptr<http::BodySink> sink = file;
       if (tracker_) sink = std::make_shared<TrackingSink>(file, tracker_, r.part, r.have);
       s3::GetOptions get;
+      get.version_id = options_.version_id;
       get.range = s3::ByteRange{r.first, r.last};
       get.if_match = etag_;  // every range from the same version; a changed object starts over
       client_.GetObject(bucket_, key_, get, sink, [self, file, r](StatusOr<s3::ObjectHead> head) {
@@ -227,15 +230,18 @@ class Download : public std::enable_shared_from_this<Download> {
     if (head_) return options_.workers->Run([self] { self->Verify(); });
     // Everything was on disk already: the attributes still come from the
     // object, which must be the same version.
-    client_.HeadObject(bucket_, key_, [self](StatusOr<s3::ObjectHead> h) {
-      if (!h.ok()) return self->Report(h.status());
-      if (h->etag != self->etag_) {
-        return self->Report(Status(StatusCode::kFailedPrecondition,
-                                   self->what_ + ": changed while it was downloaded"));
-      }
-      self->head_ = *h;
-      self->options_.workers->Run([self] { self->Verify(); });
-    });
+    client_.HeadObject(
+        bucket_, key_,
+        [self](StatusOr<s3::ObjectHead> h) {
+          if (!h.ok()) return self->Report(h.status());
+          if (h->etag != self->etag_) {
+            return self->Report(Status(StatusCode::kFailedPrecondition,
+                                       self->what_ + ": changed while it was downloaded"));
+          }
+          self->head_ = *h;
+          self->options_.workers->Run([self] { self->Verify(); });
+        },
+        options_.version_id);
   }
 
   // On a worker: the MD5 of a part that has all its bytes on disk.

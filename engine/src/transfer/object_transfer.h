@@ -115,6 +115,9 @@ struct TransferOptions {
   // mark the object (transfer/zstd_stream.h: the marker, and the
   // uncompressed size when it is known before the upload starts).
   int zstd_level = 0;
+  // Downloads: this version of the key (a versioned bucket's
+  // ?versionId=); empty: the current one.
+  std::string version_id;
   // DownloadFile and DownloadStream decompress an object so marked (asking
   // its metadata first, one HEAD); otherwise every object comes as stored.
   bool decompress = false;

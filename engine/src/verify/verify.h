@@ -61,11 +61,14 @@ struct VerifyReport {
   uint64_t source_objects = 0, destination_objects = 0;
   uint64_t matched = 0, matched_bytes = 0;
   uint64_t missing = 0, extra = 0, different = 0;
-  uint64_t etags_compared = 0;          // keys whose ETags both sides knew
-  uint64_t contents_read = 0;           // files read and checked with `content`
-  uint64_t unchecked = 0;               // `content`, but no ETag to check the file against
-  uint64_t unverified = 0;              // content not proven (DifferenceKind::kUnverified)
-  uint64_t own_manifests = 0;           // gwsync's run manifests in a bucket, not compared
+  uint64_t etags_compared = 0;  // keys whose ETags both sides knew
+  uint64_t contents_read = 0;   // files read and checked with `content`
+  uint64_t unchecked = 0;       // `content`, but no ETag to check the file against
+  uint64_t unverified = 0;      // content not proven (DifferenceKind::kUnverified)
+  uint64_t own_manifests = 0;   // gwsync's run manifests in a bucket, not compared
+  // An --all-versions backup's versions and delete markers that match
+  // (verify/versions.h); not in `matched`, which counts current objects.
+  uint64_t versions = 0;
   std::vector<Difference> differences;  // the first kMaxKept, by key
   std::vector<sync::Problem> problems;  // what could not be read: no proof
   // Never on a guess: an unverified copy is no proof.

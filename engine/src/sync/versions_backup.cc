@@ -1,0 +1,253 @@
+// BackupVersions (sync/versions.h): the version listing walked one key at a
+// time, in batches of about a thousand versions fetched in parallel, each
+// batch's records written to the manifest in order before the next.
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <thread>
+
+#include "sync/metadata.h"
+#include "sync/run_manifest.h"
+#include "sync/version_listing.h"
+#include "sync/versions.h"
+#include "transfer/state_dir.h"
+#include "util/workers.h"
+
+namespace gwsync::sync {
+namespace {
+
+constexpr size_t kBatchVersions = 1000;
+
+int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+// What the file at `file` keeps of its object's headers, if it is still the
+// file they were written with.
+std::string KeptOf(const std::string& file, const struct stat& st) {
+  char attr[65536];
+  ssize_t n = lgetxattr(file.c_str(), kHeadersXattr, attr, sizeof attr);
+  if (n <= 0) return "";
+  auto kept = DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)),
+                             static_cast<uint64_t>(st.st_size), MtimeNs(st));
+  return kept && !kept->empty() ? EncodeKept(*kept) : "";
+}
+
+// One version as the manifest records it, and whether it must be fetched.
+struct Item {
+  manifest::Record record;
+  bool fetch = false;
+  Status error;
+};
+
+class Backup {
+ public:
+  Backup(const Location& src, const Location& dst, const SyncOptions& options)
+      : src_(src), dst_(dst), options_(options), workers_(2) {
+    transfer_ = options.transfer;
+    transfer_.workers = &workers_;
+  }
+
+  // The records of one key, oldest first; what the tree holds is taken
+  // from it, the rest marked to fetch.
+  void Plan(const KeyVersions& k, std::vector<Item>* items) {
+    const size_t n = k.versions.size();
+    for (size_t i = n; i-- > 0;) {
+      const s3::VersionInfo& v = k.versions[i];
+      Item item;
+      manifest::Record& r = item.record;
+      r.key = k.key;
+      r.version = static_cast<uint32_t>(n - i);
+      r.version_id = v.version_id;
+      r.latest = v.is_latest;
+      r.delete_marker = v.delete_marker;
+      r.last_modified = v.last_modified;
+      if (!v.delete_marker) {
+        r.size = v.size;
+        r.etag = v.etag;
+        if (!(v.is_latest && FromTree(&r))) item.fetch = !FromStore(&r);
+      }
+      items->push_back(std::move(item));
+    }
+  }
+
+  // Fetches what is marked, `parallel` at a time.
+  void Fetch(std::vector<Item>* items) {
+    std::atomic<size_t> next{0};
+    auto run = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < items->size();) {
+        Item& item = (*items)[i];
+        if (item.fetch) item.error = Download(&item.record);
+      }
+    };
+    const int threads = std::max(1, std::min(options_.concurrency, 8));
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(run);
+    run();
+    for (auto& t : pool) t.join();
+  }
+
+ private:
+  // The current version is the tree's file (or the key store's) when the
+  // index says that file was synced from an object with this ETag.
+  bool FromTree(manifest::Record* r) {
+    if (!options_.index) return false;
+    auto rec = options_.index->GetLocal(dst_.path, r->key);
+    if (!rec.ok() || !rec->has_value() || (*rec)->etag != r->etag) return false;
+    const index::LocalRecord& l = **rec;
+    for (const std::string& rel : {r->key, plan::KeyStorePath(r->key)}) {
+      if (rel == r->key && plan::NeedsKeyStore(rel, options_.store_links)) continue;
+      const std::string file = dst_.path + "/" + rel;
+      struct stat st {};
+      if (lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (static_cast<uint64_t>(st.st_size) != l.size || MtimeNs(st) != l.mtime_ns ||
+          st.st_ino != l.inode || l.size != r->size) {
+        continue;
+      }
+      r->path = rel == r->key ? "" : rel;
+      r->mtime_ns = MtimeNs(st);
+      r->mode = st.st_mode & 07777;
+      r->md5 = !l.md5.empty() ? l.md5 : transfer::EtagIsMd5(l.etag) ? l.etag : "";
+      r->part_size = l.part_size;
+      r->part_doubling = l.part_doubling;
+      r->unverified = l.unverified;
+      r->headers = KeptOf(file, st);
+      return true;
+    }
+    return false;
+  }
+
+  // A version fetched by an earlier run: a version's bytes never change, so
+  // a complete file of its name (with its headers attribute) is it.
+  bool FromStore(manifest::Record* r) {
+    const std::string rel = plan::VersionStorePath(r->key, r->version_id);
+    const std::string file = dst_.path + "/" + rel;
+    struct stat st {};
+    if (lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        static_cast<uint64_t>(st.st_size) != r->size) {
+      return false;
+    }
+    char probe[1];
+    if (lgetxattr(file.c_str(), kHeadersXattr, probe, 0) < 0) return false;
+    Fill(rel, file, st, r);
+    return true;
+  }
+
+  void Fill(const std::string& rel, const std::string& file, const struct stat& st,
+            manifest::Record* r) {
+    r->path = rel;
+    r->mtime_ns = MtimeNs(st);
+    r->mode = st.st_mode & 07777;
+    if (transfer::EtagIsMd5(r->etag)) r->md5 = r->etag;
+    r->headers = KeptOf(file, st);
+  }
+
+  Status Download(manifest::Record* r) {
+    const std::string rel = plan::VersionStorePath(r->key, r->version_id);
+    const std::string file = dst_.path + "/" + rel;
+    // Its folders made 0700 in the state folder, a link on the way refused.
+    RETURN_IF_ERROR(
+        transfer::StateDir::Open(dst_.path, rel.substr(0, rel.rfind('/')), true).status());
+    transfer::TransferOptions t = transfer_;
+    t.version_id = r->version_id;
+    t.expected_etag = r->etag;
+    t.expected_size = r->size;
+    t.before_commit = [](int fd, const s3::ObjectHead& head) {
+      if (auto when = ParseHttpDate(head.last_modified)) {
+        struct timespec times[2];
+        times[0].tv_sec = times[1].tv_sec = *when / 1000000000;
+        times[0].tv_nsec = times[1].tv_nsec = *when % 1000000000;
+        (void)futimens(fd, times);
+      }
+    };
+    const std::string key = src_.prefix + r->key;
+    ASSIGN_OR_RETURN(transfer::DownloadResult got,
+                     transfer::DownloadFile(*src_.client, src_.bucket, key, file, t));
+    std::vector<std::pair<std::string, std::string>> tags;
+    if (got.head.tag_count > 0) {
+      ASSIGN_OR_RETURN(tags,
+                       (s3::Wait<std::vector<std::pair<std::string, std::string>>>([&](auto done) {
+                         src_.client->GetObjectTagging(src_.bucket, key, done, r->version_id);
+                       })));
+    }
+    struct stat st {};
+    if (lstat(file.c_str(), &st) != 0) return transfer::ErrnoStatus("'" + file + "'", errno);
+    const std::string attr =
+        EncodeKeptAttr(KeepFrom(got.head, std::move(tags)), got.size, MtimeNs(st));
+    if (lsetxattr(file.c_str(), kHeadersXattr, attr.data(), attr.size(), 0) != 0) {
+      return transfer::ErrnoStatus("cannot keep the headers of '" + file + "'", errno);
+    }
+    Fill(rel, file, st, r);
+    r->unverified = got.verdict != transfer::Verdict::kVerified;
+    return Status::Ok();
+  }
+
+  const Location& src_;
+  const Location& dst_;
+  const SyncOptions& options_;
+  util::Workers workers_;
+  transfer::TransferOptions transfer_;
+};
+
+}  // namespace
+
+StatusOr<std::string> BackupVersions(const Location& src, const Location& dst,
+                                     const SyncOptions& options, SyncReport* report) {
+  manifest::Header header;
+  header.source = SideName(src, &header.source_endpoint);
+  header.destination = SideName(dst, &header.destination_endpoint);
+  header.sync_errors = report->error_count;
+  header.all_versions = true;
+  manifest::StampNow(&header);
+  // In the state folder, through its own handle (transfer/state_dir.h).
+  ASSIGN_OR_RETURN(auto state, transfer::StateDir::Open(dst.path, plan::kReservedDir, true));
+  ASSIGN_OR_RETURN(auto file, state.NewFile(ManifestFileName(header)));
+  const std::string path = file->path();
+  ASSIGN_OR_RETURN(auto writer, manifest::Writer::Create(std::move(file), header));
+
+  Backup backup(src, dst, options);
+  VersionLister lister(*src.client, src.bucket, src.prefix);
+  std::vector<Item> items;
+  uint64_t fetched = 0, fetched_bytes = 0, versions = 0, markers = 0;
+  auto flush = [&]() -> Status {
+    backup.Fetch(&items);
+    for (Item& item : items) {
+      const manifest::Record& r = item.record;
+      if (!item.error.ok()) {
+        report->AddError(r.key + " (version " + r.version_id + ")",
+                         "version not backed up: " + item.error.message());
+        continue;
+      }
+      if (item.fetch) {
+        fetched++;
+        fetched_bytes += r.size;
+      }
+      (r.delete_marker ? markers : versions)++;
+      RETURN_IF_ERROR(writer->Add(r));
+    }
+    items.clear();
+    return Status::Ok();
+  };
+  KeyVersions k;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, lister.Next(&k));
+    if (!more) break;
+    if (!options.filter.Allows(k.key)) continue;
+    backup.Plan(k, &items);
+    if (items.size() >= kBatchVersions) RETURN_IF_ERROR(flush());
+  }
+  RETURN_IF_ERROR(flush());
+  RETURN_IF_ERROR(writer->Finish().status());
+  RETURN_IF_ERROR(
+      state.WriteFile(std::string(manifest::kLatestName), ManifestFileName(header) + "\n"));
+  report->actions["version: download"].objects += fetched;
+  report->actions["version: download"].bytes += fetched_bytes;
+  report->actions["version: kept"].objects += versions - fetched;
+  report->actions["version: delete marker"].objects += markers;
+  return path;
+}
+
+}  // namespace gwsync::sync
