@@ -93,6 +93,33 @@ TEST(ManifestTest, RoundTripKeepsEveryField) {
   EXPECT_EQ(i, records.size());
 }
 
+// JSON holds UTF-8 only: a key of other bytes is written as key_hex and
+// read back exactly; a header value that is not UTF-8 never stops the run.
+TEST(ManifestTest, AKeyThatIsNotUtf8RoundTrips) {
+  TempDir dir;
+  std::string path = dir.File("m.jsonl.zst");
+  std::vector<Record> records(3);
+  records[0].key = "latin1-\xe9t\xe9";
+  records[1].key = "plain";
+  records[2].key = "\xff\xfe";
+  records[2].headers = R"({"metadata":{"x":"ok"}})";
+  for (auto& r : records) r.size = 1;
+  {
+    auto w = Writer::Create(path, TestHeader());
+    ASSERT_TRUE(w.ok());
+    for (const auto& r : records) ASSERT_TRUE((*w)->Add(r).ok()) << r.key;
+    ASSERT_TRUE((*w)->Finish().ok());
+  }
+  auto r = Reader::Open(path);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  Record got;
+  for (const auto& want : records) {
+    auto more = (*r)->Next(&got);
+    ASSERT_TRUE(more.ok() && *more) << more.status().ToString();
+    EXPECT_EQ(got.key, want.key);
+  }
+}
+
 TEST(ManifestTest, IsZstdCompressedJsonLines) {
   TempDir dir;
   std::string path = dir.File("m.jsonl.zst");

@@ -5,6 +5,17 @@
 namespace gwsync {
 namespace {
 
+TEST(IsUtf8, TellsValidFromInvalid) {
+  EXPECT_TRUE(IsUtf8(""));
+  EXPECT_TRUE(IsUtf8("plain/key\n"));
+  EXPECT_TRUE(IsUtf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsUtf8("\xe9t\xe9"));         // Latin-1
+  EXPECT_FALSE(IsUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsUtf8("\xed\xa0\x80"));      // a surrogate
+  EXPECT_FALSE(IsUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(IsUtf8("\xe2\x82"));          // cut short
+}
+
 TEST(Printable, OrdinaryKeysPrintAsTheyAre) {
   EXPECT_EQ(Printable("docker/registry/v2/blobs/sha256/ab/data"),
             "docker/registry/v2/blobs/sha256/ab/data");

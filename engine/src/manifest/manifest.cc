@@ -12,12 +12,15 @@
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <utility>
 #include <vector>
 
+#include "hash/hash.h"
 #include "plan/plan.h"
 #include "transfer/files.h"
 #include "transfer/state_dir.h"
+#include "util/printable.h"
 
 namespace gwsync::manifest {
 namespace {
@@ -38,7 +41,13 @@ json HeaderJson(const Header& h) {
 }
 
 json RecordJson(const Record& r) {
-  json j = {{"key", r.key}, {"size", r.size}};
+  // JSON holds UTF-8 only: another key goes as its bytes in hex, exactly.
+  json j =
+      IsUtf8(r.key)
+          ? json{{"key", r.key}, {"size", r.size}}
+          : json{{"key_hex", hash::Hex(std::span(reinterpret_cast<const uint8_t*>(r.key.data()),
+                                                 r.key.size()))},
+                 {"size", r.size}};
   if (r.mtime_ns) j["mtime_ns"] = r.mtime_ns;
   if (r.mode) j["mode"] = r.mode;
   if (!r.etag.empty()) j["etag"] = r.etag;
@@ -153,7 +162,10 @@ struct Writer::Impl {
     }
   }
 
-  Status Line(const json& j) { return Compress(j.dump() + "\n", ZSTD_e_continue); }
+  // A header value that is not UTF-8 is written with U+FFFD, never thrown.
+  Status Line(const json& j) {
+    return Compress(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", ZSTD_e_continue);
+  }
 };
 
 Writer::Writer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -354,10 +366,14 @@ StatusOr<bool> Reader::Next(Record* record) {
     return false;
   }
   *record = Record();
-  if (!j.contains("key") || !j["key"].is_string() || !j.contains("size")) {
+  if (j.contains("key_hex") && j["key_hex"].is_string() &&
+      hash::FromHex(j["key_hex"].get<std::string>(), &record->key) && j.contains("size")) {
+    // a key that is not UTF-8
+  } else if (!j.contains("key") || !j["key"].is_string() || !j.contains("size")) {
     return r.Corrupt("a record without key or size");
+  } else {
+    record->key = j["key"].get<std::string>();
   }
-  record->key = j["key"].get<std::string>();
   if (!Get(j, "version", &record->version)) {
     return r.Corrupt("a field of the record of '" + record->key + "' has the wrong type");
   }

@@ -1,5 +1,7 @@
 #include "util/printable.h"
 
+#include <cstdint>
+
 namespace gwsync {
 namespace {
 
@@ -54,6 +56,25 @@ std::string Printable(std::string_view text) {
     }
   }
   return out;
+}
+
+bool IsUtf8(std::string_view text) {
+  size_t i = 0;
+  auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
+  while (i < text.size()) {
+    unsigned char c = byte(i);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return false;
+    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k < n; ++k) {
+      if ((byte(i + k) & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (byte(i + k) & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
 }
 
 }  // namespace gwsync

@@ -15,4 +15,8 @@ namespace gwsync {
 // backslashes too, so ordinary keys print as they are.
 std::string Printable(std::string_view text);
 
+// Whether `text` is valid UTF-8 (shortest forms, no surrogates, at most
+// U+10FFFF); control characters are valid.
+bool IsUtf8(std::string_view text);
+
 }  // namespace gwsync
