@@ -29,6 +29,13 @@ namespace {
 // once (systemd waits 90 s by default before its SIGKILL).
 constexpr std::chrono::milliseconds kStopGrace{10000};
 
+// An option given an empty value ("--metrics-file ''") is a usage error, not
+// the option left out.
+CLI::Validator NotEmpty() {
+  return CLI::Validator([](std::string& v) { return v.empty() ? "an empty name" : ""; }, "",
+                        "NotEmpty");
+}
+
 struct SyncFlags {
   std::string src, dst;
   bool delete_extra = false, dry_run = false, checksum = false, json = false, no_index = false;
@@ -262,7 +269,16 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     m.finished_at = std::time(nullptr);
     m.exit_code = code;
     if (!flags.metrics_file.empty()) {
-      if (Status s = WriteMetricsFile(flags.metrics_file, m); !s.ok()) {
+      std::error_code ec;
+      const auto folder = std::filesystem::path(flags.metrics_file).parent_path();
+      if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
+        // No collector's folder (node-exporter not installed): the backup
+        // itself is not the worse for it.
+        output.Err(
+            "gwsync: notice: metrics file '%s' not written: no folder '%s' (is "
+            "node-exporter's textfile collector installed?)",
+            Printable(flags.metrics_file).c_str(), Printable(folder.string()).c_str());
+      } else if (Status s = WriteMetricsFile(flags.metrics_file, m); !s.ok()) {
         output.Err("gwsync: %s", Printable(s.message()).c_str());
         if (code == 0) code = 1;
       }
@@ -290,7 +306,14 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   });
   auto fail = [&](const Status& s) {
     output.Log("gwsync: " + s.message());
-    return finish(Fail(s), nullptr, nullptr);
+    int code = finish(Fail(s), nullptr, nullptr);
+    if (flags.json) {  // a report also for a run that could not start
+      nlohmann::json j = {{"source", flags.src}, {"destination", flags.dst}, {"started", false},
+                          {"ok", false},         {"exit_code", code},        {"error_count", 1}};
+      j["errors"] = nlohmann::json::array({{{"key", ""}, {"message", s.message()}}});
+      std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    }
+    return code;
   };
 
   std::string remotes_path =
@@ -528,11 +551,13 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_option("--metrics-file", f->metrics_file,
                   "write the run's figures for node_exporter's textfile collector (Prometheus "
                   "text format, replaced atomically), e.g. /var/lib/node_exporter/gwsync.prom")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(NotEmpty());
   cmd->add_option("--log-file", f->log_file,
                   "append the run's summary, errors and notices to this file, each line with a "
                   "UTC timestamp")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(NotEmpty());
   cmd->callback([&flags, run, f] { *run = [&flags, f] { return RunSyncCommand(flags, *f); }; });
 }
 

@@ -143,6 +143,41 @@ class NightlyTest(unittest.TestCase):
         self.assertIn("wal", tail[0])
         self.assertTrue(tail[1].endswith("finished, exit code 1"), tail)
 
+    def test_without_node_exporters_folder_a_complete_backup_still_passes(self):
+        src = os.path.join(self.home, "wal")
+        os.makedirs(src)
+        with open(os.path.join(src, "a"), "wb") as f:
+            f.write(b"a")
+        metrics = os.path.join(self.home, "no-such-folder", "gwsync.prom")
+        r = self.sync(src, f"s3://{self.bucket}/wal", metrics, os.path.join(self.home, "log"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"gwsync: notice: metrics file '{metrics}' not written: no folder "
+                      f"'{os.path.dirname(metrics)}' (is node-exporter's textfile collector "
+                      f"installed?)", r.stderr)
+        self.assertFalse(os.path.exists(os.path.dirname(metrics)))
+
+    def test_an_empty_metrics_or_log_file_is_a_usage_error(self):
+        for option in ("--metrics-file", "--log-file"):
+            r = subprocess.run([self.bin, "--endpoint", self.endpoint, "sync", option, "",
+                                self.home, f"s3://{self.bucket}"], env=self.env,
+                               capture_output=True, text=True, timeout=TIMEOUT)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(option, r.stderr)
+            self.assertIn("an empty name", r.stderr)
+
+    def test_json_reports_a_run_that_could_not_start(self):
+        import json
+        env = dict(self.env, AWS_SECRET_ACCESS_KEY="wrong-secret")
+        r = subprocess.run([self.bin, "--endpoint", self.endpoint, "sync", "--json", self.home,
+                            f"s3://{self.bucket}"], env=env, capture_output=True, text=True,
+                           timeout=TIMEOUT)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        report = json.loads(r.stdout)
+        self.assertEqual((report["started"], report["ok"], report["exit_code"]), (False, False, 1))
+        self.assertEqual(report["error_count"], len(report["errors"]))
+        self.assertRegex(report["errors"][0]["message"].lower(), "signature|secret|denied")
+        self.assertIn(report["errors"][0]["message"], r.stderr)
+
     def test_units_verify(self):
         if not shutil.which("systemd-analyze"):
             self.skipTest("no systemd-analyze")  # a machine without systemd: nothing to verify
