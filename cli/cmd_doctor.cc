@@ -15,8 +15,10 @@ struct DoctorFlags {
 };
 
 int RunDoctor(const GlobalFlags& global, const DoctorFlags& flags) {
+  // The gateway named here, or the one every other command takes
+  // (--endpoint, AWS_ENDPOINT_URL, ~/.s3cfg).
   GlobalFlags one = global;
-  one.endpoints = {flags.endpoint};
+  if (!flags.endpoint.empty()) one.endpoints = {flags.endpoint};
   auto max_body = ParseSize(flags.max_body);
   if (!max_body.ok()) return Fail(max_body.status());
   auto cluster = ResolveClusterOptions(one);
@@ -43,6 +45,7 @@ int RunDoctor(const GlobalFlags& global, const DoctorFlags& flags) {
   if (!report.ok()) return Fail(report.status());
   std::printf("gwsync will use:\n");
   for (const auto& line : report->uses) std::printf("  %s\n", line.c_str());
+  if (!report->unusable.empty()) return Fail(PermissionDenied(report->unusable));
   return 0;
 }
 
@@ -54,9 +57,10 @@ void AddDoctorCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
       "doctor",
       "probe a gateway: what it supports and what gwsync will use (in a scratch bucket it "
       "removes)");
-  cmd->add_option("endpoint", f->endpoint, "the gateway, e.g. http://127.0.0.1:7480")
-      ->type_name("URL")
-      ->required();
+  cmd->add_option("endpoint", f->endpoint,
+                  "the gateway, e.g. http://127.0.0.1:7480 (default: --endpoint, "
+                  "AWS_ENDPOINT_URL or ~/.s3cfg, as for every command)")
+      ->type_name("URL");
   cmd->add_option("--max-body", f->max_body,
                   "largest PUT body tried when looking for a proxy's limit (default 64MiB)");
   cmd->callback([&flags, run, f] { *run = [&flags, f] { return RunDoctor(flags, *f); }; });

@@ -60,6 +60,49 @@ class DoctorTest(unittest.TestCase):
         self.assertIn("removed gwsync-doctor-", r.stdout)
         self.assertEqual(self.buckets(), [])
 
+    def test_a_wrong_secret_key_fails(self):
+        env = dict(self.env, AWS_SECRET_ACCESS_KEY="not-the-secret")
+        r = subprocess.run([self.bin, "doctor", self.endpoint], env=env, capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("gwsync: no signature version was accepted: check the access key and the "
+                      "secret key", r.stderr)
+        self.assertNotIn("not-the-secret", r.stdout + r.stderr)
+
+    def test_takes_its_gateway_as_every_command_does(self):
+        for args, env in ((["--endpoint", self.endpoint, "doctor"], self.env),
+                          (["doctor"], dict(self.env, AWS_ENDPOINT_URL=self.endpoint))):
+            r = subprocess.run([self.bin, *args, "--max-body", "1MiB"], env=env,
+                               capture_output=True, text=True, timeout=240)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn(f"gwsync doctor: {self.endpoint}", r.stdout)
+        self.assertEqual(self.buckets(), [])
+
+    def test_a_port_that_does_not_speak_http_is_no_usage_error(self):
+        import socket
+        import threading
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+                conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        try:
+            r = subprocess.run([self.bin, "--endpoint", f"http://127.0.0.1:{server.getsockname()[1]}",
+                                "ls"], env=self.env, capture_output=True, text=True, timeout=120)
+        finally:
+            server.close()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("the endpoint does not answer HTTP (not an S3 gateway?)", r.stderr)
+
     def test_unreachable(self):
         r = subprocess.run([self.bin, "doctor", "http://127.0.0.1:1"], env=self.env,
                            capture_output=True, text=True, timeout=60)

@@ -43,6 +43,8 @@ class Prober {
     Signatures();
     if (!client_) {
       report_.uses.push_back("nothing: no signature version was accepted (check the keys)");
+      report_.unusable =
+          "no signature version was accepted: check the access key and the secret key";
       return report_;
     }
     bucket_ = options_.scratch_bucket;
@@ -55,7 +57,10 @@ class Prober {
     }
     Status made = s3::WaitStatus([&](auto done) { client_->CreateBucket(bucket_, done); });
     Note("scratch bucket", made.ok(), made.ok() ? "created " + bucket_ : Why(made));
-    if (!made.ok()) return report_;
+    if (!made.ok()) {
+      report_.unusable = "cannot create a bucket: " + Why(made);
+      return report_;
+    }
     BucketNames();
     Listing();
     RangedGet();

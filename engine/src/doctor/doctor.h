@@ -25,6 +25,9 @@ struct Report {
   std::vector<Finding> findings;
   // What gwsync will do with this gateway, one line each.
   std::vector<std::string> uses;
+  // Empty when gwsync can work with it; else why not (no signature
+  // accepted: the keys; no scratch bucket: the user's rights).
+  std::string unusable;
 };
 
 struct Options {

@@ -207,8 +207,18 @@ Status FromCurl(CURLcode code, const Exchange& ex) {
       return Unavailable(detail);
     case CURLE_OPERATION_TIMEDOUT:
       return Status(StatusCode::kDeadlineExceeded, detail);
-    case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
+      // An answer that is no HTTP (an SSH or database port): the endpoint
+      // is wrong, which is no usage error of the command line.
+      if (detail.find("HTTP/0.9") != std::string::npos) {
+        return Status(StatusCode::kFailedPrecondition,
+                      "the endpoint does not answer HTTP (not an S3 gateway?): " + detail);
+      }
+      return InvalidArgument(detail);
+    case CURLE_WEIRD_SERVER_REPLY:
+      return Status(StatusCode::kFailedPrecondition,
+                    "the endpoint does not answer HTTP (not an S3 gateway?): " + detail);
+    case CURLE_URL_MALFORMAT:
       return InvalidArgument(detail);
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
