@@ -171,7 +171,7 @@ int RunBenchCommand(const GlobalFlags& g, const BenchFlags& f) {
   options->stop = util::StopFlag();
   auto report = [&] {
     util::StopScope scope(std::chrono::milliseconds::max(), [&](int sig) {
-      std::fprintf(stderr, "\ngwsync: %s: cleaning up (again to stop at once)\n",
+      std::fprintf(stderr, "\ngwsync: interrupted by %s: cleaning up (again to stop at once)\n",
                    util::SignalName(sig));
     });
     return loadgen::RunBench(client, *options);
