@@ -95,3 +95,7 @@ set_tests_properties(state_folder_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 30
 # that counts what a plain backup leaves; against RGW and moto.
 add_test(NAME versions_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/versions_test.py)
 set_tests_properties(versions_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 600)
+# A local user swaps a folder for a link, or a file for a FIFO, under a
+# running upload as root: nothing behind the link goes up, nothing blocks.
+add_test(NAME source_swap_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/source_swap_test.py)
+set_tests_properties(source_swap_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
