@@ -46,6 +46,7 @@ struct SyncFlags {
   std::string shard, shard_plan;  // "I/N" or "auto"; a plan or bounds file
   std::string metrics_file, log_file;
   double wait_lock = 0;  // seconds to wait for another run of the pair
+  int keep_manifests = 30;
 };
 
 // s3cmd and rsync copy a folder named without a trailing slash as a folder
@@ -326,6 +327,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.manifest.bucket = flags.manifest_bucket || !flags.manifest_path.empty();
   options.manifest.path = flags.manifest_path;
   options.manifest.sha256 = flags.manifest_sha256;
+  options.manifest.keep = flags.keep_manifests;
   for (const auto& e : flags.excludes) options.filter.Exclude(e);
   for (const auto& i : flags.includes) options.filter.Include(i);
   auto transfer = ResolveTransferOptions(global);
@@ -426,6 +428,10 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
         static_cast<unsigned long long>(r.key_store_count));
   }
   for (const auto& m : r.manifests) output.Out("manifest: %s", Printable(m).c_str());
+  if (r.manifests_removed > 0) {
+    output.Out("manifests: %llu older run manifests removed (--keep-manifests %d)",
+               static_cast<unsigned long long>(r.manifests_removed), flags.keep_manifests);
+  }
   output.Out("done in %.2f s%s", r.seconds, flags.dry_run ? " (dry run: nothing changed)" : "");
   if (!global.quiet && !flags.json) PrintGateways(session);
   for (const auto& [key, msg] : r.notices) {
@@ -523,6 +529,11 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
       ->type_name("FILE");
   cmd->add_flag("--manifest-sha256", f->manifest_sha256,
                 "read every file of a folder destination for the manifest's SHA-256");
+  cmd->add_option("--keep-manifests", f->keep_manifests,
+                  "keep the run manifests of this many runs in a folder destination's .gwsync/, "
+                  "and the latest (default 30; 0: all)")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--index", f->index_path,
                   "index folder, one database per pair of sides (default ~/.cache/gwsync/index)")
       ->type_name("DIR");

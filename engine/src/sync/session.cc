@@ -9,6 +9,7 @@
 #include "sync/bucket_settings.h"
 #include "sync/bucket_side.h"
 #include "sync/local_side.h"
+#include "sync/manifest_retention.h"
 #include "sync/pair_lock.h"
 #include "sync/run_manifest.h"
 #include "sync/version_listing.h"
@@ -448,6 +449,7 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
                  "versions not backed up, no manifest written: " + written.status().message());
     } else {
       r.manifests.push_back(*written);
+      PruneRunManifests(dst, options.manifest, &r);
     }
     return r;
   }
@@ -496,6 +498,7 @@ void Session::AddManifest(const Location& src, const Location& dst, const SyncOp
     total->AddError(SideName(dst, nullptr), "manifest not written: " + written.status().message());
   } else if (!written->empty()) {
     total->manifests.push_back(*written);
+    PruneRunManifests(dst, options.manifest, total);
   }
 }
 
