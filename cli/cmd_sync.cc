@@ -1,6 +1,7 @@
 // gwsync sync: flags and printing only; the sync itself, its sides, the
 // remotes and the report live in the engine (sync/session.h).
 #include <sys/ioctl.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -51,6 +52,8 @@ struct SyncFlags {
   std::string index_path, remotes_file;
   std::string shard, shard_plan;  // "I/N" or "auto"; a plan or bounds file
   std::string metrics_file, log_file;
+  double wait_lock = 0;  // seconds to wait for another run of the pair
+  int keep_manifests = 30;
 };
 
 // s3cmd and rsync copy a folder named without a trailing slash as a folder
@@ -347,6 +350,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   options.manifest.bucket = flags.manifest_bucket || !flags.manifest_path.empty();
   options.manifest.path = flags.manifest_path;
   options.manifest.sha256 = flags.manifest_sha256;
+  options.manifest.keep = flags.keep_manifests;
   for (const auto& e : flags.excludes) options.filter.Exclude(e);
   for (const auto& i : flags.includes) options.filter.Include(i);
   auto transfer = ResolveTransferOptions(global);
@@ -388,6 +392,8 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
         "-shard-" + std::to_string(share->spec.index) + "-of-" + std::to_string(share->spec.count);
   }
   session.SetIndexOptions(index);
+  session.SetLockOptions(
+      {"", std::chrono::milliseconds(static_cast<int64_t>(flags.wait_lock * 1000))});
 
   ProgressLine progress(isatty(STDERR_FILENO) && !global.quiet && !flags.json, &session);
   options.on_progress = [&progress](const sync::SyncProgress& p) { progress.Update(p); };
@@ -413,6 +419,15 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     return session.Run(flags.src, flags.dst, options);
   }();
   progress.Clear();
+  if (!report.ok() && report.status().code() == StatusCode::kAborted) {
+    // Another run of the pair holds its lock: this one did nothing, and the
+    // metrics file is that run's to write.
+    output.Err("gwsync: %s", Printable(report.status().message()).c_str());
+    int code = util::StopSignal() != 0 ? 128 + util::StopSignal() : EX_TEMPFAIL;
+    output.Log("sync " + flags.src + " " + flags.dst + ": finished, not run, exit code " +
+               std::to_string(code));
+    return code;
+  }
   if (!report.ok()) return fail(report.status());
   const sync::SyncReport& r = *report;
   if (flags.json) {
@@ -436,6 +451,10 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
         static_cast<unsigned long long>(r.key_store_count));
   }
   for (const auto& m : r.manifests) output.Out("manifest: %s", Printable(m).c_str());
+  if (r.manifests_removed > 0) {
+    output.Out("manifests: %llu older run manifests removed (--keep-manifests %d)",
+               static_cast<unsigned long long>(r.manifests_removed), flags.keep_manifests);
+  }
   output.Out("done in %.2f s%s", r.seconds, flags.dry_run ? " (dry run: nothing changed)" : "");
   if (!global.quiet && !flags.json) PrintGateways(session);
   for (const auto& [key, msg] : r.notices) {
@@ -533,10 +552,20 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
       ->type_name("FILE");
   cmd->add_flag("--manifest-sha256", f->manifest_sha256,
                 "read every file of a folder destination for the manifest's SHA-256");
+  cmd->add_option("--keep-manifests", f->keep_manifests,
+                  "keep the run manifests of this many runs in a folder destination's .gwsync/, "
+                  "and the latest (default 30; 0: all)")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--index", f->index_path,
                   "index folder, one database per pair of sides (default ~/.cache/gwsync/index)")
       ->type_name("DIR");
   cmd->add_flag("--no-index", f->no_index, "use no index: compare content where sizes agree");
+  cmd->add_option("--wait-lock", f->wait_lock,
+                  "wait up to this long for another run of the same source and destination to "
+                  "end (default 0: exit 75 at once)")
+      ->type_name("SECONDS")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--shard", f->shard,
                   "run share I of N (0-based) of the keys, listing only those; auto: from "
                   "SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX with GWSYNC_SHARD_COUNT")

@@ -32,6 +32,14 @@ gwsync_test(sync_index_e2e_test LABEL "gateway;e2e"
 add_test(NAME resume_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/resume_test.py)
 set_tests_properties(resume_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300 RUN_SERIAL TRUE)
 
+# One run per pair (--wait-lock, exit 75). Counts get_b too.
+add_test(NAME pair_lock_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/pair_lock_test.py)
+set_tests_properties(pair_lock_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300 RUN_SERIAL TRUE)
+
+# --keep-manifests: N + 2 backups leave N run manifests; verify still passes.
+add_test(NAME keep_manifests_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/keep_manifests_test.py)
+set_tests_properties(keep_manifests_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 120)
+
 # Bucket settings saved by a backup and re-applied by a restore that creates
 # the bucket, read back with boto3.
 add_test(NAME bucket_settings_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/bucket_settings_test.py)

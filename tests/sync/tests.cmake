@@ -3,6 +3,8 @@ gwsync_test(sync_gateway_test LABEL gateway SOURCES ${CMAKE_CURRENT_LIST_DIR}/sy
 gwsync_test(sync_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/metadata_test.cc
             ${CMAKE_CURRENT_LIST_DIR}/bucket_settings_test.cc
             ${CMAKE_CURRENT_LIST_DIR}/delete_limit_test.cc
+            ${CMAKE_CURRENT_LIST_DIR}/pair_lock_test.cc
+            ${CMAKE_CURRENT_LIST_DIR}/manifest_retention_test.cc
             LIBS gwsync_sync)
 gwsync_test(sync_stream_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/stream_test.cc
             LIBS gwsync_sync)

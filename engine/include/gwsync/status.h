@@ -20,6 +20,7 @@ enum class StatusCode {
   kAlreadyExists,       // 409 BucketAlreadyExists and the like
   kPermissionDenied,    // 403: wrong credentials, access denied
   kFailedPrecondition,  // 409 BucketNotEmpty, 412
+  kAborted,             // another process holds what this needs (a pair's lock): try later
   kResourceExhausted,   // 413 body too large, disk full, 429 throttling
   kUnavailable,         // 503 SlowDown, connection refused/reset: retry with backoff
   kDeadlineExceeded,    // timeout

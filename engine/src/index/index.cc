@@ -1,6 +1,5 @@
 #include "index/index.h"
 
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "rocksdb/write_buffer_manager.h"
+#include "util/cache_dir.h"
 
 namespace gwsync::index {
 namespace {
@@ -368,19 +368,7 @@ Status Index::CommitBatch() {
 }
 Index::~Index() = default;
 
-std::string Index::DefaultPath() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/gwsync/index";
-  std::string home;
-  if (const char* h = std::getenv("HOME"); h != nullptr && h[0] != '\0') {
-    home = h;
-  } else if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_dir != nullptr) {
-    home = pw->pw_dir;
-  } else {
-    home = ".";
-  }
-  return home + "/.cache/gwsync/index";
-}
+std::string Index::DefaultPath() { return util::CacheDir() + "/index"; }
 
 StatusOr<std::unique_ptr<Index>> Index::Open(const std::string& path) {
   std::error_code ec;

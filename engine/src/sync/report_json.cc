@@ -35,6 +35,7 @@ nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std
   for (const auto& [key, why] : r.unverified)
     j["unverified"].push_back({{"key", key}, {"why", why}});
   j["manifests"] = r.manifests;
+  j["manifests_removed"] = r.manifests_removed;
   j["deletes_refused"] = r.deletes_refused;
   j["delete_refusals"] = r.delete_refusals;
   j["endpoints"] = nlohmann::json::array();

@@ -4,12 +4,13 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "hash/hash.h"
 #include "index/index.h"
 #include "s3/url.h"
 #include "sync/bucket_settings.h"
 #include "sync/bucket_side.h"
 #include "sync/local_side.h"
+#include "sync/manifest_retention.h"
+#include "sync/pair_lock.h"
 #include "sync/run_manifest.h"
 #include "sync/version_listing.h"
 #include "sync/versions.h"
@@ -220,6 +221,13 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
     return InvalidArgument("a sharded sync covers one bucket: name it (s3://BUCKET)");
   }
   if (every_bucket) {
+    // The whole pair, so that a second every-bucket run is refused at once;
+    // each bucket's pair is locked too, against one-bucket runs of it.
+    ASSIGN_OR_RETURN(Location s, Locate(src, "", ""));
+    ASSIGN_OR_RETURN(Location d, Locate(dst, "", ""));
+    std::string notice;
+    ASSIGN_OR_RETURN(auto lock, LockPair(lock_, s, d, options, &notice));
+    if (!notice.empty()) total.AddNotice("lock", notice);
     RETURN_IF_ERROR(RunEveryBucket(src, dst, options, &total));
   } else {
     ASSIGN_OR_RETURN(Location s, Locate(src, src.bucket, ""));
@@ -235,8 +243,13 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
 
 StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst,
                                         const SyncOptions& options) {
+  // One run per pair, before anything is created or transferred.
+  std::string lock_notice;
+  ASSIGN_OR_RETURN(auto lock, LockPair(lock_, src, dst, options, &lock_notice));
   if (options.all_versions && src.kind == Location::Kind::kLocal) {
-    return RestoreVersions(src, dst, options);
+    auto restored = RestoreVersions(src, dst, options);
+    if (restored.ok() && !lock_notice.empty()) restored->AddNotice("lock", lock_notice);
+    return restored;
   }
   bool settings = options.bucket_settings && !options.dry_run;
   bool backup = settings && src.kind == Location::Kind::kRemote &&
@@ -266,6 +279,7 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
   }
   const bool existing = restore && !saved.settings.empty() && !created;
   ASSIGN_OR_RETURN(SyncReport report, RunPair(src, dst, options));
+  if (!lock_notice.empty()) report.AddNotice("lock", lock_notice);
   if (report.interrupted) return report;  // settings are kept and applied by a run that ends
   if (backup) {
     auto problems = SaveBucketSettings(*src.client, src.bucket, dst.path);
@@ -388,17 +402,8 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
   return Status::Ok();
 }
 
-namespace {
-
-std::string SideId(const Location& loc) {
-  if (loc.kind == Location::Kind::kLocal) return "file:" + loc.path;
-  return loc.remote_id + " s3://" + loc.bucket + "/" + loc.prefix;
-}
-
-}  // namespace
-
 std::string PairIndexPath(const std::string& dir, const Location& src, const Location& dst) {
-  return dir + "/" + hash::Xxh3Hex(SideId(src) + "\n" + SideId(dst));
+  return dir + "/" + PairKey(src, dst);
 }
 
 StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
@@ -444,6 +449,7 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
                  "versions not backed up, no manifest written: " + written.status().message());
     } else {
       r.manifests.push_back(*written);
+      PruneRunManifests(dst, options.manifest, &r);
     }
     return r;
   }
@@ -492,6 +498,7 @@ void Session::AddManifest(const Location& src, const Location& dst, const SyncOp
     total->AddError(SideName(dst, nullptr), "manifest not written: " + written.status().message());
   } else if (!written->empty()) {
     total->manifests.push_back(*written);
+    PruneRunManifests(dst, options.manifest, total);
   }
 }
 

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "http/event_loop.h"
 #include "s3/client.h"
+#include "sync/pair_lock.h"
 #include "sync/shard_plan.h"
 #include "sync/sync.h"
 
@@ -62,6 +63,10 @@ class Session {
   ~Session();
   // Where the index lives (before Run).
   void SetIndexOptions(IndexOptions index);
+  // Where the pairs' locks live and how long a run waits for another run of
+  // its pair (before Run). Run returns kAborted when the other run holds it
+  // past the wait; an every-bucket run reports such a bucket and goes on.
+  void SetLockOptions(LockOptions lock) { lock_ = std::move(lock); }
 
   // Runs `src` -> `dst`. Non-OK when the sync could not start (bad sides, a
   // source that cannot be listed); per-key failures are in the report.
@@ -102,6 +107,7 @@ class Session {
   StatusOr<ClusterOptions> default_cluster_;
   std::map<std::string, RemoteCluster> remotes_;
   IndexOptions index_;
+  LockOptions lock_;
   std::map<std::string, std::unique_ptr<Cluster>> clusters_;
 };
 

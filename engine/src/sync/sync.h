@@ -67,6 +67,10 @@ struct ManifestOptions {
   // manifest-latest alone; `report merge` joins the shares' manifests once
   // every share is in (JoinShareManifests).
   std::string share;
+  // A folder destination keeps the run manifests of this many runs in its
+  // .gwsync/ (sync/manifest_retention.h), the one manifest-latest names
+  // always; 0 keeps every one.
+  int keep = 30;
 };
 
 struct SyncOptions {
@@ -163,6 +167,7 @@ struct SyncReport {
   uint64_t destination_objects = 0;
   double seconds = 0;
   std::vector<std::string> manifests;  // written after the run
+  uint64_t manifests_removed = 0;      // older run manifests removed (ManifestOptions::keep)
   bool ok() const { return error_count == 0; }
   void AddError(std::string key, std::string message);
   void AddNotice(std::string key, std::string message);

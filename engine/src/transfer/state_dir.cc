@@ -1,5 +1,6 @@
 #include "transfer/state_dir.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -95,6 +96,29 @@ StatusOr<std::string> StateDir::ReadFile(const std::string& name, size_t limit) 
   return body;
 }
 
-void StateDir::Remove(const std::string& name) const { unlinkat(fd_->get(), name.c_str(), 0); }
+StatusOr<std::vector<std::string>> StateDir::ListFiles() const {
+  // A descriptor of its own: readdir moves its offset, closedir closes it.
+  int fd = openat(fd_->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot read folder '" + path_ + "'", errno);
+  DIR* dir = fdopendir(fd);
+  if (dir == nullptr) {
+    int err = errno;
+    close(fd);
+    return ErrnoStatus("cannot read folder '" + path_ + "'", err);
+  }
+  std::vector<std::string> names;
+  while (dirent* e = readdir(dir)) {
+    struct stat st {};
+    if (fstatat(fd_->get(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+      names.emplace_back(e->d_name);
+    }
+  }
+  closedir(dir);
+  return names;
+}
+
+bool StateDir::Remove(const std::string& name) const {
+  return unlinkat(fd_->get(), name.c_str(), 0) == 0;
+}
 
 }  // namespace gwsync::transfer

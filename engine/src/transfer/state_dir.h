@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gwsync/status.h"
 #include "transfer/files.h"
@@ -36,8 +37,11 @@ class StateDir {
   // The regular file `name` (not through a link), at most `limit` bytes;
   // NotFound when absent.
   StatusOr<std::string> ReadFile(const std::string& name, size_t limit) const;
-  // Removes the file `name` if it is there.
-  void Remove(const std::string& name) const;
+  // The names of the regular files here (not links, not folders).
+  StatusOr<std::vector<std::string>> ListFiles() const;
+  // Removes the file `name` if it is there (a link itself, never what it
+  // points to); whether it was removed.
+  bool Remove(const std::string& name) const;
 
  private:
   StateDir(std::shared_ptr<Fd> fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}

@@ -18,6 +18,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "PermissionDenied";
     case StatusCode::kFailedPrecondition:
       return "FailedPrecondition";
+    case StatusCode::kAborted:
+      return "Aborted";
     case StatusCode::kResourceExhausted:
       return "ResourceExhausted";
     case StatusCode::kUnavailable:
