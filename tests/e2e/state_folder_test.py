@@ -5,7 +5,7 @@ link in place of the state folder) is a key like any other and comes back
 byte-exact; a link planted at .gwsync, or at a file in it, is refused by
 name and nothing is written or read through it; a user's file or object
 merely named like one of gwsync's temporaries is synced like any other and
-survives the next run.
+survives the next run; what a backup writes has the modes it should.
 
 Reads GWSYNC_BIN and the gateway's env (tools/test.sh sets them).
 """
@@ -124,6 +124,42 @@ class StateFolderTest(unittest.TestCase):
         self.assertFalse(os.path.islink(latest))
         with open(secret) as f:
             self.assertEqual(f.read(), "not gwsync's")
+
+    def test_modes_of_what_a_backup_writes_under_umask_022(self):
+        # The state folder 0700 and its files 0600 whatever the umask; a
+        # restored file the object's recorded mode less the umask (no
+        # setuid, no world-writable file from a bucket) unless asked.
+        self.s3.create_bucket(Bucket=self.src)
+        self.buckets.append(self.src)
+        self.s3.put_bucket_tagging(Bucket=self.src,
+                                   Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+        for key, mode in (("open", "777"), ("suid", "4777"), ("plain", "640"), ("none", None)):
+            self.s3.put_object(Bucket=self.src, Key=key, Body=key.encode(),
+                               Metadata={"mode": mode} if mode else {})
+        backup, log = os.path.join(self.work, "backup"), os.path.join(self.work, "sync.log")
+        old = os.umask(0o022)
+        try:
+            self.ok("sync", "--log-file", log, f"s3://{self.src}", backup)
+            exact = os.path.join(self.work, "exact")
+            self.ok("sync", "--preserve-modes", f"s3://{self.src}", exact)
+        finally:
+            os.umask(old)
+
+        def mode(*path):
+            return oct(os.lstat(os.path.join(*path)).st_mode & 0o7777)
+
+        state = os.path.join(backup, ".gwsync")
+        private = {".gwsync": mode(state), ".gwsync/bucket": mode(state, "bucket"),
+                   "log": mode(log)}
+        private.update({n: mode(state, n) for n in os.listdir(state) if n.startswith("manifest")})
+        private.update({f"bucket/{n}": mode(state, "bucket", n)
+                        for n in os.listdir(os.path.join(state, "bucket"))})
+        self.assertIn("bucket/tagging.xml", private)
+        for name, m in private.items():
+            self.assertEqual(m, "0o700" if name.startswith(".gwsync") else "0o600", name)
+        self.assertEqual({k: mode(backup, k) for k in ("open", "suid", "plain", "none")},
+                         {"open": "0o755", "suid": "0o755", "plain": "0o640", "none": "0o644"})
+        self.assertEqual((mode(exact, "open"), mode(exact, "suid")), ("0o777", "0o777"))
 
     def test_files_named_like_temporaries_are_a_users(self):
         # A folder's file and a bucket's object named like gwsync's
