@@ -64,9 +64,10 @@ void Loop() {
       on_signal = g_on_signal;
       grace = g_grace;
     }
+    // Said before the work can see the stop: its last line comes after.
+    if (on_signal) on_signal(sig);
     g_signal.store(sig);
     g_stop.store(true);
-    if (on_signal) on_signal(sig);
     const auto start = std::chrono::steady_clock::now();
     while (Scoped()) {
       auto left = grace - std::chrono::duration_cast<std::chrono::milliseconds>(
