@@ -111,24 +111,8 @@ class Verifier {
 
   void Differ(Difference d) {
     std::lock_guard lock(mu_);
-    switch (d.kind) {
-      case DifferenceKind::kMissing:
-        report_.missing++;
-        break;
-      case DifferenceKind::kExtra:
-        report_.extra++;
-        break;
-      case DifferenceKind::kDifferent:
-        report_.different++;
-        break;
-      case DifferenceKind::kUnverified:
-        report_.unverified++;
-        break;
-    }
     if (options_.on_difference) options_.on_difference(d);
-    if (report_.differences.size() < VerifyReport::kMaxKept) {
-      report_.differences.push_back(std::move(d));
-    }
+    report_.Add(std::move(d));
   }
 
   void Match(uint64_t size, bool content) {
@@ -239,6 +223,24 @@ class Verifier {
 };
 
 }  // namespace
+
+void VerifyReport::Add(Difference d) {
+  switch (d.kind) {
+    case DifferenceKind::kMissing:
+      missing++;
+      break;
+    case DifferenceKind::kExtra:
+      extra++;
+      break;
+    case DifferenceKind::kDifferent:
+      different++;
+      break;
+    case DifferenceKind::kUnverified:
+      unverified++;
+      break;
+  }
+  if (differences.size() < kMaxKept) differences.push_back(std::move(d));
+}
 
 std::string_view DifferenceName(DifferenceKind kind) {
   switch (kind) {

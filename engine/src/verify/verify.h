@@ -72,6 +72,8 @@ struct VerifyReport {
   std::vector<Difference> differences;  // the first kMaxKept, by key
   std::vector<sync::Problem> problems;  // what could not be read: no proof
   // Never on a guess: an unverified copy is no proof.
+  // Counts `d` by its kind and keeps it while fewer than kMaxKept are.
+  void Add(Difference d);
   bool ok() const {
     return missing == 0 && extra == 0 && different == 0 && unverified == 0 && problems.empty();
   }

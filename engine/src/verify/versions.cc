@@ -25,25 +25,9 @@ class Checker {
       : options_(options), manifest_is_source_(manifest_is_source) {}
 
   void Differ(DifferenceKind kind, std::string key, std::string why) {
-    switch (kind) {
-      case DifferenceKind::kMissing:
-        report_.missing++;
-        break;
-      case DifferenceKind::kExtra:
-        report_.extra++;
-        break;
-      case DifferenceKind::kDifferent:
-        report_.different++;
-        break;
-      case DifferenceKind::kUnverified:
-        report_.unverified++;
-        break;
-    }
     Difference d{kind, std::move(key), std::move(why)};
     if (options_.on_difference) options_.on_difference(d);
-    if (report_.differences.size() < VerifyReport::kMaxKept) {
-      report_.differences.push_back(std::move(d));
-    }
+    report_.Add(std::move(d));
   }
 
   // A version the manifest has and the target lacks, or the other way.
