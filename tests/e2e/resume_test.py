@@ -53,6 +53,21 @@ def temp_files(root):
             if n.startswith(".") and ".gwsync-" in n]
 
 
+def resume_record_parts(record):
+    """Bytes on disk per part, from a resume record: "gwsync-resume-2 ETAG
+    SIZE PART_SIZE RUNS", each run "N" or "N*COUNT", N a byte count or "f"
+    for the whole part."""
+    _, _, size, part_size, runs = record.split()
+    size, part_size = int(size), int(part_size)
+    parts = []
+    for run in runs.split(","):
+        value, _, count = run.partition("*")
+        for _ in range(int(count or 1)):
+            whole = min(part_size, size - len(parts) * part_size)
+            parts.append(whole if value == "f" else int(value))
+    return parts
+
+
 def on_disk(root):
     """Bytes the partial downloads under root say they hold (their resume
     records), plus the files already complete."""
@@ -62,8 +77,8 @@ def on_disk(root):
             path = os.path.join(d, n)
             try:
                 if ".gwsync-" in n:
-                    record = os.getxattr(path, "user.gwsync.resume").decode().split()
-                    total += sum(int(w) for w in record[4].split(","))
+                    record = os.getxattr(path, "user.gwsync.resume").decode()
+                    total += sum(resume_record_parts(record))
                 else:
                     total += os.stat(path).st_size
             except (OSError, IndexError, ValueError):

@@ -19,6 +19,10 @@ namespace {
 
 using internal::What;
 
+// The smallest range a download asks for (the command line's part sizes are
+// 5 MiB at least; the engine's callers may go lower).
+constexpr uint64_t kMinRange = 64 << 10;
+
 class Download : public std::enable_shared_from_this<Download> {
  public:
   Download(const s3::Client& client, std::string bucket, std::string key,
@@ -49,7 +53,7 @@ class Download : public std::enable_shared_from_this<Download> {
       const StatusCode code = r.status().code();
       if (tracker_ && tmp_ &&
           (code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded ||
-           code == StatusCode::kCancelled)) {
+           code == StatusCode::kCancelled || code == StatusCode::kInternal)) {
         tracker_->Save();
         tmp_->Keep();
       }
@@ -61,7 +65,7 @@ class Download : public std::enable_shared_from_this<Download> {
   // Not listed: the first part's GET tells the object's size and ETag (and,
   // when it fails, the gateway's error code, which a HEAD has no body for).
   void FirstRange(bool ranged) {
-    part_size_ = std::max<uint64_t>(options_.part_size, internal::kMiB);
+    part_size_ = std::max<uint64_t>(options_.part_size, kMinRange);
     auto sink = std::make_shared<HashingSink>(std::make_shared<http::FileSink>(tmp_->fd(), 0));
     s3::GetOptions get;
     get.version_id = options_.version_id;
@@ -93,7 +97,7 @@ class Download : public std::enable_shared_from_this<Download> {
   }
 
   void Choose() {
-    part_size_ = std::max<uint64_t>(options_.part_size, internal::kMiB);
+    part_size_ = std::max<uint64_t>(options_.part_size, kMinRange);
     if (size_ < options_.multipart_threshold || size_ <= part_size_) return Single();
     // Ranges where gwsync would have cut the parts: when the object has
     // that many parts, each range's MD5 (taken on a worker as it lands) is a
@@ -146,19 +150,17 @@ class Download : public std::enable_shared_from_this<Download> {
   void PrepareRanges() {
     const uint64_t parts = (size_ + part_size_ - 1) / part_size_;
     record_.written.assign(parts, 0);
-    if (parts <= kMaxResumableParts) {
-      if (auto adopted = AdoptPartial(*tmp_, etag_, size_, part_size_, &record_)) {
-        tmp_ = std::move(adopted);
-      } else {
-        record_.etag = etag_;
-        record_.size = size_;
-        record_.part_size = part_size_;
-        record_.written.assign(parts, 0);
-      }
-      tracker_ = std::make_shared<ResumeTracker>(tmp_->fd(), record_);
-      tracker_->Save();
-      tmp_->KeepIfStopped();
+    if (auto adopted = AdoptPartial(*tmp_, etag_, size_, part_size_, &record_)) {
+      tmp_ = std::move(adopted);
+    } else {
+      record_.etag = etag_;
+      record_.size = size_;
+      record_.part_size = part_size_;
+      record_.written.assign(parts, 0);
     }
+    tracker_ = std::make_shared<ResumeTracker>(tmp_->fd(), record_);
+    tracker_->Save();
+    tmp_->KeepIfStopped();
     uint64_t have = 0;
     for (uint64_t w : record_.written) have += w;
     if (Status s = internal::CheckRoom(tmp_->fd(), size_ - have, tmp_->path(), what_); !s.ok()) {

@@ -15,7 +15,7 @@ namespace gwsync::transfer {
 namespace {
 
 constexpr char kAttr[] = "user.gwsync.resume";
-constexpr char kMagic[] = "gwsync-resume-1";
+constexpr char kMagic[] = "gwsync-resume-2";
 constexpr uint64_t kSaveEvery = 1 << 20;
 
 bool IsAlnum(char c) {
@@ -24,12 +24,59 @@ bool IsAlnum(char c) {
 
 }  // namespace
 
+namespace {
+
+constexpr char kMagicV1[] = "gwsync-resume-1";  // one number per part (older binaries)
+
+uint64_t PartLength(const ResumeRecord& r, size_t part) {
+  return std::min(r.part_size, r.size - part * r.part_size);
+}
+
+// One run: `count` parts from `first`, each with the same bytes on disk
+// (or each whole, "f").
+std::string RunToken(const ResumeRecord& r, size_t first, size_t count) {
+  const uint64_t v = r.written[first];
+  std::string t = v > 0 && v == PartLength(r, first) ? "f" : std::to_string(v);
+  if (count > 1) t += "*" + std::to_string(count);
+  return t;
+}
+
+bool SameRun(const ResumeRecord& r, size_t a, size_t b) {
+  const bool whole_a = r.written[a] > 0 && r.written[a] == PartLength(r, a);
+  const bool whole_b = r.written[b] > 0 && r.written[b] == PartLength(r, b);
+  return whole_a ? whole_b : (!whole_b && r.written[a] == r.written[b]);
+}
+
+std::optional<uint64_t> Number(std::string_view s) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+}  // namespace
+
 std::string EncodeResume(const ResumeRecord& r) {
   std::string out = std::string(kMagic) + " " + r.etag + " " + std::to_string(r.size) + " " +
                     std::to_string(r.part_size) + " ";
-  for (size_t i = 0; i < r.written.size(); ++i) {
-    if (i) out += ",";
-    out += std::to_string(r.written[i]);
+  const size_t parts = r.written.size();
+  size_t i = 0;
+  while (i < parts) {
+    size_t j = i + 1;
+    while (j < parts && SameRun(r, i, j)) ++j;
+    std::string token = (i ? "," : "") + RunToken(r, i, j - i);
+    // Room for this run and a last run of parts not begun ("0*N").
+    if (out.size() + token.size() + 24 > kMaxResumeRecordBytes && j < parts) {
+      out += (i ? ",0*" : "0*") + std::to_string(parts - i);
+      return out;
+    }
+    out += token;
+    i = j;
   }
   return out;
 }
@@ -38,28 +85,43 @@ std::optional<ResumeRecord> DecodeResume(std::string_view text) {
   std::istringstream in{std::string(text)};
   std::string magic, parts;
   ResumeRecord r;
-  if (!(in >> magic >> r.etag >> r.size >> r.part_size >> parts) || magic != kMagic ||
-      r.part_size == 0) {
+  if (!(in >> magic >> r.etag >> r.size >> r.part_size >> parts) ||
+      (magic != kMagic && magic != kMagicV1) || r.part_size == 0) {
     return std::nullopt;
   }
+  const uint64_t want = r.size / r.part_size + (r.size % r.part_size != 0);
+  // S3's largest object (5 TiB) in gwsync's smallest ranges (1 MiB) is
+  // 5 Mi parts: a record claiming more is not ours.
+  if (want > (uint64_t{8} << 20)) return std::nullopt;
+  const bool runs = magic == kMagic;
   std::istringstream list(parts);
-  for (std::string n; std::getline(list, n, ',');) {
-    char* end = nullptr;
-    uint64_t v = std::strtoull(n.c_str(), &end, 10);
-    if (n.empty() || *end != '\0') return std::nullopt;
-    r.written.push_back(v);
+  for (std::string token; std::getline(list, token, ',');) {
+    std::string_view t = token;
+    uint64_t count = 1;
+    if (auto star = t.find('*'); runs && star != std::string_view::npos) {
+      auto n = Number(t.substr(star + 1));
+      if (!n || *n == 0 || *n > want - r.written.size()) return std::nullopt;
+      count = *n;
+      t = t.substr(0, star);
+    }
+    if (r.written.size() + count > want) return std::nullopt;
+    for (uint64_t k = 0; k < count; ++k) {
+      const size_t part = r.written.size();
+      if (runs && t == "f") {
+        r.written.push_back(PartLength(r, part));
+        continue;
+      }
+      auto v = Number(t);
+      if (!v || *v > PartLength(r, part)) return std::nullopt;
+      r.written.push_back(*v);
+    }
   }
-  uint64_t want = (r.size + r.part_size - 1) / r.part_size;
   if (r.written.size() != want) return std::nullopt;
-  for (size_t i = 0; i < r.written.size(); ++i) {
-    uint64_t len = std::min(r.part_size, r.size - i * r.part_size);
-    if (r.written[i] > len) return std::nullopt;
-  }
   return r;
 }
 
 std::optional<ResumeRecord> ReadResume(int fd) {
-  char buf[8192];
+  char buf[kMaxResumeRecordBytes * 4];
   ssize_t n = fgetxattr(fd, kAttr, buf, sizeof buf);
   if (n <= 0) return std::nullopt;
   return DecodeResume(std::string_view(buf, static_cast<size_t>(n)));
@@ -119,7 +181,7 @@ void ResumeTracker::Wrote(size_t part, uint64_t bytes) {
   record_.written[part] += bytes;
   uint64_t len = std::min(record_.part_size, record_.size - part * record_.part_size);
   if (record_.written[part] - saved_[part] >= kSaveEvery || record_.written[part] == len) {
-    saved_ = record_.written;
+    saved_[part] = record_.written[part];
     WriteResume(fd_, record_);
   }
 }

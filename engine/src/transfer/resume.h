@@ -2,7 +2,12 @@
 // its temporary file ("user.gwsync.resume"), which version of the object it
 // holds (ETag and size), its part size, and how many bytes of each part are
 // on disk, updated as the bytes arrive (every MiB of a part, and at its
-// end). A run killed by SIGKILL or a crash leaves that file behind; the next
+// end), for an object of any number of parts: the record lists runs of
+// equal parts ("f*40" forty whole parts, "0*900" nine hundred not begun), so
+// it stays small however large the object; should the parts in flight make
+// it long all the same, it keeps the leading runs and writes the rest as not
+// begun (a record may say less is on disk, never more). A run killed by
+// SIGKILL or a crash leaves that file behind; the next
 // download of the same key adopts it when the record matches the object it
 // is about to fetch and asks only for the rest, with If-Match on the ETag,
 // so a changed object starts over. A file system without user xattrs simply
@@ -28,8 +33,9 @@ struct ResumeRecord {
   std::vector<uint64_t> written;  // per part, bytes on disk from its start
 };
 
-// Parts a record may hold (its attribute stays within 4 KiB, ext4's room).
-constexpr size_t kMaxResumableParts = 256;
+// The most bytes an encoded record takes (its attribute stays within one
+// 4 KiB block, ext4's room for all of a file's attributes).
+constexpr size_t kMaxResumeRecordBytes = 2048;
 
 std::string EncodeResume(const ResumeRecord& record);
 std::optional<ResumeRecord> DecodeResume(std::string_view text);
