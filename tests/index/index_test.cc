@@ -163,6 +163,9 @@ TEST_F(IndexTest, UploadRoundTrip) {
   r.file_size = 200 << 20;
   r.file_mtime_ns = 1234567890123456789LL;
   r.part_md5s = {{1, "aa"}, {2, "bb"}, {10000, "cc"}};
+  r.file_dev = 2049;
+  r.file_inode = 1234567;
+  r.file_ctime_ns = 1234567890987654321LL;
   ASSERT_TRUE(index_->PutUpload("e", "b", "big.tar", r).ok());
   auto got = index_->GetUpload("e", "b", "big.tar");
   ASSERT_TRUE(got.ok() && got->has_value());
@@ -171,6 +174,9 @@ TEST_F(IndexTest, UploadRoundTrip) {
   EXPECT_EQ((*got)->file_size, r.file_size);
   EXPECT_EQ((*got)->file_mtime_ns, r.file_mtime_ns);
   EXPECT_EQ((*got)->part_md5s, r.part_md5s);
+  EXPECT_EQ((*got)->file_dev, r.file_dev);
+  EXPECT_EQ((*got)->file_inode, r.file_inode);
+  EXPECT_EQ((*got)->file_ctime_ns, r.file_ctime_ns);
 
   UploadRecord empty;
   ASSERT_TRUE(index_->PutUpload("e", "b", "none-done", empty).ok());

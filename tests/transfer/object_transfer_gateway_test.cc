@@ -125,35 +125,43 @@ TEST_F(GatewayTest, UnreadableFileIsReported) {
   EXPECT_NE(up.status().message().find("/nonexistent/file"), std::string::npos);
 }
 
-// An upload interrupted after two of five parts resumes with the other three.
-TEST_F(GatewayTest, InterruptedMultipartUploadResumes) {
-  TempDir dir;
+// What a run killed after two of five parts leaves: an upload with parts 1
+// and 2 of `data` sent, and its checkpoint for the file at `path`.
+UploadCheckpoint UploadTwoOfFive(const s3::Client& client, const std::string& bucket,
+                                 const std::string& path, const std::string& data) {
   const uint64_t part = 5 * kMiB;
-  std::string data = RandomBytes(5 * part - 100, 9);
-  WriteFile(dir.File("f"), data);
   struct stat st {};
-  ASSERT_EQ(stat(dir.File("f").c_str(), &st), 0);
-
-  // The earlier run: an upload with parts 1 and 2 sent and recorded.
+  EXPECT_EQ(stat(path.c_str(), &st), 0);
   auto id = s3::Wait<std::string>(
-      [&](auto done) { client().CreateMultipartUpload(bucket_, "big", {}, done); });
-  ASSERT_TRUE(id.ok());
-  UploadCheckpoint saved{*id,
-                         part,
-                         data.size(),
-                         static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
-                         {}};
+      [&](auto done) { client.CreateMultipartUpload(bucket, "big", {}, done); });
+  EXPECT_TRUE(id.ok());
+  UploadCheckpoint saved;
+  saved.upload_id = id.ok() ? *id : "";
+  saved.part_size = part;
+  saved.file_size = data.size();
+  saved.file_mtime_ns = MtimeNs(st);
+  saved.file_dev = st.st_dev;
+  saved.file_inode = st.st_ino;
+  saved.file_ctime_ns = CtimeNs(st);
   for (int n = 1; n <= 2; ++n) {
     std::string piece = data.substr((n - 1) * part, part);
     auto md5 = hash::Md5(piece);
     auto etag = s3::Wait<std::string>([&](auto done) {
-      client().UploadPart(bucket_, "big", *id, n, std::make_shared<http::StringSource>(piece),
-                          hash::Base64(md5), done);
+      client.UploadPart(bucket, "big", saved.upload_id, n,
+                        std::make_shared<http::StringSource>(piece), hash::Base64(md5), done);
     });
-    ASSERT_TRUE(etag.ok());
+    EXPECT_TRUE(etag.ok());
     saved.part_md5s[n] = hash::Hex(md5);
   }
-  std::optional<UploadCheckpoint> store = saved;
+  return saved;
+}
+
+// An upload interrupted after two of five parts resumes with the other three.
+TEST_F(GatewayTest, InterruptedMultipartUploadResumes) {
+  TempDir dir;
+  std::string data = RandomBytes(25 * kMiB - 100, 9);
+  WriteFile(dir.File("f"), data);
+  std::optional<UploadCheckpoint> store = UploadTwoOfFive(client(), bucket_, dir.File("f"), data);
   TransferOptions o = SmallParts();
   o.checkpoint = std::make_shared<CheckpointStore>();
   o.checkpoint->load = [&] { return store; };
@@ -173,6 +181,43 @@ TEST_F(GatewayTest, InterruptedMultipartUploadResumes) {
   auto down = DownloadFile(client(), bucket_, "big", dir.File("back"), o);
   ASSERT_TRUE(down.ok());
   EXPECT_TRUE(ReadFile(dir.File("back")) == data);
+}
+
+// The file rewritten in place between the runs, same size, its mtime set
+// back (as `cp -p` or a restore tool leaves it): size and mtime match the
+// checkpoint, its ctime does not. The upload starts over, so the object
+// holds the new bytes, not the old first parts with the new rest.
+TEST_F(GatewayTest, AFileRewrittenInPlaceWithItsTimeSetBackIsNotResumed) {
+  TempDir dir;
+  const std::string old_data = RandomBytes(25 * kMiB - 100, 9);
+  WriteFile(dir.File("f"), old_data);
+  struct stat before {};
+  ASSERT_EQ(stat(dir.File("f").c_str(), &before), 0);
+  std::optional<UploadCheckpoint> store =
+      UploadTwoOfFive(client(), bucket_, dir.File("f"), old_data);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a later ctime
+  const std::string new_data = RandomBytes(old_data.size(), 19);
+  {
+    int fd = open(dir.File("f").c_str(), O_WRONLY);  // same inode
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(pwrite(fd, new_data.data(), new_data.size(), 0),
+              static_cast<ssize_t>(new_data.size()));
+    const struct timespec times[2] = {before.st_atim, before.st_mtim};
+    ASSERT_EQ(futimens(fd, times), 0);
+    close(fd);
+  }
+  TransferOptions o = SmallParts();
+  o.checkpoint = std::make_shared<CheckpointStore>();
+  o.checkpoint->load = [&] { return store; };
+  o.checkpoint->save = [&](const UploadCheckpoint& c) { store = c; };
+  o.checkpoint->clear = [&] { store.reset(); };
+  auto up = UploadFile(client(), dir.File("f"), bucket_, "big", o);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->parts_resumed, 0);
+  auto down = DownloadFile(client(), bucket_, "big", dir.File("back"), o);
+  ASSERT_TRUE(down.ok()) << down.status().ToString();
+  EXPECT_TRUE(ReadFile(dir.File("back")) == new_data) << "old parts mixed into the new content";
 }
 
 // A checkpoint for another version of the file is dropped, never mixed in.

@@ -16,3 +16,6 @@ gwsync_test(transfer_multipart_test LABEL unit
             LIBS gwsync_transfer gwsync_fake_transport)
 gwsync_test(transfer_etag_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/etag_test.cc
             LIBS gwsync_transfer gwsync_test_support)
+gwsync_test(transfer_upload_change_test LABEL unit
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/upload_change_test.cc
+            LIBS gwsync_transfer gwsync_fake_s3 gwsync_test_support)

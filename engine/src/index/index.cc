@@ -205,6 +205,9 @@ std::string Encode(const UploadRecord& r) {
     e.U32(static_cast<uint32_t>(part));
     e.Str(md5);
   }
+  e.U64(r.file_dev);
+  e.U64(r.file_inode);
+  e.I64(r.file_ctime_ns);
   return e.Take();
 }
 
@@ -221,7 +224,13 @@ std::optional<UploadRecord> DecodeUpload(std::string_view in) {
     auto part = static_cast<int>(d.U32());
     r.part_md5s[part] = d.Str();
   }
-  if (!d.Done() || r.part_md5s.size() != parts) return std::nullopt;
+  if (!d.ok() || r.part_md5s.size() != parts) return std::nullopt;
+  if (!d.Done()) {  // the file's identity, in records that have it
+    r.file_dev = d.U64();
+    r.file_inode = d.U64();
+    r.file_ctime_ns = d.I64();
+    if (!d.Done()) return std::nullopt;
+  }
   return r;
 }
 

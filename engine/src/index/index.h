@@ -53,6 +53,11 @@ struct UploadRecord {
   uint64_t file_size = 0;
   int64_t file_mtime_ns = 0;
   std::map<int, std::string> part_md5s;  // part number -> MD5 (hex) of parts done
+  // The file's identity (transfer::UploadCheckpoint); 0 in records written
+  // before it was kept, which then never match.
+  uint64_t file_dev = 0;
+  uint64_t file_inode = 0;
+  int64_t file_ctime_ns = 0;
 };
 
 class Index {

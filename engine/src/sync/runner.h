@@ -92,7 +92,7 @@ using JobPtr = std::shared_ptr<Job>;
 std::string JoinPath(const std::string& root, const std::string& key);
 Status MakeParents(const std::string& path);
 bool SameFile(const struct stat& a, const struct stat& b);
-int64_t MtimeNs(const struct stat& st);
+using transfer::MtimeNs;
 
 // Deletes planned while the listings stream, kept on disk (an unnamed
 // temporary file) until the last phase, so memory does not grow with them.

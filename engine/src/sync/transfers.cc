@@ -40,10 +40,6 @@ bool SameFile(const struct stat& a, const struct stat& b) {
          a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_ino == b.st_ino;
 }
 
-int64_t MtimeNs(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-}
-
 namespace {
 
 // Whether the file holds the object's bytes (transfer/etag.h); an ETag of
@@ -275,13 +271,13 @@ std::shared_ptr<transfer::CheckpointStore> Runner::UploadCheckpoints(const std::
     auto rec = idx->GetUpload(id, bucket, key);
     if (!rec.ok() || !rec->has_value()) return std::nullopt;
     const index::UploadRecord& r = **rec;
-    return transfer::UploadCheckpoint{r.upload_id, r.part_size, r.file_size, r.file_mtime_ns,
-                                      r.part_md5s};
+    return transfer::UploadCheckpoint{r.upload_id, r.part_size, r.file_size,  r.file_mtime_ns,
+                                      r.part_md5s, r.file_dev,  r.file_inode, r.file_ctime_ns};
   };
   store->save = [=](const transfer::UploadCheckpoint& c) {
-    idx->PutUpload(
-           id, bucket, key,
-           index::UploadRecord{c.upload_id, c.part_size, c.file_size, c.file_mtime_ns, c.part_md5s})
+    idx->PutUpload(id, bucket, key,
+                   index::UploadRecord{c.upload_id, c.part_size, c.file_size, c.file_mtime_ns,
+                                       c.part_md5s, c.file_dev, c.file_inode, c.file_ctime_ns})
         .IgnoreError();
   };
   store->clear = [=] { idx->DeleteUpload(id, bucket, key).IgnoreError(); };

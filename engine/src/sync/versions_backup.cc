@@ -21,9 +21,7 @@ namespace {
 
 constexpr size_t kBatchVersions = 1000;
 
-int64_t MtimeNs(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-}
+using transfer::MtimeNs;
 
 // What the file at `file` keeps of its object's headers, if it is still the
 // file they were written with.

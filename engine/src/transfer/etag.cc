@@ -193,7 +193,8 @@ StatusOr<CheckResult> CheckFile(const std::string& path, uint64_t size, std::str
   if (fd.get() < 0) return ErrnoStatus("cannot read '" + path + "'", errno);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return Status(StatusCode::kFailedPrecondition, "cannot read '" + path + "': not a regular file");
+    return Status(StatusCode::kFailedPrecondition,
+                  "cannot read '" + path + "': not a regular file");
   }
   posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   auto check = CheckFd(fd.get(), size, etag, recorded, hint);

@@ -5,6 +5,7 @@
 // owner at a time; any thread.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -17,6 +18,15 @@
 #include "transfer/etag.h"
 
 namespace gwsync::transfer {
+
+// A file's modification and status-change times, in nanoseconds since the
+// epoch.
+inline int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+inline int64_t CtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+}
 
 // Owns an open file descriptor.
 class Fd {

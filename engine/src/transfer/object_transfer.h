@@ -44,6 +44,12 @@ struct UploadCheckpoint {
   uint64_t file_size = 0;
   int64_t file_mtime_ns = 0;
   std::map<int, std::string> part_md5s;  // part number -> MD5 (hex) of the parts done
+  // Which file it is and whether it was written since: a file rewritten in
+  // place (same size, its mtime set back) has a new ctime, a file replaced
+  // by another a new inode. Either starts the upload over.
+  uint64_t file_dev = 0;
+  uint64_t file_inode = 0;
+  int64_t file_ctime_ns = 0;
 };
 
 // Callbacks are called from any thread, one at a time per upload.

@@ -222,10 +222,6 @@ std::string TooLarge(uint64_t part_size, uint64_t size) {
          "large to fit in " + std::to_string(kMaxParts) + " parts (S3's limit)";
 }
 
-int64_t MtimeNs(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-}
-
 // A file's upload: a PUT below the threshold, else a multipart upload that
 // resumes from the checkpoint store and shrinks its parts while a proxy
 // refuses them (413). Runs on workers and completions.
@@ -305,12 +301,17 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
         self->cp_.part_size = self->part_size_;
         self->cp_.file_size = self->size();
         self->cp_.file_mtime_ns = MtimeNs(self->before_);
+        self->cp_.file_dev = self->before_.st_dev;
+        self->cp_.file_inode = self->before_.st_ino;
+        self->cp_.file_ctime_ns = CtimeNs(self->before_);
       }
       std::optional<UploadCheckpoint> old = store ? store->load() : std::nullopt;
       if (!old || old->upload_id.empty()) return self->SendParts({}, "");
       if (old->file_size != self->size() || old->file_mtime_ns != MtimeNs(self->before_) ||
-          old->part_size != self->part_size_) {
-        // The file changed (or the parts did): that upload is stale.
+          old->file_dev != self->before_.st_dev || old->file_inode != self->before_.st_ino ||
+          old->file_ctime_ns != CtimeNs(self->before_) || old->part_size != self->part_size_) {
+        // Another file, or this one written since (or the parts changed):
+        // the parts sent are not this content's, and that upload is stale.
         internal::AbortLater(self->client_, self->bucket_, self->key_, old->upload_id);
         store->clear();
         return self->SendParts({}, "");
@@ -407,13 +408,16 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
   }
 
   // A file that changed while it was read is not reported as sent.
+  // A failure it caused (the gateway's BadDigest for a part that changed
+  // between its hash and its send) is said as the change, its cause.
   void Finished(StatusOr<UploadResult> r) {
-    if (!r.ok() || file_.stat) return done_(std::move(r));  // the caller checks
+    if (file_.stat) return done_(std::move(r));  // the caller checks
     struct stat after {};
     if (fstat(file_.fd->get(), &after) == 0 &&
-        (after.st_size != before_.st_size || after.st_mtim.tv_sec != before_.st_mtim.tv_sec ||
-         after.st_mtim.tv_nsec != before_.st_mtim.tv_nsec)) {
-      return done_(DataLoss("'" + file_.path + "' changed while it was read"));
+        (after.st_size != before_.st_size || MtimeNs(after) != MtimeNs(before_) ||
+         CtimeNs(after) != CtimeNs(before_))) {
+      const std::string why = "'" + file_.path + "' changed while it was read";
+      return done_(DataLoss(r.ok() ? why : why + " (" + r.status().message() + ")"));
     }
     done_(std::move(r));
   }
