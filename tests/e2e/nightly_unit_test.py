@@ -3,10 +3,10 @@
 ExecStart= line, with the example environment file
 (deploy/examples/gwsync-nightly.env) as its EnvironmentFile=, runs once
 against the test gateway: under systemd-run where systemd is the init,
-otherwise directly, the way systemd would (`env -i` with only the file's
-variables and what systemd adds, $VAR split into words and ${VAR} kept one,
-%i the instance, cwd /, Nice=). The cron line's command runs the same way
-under /bin/sh with cron's environment. Both leave a Prometheus file with
+otherwise directly, the way systemd would (tests/support/systemd_unit.py:
+`env -i` with only the file's variables and what systemd adds, cwd /). The
+cron line's command runs the same way under /bin/sh with cron's
+environment. Both leave a Prometheus file with
 the run's figures and a log.
 
 Only install paths are changed (/usr/bin/gwsync, /etc/gwsync, /var/...,
@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, HERE)
 from gwtest import data_of, gwsync_env, require  # noqa: E402
 from nightly_test import parse_exposition, value  # noqa: E402
+from systemd_unit import Service, option  # noqa: E402
 
 TIMEOUT = 120
 ROOT = os.path.join(HERE, "..", "..")
@@ -37,70 +38,6 @@ UNIT = os.path.join(ROOT, "deploy", "systemd", "gwsync-nightly@.service")
 CRON = os.path.join(ROOT, "deploy", "systemd", "gwsync.cron")
 EXAMPLE_ENV = os.path.join(ROOT, "deploy", "examples", "gwsync-nightly.env")
 INSTANCE = "db_wal"
-# What systemd gives a system service without User= (systemd.exec(5)).
-SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"
-
-
-def read_unit(path):
-    """{section: {key: [values]}} of a unit file: comments skipped,
-    backslash-continued lines joined."""
-    sections, section, pending = {}, None, ""
-    with open(path) as f:
-        for raw in f:
-            line = raw.rstrip("\n")
-            if not pending and line.lstrip().startswith(("#", ";")):
-                continue
-            if line.endswith("\\"):
-                pending += line[:-1] + " "
-                continue
-            line, pending = (pending + line).strip(), ""
-            if not line:
-                continue
-            if line.startswith("["):
-                section = sections.setdefault(line.strip("[]"), {})
-                continue
-            key, _, val = line.partition("=")
-            section.setdefault(key.strip(), []).append(val.strip())
-    return sections
-
-
-def read_environment_file(path):
-    """KEY=VALUE lines as systemd reads an EnvironmentFile=."""
-    env = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith(("#", ";")):
-                continue
-            key, _, val = line.partition("=")
-            val = val.strip()
-            if len(val) >= 2 and val[0] == val[-1] and val[0] in "'\"":
-                val = val[1:-1]
-            env[key.strip()] = val
-    return env
-
-
-def expand_exec(words, env):
-    """systemd's ExecStart= variables: a word that is $NAME becomes the
-    value's words, ${NAME} anywhere is replaced by the value, unset is empty."""
-    out = []
-    for word in words:
-        whole = re.fullmatch(r"\$([A-Za-z_][A-Za-z0-9_]*)", word)
-        if whole:
-            out.extend(env.get(whole.group(1), "").split())
-        else:
-            out.append(re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}",
-                              lambda m: env.get(m.group(1), ""), word))
-    return out
-
-
-def specifiers(text, instance):
-    """%i and %%; any other specifier fails, so a new one gets handled here."""
-    def one(m):
-        assert m.group(1) in ("i", "%"), f"unhandled specifier %{m.group(1)} in {text!r}"
-        return instance if m.group(1) == "i" else "%"
-    return re.sub(r"%(.)", one, text)
-
 
 class NightlyUnitTest(unittest.TestCase):
     def setUp(self):
@@ -165,20 +102,16 @@ class NightlyUnitTest(unittest.TestCase):
                 self.assertEqual(a.read(), b.read(), name)
 
     def test_service(self):
-        service = read_unit(UNIT)["Service"]
-        self.assertEqual(service.get("Type"), ["oneshot"])
-        self.assertNotIn("User", service)  # root: systemd sets no HOME, nor does the test
-        self.assertNotIn("WorkingDirectory", service)  # systemd's default: /
-        [env_file] = service["EnvironmentFile"]
-        [exec_start] = service["ExecStart"]
-        self.assertEqual(exec_start[0], "/", "ExecStart= has no prefix (-, @, +, !)")
-        env_file = self.installed(specifiers(env_file, INSTANCE))
+        service = Service(UNIT, INSTANCE, self.installed)
+        unit = service.service
+        self.assertEqual(unit.get("Type"), ["oneshot"])
+        self.assertNotIn("User", unit)  # root: systemd sets no HOME, nor does the test
+        self.assertNotIn("WorkingDirectory", unit)  # systemd's default: /
         # The folders ExecStart= writes to are the ones systemd makes
         # (CacheDirectory=, LogsDirectory=), or the run would fail.
-        self.assertIn(f"/var/cache/{service['CacheDirectory'][0]}/", exec_start)
-        self.assertIn(f"/var/log/{service['LogsDirectory'][0]}/", exec_start)
-        cache_dir = self.installed("/var/cache/" + service["CacheDirectory"][0])
-        logs_dir = self.installed("/var/log/" + service["LogsDirectory"][0])
+        self.assertIn(f"/var/cache/{unit['CacheDirectory'][0]}/", service.exec_start)
+        self.assertIn(f"/var/log/{unit['LogsDirectory'][0]}/", service.exec_start)
+        cache_dir = service.folders["CACHE_DIRECTORY"]
 
         # /etc/gwsync/db_wal.env from the example: install paths, keys, the
         # remote's bucket; GWSYNC_OPTS as shipped. The remotes file: prod is
@@ -188,36 +121,29 @@ class NightlyUnitTest(unittest.TestCase):
         example = example.replace("AWS_ACCESS_KEY_ID=CHANGEME", f"AWS_ACCESS_KEY_ID={self.access_key}")
         example = example.replace("AWS_SECRET_ACCESS_KEY=CHANGEME",
                                   f"AWS_SECRET_ACCESS_KEY={self.secret_key}")
-        os.makedirs(os.path.dirname(env_file))
-        with open(env_file, "w") as f:
+        os.makedirs(os.path.dirname(service.env_file))
+        with open(service.env_file, "w") as f:
             f.write(self.installed(example))
-        os.chmod(env_file, 0o600)
-        env = read_environment_file(env_file)
+        os.chmod(service.env_file, 0o600)
+        env = service.environment()
         with open(env["GWSYNC_REMOTES"], "w") as f:
             f.write(f"[prod]\nendpoint = {self.endpoint}\naccess_key = {self.access_key}\n"
                     f"secret_key = {self.secret_key}\n")
         self.assertTrue(env["GWSYNC_OPTS"].split(), "the example passes flags in GWSYNC_OPTS")
-        for d in (cache_dir, logs_dir, os.path.dirname(env["GWSYNC_METRICS_FILE"])):
-            os.makedirs(d, exist_ok=True)
+        os.makedirs(os.path.dirname(env["GWSYNC_METRICS_FILE"]))
 
-        words = [self.installed(specifiers(w, INSTANCE)) for w in shlex.split(exec_start)]
         before = time.time()
         if os.path.isdir("/run/systemd/system"):
             # systemd reads the file and expands the variables itself.
-            nice = service.get("Nice", ["0"])[0]
+            service.make_folders()
             r = subprocess.run(["systemd-run", "--wait", "--collect", "--quiet", "--pipe",
-                                f"--property=EnvironmentFile={env_file}",
-                                f"--property=Nice={nice}", "--"] + words,
+                                f"--property=EnvironmentFile={service.env_file}",
+                                f"--property=Nice={service.nice}", "--"] + service.words,
                                capture_output=True, text=True, timeout=TIMEOUT)
         else:
-            argv = expand_exec(words, env)
-            service_env = dict(env, PATH=SYSTEMD_PATH, CACHE_DIRECTORY=cache_dir,
-                               LOGS_DIRECTORY=logs_dir)
-            nice = int(service.get("Nice", ["0"])[0])
-            r = subprocess.run(["env", "-i"] + [f"{k}={v}" for k, v in service_env.items()] + argv,
-                               cwd="/", preexec_fn=lambda: os.nice(nice), capture_output=True,
-                               text=True, timeout=TIMEOUT)
-        self.check_run(r, env["GWSYNC_METRICS_FILE"], os.path.join(logs_dir, f"{INSTANCE}.log"),
+            r = service.run(TIMEOUT)
+        argv = service.argv()
+        self.check_run(r, option(argv, "--metrics-file"), option(argv, "--log-file"),
                        env["GWSYNC_DST"], before)
         self.assertTrue(os.listdir(cache_dir), "the index is under CacheDirectory=")
 
