@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The nightly units run as written. gwsync-nightly@db_wal.service's
+"""The nightly units run as written. gwsync-nightly@db-wal.service's
 ExecStart= line, with the example environment file
 (deploy/examples/gwsync-nightly.env) as its EnvironmentFile=, runs once
 against the test gateway: under systemd-run where systemd is the init,
@@ -37,7 +37,7 @@ ROOT = os.path.join(HERE, "..", "..")
 UNIT = os.path.join(ROOT, "deploy", "systemd", "gwsync-nightly@.service")
 CRON = os.path.join(ROOT, "deploy", "systemd", "gwsync.cron")
 EXAMPLE_ENV = os.path.join(ROOT, "deploy", "examples", "gwsync-nightly.env")
-INSTANCE = "db_wal"
+INSTANCE = "db-wal"
 
 class NightlyUnitTest(unittest.TestCase):
     def setUp(self):
@@ -76,8 +76,8 @@ class NightlyUnitTest(unittest.TestCase):
         example's bucket replaced by the test's."""
         for prefix, there in self.paths.items():
             text = re.sub(re.escape(prefix) + r"(?=/|\b|$)", there, text)
-        text = text.replace("prod:db_wal", f"prod:{self.bucket}")
-        return text.replace("s3://db_wal", f"s3://{self.bucket}")
+        text = text.replace("prod:db-wal", f"prod:{self.bucket}")
+        return text.replace("s3://db-wal", f"s3://{self.bucket}")
 
     def check_run(self, r, metrics, log, dst, before):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
@@ -113,7 +113,7 @@ class NightlyUnitTest(unittest.TestCase):
         self.assertIn(f"/var/log/{unit['LogsDirectory'][0]}/", service.exec_start)
         cache_dir = service.folders["CACHE_DIRECTORY"]
 
-        # /etc/gwsync/db_wal.env from the example: install paths, keys, the
+        # /etc/gwsync/db-wal.env from the example: install paths, keys, the
         # remote's bucket; GWSYNC_OPTS as shipped. The remotes file: prod is
         # the test gateway.
         with open(EXAMPLE_ENV) as f:
