@@ -96,11 +96,8 @@ class NightlyRunbookTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.work = tempfile.mkdtemp(prefix="gwsync-nightly-runbook-")
+        cls.addClassCleanup(shutil.rmtree, cls.work, ignore_errors=True)
         cls.deb = build_deb(require("GWSYNC_BUILD_DIR"), os.path.join(cls.work, "out"))
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.work, ignore_errors=True)
 
     def setUp(self):
         self.bin = require("GWSYNC_BIN")

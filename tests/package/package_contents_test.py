@@ -33,6 +33,7 @@ class PackageContentsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.work = tempfile.mkdtemp(prefix="gwsync-package-contents-")
+        cls.addClassCleanup(shutil.rmtree, cls.work, ignore_errors=True)
         cls.deb = build_deb(require("GWSYNC_BUILD_DIR"), os.path.join(cls.work, "out"))
         listing = subprocess.run(["dpkg-deb", "-c", cls.deb], check=True, capture_output=True,
                                  text=True).stdout
@@ -43,10 +44,6 @@ class PackageContentsTest(unittest.TestCase):
             cls.entries[path[1:].rstrip("/") or "/"] = (mode, owner)
         cls.root = os.path.join(cls.work, "root")
         subprocess.run(["dpkg-deb", "-x", cls.deb, cls.root], check=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.work, ignore_errors=True)
 
     def shipped_folder(self, path):
         mode, owner = self.entries.get(path, ("", ""))
