@@ -38,6 +38,18 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/examples/remotes.conf
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/gwsync-nightly@.service
               ${PROJECT_SOURCE_DIR}/deploy/systemd/gwsync-nightly@.timer
         DESTINATION lib/systemd/system)
+# The folders the README's setup and the cron line write into before any run
+# could make them: /etc/gwsync for the job files (they hold keys: 0750, so a
+# file copied there without -m 600 is no one else's to read) and
+# /var/log/gwsync for the cron line's log (the service has LogsDirectory=).
+# Empty folders of the build tree installed under the names they need.
+set(GWSYNC_PACKAGE_DIRS ${PROJECT_BINARY_DIR}/package-dirs)
+file(MAKE_DIRECTORY ${GWSYNC_PACKAGE_DIRS}/etc/gwsync ${GWSYNC_PACKAGE_DIRS}/log/gwsync)
+install(DIRECTORY ${GWSYNC_PACKAGE_DIRS}/etc/gwsync DESTINATION /etc
+        DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE)
+install(DIRECTORY ${GWSYNC_PACKAGE_DIRS}/log/gwsync DESTINATION /var/log
+        DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                              WORLD_READ WORLD_EXECUTE)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME gwsync)
@@ -45,9 +57,10 @@ set(CPACK_PACKAGE_VENDOR gwsync)
 set(CPACK_PACKAGE_CONTACT "gwsync maintainers <gwsync@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "fast, gentle, verified sync for S3-compatible gateways (Ceph RGW)")
-set(CPACK_PACKAGE_DESCRIPTION
-    "gwsync backs up and restores buckets of S3-compatible gateways, first of all Ceph's\n"
-    "RADOS Gateway: many requests in flight, checked transfers, gentle with the gateway.")
+# One string: two would be a CMake list, and `apt show` would print its ';'.
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+       "gwsync backs up and restores buckets of S3-compatible gateways, first of all Ceph's\n"
+       "RADOS Gateway: many requests in flight, checked transfers, gentle with the gateway.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)

@@ -185,9 +185,9 @@ class NightlyTest(unittest.TestCase):
         tmp = tempfile.mkdtemp(dir=self.home)
         for suffix in ("service", "timer"):
             shutil.copy(os.path.join(units, f"gwsync-nightly@.{suffix}"),
-                        os.path.join(tmp, f"gwsync-nightly@db_wal.{suffix}"))
-        r = subprocess.run(["systemd-analyze", "verify", "gwsync-nightly@db_wal.service",
-                            "gwsync-nightly@db_wal.timer"], cwd=tmp, capture_output=True,
+                        os.path.join(tmp, f"gwsync-nightly@db-wal.{suffix}"))
+        r = subprocess.run(["systemd-analyze", "verify", "gwsync-nightly@db-wal.service",
+                            "gwsync-nightly@db-wal.timer"], cwd=tmp, capture_output=True,
                            text=True, timeout=TIMEOUT)
         # Where gwsync is not installed, the only complaints are its absence.
         problems = [l for l in (r.stdout + r.stderr).splitlines()

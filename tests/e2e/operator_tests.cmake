@@ -10,3 +10,9 @@ set_tests_properties(doctor_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
 # where systemd is the init, otherwise directly with the unit's environment).
 add_test(NAME nightly_unit_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/nightly_unit_test.py)
 set_tests_properties(nightly_unit_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+# The README's nightly section followed as written on a machine set up from
+# the .deb (built here with cpack, unpacked into a scratch root), and the
+# package's cron line, against the real gateway.
+add_test(NAME nightly_runbook_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/nightly_runbook_test.py)
+set_tests_properties(nightly_runbook_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300
+                     ENVIRONMENT "GWSYNC_BUILD_DIR=${PROJECT_BINARY_DIR}")

@@ -112,8 +112,8 @@ class RunbookTest(unittest.TestCase):
         results = {}
         for tool in ("s3cmd", "gwsync"):
             work = self.workdir()
-            # The runbook's db_wal, with a dash: the test gateway keeps S3's strict
-            # bucket names (rgw_relaxed_s3_bucket_names off; gwsync doctor tells).
+            # The README's db-wal (Deis' db_wal: the test gateway keeps S3's strict
+            # bucket names, rgw_relaxed_s3_bucket_names off), made unique.
             db, reg = self.fresh(f"db-wal-{tool}"), self.fresh(f"registry-{tool}")
             restore = os.path.join(work, "restore")
             os.makedirs(restore)

@@ -1,13 +1,15 @@
 """What the Python tests that run the gwsync binary share: the environment
-tools/test.sh provides, a clean one for gwsync, and free ports for servers
-they start.
+tools/test.sh provides, a clean one for gwsync, free ports for servers they
+start, and the Debian package of the build.
 
 Import it after `sys.path.insert(0, <tests/support>)`.
 """
 
+import glob
 import os
 import random
 import socket
+import subprocess
 
 
 def require(name):
@@ -63,3 +65,14 @@ def read_tree(root):
             with open(path, "rb") as f:
                 out[os.path.relpath(path, root)] = f.read()
     return out
+
+
+def build_deb(build_dir, out_dir):
+    """The Debian package of a built tree, made as tools/package.sh makes it
+    (cpack -G DEB), into out_dir; returns its path."""
+    r = subprocess.run(["cpack", "-G", "DEB", "-B", out_dir], cwd=build_dir,
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError(f"cpack failed:\n{r.stdout}{r.stderr}")
+    [deb] = glob.glob(os.path.join(out_dir, "gwsync_*.deb"))
+    return deb
