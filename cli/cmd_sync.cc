@@ -30,6 +30,19 @@ namespace {
 // once (systemd waits 90 s by default before its SIGKILL).
 constexpr std::chrono::milliseconds kStopGrace{10000};
 
+// A sync's exit codes (README, Exit codes): 0 done; 1 failed, nothing done
+// (it could not start or list, or every object it had to copy failed); 2 a
+// usage error; 3 partial: some objects failed or deletes were refused, the
+// rest is in sync; 75 another run holds the pair; 128+N stopped by signal N.
+constexpr int kExitPartial = 3;
+
+int ExitCodeOf(const sync::SyncReport& r) {
+  if (r.error_count == 0) return 0;
+  uint64_t done = 0;  // copied, deleted, or found in sync
+  for (const auto& [name, tally] : r.actions) done += tally.objects;
+  return done > 0 ? kExitPartial : 1;
+}
+
 // An option given an empty value ("--metrics-file ''") is a usage error, not
 // the option left out.
 CLI::Validator NotEmpty() {
@@ -432,6 +445,8 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   const sync::SyncReport& r = *report;
   if (flags.json) {
     nlohmann::json j = sync::ReportJson(r, flags.src, flags.dst, flags.dry_run, &session);
+    j["exit_code"] =
+        r.interrupted && util::StopSignal() != 0 ? 128 + util::StopSignal() : ExitCodeOf(r);
     if (share) j["shard"] = ShareJson(*share);
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   }
@@ -491,7 +506,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
         "next run goes on from here",
         util::SignalName(util::StopSignal()));
   }
-  return finish(r.error_count > 0 ? 1 : 0, &r, &session);
+  return finish(ExitCodeOf(r), &r, &session);
 }
 
 }  // namespace

@@ -262,7 +262,9 @@ std::string GenerateManPage(const CLI::App& app, const std::string& version) {
       "environment give credentials.\n"
       ".TP\n\\fI~/.config/gwsync/remotes.conf\\fR\nClusters for REMOTE:BUCKET.\n"
       ".TP\n\\fI~/.cache/gwsync/index\\fR\nThe sync index (only a cache).\n"
-      ".SH EXIT STATUS\n0 on success, 1 when anything failed, 2 for bad input.\n"
+      ".SH EXIT STATUS\n0 done; 1 failed, nothing done (and verify: the sides differ); 2 bad "
+      "input; 3 sync: partial, some objects failed and the rest is in sync; 75 sync: "
+      "another run holds the pair; 130 or 143 interrupted by SIGINT or SIGTERM.\n"
       ".SH SEE ALSO\n\\fBs3cmd\\fR(1), \\fBrclone\\fR(1)\n";
   return out;
 }

@@ -244,7 +244,7 @@ class BucketSettingsTest(unittest.TestCase):
             f.write("<LifecycleConfiguration><Rule>broken")
         b = self.bucket("b")
         r = gwsync("sync", self.dir, f"s3://{b}")
-        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.returncode, 3, r.stderr)
         self.assertIn("bucket setting 'lifecycle' not restored", r.stderr)
         self.assertEqual(r.stderr.count("not restored"), 1, r.stderr)
         got = read_settings(b)

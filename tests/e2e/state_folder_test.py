@@ -99,7 +99,7 @@ class StateFolderTest(unittest.TestCase):
         os.mkdir(backup)
         os.symlink(self.victim, os.path.join(backup, ".gwsync"))
         r = self.gwsync("sync", f"s3://{self.src}", backup)
-        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
         self.assertIn(f"'{backup}/.gwsync' is a symbolic link, not followed: gwsync keeps its "
                       f"own state there (move it aside)", r.stderr)
         self.assertEqual(os.listdir(self.victim), [])

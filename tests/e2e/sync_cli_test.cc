@@ -109,7 +109,7 @@ TEST_F(SyncCliTest, EveryBucketBothWays) {
     Result r = Sync("s3://", all, {"--json"});
     EXPECT_FALSE(ours(r.err)) << r;
     if (r.exit_code == 0) break;
-    ASSERT_EQ(r.exit_code, 1) << r;
+    ASSERT_EQ(r.exit_code, 3) << r;
     if (!r.out.empty()) break;  // finished, with errors in others' buckets only
   }
   EXPECT_TRUE(SameTree(ReadTree(all + "/" + b1), t1));
@@ -133,7 +133,7 @@ TEST_F(SyncCliTest, EveryBucketBothWays) {
   // in sync already.
   WriteTree(up + "/not a bucket", {{"f", "x"}});
   Result bad = Sync(up, "s3://");
-  EXPECT_EQ(bad.exit_code, 1) << bad;
+  EXPECT_EQ(bad.exit_code, 3) << bad;
   EXPECT_TRUE(Contains(bad.err, "gwsync: not a bucket: not a valid bucket name"));
   EXPECT_EQ(TextCount(bad.out, "upload"), 0u) << bad;
   EXPECT_EQ(TextCount(bad.out, "skip: unchanged"), u1.size() + u2.size()) << bad;

@@ -43,7 +43,7 @@ TEST_F(SyncDeleteTest, UnreadableSourceFolderDeletesNothingAndSaysWhy) {
   ASSERT_EQ(chmod((src + "/locked").c_str(), 0), 0);
   Result r = SyncWithoutRootReads(src, "s3://" + bucket_, {"--delete"});
   chmod((src + "/locked").c_str(), 0755);
-  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.exit_code, 3) << r;
   EXPECT_TRUE(Contains(r.err, src + "/locked")) << r;           // named
   EXPECT_TRUE(Contains(r.err, "Permission denied")) << r;       // and why
   EXPECT_TRUE(Contains(r.err, "not deleting 3 objects")) << r;  // locked/x, locked/y, stale
@@ -90,7 +90,7 @@ TEST_F(SyncDeleteTest, MaxDeleteRefusesMassDeletesUnlessForced) {
   WriteTree(src, {{"k0", "0"}});
 
   Result count = Sync(src, "s3://" + bucket_, {"--delete", "--max-delete", "5", "--json"});
-  EXPECT_EQ(count.exit_code, 1) << count;
+  EXPECT_EQ(count.exit_code, 3) << count;
   json j = Report(count);
   EXPECT_EQ(j["deletes_refused"], 9u) << count;
   EXPECT_EQ(JsonCount(j, "delete"), 0u) << count;
@@ -103,7 +103,7 @@ TEST_F(SyncDeleteTest, MaxDeleteRefusesMassDeletesUnlessForced) {
   PutTree(client(), bucket_, tree);
   // 0 deletes nothing, as in rclone and rsync (it used to mean "no limit").
   Result zero = Sync(src, "s3://" + bucket_, {"--delete", "--max-delete", "0"});
-  EXPECT_EQ(zero.exit_code, 1) << zero;
+  EXPECT_EQ(zero.exit_code, 3) << zero;
   EXPECT_TRUE(Contains(zero.err, "not deleting 9 of 10 objects: more than --max-delete 0")) << zero;
   EXPECT_EQ(BucketTree(client(), bucket_).size(), 10u);
 

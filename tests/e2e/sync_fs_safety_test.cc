@@ -39,7 +39,7 @@ TEST_F(SyncFsSafetyTest, NeverWritesThroughALinkInTheDestination) {
   PutTree(client(), bucket_, {{"a", "a"}, {"lnkdir/x", "planted"}, {"lnkdir/sub/y", "planted"}});
 
   Result r = Sync("s3://" + bucket_, dst);
-  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(r.exit_code, 3) << r;
   EXPECT_TRUE(Contains(r.err, dst + "/lnkdir")) << r;
   EXPECT_TRUE(Contains(r.err, "symbolic link")) << r;
   EXPECT_TRUE(ReadTree(elsewhere).empty()) << "written through the link";

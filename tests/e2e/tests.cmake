@@ -107,3 +107,5 @@ set_tests_properties(versions_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 600)
 # running upload as root: nothing behind the link goes up, nothing blocks.
 add_test(NAME source_swap_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/source_swap_test.py)
 set_tests_properties(source_swap_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+add_test(NAME exit_codes_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/exit_codes_test.py)
+set_tests_properties(exit_codes_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
