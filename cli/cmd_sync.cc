@@ -470,6 +470,13 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     output.Out("manifests: %llu older run manifests removed (--keep-manifests %d)",
                static_cast<unsigned long long>(r.manifests_removed), flags.keep_manifests);
   }
+  if (r.uploads_aborted > 0) {
+    output.Out(
+        "uploads: %llu abandoned multipart uploads aborted (gwsync's own, not resumed for %d "
+        "days)",
+        static_cast<unsigned long long>(r.uploads_aborted),
+        static_cast<int>(sync::kAbandonedAfter.count() / 24));
+  }
   output.Out("done in %.2f s%s", r.seconds, flags.dry_run ? " (dry run: nothing changed)" : "");
   if (!global.quiet && !flags.json) PrintGateways(session);
   for (const auto& [key, msg] : r.notices) {

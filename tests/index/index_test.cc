@@ -190,6 +190,38 @@ TEST_F(IndexTest, UploadRoundTrip) {
   EXPECT_FALSE(got->has_value());
 }
 
+// The upload records of one bucket under a prefix, in key order, with the
+// time each was saved; other buckets' and other prefixes' are not listed.
+TEST_F(IndexTest, ForEachUploadListsABucketsPrefixInOrder) {
+  UploadRecord r;
+  r.upload_id = "u";
+  r.saved_at = 1700000000;
+  for (const char* key : {"db/b", "db/a", "dc/x", "d"}) {
+    ASSERT_TRUE(index_->PutUpload("e", "b", key, r).ok());
+  }
+  ASSERT_TRUE(index_->PutUpload("e", "b2", "db/c", r).ok());
+  ASSERT_TRUE(index_->PutUpload("e2", "b", "db/d", r).ok());
+  std::vector<std::string> keys;
+  ASSERT_TRUE(index_
+                  ->ForEachUpload("e", "b", "db/",
+                                  [&](const std::string& key, const UploadRecord& got) {
+                                    EXPECT_EQ(got.saved_at, 1700000000);
+                                    keys.push_back(key);
+                                    return true;
+                                  })
+                  .ok());
+  EXPECT_EQ(keys, (std::vector<std::string>{"db/a", "db/b"}));
+  keys.clear();
+  ASSERT_TRUE(index_
+                  ->ForEachUpload("e", "b", "",
+                                  [&](const std::string& key, const UploadRecord&) {
+                                    keys.push_back(key);
+                                    return keys.size() < 3;
+                                  })
+                  .ok());
+  EXPECT_EQ(keys, (std::vector<std::string>{"d", "db/a", "db/b"}));
+}
+
 TEST_F(IndexTest, FamiliesAreSeparate) {
   ASSERT_TRUE(index_->PutRemote("e", "b", "k", RemoteRecord{}).ok());
   auto upload = index_->GetUpload("e", "b", "k");

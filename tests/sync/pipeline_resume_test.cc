@@ -3,6 +3,7 @@
 // rest. FakeS3 stands in for the gateway; the counts are of the bytes it
 // served.
 #include <atomic>
+#include <ctime>
 #include <string_view>
 
 #include "sync/pipeline_fixture.h"
@@ -57,6 +58,50 @@ TEST_F(PipelineTest, ADownloadOfThreeHundredRangesCutOffResumesWhereItStopped) {
   std::vector<std::string> left;
   for (const auto& e : fs::directory_iterator(dst)) left.push_back(e.path().filename());
   EXPECT_EQ(left, std::vector<std::string>{"big.bin"});
+}
+
+// gwsync's own unfinished upload that no run has resumed for a week is
+// aborted by the next complete run to its bucket, and its record dropped;
+// a recent one is left to resume, and a record whose upload is gone
+// already is dropped without a word.
+TEST_F(PipelineTest, AnUploadAbandonedForAWeekIsAbortedByTheNextRun) {
+  auto start = [&](const std::string& key) {
+    auto id = s3::Wait<std::string>(
+        [&](auto done) { client_.CreateMultipartUpload("b", key, {}, done); });
+    EXPECT_TRUE(id.ok());
+    return id.ok() ? *id : "";
+  };
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const Location dst = Bucket("b", "backup/");
+  index::UploadRecord old_upload{start("backup/old.tar"), 5 << 20, 20 << 20, 1, {}};
+  old_upload.saved_at = now - 8 * 24 * 3600;
+  index::UploadRecord recent{start("backup/recent.tar"), 5 << 20, 20 << 20, 1, {}};
+  recent.saved_at = now - 3600;
+  index::UploadRecord gone{"no-such-upload", 5 << 20, 20 << 20, 1, {}};
+  gone.saved_at = now - 30 * 24 * 3600;
+  index::UploadRecord elsewhere{start("other/old.tar"), 5 << 20, 20 << 20, 1, {}};
+  elsewhere.saved_at = old_upload.saved_at;
+  ASSERT_TRUE(index_->PutUpload(dst.remote_id, "b", "backup/old.tar", old_upload).ok());
+  ASSERT_TRUE(index_->PutUpload(dst.remote_id, "b", "backup/recent.tar", recent).ok());
+  ASSERT_TRUE(index_->PutUpload(dst.remote_id, "b", "backup/gone.tar", gone).ok());
+  ASSERT_TRUE(index_->PutUpload(dst.remote_id, "b", "other/old.tar", elsewhere).ok());
+  ASSERT_EQ(gateway_.UploadsInProgress("b"), 3u);
+
+  const std::string src = Dir("src");
+  WriteTree(src, {{"f", "x"}});
+  SyncReport r = SyncOk(Local(src), dst);
+  EXPECT_EQ(r.uploads_aborted, 1u);
+  EXPECT_EQ(gateway_.UploadsInProgress("b"), 2u);  // recent.tar's, and the other prefix's
+  EXPECT_FALSE(index_->GetUpload(dst.remote_id, "b", "backup/old.tar")->has_value());
+  EXPECT_FALSE(index_->GetUpload(dst.remote_id, "b", "backup/gone.tar")->has_value());
+  EXPECT_TRUE(index_->GetUpload(dst.remote_id, "b", "backup/recent.tar")->has_value());
+  EXPECT_TRUE(index_->GetUpload(dst.remote_id, "b", "other/old.tar")->has_value());
+
+  // An interrupted or dry run aborts nothing.
+  index_->PutUpload(dst.remote_id, "b", "backup/old.tar", old_upload).IgnoreError();
+  options_.dry_run = true;
+  EXPECT_EQ(SyncOk(Local(src), dst).uploads_aborted, 0u);
+  EXPECT_TRUE(index_->GetUpload(dst.remote_id, "b", "backup/old.tar")->has_value());
 }
 
 }  // namespace

@@ -208,6 +208,7 @@ std::string Encode(const UploadRecord& r) {
   e.U64(r.file_dev);
   e.U64(r.file_inode);
   e.I64(r.file_ctime_ns);
+  e.I64(r.saved_at);
   return e.Take();
 }
 
@@ -229,6 +230,7 @@ std::optional<UploadRecord> DecodeUpload(std::string_view in) {
     r.file_dev = d.U64();
     r.file_inode = d.U64();
     r.file_ctime_ns = d.I64();
+    if (!d.Done()) r.saved_at = d.I64();
     if (!d.Done()) return std::nullopt;
   }
   return r;
@@ -484,6 +486,21 @@ StatusOr<std::optional<UploadRecord>> Index::GetUpload(const std::string& endpoi
 Status Index::PutUpload(const std::string& endpoint, const std::string& bucket,
                         const std::string& key, const UploadRecord& record) {
   return impl_->Put(kUploads, ObjectKey(endpoint, bucket, key), Encode(record));
+}
+
+Status Index::ForEachUpload(
+    const std::string& endpoint, const std::string& bucket, const std::string& prefix,
+    const std::function<bool(const std::string& key, const UploadRecord&)>& fn) {
+  const std::string start = ObjectKey(endpoint, bucket, prefix);
+  const size_t key_at = ObjectKey(endpoint, bucket, "").size();
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->handles[kUploads]));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    auto record = DecodeUpload(it->value().ToStringView());
+    if (!record) continue;
+    if (!fn(it->key().ToString().substr(key_at), *record)) break;
+  }
+  return it->status().ok() ? Status::Ok() : impl_->Error(it->status(), "read");
 }
 
 Status Index::DeleteUpload(const std::string& endpoint, const std::string& bucket,

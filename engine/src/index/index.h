@@ -58,6 +58,9 @@ struct UploadRecord {
   uint64_t file_dev = 0;
   uint64_t file_inode = 0;
   int64_t file_ctime_ns = 0;
+  // When it was last saved (seconds since the epoch; 0 in older records):
+  // an upload no run has touched for long is abandoned (sync::kAbandonedAfter).
+  int64_t saved_at = 0;
 };
 
 class Index {
@@ -87,6 +90,12 @@ class Index {
                    const UploadRecord& record);
   Status DeleteUpload(const std::string& endpoint, const std::string& bucket,
                       const std::string& key);
+  // Calls `fn` with each upload record of keys under `prefix` in `bucket`,
+  // in key order, until it returns false. Records that do not decode are
+  // passed over.
+  Status ForEachUpload(const std::string& endpoint, const std::string& bucket,
+                       const std::string& prefix,
+                       const std::function<bool(const std::string& key, const UploadRecord&)>& fn);
 
   // The Put and Delete calls the calling thread makes between BeginBatch and
   // CommitBatch reach the database as one write (a sync commits a burst of

@@ -34,6 +34,7 @@ void SyncReport::Add(const SyncReport& other, const std::string& key_prefix) {
   deletes_refused += other.deletes_refused;
   manifests.insert(manifests.end(), other.manifests.begin(), other.manifests.end());
   manifests_removed += other.manifests_removed;
+  uploads_aborted += other.uploads_aborted;
   for (const auto& why : other.delete_refusals) {
     std::string where = key_prefix.substr(0, key_prefix.find_last_not_of('/') + 1);
     delete_refusals.push_back(where.empty() ? why : "bucket " + where + ": " + why);

@@ -36,6 +36,7 @@ nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std
     j["unverified"].push_back({{"key", key}, {"why", why}});
   j["manifests"] = r.manifests;
   j["manifests_removed"] = r.manifests_removed;
+  j["uploads_aborted"] = r.uploads_aborted;
   j["deletes_refused"] = r.deletes_refused;
   j["delete_refusals"] = r.delete_refusals;
   j["endpoints"] = nlohmann::json::array();

@@ -190,6 +190,9 @@ class Runner {
   void StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done);
   std::shared_ptr<transfer::CheckpointStore> UploadCheckpoints(const std::string& key);
+  // At the end of a complete run to a bucket: aborts the uploads of its
+  // checkpoints that no run saved for kAbandonedAfter (report: uploads_aborted).
+  void AbortAbandonedUploads();
   void StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void FetchTags(const JobPtr& job, const std::function<void(JobPtr)>& done);

@@ -343,6 +343,7 @@ StatusOr<SyncReport> Runner::Run() {
     // Deletes last, after every transfer.
     run([&] { PlanDeletes(feed); });
   });
+  if (!Stopped()) AbortAbandonedUploads();
   std::lock_guard lock(report_mu_);
   Progress(/*force=*/true);
   report_.seconds =

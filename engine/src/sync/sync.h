@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -168,12 +169,21 @@ struct SyncReport {
   double seconds = 0;
   std::vector<std::string> manifests;  // written after the run
   uint64_t manifests_removed = 0;      // older run manifests removed (ManifestOptions::keep)
+  // gwsync's own multipart uploads to the destination that no run had
+  // touched for kAbandonedAfter, aborted at the end of a complete run.
+  uint64_t uploads_aborted = 0;
   bool ok() const { return error_count == 0; }
   void AddError(std::string key, std::string message);
   void AddNotice(std::string key, std::string message);
   void AddUnverified(std::string key, std::string why);
   void Add(const SyncReport& other, const std::string& key_prefix);
 };
+
+// An unfinished multipart upload of gwsync's (its checkpoint in the index)
+// that no run has resumed for this long is abandoned: the next complete run
+// to its bucket aborts it, so its parts stop taking the gateway's space.
+// Partial downloads have the same rule (scan::RemoveIfStale).
+inline constexpr std::chrono::hours kAbandonedAfter{7 * 24};
 
 // Runs one sync. A non-OK Status means the sync could not run at all (a
 // side's root cannot be listed, the bucket cannot be created); per-key

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <ctime>
 
 #include "http/bodies.h"
 #include "sync/metadata.h"
@@ -277,11 +279,54 @@ std::shared_ptr<transfer::CheckpointStore> Runner::UploadCheckpoints(const std::
   store->save = [=](const transfer::UploadCheckpoint& c) {
     idx->PutUpload(id, bucket, key,
                    index::UploadRecord{c.upload_id, c.part_size, c.file_size, c.file_mtime_ns,
-                                       c.part_md5s, c.file_dev, c.file_inode, c.file_ctime_ns})
+                                       c.part_md5s, c.file_dev, c.file_inode, c.file_ctime_ns,
+                                       static_cast<int64_t>(std::time(nullptr))})
         .IgnoreError();
   };
   store->clear = [=] { idx->DeleteUpload(id, bucket, key).IgnoreError(); };
   return store;
+}
+
+void Runner::AbortAbandonedUploads() {
+  if (!options_.index || options_.dry_run || dst_.kind != Location::Kind::kRemote) return;
+  const int64_t before = static_cast<int64_t>(std::time(nullptr)) -
+                         std::chrono::duration_cast<std::chrono::seconds>(kAbandonedAfter).count();
+  // Collected first, a page at a time: the index is not written while it
+  // is read.
+  std::string after;
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> stale;  // key, upload ID
+    bool more = false;
+    options_.index
+        ->ForEachUpload(dst_.remote_id, dst_.bucket, dst_.prefix,
+                        [&](const std::string& key, const index::UploadRecord& r) {
+                          if (!after.empty() && key <= after) return true;
+                          if (r.saved_at >= before) return true;
+                          stale.emplace_back(key, r.upload_id);
+                          more = stale.size() == 1000;
+                          return !more;
+                        })
+        .IgnoreError();  // a cache: what it cannot read is left for a later run
+    for (const auto& [key, id] : stale) {
+      Status s = id.empty() ? Status::Ok() : s3::WaitStatus([&](auto done) {
+        dst_.client->AbortMultipartUpload(dst_.bucket, key, id, done);
+      });
+      // Gone already (completed, aborted, expired by a lifecycle rule):
+      // the record is all that is left.
+      if (!s.ok() && s.code() != StatusCode::kNotFound) {
+        std::lock_guard lock(report_mu_);
+        report_.AddNotice(key, "abandoned upload not aborted: " + s.message());
+        continue;
+      }
+      options_.index->DeleteUpload(dst_.remote_id, dst_.bucket, key).IgnoreError();
+      if (!id.empty() && s.ok()) {
+        std::lock_guard lock(report_mu_);
+        ++report_.uploads_aborted;
+      }
+    }
+    if (!more) break;
+    after = stale.back().first;
+  }
 }
 
 void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
