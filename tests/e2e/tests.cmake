@@ -109,3 +109,5 @@ add_test(NAME source_swap_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/source_s
 set_tests_properties(source_swap_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
 add_test(NAME exit_codes_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/exit_codes_test.py)
 set_tests_properties(exit_codes_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+add_test(NAME headers_no_xattr_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/headers_no_xattr_test.py)
+set_tests_properties(headers_no_xattr_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)

@@ -146,6 +146,7 @@ std::string Encode(const LocalRecord& r) {
   e.U32((r.unverified ? kUnverified : 0) | (r.attrs_pending ? kAttrsPending : 0));
   e.U64(r.part_size);
   e.U32(r.part_doubling);
+  e.Str(r.headers);
   return e.Take();
 }
 
@@ -165,6 +166,7 @@ std::optional<LocalRecord> DecodeLocal(std::string_view in) {
     r.attrs_pending = (flags & kAttrsPending) != 0;
     r.part_size = d.U64();
     r.part_doubling = d.U32();
+    if (!d.Done()) r.headers = d.Str();  // in records that have them
   }
   if (!d.Done()) return std::nullopt;
   return r;

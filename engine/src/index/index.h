@@ -38,6 +38,11 @@ struct LocalRecord {
   // Its content is the object's, but an owner, mode or time could not be
   // set: not in sync yet either.
   bool attrs_pending = false;
+  // A downloaded file: what its object keeps besides its bytes (headers,
+  // metadata, tags), as sync::EncodeKept writes it; empty: not known. The
+  // run manifest takes it from here where the file system has no user
+  // attributes to hold it.
+  std::string headers;
 };
 
 struct RemoteRecord {

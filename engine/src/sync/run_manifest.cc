@@ -70,6 +70,7 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
       stream.get(), options.range, writer.get(),
       [&](const plan::Entry& e, manifest::Record* r) -> Status {
         // The ETag the file was synced with, if it is still that file.
+        std::string indexed_headers;
         if (options.index) {
           auto rec = options.index->GetLocal(dst.path, e.key);
           if (rec.ok() && rec->has_value()) {
@@ -80,6 +81,7 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
               r->part_size = l.part_size;
               r->part_doubling = l.part_doubling;
               r->unverified = l.unverified;
+              indexed_headers = l.headers;
             }
           }
         }
@@ -92,6 +94,10 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
           auto kept =
               DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
           if (kept && !kept->empty()) r->headers = EncodeKept(*kept);
+        } else if (auto kept = DecodeKept(indexed_headers); kept && !kept->empty()) {
+          // No attribute (a file system without them): the index's record
+          // of the same file has them.
+          r->headers = indexed_headers;
         }
         if (options.manifest.sha256) {
           ASSIGN_OR_RETURN(

@@ -19,6 +19,7 @@
 
 #include "scan/local_walker.h"
 #include "sync/file_system.h"
+#include "sync/manifest_kept.h"
 #include "sync/merge.h"
 #include "sync/metadata.h"
 #include "sync/stream.h"
@@ -63,6 +64,8 @@ struct Attempt {
   // Uploads: what the object kept when the file was downloaded (its
   // user.gwsync.headers), for the file as it still is.
   std::optional<KeptHeaders> kept;
+  // Downloads: the same, encoded (EncodeKept), for the index.
+  std::string kept_encoded;
   // Downloads and copies: whether the bytes are proven the source's
   // (transfer/etag.h), and why not; the part layout the object records.
   transfer::Verdict verdict = transfer::Verdict::kVerified;
@@ -85,6 +88,10 @@ struct Job {
   // Rounds begun; a file that keeps changing fails after kMaxRounds.
   static constexpr int kMaxRounds = 3;
   int rounds = 0;
+  // An upload from a backup folder: what its run manifest keeps for the
+  // file, should the file have no user.gwsync.headers (a file system
+  // without user attributes).
+  std::optional<KeptHeaders> manifest_kept;
   Attempt attempt;  // the round under way
 };
 using JobPtr = std::shared_ptr<Job>;
@@ -258,7 +265,10 @@ class Runner {
   std::unique_ptr<EntryStream> src_stream_, dst_stream_;
   uint64_t source_read_errors_ = 0;  // the planner thread's
 
-  std::mutex report_mu_;  // guards report_ and progress_
+  std::mutex report_mu_;                   // guards report_ and progress_
+  bool headers_in_manifest_said_ = false;  // guarded by report_mu_
+  // A restore's source folder's latest run manifest (planner thread).
+  std::unique_ptr<ManifestKept> manifest_kept_;
   SyncReport report_;
   SyncProgress progress_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();

@@ -159,6 +159,10 @@ void Runner::PlanAll(Merger& merger, const Feed& feed) {
     if (options_.dry_run && options_.on_plan && kind != ActionKind::kVerify) options_.on_plan(a);
     auto job = std::make_shared<Job>(std::move(a));
     a = plan::Action();
+    if (manifest_kept_ && kind == ActionKind::kUpload && job->action.src) {
+      const plan::Entry& e = *job->action.src;
+      job->manifest_kept = manifest_kept_->Find(job->action.key, e.size, e.mtime_ns);
+    }
     slots_.Acquire();
     if (Stopped()) {  // while it waited for a slot
       slots_.Release();
@@ -234,6 +238,10 @@ StatusOr<SyncReport> Runner::Run() {
   ASSIGN_OR_RETURN(src_stream_, Open(src_, false));
   ASSIGN_OR_RETURN(dst_stream_, Open(dst_, true));
   RETURN_IF_ERROR(PrepareDestination());
+  if (src_.kind == Location::Kind::kLocal && dst_.kind == Location::Kind::kRemote &&
+      !options_.dry_run) {
+    manifest_kept_ = ManifestKept::Open(src_.path);
+  }
   if (dst_.kind == Location::Kind::kLocal) {
     // A download's folder exists now (not in a dry run, which needs no handle).
     auto root = FileSystem::OpenRoot(dst_.path, false);

@@ -242,6 +242,9 @@ void Runner::Prepare(Job& job) {
     if (n > 0) {
       at.kept = DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)),
                                static_cast<uint64_t>(at.st.st_size), MtimeNs(at.st));
+    } else if (job.manifest_kept && static_cast<uint64_t>(at.st.st_size) == job.action.src->size &&
+               MtimeNs(at.st) == job.action.src->mtime_ns) {
+      at.kept = job.manifest_kept;  // the run manifest's, for the file as listed
     }
     const uint64_t size = static_cast<uint64_t>(at.st.st_size);
     if (size <= kReadWhole && size < options_.transfer.multipart_threshold) {
@@ -484,7 +487,9 @@ bool Runner::Commit(Job& job) {
       at.status = CommitLink(job);
     } else {
       Status attrs = ApplyAttrs(fs_, *at.temp, at.head, options_);
-      Status kept = KeepHeaders(*at.temp, KeepFrom(at.head, std::move(at.tags)));
+      const KeptHeaders kept_headers = KeepFrom(at.head, std::move(at.tags));
+      at.kept_encoded = EncodeKept(kept_headers);
+      Status kept = KeepHeaders(*at.temp, kept_headers);
       at.status = fs_.Commit(*at.temp);
       // A folder of the key's name (`a` of `a/b`, made meanwhile: the
       // rename, not a look before it, tells): the file goes to the key
@@ -509,7 +514,18 @@ bool Runner::Commit(Job& job) {
       }
       if (at.status.ok() && !kept.ok()) {
         std::lock_guard lock(report_mu_);
-        report_.AddNotice(a.key, kept.message() + " (a restore of this file goes without them)");
+        if (options_.index && kept.code() == StatusCode::kUnimplemented) {
+          // No user attributes on this file system: the index keeps them
+          // for the run manifest, which a restore reads. Said once.
+          if (!headers_in_manifest_said_) {
+            headers_in_manifest_said_ = true;
+            report_.AddNotice(dst_.path,
+                              "this file system keeps no user attributes: the objects' headers, "
+                              "metadata and tags are kept in the run manifest only");
+          }
+        } else {
+          report_.AddNotice(a.key, kept.message() + " (a restore of this file goes without them)");
+        }
       }
       if (at.status.ok() && !attrs.ok()) {
         at.settled = false;
@@ -627,6 +643,7 @@ void Runner::Record(const Job& job) {
     r.part_size = at.layout->size;
     r.part_doubling = static_cast<uint32_t>(at.layout->doubling);
   }
+  if (at.kind == ActionKind::kDownload) r.headers = at.kept_encoded;
   idx->PutLocal(LocalPath(), a.key, r).IgnoreError();
 }
 

@@ -25,6 +25,7 @@ Status ErrnoStatus(const std::string& what, int err) {
   if (err == ENOENT || err == ENOTDIR) code = StatusCode::kNotFound;
   if (err == EACCES || err == EPERM) code = StatusCode::kPermissionDenied;
   if (err == ENOSPC || err == EDQUOT) code = StatusCode::kResourceExhausted;
+  if (err == ENOTSUP || err == EOPNOTSUPP) code = StatusCode::kUnimplemented;
   return Status(code, what + ": " + http::ErrnoText(err));
 }
 
