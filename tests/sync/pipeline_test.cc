@@ -1,7 +1,10 @@
 // RunSync end to end without a network: both directions byte-exact with
 // modes and times, multipart objects, the run after that moves nothing,
-// and bucket to bucket within a cluster (server-side) and across two.
+// and bucket to bucket within a cluster (server-side) and across two; the
+// progress it reports.
 #include <fcntl.h>
+
+#include <algorithm>
 
 #include "sync/pipeline_fixture.h"
 
@@ -99,6 +102,29 @@ TEST_F(PipelineTest, BucketToBucketCopiesServerSideWithinAClusterAndStreamsAcros
   EXPECT_EQ(other.Contents("restored"), want);
   EXPECT_EQ(Count(SyncOk(Bucket("b", "x/"), dst), "skip: unchanged"), 3u);
   other.Stop();
+}
+
+// The totals are final once every key is planned, while the last transfers
+// still run: the progress line can give an ETA before the end.
+TEST_F(PipelineTest, ProgressKnowsTheTotalsBeforeTheLastObjectIsDone) {
+  Tree tree;
+  for (int i = 0; i < 10; ++i) tree["k" + std::to_string(i)] = RandomBytes(1000, i);
+  PutTree("b", tree);
+  gateway_.set_latency(std::chrono::milliseconds(50));  // each GET outlasts the planning
+  options_.concurrency = 2;
+  std::vector<SyncProgress> seen;
+  options_.on_progress = [&seen](const SyncProgress& p) { seen.push_back(p); };
+  SyncOk(Bucket("b"), Local(Dir("dst")));
+
+  auto final_totals_early = std::find_if(seen.begin(), seen.end(), [](const SyncProgress& p) {
+    return p.listing_done && p.done_objects < p.planned_objects;
+  });
+  ASSERT_NE(final_totals_early, seen.end());
+  EXPECT_EQ(final_totals_early->planned_objects, 10u);
+  EXPECT_EQ(final_totals_early->planned_bytes, 10'000u);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(seen.back().listing_done);
+  EXPECT_EQ(seen.back().done_objects, 10u);
 }
 
 }  // namespace

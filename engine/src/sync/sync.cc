@@ -167,7 +167,15 @@ void Runner::PlanAll(Merger& merger, const Feed& feed) {
     feed(std::move(job));
   }
   std::lock_guard lock(report_mu_);
-  if (Stopped()) report_.interrupted = true;
+  if (Stopped()) {
+    report_.interrupted = true;
+  } else {
+    // Every key is planned: the totals are final while the last transfers
+    // (at most a slot each) still run, and the progress line can say when
+    // they will end.
+    progress_.listing_done = true;
+    Progress(/*force=*/true);
+  }
   report_.source_objects = merger.source_entries();
   report_.destination_objects = merger.destination_entries();
 }
