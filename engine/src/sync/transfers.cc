@@ -468,25 +468,25 @@ bool Runner::Commit(Job& job) {
       }
       if (at.status.ok() && !kept.ok()) {
         std::lock_guard lock(report_mu_);
-        report_.AddNotice(a.key, kept.message() + " (a restore of this file goes without them)");
+        report_.AddNotice(Where(a), kept.message() + " (a restore of this file goes without them)");
       }
       if (at.status.ok() && !attrs.ok()) {
         at.settled = false;
         std::lock_guard lock(report_mu_);
-        report_.AddNotice(a.key, attrs.message() +
-                                     " (its content is in place; not in sync: the next run "
-                                     "fetches it again)");
+        report_.AddNotice(Where(a), attrs.message() +
+                                        " (its content is in place; not in sync: the next run "
+                                        "fetches it again)");
       }
     }
   }
   at.temp.reset();  // uncommitted: removed
   if (at.status.ok() && unverified) {
     std::lock_guard lock(report_mu_);
-    report_.AddUnverified(a.key, at.why);
+    report_.AddUnverified(Where(a), at.why);
   }
   if (!at.notice.empty()) {
     std::lock_guard lock(report_mu_);
-    report_.AddNotice(a.key, at.notice);
+    report_.AddNotice(Where(a), at.notice);
   }
   if (!options_.dry_run && at.kind == ActionKind::kUpload && at.fd) {
     // A file that changed while it was read goes round again, a few times,
@@ -509,7 +509,7 @@ bool Runner::Commit(Job& job) {
   uint64_t bytes = a.src ? a.src->size : (a.dst ? a.dst->size : 0);
   std::lock_guard lock(report_mu_);
   if (!at.status.ok()) {
-    report_.AddError(a.key, at.status.message());
+    report_.AddError(Where(a), at.status.message());
     ++progress_.errors;
   } else if (at.kind == ActionKind::kSkip) {
     Count("skip: " + std::string(plan::SkipReasonName(at.reason)), bytes);
