@@ -358,10 +358,11 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
     }
     if (ec) return NotFound("cannot read folder '" + src.path + "': " + ec.message());
   }
-  // A bucket named as the user would, on the side that has buckets.
-  const SideSpec& buckets_side = src.remote ? src : dst;
-  auto bucket_name = [&buckets_side](const std::string& b) {
-    return (buckets_side.remote_name.empty() ? "s3://" : buckets_side.remote_name + ":") + b;
+  // A bucket named as the user would, where it comes from: the source's
+  // bucket, or the source's folder that would become one.
+  auto bucket_name = [&src](const std::string& b) {
+    if (!src.remote) return src.path + "/" + b;
+    return (src.remote_name.empty() ? "s3://" : src.remote_name + ":") + b;
   };
   // A gateway that lists a bucket twice gets it synced once.
   std::sort(buckets.begin(), buckets.end());
