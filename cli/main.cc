@@ -86,8 +86,9 @@ int ArgumentError(CLI::App& app, const CLI::ParseError& e) {
   // the cause of a missing argument that follows it, too.
   std::vector<std::string> extra = app.remaining();
   std::string guess;
-  auto unknown = std::find_if(extra.begin(), extra.end(),
-                              [](const std::string& arg) { return arg.starts_with("-"); });
+  auto unknown = std::find_if(extra.begin(), extra.end(), [](const std::string& arg) {
+    return arg.starts_with("-") && arg != "-";  // "-": stdin or stdout
+  });
   if (unknown != extra.end()) {
     std::string typed = unknown->substr(0, unknown->find('='));
     message = "unknown option '" + typed + "'";

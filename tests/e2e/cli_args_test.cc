@@ -39,6 +39,7 @@ TEST_F(CliArgumentsTest, ArgumentErrorsExitTwoWithOneLine) {
            {{"put", "s3://b/k", "file"}, "usage: gwsync put"},
            {{"rm"}, "targets is required"},
            {{"mb", "s3://a", "s3://b"}, "s3://b"},
+           {{"mb", "s3://a", "-"}, "not expected: -"},  // a stray stdin, not an option
            {{"bench", "compare", "a.json"}, "after is required"},
        }) {
     Result r = Run(c.args);
