@@ -1,6 +1,5 @@
 // gwsync sync: flags and printing only; the sync itself, its sides, the
 // remotes and the report live in the engine (sync/session.h).
-#include <sys/ioctl.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/metrics.h"
+#include "cli/progress.h"
 #include "config/config.h"
 #include "index/index.h"
 #include "sync/key_range.h"
@@ -176,71 +176,6 @@ nlohmann::json ShareJson(const Share& s) {
   }
   return j;
 }
-
-int TerminalWidth() {
-  winsize ws{};
-  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
-  return 80;
-}
-
-// A live progress line on a terminal, at most five times a second, cut to
-// the terminal's width. Totals grow while the listings stream: until they
-// are done it shows what is known so far.
-class ProgressLine {
- public:
-  ProgressLine(bool enabled, const sync::Session* session) : enabled_(enabled), session_(session) {}
-  ~ProgressLine() { Clear(); }
-  void Clear() {
-    if (shown_) std::fprintf(stderr, "\r\033[K");
-    shown_ = false;
-  }
-  void Update(const sync::SyncProgress& p) {
-    if (!enabled_) return;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(200)) return;
-    last_ = now;
-    shown_ = true;
-    double rate = p.seconds > 0 ? p.done_bytes / p.seconds : 0;
-    std::string line =
-        (p.listing_done ? "" : "listing " + std::to_string(p.listed_source) + " keys | ") +
-        std::to_string(p.done_objects) + "/" + std::to_string(p.planned_objects) + " objects, " +
-        FormatSize(p.done_bytes) + "/" + FormatSize(p.planned_bytes) + ", " +
-        FormatSize(static_cast<uint64_t>(rate)) + "/s";
-    if (p.listing_done && rate > 0) {
-      double left = (p.planned_bytes - std::min(p.planned_bytes, p.done_bytes)) / rate;
-      line += ", ETA " + std::to_string(static_cast<long>(left)) + "s";
-    }
-    if (p.errors) line += ", " + std::to_string(p.errors) + " errors";
-    line += Gateways();
-    size_t width = static_cast<size_t>(std::max(20, TerminalWidth() - 1));
-    if (line.size() > width) line.resize(width);
-    std::fprintf(stderr, "\r\033[K%s", line.c_str());
-  }
-
- private:
-  // " | :7480 812 req c16, :7481 down ...": per gateway, with several.
-  std::string Gateways() const {
-    std::string out;
-    for (const auto& [remote, stats] : session_->Stats()) {
-      if (stats.size() < 2) continue;
-      for (const auto& e : stats) {
-        std::string_view name = e.name;
-        if (size_t colon = name.rfind(':'); colon != std::string_view::npos) {
-          name = name.substr(colon);
-        }
-        out += (out.empty() ? " | " : ", ") + Printable(name) + " " + std::to_string(e.requests) +
-               " req" + (e.down ? " down" : " c" + std::to_string(e.concurrency)) +
-               (e.throttled ? " " + std::to_string(e.throttled) + " throttled" : "");
-      }
-    }
-    return out;
-  }
-
-  bool enabled_;
-  const sync::Session* session_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point last_{};
-};
 
 // One line per gateway after the summary, when a cluster has several.
 void PrintGateways(const sync::Session& session) {

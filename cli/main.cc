@@ -2,12 +2,14 @@
 #include <sys/prctl.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <string>
 
 #include "cli/commands.h"
 #include "cli/generate.h"
+#include "cli/suggest.h"
 #include "transfer/files.h"
 #include "util/interrupt.h"
 #include "util/printable.h"
@@ -53,26 +55,68 @@ void GlobalsAfterCommands(CLI::App* app) {
   }
 }
 
-// "gwsync: MESSAGE (see gwsync [COMMAND] --help)" on one line; exit 2, as
-// for any other bad input.
+// The long names of the options `at` takes: its own and, as options fall
+// through to the commands above it, theirs.
+std::vector<std::string> OptionNames(const CLI::App* at) {
+  std::vector<std::string> names;
+  for (; at != nullptr; at = at->get_parent()) {
+    for (const CLI::Option* opt : at->get_options()) {
+      for (const std::string& name : opt->get_lnames()) names.push_back(name);
+    }
+  }
+  return names;
+}
+
+// "gwsync: MESSAGE (see gwsync [COMMAND] --help)" on one line, or, for a
+// mistyped option or command with a near name, "gwsync: unknown option
+// '--dleete' (did you mean '--delete'?)"; exit 2, as for any other bad input.
 int ArgumentError(CLI::App& app, const CLI::ParseError& e) {
   std::string message = e.what(), command = "gwsync";
   for (char& c : message) {
     if (c == '\n') c = ' ';
   }
-  for (CLI::App* at = &app;;) {
+  CLI::App* at = &app;  // the command being parsed
+  for (;;) {
     std::vector<CLI::App*> picked = at->get_subcommands();
     if (picked.empty()) break;
     at = picked.front();
     command += " " + at->get_name();
   }
-  // CLI11 reports a mistyped command as a missing one.
+  // What no command took, whatever CLI11 stopped at: an unknown option is
+  // the cause of a missing argument that follows it, too.
   std::vector<std::string> extra = app.remaining();
-  if (command == "gwsync" && !extra.empty() && !extra.front().starts_with("-")) {
+  std::string guess;
+  auto unknown = std::find_if(extra.begin(), extra.end(), [](const std::string& arg) {
+    return arg.starts_with("-") && arg != "-";  // "-": stdin or stdout
+  });
+  if (unknown != extra.end()) {
+    std::string typed = unknown->substr(0, unknown->find('='));
+    message = "unknown option '" + typed + "'";
+    std::string_view bare(typed);
+    bare.remove_prefix(std::min(bare.find_first_not_of('-'), bare.size()));
+    guess = gwsync::cli::Nearest(bare, OptionNames(at));
+    if (!guess.empty()) guess = "--" + guess;
+    if (guess == typed) {  // the command's own option, given before its name
+      message = "'" + typed + "' is an option of '" + command + "': give it after '" +
+                at->get_name() + "'";
+      guess.clear();
+    }
+  } else if (!extra.empty() && !at->get_subcommands({}).empty() &&
+             at->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty()) {
+    // CLI11 reports a mistyped command as a missing one. (A command that
+    // takes arguments of its own took the word as one.)
     message = "unknown command '" + extra.front() + "'";
+    std::vector<std::string> names;
+    for (const CLI::App* sub : at->get_subcommands({})) names.push_back(sub->get_name());
+    guess = gwsync::cli::Nearest(extra.front(), names);
   }
-  std::fprintf(stderr, "gwsync: %s (see %s --help)\n", gwsync::Printable(message).c_str(),
-               command.c_str());
+  if (!guess.empty()) {
+    std::fprintf(stderr, "gwsync: %s (did you mean '%s'?)\n", gwsync::Printable(message).c_str(),
+                 guess.c_str());
+  } else {
+    std::fprintf(stderr, "gwsync: %s (see %s --help)\n", gwsync::Printable(message).c_str(),
+                 command.c_str());
+  }
   return 2;
 }
 

@@ -87,9 +87,10 @@ class BucketNamesTest(unittest.TestCase):
                      "sync", "s3://", dest, "--no-index"],
                     env=env, capture_output=True, text=True, timeout=60)
                 self.assertEqual(r.returncode, 3, r)  # partial: the good bucket is in
-                self.assertIn("gwsync: .: not a valid bucket name", r.stderr)
-                self.assertIn("gwsync: ..: not a valid bucket name", r.stderr)
-                self.assertIn("gwsync: linked: '" + dest + "/linked' is a symbolic link", r.stderr)
+                self.assertIn("gwsync: s3://.: not a valid bucket name", r.stderr)
+                self.assertIn("gwsync: s3://..: not a valid bucket name", r.stderr)
+                self.assertIn("gwsync: s3://linked: '" + dest + "/linked' is a symbolic link",
+                              r.stderr)
                 self.assertEqual(sorted(os.listdir(parent)), ["backup"])
                 self.assertEqual(sorted(os.listdir(dest)), ["good", "linked"])
                 self.assertEqual(sorted(n for n in os.listdir(os.path.join(dest, "good"))

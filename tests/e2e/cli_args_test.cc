@@ -39,6 +39,7 @@ TEST_F(CliArgumentsTest, ArgumentErrorsExitTwoWithOneLine) {
            {{"put", "s3://b/k", "file"}, "usage: gwsync put"},
            {{"rm"}, "targets is required"},
            {{"mb", "s3://a", "s3://b"}, "s3://b"},
+           {{"mb", "s3://a", "-"}, "not expected: -"},  // a stray stdin, not an option
            {{"bench", "compare", "a.json"}, "after is required"},
        }) {
     Result r = Run(c.args);
@@ -50,6 +51,42 @@ TEST_F(CliArgumentsTest, ArgumentErrorsExitTwoWithOneLine) {
   Result version = Run({"--version"});
   ExpectOk(version);
   EXPECT_EQ(version.out, "gwsync 0.1.0\n");
+}
+
+TEST_F(CliArgumentsTest, AMistypedOptionOrCommandGetsTheNearName) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string line;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"sync", "--dleete", "a", "b"},
+            "gwsync: unknown option '--dleete' (did you mean '--delete'?)\n"},
+           {{"sync", "a", "b", "--dry-rnu"},
+            "gwsync: unknown option '--dry-rnu' (did you mean '--dry-run'?)\n"},
+           // Before a missing argument, the mistyped option is the cause.
+           {{"sync", "--dleete"}, "gwsync: unknown option '--dleete' (did you mean '--delete'?)\n"},
+           // A global option after the command; a value given with '='.
+           {{"ls", "--endpiont=http://x"},
+            "gwsync: unknown option '--endpiont' (did you mean '--endpoint'?)\n"},
+           // The value, maybe a secret, is not repeated.
+           {{"ls", "--secret-kye", "hunter2"},
+            "gwsync: unknown option '--secret-kye' (did you mean '--secret-key'?)\n"},
+           {{"sycn", "a", "b"}, "gwsync: unknown command 'sycn' (did you mean 'sync'?)\n"},
+           {{"report", "mrege", "a.json"},
+            "gwsync: unknown command 'mrege' (did you mean 'merge'?)\n"},
+           {{"--delete", "sync", "a", "b"},
+            "gwsync: '--delete' is an option of 'gwsync sync': give it after 'sync' (see gwsync "
+            "sync --help)\n"},
+           // Nothing near: no guess, the help instead.
+           {{"sync", "--bogus", "a", "b"},
+            "gwsync: unknown option '--bogus' (see gwsync sync --help)\n"},
+           {{"xx"}, "gwsync: unknown command 'xx' (see gwsync --help)\n"},
+       }) {
+    Result r = Run(c.args);
+    EXPECT_EQ(r.exit_code, 2) << r;
+    EXPECT_EQ(r.err, c.line) << r;
+    EXPECT_EQ(r.out, "") << r;
+  }
 }
 
 TEST_F(CliArgumentsTest, CommandHelpShowsTheGlobalOptions) {

@@ -422,9 +422,9 @@ class HostileTest(unittest.TestCase):
         self.assertGreater(len(got), 0, str(r))
         self.assertLess(len(got), 200, f"the swap came too late to test anything: {r}")
         skipped = [k for k in files if k not in got]
-        # Notices name the object (bucket/key) and the file: the last ones
-        # met the link.
-        self.assertIn(f"gwsync: notice: store-race/{skipped[-1]}: '{src}/{skipped[-1]}': a "
+        # Notices name the object (s3://bucket/key) and the file: the last
+        # ones met the link.
+        self.assertIn(f"gwsync: notice: s3://store-race/{skipped[-1]}: '{src}/{skipped[-1]}': a "
                       f"symbolic link on its way, not read through it (changed since it was "
                       f"listed)", r.err, str(r)[:2000])
 
@@ -443,7 +443,7 @@ class HostileTest(unittest.TestCase):
         got = stored("store-fifo")
         self.assertEqual(len(got), 20, str(r))
         self.assertNotIn("zz-last", got)
-        self.assertIn(f"gwsync: notice: store-fifo/zz-last: '{fifo}': now a FIFO (changed since it was "
+        self.assertIn(f"gwsync: notice: s3://store-fifo/zz-last: '{fifo}': now a FIFO (changed since it was "
                       f"listed), not read", r.err, str(r))
 
     # --- modes of what a backup writes ----------------------------------------
@@ -501,8 +501,10 @@ class HostileTest(unittest.TestCase):
         # The state-folder name is refused by name (an error, the rest in:
         # exit 3, partial); the bucket listed twice is synced once and said so.
         self.assertEqual(r.code, 3, str(r))
-        self.assertIn("named like gwsync's state folder", r.out + r.err)
-        self.assertIn("listed more than once by the gateway: synced once", r.out + r.err)
+        # Each named as a user names a bucket.
+        self.assertIn("gwsync: s3://.gwsync: a bucket named like gwsync's state folder", r.err)
+        self.assertIn("gwsync: notice: s3://store-twice: listed more than once by the gateway: "
+                      "synced once\n", r.err)
         self.assertFalse(os.path.exists(os.path.join(dest, ".gwsync", "k")))
         with open(os.path.join(dest, "store-twice", "k"), "rb") as f:
             self.assertEqual(f.read(), b"once")

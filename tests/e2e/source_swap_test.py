@@ -117,7 +117,7 @@ class SourceSwapTest(unittest.TestCase):
         self.assertGreater(len(got), 0, err)
         self.assertLess(len(got), 200, f"the swap came too late to test anything: {err}")
         skipped = sorted(k for k in files if k not in got)
-        self.assertIn(f"gwsync: notice: {self.bucket}/{skipped[-1]}: '{src}/{skipped[-1]}': a "
+        self.assertIn(f"gwsync: notice: s3://{self.bucket}/{skipped[-1]}: '{src}/{skipped[-1]}': a "
                       f"symbolic link on its way, not read through it (changed since it was "
                       f"listed)", err)
 
@@ -137,7 +137,7 @@ class SourceSwapTest(unittest.TestCase):
         got = self.stored()
         self.assertEqual(len(got), 40, err)
         self.assertNotIn("zz-last", got)
-        self.assertIn(f"gwsync: notice: {self.bucket}/zz-last: '{fifo}': now a FIFO (changed "
+        self.assertIn(f"gwsync: notice: s3://{self.bucket}/zz-last: '{fifo}': now a FIFO (changed "
                       f"since it was listed), not read", err)
 
 

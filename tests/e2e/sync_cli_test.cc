@@ -134,7 +134,7 @@ TEST_F(SyncCliTest, EveryBucketBothWays) {
   WriteTree(up + "/not a bucket", {{"f", "x"}});
   Result bad = Sync(up, "s3://");
   EXPECT_EQ(bad.exit_code, 3) << bad;
-  EXPECT_TRUE(Contains(bad.err, "gwsync: not a bucket: not a valid bucket name"));
+  EXPECT_TRUE(Contains(bad.err, "gwsync: " + up + "/not a bucket: not a valid bucket name")) << bad;
   EXPECT_EQ(TextCount(bad.out, "upload"), 0u) << bad;
   EXPECT_EQ(TextCount(bad.out, "skip: unchanged"), u1.size() + u2.size()) << bad;
 }

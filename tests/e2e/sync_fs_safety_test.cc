@@ -15,16 +15,11 @@ namespace {
 
 class SyncFsSafetyTest : public SyncCliTest {
  protected:
-  // The local paths the notices name (a sync names them after its bucket:
-  // "BUCKET//tmp/src/x").
+  // The local paths the notices name.
   static std::vector<std::string> NoticeKeys(const json& report) {
     std::vector<std::string> out;
     if (!report.contains("notices")) return out;
-    for (const auto& n : report["notices"]) {
-      std::string key = n["key"].get<std::string>();
-      size_t root = key.find("//");
-      out.push_back(root == std::string::npos ? key : key.substr(root + 1));
-    }
+    for (const auto& n : report["notices"]) out.push_back(n["key"].get<std::string>());
     std::sort(out.begin(), out.end());
     return out;
   }
@@ -45,6 +40,33 @@ TEST_F(SyncFsSafetyTest, NeverWritesThroughALinkInTheDestination) {
   EXPECT_TRUE(ReadTree(elsewhere).empty()) << "written through the link";
   EXPECT_EQ(ReadFile(dst + "/a"), "a");
   EXPECT_TRUE(fs::is_symlink(dst + "/lnkdir"));
+}
+
+// What could not be synced is named as a user names it: the object by its
+// URL (or REMOTE:BUCKET/KEY), the link by its path, neither glued to the
+// bucket's name.
+TEST_F(SyncFsSafetyTest, ProblemsAreNamedAsAUserNamesThem) {
+  PutTree(client(), bucket_, {{"a", "a"}, {"lnkdir/x", "x"}});
+  std::string remotes = work_.File("remotes.conf");
+  WriteFile(remotes, "[gw]\nendpoint = " + endpoint_ + "\naccess_key = " + access_key_ +
+                         "\nsecret_key = " + secret_key_ + "\n");
+  for (const std::string& from : {"s3://" + bucket_, "gw:" + bucket_}) {
+    std::string dst = work_.File("dst-" + from.substr(0, 2)), elsewhere = work_.File("elsewhere");
+    fs::create_directories(dst);
+    fs::create_directories(elsewhere);
+    ASSERT_EQ(symlink(elsewhere.c_str(), (dst + "/lnkdir").c_str()), 0);
+    Result r = Sync(from, dst, {"--remotes", remotes});
+    EXPECT_EQ(r.exit_code, 1) << r;
+    EXPECT_EQ(r.err, "gwsync: notice: " + dst + "/lnkdir: '" + dst +
+                         "/lnkdir': a symbolic link, not followed (--copy-links follows links, "
+                         "--links stores them)\n"
+                         "gwsync: " +
+                         from + "/lnkdir/x: '" + dst +
+                         "/lnkdir' is a symbolic link: not followed, nothing is written or "
+                         "deleted through it\n"
+                         "gwsync: 1 objects failed\n")
+        << r;
+  }
 }
 
 // --delete removes what the destination has and the source lacks, but never

@@ -107,7 +107,13 @@ set_tests_properties(versions_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 600)
 # running upload as root: nothing behind the link goes up, nothing blocks.
 add_test(NAME source_swap_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/source_swap_test.py)
 set_tests_properties(source_swap_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+# A sync's exit codes: 0, 1, 2, 3 and the report and metrics that carry them.
 add_test(NAME exit_codes_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/exit_codes_test.py)
 set_tests_properties(exit_codes_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+# Headers, metadata and tags through a backup on ramfs (no user xattrs), as root.
 add_test(NAME headers_no_xattr_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/headers_no_xattr_test.py)
 set_tests_properties(headers_no_xattr_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)
+# A web server that is not S3 (python's http.server, started by the test) is
+# named as such, not taken for a missing bucket; RGW's missing bucket still is.
+add_test(NAME not_s3_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/not_s3_test.py)
+set_tests_properties(not_s3_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 120)

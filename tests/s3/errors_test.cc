@@ -252,6 +252,51 @@ TEST(StatusFromResponseTest, HeadWithoutBody) {
             "s3://b/k: not found (HTTP 404, request id tx000000000000000000abc-0065f0a1b2-1030)");
 }
 
+// A web server that is not S3 (python's http.server, nginx serving files)
+// answers 404 or 501 with a page of its own and no x-amz-* header: that is
+// said, not taken for a missing bucket.
+TEST(StatusFromResponseTest, AServerThatIsNotS3IsNamed) {
+  const std::string endpoint = "http://127.0.0.1:8000";
+  const std::string page = "<!DOCTYPE HTML><html><body><h1>Error response</h1></body></html>";
+  const http::Headers python = {{"server", "SimpleHTTP/0.6 Python/3.11.7"},
+                                {"content-type", "text/html;charset=utf-8"}};
+  for (const auto& [status, body] :
+       std::vector<std::pair<int, std::string>>{{404, page}, {404, ""}, {405, page}, {501, page}}) {
+    Status s = StatusFromResponse(MakeResponse(status, body, python), "bucket 'x'", endpoint);
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+    EXPECT_EQ(s.message(), "http://127.0.0.1:8000: not an S3 gateway (HTTP " +
+                               std::to_string(status) + " without an S3 error body)");
+    EXPECT_EQ(s.http_status(), status);
+  }
+}
+
+// What an S3 gateway sends stays what it means: RGW's and AWS's HEAD (no
+// body, x-amz-request-id), moto's (x-amzn-requestid), an <Error> document;
+// and a proxy's page in front of a gateway for what a proxy does.
+TEST(StatusFromResponseTest, AGatewaysOwnAnswersAreNotTakenForAnotherServer) {
+  const std::string endpoint = "http://127.0.0.1:7480";
+  Status rgw_head = StatusFromResponse(MakeResponse(404, "", {{"x-amz-request-id", "tx0-1"}}),
+                                       "bucket 'x'", endpoint);
+  EXPECT_EQ(rgw_head.code(), StatusCode::kNotFound);
+  EXPECT_EQ(rgw_head.message(), "bucket 'x': not found (HTTP 404, request id tx0-1)");
+  Status moto_head = StatusFromResponse(MakeResponse(404, "", {{"x-amzn-RequestId", "m-1"}}),
+                                        "bucket 'x'", endpoint);
+  EXPECT_EQ(moto_head.code(), StatusCode::kNotFound);
+  Status document = StatusFromResponse(MakeResponse(404, ErrorXml("NoSuchBucket", "", "r1")),
+                                       "bucket 'x'", endpoint);
+  EXPECT_EQ(document.code(), StatusCode::kNotFound);
+  EXPECT_EQ(document.message(),
+            "bucket 'x': does not exist (NoSuchBucket, HTTP 404, request id r1)");
+  Status too_large = StatusFromResponse(
+      MakeResponse(413, "<html>413 Request Entity Too Large</html>"), "s3://b/k", endpoint);
+  EXPECT_EQ(too_large.code(), StatusCode::kResourceExhausted);
+  Status bad_gateway =
+      StatusFromResponse(MakeResponse(502, "<html>502 Bad Gateway</html>"), "s3://b/k", endpoint);
+  EXPECT_EQ(bad_gateway.code(), StatusCode::kInternal);
+  // Without an endpoint to name, as before.
+  EXPECT_EQ(StatusFromResponse(MakeResponse(404), "s3://b/k").code(), StatusCode::kNotFound);
+}
+
 TEST(StatusFromResponseTest, RequestIdFromXmlOrHeader) {
   // RGW and AWS send both; the document's wins.
   Status both = StatusFromResponse(

@@ -150,6 +150,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amz-request-id", "hostile")  # as every S3 reply has one
         for k, v in headers:
             self.send_header(k, v)
         self.end_headers()

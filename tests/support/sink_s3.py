@@ -52,6 +52,7 @@ class Handler(BaseHTTPRequestHandler):
     def reply(self, status, body=b"", headers=()):
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amz-request-id", "sink")  # as every S3 reply has one
         for k, v in headers:
             self.send_header(k, v)
         self.end_headers()

@@ -165,7 +165,7 @@ TEST_F(PipelineDeleteTest, ARefusalIsCountedOnce) {
   EXPECT_EQ(r.error_count, 1u);
   EXPECT_TRUE(r.errors.empty());
   SyncReport total;
-  total.Add(r, "b/");
+  total.Add(r, "b");
   EXPECT_EQ(total.error_count, 1u);
   ASSERT_EQ(total.delete_refusals.size(), 1u);
   EXPECT_EQ(total.delete_refusals[0].rfind("bucket b: not deleting 6 of 10 objects", 0), 0u)
@@ -187,7 +187,7 @@ TEST_F(PipelineDeleteTest, AStoppedRunStartsNothingAndDeletesNothing) {
   EXPECT_EQ(r.error_count, 0u);
   EXPECT_EQ(gateway_.Contents("b").size(), 10u);
   SyncReport total;
-  total.Add(r, "b/");
+  total.Add(r, "b");
   EXPECT_TRUE(total.interrupted);
 }
 

@@ -55,9 +55,10 @@ TEST_P(PipelineSourceTest, AFolderSwappedForALinkIsNotReadThrough) {
   EXPECT_EQ(gateway_.Contents("b"), (Tree{{"a", "a"}}));  // no secret, under any name
   EXPECT_EQ(Count(r, "skip: replaced since listed"), 2u);
   for (const char* key : {"sub/x", "sub/y"}) {
-    EXPECT_EQ(NoticeOf(r, key), "'" + src + "/" + key +
-                                    "': a symbolic link on its way, not read through it (changed "
-                                    "since it was listed)")
+    EXPECT_EQ(NoticeOf(r, "s3://b/" + std::string(key)),
+              "'" + src + "/" + key +
+                  "': a symbolic link on its way, not read through it (changed "
+                  "since it was listed)")
         << Notices(r);
     EXPECT_FALSE(Remembered(src, key).has_value()) << key;
   }
@@ -89,7 +90,7 @@ TEST_P(PipelineSourceTest, AFileSwappedForAFifoIsSkippedWithoutBlocking) {
   watchdog.join();
   EXPECT_FALSE(rescued) << "the sync blocked on the FIFO";
   EXPECT_EQ(gateway_.Contents("b"), (Tree{{"z", "z"}}));
-  EXPECT_EQ(NoticeOf(r, "fifo"),
+  EXPECT_EQ(NoticeOf(r, "s3://b/fifo"),
             "'" + fifo + "': now a FIFO (changed since it was listed), not read")
       << Notices(r);
 }
@@ -104,7 +105,8 @@ TEST_P(PipelineSourceTest, AFileSwappedForALinkIsNotReadThrough) {
   });
   SyncReport r = SyncOk(Local(src), Bucket("b"));
   EXPECT_EQ(gateway_.Contents("b"), Tree{});
-  EXPECT_NE(NoticeOf(r, "f").find("a symbolic link on its way"), std::string::npos) << Notices(r);
+  EXPECT_NE(NoticeOf(r, "s3://b/f").find("a symbolic link on its way"), std::string::npos)
+      << Notices(r);
 }
 
 // A folder moved away after the walk (the first half of `mv sub sub.real;
@@ -116,7 +118,8 @@ TEST_P(PipelineSourceTest, AFolderMovedAwaySinceTheWalkIsSkipped) {
   SyncReport r = SyncOk(Local(src), Bucket("b"));
   EXPECT_EQ(gateway_.Contents("b"), (Tree{{"a", "a"}}));
   EXPECT_EQ(r.error_count, 0u) << Errors(r);
-  EXPECT_NE(NoticeOf(r, "sub/x").find("gone since it was listed"), std::string::npos) << Notices(r);
+  EXPECT_NE(NoticeOf(r, "s3://b/sub/x").find("gone since it was listed"), std::string::npos)
+      << Notices(r);
 }
 
 // An editor's save (a new file renamed over the old) after the walk: not
@@ -130,7 +133,7 @@ TEST_P(PipelineSourceTest, AFileReplacedSinceTheWalkIsLeftToTheNextRun) {
   });
   SyncReport r = SyncOk(Local(src), Bucket("b"));
   EXPECT_EQ(gateway_.Contents("b"), Tree{});
-  EXPECT_NE(NoticeOf(r, "doc").find("replaced by another file since it was listed"),
+  EXPECT_NE(NoticeOf(r, "s3://b/doc").find("replaced by another file since it was listed"),
             std::string::npos)
       << Notices(r);
   EXPECT_EQ(r.notice_count, 1u);
@@ -170,7 +173,8 @@ TEST_P(PipelineSourceTest, StoredLinksAreReadBeneathTheRoot) {
   SyncReport r = SyncOk(Local(src), Bucket("b"));
   ASSERT_TRUE(swapped_);
   EXPECT_EQ(gateway_.Contents("b"), Tree{});
-  EXPECT_NE(NoticeOf(r, "sub/l.rclonelink").find("a symbolic link on its way"), std::string::npos)
+  EXPECT_NE(NoticeOf(r, "s3://b/sub/l.rclonelink").find("a symbolic link on its way"),
+            std::string::npos)
       << Notices(r);
 }
 

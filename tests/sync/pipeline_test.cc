@@ -1,7 +1,11 @@
 // RunSync end to end without a network: both directions byte-exact with
 // modes and times, multipart objects, the run after that moves nothing,
-// and bucket to bucket within a cluster (server-side) and across two.
+// and bucket to bucket within a cluster (server-side) and across two; the
+// progress it reports.
 #include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 
 #include "sync/pipeline_fixture.h"
 
@@ -99,6 +103,63 @@ TEST_F(PipelineTest, BucketToBucketCopiesServerSideWithinAClusterAndStreamsAcros
   EXPECT_EQ(other.Contents("restored"), want);
   EXPECT_EQ(Count(SyncOk(Bucket("b", "x/"), dst), "skip: unchanged"), 3u);
   other.Stop();
+}
+
+// The totals are final once every key is planned, while the last transfers
+// still run: the progress line can give an ETA before the end.
+TEST_F(PipelineTest, ProgressKnowsTheTotalsBeforeTheLastObjectIsDone) {
+  Tree tree;
+  for (int i = 0; i < 10; ++i) tree["k" + std::to_string(i)] = RandomBytes(1000, i);
+  PutTree("b", tree);
+  gateway_.set_latency(std::chrono::milliseconds(50));  // each GET outlasts the planning
+  options_.concurrency = 2;
+  std::vector<SyncProgress> seen;
+  options_.on_progress = [&seen](const SyncProgress& p) { seen.push_back(p); };
+  SyncOk(Bucket("b"), Local(Dir("dst")));
+
+  auto final_totals_early = std::find_if(seen.begin(), seen.end(), [](const SyncProgress& p) {
+    return p.listing_done && p.done_objects < p.planned_objects;
+  });
+  ASSERT_NE(final_totals_early, seen.end());
+  EXPECT_EQ(final_totals_early->planned_objects, 10u);
+  EXPECT_EQ(final_totals_early->planned_bytes, 10'000u);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(seen.back().listing_done);
+  EXPECT_EQ(seen.back().done_objects, 10u);
+}
+
+// The report names what went wrong as a user names it: an object by its key
+// in the bucket it is in (with the remote's name when there is one), a file
+// the walk would not sync and a delete that failed by their local paths.
+TEST_F(PipelineTest, TheReportNamesKeysAsAUserWould) {
+  PutTree("b", {{"in/a", "a"}, {"in/bad", "b"}});
+  gateway_.Fail(FakeS3::OpKey("GetObject", "in/bad"), {403, "AccessDenied", Status::Ok(), 1});
+  const std::string dst = Dir("dst");
+  WriteTree(dst, {{"stale", "s"}});
+  fs_.before = [](FsOp op, const std::string& path) {
+    return op == FsOp::kRemove && path.ends_with("/stale")
+               ? transfer::ErrnoStatus("cannot remove '" + path + "'", EACCES)
+               : Status::Ok();
+  };
+  Location from = Bucket("b", "in/");
+  from.remote_name = "backup";
+  SyncReport down = Sync(from, Local(dst));
+  ASSERT_EQ(down.errors.size(), 1u) << Errors(down);
+  EXPECT_EQ(down.errors[0].first, "backup:b/in/bad");
+  options_.delete_extra = true;  // the GET fails once: now the delete does
+  SyncReport del = Sync(Bucket("b", "in/"), Local(dst));
+  ASSERT_EQ(del.errors.size(), 1u) << Errors(del);
+  EXPECT_EQ(del.errors[0].first, dst + "/stale");
+
+  const std::string src = Dir("src");
+  WriteTree(src, {{"up", "u"}});
+  ASSERT_EQ(mkfifo((src + "/fifo").c_str(), 0600), 0);
+  gateway_.Fail(FakeS3::OpKey("PutObject", "out/up"), {403, "AccessDenied", Status::Ok(), -1});
+  SyncReport up = Sync(Local(src), Bucket("b", "out/"));
+  ASSERT_EQ(up.errors.size(), 1u) << Errors(up);
+  EXPECT_EQ(up.errors[0].first, "s3://b/out/up");
+  ASSERT_EQ(up.notices.size(), 1u) << Notices(up);
+  EXPECT_EQ(up.notices[0].first, src + "/fifo");
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ TEST_F(VerdictTest, AnUnknownPartSizeIsCountedNamedAndCheckedAgainNextRun) {
 
   SyncReport r = SyncOk(Bucket("b"), Local(dst));
   EXPECT_EQ(r.unverified_count, 1u);
-  EXPECT_EQ(Unverified(r, "odd"), 1u);
+  EXPECT_EQ(Unverified(r, "s3://b/odd"), 1u);
   EXPECT_EQ(ReadTree(dst), (Tree{{"odd", Join(parts)}, {"plain", "known"}}));
   auto rec = Remembered(dst, "odd");
   ASSERT_TRUE(rec.has_value());
@@ -71,7 +71,8 @@ TEST_F(VerdictTest, ThroughAByteFlippingProxyItNeverEndsVerified) {
   gateway_.PutMultipartObject("b", "odd", OddParts());
   gateway_.CorruptGets(FakeS3::OpKey("GetObject", "odd"));
   SyncReport r = SyncOk(Bucket("b"), Local(Dir("dst")));
-  EXPECT_EQ(Unverified(r, "odd"), 1u) << "damaged bytes without proof either way: unverified";
+  EXPECT_EQ(Unverified(r, "s3://b/odd"), 1u)
+      << "damaged bytes without proof either way: unverified";
   EXPECT_TRUE(Remembered(Dir("dst"), "odd")->unverified);
 }
 

@@ -172,8 +172,14 @@ void Client::Execute(Call call, std::function<void(http::Response, Status)> done
     return Build(copy, endpoints_[index]);
   };
   executor_.Run(std::move(attempts),
-                [shared, done = std::move(done)](http::Response r, const AttemptInfo& info) {
-                  Status s = StatusFromResponse(r, shared->resource);
+                [this, shared, done = std::move(done)](http::Response r, const AttemptInfo& info) {
+                  // Names the server of a reply that may not be S3's.
+                  std::string endpoint;
+                  if (r.status >= 400 && info.endpoint >= 0 &&
+                      info.endpoint < static_cast<int>(endpoints_.size())) {
+                    endpoint = endpoints_[info.endpoint].BaseUrl();
+                  }
+                  Status s = StatusFromResponse(r, shared->resource, endpoint);
                   last_attempt = info;
                   done(std::move(r), std::move(s));
                 });

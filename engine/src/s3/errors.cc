@@ -1,6 +1,7 @@
 #include "s3/errors.h"
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 #include <utility>
 
@@ -182,6 +183,17 @@ std::string OneLine(std::string_view text, size_t max) {
   return out;
 }
 
+// Whether any header is S3's own (x-amz-request-id, moto's x-amzn-requestid).
+bool HasAmzHeader(const http::Response& response) {
+  for (const auto& [name, value] : response.headers) {
+    if (name.size() >= 5 && std::equal(name.begin(), name.begin() + 5, "x-amz",
+                                       [](char a, char b) { return std::tolower(a) == b; })) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 StatusCode CodeForS3Error(std::string_view s3_code, int http_status) {
@@ -231,7 +243,8 @@ Status StatusFromS3Error(const S3ErrorBody& error, int http_status, std::string_
   return status;
 }
 
-Status StatusFromResponse(const http::Response& response, std::string_view resource) {
+Status StatusFromResponse(const http::Response& response, std::string_view resource,
+                          std::string_view endpoint) {
   std::string_view header_request_id = response.header("x-amz-request-id");
   if (!response.transport.ok()) {
     Status s = resource.empty() ? response.transport : response.transport.Annotate(resource);
@@ -245,6 +258,14 @@ Status StatusFromResponse(const http::Response& response, std::string_view resou
   S3ErrorBody error;
   if (response.body.empty() || !xml::ParseError(response.body, &error)) {
     error = S3ErrorBody{};  // a HEAD reply, or a proxy's HTML page
+  }
+  if (!endpoint.empty() && Trim(error.code).empty() && !HasAmzHeader(response) &&
+      (response.status == 404 || response.status == 405 || response.status == 501)) {
+    Status s(StatusCode::kFailedPrecondition, std::string(endpoint) + ": not an S3 gateway (HTTP " +
+                                                  std::to_string(response.status) +
+                                                  " without an S3 error body)");
+    s.WithS3(response.status, "", "");
+    return s;
   }
   if (Trim(error.request_id).empty()) error.request_id = std::string(header_request_id);
   return StatusFromS3Error(error, response.status, resource);

@@ -20,7 +20,14 @@ namespace gwsync::s3 {
 // no <Error> body (HEAD, a proxy's HTML page) the HTTP status alone decides:
 // "s3://b/k: not found (HTTP 404)". Header values never reach the message,
 // except the request id.
-Status StatusFromResponse(const http::Response& response, std::string_view resource);
+//
+// A reply no S3 gateway sends, a 404, 405 or 501 with neither an <Error>
+// document nor any x-amz-* header (RGW, AWS, MinIO and moto send one with
+// every reply, a HEAD's too), is a web server that is not S3 answering: it
+// is FailedPrecondition, named after `endpoint` ("http://127.0.0.1:8000: not
+// an S3 gateway (HTTP 404 without an S3 error body)"), not a missing bucket.
+Status StatusFromResponse(const http::Response& response, std::string_view resource,
+                          std::string_view endpoint = {});
 
 // The Status for an <Error> document received with `http_status` (also used
 // for an <Error> a gateway sends inside a 200 reply). The error's own request

@@ -256,7 +256,9 @@ class Lister : public std::enable_shared_from_this<Lister> {
     }
   }
 
-  std::string Where(const std::string& key) const { return "s3://" + bucket_ + "/" + key; }
+  std::string Where(const std::string& key) const {
+    return (options_.name.empty() ? "s3://" + bucket_ : options_.name) + "/" + key;
+  }
 
   // Whether a check's failure is told: not when the budget, past its
   // limit, already stopped another partition (every partition would say so).

@@ -26,6 +26,8 @@
 namespace gwsync::sync {
 
 struct BucketListOptions {
+  // How problems name the bucket (SyncReport): "s3://b", "REMOTE:b".
+  std::string name;
   plan::Filter filter;
   bool missing_ok = false;  // a bucket that does not exist is empty (a destination)
   int parallel = 16;        // partitions listed at once

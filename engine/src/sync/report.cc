@@ -17,17 +17,17 @@ void SyncReport::AddUnverified(std::string key, std::string why) {
   if (unverified.size() < kMaxErrorsKept) unverified.emplace_back(std::move(key), std::move(why));
 }
 
-void SyncReport::Add(const SyncReport& other, const std::string& key_prefix) {
+void SyncReport::Add(const SyncReport& other, const std::string& bucket) {
   for (const auto& [name, t] : other.actions) {
     Tally& mine = actions[name];
     mine.objects += t.objects;
     mine.bytes += t.bytes;
   }
-  for (const auto& [key, msg] : other.errors) AddError(key_prefix + key, msg);
+  for (const auto& [key, msg] : other.errors) AddError(key, msg);
   error_count += other.error_count - other.errors.size();
-  for (const auto& [key, msg] : other.notices) AddNotice(key_prefix + key, msg);
+  for (const auto& [key, msg] : other.notices) AddNotice(key, msg);
   notice_count += other.notice_count - other.notices.size();
-  for (const auto& [key, why] : other.unverified) AddUnverified(key_prefix + key, why);
+  for (const auto& [key, why] : other.unverified) AddUnverified(key, why);
   unverified_count += other.unverified_count - other.unverified.size();
   key_store_count += other.key_store_count;
   manifest_names_in_source += other.manifest_names_in_source;
@@ -36,8 +36,7 @@ void SyncReport::Add(const SyncReport& other, const std::string& key_prefix) {
   manifests_removed += other.manifests_removed;
   uploads_aborted += other.uploads_aborted;
   for (const auto& why : other.delete_refusals) {
-    std::string where = key_prefix.substr(0, key_prefix.find_last_not_of('/') + 1);
-    delete_refusals.push_back(where.empty() ? why : "bucket " + where + ": " + why);
+    delete_refusals.push_back(bucket.empty() ? why : "bucket " + bucket + ": " + why);
   }
   // (other.error_count counts its refusals already.)
   interrupted = interrupted || other.interrupted;

@@ -213,6 +213,15 @@ class Runner {
   void Progress(bool force = false);
   void OnProblem(Merger::SideId side, const Problem& p);
 
+  // How the report names an action's key (SyncReport): in the bucket it
+  // comes from or goes to (the source's, bucket to bucket); a delete, where
+  // it deletes.
+  std::string Where(const plan::Action& a) const {
+    if (a.kind == ActionKind::kDelete) {
+      return dst_.kind == Location::Kind::kLocal ? dst_.Name(LocalRel(a)) : dst_.Name(a.key);
+    }
+    return (src_.kind == Location::Kind::kRemote ? src_ : dst_).Name(a.key);
+  }
   const std::string& LocalPath() const {
     return src_.kind == Location::Kind::kLocal ? src_.path : dst_.path;
   }

@@ -145,6 +145,7 @@ StatusOr<Location> Session::Locate(const SideSpec& side, const std::string& buck
     return loc;
   }
   loc.kind = Location::Kind::kRemote;
+  loc.remote_name = side.remote_name;
   ASSIGN_OR_RETURN(loc.client, ClientFor(side.remote_name));
   loc.bucket = bucket;
   loc.prefix = side.prefix;
@@ -182,18 +183,23 @@ Status CheckAllVersions(const SideSpec& src, const SideSpec& dst, bool every_buc
 
 // The notice of a plain backup of a versioned bucket: how much history it
 // leaves behind (one listing of versions); none when there is none.
-void AddHistoryNotice(const s3::Client& client, const std::string& bucket, SyncReport* report) {
-  auto count = CountHistory(client, bucket, "");
+void AddHistoryNotice(const Location& src, SyncReport* report) {
+  auto count = CountHistory(*src.client, src.bucket, "");
   if (count.ok() && count->empty()) return;
   std::string what = "older versions and delete markers are";
   if (count.ok()) {
     what = std::to_string(count->noncurrent) + " older versions and " +
            std::to_string(count->delete_markers) + " delete markers";
   }
-  report->AddNotice("s3://" + bucket,
-                    "the bucket is versioned: " + what +
-                        " not backed up; --all-versions keeps them" +
-                        (count.ok() ? "" : " (not counted: " + count.status().message() + ")"));
+  report->AddNotice(
+      src.Name(), "the bucket is versioned: " + what + " not backed up; --all-versions keeps them" +
+                      (count.ok() ? "" : " (not counted: " + count.status().message() + ")"));
+}
+
+// Where the report names what concerns a pair as a whole (its lock, its
+// index): its bucket, the source's from bucket to bucket.
+std::string PairName(const Location& src, const Location& dst) {
+  return (src.kind == Location::Kind::kRemote ? src : dst).Name();
 }
 
 }  // namespace
@@ -227,15 +233,13 @@ StatusOr<SyncReport> Session::Run(const std::string& src_arg, const std::string&
     ASSIGN_OR_RETURN(Location d, Locate(dst, "", ""));
     std::string notice;
     ASSIGN_OR_RETURN(auto lock, LockPair(lock_, s, d, options, &notice));
-    if (!notice.empty()) total.AddNotice("lock", notice);
+    if (!notice.empty()) total.AddNotice(PairName(s, d), notice);
     RETURN_IF_ERROR(RunEveryBucket(src, dst, options, &total));
   } else {
     ASSIGN_OR_RETURN(Location s, Locate(src, src.bucket, ""));
     ASSIGN_OR_RETURN(Location d, Locate(dst, dst.bucket, ""));
     ASSIGN_OR_RETURN(SyncReport r, RunBucket(s, d, options));
-    // Keys are named with their bucket, as in every-bucket syncs.
-    const std::string& bucket = src.remote ? s.bucket : d.bucket;
-    total.Add(r, bucket + "/");
+    total.Add(r, src.remote ? s.bucket : d.bucket);
   }
   total.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return total;
@@ -248,7 +252,9 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
   ASSIGN_OR_RETURN(auto lock, LockPair(lock_, src, dst, options, &lock_notice));
   if (options.all_versions && src.kind == Location::Kind::kLocal) {
     auto restored = RestoreVersions(src, dst, options);
-    if (restored.ok() && !lock_notice.empty()) restored->AddNotice("lock", lock_notice);
+    if (restored.ok() && !lock_notice.empty()) {
+      restored->AddNotice(PairName(src, dst), lock_notice);
+    }
     return restored;
   }
   bool settings = options.bucket_settings && !options.dry_run;
@@ -256,7 +262,6 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
                 dst.kind == Location::Kind::kLocal && src.prefix.empty();
   bool restore = settings && src.kind == Location::Kind::kLocal &&
                  dst.kind == Location::Kind::kRemote && dst.prefix.empty() && options.create_bucket;
-  const std::string where = std::string(kBucketSettingsDir) + "/";
   // A restore creates the bucket itself: object lock can only be turned on
   // by the request that creates it.
   SavedSettings saved;
@@ -279,12 +284,12 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
   }
   const bool existing = restore && !saved.settings.empty() && !created;
   ASSIGN_OR_RETURN(SyncReport report, RunPair(src, dst, options));
-  if (!lock_notice.empty()) report.AddNotice("lock", lock_notice);
+  if (!lock_notice.empty()) report.AddNotice(PairName(src, dst), lock_notice);
   if (report.interrupted) return report;  // settings are kept and applied by a run that ends
   if (backup) {
     auto problems = SaveBucketSettings(*src.client, src.bucket, dst.path);
     if (!problems.ok()) {
-      report.AddError(where, problems.status().message());
+      report.AddError(src.Name(), problems.status().message());
     } else {
       // A versioned bucket's history is not in a plain backup: said, with
       // how much of it there is, not hidden.
@@ -293,11 +298,11 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
         if (name == "versioning" && !options.all_versions &&
             (body.find("<Status>Enabled</Status>") != std::string::npos ||
              body.find("<Status>Suspended</Status>") != std::string::npos)) {
-          AddHistoryNotice(*src.client, src.bucket, &report);
+          AddHistoryNotice(src, &report);
         }
       }
       for (const auto& p : *problems) {
-        report.AddError(where + p.name, "bucket setting '" + p.name + "' not saved: " + p.message);
+        report.AddError(src.Name(), "bucket setting '" + p.name + "' not saved: " + p.message);
       }
     }
   }
@@ -305,13 +310,13 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
   // the restore itself.
   if (created || (existing && options.apply_settings_to_existing)) {
     for (const auto& p : ApplyBucketSettings(*dst.client, dst.bucket, saved)) {
-      report.AddError(where + p.name, "bucket setting '" + p.name + "' not restored: " + p.message);
+      report.AddError(dst.Name(), "bucket setting '" + p.name + "' not restored: " + p.message);
     }
   } else if (existing) {
     std::string names;
     for (const auto& [name, body] : saved.settings) names += (names.empty() ? "" : ", ") + name;
-    report.AddNotice(where, "the bucket exists: its saved settings (" + names +
-                                ") were not applied (--apply-bucket-settings applies them)");
+    report.AddNotice(dst.Name(), "the bucket exists: its saved settings (" + names +
+                                     ") were not applied (--apply-bucket-settings applies them)");
   }
   return report;
 }
@@ -353,13 +358,19 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
     }
     if (ec) return NotFound("cannot read folder '" + src.path + "': " + ec.message());
   }
+  // A bucket named as the user would, where it comes from: the source's
+  // bucket, or the source's folder that would become one.
+  auto bucket_name = [&src](const std::string& b) {
+    if (!src.remote) return src.path + "/" + b;
+    return (src.remote_name.empty() ? "s3://" : src.remote_name + ":") + b;
+  };
   // A gateway that lists a bucket twice gets it synced once.
   std::sort(buckets.begin(), buckets.end());
   std::vector<std::string> once;
   for (auto& b : buckets) {
     if (!once.empty() && once.back() == b) {
-      if (total->notices.empty() || total->notices.back().first != b) {
-        total->AddNotice(b, "listed more than once by the gateway: synced once");
+      if (total->notices.empty() || total->notices.back().first != bucket_name(b)) {
+        total->AddNotice(bucket_name(b), "listed more than once by the gateway: synced once");
       }
       continue;
     }
@@ -371,21 +382,21 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
       break;
     }
     if (!s3::ValidateBucketName(b).ok() || b == "." || b == "..") {
-      total->AddError(b, "not a valid bucket name: skipped");
+      total->AddError(bucket_name(b), "not a valid bucket name: skipped");
       continue;
     }
     // Its folder in a backup would be gwsync's own state folder, which a
     // restore never takes for a bucket: refused by name, both ways.
     if ((!src.remote || !dst.remote) && b == plan::kReservedDir) {
-      total->AddError(b, "a bucket named like gwsync's state folder ('" +
-                             std::string(plan::kReservedDir) +
-                             "') cannot be kept in a folder backup: skipped");
+      total->AddError(bucket_name(b), "a bucket named like gwsync's state folder ('" +
+                                          std::string(plan::kReservedDir) +
+                                          "') cannot be kept in a folder backup: skipped");
       continue;
     }
     // A bucket's folder is gwsync's choice, not the user's: never a link.
     if (std::error_code lec; !dst.remote && std::filesystem::is_symlink(dst.path + "/" + b, lec)) {
-      total->AddError(
-          b, "'" + dst.path + "/" + b + "' is a symbolic link: nothing is written through it");
+      total->AddError(bucket_name(b), "'" + dst.path + "/" + b +
+                                          "' is a symbolic link: nothing is written through it");
       continue;
     }
     ASSIGN_OR_RETURN(Location s, Locate(src, b, src.remote ? "" : b));
@@ -394,10 +405,10 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
     // the others still sync.
     auto r = RunBucket(s, d, options);
     if (!r.ok()) {
-      total->AddError(b, r.status().message());
+      total->AddError(bucket_name(b), r.status().message());
       continue;
     }
-    total->Add(*r, b + "/");
+    total->Add(*r, b);
   }
   return Status::Ok();
 }
@@ -422,7 +433,7 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
     }
   }
   ASSIGN_OR_RETURN(SyncReport r, RunSync(src, dst, options));
-  if (!notice.empty()) r.AddNotice("index", notice);
+  if (!notice.empty()) r.AddNotice(PairName(src, dst), notice);
   // Nothing at the source: a mistyped prefix is an error (no empty backup
   // with a manifest to prove it); an empty bucket, a fact worth saying. A
   // share of a sharded sync may well be empty.
@@ -435,7 +446,7 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
       return Status(StatusCode::kNotFound,
                     "nothing under '" + where + "' to sync: no such prefix (mistyped?)");
     }
-    r.AddNotice(where, "the bucket is empty");
+    r.AddNotice(src.Name(), "the bucket is empty");
   }
   // An interrupted run is no backup to prove: manifest-latest still names
   // the last one that finished.
@@ -445,7 +456,7 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
   if (options.all_versions) {
     auto written = BackupVersions(src, dst, options, &r);
     if (!written.ok()) {
-      r.AddError(SideName(dst, nullptr),
+      r.AddError(dst.Name(),
                  "versions not backed up, no manifest written: " + written.status().message());
     } else {
       r.manifests.push_back(*written);
@@ -488,14 +499,14 @@ void Session::AddManifest(const Location& src, const Location& dst, const SyncOp
   if (dst.kind == Location::Kind::kRemote && options.manifest.bucket &&
       options.manifest.path.empty() && total->manifest_names_in_source > 0) {
     // gwsync's manifest must not replace a key the sync just copied.
-    total->AddNotice(SideName(dst, nullptr),
+    total->AddNotice(dst.Name(),
                      "run manifest not written into the bucket: the source has keys named as "
                      "gwsync's manifests (.gwsync/manifest-...); use --manifest PATH");
     return;
   }
   auto written = WriteRunManifest(src, dst, options, errors);
   if (!written.ok()) {
-    total->AddError(SideName(dst, nullptr), "manifest not written: " + written.status().message());
+    total->AddError(dst.Name(), "manifest not written: " + written.status().message());
   } else if (!written->empty()) {
     total->manifests.push_back(*written);
     PruneRunManifests(dst, options.manifest, total);

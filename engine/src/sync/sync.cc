@@ -19,6 +19,14 @@ std::string Location::ToString() const {
   return "s3://" + bucket + (prefix.empty() ? "" : "/" + prefix);
 }
 
+std::string Location::Name(std::string_view key) const {
+  const bool local = kind == Kind::kLocal;
+  std::string root = local ? path : (remote_name.empty() ? "s3://" : remote_name + ":") + bucket;
+  std::string rest = (local ? "" : prefix) + std::string(key);
+  if (rest.empty()) return root;
+  return root + (root.ends_with('/') ? "" : "/") + rest;
+}
+
 namespace internal {
 
 StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is_dst) {
@@ -44,6 +52,9 @@ StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is
     return OpenLocalStream(loc.path, o);
   }
   BucketListOptions o;
+  Location bucket = loc;
+  bucket.prefix.clear();
+  o.name = bucket.Name();  // the problems name whole keys
   o.filter = options_.filter;
   o.missing_ok = is_dst;
   o.range = options_.range;
@@ -146,7 +157,7 @@ void Runner::PlanAll(Merger& merger, const Feed& feed) {
       Status s = deletes_.Append(*a.dst);
       std::lock_guard lock(report_mu_);
       if (!s.ok()) {
-        report_.AddError(a.key, s.message());
+        report_.AddError(Where(a), s.message());
         ++progress_.errors;
       }
       continue;
@@ -171,7 +182,15 @@ void Runner::PlanAll(Merger& merger, const Feed& feed) {
     feed(std::move(job));
   }
   std::lock_guard lock(report_mu_);
-  if (Stopped()) report_.interrupted = true;
+  if (Stopped()) {
+    report_.interrupted = true;
+  } else {
+    // Every key is planned: the totals are final while the last transfers
+    // (at most a slot each) still run, and the progress line can say when
+    // they will end.
+    progress_.listing_done = true;
+    Progress(/*force=*/true);
+  }
   report_.source_objects = merger.source_entries();
   report_.destination_objects = merger.destination_entries();
 }
@@ -189,8 +208,8 @@ void Runner::PlanDeletes(const Feed& feed) {
       // Not an error of the data: the run did not finish, and says so.
       report_.interrupted = true;
       report_.deletes_refused = n;
-      report_.AddNotice("", "not deleting " + std::to_string(n) +
-                                " objects: the run was interrupted before it finished");
+      report_.AddNotice(dst_.Name(), "not deleting " + std::to_string(n) +
+                                         " objects: the run was interrupted before it finished");
       return;
     }
     uint64_t dst_objects = report_.destination_objects;

@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "index/index.h"
@@ -41,8 +42,13 @@ struct Location {
   std::string prefix;  // "" or ending in '/'
   // Names the cluster and user in the index ("http://host:port access-key").
   std::string remote_id;
+  // The remotes file's name of the cluster ("" for the default one, s3://).
+  std::string remote_name;
 
   std::string ToString() const;
+  // `key` (relative to the prefix; "" for the side itself) as a user names
+  // it: "s3://b/prefix/key", "REMOTE:b/prefix/key" or "/folder/key".
+  std::string Name(std::string_view key = {}) const;
 };
 
 struct SyncProgress {
@@ -138,14 +144,19 @@ struct Tally {
   uint64_t bytes = 0;
 };
 
+// Errors, notices and unverified copies are kept with where they happened,
+// as a user names it (Location::Name): an object by its key in the bucket it
+// is in ("s3://b/k", the source's from bucket to bucket), or in the folder
+// a delete removes it from; a file or folder a listing could not read by its
+// path; a bucket, or the pair itself, by the bucket ("s3://b").
 struct SyncReport {
   // At most this many errors are kept by name; error_count has them all.
   static constexpr size_t kMaxErrorsKept = 10000;
   std::map<std::string, Tally> actions;  // "upload", "download", "skip: unchanged", ...
-  std::vector<std::pair<std::string, std::string>> errors;  // key, message
+  std::vector<std::pair<std::string, std::string>> errors;  // where, message
   uint64_t error_count = 0;
   // Reported, not failures: special files, links that lead nowhere.
-  std::vector<std::pair<std::string, std::string>> notices;
+  std::vector<std::pair<std::string, std::string>> notices;  // where, message
   uint64_t notice_count = 0;
   // Copies kept though their content could not be proven (no part size
   // reproduces a multipart ETag, or an ETag of no known form): key, why.
@@ -176,7 +187,9 @@ struct SyncReport {
   void AddError(std::string key, std::string message);
   void AddNotice(std::string key, std::string message);
   void AddUnverified(std::string key, std::string why);
-  void Add(const SyncReport& other, const std::string& key_prefix);
+  // Adds `other`'s counts and entries (named already); its delete refusals
+  // are said to be of `bucket`, when one is given.
+  void Add(const SyncReport& other, const std::string& bucket);
 };
 
 // An unfinished multipart upload of gwsync's (its checkpoint in the index)

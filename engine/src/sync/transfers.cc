@@ -318,7 +318,8 @@ void Runner::AbortAbandonedUploads() {
       // the record is all that is left.
       if (!s.ok() && s.code() != StatusCode::kNotFound) {
         std::lock_guard lock(report_mu_);
-        report_.AddNotice(key, "abandoned upload not aborted: " + s.message());
+        report_.AddNotice(dst_.Name(std::string_view(key).substr(dst_.prefix.size())),
+                          "abandoned upload not aborted: " + s.message());
         continue;
       }
       options_.index->DeleteUpload(dst_.remote_id, dst_.bucket, key).IgnoreError();
@@ -524,26 +525,27 @@ bool Runner::Commit(Job& job) {
                               "metadata and tags are kept in the run manifest only");
           }
         } else {
-          report_.AddNotice(a.key, kept.message() + " (a restore of this file goes without them)");
+          report_.AddNotice(Where(a),
+                            kept.message() + " (a restore of this file goes without them)");
         }
       }
       if (at.status.ok() && !attrs.ok()) {
         at.settled = false;
         std::lock_guard lock(report_mu_);
-        report_.AddNotice(a.key, attrs.message() +
-                                     " (its content is in place; not in sync: the next run "
-                                     "fetches it again)");
+        report_.AddNotice(Where(a), attrs.message() +
+                                        " (its content is in place; not in sync: the next run "
+                                        "fetches it again)");
       }
     }
   }
   at.temp.reset();  // uncommitted: removed
   if (at.status.ok() && unverified) {
     std::lock_guard lock(report_mu_);
-    report_.AddUnverified(a.key, at.why);
+    report_.AddUnverified(Where(a), at.why);
   }
   if (!at.notice.empty()) {
     std::lock_guard lock(report_mu_);
-    report_.AddNotice(a.key, at.notice);
+    report_.AddNotice(Where(a), at.notice);
   }
   if (!options_.dry_run && at.kind == ActionKind::kUpload && at.fd) {
     // A file that changed while it was read goes round again, a few times,
@@ -566,7 +568,7 @@ bool Runner::Commit(Job& job) {
   uint64_t bytes = a.src ? a.src->size : (a.dst ? a.dst->size : 0);
   std::lock_guard lock(report_mu_);
   if (!at.status.ok()) {
-    report_.AddError(a.key, at.status.message());
+    report_.AddError(Where(a), at.status.message());
     ++progress_.errors;
   } else if (at.kind == ActionKind::kSkip) {
     Count("skip: " + std::string(plan::SkipReasonName(at.reason)), bytes);

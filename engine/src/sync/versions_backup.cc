@@ -215,7 +215,7 @@ StatusOr<std::string> BackupVersions(const Location& src, const Location& dst,
     for (Item& item : items) {
       const manifest::Record& r = item.record;
       if (!item.error.ok()) {
-        report->AddError(r.key + " (version " + r.version_id + ")",
+        report->AddError(src.Name(r.key) + " (version " + r.version_id + ")",
                          "version not backed up: " + item.error.message());
         continue;
       }

@@ -81,7 +81,7 @@ class Replay {
       Status s = r.delete_marker ? Marker(r) : Upload(r);
       std::lock_guard lock(mu_);
       if (!s.ok()) {
-        report_.AddError(r.key + " (version " + std::to_string(r.version) + ")",
+        report_.AddError(dst_.Name(r.key) + " (version " + std::to_string(r.version) + ")",
                          "not restored: " + s.message());
       } else if (r.delete_marker) {
         report_.actions["version: delete marker"].objects++;
@@ -94,7 +94,7 @@ class Replay {
 
   void Error(const std::string& key, const std::string& message) {
     std::lock_guard lock(mu_);
-    report_.AddError(key, message);
+    report_.AddError(dst_.Name(key), message);
   }
 
   SyncReport Take() { return std::move(report_); }
@@ -210,10 +210,10 @@ StatusOr<SyncReport> RestoreVersions(const Location& src, const Location& dst,
   report.source_objects = records;
   if (!read.ok()) report.AddError(path, "manifest cut short: " + read.message());
 
-  const std::string where = std::string(kBucketSettingsDir) + "/";
+  const std::string where = dst.Name();
   if (created || options.apply_settings_to_existing) {
     for (const auto& p : ApplyBucketSettings(*dst.client, dst.bucket, saved)) {
-      report.AddError(where + p.name, "bucket setting '" + p.name + "' not restored: " + p.message);
+      report.AddError(where, "bucket setting '" + p.name + "' not restored: " + p.message);
     }
   } else if (!saved.settings.empty()) {
     report.AddNotice(where,

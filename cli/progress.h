@@ -1,0 +1,43 @@
+// The live progress line of `gwsync sync` on a terminal. FormatProgress is
+// pure (any thread); a ProgressLine is used from the thread that runs the
+// sync's progress callback and the printing after it, one at a time.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "sync/session.h"
+
+namespace gwsync::cli {
+
+// The line for `p` in at most `width` characters: whole fields, the least
+// important left out first (each gateway, the listing count, the rate, the
+// bytes), never one cut in the middle. While the listings run it says how
+// many keys are listed and what is done so far; once they are done (the
+// totals are known), done/total objects and bytes, the rate and the ETA.
+// `gateways` are per-gateway fields (" | :7480 812 req c16" without the bar).
+std::string FormatProgress(const sync::SyncProgress& p, const std::vector<std::string>& gateways,
+                           size_t width);
+
+// Redraws the line on stderr at most five times a second, fitted to the
+// terminal's width at that moment.
+class ProgressLine {
+ public:
+  ProgressLine(bool enabled, const sync::Session* session) : enabled_(enabled), session_(session) {}
+  ~ProgressLine() { Clear(); }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  void Clear();
+  void Update(const sync::SyncProgress& p);
+
+ private:
+  std::vector<std::string> Gateways() const;
+
+  bool enabled_;
+  const sync::Session* session_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+}  // namespace gwsync::cli
