@@ -56,7 +56,7 @@ TEST_F(SyncFsSafetyTest, ProblemsAreNamedAsAUserNamesThem) {
     fs::create_directories(elsewhere);
     ASSERT_EQ(symlink(elsewhere.c_str(), (dst + "/lnkdir").c_str()), 0);
     Result r = Sync(from, dst, {"--remotes", remotes});
-    EXPECT_EQ(r.exit_code, 1) << r;
+    EXPECT_EQ(r.exit_code, 3) << r;
     EXPECT_EQ(r.err, "gwsync: notice: " + dst + "/lnkdir: '" + dst +
                          "/lnkdir': a symbolic link, not followed (--copy-links follows links, "
                          "--links stores them)\n"
