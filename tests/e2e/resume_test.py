@@ -10,7 +10,9 @@
   signal stops at once and keeps the partial downloads, which the next run
   resumes;
 - a restore stopped by two SIGTERMs mid-upload sends only the rest on the
-  next run (the gateways' put_b counters), the object byte-exact.
+  next run (the gateways' put_b counters), the object byte-exact; one
+  stopped by Ctrl-C finishes the file in flight, starts no other, and says
+  so (130, metrics, log).
 """
 
 import hashlib
@@ -306,6 +308,57 @@ class ResumeTest(unittest.TestCase):
         self.assertEqual(self.gwsync("sync", dst, back).returncode, 0)
         self.assertEqual(md5_of(os.path.join(back, "dump.bin")),
                          md5_of(os.path.join(src, "dump.bin")))
+
+    def test_a_restore_stopped_by_sigint_finishes_what_is_in_flight_and_says_so(self):
+        # Two files, one at a time: Ctrl-C during the first lets it finish,
+        # starts the second never, and the run says so (130, metrics, log);
+        # the next run sends the second only.
+        size = 48 * MiB
+        src = os.path.join(self.work, "restore-src")
+        os.makedirs(src)
+        for name in ("a.bin", "b.bin"):
+            with open(os.path.join(src, name), "wb") as f:
+                f.write(os.urandom(size))
+        asoks = require("GWSYNC_TEST_ASOKS").split()
+        dst = f"s3://{self.bucket}/restored"
+        metrics, log, files = self.run_files(src)
+        before = put_bytes(asoks)
+        proc = subprocess.Popen(
+            [self.bin, "--endpoint", self.endpoint, "--bwlimit", "20M", "--concurrency", "1",
+             "--multipart-threshold", "8M", "--part-size", "8M",  # put_b grows by parts
+             "sync", "--index", self.index, *files, src, dst],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while put_bytes(asoks) - before < 16 * MiB:
+            self.assertIsNone(proc.poll(), "the restore ended before it was interrupted")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("gwsync: SIGINT: stopping", err)
+        listed = self.gwsync("ls", f"s3://{self.bucket}/restored/").stdout
+        self.assertIn("a.bin", listed)
+        self.assertNotIn("b.bin", listed)
+        with open(metrics) as f:
+            text = f.read()
+        self.assertRegex(text, r'gwsync_sync_interrupted\{[^}]*signal="SIGINT"[^}]*\} 1')
+        self.assertRegex(text, r"gwsync_sync_success\{[^}]*\} 0\n")
+        with open(log) as f:
+            self.assertTrue(f.read().splitlines()[-1].endswith(
+                ": finished, interrupted by SIGINT, exit code 130"))
+
+        time.sleep(1)
+        before = put_bytes(asoks)
+        r = self.gwsync("sync", "--index", self.index, "--json", src, dst)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        sent = put_bytes(asoks) - before
+        self.assertLessEqual(sent, 1.2 * size, f"{sent / MiB:.0f} MiB sent again")
+        back = os.path.join(self.work, "restore-check")
+        self.assertEqual(self.gwsync("sync", dst, back).returncode, 0)
+        for name in ("a.bin", "b.bin"):
+            self.assertEqual(md5_of(os.path.join(back, name)), md5_of(os.path.join(src, name)))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
