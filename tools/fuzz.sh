@@ -15,7 +15,7 @@ tools/install-deps.sh
 SECONDS_EACH="${1:-10}"
 [ $# -gt 0 ] && shift
 NAMES=("$@")
-[ ${#NAMES[@]} -gt 0 ] || NAMES=(xml errors url config metadata pages manifest headers)
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(xml errors url config metadata pages manifest headers resume)
 
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}" CCACHE_NOHASHDIR=1
 launcher=()
