@@ -70,6 +70,17 @@ class NotS3Test(unittest.TestCase):
                     (args, r.stderr))
                 self.assertEqual(r.stderr.count("\n"), 1, (args, r.stderr))
                 self.assertNotIn("not found", r.stderr)
+            # Its index page where the bucket list would be.
+            for args in (["ls", "s3://"], ["sync", "s3://", os.path.join(self.tmp, "all")]):
+                r = self.gwsync(url, *args)
+                self.assertEqual(r.returncode, 1, (args, r.stdout, r.stderr))
+                self.assertTrue(r.stderr.endswith(
+                    f"{url}: not an S3 gateway (HTTP 200 with a body that is not a bucket "
+                    f"list)\n"), (args, r.stderr))
+            r = self.gwsync(url, "doctor")
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("not an S3 gateway", r.stdout + r.stderr)
+            self.assertNotIn("key", (r.stdout + r.stderr).lower())
         finally:
             server.shutdown()
             server.server_close()

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "http/bodies.h"
@@ -29,7 +30,9 @@ std::string Mib(uint64_t bytes) {
 // "refused: InvalidBucketName (HTTP 400)" from a failure.
 std::string Why(const Status& s) {
   std::string out = s.s3_code().empty() ? s.message() : s.s3_code();
-  if (s.http_status() > 0) out += " (HTTP " + std::to_string(s.http_status()) + ")";
+  if (s.http_status() > 0 && out.find("(HTTP ") == std::string::npos) {
+    out += " (HTTP " + std::to_string(s.http_status()) + ")";
+  }
   return out;
 }
 
@@ -41,6 +44,11 @@ class Prober {
   StatusOr<Report> Run() {
     RETURN_IF_ERROR(Clock());
     Signatures();
+    if (!client_ && not_s3_) {  // a web server: no keys would help
+      report_.uses.push_back("nothing: " + not_s3_->message());
+      report_.unusable = not_s3_->message();
+      return report_;
+    }
     if (!client_) {
       report_.uses.push_back("nothing: no signature version was accepted (check the keys)");
       report_.unusable =
@@ -131,6 +139,10 @@ class Prober {
     Note("signature v4", with_v4.ok(), with_v4.ok() ? "accepted" : Why(with_v4.status()));
     auto with_v2 = list(*v2_);
     Note("signature v2", with_v2.ok(), with_v2.ok() ? "accepted" : Why(with_v2.status()));
+    if (!with_v4.ok() && !with_v2.ok() &&
+        with_v4.status().message().find("not an S3 gateway") != std::string::npos) {
+      not_s3_ = with_v4.status();
+    }
     bool prefer_v2 = options_.client.signature == s3::SignatureVersion::kV2;
     if (with_v4.ok() && (!prefer_v2 || !with_v2.ok())) {
       client_ = v4_.get();
@@ -378,6 +390,7 @@ class Prober {
   const Options& options_;
   Report report_;
   std::unique_ptr<s3::Client> v4_, v2_;
+  std::optional<Status> not_s3_;  // the endpoint answered as a web server, not S3
   const s3::Client* client_ = nullptr;
   std::string bucket_;
   std::vector<std::string> keys_;

@@ -187,9 +187,20 @@ void Client::Execute(Call call, std::function<void(http::Response, Status)> done
 
 void Client::ListBuckets(Done<std::vector<BucketInfo>> done) const {
   Call c = NewCall("GET", "", "", "the bucket list");
-  Execute(std::move(c), [done](http::Response r, Status s) {
+  Execute(std::move(c), [this, done](http::Response r, Status s) {
     if (!s.ok()) return done(s);
-    done(xml::ParseListBuckets(r.body));
+    auto buckets = xml::ParseListBuckets(r.body);
+    const int at = LastAttempt().endpoint;
+    if (!buckets.ok() && !HasAmzHeader(r) && at >= 0 && at < static_cast<int>(endpoints_.size())) {
+      // A web server's page (its index.html): not a gateway with a broken
+      // answer, and not a matter of keys.
+      Status not_s3(StatusCode::kFailedPrecondition,
+                    endpoints_[at].BaseUrl() + ": not an S3 gateway (HTTP " +
+                        std::to_string(r.status) + " with a body that is not a bucket list)");
+      not_s3.WithS3(r.status, "", "");
+      return done(not_s3);
+    }
+    done(std::move(buckets));
   });
 }
 

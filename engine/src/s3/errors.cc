@@ -183,6 +183,8 @@ std::string OneLine(std::string_view text, size_t max) {
   return out;
 }
 
+}  // namespace
+
 // Whether any header is S3's own (x-amz-request-id, moto's x-amzn-requestid).
 bool HasAmzHeader(const http::Response& response) {
   for (const auto& [name, value] : response.headers) {
@@ -193,8 +195,6 @@ bool HasAmzHeader(const http::Response& response) {
   }
   return false;
 }
-
-}  // namespace
 
 StatusCode CodeForS3Error(std::string_view s3_code, int http_status) {
   if (const KnownCode* k = FindKnown(s3_code)) return k->status;

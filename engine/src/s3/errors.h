@@ -29,6 +29,10 @@ namespace gwsync::s3 {
 Status StatusFromResponse(const http::Response& response, std::string_view resource,
                           std::string_view endpoint = {});
 
+// Whether any header of the reply is S3's own (x-amz-request-id, moto's
+// x-amzn-requestid): every S3 gateway sends one with every reply.
+bool HasAmzHeader(const http::Response& response);
+
 // The Status for an <Error> document received with `http_status` (also used
 // for an <Error> a gateway sends inside a 200 reply). The error's own request
 // id is kept; `resource` prefixes the message as above.
