@@ -370,6 +370,8 @@ std::string Report(int index, int count, const char* after, const char* through,
                       {"source_objects", objects},
                       {"error_count", errors},
                       {"seconds", 1.5},
+                      {"uploads_aborted", index},
+                      {"manifests_removed", 1},
                       {"endpoints", {{{"remote", "default"}, {"endpoint", "e"}, {"requests", 3}}}}};
   j["shard"] = {{"index", index},
                 {"count", count},
@@ -388,6 +390,8 @@ TEST(ReportMergeTest, AddsUpCompleteShares) {
   EXPECT_EQ(m.report["actions"]["download"]["bytes"], 180);
   EXPECT_EQ(m.report["endpoints"][0]["requests"], 9);
   EXPECT_EQ(m.report["shares"].size(), 3u);
+  EXPECT_EQ(m.report["uploads_aborted"], 0 + 1 + 2);
+  EXPECT_EQ(m.report["manifests_removed"], 3);
 }
 
 TEST(ReportMergeTest, NamesMissingFailedAndMismatchedShares) {

@@ -98,7 +98,7 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
   m["failed"] = json::array();
   uint64_t source_objects = 0, destination_objects = 0, error_count = 0, notice_count = 0,
            unverified_count = 0, key_store_count = 0;
-  uint64_t deletes_refused = 0;
+  uint64_t deletes_refused = 0, manifests_removed = 0, uploads_aborted = 0;
   double seconds = 0, seconds_sum = 0;
   std::map<std::string, json> endpoints;
   std::optional<json> previous;  // the share before's "shard", for the bounds check
@@ -141,6 +141,8 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
     unverified_count += U64(j, "unverified_count");
     key_store_count += U64(j, "key_store_count");
     deletes_refused += U64(j, "deletes_refused");
+    manifests_removed += U64(j, "manifests_removed");
+    uploads_aborted += U64(j, "uploads_aborted");
     seconds = std::max(seconds, j.value("seconds", 0.0));
     seconds_sum += j.value("seconds", 0.0);
     Append(j, "errors", &m);
@@ -168,6 +170,8 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
   m["unverified_count"] = unverified_count;
   m["key_store_count"] = key_store_count;
   m["deletes_refused"] = deletes_refused;
+  m["manifests_removed"] = manifests_removed;
+  m["uploads_aborted"] = uploads_aborted;
   m["seconds"] = seconds;  // the slowest share: the wall time when they ran at once
   m["seconds_sum"] = seconds_sum;
   m["manifests"] = json::array();  // the whole's, once joined (report merge)
