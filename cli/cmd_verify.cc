@@ -180,9 +180,10 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
         line += "; " + std::to_string(r.unchecked) + " not read (no ETag to check them against)";
       }
       std::printf("%s\n", line.c_str());
-      // Unverified alone is no difference found, and no proof either.
-      bool only_unverified = r.unverified > 0 && r.missing == 0 && r.extra == 0 &&
-                             r.different == 0 && r.problems.empty();
+      // Unverified or unread alone is no difference found, and no proof
+      // either: --content asked for the bytes.
+      bool only_unverified = (r.unverified > 0 || r.unchecked > 0) && r.missing == 0 &&
+                             r.extra == 0 && r.different == 0 && r.problems.empty();
       std::printf("%s\n", r.ok()            ? "verify: OK"
                           : only_unverified ? "verify: NOT PROVEN"
                                             : "verify: DIFFERENT");

@@ -117,3 +117,6 @@ set_tests_properties(headers_no_xattr_e2e PROPERTIES LABELS "gateway;e2e" TIMEOU
 # named as such, not taken for a missing bucket; RGW's missing bucket still is.
 add_test(NAME not_s3_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/not_s3_test.py)
 set_tests_properties(not_s3_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 120)
+# verify --content reads what it proves: a --no-index backup's manifest has ETags.
+add_test(NAME verify_content_e2e COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/verify_content_test.py)
+set_tests_properties(verify_content_e2e PROPERTIES LABELS "gateway;e2e" TIMEOUT 300)

@@ -223,9 +223,17 @@ std::optional<KeptHeaders> DecodeKept(std::string_view text) {
   return KeptOf(j);
 }
 
-std::string EncodeKeptAttr(const KeptHeaders& kept, uint64_t size, int64_t mtime_ns) {
+std::string EncodeKeptAttr(const KeptHeaders& kept, uint64_t size, int64_t mtime_ns,
+                           std::string_view etag) {
   json j = {{"headers", KeptJson(kept)}, {"size", size}, {"mtime_ns", mtime_ns}};
+  if (!etag.empty()) j["etag"] = etag;
   return Dump(j);
+}
+
+std::string KeptAttrEtag(std::string_view text, uint64_t size, int64_t mtime_ns) {
+  if (!DecodeKeptAttr(text, size, mtime_ns)) return "";
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.contains("etag") && j["etag"].is_string() ? j["etag"].get<std::string>() : "";
 }
 
 std::optional<KeptHeaders> DecodeKeptAttr(std::string_view text, uint64_t size, int64_t mtime_ns) {

@@ -67,10 +67,16 @@ std::optional<KeptHeaders> DecodeKept(std::string_view text);
 
 // The attribute's value: the headers and the file they were written with
 // (size and modification time), so that a file changed since sends its own.
-std::string EncodeKeptAttr(const KeptHeaders& kept, uint64_t size, int64_t mtime_ns);
+// With the ETag of the object the file was written from, where known.
+std::string EncodeKeptAttr(const KeptHeaders& kept, uint64_t size, int64_t mtime_ns,
+                           std::string_view etag = {});
 // The headers, when `text` is such a value and the file still has `size`
 // and `mtime_ns`.
 std::optional<KeptHeaders> DecodeKeptAttr(std::string_view text, uint64_t size, int64_t mtime_ns);
+// The ETag such a value records, when the file still has `size` and
+// `mtime_ns`; empty otherwise (a run manifest written without the index
+// takes the file's ETag from here, so that verify --content can read it).
+std::string KeptAttrEtag(std::string_view text, uint64_t size, int64_t mtime_ns);
 
 // Sets what an upload sends besides the bytes to the kept headers, metadata
 // and tags: the object as it was (the file's attributes came from them).

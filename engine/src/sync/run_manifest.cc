@@ -94,6 +94,11 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
           auto kept =
               DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
           if (kept && !kept->empty()) r->headers = EncodeKept(*kept);
+          if (r->etag.empty()) {  // no index: the ETag the download wrote beside the headers
+            r->etag =
+                KeptAttrEtag(std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
+            if (transfer::EtagIsMd5(r->etag)) r->md5 = r->etag;
+          }
         } else if (auto kept = DecodeKept(indexed_headers); kept && !kept->empty()) {
           // No attribute (a file system without them): the index's record
           // of the same file has them.

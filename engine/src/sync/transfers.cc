@@ -99,11 +99,12 @@ Status ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::Obje
 // has nothing: a restore then adds no metadata of its own), for a restore
 // to send again. A failure is said, and the
 // file stays in sync: fetching it again would not help.
-Status KeepHeaders(const transfer::TempFile& temp, const KeptHeaders& kept) {
+Status KeepHeaders(const transfer::TempFile& temp, const KeptHeaders& kept,
+                   const std::string& etag) {
   const int fd = temp.fd();
   struct stat st {};
   if (fstat(fd, &st) != 0) return transfer::ErrnoStatus("cannot stat '" + temp.path() + "'", errno);
-  std::string value = EncodeKeptAttr(kept, static_cast<uint64_t>(st.st_size), MtimeNs(st));
+  std::string value = EncodeKeptAttr(kept, static_cast<uint64_t>(st.st_size), MtimeNs(st), etag);
   if (fsetxattr(fd, kHeadersXattr, value.data(), value.size(), 0) != 0) {
     return transfer::ErrnoStatus(
         "cannot keep the object's headers, metadata and tags with '" + temp.path() + "'", errno);
@@ -490,7 +491,9 @@ bool Runner::Commit(Job& job) {
       Status attrs = ApplyAttrs(fs_, *at.temp, at.head, options_);
       const KeptHeaders kept_headers = KeepFrom(at.head, std::move(at.tags));
       at.kept_encoded = EncodeKept(kept_headers);
-      Status kept = KeepHeaders(*at.temp, kept_headers);
+      // The ETag only of content proven to be the object's.
+      Status kept = KeepHeaders(*at.temp, kept_headers,
+                                at.verdict == transfer::Verdict::kUnverifiable ? "" : a.src->etag);
       at.status = fs_.Commit(*at.temp);
       // A folder of the key's name (`a` of `a/b`, made meanwhile: the
       // rename, not a look before it, tells): the file goes to the key

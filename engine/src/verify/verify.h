@@ -75,7 +75,8 @@ struct VerifyReport {
   // Counts `d` by its kind and keeps it while fewer than kMaxKept are.
   void Add(Difference d);
   bool ok() const {
-    return missing == 0 && extra == 0 && different == 0 && unverified == 0 && problems.empty();
+    return missing == 0 && extra == 0 && different == 0 && unverified == 0 && unchecked == 0 &&
+           problems.empty();
   }
 };
 
