@@ -267,6 +267,15 @@ class ResumeTest(unittest.TestCase):
             self.assertEqual(md5_of(os.path.join(dst, name)), md5_of(os.path.join(src, name)))
         self.assertEqual(temp_files(dst), [])
 
+    def wait_for_puts(self, proc, asoks, at_bytes):
+        """Until the gateways have taken at_bytes in PUTs (a restore under
+        way), the restore still running."""
+        deadline = time.monotonic() + 120
+        while put_bytes(asoks) < at_bytes:
+            self.assertIsNone(proc.poll(), "the restore ended before it was interrupted")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+
     def test_a_restore_stopped_by_signals_resumes_its_upload(self):
         # Mid-restore: SIGTERM, and SIGTERM again to stop at once. The parts
         # sent are in the index's checkpoint; the next run sends the rest.
@@ -282,11 +291,7 @@ class ResumeTest(unittest.TestCase):
             [self.bin, "--endpoint", self.endpoint, "--bwlimit", "20M", "sync", "--index",
              self.index, "--part-size", "8M", src, dst],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while put_bytes(asoks) - before < 40 * MiB:
-            self.assertIsNone(proc.poll(), "the restore ended before it was interrupted")
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.1)
+        self.wait_for_puts(proc, asoks, before + 40 * MiB)
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
         proc.send_signal(signal.SIGTERM)
@@ -329,11 +334,7 @@ class ResumeTest(unittest.TestCase):
              "--multipart-threshold", "8M", "--part-size", "8M",  # put_b grows by parts
              "sync", "--index", self.index, *files, src, dst],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while put_bytes(asoks) - before < 16 * MiB:
-            self.assertIsNone(proc.poll(), "the restore ended before it was interrupted")
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.1)
+        self.wait_for_puts(proc, asoks, before + 16 * MiB)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
         self.assertEqual(proc.returncode, 130, err)

@@ -125,6 +125,15 @@ TEST_F(GatewayTest, UnreadableFileIsReported) {
   EXPECT_NE(up.status().message().find("/nonexistent/file"), std::string::npos);
 }
 
+// A checkpoint store that keeps its one checkpoint in `*store`.
+std::shared_ptr<CheckpointStore> CheckpointsIn(std::optional<UploadCheckpoint>* store) {
+  auto checkpoints = std::make_shared<CheckpointStore>();
+  checkpoints->load = [store] { return *store; };
+  checkpoints->save = [store](const UploadCheckpoint& c) { *store = c; };
+  checkpoints->clear = [store] { store->reset(); };
+  return checkpoints;
+}
+
 // What a run killed after two of five parts leaves: an upload with parts 1
 // and 2 of `data` sent, and its checkpoint for the file at `path`.
 UploadCheckpoint UploadTwoOfFive(const s3::Client& client, const std::string& bucket,
@@ -163,10 +172,7 @@ TEST_F(GatewayTest, InterruptedMultipartUploadResumes) {
   WriteFile(dir.File("f"), data);
   std::optional<UploadCheckpoint> store = UploadTwoOfFive(client(), bucket_, dir.File("f"), data);
   TransferOptions o = SmallParts();
-  o.checkpoint = std::make_shared<CheckpointStore>();
-  o.checkpoint->load = [&] { return store; };
-  o.checkpoint->save = [&](const UploadCheckpoint& c) { store = c; };
-  o.checkpoint->clear = [&] { store.reset(); };
+  o.checkpoint = CheckpointsIn(&store);
 
   testing::CountingTransport counting(transport_.get());
   s3::Client counted(&counting, testing::TestGateway::Get().Options());
@@ -208,10 +214,7 @@ TEST_F(GatewayTest, AFileRewrittenInPlaceWithItsTimeSetBackIsNotResumed) {
     close(fd);
   }
   TransferOptions o = SmallParts();
-  o.checkpoint = std::make_shared<CheckpointStore>();
-  o.checkpoint->load = [&] { return store; };
-  o.checkpoint->save = [&](const UploadCheckpoint& c) { store = c; };
-  o.checkpoint->clear = [&] { store.reset(); };
+  o.checkpoint = CheckpointsIn(&store);
   auto up = UploadFile(client(), dir.File("f"), bucket_, "big", o);
   ASSERT_TRUE(up.ok()) << up.status().ToString();
   EXPECT_EQ(up->parts_resumed, 0);
@@ -228,10 +231,7 @@ TEST_F(GatewayTest, StaleCheckpointStartsOver) {
   std::optional<UploadCheckpoint> store =
       UploadCheckpoint{"no-such-upload", 5 * kMiB, data.size(), 1, {{1, std::string(32, 'a')}}};
   TransferOptions o = SmallParts();
-  o.checkpoint = std::make_shared<CheckpointStore>();
-  o.checkpoint->load = [&] { return store; };
-  o.checkpoint->save = [&](const UploadCheckpoint& c) { store = c; };
-  o.checkpoint->clear = [&] { store.reset(); };
+  o.checkpoint = CheckpointsIn(&store);
   auto up = UploadFile(client(), dir.File("f"), bucket_, "f", o);
   ASSERT_TRUE(up.ok()) << up.status().ToString();
   EXPECT_EQ(up->parts_resumed, 0);
