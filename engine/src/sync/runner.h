@@ -207,8 +207,10 @@ class Runner {
   std::optional<plan::Action> PlanChange(const Change& c);
   // The local file a key stands for, as the walk would list it.
   std::optional<plan::Entry> LocalEntry(const std::string& key);
-  // Hands a change's outcome back to its feed.
+  // Hands a change's outcome back to its feed, one at a time.
   void Finished(const Job& job);
+  void Finished(uint64_t token, bool ok);
+  std::mutex finished_mu_;
   // The last phase: the spooled deletes, when nothing forbids them.
   void PlanDeletes(const Feed& feed);
   // A change feed's spooled deletes that will not run: failed, to come again.

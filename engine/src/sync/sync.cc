@@ -232,9 +232,13 @@ std::optional<plan::Action> Runner::PlanChange(const Change& c) {
   return a;
 }
 
+void Runner::Finished(uint64_t token, bool ok) {
+  std::lock_guard lock(finished_mu_);  // the planner's skips and the commits'
+  options_.changes->Finished(token, ok);
+}
+
 void Runner::Finished(const Job& job) {
-  if (options_.changes && job.token)
-    options_.changes->Finished(*job.token, job.attempt.status.ok());
+  if (options_.changes && job.token) Finished(*job.token, job.attempt.status.ok());
 }
 
 // On the planner thread: the feed's changes, each planned against the
@@ -245,7 +249,7 @@ void Runner::PlanChanges(const Feed& feed) {
   while (!Stopped() && options_.changes->Next(&c)) {
     std::optional<plan::Action> planned = PlanChange(c);
     if (!planned) {
-      options_.changes->Finished(c.token, true);
+      Finished(c.token, true);
       continue;
     }
     plan::Action& a = *planned;
@@ -259,7 +263,7 @@ void Runner::PlanChanges(const Feed& feed) {
         Count("skip: " + std::string(plan::SkipReasonName(a.reason)), a.src ? a.src->size : 0);
         Progress();
       }
-      options_.changes->Finished(c.token, true);
+      Finished(c.token, true);
       continue;
     }
     if (a.kind == ActionKind::kDelete) {
@@ -268,7 +272,7 @@ void Runner::PlanChanges(const Feed& feed) {
         std::lock_guard lock(report_mu_);
         report_.AddError(Where(a), s.message());
         ++progress_.errors;
-        options_.changes->Finished(c.token, false);
+        Finished(c.token, false);
       }
       continue;
     }
@@ -283,7 +287,7 @@ void Runner::PlanChanges(const Feed& feed) {
     slots_.Acquire();
     if (Stopped()) {
       slots_.Release();
-      options_.changes->Finished(c.token, false);
+      Finished(c.token, false);
       break;
     }
     feed(std::move(job));
@@ -304,7 +308,7 @@ void Runner::FailSpooled() {
   plan::Entry e;
   std::optional<uint64_t> token;
   while (deletes_.Read(&e, &token)) {
-    if (token) options_.changes->Finished(*token, false);
+    if (token) Finished(*token, false);
   }
 }
 
