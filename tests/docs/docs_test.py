@@ -165,6 +165,16 @@ def marked_blocks():
     return out
 
 
+def anchors(path):
+    """The anchors GitHub gives a page's headings (outside code blocks)."""
+    with open(path) as f:
+        text = f.read()
+    for _, body, _, _ in code_blocks(text):
+        text = text.replace(body, "")
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+            for h in re.findall(r"(?m)^#{1,6} (.*)$", text)}
+
+
 def gwsync_help(*command):
     r = subprocess.run([require("GWSYNC_BIN"), *command, "--help"], capture_output=True,
                        text=True, timeout=60)
@@ -302,17 +312,20 @@ class DocsTest(unittest.TestCase):
                         missing.append(f"gwsync {' '.join(command)} {opt}")
         self.assertEqual(missing, [], "options missing from docs/reference/flags.md")
 
-    def test_relative_links_lead_to_files(self):
+    def test_relative_links_lead_to_files_and_headings(self):
         broken = []
         for page in pages():
             for target in re.findall(r"\]\(([^)\s]+)\)", read(page)):
-                if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+                if re.match(r"^[a-z]+:", target):
                     continue
-                path = os.path.normpath(os.path.join(REPO, os.path.dirname(page),
-                                                     target.split("#")[0]))
+                file, _, anchor = target.partition("#")
+                path = os.path.normpath(os.path.join(REPO, os.path.dirname(page), file)) \
+                    if file else os.path.join(REPO, page)
                 if not os.path.exists(path):
                     broken.append(f"{page}: {target}")
-        self.assertEqual(broken, [], "links to files that do not exist")
+                elif anchor and path.endswith(".md") and anchor not in anchors(path):
+                    broken.append(f"{page}: {target} (no such heading)")
+        self.assertEqual(broken, [], "links to files or headings that do not exist")
 
     def test_no_page_names_an_internal_issue(self):
         hits = [f"{page}: {m.group(0)}" for page in pages() for m in ISSUE_RE.finditer(read(page))]
