@@ -85,12 +85,15 @@ registry_bucket() {
 SETUP = {
     "readme": "registry_tree registry",
     "backup-restore": """registry_bucket
-mkdir -p /var/lib/wal && echo segment > /var/lib/wal/000000010000000000000001 && echo x > /var/lib/wal/a.tmp""",
+mkdir -p /var/lib/wal
+echo segment > /var/lib/wal/000000010000000000000001
+echo scratch > /var/lib/wal/a.tmp""",
     "objects": "head -c 300000 /dev/urandom > layer.tar",
     "manifest": "registry_bucket",
     "verify": "registry_bucket",
     "du": "registry_bucket",
-    "nightly-by-hand": """mkdir -p "$DOCS_FIXTURE/wal" && echo segment > "$DOCS_FIXTURE/wal/000000010000000000000001"
+    "nightly-by-hand": """mkdir -p "$DOCS_FIXTURE/wal"
+echo segment > "$DOCS_FIXTURE/wal/000000010000000000000001"
 gwsync sync --quiet --no-index "$DOCS_FIXTURE/wal" s3://db-wal""",
     "caps": "registry_bucket",
     "shards": "registry_bucket",
