@@ -80,6 +80,27 @@ struct ManifestOptions {
   int keep = 30;
 };
 
+// One change to a bucket, as a change feed reports it.
+struct Change {
+  std::string key;          // the object's whole key in the bucket
+  bool removed = false;     // ObjectRemoved:*; else created or overwritten
+  uint64_t size = 0;        // created: as the event says
+  std::string etag;         // created: as the event says
+  uint64_t token = 0;       // the source's own: handed back in Finished
+};
+// Where a sync from a bucket to a folder takes its work instead of listing both sides.
+class ChangeSource {
+ public:
+  virtual ~ChangeSource() = default;
+  // The next change to apply; false once there is none left for this run
+  // (the batch is drained, or the run stops). Called on one thread; may block.
+  virtual bool Next(Change* c) = 0;
+  // Once the change's outcome is final and in the index: ok when applied,
+  // already in sync, or outside the sync's prefix/filters; false when it
+  // failed (do not ack it: it must come again). One call per token, one thread.
+  virtual void Finished(uint64_t token, bool ok) = 0;
+};
+
 struct SyncOptions {
   bool delete_extra = false;
   // --delete guards: refused when the source lists nothing, or beyond
@@ -137,6 +158,7 @@ struct SyncOptions {
   // The local file operations the sync decides on (sync/file_system.h);
   // null: the system's. Tests pass one that injects faults.
   FileSystem* file_system = nullptr;
+  ChangeSource* changes = nullptr;  // null: list both sides
 };
 
 struct Tally {
