@@ -125,7 +125,7 @@ until port_busy "$PORT"; do
   [[ $SECONDS -lt $deadline ]] || die "no AMQP listener on $PORT after ${TIMEOUT}s"
   sleep 0.2
 done
-CTL="env HOME='$DIR/home' ERL_EPMD_PORT=$((PORT + 10000)) $RABBIT_BIN/rabbitmqctl -n $NODE"
+CTL="env HOME=$DIR/home ERL_EPMD_PORT=$((PORT + 10000)) $RABBIT_BIN/rabbitmqctl -n $NODE"
 cat >"$ENVF.tmp" <<EOF
 # written by tools/rabbitmq-start.sh; source it: . $ENVF
 export GWSYNC_TEST_AMQP_URL='amqp://127.0.0.1:$PORT'
