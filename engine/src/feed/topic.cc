@@ -72,10 +72,13 @@ StatusOr<std::string> SetUpTopic(const s3::Client& client, const TopicSpec& spec
   if (spec.credentials.given) {
     endpoint += spec.credentials.user + ":" + spec.credentials.password + "@";
   }
-  endpoint += spec.broker.Url().substr(7);
+  // RGW takes the vhost as written (no %-escapes), and "/" when none is.
+  endpoint += spec.broker.host + ":" + std::to_string(spec.broker.port);
+  if (spec.broker.vhost != "/") endpoint += "/" + spec.broker.vhost;
   Form form = {{"Action", "CreateTopic"}, {"Name", spec.topic}};
-  auto attribute = [&form](const std::string& key, const std::string& value) {
-    const std::string n = std::to_string(form.size() / 2 + 1);
+  int entries = 0;
+  auto attribute = [&form, &entries](const std::string& key, const std::string& value) {
+    const std::string n = std::to_string(++entries);
     form.emplace_back("Attributes.entry." + n + ".key", key);
     form.emplace_back("Attributes.entry." + n + ".value", value);
   };
@@ -117,16 +120,21 @@ StatusOr<TopicStatus> GetTopicStatus(const s3::Client& client, const std::string
   TopicStatus st;
   ASSIGN_OR_RETURN(st.arn, FindTopicArn(client, topic));
   if (!st.arn.empty()) {
-    ASSIGN_OR_RETURN(std::string body, Post(client, {{"Action", "GetTopic"}, {"TopicArn", st.arn}},
-                                            "topic '" + topic + "'"));
-    std::string address = Element(body, "EndpointAddress");
-    // A stored user and password are never shown.
-    size_t at = address.find('@');
-    if (address.starts_with("amqp://") && at != std::string::npos) {
-      address = "amqp://***@" + address.substr(at + 1);
+    ASSIGN_OR_RETURN(std::string body,
+                     Post(client, {{"Action", "GetTopicAttributes"}, {"TopicArn", st.arn}},
+                          "topic '" + topic + "'"));
+    // The endpoint is a JSON document inside the XML (its quotes escaped).
+    size_t at = body.find("EndpointAddress");
+    size_t from = at == std::string::npos ? at : body.find("amqp://", at);
+    if (from != std::string::npos) {
+      size_t end = body.find_first_of("\"&<, ", from);
+      st.endpoint = body.substr(from, end == std::string::npos ? end : end - from);
+      // A stored user and password are never shown.
+      size_t user = st.endpoint.find('@');
+      if (user != std::string::npos) st.endpoint = "amqp://***@" + st.endpoint.substr(user + 1);
     }
-    st.endpoint = address;
-    st.persistent = Element(body, "Persistent") == "true";
+    size_t p = body.find("Persistent");
+    st.persistent = p != std::string::npos && body.substr(p, 40).find("true") != std::string::npos;
   }
   auto config = s3::Wait<std::string>(
       [&](auto done) { client.GetBucketSubresource(bucket, "notification", done); });
