@@ -31,7 +31,7 @@ namespace {
 // once (systemd waits 90 s by default before its SIGKILL).
 constexpr std::chrono::milliseconds kStopGrace{10000};
 
-// A sync's exit codes (README, Exit codes): 0 done; 1 failed, nothing done
+// A sync's exit codes (docs/reference/exit-codes.md): 0 done; 1 failed, nothing done
 // (it could not start or list, or every object it had to copy failed); 2 a
 // usage error; 3 partial: some objects failed or deletes were refused, the
 // rest is in sync; 75 another run holds the pair; 128+N stopped by signal N.
@@ -552,7 +552,7 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
       ->type_name("FILE");
   cmd->add_option("--metrics-file", f->metrics_file,
                   "write the run's figures for node_exporter's textfile collector (Prometheus "
-                  "text format, replaced atomically), e.g. /var/lib/node_exporter/gwsync.prom")
+                  "text format, replaced atomically), e.g. /var/lib/prometheus/node-exporter/gwsync.prom")
       ->type_name("FILE")
       ->check(NotEmpty());
   cmd->add_option("--log-file", f->log_file,

@@ -39,9 +39,10 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/gwsync-nightly@.service
               ${PROJECT_SOURCE_DIR}/deploy/systemd/gwsync-nightly@.timer
               ${PROJECT_SOURCE_DIR}/deploy/systemd/gwsync-follow@.service
         DESTINATION lib/systemd/system)
-# The folders the README's setup and the cron line write into before any run
-# could make them: /etc/gwsync for the job files (they hold keys: 0750, so a
-# file copied there without -m 600 is no one else's to read) and
+# The folders the nightly guide's setup (docs/guide/nightly.md) and the
+# cron line write into before any run could make them: /etc/gwsync for the
+# job files (they hold keys: 0750, so a file copied there without -m 600 is
+# no one else's to read) and
 # /var/log/gwsync for the cron line's log (the service has LogsDirectory=).
 # Empty folders of the build tree installed under the names they need.
 set(GWSYNC_PACKAGE_DIRS ${PROJECT_BINARY_DIR}/package-dirs)

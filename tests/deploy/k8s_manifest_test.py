@@ -3,7 +3,7 @@
 needs an API server for its schema): every manifest parses; the Indexed
 Job's completions equal its GWSYNC_SHARD_COUNT; every volume mounted is
 declared and every ConfigMap, Secret and claim it names is one of the
-manifests (or the plan ConfigMap the README creates); the shell the pods
+manifests (or the plan ConfigMap deploy/k8s/README.md creates); the shell the pods
 run parses (sh -n) and runs `gwsync sync --shard auto` with the plan."""
 import glob
 import os

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""The README's "Nightly backups" followed as written, on a machine set up
-from the Debian package: the .deb (cpack from this build) unpacked into a
-scratch root, then the shell block the README marks `<!-- test: nightly -->`
-run line by line, in order. Only install paths (/etc, /usr, /var, /srv)
+"""The nightly guide (docs/guide/nightly.md) followed as written, on a
+machine set up from the Debian package: the .deb (cpack from this build)
+unpacked into a scratch root, then the shell block the guide marks
+`<!-- test: nightly -->` run line by line, in order (tests/docs/docs_test.py
+counts this block as run here). Only install paths (/etc, /usr, /var, /srv)
 move into the scratch root, and the gateway's endpoint and keys are the
 test gateway's:
 
@@ -39,7 +40,7 @@ from nightly_test import parse_exposition, value  # noqa: E402
 from systemd_unit import Service, option, read_unit  # noqa: E402
 
 TIMEOUT = 120
-README = os.path.join(HERE, "..", "..", "README.md")
+GUIDE = os.path.join(HERE, "..", "..", "docs", "guide", "nightly.md")
 UNIT_FOLDERS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
 EXAMPLES = "/usr/share/doc/gwsync/examples"
 # An absolute install path, not inside another path or word.
@@ -53,19 +54,19 @@ def moved(text, root):
     return INSTALL_PATH.sub(root, text)
 
 
-def readme_block(name):
+def guide_block(name):
     """The lines of the fenced block right after `<!-- test: NAME -->`."""
-    with open(README) as f:
+    with open(GUIDE) as f:
         text = f.read()
     marker = f"<!-- test: {name} -->"
-    assert text.count(marker) == 1, f"README.md marks one block {marker}"
+    assert text.count(marker) == 1, f"docs/guide/nightly.md marks one block {marker}"
     m = re.match(r"\s*```\w*\n(.*?)\n```", text.split(marker, 1)[1], re.S)
     assert m, f"a fenced block right after {marker}"
     return m.group(1).splitlines()
 
 
 def edit(path):
-    """The operator's edit of a file the README copies: the install paths
+    """The operator's edit of a file the guide copies: the install paths
     moved into the scratch root, and in a remotes file the gateways and keys
     of prod (the cluster the example backs up) made the test gateway's."""
     root = require("GWSYNC_TEST_ROOT")
@@ -170,7 +171,7 @@ class NightlyRunbookTest(unittest.TestCase):
             last = f.read().splitlines()[-1]
         self.assertTrue(last.endswith(": finished, exit code 0"), last)
 
-    def test_the_readme_nightly_section_verbatim(self):
+    def test_the_nightly_guide_verbatim(self):
         shell_env = {"PATH": os.environ["PATH"], "HOME": self.home,
                      "EDITOR": f"{sys.executable} {os.path.abspath(__file__)} --edit",
                      "GWSYNC_TEST_ROOT": self.root}
@@ -178,7 +179,7 @@ class NightlyRunbookTest(unittest.TestCase):
                      "GWSYNC_TEST_SECRET_KEY"):
             shell_env[name] = os.environ.get(name, "")
         self.service = None
-        for line in readme_block("nightly"):
+        for line in guide_block("nightly"):
             words = shlex.split(line, comments=True)
             if not words:
                 continue

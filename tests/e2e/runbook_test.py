@@ -2,7 +2,7 @@
 """The runbook operators follow today with s3cmd (Deis' "Backing Up and
 Restoring Data": ~/.s3cfg, s3cmd mb, s3cmd sync FOLDER s3://BUCKET, s3cmd
 sync s3://BUCKET .), run once with s3cmd and once with the gwsync commands
-the README's "Coming from s3cmd" gives, against the real RGW: both end with
+docs/guide/from-s3cmd.md gives, against the real RGW: both end with
 the same keys in the buckets and the same files restored. Also: s3cmd
 restores a gwsync backup with its times and modes, and gwsync says on a
 terminal when it drops a source folder's name that s3cmd would keep.
@@ -112,7 +112,7 @@ class RunbookTest(unittest.TestCase):
         results = {}
         for tool in ("s3cmd", "gwsync"):
             work = self.workdir()
-            # The README's db-wal (Deis' db_wal: the test gateway keeps S3's strict
+            # The guide's db-wal (Deis' db_wal: the test gateway keeps S3's strict
             # bucket names, rgw_relaxed_s3_bucket_names off), made unique.
             db, reg = self.fresh(f"db-wal-{tool}"), self.fresh(f"registry-{tool}")
             restore = os.path.join(work, "restore")
@@ -124,7 +124,7 @@ class RunbookTest(unittest.TestCase):
                 self.s3cmd(work, "sync", "wal_005", f"s3://{db}")
                 self.s3cmd(work, "sync", "registry", f"s3://{reg}")
                 self.s3cmd(restore, "sync", f"s3://{db}", ".")
-            else:  # the README's "Coming from s3cmd", command for command
+            else:  # docs/guide/from-s3cmd.md, command for command
                 self.gwsync(work, "mb", f"s3://{db}")
                 self.gwsync(work, "mb", f"s3://{reg}")
                 self.gwsync(work, "sync", "basebackups_005", f"s3://{db}/basebackups_005")
@@ -184,7 +184,7 @@ class RunbookTest(unittest.TestCase):
                                             f"s3://{bucket}"])
         self.assertEqual(code, 0, err)
         self.assertNotIn("hint:", err)
-        # The README's translation names the folder: no hint.
+        # The guide's translation names the folder: no hint.
         code, err = self.on_terminal(work, [self.bin, "sync", "--dry-run", "wal_005",
                                             f"s3://{bucket}/wal_005"])
         self.assertEqual(code, 0, err)

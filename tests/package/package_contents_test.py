@@ -4,7 +4,7 @@ with cpack from this build folder (as tools/package.sh does), listed and
 unpacked with dpkg-deb. It makes every folder its nightly units and cron
 line write into that neither systemd nor gwsync makes (the job files'
 /etc/gwsync, root's alone; the cron line's /var/log/gwsync), holds the units
-where systemd looks and the examples the README copies, and apt shows its
+where systemd looks and the examples the nightly guide copies, and apt shows its
 description as written. node-exporter's folder is node-exporter's: a run
 without it says so in a notice (tests/e2e/nightly_unit_test.py).
 
@@ -50,7 +50,7 @@ class PackageContentsTest(unittest.TestCase):
         return mode.startswith("d") and owner == "root/root"
 
     def test_the_job_files_folder_is_roots_alone(self):
-        # The README's `install -m 600 ... /etc/gwsync/NAME.env` needs it; the
+        # The nightly guide's `install -m 600 ... /etc/gwsync/NAME.env` needs it; the
         # files hold keys, so no one else may list or read them.
         self.assertEqual(self.entries.get("/etc/gwsync"), ("drwxr-x---", "root/root"))
 

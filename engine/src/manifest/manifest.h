@@ -3,7 +3,7 @@
 // line is a header (format, version, source, destination, run time), then
 // one record per key in ascending S3 key byte order, then a trailer with the
 // totals, so a reader can tell a complete manifest from a cut-short one.
-// The format is described in the README ("Proving a backup").
+// The format is described in docs/reference/manifest.md.
 //
 // Writer and Reader stream: memory does not grow with the number of keys.
 // Each is used by one thread at a time.

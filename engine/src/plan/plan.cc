@@ -42,6 +42,8 @@ std::string_view SkipReasonName(SkipReason reason) {
       return "gwsync's own manifest";
     case SkipReason::kReplaced:
       return "replaced since listed";
+    case SkipReason::kGone:
+      return "gone since changed";
   }
   return "?";
 }

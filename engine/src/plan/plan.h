@@ -71,6 +71,7 @@ enum class SkipReason {
   kFolderMarker,  // a local folder is no object: a bucket's "dir/" markers stay
   kOwnState,      // a run manifest gwsync keeps in the destination bucket
   kReplaced,      // no longer the file listed (now a link, a FIFO, another file): not read
+  kGone,          // a changed object that no longer exists: its removal comes next
 };
 
 struct Action {

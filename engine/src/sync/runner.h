@@ -92,6 +92,8 @@ struct Job {
   // file, should the file have no user.gwsync.headers (a file system
   // without user attributes).
   std::optional<KeptHeaders> manifest_kept;
+  // A change feed's token for the change planned (ChangeSource::Finished).
+  std::optional<uint64_t> token;
   Attempt attempt;  // the round under way
 };
 using JobPtr = std::shared_ptr<Job>;
@@ -112,11 +114,15 @@ class DeleteSpool {
   DeleteSpool(const DeleteSpool&) = delete;
   DeleteSpool& operator=(const DeleteSpool&) = delete;
 
-  Status Append(const plan::Entry& e) {
+  // `token`: a change feed's, for the change the delete comes from.
+  Status Append(const plan::Entry& e, std::optional<uint64_t> token = std::nullopt) {
     if (!file_) return Internal("cannot create a temporary file for the planned deletes");
     uint32_t n = static_cast<uint32_t>(e.key.size());
     uint32_t p = static_cast<uint32_t>(e.path.size());
-    if (std::fwrite(&n, sizeof n, 1, file_) != 1 || std::fwrite(e.key.data(), 1, n, file_) != n ||
+    uint8_t has = token.has_value();
+    uint64_t t = token.value_or(0);
+    if (std::fwrite(&has, 1, 1, file_) != 1 || std::fwrite(&t, sizeof t, 1, file_) != 1 ||
+        std::fwrite(&n, sizeof n, 1, file_) != 1 || std::fwrite(e.key.data(), 1, n, file_) != n ||
         std::fwrite(&e.size, sizeof e.size, 1, file_) != 1 ||
         std::fwrite(&p, sizeof p, 1, file_) != 1 || std::fwrite(e.path.data(), 1, p, file_) != p) {
       return Internal("cannot write the planned deletes to a temporary file (disk full?)");
@@ -129,9 +135,15 @@ class DeleteSpool {
   void Rewind() {
     if (file_) std::rewind(file_);
   }
-  bool Read(plan::Entry* e) {
+  bool Read(plan::Entry* e, std::optional<uint64_t>* token) {
     uint32_t n = 0;
-    if (!file_ || std::fread(&n, sizeof n, 1, file_) != 1) return false;
+    uint8_t has = 0;
+    uint64_t t = 0;
+    if (!file_ || std::fread(&has, 1, 1, file_) != 1 || std::fread(&t, sizeof t, 1, file_) != 1 ||
+        std::fread(&n, sizeof n, 1, file_) != 1) {
+      return false;
+    }
+    *token = has ? std::optional<uint64_t>(t) : std::nullopt;
     e->key.resize(n);
     uint32_t p = 0;
     if (std::fread(e->key.data(), 1, n, file_) != n ||
@@ -188,8 +200,21 @@ class Runner {
   Status PrepareDestination();
   // The planner thread: merges the listings and feeds the graph.
   void PlanAll(Merger& merger, const Feed& feed);
+  // The planner thread of a run from a change feed (options_.changes).
+  void PlanChanges(const Feed& feed);
+  // A change planned as a listing's key would be, against the local file
+  // as it is now; nullopt when it is outside the sync (prefix, range, filter).
+  std::optional<plan::Action> PlanChange(const Change& c);
+  // The local file a key stands for, as the walk would list it.
+  std::optional<plan::Entry> LocalEntry(const std::string& key);
+  // Hands a change's outcome back to its feed, one at a time.
+  void Finished(const Job& job);
+  void Finished(uint64_t token, bool ok);
+  std::mutex finished_mu_;
   // The last phase: the spooled deletes, when nothing forbids them.
   void PlanDeletes(const Feed& feed);
+  // A change feed's spooled deletes that will not run: failed, to come again.
+  void FailSpooled();
   std::optional<plan::Remembered> Recall(const plan::Entry* src, const plan::Entry* dst);
   void Prepare(Job& job);
   std::shared_ptr<transfer::Fd> OpenListed(const plan::Entry& listed, const std::string& rel,

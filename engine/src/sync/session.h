@@ -122,7 +122,7 @@ class Session {
 // The folder of a pair's index database under `dir`: a hash of both sides.
 std::string PairIndexPath(const std::string& dir, const Location& src, const Location& dst);
 
-// The report as the --json document (schema in the README).
+// The report as the --json document (schema in docs/reference/json-report.md).
 nlohmann::json ReportJson(const SyncReport& report, const std::string& src, const std::string& dst,
                           bool dry_run, const Session* session);
 

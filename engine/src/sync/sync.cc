@@ -195,6 +195,123 @@ void Runner::PlanAll(Merger& merger, const Feed& feed) {
   report_.destination_objects = merger.destination_entries();
 }
 
+std::optional<plan::Entry> Runner::LocalEntry(const std::string& key) {
+  if (!root_.fd || key.ends_with('/')) return std::nullopt;  // a marker is made again: cheap
+  plan::Entry e;
+  e.key = key;
+  std::string rel = plan::NeedsKeyStore(key, options_.store_links) ? plan::KeyStorePath(key) : key;
+  struct stat st {};
+  if (!fs_.Stat(root_, rel, &st).ok() || !S_ISREG(st.st_mode)) return std::nullopt;
+  e.size = static_cast<uint64_t>(st.st_size);
+  e.mtime_ns = MtimeNs(st);
+  e.inode = st.st_ino;
+  e.mode = st.st_mode & 07777;
+  if (rel != key) e.path = rel;
+  return e;
+}
+
+std::optional<plan::Action> Runner::PlanChange(const Change& c) {
+  if (!c.key.starts_with(src_.prefix) || c.key.size() == src_.prefix.size()) return std::nullopt;
+  std::string key = c.key.substr(src_.prefix.size());
+  if (!options_.range.Contains(key) || !options_.filter.Allows(key)) return std::nullopt;
+  plan::Action a;
+  if (!c.removed) {
+    plan::Entry e;
+    e.key = key;
+    e.size = c.size;
+    e.etag = c.etag;
+    a.src = std::move(e);
+  }
+  a.dst = LocalEntry(key);
+  std::optional<plan::Remembered> remembered;
+  if (a.src && a.dst) remembered = Recall(&*a.src, &*a.dst);
+  plan::Decision d = plan::Decide(a.src, a.dst, remembered, plan_options_);
+  a.kind = d.kind;
+  a.reason = d.reason;
+  a.key = std::move(key);
+  return a;
+}
+
+void Runner::Finished(uint64_t token, bool ok) {
+  std::lock_guard lock(finished_mu_);  // the planner's skips and the commits'
+  options_.changes->Finished(token, ok);
+}
+
+void Runner::Finished(const Job& job) {
+  if (options_.changes && job.token) Finished(*job.token, job.attempt.status.ok());
+}
+
+// On the planner thread: the feed's changes, each planned against the
+// folder as it is now. A change outside the sync, or already in sync, is
+// finished at once; a removal waits in the spool for the last phase.
+void Runner::PlanChanges(const Feed& feed) {
+  Change c;
+  while (!Stopped() && options_.changes->Next(&c)) {
+    std::optional<plan::Action> planned = PlanChange(c);
+    if (!planned) {
+      Finished(c.token, true);
+      continue;
+    }
+    plan::Action& a = *planned;
+    {
+      std::lock_guard lock(report_mu_);
+      ++(c.removed ? report_.destination_objects : report_.source_objects);
+    }
+    if (a.kind == ActionKind::kSkip) {
+      {
+        std::lock_guard lock(report_mu_);
+        Count("skip: " + std::string(plan::SkipReasonName(a.reason)), a.src ? a.src->size : 0);
+        Progress();
+      }
+      Finished(c.token, true);
+      continue;
+    }
+    if (a.kind == ActionKind::kDelete) {
+      Status s = deletes_.Append(*a.dst, c.token);
+      if (!s.ok()) {
+        std::lock_guard lock(report_mu_);
+        report_.AddError(Where(a), s.message());
+        ++progress_.errors;
+        Finished(c.token, false);
+      }
+      continue;
+    }
+    {
+      std::lock_guard lock(report_mu_);
+      ++progress_.planned_objects;
+      if (a.src) progress_.planned_bytes += a.src->size;
+    }
+    if (options_.dry_run && options_.on_plan && a.kind != ActionKind::kVerify) options_.on_plan(a);
+    auto job = std::make_shared<Job>(std::move(a));
+    job->token = c.token;
+    slots_.Acquire();
+    if (Stopped()) {
+      slots_.Release();
+      Finished(c.token, false);
+      break;
+    }
+    feed(std::move(job));
+  }
+  std::lock_guard lock(report_mu_);
+  if (Stopped()) {
+    report_.interrupted = true;
+  } else {
+    progress_.listing_done = true;
+    Progress(/*force=*/true);
+  }
+}
+
+// The spooled deletes that will not run: their changes come again.
+void Runner::FailSpooled() {
+  if (!options_.changes) return;
+  deletes_.Rewind();
+  plan::Entry e;
+  std::optional<uint64_t> token;
+  while (deletes_.Read(&e, &token)) {
+    if (token) Finished(*token, false);
+  }
+}
+
 // On the planner thread, once every transfer is done: the deletes, unless
 // something makes them unsafe. A delete never follows a read error, an
 // empty source or, unless forced, more deletes than the limits allow.
@@ -210,15 +327,18 @@ void Runner::PlanDeletes(const Feed& feed) {
       report_.deletes_refused = n;
       report_.AddNotice(dst_.Name(), "not deleting " + std::to_string(n) +
                                          " objects: the run was interrupted before it finished");
+      FailSpooled();
       return;
     }
-    uint64_t dst_objects = report_.destination_objects;
+    // From a feed the folder held the bucket's objects and these.
+    uint64_t dst_objects =
+        options_.changes ? options_.changes->ObjectCount() + n : report_.destination_objects;
     if (report_.error_count > 0) {
       refusal = "not deleting " + std::to_string(n) +
                 " objects: " + std::to_string(report_.error_count) +
                 " errors happened in this run (" + std::to_string(source_read_errors_) +
                 " reading the source); fix them and run again";
-    } else if (!options_.force_delete && report_.source_objects == 0) {
+    } else if (!options_.force_delete && !options_.changes && report_.source_objects == 0) {
       refusal = "not deleting " + std::to_string(n) +
                 " objects: the source lists nothing (a wrong path or prefix?); use "
                 "--force-delete to delete everything at the destination";
@@ -232,18 +352,21 @@ void Runner::PlanDeletes(const Feed& feed) {
       report_.delete_refusals.push_back(refusal);
       ++report_.error_count;
       ++progress_.errors;
+      FailSpooled();
       return;
     }
     progress_.planned_objects += n;
   }
   deletes_.Rewind();
   plan::Entry e;
-  while (deletes_.Read(&e)) {
+  std::optional<uint64_t> token;
+  while (deletes_.Read(&e, &token)) {
     plan::Action a;
     a.kind = ActionKind::kDelete;
     a.key = e.key;
     a.dst = e;
     auto job = std::make_shared<Job>(std::move(a));
+    job->token = token;
     if (options_.dry_run && options_.on_plan) options_.on_plan(job->action);
     slots_.Acquire();
     feed(std::move(job));
@@ -253,9 +376,15 @@ void Runner::PlanDeletes(const Feed& feed) {
 StatusOr<SyncReport> Runner::Run() {
   // A limit that is not a number must not mean "no limit".
   RETURN_IF_ERROR(options_.max_delete.Check());
-  // A sync that cannot read its source's root creates nothing.
-  ASSIGN_OR_RETURN(src_stream_, Open(src_, false));
-  ASSIGN_OR_RETURN(dst_stream_, Open(dst_, true));
+  if (options_.changes) {
+    if (plan_options_.direction != plan::Direction::kDownload) {
+      return InvalidArgument("a change feed syncs a bucket to a folder only");
+    }
+  } else {
+    // A sync that cannot read its source's root creates nothing.
+    ASSIGN_OR_RETURN(src_stream_, Open(src_, false));
+    ASSIGN_OR_RETURN(dst_stream_, Open(dst_, true));
+  }
   RETURN_IF_ERROR(PrepareDestination());
   if (src_.kind == Location::Kind::kLocal && dst_.kind == Location::Kind::kRemote &&
       !options_.dry_run) {
@@ -330,7 +459,7 @@ StatusOr<SyncReport> Runner::Run() {
         }
         finished.cv.notify_one();
       });
-      std::vector<JobPtr> batch;
+      std::vector<JobPtr> batch, done;
       for (;;) {
         {
           std::unique_lock lock(finished.mu);
@@ -349,20 +478,27 @@ StatusOr<SyncReport> Runner::Run() {
           }
           slots_.Release();
           open.fetch_sub(1);
+          if (job->token) done.push_back(std::move(job));
         }
         if (options_.index)
           options_.index->CommitBatch().IgnoreError();  // a cache: a lost write costs a re-read
+        for (const JobPtr& job : done) Finished(*job);  // in the index now
         batch.clear();
+        done.clear();
       }
       feeder.join();
       g.wait_for_all();
     };
 
-    Merger merger(
-        src_stream_.get(), dst_stream_.get(), plan_options_,
-        [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
-        [this](Merger::SideId side, const Problem& p) { OnProblem(side, p); });
-    run([&] { PlanAll(merger, feed); });
+    if (options_.changes) {
+      run([&] { PlanChanges(feed); });
+    } else {
+      Merger merger(
+          src_stream_.get(), dst_stream_.get(), plan_options_,
+          [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
+          [this](Merger::SideId side, const Problem& p) { OnProblem(side, p); });
+      run([&] { PlanAll(merger, feed); });
+    }
     {
       std::lock_guard lock(report_mu_);
       progress_.listing_done = true;

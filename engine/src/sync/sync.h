@@ -82,26 +82,38 @@ struct ManifestOptions {
 
 // One change to a bucket, as a change feed reports it.
 struct Change {
-  std::string key;          // the object's whole key in the bucket
-  bool removed = false;     // ObjectRemoved:*; else created or overwritten
-  uint64_t size = 0;        // created: as the event says
-  std::string etag;         // created: as the event says
-  uint64_t token = 0;       // the source's own: handed back in Finished
+  std::string key;       // the object's whole key in the bucket
+  bool removed = false;  // ObjectRemoved:*; else created or overwritten
+  uint64_t size = 0;     // created: as the event says
+  std::string etag;      // created: as the event says, as a listing gives it (no quotes)
+  uint64_t token = 0;    // the source's own: handed back in Finished
 };
-// Where a sync from a bucket to a folder takes its work instead of listing both sides.
+
+// Where a sync from a bucket to a folder takes its work instead of listing
+// both sides (a change feed). Each change is planned as a listing's key
+// would be: against the local file as it is now and the index.
 class ChangeSource {
  public:
   virtual ~ChangeSource() = default;
   // The next change to apply; false once there is none left for this run
   // (the batch is drained, or the run stops). Called on one thread; may block.
   virtual bool Next(Change* c) = 0;
-  // Once the change's outcome is final and in the index: ok when applied,
-  // already in sync, or outside the sync's prefix/filters; false when it
-  // failed (do not ack it: it must come again). One call per token, one thread.
+  // Once the change's outcome is final and, when it changed something, in
+  // the index: ok when applied, already in sync, gone since, or outside the
+  // sync's prefix, range or filters; false when it failed or a guard
+  // refused it (it must come again). Once per token, from any of the
+  // pipeline's threads, never two at once.
   virtual void Finished(uint64_t token, bool ok) = 0;
+  // The bucket's own count of its objects (RGW's X-RGW-Object-Count), for a
+  // --max-delete percentage: the folder held these and the deletes. 0:
+  // unknown, and a percentage is then measured against the deletes alone.
+  virtual uint64_t ObjectCount() { return 0; }
 };
 
 struct SyncOptions {
+  // Set: the work comes from this feed instead of the listings (a bucket to
+  // a folder only); deletes still need delete_extra and pass its guards.
+  ChangeSource* changes = nullptr;
   bool delete_extra = false;
   // --delete guards: refused when the source lists nothing, or beyond
   // max_delete (sync/delete_limit.h); only force_delete lifts them.
@@ -158,7 +170,6 @@ struct SyncOptions {
   // The local file operations the sync decides on (sync/file_system.h);
   // null: the system's. Tests pass one that injects faults.
   FileSystem* file_system = nullptr;
-  ChangeSource* changes = nullptr;  // null: list both sides
 };
 
 struct Tally {

@@ -411,6 +411,13 @@ void Runner::StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>&
 bool Runner::Commit(Job& job) {
   const plan::Action& a = job.action;
   Attempt& at = job.attempt;
+  if (job.token && at.kind == ActionKind::kDownload && at.status.code() == StatusCode::kNotFound) {
+    // A change whose object was removed since: its removal is the feed's next word.
+    at.status = Status::Ok();
+    at.kind = ActionKind::kSkip;
+    at.reason = SkipReason::kGone;
+    at.temp.reset();
+  }
   const bool unverified = at.status.ok() && !options_.dry_run &&
                           (at.kind == ActionKind::kDownload || at.kind == ActionKind::kCopy) &&
                           at.verdict == transfer::Verdict::kUnverifiable;
