@@ -234,6 +234,8 @@ class Client {
 
  public:
   struct Call;  // an operation before addressing and signing (client.cc)
+  // The transport its requests go through: its thread runs their callbacks.
+  http::Transport* transport() const { return transport_; }
 
  private:
   void Execute(Call call, std::function<void(http::Response, Status)> done) const;

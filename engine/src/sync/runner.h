@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <tbb/flow_graph.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -27,7 +28,6 @@
 #include "transfer/dest_dir.h"
 #include "transfer/files.h"
 #include "transfer/object_transfer.h"
-#include "util/slots.h"
 #include "util/workers.h"
 
 namespace gwsync::sync::internal {
@@ -167,8 +167,7 @@ class Runner {
         dst_(dst),
         options_(options),
         fs_(options.file_system ? *options.file_system : *FileSystem::Default()),
-        slots_(options.concurrency),
-        workers_(std::max(2, static_cast<int>(std::thread::hardware_concurrency()))) {
+        workers_(1) {
     transfer_ = options.transfer;
     transfer_.workers = &workers_;
     // Cross-cluster copies hold parts in memory: all of them together at
@@ -195,13 +194,25 @@ class Runner {
   bool Stopped() const { return options_.stop && options_.stop->load(); }
 
  private:
-  using Feed = std::function<void(JobPtr)>;
+  using Batch = std::vector<JobPtr>;
+  using TransferNode = tbb::flow::async_node<JobPtr, Batch>;
+  using CommitNode = tbb::flow::multifunction_node<Batch, std::tuple<int64_t, JobPtr>>;
   StatusOr<std::unique_ptr<EntryStream>> Open(const Location& loc, bool is_dst);
   Status PrepareDestination();
-  // The planner thread: merges the listings and feeds the graph.
-  void PlanAll(Merger& merger, const Feed& feed);
-  // The planner thread of a run from a change feed (options_.changes).
-  void PlanChanges(const Feed& feed);
+  // The flow graph (sync.cc), in the shared arena.
+  void RunGraph();
+  void ToCommit(JobPtr job);
+  void Flush();
+  void CommitBurst(Batch& batch, CommitNode::output_ports_type& out);
+
+  // The graph's sources (planner.cc): the next job, or null when none is left.
+  JobPtr NextListed(Merger& merger);
+  JobPtr NextChange();
+  JobPtr NextDelete();
+  JobPtr Admit(plan::Action& a, std::optional<uint64_t> token);
+  void EndPlanning();
+  bool DeletesAllowed();
+  std::string DeleteRefusal(uint64_t n) const;
   // A change planned as a listing's key would be, against the local file
   // as it is now; nullopt when it is outside the sync (prefix, range, filter).
   std::optional<plan::Action> PlanChange(const Change& c);
@@ -210,9 +221,6 @@ class Runner {
   // Hands a change's outcome back to its feed, one at a time.
   void Finished(const Job& job);
   void Finished(uint64_t token, bool ok);
-  std::mutex finished_mu_;
-  // The last phase: the spooled deletes, when nothing forbids them.
-  void PlanDeletes(const Feed& feed);
   // A change feed's spooled deletes that will not run: failed, to come again.
   void FailSpooled();
   std::optional<plan::Remembered> Recall(const plan::Entry* src, const plan::Entry* dst);
@@ -294,8 +302,16 @@ class Runner {
   // The local side's root, opened once: its files are read beneath it (a
   // source's, as the walk lists them; a destination's, once it exists).
   LocalRoot root_;
-  util::Slots slots_;
   DeleteSpool deletes_;
+  bool deletes_checked_ = false;  // the deleter's
+  bool deletes_allowed_ = false;
+  std::mutex finished_mu_;  // one ChangeSource::Finished at a time
+  // The transfer stage's completions of the loop's current pass.
+  http::Transport* loop_ = nullptr;  // the remote side's; null: none
+  TransferNode::gateway_type* gateway_ = nullptr;
+  std::mutex pending_mu_;
+  Batch pending_;              // guarded by pending_mu_
+  bool flush_posted_ = false;  // guarded by pending_mu_
   std::unique_ptr<EntryStream> src_stream_, dst_stream_;
   uint64_t source_read_errors_ = 0;  // the planner thread's
 

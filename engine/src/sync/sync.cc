@@ -1,11 +1,6 @@
 #include "sync/sync.h"
 
-#include <tbb/flow_graph.h>
-#include <tbb/task_arena.h>
-
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <vector>
 
 #include "sync/bucket_side.h"
@@ -131,248 +126,6 @@ Status Runner::PrepareDestination() {
   return MakeParents(JoinPath(dst_.path, "x"));
 }
 
-// On the planner thread. Skips are counted here; what moves data goes to
-// the graph, a slot at a time; deletes go to the spool.
-void Runner::PlanAll(Merger& merger, const Feed& feed) {
-  plan::Action a;
-  const bool local = src_.kind == Location::Kind::kLocal || dst_.kind == Location::Kind::kLocal;
-  while (!Stopped() && merger.Next(&a)) {
-    ActionKind kind = a.kind;
-    if (local && a.src && LocalRel(a).starts_with(plan::kKeyStoreDir)) {
-      std::lock_guard lock(report_mu_);
-      ++report_.key_store_count;  // a source key the folder holds in its key store
-    }
-    if (plan_options_.keep_own_manifests && a.src && plan::IsOwnManifestKey(a.src->key)) {
-      std::lock_guard lock(report_mu_);
-      ++report_.manifest_names_in_source;  // the bucket manifest would replace it
-    }
-    if (kind == ActionKind::kSkip) {
-      uint64_t bytes = a.src ? a.src->size : (a.dst ? a.dst->size : 0);
-      std::lock_guard lock(report_mu_);
-      Count("skip: " + std::string(plan::SkipReasonName(a.reason)), bytes);
-      Progress();
-      continue;
-    }
-    if (kind == ActionKind::kDelete) {
-      Status s = deletes_.Append(*a.dst);
-      std::lock_guard lock(report_mu_);
-      if (!s.ok()) {
-        report_.AddError(Where(a), s.message());
-        ++progress_.errors;
-      }
-      continue;
-    }
-    {
-      std::lock_guard lock(report_mu_);
-      ++progress_.planned_objects;
-      if (a.src) progress_.planned_bytes += a.src->size;
-    }
-    if (options_.dry_run && options_.on_plan && kind != ActionKind::kVerify) options_.on_plan(a);
-    auto job = std::make_shared<Job>(std::move(a));
-    a = plan::Action();
-    if (manifest_kept_ && kind == ActionKind::kUpload && job->action.src) {
-      const plan::Entry& e = *job->action.src;
-      job->manifest_kept = manifest_kept_->Find(job->action.key, e.size, e.mtime_ns);
-    }
-    slots_.Acquire();
-    if (Stopped()) {  // while it waited for a slot
-      slots_.Release();
-      break;
-    }
-    feed(std::move(job));
-  }
-  std::lock_guard lock(report_mu_);
-  if (Stopped()) {
-    report_.interrupted = true;
-  } else {
-    // Every key is planned: the totals are final while the last transfers
-    // (at most a slot each) still run, and the progress line can say when
-    // they will end.
-    progress_.listing_done = true;
-    Progress(/*force=*/true);
-  }
-  report_.source_objects = merger.source_entries();
-  report_.destination_objects = merger.destination_entries();
-}
-
-std::optional<plan::Entry> Runner::LocalEntry(const std::string& key) {
-  if (!root_.fd || key.ends_with('/')) return std::nullopt;  // a marker is made again: cheap
-  plan::Entry e;
-  e.key = key;
-  std::string rel = plan::NeedsKeyStore(key, options_.store_links) ? plan::KeyStorePath(key) : key;
-  struct stat st {};
-  if (!fs_.Stat(root_, rel, &st).ok() || !S_ISREG(st.st_mode)) return std::nullopt;
-  e.size = static_cast<uint64_t>(st.st_size);
-  e.mtime_ns = MtimeNs(st);
-  e.inode = st.st_ino;
-  e.mode = st.st_mode & 07777;
-  if (rel != key) e.path = rel;
-  return e;
-}
-
-std::optional<plan::Action> Runner::PlanChange(const Change& c) {
-  if (!c.key.starts_with(src_.prefix) || c.key.size() == src_.prefix.size()) return std::nullopt;
-  std::string key = c.key.substr(src_.prefix.size());
-  if (!options_.range.Contains(key) || !options_.filter.Allows(key)) return std::nullopt;
-  plan::Action a;
-  if (!c.removed) {
-    plan::Entry e;
-    e.key = key;
-    e.size = c.size;
-    e.etag = c.etag;
-    a.src = std::move(e);
-  }
-  a.dst = LocalEntry(key);
-  std::optional<plan::Remembered> remembered;
-  if (a.src && a.dst) remembered = Recall(&*a.src, &*a.dst);
-  plan::Decision d = plan::Decide(a.src, a.dst, remembered, plan_options_);
-  a.kind = d.kind;
-  a.reason = d.reason;
-  a.key = std::move(key);
-  return a;
-}
-
-void Runner::Finished(uint64_t token, bool ok) {
-  std::lock_guard lock(finished_mu_);  // the planner's skips and the commits'
-  options_.changes->Finished(token, ok);
-}
-
-void Runner::Finished(const Job& job) {
-  if (options_.changes && job.token) Finished(*job.token, job.attempt.status.ok());
-}
-
-// On the planner thread: the feed's changes, each planned against the
-// folder as it is now. A change outside the sync, or already in sync, is
-// finished at once; a removal waits in the spool for the last phase.
-void Runner::PlanChanges(const Feed& feed) {
-  Change c;
-  while (!Stopped() && options_.changes->Next(&c)) {
-    std::optional<plan::Action> planned = PlanChange(c);
-    if (!planned) {
-      Finished(c.token, true);
-      continue;
-    }
-    plan::Action& a = *planned;
-    {
-      std::lock_guard lock(report_mu_);
-      ++(c.removed ? report_.destination_objects : report_.source_objects);
-    }
-    if (a.kind == ActionKind::kSkip) {
-      {
-        std::lock_guard lock(report_mu_);
-        Count("skip: " + std::string(plan::SkipReasonName(a.reason)), a.src ? a.src->size : 0);
-        Progress();
-      }
-      Finished(c.token, true);
-      continue;
-    }
-    if (a.kind == ActionKind::kDelete) {
-      Status s = deletes_.Append(*a.dst, c.token);
-      if (!s.ok()) {
-        std::lock_guard lock(report_mu_);
-        report_.AddError(Where(a), s.message());
-        ++progress_.errors;
-        Finished(c.token, false);
-      }
-      continue;
-    }
-    {
-      std::lock_guard lock(report_mu_);
-      ++progress_.planned_objects;
-      if (a.src) progress_.planned_bytes += a.src->size;
-    }
-    if (options_.dry_run && options_.on_plan && a.kind != ActionKind::kVerify) options_.on_plan(a);
-    auto job = std::make_shared<Job>(std::move(a));
-    job->token = c.token;
-    slots_.Acquire();
-    if (Stopped()) {
-      slots_.Release();
-      Finished(c.token, false);
-      break;
-    }
-    feed(std::move(job));
-  }
-  std::lock_guard lock(report_mu_);
-  if (Stopped()) {
-    report_.interrupted = true;
-  } else {
-    progress_.listing_done = true;
-    Progress(/*force=*/true);
-  }
-}
-
-// The spooled deletes that will not run: their changes come again.
-void Runner::FailSpooled() {
-  if (!options_.changes) return;
-  deletes_.Rewind();
-  plan::Entry e;
-  std::optional<uint64_t> token;
-  while (deletes_.Read(&e, &token)) {
-    if (token) Finished(*token, false);
-  }
-}
-
-// On the planner thread, once every transfer is done: the deletes, unless
-// something makes them unsafe. A delete never follows a read error, an
-// empty source or, unless forced, more deletes than the limits allow.
-void Runner::PlanDeletes(const Feed& feed) {
-  uint64_t n = deletes_.count();
-  if (n == 0) return;
-  std::string refusal;
-  {
-    std::lock_guard lock(report_mu_);
-    if (report_.interrupted || Stopped()) {
-      // Not an error of the data: the run did not finish, and says so.
-      report_.interrupted = true;
-      report_.deletes_refused = n;
-      report_.AddNotice(dst_.Name(), "not deleting " + std::to_string(n) +
-                                         " objects: the run was interrupted before it finished");
-      FailSpooled();
-      return;
-    }
-    // From a feed the folder held the bucket's objects and these.
-    uint64_t dst_objects =
-        options_.changes ? options_.changes->ObjectCount() + n : report_.destination_objects;
-    if (report_.error_count > 0) {
-      refusal = "not deleting " + std::to_string(n) +
-                " objects: " + std::to_string(report_.error_count) +
-                " errors happened in this run (" + std::to_string(source_read_errors_) +
-                " reading the source); fix them and run again";
-    } else if (!options_.force_delete && !options_.changes && report_.source_objects == 0) {
-      refusal = "not deleting " + std::to_string(n) +
-                " objects: the source lists nothing (a wrong path or prefix?); use "
-                "--force-delete to delete everything at the destination";
-    } else if (!options_.force_delete && !options_.max_delete.Allows(n, dst_objects)) {
-      refusal = "not deleting " + std::to_string(n) + " of " + std::to_string(dst_objects) +
-                " objects: more than --max-delete " + options_.max_delete.ToString() +
-                " allows; use --force-delete to delete them";
-    }
-    if (!refusal.empty()) {
-      report_.deletes_refused = n;
-      report_.delete_refusals.push_back(refusal);
-      ++report_.error_count;
-      ++progress_.errors;
-      FailSpooled();
-      return;
-    }
-    progress_.planned_objects += n;
-  }
-  deletes_.Rewind();
-  plan::Entry e;
-  std::optional<uint64_t> token;
-  while (deletes_.Read(&e, &token)) {
-    plan::Action a;
-    a.kind = ActionKind::kDelete;
-    a.key = e.key;
-    a.dst = e;
-    auto job = std::make_shared<Job>(std::move(a));
-    job->token = token;
-    if (options_.dry_run && options_.on_plan) options_.on_plan(job->action);
-    slots_.Acquire();
-    feed(std::move(job));
-  }
-}
-
 StatusOr<SyncReport> Runner::Run() {
   // A limit that is not a number must not mean "no limit".
   RETURN_IF_ERROR(options_.max_delete.Check());
@@ -399,119 +152,167 @@ StatusOr<SyncReport> Runner::Run() {
       return root.status();
     }
   }
-
-  // Jobs flow feeder -> prepare and start -> curl loop -> commit. A job that
-  // hashes little (a small file, a download, a delete) is prepared and
-  // started on the feeder's own thread, a larger file on a TBB worker, in
-  // parallel. The curl loop hands each finished transfer to this (the
-  // caller's) thread, which commits them one at a time: one wakeup per burst
-  // of completions, where a commit as a TBB task cost a wakeup per object and
-  // the arena's spinning (sched_yield) after it, more CPU than the work. The
-  // loop itself never commits: a commit writes files and the index.
-  int cores = static_cast<int>(std::thread::hardware_concurrency());
-  tbb::task_arena arena(std::max(2, cores), /*reserved_for_masters=*/1);
-  arena.execute([&] {
-    namespace flow = tbb::flow;
-    flow::graph g;
-    struct {
-      std::mutex mu;
-      std::condition_variable cv;
-      std::vector<JobPtr> jobs;  // transferred, to commit; guarded by mu
-      bool feeding = false;      // guarded by mu
-    } finished;
-    std::atomic<int64_t> open{0};  // fed and not yet committed
-    // Notified under the lock: once it is released the committer may see
-    // the last job, return, and destroy `finished`.
-    auto to_commit = [&finished](JobPtr job) {
-      std::lock_guard lock(finished.mu);
-      finished.jobs.push_back(std::move(job));
-      finished.cv.notify_one();  // no system call unless the committer sleeps
-    };
-    // noexcept: TBB runs a lightweight node's body inline only then.
-    auto start = [&](JobPtr job) noexcept {
-      Prepare(*job);
-      StartTransfer(job, to_commit);
-      return flow::continue_msg();
-    };
-    flow::function_node<JobPtr, flow::continue_msg, flow::lightweight> start_inline(
-        g, flow::unlimited, start);
-    flow::function_node<JobPtr, flow::continue_msg> start_parallel(g, flow::unlimited, start);
-    constexpr uint64_t kInlineHashBytes = 64 << 10;
-    auto feed = [&](JobPtr job) {
-      open.fetch_add(1);
-      bool hashes =
-          job->action.kind == ActionKind::kUpload || job->action.kind == ActionKind::kVerify;
-      if (!hashes || FileSide(*job).size < kInlineHashBytes) {
-        start_inline.try_put(std::move(job));
-      } else {
-        start_parallel.try_put(std::move(job));
-      }
-    };
-    // Runs `plan` on a thread of its own, feeding the jobs, and commits on
-    // this one until it is done and every job it fed is committed.
-    auto run = [&](const std::function<void()>& plan) {
-      finished.feeding = true;
-      std::thread feeder([&] {
-        plan();
-        {
-          std::lock_guard lock(finished.mu);
-          finished.feeding = false;
-        }
-        finished.cv.notify_one();
-      });
-      std::vector<JobPtr> batch, done;
-      for (;;) {
-        {
-          std::unique_lock lock(finished.mu);
-          finished.cv.wait(lock, [&] {
-            return !finished.jobs.empty() || (!finished.feeding && open.load() == 0);
-          });
-          if (finished.jobs.empty()) break;
-          batch.swap(finished.jobs);
-        }
-        // A burst's index records go to RocksDB as one write.
-        if (options_.index) options_.index->BeginBatch();
-        for (JobPtr& job : batch) {
-          if (!Commit(*job)) {
-            start_parallel.try_put(std::move(job));  // round again, in the same slot
-            continue;
-          }
-          slots_.Release();
-          open.fetch_sub(1);
-          if (job->token) done.push_back(std::move(job));
-        }
-        if (options_.index)
-          options_.index->CommitBatch().IgnoreError();  // a cache: a lost write costs a re-read
-        for (const JobPtr& job : done) Finished(*job);  // in the index now
-        batch.clear();
-        done.clear();
-      }
-      feeder.join();
-      g.wait_for_all();
-    };
-
-    if (options_.changes) {
-      run([&] { PlanChanges(feed); });
-    } else {
-      Merger merger(
-          src_stream_.get(), dst_stream_.get(), plan_options_,
-          [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
-          [this](Merger::SideId side, const Problem& p) { OnProblem(side, p); });
-      run([&] { PlanAll(merger, feed); });
-    }
-    {
-      std::lock_guard lock(report_mu_);
-      progress_.listing_done = true;
-    }
-    // Deletes last, after every transfer.
-    run([&] { PlanDeletes(feed); });
-  });
+  const s3::Client* client = src_.kind == Location::Kind::kRemote ? src_.client : dst_.client;
+  loop_ = client ? client->transport() : nullptr;
+  util::CpuArena().execute([&] { RunGraph(); });
   if (!Stopped()) AbortAbandonedUploads();
   std::lock_guard lock(report_mu_);
   Progress(/*force=*/true);
   report_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   return report_;
+}
+
+// A job the transfer stage is done with (on the curl loop's thread, mostly):
+// completions are gathered while the loop works through a pass, and the
+// whole pass goes to the commit stage at once, from a timer the loop runs
+// before it waits again.
+void Runner::ToCommit(JobPtr job) {
+  bool post;
+  {
+    std::lock_guard lock(pending_mu_);
+    pending_.push_back(std::move(job));
+    post = !flush_posted_;
+    flush_posted_ = true;
+  }
+  if (!post) return;
+  if (!loop_) return Flush();
+  // Cancelled (a transport shutting down) or not, the pass is handed on.
+  loop_->Post(std::chrono::milliseconds(0), [this](const Status&) { Flush(); });
+}
+
+void Runner::Flush() {
+  Batch batch;
+  {
+    std::lock_guard lock(pending_mu_);
+    batch.swap(pending_);
+    flush_posted_ = false;
+  }
+  const size_t n = batch.size();
+  TransferNode::gateway_type* gateway = gateway_;
+  gateway->try_put(std::move(batch));
+  // The graph may end at the last of these: nothing of this runner after.
+  for (size_t i = 0; i < n; ++i) gateway->release_wait();
+}
+
+// On the serial commit node: one burst of completions, its index records as
+// one RocksDB write; the slots of what is done freed by one message, so the
+// planner is woken once per burst. A job that goes round again keeps its
+// slot.
+void Runner::CommitBurst(Batch& batch, CommitNode::output_ports_type& out) {
+  if (options_.index) options_.index->BeginBatch();
+  int64_t done = 0;
+  Batch finished;
+  for (JobPtr& job : batch) {
+    if (!Commit(*job)) {
+      std::get<1>(out).try_put(std::move(job));  // round again
+      continue;
+    }
+    ++done;
+    if (job->token) finished.push_back(std::move(job));
+  }
+  // A cache: a lost write costs a re-read.
+  if (options_.index) options_.index->CommitBatch().IgnoreError();
+  for (const JobPtr& job : finished) Finished(*job);  // in the index now
+  if (done > 0) std::get<0>(out).try_put(done);
+}
+
+// The pipeline (docs/DESIGN.md, "The pipeline"):
+//
+//   planner (input_node: the merge, or the feed) --+
+//   deleter (input_node: the spool, last phase) ---+-> slots (limiter_node)
+//     -> route: a job that hashes little is prepared here, inline;
+//               one that hashes more goes to prepare (function_node);
+//               after a signal, a job is dropped
+//     -> transfer (async_node: started on the curl loop, completions back
+//        through its gateway, a loop pass at a time)
+//     -> commit (serial multifunction_node) -> slots' decrementer, or
+//        prepare again for a file that changed while it was read.
+//
+// Memory is bounded by the limiter, whatever the number of keys.
+void Runner::RunGraph() {
+  namespace flow = tbb::flow;
+  flow::graph g;
+  std::unique_ptr<Merger> merger;
+  if (!options_.changes) {
+    merger = std::make_unique<Merger>(
+        src_stream_.get(), dst_stream_.get(), plan_options_,
+        [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
+        [this](Merger::SideId side, const Problem& p) { OnProblem(side, p); });
+  }
+  auto source = [](auto next) {
+    return [next](tbb::flow_control& fc) {
+      JobPtr job = next();
+      if (!job) fc.stop();
+      return job;
+    };
+  };
+  flow::input_node<JobPtr> planner(
+      g, source([&] { return merger ? NextListed(*merger) : NextChange(); }));
+  flow::input_node<JobPtr> deleter(g, source([&] { return NextDelete(); }));
+  flow::limiter_node<JobPtr, int64_t> slots(g,
+                                            static_cast<size_t>(std::max(1, options_.concurrency)));
+
+  using RouteNode =
+      flow::multifunction_node<JobPtr, std::tuple<JobPtr, JobPtr, JobPtr>, flow::lightweight>;
+  constexpr uint64_t kInlineHashBytes = 64 << 10;
+  RouteNode route(g, flow::unlimited, [&](JobPtr job, RouteNode::output_ports_type& out) noexcept {
+    if (Stopped()) {
+      std::get<2>(out).try_put(std::move(job));
+      return;
+    }
+    const ActionKind kind = job->action.kind;
+    const bool hashes = kind == ActionKind::kUpload || kind == ActionKind::kVerify;
+    if (!hashes || FileSide(*job).size < kInlineHashBytes) {
+      Prepare(*job);
+      std::get<0>(out).try_put(std::move(job));
+    } else {
+      std::get<1>(out).try_put(std::move(job));
+    }
+  });
+  flow::function_node<JobPtr, JobPtr> prepare(g, static_cast<size_t>(util::CpuThreads()),
+                                              [&](JobPtr job) noexcept {
+                                                Prepare(*job);
+                                                return job;
+                                              });
+  // A job a signal kept from starting frees its slot; its change comes again.
+  flow::function_node<JobPtr, int64_t> drop(g, flow::serial, [&](JobPtr job) noexcept {
+    if (job->token) Finished(*job->token, false);
+    std::lock_guard lock(report_mu_);
+    report_.interrupted = true;
+    return int64_t{1};
+  });
+  TransferNode transfer(g, flow::unlimited,
+                        [&](JobPtr job, TransferNode::gateway_type& gateway) noexcept {
+                          gateway.reserve_wait();  // until Flush hands it on
+                          StartTransfer(job, [this](JobPtr done) { ToCommit(std::move(done)); });
+                        });
+  gateway_ = &transfer.gateway();
+  CommitNode commit(g, flow::serial, [&](Batch batch, CommitNode::output_ports_type& out) noexcept {
+    CommitBurst(batch, out);
+  });
+
+  flow::make_edge(planner, slots);
+  flow::make_edge(deleter, slots);
+  flow::make_edge(slots, route);
+  flow::make_edge(flow::output_port<0>(route), transfer);
+  flow::make_edge(flow::output_port<1>(route), prepare);
+  flow::make_edge(flow::output_port<2>(route), drop);
+  flow::make_edge(drop, slots.decrementer());
+  flow::make_edge(prepare, transfer);
+  flow::make_edge(transfer, commit);
+  flow::make_edge(flow::output_port<0>(commit), slots.decrementer());
+  flow::make_edge(flow::output_port<1>(commit), prepare);
+
+  planner.activate();
+  g.wait_for_all();
+  {
+    std::lock_guard lock(report_mu_);
+    progress_.listing_done = true;
+  }
+  // Deletes last, after every transfer.
+  deleter.activate();
+  g.wait_for_all();
 }
 
 }  // namespace internal

@@ -1,16 +1,17 @@
 #include "verify/verify.h"
 
+#include <tbb/parallel_pipeline.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <mutex>
-#include <thread>
 
 #include "scan/local_walker.h"
 #include "transfer/etag.h"
 #include "transfer/files.h"
 #include "transfer/object_transfer.h"
+#include "util/workers.h"
 
 namespace gwsync::verify {
 namespace {
@@ -72,32 +73,48 @@ struct ContentJob {
 class Verifier {
  public:
   Verifier(Side src, Side dst, const VerifyOptions& options)
-      : src_(std::move(src)), dst_(std::move(dst)), options_(options), jobs_(2 * Parallel()) {}
+      : src_(std::move(src)), dst_(std::move(dst)), options_(options) {}
 
+  // The merge runs as the pipeline's serial first stage; the content checks
+  // it asks for run in parallel on the engine's arena (util/workers.h), at
+  // most `parallel` files at once.
   VerifyReport Run() {
-    if (options_.content) {
-      for (int i = 0; i < Parallel(); ++i) pool_.emplace_back([this] { Work(); });
-    }
     Cursor s(&src_, &report_), d(&dst_, &report_);
-    for (;;) {
-      bool hs = s.Fill(), hd = d.Fill();
-      if (!hs && !hd) break;
-      int cmp = !hs ? 1 : !hd ? -1 : s.Peek().key.compare(d.Peek().key);
-      if (cmp != 0) {
-        const bool in_src = cmp < 0;
-        plan::Entry e = in_src ? s.Take() : d.Take();
-        if ((in_src ? src_ : dst_).bucket && plan::IsOwnManifestKey(e.key)) {
-          std::lock_guard lock(mu_);
-          report_.own_manifests++;  // a --manifest-bucket run's own, not a key of the copy
-          continue;
+    auto next = [&](ContentJob* job) {
+      for (;;) {
+        bool hs = s.Fill(), hd = d.Fill();
+        if (!hs && !hd) return false;
+        int cmp = !hs ? 1 : !hd ? -1 : s.Peek().key.compare(d.Peek().key);
+        if (cmp != 0) {
+          const bool in_src = cmp < 0;
+          plan::Entry e = in_src ? s.Take() : d.Take();
+          if ((in_src ? src_ : dst_).bucket && plan::IsOwnManifestKey(e.key)) {
+            std::lock_guard lock(mu_);
+            report_.own_manifests++;  // a --manifest-bucket run's own, not a key of the copy
+            continue;
+          }
+          Differ({in_src ? DifferenceKind::kMissing : DifferenceKind::kExtra, e.key, ""});
+        } else if (Compare(s.Take(), d.Take(), job)) {
+          return true;
         }
-        Differ({in_src ? DifferenceKind::kMissing : DifferenceKind::kExtra, e.key, ""});
-      } else {
-        Compare(s.Take(), d.Take());
       }
-    }
-    jobs_.Close();
-    for (auto& t : pool_) t.join();
+    };
+    util::CpuArena().execute([&] {
+      using JobPtr = std::shared_ptr<ContentJob>;
+      tbb::parallel_pipeline(
+          static_cast<size_t>(Parallel()),
+          tbb::make_filter<void, JobPtr>(tbb::filter_mode::serial_in_order,
+                                         [&](tbb::flow_control& fc) {
+                                           auto job = std::make_shared<ContentJob>();
+                                           if (!next(job.get())) {
+                                             fc.stop();
+                                             return JobPtr();
+                                           }
+                                           return job;
+                                         }) &
+              tbb::make_filter<JobPtr, void>(tbb::filter_mode::parallel,
+                                             [&](const JobPtr& job) { Check(*job); }));
+    });
     std::lock_guard lock(mu_);
     report_.source_objects = s.count;
     report_.destination_objects = d.count;
@@ -122,11 +139,12 @@ class Verifier {
     if (content) report_.contents_read++;
   }
 
-  void Compare(const plan::Entry& a, const plan::Entry& b) {
+  // Judges a key on both sides; true when its content is to be read (`job`).
+  bool Compare(const plan::Entry& a, const plan::Entry& b, ContentJob* job) {
     if (a.size != b.size) {
       Differ({DifferenceKind::kDifferent, a.key,
               "size " + std::to_string(b.size) + ", expected " + std::to_string(a.size)});
-      return;
+      return false;
     }
     if (Comparable(a.etag, b.etag)) {
       std::lock_guard lock(mu_);
@@ -134,17 +152,17 @@ class Verifier {
     }
     if (Comparable(a.etag, b.etag) && a.etag != b.etag) {
       Differ({DifferenceKind::kDifferent, a.key, "ETag " + b.etag + ", expected " + a.etag});
-      return;
+      return false;
     }
     if (a.unverified || b.unverified) {
       // The sync that wrote it could not prove its content: no match to claim.
       Differ({DifferenceKind::kUnverified, a.key,
               "the run manifest records the copy as unverified (its content was never proven)"});
-      return;
+      return false;
     }
     if (a.mtime_ns != 0 && b.mtime_ns != 0 && a.mtime_ns != b.mtime_ns) {
       Differ({DifferenceKind::kDifferent, a.key, "modified since (mtime differs)"});
-      return;
+      return false;
     }
     if (options_.content) {
       // A folder side's file against the other side's ETag.
@@ -162,30 +180,28 @@ class Verifier {
         if (file.link) {  // KEY is NAME.rclonelink, the link NAME
           path.resize(path.size() - scan::kLinkSuffix.size());
           Judge(a.key, a.size, CheckLink(path, a.size, object.etag, layout));
-          return;
+          return false;
         }
-        jobs_.Push(
-            {a.key, std::move(path), object.etag, a.size, folder == &dst_ ? &src_ : &dst_, layout});
-        return;
+        *job = {a.key, std::move(path), object.etag, a.size, folder == &dst_ ? &src_ : &dst_,
+                layout};
+        return true;
       }
       std::lock_guard lock(mu_);
       report_.unchecked++;
     }
     Match(a.size, false);
+    return false;
   }
 
-  // On a pool thread: the one check of a file against an ETag (etag.h),
-  // with the part layout the object records where the other side can tell.
-  void Work() {
-    ContentJob job;
-    while (jobs_.Pop(&job)) {
-      std::optional<transfer::PartLayout> layout = job.layout;
-      if (!layout && transfer::EtagParts(job.etag) > 0 && job.etag_side->layout_of) {
-        layout = job.etag_side->layout_of(job.key);
-      }
-      Judge(job.key, job.size,
-            transfer::CheckFile(job.path, job.size, job.etag, layout, options_.part_size));
+  // On the arena: the one check of a file against an ETag (etag.h), with
+  // the part layout the object records where the other side can tell.
+  void Check(const ContentJob& job) {
+    std::optional<transfer::PartLayout> layout = job.layout;
+    if (!layout && transfer::EtagParts(job.etag) > 0 && job.etag_side->layout_of) {
+      layout = job.etag_side->layout_of(job.key);
     }
+    Judge(job.key, job.size,
+          transfer::CheckFile(job.path, job.size, job.etag, layout, options_.part_size));
   }
 
   // A link stored as NAME.rclonelink (sync --links): the object's bytes are
@@ -216,8 +232,6 @@ class Verifier {
 
   Side src_, dst_;
   const VerifyOptions& options_;
-  sync::BoundedQueue<ContentJob> jobs_;
-  std::vector<std::thread> pool_;
   std::mutex mu_;  // report_ and on_difference
   VerifyReport report_;
 };
