@@ -21,6 +21,9 @@ class Batch : public sync::ChangeSource {
   Batch(std::vector<Coalescer::Entry> entries, const std::atomic<bool>* stop);
   bool Next(sync::Change* c) override;
   void Finished(uint64_t token, bool ok) override;
+  uint64_t ObjectCount() override { return object_count_; }
+  // The bucket's count of its objects (HEAD bucket), for --max-delete's percentage.
+  void set_object_count(uint64_t n) { object_count_ = n; }
 
   // The delivery tags to acknowledge (changes that ended well, with
   // `extra_acks`: messages that carried nothing to apply) and to give back
@@ -35,6 +38,7 @@ class Batch : public sync::ChangeSource {
   std::vector<Coalescer::Entry> entries_;
   const std::atomic<bool>* stop_;
   size_t next_ = 0;
+  uint64_t object_count_ = 0;
   mutable std::mutex mu_;
   std::vector<int8_t> outcome_;  // -1 pending, 0 failed, 1 done
 };

@@ -142,6 +142,12 @@ Status FeedRun::Apply(Coalescer* coalescer, std::vector<uint64_t> acks) {
     return Settle(acks, {});
   }
   Batch batch(coalescer->Take(), options_.stop);
+  if (options_.delete_extra) {
+    // A --max-delete percentage is of what the folder held: the bucket's objects and the deletes.
+    auto head =
+        s3::Wait<s3::BucketHead>([&](auto done) { src_.client->StatBucket(src_.bucket, done); });
+    if (head.ok() && head->object_count) batch.set_object_count(*head->object_count);
+  }
   sync::SyncOptions o = options_;
   o.changes = &batch;
   auto r = once_(o);
