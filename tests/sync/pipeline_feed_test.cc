@@ -124,12 +124,13 @@ TEST_F(PipelineFeedTest, ARemovalOfAKeyTheBucketStillHoldsDeletesNothing) {
   SyncOk(Bucket("b"), Local(dst));
   PutTree("b", {{"b", "two"}});
   options_.delete_extra = true;
-  ListedChanges feed({Removed("a"), Removed("b")});
+  // "never" was never in the folder: a removal of nothing.
+  ListedChanges feed({Removed("a"), Removed("never"), Removed("b")});
   options_.changes = &feed;
   SyncReport r = SyncOk(Bucket("b"), Local(dst));
   EXPECT_EQ(Count(r, "delete"), 0u);
   EXPECT_EQ(ReadTree(dst), (Tree{{"a", "1"}, {"b", "two"}}));
-  EXPECT_EQ(feed.outcome(), (Outcomes{{"a", {true}}, {"b", {true}}}));
+  EXPECT_EQ(feed.outcome(), (Outcomes{{"a", {true}}, {"b", {true}}, {"never", {true}}}));
 }
 
 TEST_F(PipelineFeedTest, AFailureOrARefusedDeleteIsNotFinishedOk) {

@@ -127,6 +127,7 @@ StatusOr<std::optional<plan::Action>> Runner::PlanChange(const Change& c) {
                         head.status().message() + ")");
     }
   }
+  if (!a.src && !a.dst) return Planned();  // removed, and never in the folder: nothing to do
   std::optional<plan::Remembered> remembered;
   if (a.src && a.dst) remembered = Recall(&*a.src, &*a.dst);
   plan::Decision d = plan::Decide(a.src, a.dst, remembered, plan_options_);
