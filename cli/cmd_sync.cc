@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/metrics.h"
 #include "cli/progress.h"
+#include "cli/sync_feed.h"
 #include "config/config.h"
 #include "index/index.h"
 #include "sync/key_range.h"
@@ -67,6 +68,7 @@ struct SyncFlags {
   std::string metrics_file, log_file;
   double wait_lock = 0;  // seconds to wait for another run of the pair
   int keep_manifests = 30;
+  SyncFeedFlags feed;  // --changes, --follow, --reconcile-every
 };
 
 // s3cmd and rsync copy a folder named without a trailing slash as a folder
@@ -340,6 +342,19 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
         "-shard-" + std::to_string(share->spec.index) + "-of-" + std::to_string(share->spec.count);
   }
   session.SetIndexOptions(index);
+  Status feed = InstallFeedDriver(
+      flags.feed, index.enabled, flags.dry_run, &session,
+      [&output](const sync::SyncReport& b) {
+        uint64_t objects = 0;
+        for (const auto& [name, t] : b.actions) objects += t.objects;
+        output.Out("change feed: batch of %llu changes applied, %llu errors",
+                   static_cast<unsigned long long>(objects),
+                   static_cast<unsigned long long>(b.error_count));
+      },
+      [&output, &flags](const std::string& m) {
+        if (flags.feed.follow) output.Err("gwsync: notice: %s", Printable(m).c_str());
+      });
+  if (!feed.ok()) return fail(feed);
   session.SetLockOptions(
       {"", std::chrono::milliseconds(static_cast<int64_t>(flags.wait_lock * 1000))});
 
@@ -531,6 +546,7 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
                   "split points from `gwsync shard-plan` or a file of keys, one a line "
                   "(default: from a delimiter listing of the source)")
       ->type_name("FILE");
+  AddSyncFeedFlags(cmd, &f->feed);
   cmd->add_option("--remotes", f->remotes_file,
                   "remotes file (default ~/.config/gwsync/remotes.conf)")
       ->type_name("FILE");

@@ -198,6 +198,7 @@ int main(int argc, char** argv) {
   AddShardCommand(app, flags, &run);
   AddReportCommand(app, flags, &run);
   AddDoctorCommand(app, flags, &run);
+  AddFeedCommand(app, flags, &run);
   GlobalsAfterCommands(&app);
   OneValuePerOccurrence(&app);
 

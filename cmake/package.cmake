@@ -37,6 +37,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/examples/remotes.conf
 # Templates, enabled by no one until an operator says so.
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/gwsync-nightly@.service
               ${PROJECT_SOURCE_DIR}/deploy/systemd/gwsync-nightly@.timer
+              ${PROJECT_SOURCE_DIR}/deploy/systemd/gwsync-follow@.service
         DESTINATION lib/systemd/system)
 # The folders the nightly guide's setup (docs/guide/nightly.md) and the
 # cron line write into before any run could make them: /etc/gwsync for the

@@ -11,7 +11,8 @@ if [ "${1:-}" = "--unit" ]; then UNIT_ONLY=1; shift; fi
 
 BUILD_PKGS=(build-essential cmake pkg-config clang-format
   libcurl4-openssl-dev libssl-dev libtbb-dev libzstd-dev libxxhash-dev librocksdb-dev
-  libbenchmark-dev libgtest-dev libgmock-dev libpugixml-dev libcli11-dev nlohmann-json3-dev libinih-dev)
+  libbenchmark-dev libgtest-dev libgmock-dev libpugixml-dev libcli11-dev nlohmann-json3-dev libinih-dev
+  librabbitmq-dev)  # librabbitmq-dev: rabbitmq-c, the change feed's AMQP client
 # The unit tests written in Python: the synthetic S3 server's self-test
 # (boto3) and the Kubernetes manifests' check (yaml).
 # zsh: checks the generated zsh completion (tests/cli/zsh_completion_test.py).
@@ -20,13 +21,15 @@ UNIT_PKGS=(python3-boto3 python3-yaml zsh)
 # which holds libclang_rt.fuzzer); gcc's ASan/UBSan come with build-essential.
 FUZZ_PKGS=(clang libclang-rt-dev)
 GATEWAY_PKGS=(ceph-mon ceph-osd radosgw ceph-common curl uuid-runtime)
+# The change feed's tests: a RabbitMQ of their own (tools/rabbitmq-start.sh).
+FEED_PKGS=(rabbitmq-server)
 INTEROP_PKGS=(s3cmd nginx zstd)  # boto3: UNIT_PKGS; nginx: a real proxy with a body-size limit in front of RGW; zstd: reads put --zstd objects
 
 if [ "$UNIT_ONLY" -eq 1 ]; then
   want=("${BUILD_PKGS[@]}" "${UNIT_PKGS[@]}")
 else
   want=("${BUILD_PKGS[@]}" "${UNIT_PKGS[@]}" "${FUZZ_PKGS[@]}" "${GATEWAY_PKGS[@]}"
-    "${INTEROP_PKGS[@]}")
+    "${INTEROP_PKGS[@]}" "${FEED_PKGS[@]}")
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -115,6 +115,24 @@ TEST_F(PipelineFeedTest, ARemovalWithoutDeleteKeepsTheFile) {
   EXPECT_EQ(feed.outcome(), (Outcomes{{"a", {true}}}));
 }
 
+// A removal event is not the bucket's last word: a non-current version's
+// removal (a versioned bucket), or a key written again since. The file
+// stays, as the object still is.
+TEST_F(PipelineFeedTest, ARemovalOfAKeyTheBucketStillHoldsDeletesNothing) {
+  PutTree("b", {{"a", "1"}, {"b", "2"}});
+  const std::string dst = Dir("dst");
+  SyncOk(Bucket("b"), Local(dst));
+  PutTree("b", {{"b", "two"}});
+  options_.delete_extra = true;
+  // "never" was never in the folder: a removal of nothing.
+  ListedChanges feed({Removed("a"), Removed("never"), Removed("b")});
+  options_.changes = &feed;
+  SyncReport r = SyncOk(Bucket("b"), Local(dst));
+  EXPECT_EQ(Count(r, "delete"), 0u);
+  EXPECT_EQ(ReadTree(dst), (Tree{{"a", "1"}, {"b", "two"}}));
+  EXPECT_EQ(feed.outcome(), (Outcomes{{"a", {true}}, {"b", {true}}, {"never", {true}}}));
+}
+
 TEST_F(PipelineFeedTest, AFailureOrARefusedDeleteIsNotFinishedOk) {
   PutTree("b", {{"a", "1"}, {"b", "2"}, {"c", "3"}});
   const std::string dst = Dir("dst");

@@ -505,6 +505,20 @@ Status Index::ForEachUpload(
   return it->status().ok() ? Status::Ok() : impl_->Error(it->status(), "read");
 }
 
+Status Index::ForEachLocal(
+    const std::string& root,
+    const std::function<bool(const std::string& path, const LocalRecord&)>& fn) {
+  const std::string start = LocalKey(root, "");
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->handles[kLocal]));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    auto record = DecodeLocal(it->value().ToStringView());
+    if (!record) continue;
+    if (!fn(it->key().ToString().substr(start.size()), *record)) break;
+  }
+  return it->status().ok() ? Status::Ok() : impl_->Error(it->status(), "read");
+}
+
 Status Index::DeleteUpload(const std::string& endpoint, const std::string& bucket,
                            const std::string& key) {
   return impl_->Delete(kUploads, ObjectKey(endpoint, bucket, key));

@@ -102,6 +102,11 @@ class Index {
                        const std::string& prefix,
                        const std::function<bool(const std::string& key, const UploadRecord&)>& fn);
 
+  // Calls `fn` with each local record under `root`, in path order, until it
+  // returns false. Records that do not decode are passed over.
+  Status ForEachLocal(const std::string& root,
+                      const std::function<bool(const std::string& path, const LocalRecord&)>& fn);
+
   // The Put and Delete calls the calling thread makes between BeginBatch and
   // CommitBatch reach the database as one write (a sync commits a burst of
   // finished transfers at once); other threads write as before, and reads

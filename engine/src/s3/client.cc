@@ -254,10 +254,26 @@ void Client::PutBucketSubresource(const std::string& bucket, const std::string& 
 }
 
 void Client::DeleteBucketSubresource(const std::string& bucket, const std::string& name,
-                                     DoneStatus done) const {
+                                     DoneStatus done, const std::string& value) const {
   Call c = NewCall("DELETE", bucket, "", BucketResource(bucket) + " (" + name + ")");
-  c.query.emplace_back(name, "");
+  c.query.emplace_back(name, value);
   Execute(std::move(c), [done](http::Response, Status s) { done(s); });
+}
+
+void Client::PostAction(const std::vector<std::pair<std::string, std::string>>& form,
+                        const std::string& what, Done<std::string> done) const {
+  Call c = NewCall("POST", "", "", what);
+  std::string body;
+  for (const auto& [name, value] : form) {
+    body += (body.empty() ? "" : "&") + UriEncode(name, true) + "=" + UriEncode(value, true);
+  }
+  c.payload = std::move(body);
+  c.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  // CreateTopic of an existing name answers the same topic: sent again safely.
+  Execute(std::move(c), [done](http::Response r, Status s) {
+    if (!s.ok()) return done(s);
+    done(std::move(r.body));
+  });
 }
 
 void Client::ListObjects(const std::string& bucket, const ListOptions& o,

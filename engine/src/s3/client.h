@@ -92,6 +92,8 @@ struct BucketHead {
   // What the gateway says the bucket holds (RGW's X-RGW-Object-Count);
   // nullopt when it does not say.
   std::optional<uint64_t> object_count;
+  // The bytes of its objects (X-RGW-Bytes-Used); nullopt when it does not say.
+  std::optional<uint64_t> bytes_used;
 };
 
 struct PutOptions {
@@ -162,8 +164,15 @@ class Client {
                             Done<std::string> done) const;
   void PutBucketSubresource(const std::string& bucket, const std::string& name,
                             const std::string& body, DoneStatus done) const;
-  void DeleteBucketSubresource(const std::string& bucket, const std::string& name,
-                               DoneStatus done) const;
+  // `value`: the subresource's argument (?notification=ID: that one only).
+  void DeleteBucketSubresource(const std::string& bucket, const std::string& name, DoneStatus done,
+                               const std::string& value = "") const;
+
+  // A POST of form fields to the service's root, as the SNS-style actions
+  // RGW serves on its S3 endpoint take them (Action=CreateTopic, GetTopic,
+  // DeleteTopic, ...); the answer's body. `what` names it in errors.
+  void PostAction(const std::vector<std::pair<std::string, std::string>>& form,
+                  const std::string& what, Done<std::string> done) const;
 
   // Objects. ListObjects uses V2 unless options.v1.
   void ListObjects(const std::string& bucket, const ListOptions& options,

@@ -74,13 +74,16 @@ StatusOr<ObjectHead> HeadFromHeaders(const http::Response& r) {
 }
 
 BucketHead BucketHeadFromHeaders(const http::Response& r) {
+  auto number = [&r](const char* name) -> std::optional<uint64_t> {
+    std::string_view v = r.header(name);
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
+    return n;
+  };
   BucketHead head;
-  std::string_view count = r.header("x-rgw-object-count");
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), n);
-  if (!count.empty() && ec == std::errc() && end == count.data() + count.size()) {
-    head.object_count = n;
-  }
+  head.object_count = number("x-rgw-object-count");
+  head.bytes_used = number("x-rgw-bytes-used");
   return head;
 }
 

@@ -95,10 +95,11 @@ std::optional<plan::Entry> Runner::LocalEntry(const std::string& key) {
   return e;
 }
 
-std::optional<plan::Action> Runner::PlanChange(const Change& c) {
-  if (!c.key.starts_with(src_.prefix) || c.key.size() == src_.prefix.size()) return std::nullopt;
+StatusOr<std::optional<plan::Action>> Runner::PlanChange(const Change& c) {
+  using Planned = std::optional<plan::Action>;
+  if (!c.key.starts_with(src_.prefix) || c.key.size() == src_.prefix.size()) return Planned();
   std::string key = c.key.substr(src_.prefix.size());
-  if (!options_.range.Contains(key) || !options_.filter.Allows(key)) return std::nullopt;
+  if (!options_.range.Contains(key) || !options_.filter.Allows(key)) return Planned();
   plan::Action a;
   if (!c.removed) {
     plan::Entry e;
@@ -108,13 +109,32 @@ std::optional<plan::Action> Runner::PlanChange(const Change& c) {
     a.src = std::move(e);
   }
   a.dst = LocalEntry(key);
+  if (c.removed && a.dst && plan_options_.delete_extra) {
+    // A file is deleted only on the bucket's word, not the event's: the
+    // removal may be of a version that is not the current one (a versioned
+    // bucket), or the key may have been written again since.
+    auto head = s3::Wait<s3::ObjectHead>(
+        [&](auto done) { src_.client->HeadObject(src_.bucket, c.key, done); });
+    if (head.ok()) {
+      plan::Entry e;
+      e.key = key;
+      e.size = head->size;
+      e.etag = head->etag;
+      a.src = std::move(e);
+    } else if (head.status().code() != StatusCode::kNotFound) {
+      return Status(head.status().code(),
+                    "not deleted: cannot ask the bucket whether it still holds the object (" +
+                        head.status().message() + ")");
+    }
+  }
+  if (!a.src && !a.dst) return Planned();  // removed, and never in the folder: nothing to do
   std::optional<plan::Remembered> remembered;
   if (a.src && a.dst) remembered = Recall(&*a.src, &*a.dst);
   plan::Decision d = plan::Decide(a.src, a.dst, remembered, plan_options_);
   a.kind = d.kind;
   a.reason = d.reason;
   a.key = std::move(key);
-  return a;
+  return Planned(std::move(a));
 }
 
 void Runner::Finished(uint64_t token, bool ok) {
@@ -131,7 +151,18 @@ void Runner::Finished(const Job& job) {
 JobPtr Runner::NextChange() {
   Change c;
   while (!Stopped() && options_.changes->Next(&c)) {
-    std::optional<plan::Action> planned = PlanChange(c);
+    StatusOr<std::optional<plan::Action>> change = PlanChange(c);
+    if (!change.ok()) {
+      {
+        std::lock_guard lock(report_mu_);
+        report_.AddError(src_.Name(c.key.substr(std::min(c.key.size(), src_.prefix.size()))),
+                         change.status().message());
+        ++progress_.errors;
+      }
+      Finished(c.token, false);
+      continue;
+    }
+    std::optional<plan::Action>& planned = *change;
     if (!planned) {
       Finished(c.token, true);
       continue;

@@ -215,7 +215,8 @@ class Runner {
   std::string DeleteRefusal(uint64_t n) const;
   // A change planned as a listing's key would be, against the local file
   // as it is now; nullopt when it is outside the sync (prefix, range, filter).
-  std::optional<plan::Action> PlanChange(const Change& c);
+  // A removal is checked with the bucket (HEAD) before a file is deleted.
+  StatusOr<std::optional<plan::Action>> PlanChange(const Change& c);
   // The local file a key stands for, as the walk would list it.
   std::optional<plan::Entry> LocalEntry(const std::string& key);
   // Hands a change's outcome back to its feed, one at a time.

@@ -432,14 +432,16 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
       notice = opened.status().message() + "; going on without the index (it is only a cache)";
     }
   }
-  ASSIGN_OR_RETURN(SyncReport r, RunSync(src, dst, options));
+  RunOnce once = [&](const SyncOptions& o) { return RunSync(src, dst, o); };
+  ASSIGN_OR_RETURN(SyncReport r, driver_ ? driver_(src, dst, options, once) : once(options));
   if (!notice.empty()) r.AddNotice(PairName(src, dst), notice);
   // Nothing at the source: a mistyped prefix is an error (no empty backup
   // with a manifest to prove it); an empty bucket, a fact worth saying. A
   // share of a sharded sync may well be empty.
   // With --all-versions, keys whose current version is a delete marker
   // still have a history to keep.
-  if (src.kind == Location::Kind::kRemote && r.source_objects == 0 &&
+  // A driver's runs (the change feed's batches) list no source.
+  if (!driver_ && src.kind == Location::Kind::kRemote && r.source_objects == 0 &&
       options.manifest.share.empty() && r.error_count == 0 && !options.all_versions) {
     const std::string where = "s3://" + src.bucket + "/" + src.prefix;
     if (!src.prefix.empty()) {

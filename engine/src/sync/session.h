@@ -67,6 +67,13 @@ class Session {
   // its pair (before Run). Run returns kAborted when the other run holds it
   // past the wait; an every-bucket run reports such a bucket and goes on.
   void SetLockOptions(LockOptions lock) { lock_ = std::move(lock); }
+  // How each pair's sync is run, once its lock is held and its index open:
+  // `once` is RunSync of the pair; a driver (sync --changes: the change
+  // feed, feed/feed_run.h) may call it several times. Null: once.
+  using RunOnce = std::function<StatusOr<SyncReport>(const SyncOptions&)>;
+  using PairDriver = std::function<StatusOr<SyncReport>(
+      const Location& src, const Location& dst, const SyncOptions& options, const RunOnce& once)>;
+  void SetPairDriver(PairDriver driver) { driver_ = std::move(driver); }
 
   // Runs `src` -> `dst`. Non-OK when the sync could not start (bad sides, a
   // source that cannot be listed); per-key failures are in the report.
@@ -108,6 +115,7 @@ class Session {
   std::map<std::string, RemoteCluster> remotes_;
   IndexOptions index_;
   LockOptions lock_;
+  PairDriver driver_;
   std::map<std::string, std::unique_ptr<Cluster>> clusters_;
 };
 

@@ -240,10 +240,14 @@ void Runner::RunGraph() {
         [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
         [this](Merger::SideId side, const Problem& p) { OnProblem(side, p); });
   }
+  // An input_node calls its body again whenever a successor asks it for an
+  // item, also after the body said stop: a source that has ended stays
+  // ended. (The node runs its body under its own lock, one call at a time.)
   auto source = [](auto next) {
-    return [next](tbb::flow_control& fc) {
-      JobPtr job = next();
-      if (!job) fc.stop();
+    return [next, ended = false](tbb::flow_control& fc) mutable {
+      JobPtr job = ended ? nullptr : next();
+      ended = !job;
+      if (ended) fc.stop();
       return job;
     };
   };

@@ -1,0 +1,34 @@
+// sync --changes FEED [--follow] [--reconcile-every D]: the flags, and the
+// session's driver that runs a pair from the change feed (feed/feed_run.h).
+// Main thread only.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "sync/session.h"
+
+namespace gwsync::cli {
+
+struct SyncFeedFlags {
+  std::string changes;  // amqp://HOST[:PORT][/VHOST]?queue=Q
+  std::string credentials_file;
+  std::string reconcile_every = "7d";
+  bool follow = false;
+};
+
+void AddSyncFeedFlags(CLI::App* cmd, SyncFeedFlags* f);
+
+// "90s", "30m", "12h", "7d", or seconds; "0": never.
+StatusOr<std::chrono::seconds> ParseDuration(const std::string& text);
+
+// With --changes, installs the feed's driver on `session`; InvalidArgument
+// (a usage error) for flags that do not go together. `on_batch` and
+// `on_notice` report a --follow run as it goes.
+Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_run,
+                         sync::Session* session,
+                         std::function<void(const sync::SyncReport&)> on_batch,
+                         std::function<void(const std::string&)> on_notice);
+
+}  // namespace gwsync::cli

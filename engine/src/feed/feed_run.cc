@@ -1,0 +1,382 @@
+#include "feed/feed_run.h"
+
+#include <ctime>
+#include <optional>
+#include <random>
+#include <set>
+
+#include "feed/amqp.h"
+#include "feed/batch.h"
+#include "feed/event.h"
+#include "feed/state.h"
+#include "index/index.h"
+#include "sync/pair_lock.h"
+#include "util/cache_dir.h"
+
+namespace gwsync::feed {
+namespace {
+
+// How long a nightly run waits for the next message while its own marker
+// has not come yet (it is in the queue already: a longer silence is a fault).
+constexpr std::chrono::milliseconds kDrainWait{10000};
+// follow: how often the proof moves on (a new marker), when anything changed.
+constexpr std::chrono::seconds kRotateEvery{60};
+
+std::string NewMarkerId() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ std::time(nullptr));
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(gen()),
+                static_cast<unsigned long long>(gen()));
+  return buf;
+}
+
+std::string Ago(int64_t seconds) {
+  if (seconds >= 2 * 86400) return std::to_string(seconds / 86400) + " days";
+  if (seconds >= 2 * 3600) return std::to_string(seconds / 3600) + " hours";
+  return std::to_string(seconds / 60) + " minutes";
+}
+
+class FeedRun {
+ public:
+  FeedRun(const sync::Location& src, const sync::Location& dst, const sync::SyncOptions& options,
+          const FeedOptions& feed, const RunOnce& once)
+      : src_(src), dst_(dst), options_(options), feed_(feed), once_(once) {}
+
+  StatusOr<sync::SyncReport> Run();
+
+ private:
+  void Notice(const std::string& m) {
+    total_.AddNotice(src_.Name(), "change feed: " + m);
+    if (feed_.on_notice) feed_.on_notice("change feed: " + m);
+  }
+  bool Stopped() const { return options_.stop && options_.stop->load(); }
+  std::string WhyNotTrusted();
+  // A full listing in place of the feed; false when it did not complete.
+  StatusOr<bool> FullListing(const std::string& why);
+  Status PublishMarker();
+  // One batch: up to feed_.batch messages, or to the pending marker. Sets
+  // *reached when the pending marker came; *idle when nothing came.
+  Status ConsumeBatch(std::chrono::milliseconds wait, bool* reached, bool* idle);
+  Status Apply(Coalescer* coalescer, std::vector<uint64_t> acks);
+  Status Settle(const std::vector<uint64_t>& ack, const std::vector<uint64_t>& requeue);
+  Status DrainToPending();
+  std::optional<std::string> CounterMismatch();
+  Status Commit(bool listing_ok);
+  Status CatchUp();
+  Status Follow();
+
+  const sync::Location& src_;
+  const sync::Location& dst_;
+  const sync::SyncOptions& options_;
+  const FeedOptions& feed_;
+  const RunOnce& once_;
+  sync::SyncReport total_;
+  FeedState state_;
+  std::unique_ptr<AmqpConnection> conn_;
+  std::string pending_;                // the marker this run published last
+  bool continuous_ = false;            // the state's marker came: nothing was lost before it
+  bool covered_ = false;               // a full listing began after the pending marker was queued
+  bool listing_failed_ = false;        // ... and did not complete
+  bool unreadable_ = false;            // a message that is no event: its key is unknown
+  std::vector<uint64_t> old_markers_;  // earlier markers: acknowledged at the commit
+  std::optional<uint64_t> pending_tag_;
+};
+
+std::string FeedRun::WhyNotTrusted() {
+  auto loaded = LoadFeedState(feed_.state_path);
+  if (!loaded.ok()) {
+    Notice(loaded.status().message());
+  } else if (*loaded) {
+    state_ = **loaded;
+  }
+  const std::string url = feed_.feed.Url();
+  if (state_.feed != url) {
+    state_ = FeedState{url, "", 0};
+    return "first run with this feed: nothing proves its queue complete yet";
+  }
+  if (state_.marker.empty()) return "the last full listing did not complete";
+  const int64_t age = std::time(nullptr) - state_.last_full;
+  if (feed_.reconcile_every.count() > 0 && age >= feed_.reconcile_every.count()) {
+    return "a full listing is due (--reconcile-every): the last one ended " + Ago(age) + " ago";
+  }
+  return "";
+}
+
+StatusOr<bool> FeedRun::FullListing(const std::string& why) {
+  Notice("a full listing instead of the feed: " + why);
+  sync::SyncOptions o = options_;
+  o.changes = nullptr;
+  ASSIGN_OR_RETURN(sync::SyncReport r, once_(o));
+  const bool ok = r.error_count == 0 && !r.interrupted;
+  total_.Add(r, "");
+  listing_failed_ = !ok;
+  return ok;
+}
+
+Status FeedRun::PublishMarker() {
+  ASSIGN_OR_RETURN(auto publisher, AmqpConnection::Open(feed_.feed.broker, feed_.credentials));
+  std::string id = NewMarkerId();
+  RETURN_IF_ERROR(publisher->PublishConfirmed(feed_.feed.queue, kMarkerType, id,
+                                              "{\"gwsync_marker\":\"" + id + "\"}"));
+  pending_ = id;
+  pending_tag_.reset();
+  return Status::Ok();
+}
+
+Status FeedRun::Settle(const std::vector<uint64_t>& ack, const std::vector<uint64_t>& requeue) {
+  // A message holding several records settles once: given back if any failed.
+  std::set<uint64_t> back(requeue.begin(), requeue.end());
+  std::set<uint64_t> done;
+  for (uint64_t t : ack) {
+    if (!back.count(t) && done.insert(t).second) RETURN_IF_ERROR(conn_->Ack(t));
+  }
+  for (uint64_t t : back) RETURN_IF_ERROR(conn_->Requeue(t));
+  return Status::Ok();
+}
+
+Status FeedRun::Apply(Coalescer* coalescer, std::vector<uint64_t> acks) {
+  if (coalescer->empty()) return Settle(acks, {});
+  if (covered_) {  // the full listing took these in already
+    for (auto& e : coalescer->Take()) acks.insert(acks.end(), e.tags.begin(), e.tags.end());
+    return Settle(acks, {});
+  }
+  Batch batch(coalescer->Take(), options_.stop);
+  if (options_.delete_extra) {
+    // A --max-delete percentage is of what the folder held: the bucket's objects and the deletes.
+    auto head =
+        s3::Wait<s3::BucketHead>([&](auto done) { src_.client->StatBucket(src_.bucket, done); });
+    if (head.ok() && head->object_count) batch.set_object_count(*head->object_count);
+  }
+  sync::SyncOptions o = options_;
+  o.changes = &batch;
+  auto r = once_(o);
+  if (!r.ok()) {
+    Settle({}, batch.Settle(acks).requeue).IgnoreError();
+    return r.status();
+  }
+  total_.Add(*r, "");
+  if (feed_.on_batch) feed_.on_batch(*r);
+  auto s = batch.Settle(acks);
+  return Settle(s.ack, s.requeue);
+}
+
+Status FeedRun::ConsumeBatch(std::chrono::milliseconds wait, bool* reached, bool* idle) {
+  Coalescer coalescer;
+  std::vector<uint64_t> acks;  // messages with nothing to apply
+  int messages = 0;
+  *reached = false;
+  *idle = false;
+  while (messages < feed_.batch && !Stopped()) {
+    ASSIGN_OR_RETURN(auto d, conn_->Next(wait));
+    if (!d) {
+      *idle = true;
+      break;
+    }
+    if (d->type == kMarkerType) {
+      if (d->message_id == pending_) {
+        pending_tag_ = d->tag;
+        *reached = true;
+        break;
+      }
+      if (d->message_id == state_.marker) continuous_ = true;
+      old_markers_.push_back(d->tag);
+      continue;
+    }
+    ++messages;
+    auto events = ParseEvents(d->body);
+    if (!events.ok()) {
+      if (!unreadable_) Notice("a message that is no S3 event: " + events.status().message());
+      unreadable_ = true;
+      acks.push_back(d->tag);
+      continue;
+    }
+    bool any = false;
+    for (auto& e : *events) {
+      if (!e.bucket.empty() && e.bucket != src_.bucket) continue;  // another bucket's
+      coalescer.Add(std::move(e), d->tag);
+      any = true;
+    }
+    if (!any) acks.push_back(d->tag);
+  }
+  return Apply(&coalescer, std::move(acks));
+}
+
+Status FeedRun::DrainToPending() {
+  bool reached = false, idle = false;
+  while (!reached && !Stopped()) {
+    RETURN_IF_ERROR(ConsumeBatch(kDrainWait, &reached, &idle));
+    if (idle && !reached) {
+      return Status(StatusCode::kUnavailable, "the queue delivered nothing for " +
+                                                  std::to_string(kDrainWait.count() / 1000) +
+                                                  " s before gwsync's own marker");
+    }
+  }
+  return Status::Ok();
+}
+
+// The index against the bucket's own counters, when they count the same
+// thing: the whole bucket, no filters, deletes applied.
+std::optional<std::string> FeedRun::CounterMismatch() {
+  if (!src_.prefix.empty() || !options_.filter.empty() || !options_.range.all() ||
+      !options_.delete_extra || options_.index == nullptr || options_.dry_run) {
+    return std::nullopt;
+  }
+  auto head =
+      s3::Wait<s3::BucketHead>([&](auto done) { src_.client->StatBucket(src_.bucket, done); });
+  if (!head.ok() || !head->object_count || !head->bytes_used) return std::nullopt;
+  uint64_t count = 0, bytes = 0;
+  Status s = options_.index->ForEachLocal(dst_.path, [&](const std::string&, const auto& r) {
+    ++count;
+    bytes += r.size;
+    return true;
+  });
+  if (!s.ok()) return "the index cannot be read: " + s.message();
+  if (count == *head->object_count && bytes == *head->bytes_used) return std::nullopt;
+  return "the index holds " + std::to_string(count) + " objects of " + std::to_string(bytes) +
+         " bytes, the bucket says " + std::to_string(*head->object_count) + " of " +
+         std::to_string(*head->bytes_used);
+}
+
+// The pending marker has come: it is the proof from now on.
+Status FeedRun::Commit(bool listing_ok) {
+  state_.marker = listing_ok ? pending_ : "";
+  if (covered_ && listing_ok) state_.last_full = std::time(nullptr);
+  RETURN_IF_ERROR(SaveFeedState(feed_.state_path, state_));
+  for (uint64_t t : old_markers_) RETURN_IF_ERROR(conn_->Ack(t));
+  old_markers_.clear();
+  if (pending_tag_) old_markers_.push_back(*pending_tag_);  // acknowledged at the next commit
+  continuous_ = listing_ok;
+  covered_ = false;
+  unreadable_ = false;
+  return Status::Ok();
+}
+
+// Everything queued before this run's marker, applied or covered by a full
+// listing; then the proof moves on to the marker.
+Status FeedRun::CatchUp() {
+  RETURN_IF_ERROR(conn_->Consume(feed_.feed.queue, feed_.batch + 16));
+  RETURN_IF_ERROR(DrainToPending());
+  if (Stopped()) return Status::Ok();
+  std::string why;
+  if (!covered_ && !continuous_) {
+    why =
+        "the queue has lost messages since the last run (purged, deleted and made again, or "
+        "dropped by the broker): the marker the last run left in it is gone";
+  } else if (!covered_ && unreadable_) {
+    why = "a message could not be read as an event, so its key is unknown";
+  } else if (!covered_) {
+    if (auto m = CounterMismatch()) why = *m;
+  }
+  if (!why.empty()) {
+    RETURN_IF_ERROR(PublishMarker());
+    ASSIGN_OR_RETURN(bool ok, FullListing(why));
+    if (!ok) return Commit(false);
+    covered_ = true;
+    RETURN_IF_ERROR(DrainToPending());
+    if (Stopped()) return Status::Ok();
+  }
+  return Commit(!listing_failed_);
+}
+
+// After the catch-up: batches as events come, and now and then a new marker
+// to move the proof on (and compare the counters) once something changed.
+Status FeedRun::Follow() {
+  auto rotated = std::chrono::steady_clock::now();
+  bool changed = false, waiting = false;
+  while (!Stopped()) {
+    bool reached = false, idle = false;
+    const size_t before = total_.actions.size() + total_.error_count;
+    RETURN_IF_ERROR(ConsumeBatch(feed_.idle, &reached, &idle));
+    if (Stopped()) break;
+    changed = changed || !idle || total_.actions.size() + total_.error_count != before;
+    if (reached) {
+      waiting = false;
+      std::string why;
+      if (unreadable_) why = "a message could not be read as an event, so its key is unknown";
+      if (auto m = CounterMismatch(); why.empty() && m) why = *m;
+      const int64_t age = std::time(nullptr) - state_.last_full;
+      if (why.empty() && feed_.reconcile_every.count() > 0 &&
+          age >= feed_.reconcile_every.count()) {
+        why = "a full listing is due (--reconcile-every): the last one ended " + Ago(age) + " ago";
+      }
+      if (!why.empty()) {
+        RETURN_IF_ERROR(PublishMarker());
+        ASSIGN_OR_RETURN(bool ok, FullListing(why));
+        if (!ok) return Commit(false);
+        covered_ = true;
+        waiting = true;
+        continue;
+      }
+      RETURN_IF_ERROR(Commit(true));
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (idle && changed && !waiting && now - rotated >= kRotateEvery) {
+      RETURN_IF_ERROR(PublishMarker());
+      rotated = now;
+      changed = false;
+      waiting = true;
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<sync::SyncReport> FeedRun::Run() {
+  std::string why = WhyNotTrusted();
+  auto conn = AmqpConnection::Open(feed_.feed.broker, feed_.credentials);
+  if (!conn.ok()) {
+    RETURN_IF_ERROR(
+        FullListing("the broker cannot be reached: " + conn.status().message()).status());
+    return total_;
+  }
+  conn_ = std::move(*conn);
+  if (auto q = conn_->QueueMessages(feed_.feed.queue); !q.ok()) {
+    const std::string gone =
+        q.status().code() == StatusCode::kNotFound
+            ? "the broker has no queue '" + feed_.feed.queue +
+                  "' (removed by `gwsync feed remove`, or lost by the broker); `gwsync feed "
+                  "setup` makes it again"
+            : q.status().message();
+    state_.marker.clear();
+    SaveFeedState(feed_.state_path, state_).IgnoreError();
+    RETURN_IF_ERROR(FullListing(gone).status());
+    return total_;
+  }
+  if (Status s = PublishMarker(); !s.ok()) {
+    RETURN_IF_ERROR(FullListing("no marker could be queued: " + s.message()).status());
+    return total_;
+  }
+  if (!why.empty()) {
+    ASSIGN_OR_RETURN(bool ok, FullListing(why));
+    if (!ok) {
+      Commit(false).IgnoreError();
+      return total_;
+    }
+    covered_ = true;
+  }
+  Status s = CatchUp();
+  if (s.ok() && feed_.follow && !Stopped()) s = Follow();
+  if (!s.ok()) {
+    // What was applied stays applied, acknowledged or not: the rest comes again.
+    total_.AddError(src_.Name(), "change feed: " + s.message());
+  }
+  if (Stopped()) total_.interrupted = true;
+  return total_;
+}
+
+}  // namespace
+
+std::string FeedStatePath(const sync::Location& src, const sync::Location& dst) {
+  return util::CacheDir() + "/feeds/" + sync::PairKey(src, dst) + ".json";
+}
+
+StatusOr<sync::SyncReport> RunWithFeed(const sync::Location& src, const sync::Location& dst,
+                                       const sync::SyncOptions& options, const FeedOptions& feed,
+                                       const RunOnce& once) {
+  FeedOptions f = feed;
+  if (f.state_path.empty()) f.state_path = FeedStatePath(src, dst);
+  FeedRun run(src, dst, options, f, once);
+  return run.Run();
+}
+
+}  // namespace gwsync::feed

@@ -1,0 +1,48 @@
+// The gateway's half of a change feed: a persistent topic whose push
+// endpoint is an AMQP exchange, and the bucket's notification configuration
+// sending s3:ObjectCreated:* and s3:ObjectRemoved:* to it. RGW serves the
+// SNS-style topic API on its S3 endpoint. Blocking calls; any thread that
+// is not the client's transport thread.
+#pragma once
+
+#include <string>
+
+#include "feed/broker.h"
+#include "s3/client.h"
+
+namespace gwsync::feed {
+
+// The notification's id in the bucket's configuration: gwsync's own, so
+// that `feed remove` takes away nothing another tool configured.
+inline constexpr char kNotificationId[] = "gwsync-feed";
+
+struct TopicSpec {
+  std::string bucket;
+  std::string topic;     // the topic's name
+  std::string exchange;  // where RGW publishes
+  BrokerAddress broker;  // as the gateway reaches the broker
+  // When given, RGW is handed the broker's user and password in the push
+  // endpoint; RGW 16.2 refuses that over plain HTTP.
+  BrokerCredentials credentials;
+};
+
+// Creates (or updates: CreateTopic is idempotent) the topic and sets the
+// bucket's notification configuration. Returns the topic's ARN. A refusal
+// to store a broker password over plain HTTP is explained, not hidden.
+StatusOr<std::string> SetUpTopic(const s3::Client& client, const TopicSpec& spec);
+
+struct TopicStatus {
+  std::string arn;       // "" when there is no such topic
+  std::string endpoint;  // the push endpoint RGW has, without secrets
+  bool persistent = false;
+  bool notification = false;  // the bucket notifies the topic under kNotificationId
+  std::string events;         // the events it notifies, comma-separated
+};
+StatusOr<TopicStatus> GetTopicStatus(const s3::Client& client, const std::string& bucket,
+                                     const std::string& topic);
+
+// Removes gwsync's notification from the bucket and deletes the topic; what
+// is already gone is no error.
+Status RemoveTopic(const s3::Client& client, const std::string& bucket, const std::string& topic);
+
+}  // namespace gwsync::feed

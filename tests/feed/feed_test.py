@@ -1,0 +1,197 @@
+"""The change feed end to end: the real RGW publishing to a real RabbitMQ
+(tools/rabbitmq-start.sh, a broker of this test's own, stopped by pid), and
+`gwsync feed setup`, `sync --changes`, `feed status` and `feed remove` as a
+user runs them. What is checked is what a user sees: the folder's bytes
+against the bucket's and against a full listing sync, exit codes, and the
+reason printed when the feed is not trusted."""
+
+import hashlib
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import gwtest  # noqa: E402
+
+TEMPORARY = re.compile(r"(.*/)?\.[^/]+\.gwsync-[A-Za-z0-9]{6}$")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def port_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def broker_port():
+    """A port with its two neighbours the start script uses (+10000, +20000) free."""
+    for _ in range(100):
+        p = random.randrange(21000, 30000)
+        if all(port_free(x) for x in (p, p + 10000, p + 20000)):
+            return p
+    raise RuntimeError("no free port for the broker")
+
+
+class FeedTest(gwtest.GatewayCase, unittest.TestCase):
+    TIMEOUT = 180
+
+    def setUp(self):
+        super().setUp()
+        self.amqp_dir = os.path.join(self.work, "amqp")
+        self.port = broker_port()
+        self.start_broker()
+        self.addCleanup(self.stop_broker)
+
+    def start_broker(self):
+        r = subprocess.run([os.path.join(ROOT, "tools", "rabbitmq-start.sh"), "--dir",
+                            self.amqp_dir, "--port", str(self.port)],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def stop_broker(self):
+        subprocess.run([os.path.join(ROOT, "tools", "rabbitmq-stop.sh"), "--dir", self.amqp_dir],
+                       capture_output=True, timeout=60)
+
+    def rabbitmqctl(self, *args):
+        env = dict(os.environ, HOME=os.path.join(self.amqp_dir, "home"),
+                   ERL_EPMD_PORT=str(self.port + 10000))
+        r = subprocess.run(["/usr/lib/rabbitmq/bin/rabbitmqctl", "-n",
+                            f"gwsync-{self.port}@localhost", *args],
+                           env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def ready(self):
+        """Messages ready in the queue, as `feed status` says."""
+        r = self.gwsync("feed", "status", f"s3://{self.b}", self.broker, "--queue", self.queue,
+                        "--exchange", self.queue)
+        m = re.search(r"holds (\d+) messages ready", r.stdout)
+        return int(m.group(1)) if m else -1
+
+    def wait_ready(self, n, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.ready() >= n:
+                return
+            time.sleep(0.5)
+        self.fail(f"the queue holds {self.ready()} messages, not {n}, after {timeout} s")
+
+    def sync(self, folder, *extra, changes=True):
+        args = ["sync", f"s3://{self.b}", folder, "--delete"]
+        if changes:
+            args += ["--changes", self.feed]
+        return self.gwsync(*args, *extra)
+
+    def bucket_contents(self):
+        out = {}
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.b):
+            for o in page.get("Contents", []):
+                out[o["Key"]] = self.s3.get_object(Bucket=self.b, Key=o["Key"])["Body"].read()
+        return out
+
+    def assert_folder_is_bucket(self, folder):
+        digest = lambda tree: {k: hashlib.md5(v).hexdigest() for k, v in tree.items()}  # noqa: E731
+        # A killed run's partial downloads (hidden, marked, kept to resume)
+        # are not taken up by a run from the feed, which walks no folder:
+        # left to the pipeline (reported to the seam's owner).
+        tree = {k: v for k, v in gwtest.read_tree(folder).items()
+                if not TEMPORARY.match(k)}
+        self.assertEqual(digest(tree), digest(self.bucket_contents()))
+
+    def test_feed(self):
+        data = lambda n, seed: gwtest.data_of(n, seed)  # noqa: E731
+        self.b = self.bucket("feed", {"a": data(100, 1), "b": data(200, 2), "dir/c": data(300, 3)})
+        self.queue = f"gwsync-test-{self.stamp}"
+        self.broker = f"amqp://127.0.0.1:{self.port}"
+        self.addCleanup(self.gwsync, "feed", "remove", f"s3://{self.b}", self.broker,
+                        "--queue", self.queue, "--exchange", self.queue, "--topic", self.queue)
+        r = self.ok("feed", "setup", f"s3://{self.b}", self.broker, "--exchange", self.queue,
+                    "--queue", self.queue, "--topic", self.queue)
+        self.feed = re.search(r"--changes '([^']+)'", r.stdout).group(1)
+        self.assertIn(f"?queue={self.queue}", self.feed)
+        backup = os.path.join(self.work, "backup")
+
+        # The first run cannot trust the feed: it lists, and says so.
+        r = self.sync(backup)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("first run with this feed", r.stderr)
+        self.assert_folder_is_bucket(backup)
+
+        # RGW 16.2 takes up a new topic's queue within 30 s: wait for it.
+        base = self.ready()
+        self.s3.put_object(Bucket=self.b, Key="canary", Body=b"x")
+        self.wait_ready(base + 1)
+
+        # Changes, overwrites and deletes, some keys twice.
+        self.s3.put_object(Bucket=self.b, Key="a", Body=data(111, 11))
+        self.s3.put_object(Bucket=self.b, Key="a", Body=data(112, 12))
+        self.s3.delete_object(Bucket=self.b, Key="b")
+        self.s3.put_object(Bucket=self.b, Key="dir/c", Body=data(333, 13))
+        self.s3.put_object(Bucket=self.b, Key="gone", Body=data(10, 14))
+        self.s3.delete_object(Bucket=self.b, Key="gone")
+        self.s3.put_object(Bucket=self.b, Key="new/d", Body=data(400, 15))
+        self.s3.delete_object(Bucket=self.b, Key="canary")
+        self.s3.put_object(Bucket=self.b, Key="canary", Body=b"back")
+        self.wait_ready(base + 10)
+        r = self.sync(backup)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("full listing", r.stderr)
+        self.assert_folder_is_bucket(backup)
+        full = os.path.join(self.work, "full")
+        self.assertEqual(self.sync(full, changes=False).returncode, 0)
+        self.assertEqual(gwtest.read_tree(backup), gwtest.read_tree(full))
+
+        # A consumer killed mid-batch: what it had taken comes again.
+        base = self.ready()
+        big = {f"big/{i}": data(3 << 20, 20 + i) for i in range(3)}
+        for k, v in big.items():
+            self.s3.put_object(Bucket=self.b, Key=k, Body=v)
+        self.wait_ready(base + 3)
+        p = subprocess.Popen([self.bin, "--endpoint", self.endpoint, "--bwlimit", "1M", "sync",
+                              f"s3://{self.b}", backup, "--delete", "--changes", self.feed],
+                             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(2)
+        p.kill()
+        p.communicate()
+        r = self.sync(backup)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("full listing", r.stderr)
+        self.assert_folder_is_bucket(backup)
+
+        # A purged queue has lost the marker: a full listing, and why.
+        self.s3.put_object(Bucket=self.b, Key="after-purge", Body=b"p")
+        time.sleep(1)
+        self.rabbitmqctl("purge_queue", self.queue)
+        r = self.sync(backup)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("the queue has lost messages", r.stderr)
+        self.assert_folder_is_bucket(backup)
+
+        # After `feed remove` there is no queue to trust.
+        self.ok("feed", "remove", f"s3://{self.b}", self.broker, "--exchange", self.queue,
+                "--queue", self.queue, "--topic", self.queue)
+        self.s3.put_object(Bucket=self.b, Key="after-remove", Body=b"r")
+        r = self.sync(backup)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"the broker has no queue '{self.queue}'", r.stderr)
+        self.assert_folder_is_bucket(backup)
+
+        # A broker that is gone: a full listing, and why.
+        self.stop_broker()
+        self.s3.put_object(Bucket=self.b, Key="broker-down", Body=b"d")
+        r = self.sync(backup)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("the broker cannot be reached", r.stderr)
+        self.assert_folder_is_bucket(backup)
+
+
+if __name__ == "__main__":
+    unittest.main()
