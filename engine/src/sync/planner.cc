@@ -1,7 +1,7 @@
-// The graph's sources (sync.cc): the next job of a run, pulled by an
-// input_node whenever the limiter has room. Skips are counted here; deletes
-// go to the spool, and come back as jobs in the last phase when nothing
-// forbids them.
+// The planner's sources (sync.cc, RunGraph): the next job of a run, taken
+// by the planner's thread, a slot at a time. Skips are counted here;
+// deletes go to the spool, and come back as jobs in the last phase when
+// nothing forbids them.
 #include "sync/runner.h"
 
 namespace gwsync::sync::internal {

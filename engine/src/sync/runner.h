@@ -28,6 +28,7 @@
 #include "transfer/dest_dir.h"
 #include "transfer/files.h"
 #include "transfer/object_transfer.h"
+#include "util/slots.h"
 #include "util/workers.h"
 
 namespace gwsync::sync::internal {
@@ -167,7 +168,8 @@ class Runner {
         dst_(dst),
         options_(options),
         fs_(options.file_system ? *options.file_system : *FileSystem::Default()),
-        workers_(1) {
+        slots_(options.concurrency),
+        workers_(std::max(2, static_cast<int>(std::thread::hardware_concurrency()))) {
     transfer_ = options.transfer;
     transfer_.workers = &workers_;
     // Cross-cluster copies hold parts in memory: all of them together at
@@ -195,17 +197,13 @@ class Runner {
 
  private:
   using Batch = std::vector<JobPtr>;
-  using TransferNode = tbb::flow::async_node<JobPtr, Batch>;
-  using CommitNode = tbb::flow::multifunction_node<Batch, std::tuple<int64_t, JobPtr>>;
   StatusOr<std::unique_ptr<EntryStream>> Open(const Location& loc, bool is_dst);
   Status PrepareDestination();
-  // The flow graph (sync.cc), in the shared arena.
+  // The pipeline (sync.cc): the planner's thread, the graph, the commits.
   void RunGraph();
-  void ToCommit(JobPtr job);
-  void Flush();
-  void CommitBurst(Batch& batch, CommitNode::output_ports_type& out);
 
-  // The graph's sources (planner.cc): the next job, or null when none is left.
+  // The planner's sources (planner.cc): the next job, or null when none is
+  // left (and again null if asked again).
   JobPtr NextListed(Merger& merger);
   JobPtr NextChange();
   JobPtr NextDelete();
@@ -307,12 +305,7 @@ class Runner {
   bool deletes_checked_ = false;  // the deleter's
   bool deletes_allowed_ = false;
   std::mutex finished_mu_;  // one ChangeSource::Finished at a time
-  // The transfer stage's completions of the loop's current pass.
-  http::Transport* loop_ = nullptr;  // the remote side's; null: none
-  TransferNode::gateway_type* gateway_ = nullptr;
-  std::mutex pending_mu_;
-  Batch pending_;              // guarded by pending_mu_
-  bool flush_posted_ = false;  // guarded by pending_mu_
+  util::Slots slots_;       // jobs in flight: at most options.concurrency
   std::unique_ptr<EntryStream> src_stream_, dst_stream_;
   uint64_t source_read_errors_ = 0;  // the planner thread's
 

@@ -1,6 +1,11 @@
 #include "sync/sync.h"
 
+#include <tbb/flow_graph.h>
+#include <tbb/task_arena.h>
+
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <vector>
 
 #include "sync/bucket_side.h"
@@ -152,9 +157,7 @@ StatusOr<SyncReport> Runner::Run() {
       return root.status();
     }
   }
-  const s3::Client* client = src_.kind == Location::Kind::kRemote ? src_.client : dst_.client;
-  loop_ = client ? client->transport() : nullptr;
-  util::CpuArena().execute([&] { RunGraph(); });
+  RunGraph();
   if (!Stopped()) AbortAbandonedUploads();
   std::lock_guard lock(report_mu_);
   Progress(/*force=*/true);
@@ -163,160 +166,133 @@ StatusOr<SyncReport> Runner::Run() {
   return report_;
 }
 
-// A job the transfer stage is done with (on the curl loop's thread, mostly):
-// completions are gathered while the loop works through a pass, and the
-// whole pass goes to the commit stage at once, from a timer the loop runs
-// before it waits again.
-void Runner::ToCommit(JobPtr job) {
-  bool post;
-  {
-    std::lock_guard lock(pending_mu_);
-    pending_.push_back(std::move(job));
-    post = !flush_posted_;
-    flush_posted_ = true;
-  }
-  if (!post) return;
-  if (!loop_) return Flush();
-  // Cancelled (a transport shutting down) or not, the pass is handed on.
-  loop_->Post(std::chrono::milliseconds(0), [this](const Status&) { Flush(); });
-}
-
-void Runner::Flush() {
-  Batch batch;
-  {
-    std::lock_guard lock(pending_mu_);
-    batch.swap(pending_);
-    flush_posted_ = false;
-  }
-  const size_t n = batch.size();
-  TransferNode::gateway_type* gateway = gateway_;
-  gateway->try_put(std::move(batch));
-  // The graph may end at the last of these: nothing of this runner after.
-  for (size_t i = 0; i < n; ++i) gateway->release_wait();
-}
-
-// On the serial commit node: one burst of completions, its index records as
-// one RocksDB write; the slots of what is done freed by one message, so the
-// planner is woken once per burst. A job that goes round again keeps its
-// slot.
-void Runner::CommitBurst(Batch& batch, CommitNode::output_ports_type& out) {
-  if (options_.index) options_.index->BeginBatch();
-  int64_t done = 0;
-  Batch finished;
-  for (JobPtr& job : batch) {
-    if (!Commit(*job)) {
-      std::get<1>(out).try_put(std::move(job));  // round again
-      continue;
-    }
-    ++done;
-    if (job->token) finished.push_back(std::move(job));
-  }
-  // A cache: a lost write costs a re-read.
-  if (options_.index) options_.index->CommitBatch().IgnoreError();
-  for (const JobPtr& job : finished) Finished(*job);  // in the index now
-  if (done > 0) std::get<0>(out).try_put(done);
-}
-
-// The pipeline (docs/DESIGN.md, "The pipeline"):
+// Jobs flow planner -> prepare and start -> curl loop -> commit, through a
+// TBB flow graph whose nodes the planner's thread and the caller's drive:
 //
-//   planner (input_node: the merge, or the feed) --+
-//   deleter (input_node: the spool, last phase) ---+-> slots (limiter_node)
-//     -> route: a job that hashes little is prepared here, inline;
-//               one that hashes more goes to prepare (function_node);
-//               after a signal, a job is dropped
-//     -> transfer (async_node: started on the curl loop, completions back
-//        through its gateway, a loop pass at a time)
-//     -> commit (serial multifunction_node) -> slots' decrementer, or
-//        prepare again for a file that changed while it was read.
+//   planner (a thread: the merge, or the feed; a slot per job, at most
+//            --concurrency)
+//     -> start_inline (lightweight function_node: prepared and started on
+//        the planner's thread, for a job that hashes less than 64 KiB)
+//      | start_parallel (function_node on TBB workers: a larger file)
+//     -> the curl loop (each transfer's completion)
+//     -> commit (this, the caller's thread, a burst at a time; a file that
+//        changed while it was read goes to start_parallel again)
+//   then the deletes the same way, once every transfer is done.
 //
-// Memory is bounded by the limiter, whatever the number of keys.
+// The graph's workers sleep unless a large file is hashed: a commit or a
+// small job as a TBB task cost a worker's wakeup per object and the arena's
+// spinning (sched_yield) after it, three times the CPU of the work
+// (docs/PERFORMANCE.md). The loop itself never commits: a commit writes
+// files and the index.
 void Runner::RunGraph() {
   namespace flow = tbb::flow;
-  flow::graph g;
-  std::unique_ptr<Merger> merger;
-  if (!options_.changes) {
-    merger = std::make_unique<Merger>(
-        src_stream_.get(), dst_stream_.get(), plan_options_,
-        [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
-        [this](Merger::SideId side, const Problem& p) { OnProblem(side, p); });
-  }
-  // An input_node calls its body again whenever a successor asks it for an
-  // item, also after the body said stop: a source that has ended stays
-  // ended. (The node runs its body under its own lock, one call at a time.)
-  auto source = [](auto next) {
-    return [next, ended = false](tbb::flow_control& fc) mutable {
-      JobPtr job = ended ? nullptr : next();
-      ended = !job;
-      if (ended) fc.stop();
-      return job;
+  tbb::task_arena arena(std::max(2, static_cast<int>(std::thread::hardware_concurrency())),
+                        /*reserved_for_masters=*/1);
+  arena.execute([&] {
+    flow::graph g;
+    struct {
+      std::mutex mu;
+      std::condition_variable cv;
+      Batch jobs;            // transferred, to commit; guarded by mu
+      bool feeding = false;  // guarded by mu
+    } finished;
+    std::atomic<int64_t> open{0};  // fed and not yet committed
+    // Notified under the lock: once it is released the committer may see
+    // the last job, return, and destroy `finished`.
+    auto to_commit = [&finished](JobPtr job) {
+      std::lock_guard lock(finished.mu);
+      finished.jobs.push_back(std::move(job));
+      finished.cv.notify_one();  // no system call unless the committer sleeps
     };
-  };
-  flow::input_node<JobPtr> planner(
-      g, source([&] { return merger ? NextListed(*merger) : NextChange(); }));
-  flow::input_node<JobPtr> deleter(g, source([&] { return NextDelete(); }));
-  flow::limiter_node<JobPtr, int64_t> slots(g,
-                                            static_cast<size_t>(std::max(1, options_.concurrency)));
-
-  using RouteNode =
-      flow::multifunction_node<JobPtr, std::tuple<JobPtr, JobPtr, JobPtr>, flow::lightweight>;
-  constexpr uint64_t kInlineHashBytes = 64 << 10;
-  RouteNode route(g, flow::unlimited, [&](JobPtr job, RouteNode::output_ports_type& out) noexcept {
-    if (Stopped()) {
-      std::get<2>(out).try_put(std::move(job));
-      return;
-    }
-    const ActionKind kind = job->action.kind;
-    const bool hashes = kind == ActionKind::kUpload || kind == ActionKind::kVerify;
-    if (!hashes || FileSide(*job).size < kInlineHashBytes) {
+    // noexcept: TBB runs a lightweight node's body inline only then.
+    auto start = [&](JobPtr job) noexcept {
       Prepare(*job);
-      std::get<0>(out).try_put(std::move(job));
-    } else {
-      std::get<1>(out).try_put(std::move(job));
+      StartTransfer(job, to_commit);
+      return flow::continue_msg();
+    };
+    flow::function_node<JobPtr, flow::continue_msg, flow::lightweight> start_inline(
+        g, flow::unlimited, start);
+    flow::function_node<JobPtr, flow::continue_msg> start_parallel(g, flow::unlimited, start);
+    constexpr uint64_t kInlineHashBytes = 64 << 10;
+    // On the planner's thread: each job of `next` in a slot, until none is left.
+    auto feed_all = [&](const std::function<JobPtr()>& next) {
+      while (JobPtr job = next()) {
+        slots_.Acquire();
+        if (Stopped()) {  // while it waited for a slot: it does not start
+          slots_.Release();
+          if (job->token) Finished(*job->token, false);
+          std::lock_guard lock(report_mu_);
+          report_.interrupted = true;
+          break;
+        }
+        open.fetch_add(1);
+        const ActionKind kind = job->action.kind;
+        const bool hashes = kind == ActionKind::kUpload || kind == ActionKind::kVerify;
+        if (!hashes || FileSide(*job).size < kInlineHashBytes) {
+          start_inline.try_put(std::move(job));
+        } else {
+          start_parallel.try_put(std::move(job));
+        }
+      }
+    };
+    // Feeds `next` from a thread of its own and commits on this one until it
+    // is done and every job it fed is committed.
+    auto run = [&](const std::function<JobPtr()>& next) {
+      finished.feeding = true;
+      std::thread planner([&] {
+        feed_all(next);
+        {
+          std::lock_guard lock(finished.mu);
+          finished.feeding = false;
+        }
+        finished.cv.notify_one();
+      });
+      Batch batch, done;
+      for (;;) {
+        {
+          std::unique_lock lock(finished.mu);
+          finished.cv.wait(lock, [&] {
+            return !finished.jobs.empty() || (!finished.feeding && open.load() == 0);
+          });
+          if (finished.jobs.empty()) break;
+          batch.swap(finished.jobs);
+        }
+        // A burst's index records go to RocksDB as one write.
+        if (options_.index) options_.index->BeginBatch();
+        for (JobPtr& job : batch) {
+          if (!Commit(*job)) {
+            start_parallel.try_put(std::move(job));  // round again, in the same slot
+            continue;
+          }
+          slots_.Release();
+          open.fetch_sub(1);
+          if (job->token) done.push_back(std::move(job));
+        }
+        // A cache: a lost write costs a re-read.
+        if (options_.index) options_.index->CommitBatch().IgnoreError();
+        for (const JobPtr& job : done) Finished(*job);  // in the index now
+        batch.clear();
+        done.clear();
+      }
+      planner.join();
+      g.wait_for_all();
+    };
+
+    std::unique_ptr<Merger> merger;
+    if (!options_.changes) {
+      merger = std::make_unique<Merger>(
+          src_stream_.get(), dst_stream_.get(), plan_options_,
+          [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
+          [this](Merger::SideId side, const Problem& p) { OnProblem(side, p); });
     }
+    run([&] { return merger ? NextListed(*merger) : NextChange(); });
+    {
+      std::lock_guard lock(report_mu_);
+      progress_.listing_done = true;
+    }
+    // Deletes last, after every transfer.
+    run([&] { return NextDelete(); });
   });
-  flow::function_node<JobPtr, JobPtr> prepare(g, static_cast<size_t>(util::CpuThreads()),
-                                              [&](JobPtr job) noexcept {
-                                                Prepare(*job);
-                                                return job;
-                                              });
-  // A job a signal kept from starting frees its slot; its change comes again.
-  flow::function_node<JobPtr, int64_t> drop(g, flow::serial, [&](JobPtr job) noexcept {
-    if (job->token) Finished(*job->token, false);
-    std::lock_guard lock(report_mu_);
-    report_.interrupted = true;
-    return int64_t{1};
-  });
-  TransferNode transfer(g, flow::unlimited,
-                        [&](JobPtr job, TransferNode::gateway_type& gateway) noexcept {
-                          gateway.reserve_wait();  // until Flush hands it on
-                          StartTransfer(job, [this](JobPtr done) { ToCommit(std::move(done)); });
-                        });
-  gateway_ = &transfer.gateway();
-  CommitNode commit(g, flow::serial, [&](Batch batch, CommitNode::output_ports_type& out) noexcept {
-    CommitBurst(batch, out);
-  });
-
-  flow::make_edge(planner, slots);
-  flow::make_edge(deleter, slots);
-  flow::make_edge(slots, route);
-  flow::make_edge(flow::output_port<0>(route), transfer);
-  flow::make_edge(flow::output_port<1>(route), prepare);
-  flow::make_edge(flow::output_port<2>(route), drop);
-  flow::make_edge(drop, slots.decrementer());
-  flow::make_edge(prepare, transfer);
-  flow::make_edge(transfer, commit);
-  flow::make_edge(flow::output_port<0>(commit), slots.decrementer());
-  flow::make_edge(flow::output_port<1>(commit), prepare);
-
-  planner.activate();
-  g.wait_for_all();
-  {
-    std::lock_guard lock(report_mu_);
-    progress_.listing_done = true;
-  }
-  // Deletes last, after every transfer.
-  deleter.activate();
-  g.wait_for_all();
 }
 
 }  // namespace internal

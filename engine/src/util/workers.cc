@@ -3,7 +3,6 @@
 #include <tbb/global_control.h>
 
 #include <algorithm>
-#include <thread>
 
 namespace gwsync::util {
 
@@ -13,11 +12,11 @@ int CpuThreads() {
 }
 
 tbb::task_arena& CpuArena() {
-  // Made once and never destroyed: tasks may still be queued by a callback
-  // while the process exits.
+  // Made once and never destroyed: tasks may still be queued while the
+  // process exits.
   static tbb::task_arena* arena = [] {
-    // TBB starts at most a worker per core but one; the arena's extra thread
-    // (CpuThreads) needs the limit raised.
+    // TBB starts at most a worker per core but one; the arena's extra
+    // thread (CpuThreads) needs the limit raised. Never destroyed either.
     new tbb::global_control(tbb::global_control::max_allowed_parallelism,
                             static_cast<size_t>(CpuThreads()));
     auto* a = new tbb::task_arena(CpuThreads(), /*reserved_for_masters=*/1);
@@ -27,28 +26,40 @@ tbb::task_arena& CpuArena() {
   return *arena;
 }
 
+Workers::Workers(int threads) {
+  for (int i = 0; i < std::max(0, threads); ++i) threads_.emplace_back([this] { Loop(); });
+}
+
 Workers::~Workers() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return pending_ == 0; });
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
 }
 
 void Workers::Run(std::function<void()> task) {
-  if (inline_) return task();
-  {
-    std::lock_guard lock(mu_);
-    ++pending_;
-  }
-  CpuArena().enqueue([this, task = std::move(task)] {
-    task();
-    Done();
-  });
+  if (threads_.empty()) return task();
+  // Notified under the lock: once it is released the task may run and be
+  // the one that lets the owner destroy these Workers.
+  std::lock_guard lock(mu_);
+  tasks_.push_back(std::move(task));
+  cv_.notify_one();
 }
 
-// Notified under the lock: once it is released the owner may destroy these
-// Workers, and nothing here touches them after.
-void Workers::Done() {
-  std::lock_guard lock(mu_);
-  if (--pending_ == 0) cv_.notify_all();
+void Workers::Loop() {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stopping, and everything queued has run
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
 }
 
 }  // namespace gwsync::util

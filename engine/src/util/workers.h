@@ -1,49 +1,50 @@
-// The engine's one pool of threads for CPU and file work: a TBB task arena
-// shared by the sync's flow graph (sync/sync.cc), verify's content checks and
-// the transfers' hashing, reading and checkpoint saves, so that three kinds
-// of work never compete as three pools on a machine of few cores.
-//
-// Workers hands a transfer's tasks to that arena, so the event loop's thread
-// never does them. Tasks run each once, on whichever thread of the arena is
-// free, in no promised order; an idle thread sleeps (after TBB's brief spin).
-// With 0 threads, Run() runs each task at once on the caller's thread
-// (single-threaded tests on a fake transport). Run() is safe from any thread
-// (it never blocks: the task is enqueued); the destructor waits until every
-// task given has run.
+// Workers is a fixed pool of threads for the CPU and file work of transfers
+// (hashing a part, reading a checkpoint, writing the index), so the event
+// loop's thread never does it. Tasks run in the order given, each once, on
+// whichever thread is free; an idle thread sleeps on a condition variable
+// (it never spins). The number of threads is fixed at construction; with 0,
+// Run() runs each task at once on the caller's thread (single-threaded tests
+// on a fake transport). Run() is safe from any thread, the destructor runs
+// what was queued and joins.
 #pragma once
 
 #include <tbb/task_arena.h>
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 namespace gwsync::util {
 
-// The arena: as many threads as the machine has cores, at least two, and one
-// more, since one of them may wait for a listing page (the flow graph's
-// planner) without working. The caller of execute() takes a reserved slot.
+// The engine's task arena for CPU work that comes in pieces large enough to
+// pay for TBB's scheduling (verify's content checks: a file each): as many
+// threads as the machine has cores, at least two, and one more, since the
+// first stage of a pipeline may wait for a listing page without working.
 tbb::task_arena& CpuArena();
 // The threads CpuArena() has.
 int CpuThreads();
 
 class Workers {
  public:
-  // 0: inline on the caller's thread; anything else: the shared arena.
-  explicit Workers(int threads = 1) : inline_(threads == 0) {}
+  explicit Workers(int threads);
   ~Workers();
   Workers(const Workers&) = delete;
   Workers& operator=(const Workers&) = delete;
 
   void Run(std::function<void()> task);
+  int size() const { return static_cast<int>(threads_.size()); }
 
  private:
-  void Done();
+  void Loop();
 
-  const bool inline_;
   std::mutex mu_;
   std::condition_variable cv_;
-  int pending_ = 0;  // given and not yet run; guarded by mu_
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace gwsync::util
