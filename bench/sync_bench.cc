@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "http/event_loop.h"
@@ -39,8 +40,11 @@ std::string Scratch(const std::string& name) {
   return dir;
 }
 
+// `reset` runs before each sync, outside the time and the CPU counted.
 template <typename Run>
-void Measure(benchmark::State& state, const Shape& shape, int port, Run run) {
+void Measure(
+    benchmark::State& state, const Shape& shape, int port, Run run,
+    const std::function<void()>& reset = [] {}) {
   auto transport = http::CurlTransport::Create();
   if (!transport.ok()) return state.SkipWithError(transport.status().message().c_str());
   s3::ClientOptions options;
@@ -58,6 +62,9 @@ void Measure(benchmark::State& state, const Shape& shape, int port, Run run) {
   double cpu = 0, ctxsw = 0;
   uint64_t objects = 0;
   for (auto _ : state) {
+    state.PauseTiming();
+    reset();
+    state.ResumeTiming();
     rusage before, after;
     double cpu0 = bench::ProcessCpuSeconds(&before);
     auto report = run(client, o);
@@ -109,12 +116,12 @@ void Upload(benchmark::State& state, const Shape& shape, int port) {
 
 void Download(benchmark::State& state, const Shape& shape, int port) {
   const std::string dst = Scratch("down");
-  Measure(state, shape, port, [&](const s3::Client& client, const sync::SyncOptions& o) {
-    state.PauseTiming();
-    fs::remove_all(dst);  // every iteration fetches every object
-    state.ResumeTiming();
-    return sync::RunSync(Bucket(client, "down"), Folder(dst), o);
-  });
+  Measure(
+      state, shape, port,
+      [&](const s3::Client& client, const sync::SyncOptions& o) {
+        return sync::RunSync(Bucket(client, "down"), Folder(dst), o);
+      },
+      [&] { fs::remove_all(dst); });  // every iteration fetches every object
   fs::remove_all(dst);
 }
 
