@@ -550,9 +550,10 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_option("--remotes", f->remotes_file,
                   "remotes file (default ~/.config/gwsync/remotes.conf)")
       ->type_name("FILE");
-  cmd->add_option("--metrics-file", f->metrics_file,
-                  "write the run's figures for node_exporter's textfile collector (Prometheus "
-                  "text format, replaced atomically), e.g. /var/lib/prometheus/node-exporter/gwsync.prom")
+  cmd->add_option(
+         "--metrics-file", f->metrics_file,
+         "write the run's figures for node_exporter's textfile collector (Prometheus "
+         "text format, replaced atomically), e.g. /var/lib/prometheus/node-exporter/gwsync.prom")
       ->type_name("FILE")
       ->check(NotEmpty());
   cmd->add_option("--log-file", f->log_file,
