@@ -17,8 +17,9 @@ tbb::task_arena& CpuArena() {
   static tbb::task_arena* arena = [] {
     // TBB starts at most a worker per core but one; the arena's extra
     // thread (CpuThreads) needs the limit raised. Never destroyed either.
-    new tbb::global_control(tbb::global_control::max_allowed_parallelism,
-                            static_cast<size_t>(CpuThreads()));
+    static tbb::global_control* limit = new tbb::global_control(
+        tbb::global_control::max_allowed_parallelism, static_cast<size_t>(CpuThreads()));
+    (void)limit;
     auto* a = new tbb::task_arena(CpuThreads(), /*reserved_for_masters=*/1);
     a->initialize();
     return a;
