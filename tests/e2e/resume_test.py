@@ -288,7 +288,7 @@ class ResumeTest(unittest.TestCase):
         dst = f"s3://{self.bucket}/restored"
         before = put_bytes(asoks)
         proc = subprocess.Popen(
-            [self.bin, "--endpoint", self.endpoint, "--bwlimit", "20M", "sync", "--index",
+            [self.bin, "--endpoint", self.endpoint, "--bwlimit", "10M", "sync", "--index",
              self.index, "--part-size", "8M", src, dst],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.wait_for_puts(proc, asoks, before + 40 * MiB)
