@@ -6,6 +6,9 @@
 
 namespace gwsync::util {
 
+// Never destroyed, and kept where LeakSanitizer sees it.
+tbb::global_control* g_cpu_limit = nullptr;
+
 int CpuThreads() {
   static const int n = std::max(2, static_cast<int>(std::thread::hardware_concurrency())) + 1;
   return n;
@@ -17,9 +20,8 @@ tbb::task_arena& CpuArena() {
   static tbb::task_arena* arena = [] {
     // TBB starts at most a worker per core but one; the arena's extra
     // thread (CpuThreads) needs the limit raised. Never destroyed either.
-    static tbb::global_control* limit = new tbb::global_control(
-        tbb::global_control::max_allowed_parallelism, static_cast<size_t>(CpuThreads()));
-    (void)limit;
+    g_cpu_limit = new tbb::global_control(tbb::global_control::max_allowed_parallelism,
+                                          static_cast<size_t>(CpuThreads()));
     auto* a = new tbb::task_arena(CpuThreads(), /*reserved_for_masters=*/1);
     a->initialize();
     return a;
