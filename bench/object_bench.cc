@@ -37,12 +37,7 @@ void RunObjects(benchmark::State& state, Issue issue) {
     state.SkipWithError(transport.status().message().c_str());
     return;
   }
-  s3::ClientOptions options;
-  options.endpoint.host = "127.0.0.1";
-  options.endpoint.port = g_port;
-  options.credentials.access_key = "AKIAIOSFODNN7EXAMPLE";
-  options.credentials.secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-  s3::Client client(transport->get(), options);
+  s3::Client client(transport->get(), bench::StandInClient(g_port));
   // The sync's slots (std::counting_semaphore would spin in sched_yield
   // before it sleeps, and count its spinning as the client's).
   util::Slots slots(kInFlight);

@@ -225,6 +225,15 @@ StandIn StartStandIn(size_t object_size, uint64_t keys) {
   return s;
 }
 
+s3::ClientOptions StandInClient(int port) {
+  s3::ClientOptions options;
+  options.endpoint.host = "127.0.0.1";
+  options.endpoint.port = port;
+  options.credentials.access_key = "AKIAIOSFODNN7EXAMPLE";
+  options.credentials.secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  return options;
+}
+
 double ProcessCpuSeconds(rusage* ru) {
   getrusage(RUSAGE_SELF, ru);
   auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };

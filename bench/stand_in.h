@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "s3/client.h"
+
 namespace gwsync::bench {
 
 struct StandIn {
@@ -23,6 +25,9 @@ struct StandIn {
 // Forks the server; the child ends with this process. `object_size`: the
 // size of every object GET returns and the listing names.
 StandIn StartStandIn(size_t object_size, uint64_t keys);
+
+// A client's options for the stand-in on `port` (any keys do).
+s3::ClientOptions StandInClient(int port);
 
 // User and system CPU of this process so far, in seconds.
 double ProcessCpuSeconds(rusage* ru);

@@ -47,12 +47,7 @@ void Measure(
     const std::function<void()>& reset = [] {}) {
   auto transport = http::CurlTransport::Create();
   if (!transport.ok()) return state.SkipWithError(transport.status().message().c_str());
-  s3::ClientOptions options;
-  options.endpoint.host = "127.0.0.1";
-  options.endpoint.port = port;
-  options.credentials.access_key = "AKIAIOSFODNN7EXAMPLE";
-  options.credentials.secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-  s3::Client client(transport->get(), options);
+  s3::Client client(transport->get(), bench::StandInClient(port));
   sync::SyncOptions o;
   o.index = nullptr;
   o.concurrency = 32;

@@ -450,3 +450,17 @@ TEST(UnquoteEtagTest, Cases) {
 
 }  // namespace
 }  // namespace gwsync::s3::xml
+
+namespace gwsync::s3::xml {
+namespace {
+
+// What a request body (BuildDelete's keys, the feed's notification
+// configuration) carries as character data.
+TEST(XmlEscapeTest, EntitiesAndControlCharactersAreReferences) {
+  EXPECT_EQ(Escape("a&b<c>\"d'"), "a&amp;b&lt;c&gt;&quot;d&apos;");
+  EXPECT_EQ(Escape(std::string("t\tn\n", 4)), "t&#9;n&#10;");
+  EXPECT_EQ(Escape("arn:aws:sns:default::gwsync-b"), "arn:aws:sns:default::gwsync-b");
+}
+
+}  // namespace
+}  // namespace gwsync::s3::xml

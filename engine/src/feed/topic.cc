@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "s3/xml.h"
+
 namespace gwsync::feed {
 namespace {
 
@@ -15,29 +17,6 @@ std::string Element(const std::string& xml, const std::string& name, size_t from
   open += name.size() + 2;
   size_t close = xml.find("</" + name + ">", open);
   return close == std::string::npos ? "" : xml.substr(open, close - open);
-}
-
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 StatusOr<std::string> Post(const s3::Client& client, const Form& form, const std::string& what) {
@@ -60,7 +39,7 @@ StatusOr<std::string> FindTopicArn(const s3::Client& client, const std::string& 
 std::string NotificationXml(const std::string& arn) {
   return "<NotificationConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
          "<TopicConfiguration><Id>" +
-         std::string(kNotificationId) + "</Id><Topic>" + XmlEscape(arn) +
+         std::string(kNotificationId) + "</Id><Topic>" + s3::xml::Escape(arn) +
          "</Topic><Event>s3:ObjectCreated:*</Event><Event>s3:ObjectRemoved:*</Event>"
          "</TopicConfiguration></NotificationConfiguration>";
 }

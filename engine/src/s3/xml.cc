@@ -539,4 +539,10 @@ std::string BuildDelete(const std::vector<std::string>& keys) {
   return out;
 }
 
+std::string Escape(std::string_view s) {
+  std::string out;
+  detail::AppendEscaped(&out, s);
+  return out;
+}
+
 }  // namespace gwsync::s3::xml

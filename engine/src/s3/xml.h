@@ -72,6 +72,10 @@ std::string BuildCompleteMultipart(const std::vector<PartInfo>& parts);
 // <Delete><Quiet>true</Quiet><Object><Key>..</Key></Object>...</Delete>
 std::string BuildDelete(const std::vector<std::string>& keys);
 
+// `s` as XML character data or an attribute value (entities, and character
+// references for control characters, as BuildDelete writes keys).
+std::string Escape(std::string_view s);
+
 // Strips the surrounding double quotes of an ETag ("\"abc\"" -> "abc").
 std::string UnquoteEtag(std::string_view etag);
 
