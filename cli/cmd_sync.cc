@@ -484,7 +484,9 @@ void AddSyncCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
   cmd->add_flag("--force-delete", f->force_delete,
                 "delete even from an empty source or beyond --max-delete");
   cmd->add_flag("-n,--dry-run", f->dry_run, "print the plan, change nothing");
-  cmd->add_flag("--checksum", f->checksum, "compare content, even when the index says unchanged");
+  cmd->add_flag("--checksum", f->checksum,
+                "compare content, even when the index says unchanged (against the xxh3 the "
+                "index recorded of the file, else the ETag)");
   cmd->add_flag("--require-verified", f->require_verified,
                 "fail a copy whose content cannot be proven against its ETag (an object "
                 "uploaded in parts of a size gwsync cannot find) instead of keeping it as "

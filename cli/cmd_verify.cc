@@ -130,6 +130,7 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
     j["matched"] = {{"objects", r.matched}, {"bytes", r.matched_bytes}};
     j["etags_compared"] = r.etags_compared;
     j["contents_read"] = r.contents_read;
+    j["contents_by_xxh3"] = r.contents_by_xxh3;
     j["unchecked"] = r.unchecked;
     j["missing_count"] = r.missing;
     j["extra_count"] = r.extra;
@@ -165,6 +166,7 @@ int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
                          " objects match (" + FormatSize(r.matched_bytes) + "; sizes";
       if (r.etags_compared) line += ", " + std::to_string(r.etags_compared) + " ETags";
       if (flags.content) line += ", " + std::to_string(r.contents_read) + " files read";
+      if (r.contents_by_xxh3) line += " (" + std::to_string(r.contents_by_xxh3) + " by xxh3)";
       line += "); " + std::to_string(r.missing) + " missing, " + std::to_string(r.extra) +
               " extra, " + std::to_string(r.different) + " different";
       if (r.unverified) line += ", " + std::to_string(r.unverified) + " unverified";

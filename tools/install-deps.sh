@@ -23,7 +23,9 @@ FUZZ_PKGS=(clang libclang-rt-dev)
 GATEWAY_PKGS=(ceph-mon ceph-osd radosgw ceph-common curl uuid-runtime)
 # The change feed's tests: a RabbitMQ of their own (tools/rabbitmq-start.sh).
 FEED_PKGS=(rabbitmq-server)
-INTEROP_PKGS=(s3cmd nginx zstd)  # boto3: UNIT_PKGS; nginx: a real proxy with a body-size limit in front of RGW; zstd: reads put --zstd objects
+# boto3: UNIT_PKGS; nginx: a real proxy with a body-size limit in front of RGW; zstd: reads
+# put --zstd objects; xxhash and jq: a backup's manifest checked by xxh128sum (the docs test)
+INTEROP_PKGS=(s3cmd nginx zstd xxhash jq)
 
 if [ "$UNIT_ONLY" -eq 1 ]; then
   want=("${BUILD_PKGS[@]}" "${UNIT_PKGS[@]}")

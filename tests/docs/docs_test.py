@@ -50,6 +50,7 @@ BLOCKS = {
     "zstd-roundtrip": "docs/guide/objects.md",
     "manifest": "docs/guide/proving-backups.md",
     "verify": "docs/guide/proving-backups.md",
+    "xxh128sum": "docs/guide/proving-backups.md",
     "du": "docs/guide/proving-backups.md",
     "nightly-by-hand": "docs/guide/nightly.md",
     "caps": "docs/guide/nightly.md",
@@ -91,6 +92,7 @@ echo scratch > /var/lib/wal/a.tmp""",
     "objects": "head -c 300000 /dev/urandom > layer.tar",
     "manifest": "registry_bucket",
     "verify": "registry_bucket",
+    "xxh128sum": "registry_bucket",
     "du": "registry_bucket",
     "nightly-by-hand": """mkdir -p "$DOCS_FIXTURE/wal"
 echo segment > "$DOCS_FIXTURE/wal/000000010000000000000001"

@@ -66,6 +66,7 @@ LocalRecord SampleLocal() {
   r.mode = 0644;
   r.md5 = "d41d8cd98f00b204e9800998ecf8427e";
   r.etag = "\"d41d8cd98f00b204e9800998ecf8427e-3\"";
+  r.xxh3 = "0123456789abcdef0123456789abcdef";
   return r;
 }
 
@@ -83,6 +84,7 @@ TEST_F(IndexTest, LocalRoundTrip) {
   EXPECT_FALSE(g.unverified);
   EXPECT_EQ(g.md5, r.md5);
   EXPECT_EQ(g.etag, r.etag);
+  EXPECT_EQ(g.xxh3, r.xxh3);
 }
 
 TEST_F(IndexTest, LocalNegativeMtimeAndEmptyStrings) {
@@ -401,6 +403,36 @@ TEST_F(IndexTest, RecordsOfTheEarlierLayoutAreRead) {
   ASSERT_TRUE(r.ok() && r->has_value());
   EXPECT_EQ((*r)->source_etag, "src");
   EXPECT_FALSE((*r)->unverified);
+}
+
+// A record written before the xxh3 was kept (no field after the headers)
+// is read, with none; one kept is read back as written.
+TEST_F(IndexTest, TheXxh3IsKeptAndRecordsWithoutOneAreStillRead) {
+  auto u64 = [](uint64_t v) {
+    std::string s;
+    for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    return s;
+  };
+  auto str = [](const std::string& v) { return std::string(1, static_cast<char>(v.size())) + v; };
+  const std::string before = std::string(1, '\x02') + u64(42) + u64(7) + u64(9) +
+                             std::string("\xa4\x01\0\0", 4) + str("") + str("etag") +
+                             std::string(4, '\0') + u64(0) + std::string(4, '\0') + str("{}");
+  index_.reset();
+  Corrupt(path_, "local", std::string("/r") + '\0' + "old", before);
+  Reopen();
+  auto old = index_->GetLocal("/r", "old");
+  ASSERT_TRUE(old.ok() && old->has_value());
+  EXPECT_EQ((*old)->etag, "etag");
+  EXPECT_EQ((*old)->headers, "{}");
+  EXPECT_EQ((*old)->xxh3, "");
+
+  LocalRecord r = **old;
+  r.xxh3 = "99aa06d3014798d86001c324468d497f";
+  ASSERT_TRUE(index_->PutLocal("/r", "old", r).ok());
+  auto got = index_->GetLocal("/r", "old");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->xxh3, r.xxh3);
+  EXPECT_EQ((*got)->headers, "{}");
 }
 
 // The index names every file and key synced: no other user may read it.

@@ -42,6 +42,7 @@ std::vector<Record> TestRecords(int n) {
     r.etag = i % 2 ? "0123456789abcdef0123456789abcdef" : "0123456789abcdef0123456789abcdef-3";
     if (i % 2) r.md5 = r.etag;
     r.sha256 = std::string(64, 'a');
+    if (i % 3) r.xxh3 = "0123456789abcdef0123456789abcde" + std::to_string(i % 10);
     if (i % 2 == 0) r.part_size = 16 << 20;
     out.push_back(r);
   }
@@ -88,6 +89,7 @@ TEST(ManifestTest, RoundTripKeepsEveryField) {
     EXPECT_EQ(got.etag, want.etag);
     EXPECT_EQ(got.md5, want.md5);
     EXPECT_EQ(got.sha256, want.sha256);
+    EXPECT_EQ(got.xxh3, want.xxh3);
     EXPECT_EQ(got.part_size, want.part_size);
   }
   EXPECT_EQ(i, records.size());
@@ -204,6 +206,8 @@ TEST(ManifestTest, AFieldOfTheWrongTypeIsDataLoss) {
        {R"({"key":"a","size":"3"})", R"({"key":"a","size":1e300})", R"({"key":"a","size":-1})",
         R"({"key":"a","size":1,"mode":4294967296})", R"({"key":"a","size":1,"etag":5})",
         R"({"key":"a","size":1,"unverified":1})", R"({"end":"yes"})",
+        R"({"key":"a","size":1,"xxh3":7})", R"({"key":"a","size":1,"xxh3":"abc"})",
+        R"({"key":"a","size":1,"xxh3":"0123456789ABCDEF0123456789abcdef"})",
         R"({"end":true,"objects":"0","bytes":0})"}) {
     Status s = ReadAll(dir, std::string(kHeaderLine) + std::string(line) + "\n" +
                                 R"({"end":true,"objects":1,"bytes":1})"

@@ -121,6 +121,13 @@ TEST(KeptHeadersTest, KeptFromTheObjectAndSentAgainForTheSameFile) {
   EXPECT_FALSE(DecodeKeptAttr(R"({"headers":{"content-type":7},"size":15,"mtime_ns":1})", 15, 1)
                    .has_value());
 
+  // The digests of the bytes written, for the file as it was written only.
+  std::string digested = EncodeKeptAttr(kept, 15, 12500000000, "etag", "xxh3");
+  EXPECT_EQ(KeptAttrDigests(digested, 15, 12500000000).etag, "etag");
+  EXPECT_EQ(KeptAttrDigests(digested, 15, 12500000000).xxh3, "xxh3");
+  EXPECT_EQ(KeptAttrDigests(digested, 15, 12500000001).xxh3, "");
+  EXPECT_EQ(KeptAttrDigests(attr, 15, 12500000000).xxh3, "");
+
   std::string type = "application/octet-stream", tagging;
   s3::ContentHeaders content;
   std::map<std::string, std::string> metadata = {{"mode", "644"}};

@@ -121,3 +121,52 @@ TEST(EtagTest, PartSizeCandidatesSplitIntoThatManyParts) {
 
 }  // namespace
 }  // namespace gwsync::transfer
+
+namespace gwsync::transfer {
+namespace {
+
+// The xxh3-128 is the one `xxh128sum` prints: the empty input's is the
+// reference implementation's published value.
+TEST(EtagTest, Xxh3IsTheCanonicalXxh128) {
+  EXPECT_EQ(hash::Xxh3Hex(""), "99aa06d3014798d86001c324468d497f");
+  hash::Xxh3Hasher h;
+  h.Update("ab");
+  h.Update("c");
+  EXPECT_EQ(h.FinishHex(), hash::Xxh3Hex("abc"));
+}
+
+// Every read reports the content's xxh3, whatever the verdict; with a
+// recorded xxh3 the bytes are judged by it alone: a match is verified even
+// against an ETag no part size reproduces, a mismatch is a proven
+// difference, and a wrong length is one too.
+TEST(EtagTest, ARecordedXxh3JudgesTheBytesAndEveryCheckReportsTheirs) {
+  TempDir dir;
+  std::string data = Bytes(2 * kMiB + 5);
+  WriteFile(dir.File("f"), data);
+  const std::string md5 = hash::Hex(hash::Md5(data));
+  auto plain = CheckFile(dir.File("f"), data.size(), md5, std::nullopt, 0);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->verdict, Verdict::kVerified);
+  EXPECT_EQ(plain->xxh3, hash::Xxh3Hex(data));
+
+  const std::string odd = "0123456789abcdef0123456789abcdef-7";  // no size makes it
+  auto by_xxh3 = CheckFile(dir.File("f"), data.size(), odd, std::nullopt, 0, hash::Xxh3Hex(data));
+  ASSERT_TRUE(by_xxh3.ok());
+  EXPECT_EQ(by_xxh3->verdict, Verdict::kVerified) << by_xxh3->why;
+
+  std::string changed = data;
+  changed[kMiB] ^= 1;
+  auto differs =
+      CheckFile(dir.File("f"), data.size(), md5, std::nullopt, 0, hash::Xxh3Hex(changed));
+  ASSERT_TRUE(differs.ok());
+  EXPECT_EQ(differs->verdict, Verdict::kDifferent);
+  EXPECT_NE(differs->why.find("xxh3"), std::string::npos) << differs->why;
+
+  auto shorter =
+      CheckFile(dir.File("f"), data.size() + 1, "", std::nullopt, 0, hash::Xxh3Hex(data));
+  ASSERT_TRUE(shorter.ok());
+  EXPECT_EQ(shorter->verdict, Verdict::kDifferent);
+}
+
+}  // namespace
+}  // namespace gwsync::transfer

@@ -141,5 +141,32 @@ TEST(VerifyTest, ContentReadsTheFolderAgainstTheOtherSidesEtags) {
   EXPECT_EQ(Named(r, DifferenceKind::kDifferent), std::vector<std::string>{"f107"});
 }
 
+// A manifest's record with an xxh3: the file is read against it (not the
+// ETag, which may be one no part size reproduces), a byte changed under the
+// same size is different, and a record with only an xxh3 is read too.
+TEST(VerifyTest, ContentChecksTheXxh3AManifestRecords) {
+  TempDir dir;
+  std::vector<plan::Entry> manifest, folder;
+  for (int i = 0; i < 6; ++i) {
+    std::string key = "f" + std::to_string(i), data = "data " + std::to_string(i);
+    WriteFile(dir.File(key), i == 3 ? "DATA 3" : data);
+    plan::Entry e = E(key, data.size(), i == 5 ? "" : "0123456789abcdef0123456789abcdef-2");
+    e.xxh3 = hash::Xxh3Hex(data);
+    manifest.push_back(e);
+    folder.push_back(E(key, data.size()));
+  }
+  VerifyOptions o;
+  o.content = true;
+  VerifyReport r = Verify(S(manifest), S(folder, dir.path()), o);
+  EXPECT_EQ(Named(r, DifferenceKind::kDifferent), std::vector<std::string>{"f3"});
+  ASSERT_FALSE(r.differences.empty());
+  EXPECT_NE(r.differences[0].why.find("xxh3"), std::string::npos) << r.differences[0].why;
+  EXPECT_EQ(r.unverified, 0u);
+  EXPECT_EQ(r.unchecked, 0u);
+  EXPECT_EQ(r.contents_read, 5u);
+  EXPECT_EQ(r.contents_by_xxh3, 5u);
+  EXPECT_EQ(r.matched, 5u);
+}
+
 }  // namespace
 }  // namespace gwsync::verify

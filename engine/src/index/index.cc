@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "hash/hash.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
@@ -147,6 +148,9 @@ std::string Encode(const LocalRecord& r) {
   e.U64(r.part_size);
   e.U32(r.part_doubling);
   e.Str(r.headers);
+  std::string xxh3;  // 16 bytes, not 32 hex digits
+  if (!hash::FromHex(r.xxh3, &xxh3) || xxh3.size() != 16) xxh3.clear();
+  e.Str(xxh3);
   return e.Take();
 }
 
@@ -167,6 +171,11 @@ std::optional<LocalRecord> DecodeLocal(std::string_view in) {
     r.part_size = d.U64();
     r.part_doubling = d.U32();
     if (!d.Done()) r.headers = d.Str();  // in records that have them
+    if (!d.Done()) {
+      const std::string xxh3 = d.Str();
+      if (xxh3.size() == 16)
+        r.xxh3 = hash::Hex({reinterpret_cast<const uint8_t*>(xxh3.data()), 16});
+    }
   }
   if (!d.Done()) return std::nullopt;
   return r;

@@ -28,6 +28,9 @@ struct LocalRecord {
   uint32_t mode = 0;
   std::string md5;   // hex, may be empty
   std::string etag;  // the object's ETag when the file was last in sync with it
+  // The xxh3-128 (hex) of the file's bytes then (sync --checksum and verify
+  // --content check it at disk speed); empty: not known.
+  std::string xxh3;
   // The part layout the object records (multipart objects gwsync uploaded),
   // so that its ETag is checked exactly later (verify --content).
   uint64_t part_size = 0;

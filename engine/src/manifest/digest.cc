@@ -32,6 +32,7 @@ StatusOr<FileDigests> DigestFileParts(const std::string& path,
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   hash::Md5Hasher whole;
   hash::Sha256Hasher sha;
+  hash::Xxh3Hasher xxh3;
   std::vector<transfer::MultipartHasher> parts;
   for (uint64_t p : part_sizes) {
     if (p > 0) parts.emplace_back(p);
@@ -50,12 +51,14 @@ StatusOr<FileDigests> DigestFileParts(const std::string& path,
     std::string_view chunk(buf.data(), static_cast<size_t>(n));
     d.size += chunk.size();
     whole.Update(chunk);
+    xxh3.Update(chunk);
     if (sha256) sha.Update(chunk);
     for (auto& p : parts) p.Update(chunk);
   }
   close(fd);
   d.md5 = hash::Hex(whole.Finish());
   if (sha256) d.sha256 = hash::Hex(sha.Finish());
+  d.xxh3 = xxh3.FinishHex();
   for (auto& p : parts) d.multiparts.push_back(p.Finish());
   if (!d.multiparts.empty()) d.multipart = d.multiparts.front();
   return d;

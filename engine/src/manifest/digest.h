@@ -19,6 +19,7 @@ struct FileDigests {
   uint64_t size = 0;                    // bytes read
   std::string md5;                      // hex
   std::string sha256;                   // hex, when asked for
+  std::string xxh3;                     // hex, xxh3-128
   std::string multipart;                // "HEX-N", when a part size was given
   std::vector<std::string> multiparts;  // one per part size of DigestFileParts
 };

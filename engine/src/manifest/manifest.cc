@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <concepts>
@@ -53,6 +54,7 @@ json RecordJson(const Record& r) {
   if (!r.etag.empty()) j["etag"] = r.etag;
   if (!r.md5.empty()) j["md5"] = r.md5;
   if (!r.sha256.empty()) j["sha256"] = r.sha256;
+  if (!r.xxh3.empty()) j["xxh3"] = r.xxh3;
   if (r.part_size) j["part_size"] = r.part_size;
   if (r.part_doubling) j["part_doubling"] = r.part_doubling;
   if (r.unverified) j["unverified"] = true;
@@ -111,6 +113,13 @@ bool Get(const json& j, const char* name, T* out) {
 }
 
 // Records ascend by key, and a key's version records by version.
+// 32 lowercase hex digits: an xxh3-128 as written.
+bool IsHex128(std::string_view s) {
+  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 bool InOrder(const std::string& last_key, uint32_t last_version, const Record& r) {
   if (r.key != last_key) return r.key > last_key;
   return r.version > 0 && r.version > last_version;
@@ -386,13 +395,16 @@ StatusOr<bool> Reader::Next(Record* record) {
   if (!Get(j, "size", &record->size) || !Get(j, "mtime_ns", &record->mtime_ns) ||
       !Get(j, "mode", &record->mode) || !Get(j, "etag", &record->etag) ||
       !Get(j, "md5", &record->md5) || !Get(j, "sha256", &record->sha256) ||
-      !Get(j, "part_size", &record->part_size) ||
+      !Get(j, "xxh3", &record->xxh3) || !Get(j, "part_size", &record->part_size) ||
       !Get(j, "part_doubling", &record->part_doubling) ||
       !Get(j, "unverified", &record->unverified) || !Get(j, "path", &record->path) ||
       !Get(j, "version_id", &record->version_id) || !Get(j, "latest", &record->latest) ||
       !Get(j, "delete_marker", &record->delete_marker) ||
       !Get(j, "last_modified", &record->last_modified)) {
     return r.Corrupt("a field of the record of '" + record->key + "' has the wrong type");
+  }
+  if (!record->xxh3.empty() && !IsHex128(record->xxh3)) {
+    return r.Corrupt("the xxh3 of '" + record->key + "' is not 32 hex digits");
   }
   if (auto h = j.find("headers"); h != j.end() && h->is_object()) {
     record->headers = h->dump(-1, ' ', false, json::error_handler_t::replace);

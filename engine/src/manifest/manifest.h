@@ -52,6 +52,9 @@ struct Record {
   std::string etag;      // the object's ETag the file was synced with
   std::string md5;       // hex
   std::string sha256;    // hex (--manifest-sha256)
+  // The xxh3-128 (hex, as `xxh128sum` prints it) of the file's bytes, where
+  // known: verify --content checks it at disk speed.
+  std::string xxh3;
   // The part layout a multipart object records (transfer::PartLayout),
   // where known: its ETag is then checked exactly.
   uint64_t part_size = 0;

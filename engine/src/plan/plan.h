@@ -34,6 +34,9 @@ struct Entry {
   uint64_t part_size = 0;
   uint32_t part_doubling = 0;
   bool unverified = false;
+  // A run manifest's record: the xxh3-128 (hex) of the file's bytes, where
+  // known (verify --content checks a file against it).
+  std::string xxh3;
 };
 
 // What the index remembers of a key that was in sync.
@@ -44,6 +47,7 @@ struct Remembered {
   int64_t mtime_ns = 0;
   uint64_t inode = 0;
   std::string etag;  // the object's ETag then
+  std::string xxh3;  // the file's xxh3-128 (hex) then, where known
   // Cluster to cluster: the source ETag the destination object was copied from.
   std::string source_etag;
   // The copy is in place but not as the object says: its content never

@@ -36,6 +36,7 @@ class ManifestStream final : public EntryStream {
       e.part_size = r.part_size;
       e.part_doubling = r.part_doubling;
       e.unverified = r.unverified;
+      e.xxh3 = std::move(r.xxh3);
       batch->entries.push_back(std::move(e));
       listed_.fetch_add(1, std::memory_order_relaxed);
     }

@@ -224,16 +224,20 @@ std::optional<KeptHeaders> DecodeKept(std::string_view text) {
 }
 
 std::string EncodeKeptAttr(const KeptHeaders& kept, uint64_t size, int64_t mtime_ns,
-                           std::string_view etag) {
+                           std::string_view etag, std::string_view xxh3) {
   json j = {{"headers", KeptJson(kept)}, {"size", size}, {"mtime_ns", mtime_ns}};
   if (!etag.empty()) j["etag"] = etag;
+  if (!xxh3.empty()) j["xxh3"] = xxh3;
   return Dump(j);
 }
 
-std::string KeptAttrEtag(std::string_view text, uint64_t size, int64_t mtime_ns) {
-  if (!DecodeKeptAttr(text, size, mtime_ns)) return "";
+KeptDigests KeptAttrDigests(std::string_view text, uint64_t size, int64_t mtime_ns) {
+  if (!DecodeKeptAttr(text, size, mtime_ns)) return {};
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.contains("etag") && j["etag"].is_string() ? j["etag"].get<std::string>() : "";
+  auto str = [&](const char* name) {
+    return j.contains(name) && j[name].is_string() ? j[name].get<std::string>() : "";
+  };
+  return {str("etag"), str("xxh3")};
 }
 
 std::optional<KeptHeaders> DecodeKeptAttr(std::string_view text, uint64_t size, int64_t mtime_ns) {

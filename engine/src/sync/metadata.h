@@ -67,16 +67,21 @@ std::optional<KeptHeaders> DecodeKept(std::string_view text);
 
 // The attribute's value: the headers and the file they were written with
 // (size and modification time), so that a file changed since sends its own.
-// With the ETag of the object the file was written from, where known.
+// With the ETag of the object the file was written from, and the xxh3-128
+// (hex) of the bytes written, where known.
 std::string EncodeKeptAttr(const KeptHeaders& kept, uint64_t size, int64_t mtime_ns,
-                           std::string_view etag = {});
+                           std::string_view etag = {}, std::string_view xxh3 = {});
 // The headers, when `text` is such a value and the file still has `size`
 // and `mtime_ns`.
 std::optional<KeptHeaders> DecodeKeptAttr(std::string_view text, uint64_t size, int64_t mtime_ns);
-// The ETag such a value records, when the file still has `size` and
-// `mtime_ns`; empty otherwise (a run manifest written without the index
-// takes the file's ETag from here, so that verify --content can read it).
-std::string KeptAttrEtag(std::string_view text, uint64_t size, int64_t mtime_ns);
+// The ETag and xxh3 such a value records, when the file still has `size`
+// and `mtime_ns`; empty otherwise (a run manifest written without the
+// index takes the file's digests from here, so that verify --content can
+// check it).
+struct KeptDigests {
+  std::string etag, xxh3;
+};
+KeptDigests KeptAttrDigests(std::string_view text, uint64_t size, int64_t mtime_ns);
 
 // Sets what an upload sends besides the bytes to the kept headers, metadata
 // and tags: the object as it was (the file's attributes came from them).

@@ -78,6 +78,7 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
             if (l.size == e.size && l.mtime_ns == e.mtime_ns && l.inode == e.inode) {
               r->etag = l.etag;
               r->md5 = !l.md5.empty() ? l.md5 : transfer::EtagIsMd5(l.etag) ? l.etag : "";
+              r->xxh3 = l.xxh3;
               r->part_size = l.part_size;
               r->part_doubling = l.part_doubling;
               r->unverified = l.unverified;
@@ -94,9 +95,11 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
           auto kept =
               DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
           if (kept && !kept->empty()) r->headers = EncodeKept(*kept);
-          if (r->etag.empty()) {  // no index: the ETag the download wrote beside the headers
-            r->etag =
-                KeptAttrEtag(std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
+          if (r->etag.empty()) {  // no index: the digests the download wrote beside the headers
+            KeptDigests digests =
+                KeptAttrDigests(std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
+            r->etag = std::move(digests.etag);
+            r->xxh3 = std::move(digests.xxh3);
             if (transfer::EtagIsMd5(r->etag)) r->md5 = r->etag;
           }
         } else if (auto kept = DecodeKept(indexed_headers); kept && !kept->empty()) {
@@ -110,6 +113,7 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
               manifest::DigestFile(dst.path + "/" + (e.path.empty() ? e.key : e.path), 0, true));
           r->sha256 = d.sha256;
           r->md5 = d.md5;
+          r->xxh3 = d.xxh3;
         }
         return Status::Ok();
       }));

@@ -80,6 +80,9 @@ struct Attempt {
   // next run fetches it again.
   bool settled = true;
   std::string etag;  // of the object as written or read
+  // The xxh3-128 (hex) of the file's bytes as read or written, for its
+  // records (index, run manifest); empty: not known.
+  std::string xxh3;
 };
 
 // One planned action on its way through the graph.

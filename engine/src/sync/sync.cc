@@ -82,6 +82,7 @@ std::optional<plan::Remembered> Runner::Recall(const plan::Entry* src, const pla
   r.mtime_ns = (*rec)->mtime_ns;
   r.inode = (*rec)->inode;
   r.etag = (*rec)->etag;
+  r.xxh3 = (*rec)->xxh3;
   return r;
 }
 

@@ -44,12 +44,16 @@ bool SameFile(const struct stat& a, const struct stat& b) {
 
 namespace {
 
-// Whether the file holds the object's bytes (transfer/etag.h); an ETag of
-// no known form cannot say so, and costs a transfer.
+// Whether the file holds the object's bytes (transfer/etag.h), by the
+// xxh3 recorded of its bytes when they were last the object's, if there is
+// one; an ETag of no known form cannot say so, and costs a transfer.
+// `xxh3`: the file's, as read.
 StatusOr<bool> ContentMatchesEtag(int fd, uint64_t size, const std::string& etag,
-                                  uint64_t our_part_size) {
+                                  uint64_t our_part_size, const std::string& known_xxh3,
+                                  std::string* xxh3) {
   ASSIGN_OR_RETURN(transfer::CheckResult check,
-                   transfer::CheckFd(fd, size, etag, std::nullopt, our_part_size));
+                   transfer::CheckFd(fd, size, etag, std::nullopt, our_part_size, known_xxh3));
+  *xxh3 = check.xxh3;
   return check.verdict == transfer::Verdict::kVerified;
 }
 
@@ -99,12 +103,13 @@ Status ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::Obje
 // has nothing: a restore then adds no metadata of its own), for a restore
 // to send again. A failure is said, and the
 // file stays in sync: fetching it again would not help.
-Status KeepHeaders(const transfer::TempFile& temp, const KeptHeaders& kept,
-                   const std::string& etag) {
+Status KeepHeaders(const transfer::TempFile& temp, const KeptHeaders& kept, const std::string& etag,
+                   const std::string& xxh3) {
   const int fd = temp.fd();
   struct stat st {};
   if (fstat(fd, &st) != 0) return transfer::ErrnoStatus("cannot stat '" + temp.path() + "'", errno);
-  std::string value = EncodeKeptAttr(kept, static_cast<uint64_t>(st.st_size), MtimeNs(st), etag);
+  std::string value =
+      EncodeKeptAttr(kept, static_cast<uint64_t>(st.st_size), MtimeNs(st), etag, xxh3);
   if (fsetxattr(fd, kHeadersXattr, value.data(), value.size(), 0) != 0) {
     return transfer::ErrnoStatus(
         "cannot keep the object's headers, metadata and tags with '" + temp.path() + "'", errno);
@@ -191,8 +196,13 @@ void Runner::Prepare(Job& job) {
     } else {
       struct stat st {};
       auto fd = OpenListed(file, at.local, &st, at);
-      if (!fd) return;  // a skip, or at.status
-      same = ContentMatchesEtag(fd->get(), file.size, object.etag, options_.transfer.part_size);
+      if (!fd) return;    // a skip, or at.status
+      std::string known;  // the index's xxh3 of the file when it held this very object
+      if (auto r = Recall(&*job.action.src, &*job.action.dst); r && r->etag == object.etag) {
+        known = r->xxh3;
+      }
+      same = ContentMatchesEtag(fd->get(), file.size, object.etag, options_.transfer.part_size,
+                                known, &at.xxh3);
     }
     if (!same.ok()) {
       at.status = same.status();
@@ -256,14 +266,16 @@ void Runner::Prepare(Job& job) {
         return;
       }
       at.md5 = hash::Md5(body);
+      at.xxh3 = hash::Xxh3Hex(body);
       at.small_body = std::move(body);
     } else if (size < options_.transfer.multipart_threshold) {
-      auto md5 = transfer::Md5OfRange(at.fd->get(), 0, size);
-      if (!md5.ok()) {
-        at.status = md5.status();
+      auto digests = transfer::DigestsOfRange(at.fd->get(), 0, size);
+      if (!digests.ok()) {
+        at.status = digests.status();
         return;
       }
-      at.md5 = *md5;
+      at.md5 = digests->md5;
+      at.xxh3 = std::move(digests->xxh3);
     }
   }
 }
@@ -302,10 +314,21 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
   } else if (options_.index) {
     t.checkpoint = UploadCheckpoints(key);
   }
+  // A multipart upload reads its parts in parallel, out of order: the
+  // file's xxh3 (for its records) is one more read once it is sent, from
+  // the page cache, at a small part of the parts' MD5s' cost.
+  auto sent = [this, job, finished, size](StatusOr<transfer::UploadResult> r) {
+    if (!r.ok() || !job->attempt.xxh3.empty()) return finished(std::move(r));
+    workers_.Run([job, finished, size, r = std::move(r)]() mutable {
+      auto xxh3 = transfer::Xxh3OfRange(job->attempt.fd->get(), 0, size);
+      if (xxh3.ok()) job->attempt.xxh3 = std::move(*xxh3);  // else none is recorded
+      finished(std::move(r));
+    });
+  };
   transfer::StartUploadFile(*dst_.client,
                             transfer::FileToUpload{JoinPath(src_.path, job->attempt.local),
                                                    job->attempt.fd, md5, job->attempt.st},
-                            dst_.bucket, key, t, finished);
+                            dst_.bucket, key, t, sent);
 }
 
 void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
@@ -336,6 +359,7 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
                             job->attempt.etag = r->etag;
                             job->attempt.verdict = r->verdict;
                             job->attempt.why = r->why;
+                            job->attempt.xxh3 = r->xxh3;
                             job->attempt.layout = transfer::RecordedLayout(r->head);
                             if (r->head.tag_count == 0) return done(job);
                             FetchTags(job, done);
@@ -434,8 +458,9 @@ bool Runner::Commit(Job& job) {
       const KeptHeaders kept_headers = KeepFrom(at.head, std::move(at.tags));
       at.kept_encoded = EncodeKept(kept_headers);
       // The ETag only of content proven to be the object's.
-      Status kept = KeepHeaders(*at.temp, kept_headers,
-                                at.verdict == transfer::Verdict::kUnverifiable ? "" : a.src->etag);
+      const bool proven = at.verdict != transfer::Verdict::kUnverifiable;
+      Status kept =
+          KeepHeaders(*at.temp, kept_headers, proven ? a.src->etag : "", proven ? at.xxh3 : "");
       at.status = fs_.Commit(*at.temp);
       // A folder of the key's name (`a` of `a/b`, made meanwhile: the
       // rename, not a look before it, tells): the file goes to the key
@@ -584,6 +609,7 @@ void Runner::Record(const Job& job) {
   r.mode = st.st_mode & 07777;
   r.etag = at.etag;
   if (at.kind == ActionKind::kUpload && transfer::EtagIsMd5(at.etag)) r.md5 = at.etag;
+  r.xxh3 = at.xxh3;
   r.unverified = at.verdict == transfer::Verdict::kUnverifiable;
   r.attrs_pending = !at.settled;
   if (at.layout) {

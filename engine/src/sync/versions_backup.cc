@@ -109,6 +109,7 @@ class Backup {
       r->mtime_ns = MtimeNs(st);
       r->mode = st.st_mode & 07777;
       r->md5 = !l.md5.empty() ? l.md5 : transfer::EtagIsMd5(l.etag) ? l.etag : "";
+      r->xxh3 = l.xxh3;
       r->part_size = l.part_size;
       r->part_doubling = l.part_doubling;
       r->unverified = l.unverified;
@@ -141,6 +142,13 @@ class Backup {
     r->mode = st.st_mode & 07777;
     if (transfer::EtagIsMd5(r->etag)) r->md5 = r->etag;
     r->headers = KeptOf(file, st);
+    char attr[65536];  // the xxh3 its download kept, of bytes proven the version's
+    ssize_t n = lgetxattr(file.c_str(), kHeadersXattr, attr, sizeof attr);
+    if (n > 0) {
+      KeptDigests d = KeptAttrDigests(std::string_view(attr, static_cast<size_t>(n)),
+                                      static_cast<uint64_t>(st.st_size), MtimeNs(st));
+      if (d.etag == r->etag) r->xxh3 = std::move(d.xxh3);
+    }
   }
 
   Status Download(manifest::Record* r) {
@@ -173,8 +181,10 @@ class Backup {
     }
     struct stat st {};
     if (lstat(file.c_str(), &st) != 0) return transfer::ErrnoStatus("'" + file + "'", errno);
+    const bool proven = got.verdict == transfer::Verdict::kVerified;
     const std::string attr =
-        EncodeKeptAttr(KeepFrom(got.head, std::move(tags)), got.size, MtimeNs(st));
+        EncodeKeptAttr(KeepFrom(got.head, std::move(tags)), got.size, MtimeNs(st),
+                       proven ? got.etag : "", proven ? got.xxh3 : "");
     if (lsetxattr(file.c_str(), kHeadersXattr, attr.data(), attr.size(), 0) != 0) {
       return transfer::ErrnoStatus("cannot keep the headers of '" + file + "'", errno);
     }

@@ -115,9 +115,12 @@ std::string_view VerdictName(Verdict v) {
 }
 
 ContentCheck::ContentCheck(std::string etag, uint64_t size, std::optional<PartLayout> recorded,
-                           uint64_t hint)
-    : etag_(std::move(etag)), size_(size), plain_(EtagIsMd5(etag_)) {
-  if (plain_) return;
+                           uint64_t hint, std::string known_xxh3)
+    : etag_(std::move(etag)),
+      size_(size),
+      known_xxh3_(std::move(known_xxh3)),
+      plain_(known_xxh3_.empty() && EtagIsMd5(etag_)) {
+  if (plain_ || !known_xxh3_.empty()) return;
   const uint64_t parts = EtagParts(etag_);
   if (parts == 0) return;  // of no known form
   if (recorded && recorded->size > 0) {
@@ -137,15 +140,32 @@ ContentCheck::ContentCheck(std::string etag, uint64_t size, std::optional<PartLa
 
 void ContentCheck::Update(std::string_view chunk) {
   fed_ += chunk.size();
+  xxh3_.Update(chunk);
   if (plain_) whole_.Update(chunk);
   for (auto& h : hashers_) h.Update(chunk);
 }
 
 CheckResult ContentCheck::Finish() {
+  CheckResult r = Judge();
+  r.xxh3 = xxh3_.FinishHex();
+  if (!known_xxh3_.empty() && r.verdict == Verdict::kUnverifiable) {
+    r = r.xxh3 == known_xxh3_
+            ? CheckResult{Verdict::kVerified, "", r.xxh3}
+            : CheckResult{Verdict::kDifferent,
+                          "content xxh3 " + r.xxh3 + " does not match the recorded " + known_xxh3_,
+                          r.xxh3};
+  }
+  return r;
+}
+
+// The verdict of the ETag (or of the size alone, with a recorded xxh3,
+// which Finish then judges: unverifiable here).
+CheckResult ContentCheck::Judge() {
   if (fed_ != size_) {
     return {Verdict::kDifferent, "the content has " + std::to_string(fed_) + " bytes, the object " +
                                      std::to_string(size_)};
   }
+  if (!known_xxh3_.empty()) return {};
   if (plain_) {
     std::string md5 = hash::Hex(whole_.Finish());
     if (md5 == etag_) return {Verdict::kVerified, ""};
@@ -171,8 +191,9 @@ CheckResult ContentCheck::Finish() {
 }
 
 StatusOr<CheckResult> CheckFd(int fd, uint64_t size, std::string_view etag,
-                              std::optional<PartLayout> recorded, uint64_t hint) {
-  ContentCheck check(std::string(etag), size, recorded, hint);
+                              std::optional<PartLayout> recorded, uint64_t hint,
+                              std::string_view known_xxh3) {
+  ContentCheck check(std::string(etag), size, recorded, hint, std::string(known_xxh3));
   std::string buf(1 << 20, '\0');
   for (uint64_t offset = 0; offset < size;) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - offset));
@@ -187,7 +208,8 @@ StatusOr<CheckResult> CheckFd(int fd, uint64_t size, std::string_view etag,
 }
 
 StatusOr<CheckResult> CheckFile(const std::string& path, uint64_t size, std::string_view etag,
-                                std::optional<PartLayout> recorded, uint64_t hint) {
+                                std::optional<PartLayout> recorded, uint64_t hint,
+                                std::string_view known_xxh3) {
   // Non-blocking: a FIFO put in a file's place is refused, not waited on.
   Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus("cannot read '" + path + "'", errno);
@@ -197,7 +219,7 @@ StatusOr<CheckResult> CheckFile(const std::string& path, uint64_t size, std::str
                   "cannot read '" + path + "': not a regular file");
   }
   posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  auto check = CheckFd(fd.get(), size, etag, recorded, hint);
+  auto check = CheckFd(fd.get(), size, etag, recorded, hint, known_xxh3);
   if (!check.ok()) return check.status().Annotate(path);
   return check;
 }

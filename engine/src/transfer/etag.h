@@ -72,9 +72,15 @@ std::string_view VerdictName(Verdict v);
 
 // What a check found, with the reason for a message ("content MD5 X does
 // not match the ETag Y", "no part size reproduces ...").
+// `xxh3`: the xxh3-128 (hex) of the bytes read, whatever the verdict: what
+// the index and a run manifest record of a file, so that a later check is
+// by xxh3 (below) at disk speed.
 struct CheckResult {
-  Verdict verdict = Verdict::kUnverifiable;
+  CheckResult(Verdict v = Verdict::kUnverifiable, std::string w = {}, std::string x = {})
+      : verdict(v), why(std::move(w)), xxh3(std::move(x)) {}
+  Verdict verdict;
   std::string why;  // empty when verified
+  std::string xxh3;
 };
 
 // Checks `size` bytes, fed in order, against `etag`. `recorded`: the part
@@ -82,17 +88,27 @@ struct CheckResult {
 // mismatch proves a difference. Without it, every candidate part size
 // (PartSizeCandidates with `hint`) is hashed at once, and none matching is
 // unverifiable: the uploader may have used a size none of them has.
+//
+// With a recorded xxh3 (`known_xxh3`: the xxh3-128 the index or a run
+// manifest kept of bytes once proven the object's), the bytes are checked
+// against it instead of the ETag, with no MD5: a match is the object's
+// content, a mismatch a proven difference.
 class ContentCheck {
  public:
-  ContentCheck(std::string etag, uint64_t size, std::optional<PartLayout> recorded, uint64_t hint);
+  ContentCheck(std::string etag, uint64_t size, std::optional<PartLayout> recorded, uint64_t hint,
+               std::string known_xxh3 = {});
   void Update(std::string_view chunk);
   // The bytes fed must be `size` in all; fewer or more is a difference.
   CheckResult Finish();
 
  private:
+  CheckResult Judge();
+
   std::string etag_;
   uint64_t size_;
   uint64_t fed_ = 0;
+  std::string known_xxh3_;
+  hash::Xxh3Hasher xxh3_;
   bool plain_;
   bool recorded_ = false;
   std::string impossible_;  // why no layout can give this ETag, when none can
@@ -102,9 +118,11 @@ class ContentCheck {
 
 // Reads [0, size) of `fd` once through a ContentCheck.
 StatusOr<CheckResult> CheckFd(int fd, uint64_t size, std::string_view etag,
-                              std::optional<PartLayout> recorded, uint64_t hint);
+                              std::optional<PartLayout> recorded, uint64_t hint,
+                              std::string_view known_xxh3 = {});
 // The same for the file at `path` (NotFound when it is gone).
 StatusOr<CheckResult> CheckFile(const std::string& path, uint64_t size, std::string_view etag,
-                                std::optional<PartLayout> recorded, uint64_t hint);
+                                std::optional<PartLayout> recorded, uint64_t hint,
+                                std::string_view known_xxh3 = {});
 
 }  // namespace gwsync::transfer

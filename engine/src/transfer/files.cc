@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "http/bodies.h"
@@ -39,20 +40,48 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
   return Status::Ok();
 }
 
-StatusOr<hash::Md5Digest> Md5OfRange(int fd, uint64_t offset, uint64_t length) {
-  hash::Md5Hasher md5;
+namespace {
+
+// Feeds [offset, offset + length) of `fd` to `fn`, a MiB at a time.
+Status ReadRange(int fd, uint64_t offset, uint64_t length,
+                 const std::function<void(std::string_view)>& fn) {
   std::string buf(std::min<uint64_t>(length, 1 << 20), '\0');
   http::FileRangeSource src(fd, offset, length);
   for (;;) {
     ASSIGN_OR_RETURN(size_t n, src.Read(buf));
     if (n == 0) break;
-    md5.Update(std::string_view(buf.data(), n));
+    fn(std::string_view(buf.data(), n));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<hash::Md5Digest> Md5OfRange(int fd, uint64_t offset, uint64_t length) {
+  hash::Md5Hasher md5;
+  RETURN_IF_ERROR(ReadRange(fd, offset, length, [&](std::string_view b) { md5.Update(b); }));
   return md5.Finish();
+}
+
+StatusOr<std::string> Xxh3OfRange(int fd, uint64_t offset, uint64_t length) {
+  hash::Xxh3Hasher xxh3;
+  RETURN_IF_ERROR(ReadRange(fd, offset, length, [&](std::string_view b) { xxh3.Update(b); }));
+  return xxh3.FinishHex();
+}
+
+StatusOr<RangeDigests> DigestsOfRange(int fd, uint64_t offset, uint64_t length) {
+  hash::Md5Hasher md5;
+  hash::Xxh3Hasher xxh3;
+  RETURN_IF_ERROR(ReadRange(fd, offset, length, [&](std::string_view b) {
+    md5.Update(b);
+    xxh3.Update(b);
+  }));
+  return RangeDigests{md5.Finish(), xxh3.FinishHex()};
 }
 
 Status HashingSink::Write(std::string_view data) {
   md5_.Update(data);
+  xxh3_.Update(data);
   size_ += data.size();
   return inner_->Write(data);
 }

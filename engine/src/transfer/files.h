@@ -52,8 +52,18 @@ Status ErrnoStatus(const std::string& what, int err);
 Status WriteAll(int fd, std::string_view data, const std::string& path);
 
 StatusOr<hash::Md5Digest> Md5OfRange(int fd, uint64_t offset, uint64_t length);
+// The xxh3-128 (hex) of a range: what a file's record keeps of its bytes
+// (index, run manifest), read at disk speed.
+StatusOr<std::string> Xxh3OfRange(int fd, uint64_t offset, uint64_t length);
+// Both in one read: a file to upload whole.
+struct RangeDigests {
+  hash::Md5Digest md5{};
+  std::string xxh3;
+};
+StatusOr<RangeDigests> DigestsOfRange(int fd, uint64_t offset, uint64_t length);
 
-// Feeds each body byte into an MD5 as well as the wrapped sink.
+// Feeds each body byte into an MD5 and an xxh3-128 as well as the wrapped
+// sink.
 class HashingSink final : public http::BodySink {
  public:
   explicit HashingSink(std::shared_ptr<http::BodySink> inner) : inner_(std::move(inner)) {}
@@ -61,15 +71,18 @@ class HashingSink final : public http::BodySink {
   bool Restart() override {
     if (!inner_->Restart()) return false;
     md5_ = hash::Md5Hasher();
+    xxh3_ = hash::Xxh3Hasher();
     size_ = 0;
     return true;
   }
   hash::Md5Digest Finish() { return md5_.Finish(); }
+  std::string FinishXxh3() { return xxh3_.FinishHex(); }
   uint64_t size() const { return size_; }
 
  private:
   std::shared_ptr<http::BodySink> inner_;
   hash::Md5Hasher md5_;
+  hash::Xxh3Hasher xxh3_;
   uint64_t size_ = 0;
 };
 

@@ -152,6 +152,9 @@ struct DownloadResult {
   // an error (DataLoss).
   Verdict verdict = Verdict::kUnverifiable;
   std::string why;  // for kUnverifiable
+  // StartDownload: the xxh3-128 (hex) of the bytes in `temp`, for the
+  // file's records (index, run manifest).
+  std::string xxh3;
   s3::ObjectHead head;
   // StartDownload: the temporary file holding the bytes (a partial download
   // a killed run left may have been adopted instead of the one given).

@@ -65,6 +65,7 @@ bool Comparable(const std::string& a, const std::string& b) {
 // A file to read and check against an ETag of the other side.
 struct ContentJob {
   std::string key, path, etag;
+  std::string xxh3;  // recorded by a manifest: checked instead of the ETag
   uint64_t size = 0;
   const Side* etag_side = nullptr;
   std::optional<transfer::PartLayout> layout;  // as a manifest records it
@@ -132,11 +133,12 @@ class Verifier {
     report_.Add(std::move(d));
   }
 
-  void Match(uint64_t size, bool content) {
+  void Match(uint64_t size, bool content, bool by_xxh3 = false) {
     std::lock_guard lock(mu_);
     report_.matched++;
     report_.matched_bytes += size;
     if (content) report_.contents_read++;
+    if (by_xxh3) report_.contents_by_xxh3++;
   }
 
   // Judges a key on both sides; true when its content is to be read (`job`).
@@ -170,7 +172,7 @@ class Verifier {
                            : !src_.local_root.empty() ? &src_
                                                       : nullptr;
       const plan::Entry& object = folder == &dst_ ? a : b;
-      if (folder && !object.etag.empty()) {
+      if (folder && (!object.etag.empty() || !object.xxh3.empty())) {
         std::optional<transfer::PartLayout> layout;
         if (object.part_size > 0) {
           layout = transfer::PartLayout{object.part_size, static_cast<int>(object.part_doubling)};
@@ -182,7 +184,8 @@ class Verifier {
           Judge(a.key, a.size, CheckLink(path, a.size, object.etag, layout));
           return false;
         }
-        *job = {a.key, std::move(path), object.etag, a.size, folder == &dst_ ? &src_ : &dst_,
+        *job = {a.key,       std::move(path), object.etag,
+                object.xxh3, a.size,          folder == &dst_ ? &src_ : &dst_,
                 layout};
         return true;
       }
@@ -197,11 +200,13 @@ class Verifier {
   // the part layout the object records where the other side can tell.
   void Check(const ContentJob& job) {
     std::optional<transfer::PartLayout> layout = job.layout;
-    if (!layout && transfer::EtagParts(job.etag) > 0 && job.etag_side->layout_of) {
+    if (job.xxh3.empty() && !layout && transfer::EtagParts(job.etag) > 0 &&
+        job.etag_side->layout_of) {
       layout = job.etag_side->layout_of(job.key);
     }
     Judge(job.key, job.size,
-          transfer::CheckFile(job.path, job.size, job.etag, layout, options_.part_size));
+          transfer::CheckFile(job.path, job.size, job.etag, layout, options_.part_size, job.xxh3),
+          !job.xxh3.empty());
   }
 
   // A link stored as NAME.rclonelink (sync --links): the object's bytes are
@@ -217,7 +222,8 @@ class Verifier {
     return check.Finish();
   }
 
-  void Judge(const std::string& key, uint64_t size, const StatusOr<transfer::CheckResult>& check) {
+  void Judge(const std::string& key, uint64_t size, const StatusOr<transfer::CheckResult>& check,
+             bool by_xxh3 = false) {
     if (!check.ok()) {
       Differ({DifferenceKind::kDifferent, key,
               "cannot check the content: " + check.status().message()});
@@ -226,7 +232,7 @@ class Verifier {
     } else if (check->verdict == transfer::Verdict::kUnverifiable) {
       Differ({DifferenceKind::kUnverified, key, check->why});
     } else {
-      Match(size, true);
+      Match(size, true, by_xxh3);
     }
   }
 

@@ -5,7 +5,8 @@
 // present on both, same size, the same ETag where both know one, the same
 // mtime where both know one (a folder and its manifest). With `content`,
 // the files of a folder side are read again (on a bounded pool of threads)
-// and checked against the other side's ETag, multipart ETags included.
+// and checked against the xxh3 a manifest records of them, at disk speed,
+// or else against the other side's ETag, multipart ETags included.
 //
 // Verify blocks its caller; `on_difference` is called from the caller's
 // thread and the pool's, never two at once.
@@ -61,11 +62,12 @@ struct VerifyReport {
   uint64_t source_objects = 0, destination_objects = 0;
   uint64_t matched = 0, matched_bytes = 0;
   uint64_t missing = 0, extra = 0, different = 0;
-  uint64_t etags_compared = 0;  // keys whose ETags both sides knew
-  uint64_t contents_read = 0;   // files read and checked with `content`
-  uint64_t unchecked = 0;       // `content`, but no ETag to check the file against
-  uint64_t unverified = 0;      // content not proven (DifferenceKind::kUnverified)
-  uint64_t own_manifests = 0;   // gwsync's run manifests in a bucket, not compared
+  uint64_t etags_compared = 0;    // keys whose ETags both sides knew
+  uint64_t contents_read = 0;     // files read and checked with `content`
+  uint64_t contents_by_xxh3 = 0;  // of those, checked against a recorded xxh3
+  uint64_t unchecked = 0;         // `content`, but no ETag to check the file against
+  uint64_t unverified = 0;        // content not proven (DifferenceKind::kUnverified)
+  uint64_t own_manifests = 0;     // gwsync's run manifests in a bucket, not compared
   // An --all-versions backup's versions and delete markers that match
   // (verify/versions.h); not in `matched`, which counts current objects.
   uint64_t versions = 0;

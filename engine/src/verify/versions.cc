@@ -53,12 +53,13 @@ class Checker {
       return Differ(DifferenceKind::kDifferent, name,
                     "size " + std::to_string(st.st_size) + ", expected " + std::to_string(r.size));
     }
-    if (options_.content && !r.etag.empty()) {
+    if (options_.content && (!r.etag.empty() || !r.xxh3.empty())) {
       std::optional<transfer::PartLayout> layout;
       if (r.part_size)
         layout = transfer::PartLayout{r.part_size, static_cast<int>(r.part_doubling)};
-      auto check = transfer::CheckFile(file, r.size, r.etag, layout, options_.part_size);
+      auto check = transfer::CheckFile(file, r.size, r.etag, layout, options_.part_size, r.xxh3);
       report_.contents_read++;
+      if (!r.xxh3.empty()) report_.contents_by_xxh3++;
       if (!check.ok()) {
         return Differ(DifferenceKind::kDifferent, name,
                       "cannot check the content: " + check.status().message());
