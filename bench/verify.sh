@@ -35,7 +35,9 @@ while [[ $# -gt 0 ]]; do
 done
 
 made="" bucket=""
+timing="$(mktemp)"
 cleanup() {
+  rm -f "$timing"
   if [[ -n "$bucket" ]]; then "$GWSYNC" rb --force "s3://$bucket" >/dev/null 2>&1 || true; fi
   if [[ -n "$made" ]]; then rm -rf "$made"; fi
 }
@@ -70,7 +72,8 @@ best() {
   local best_wall="" best_cpu=""
   for _ in $(seq 1 "$ROUNDS"); do
     local out
-    out=$( { /usr/bin/time -f '%e %U %S' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -o "$timing" -f '%e %U %S' "$@" >/dev/null 2>&1
+    out=$(tail -1 "$timing")
     local wall cpu
     wall=$(awk '{print $1}' <<<"$out")
     cpu=$(awk '{print $2 + $3}' <<<"$out")
