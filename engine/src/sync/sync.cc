@@ -260,15 +260,17 @@ void Runner::RunGraph() {
         }
         // A burst's index records go to RocksDB as one write.
         if (options_.index) options_.index->BeginBatch();
+        int freed = 0;
         for (JobPtr& job : batch) {
           if (!Commit(*job)) {
             start_parallel.try_put(std::move(job));  // round again, in the same slot
             continue;
           }
-          slots_.Release();
+          ++freed;
           open.fetch_sub(1);
           if (job->token) done.push_back(std::move(job));
         }
+        slots_.Release(freed);  // the burst's slots at once: one wakeup of the planner
         // A cache: a lost write costs a re-read.
         if (options_.index) options_.index->CommitBatch().IgnoreError();
         for (const JobPtr& job : done) Finished(*job);  // in the index now
