@@ -168,5 +168,30 @@ TEST(VerifyTest, ContentChecksTheXxh3AManifestRecords) {
   EXPECT_EQ(r.matched, 5u);
 }
 
+// An every-bucket verify adds each bucket's report up: a key one bucket
+// could not prove leaves the whole unproven (it once summed every count but
+// the unverified ones, and said OK).
+TEST(VerifyTest, MergingReportsKeepsEveryCountAndNamesKeysByBucket) {
+  VerifyReport total;
+  VerifyReport a;
+  a.matched = 2;
+  a.contents_read = 2;
+  a.contents_by_xxh3 = 1;
+  VerifyReport b;
+  b.Add({DifferenceKind::kUnverified, "odd", "no part size reproduces it"});
+  b.own_manifests = 1;
+  b.unchecked = 1;
+  total.Merge(std::move(a), "one/");
+  EXPECT_TRUE(total.ok());
+  total.Merge(std::move(b), "two/");
+  EXPECT_FALSE(total.ok());
+  EXPECT_EQ(total.unverified, 1u);
+  EXPECT_EQ(total.unchecked, 1u);
+  EXPECT_EQ(total.own_manifests, 1u);
+  EXPECT_EQ(total.matched, 2u);
+  EXPECT_EQ(total.contents_by_xxh3, 1u);
+  EXPECT_EQ(Named(total, DifferenceKind::kUnverified), std::vector<std::string>{"two/odd"});
+}
+
 }  // namespace
 }  // namespace gwsync::verify

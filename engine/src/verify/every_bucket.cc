@@ -37,25 +37,6 @@ std::string SideOf(const sync::SideSpec& side, const std::string& bucket) {
   return side.remote_name + ":" + bucket;
 }
 
-void Add(VerifyReport* total, VerifyReport r, const std::string& bucket) {
-  total->source_objects += r.source_objects;
-  total->destination_objects += r.destination_objects;
-  total->matched += r.matched;
-  total->matched_bytes += r.matched_bytes;
-  total->missing += r.missing;
-  total->extra += r.extra;
-  total->different += r.different;
-  total->etags_compared += r.etags_compared;
-  total->contents_read += r.contents_read;
-  total->unchecked += r.unchecked;
-  for (auto& d : r.differences) {
-    if (total->differences.size() >= VerifyReport::kMaxKept) break;
-    d.key = bucket + "/" + d.key;
-    total->differences.push_back(std::move(d));
-  }
-  for (auto& p : r.problems) total->problems.push_back(std::move(p));
-}
-
 }  // namespace
 
 bool IsEveryBucket(const std::string& arg, const sync::Session& session) {
@@ -105,7 +86,7 @@ StatusOr<VerifyReport> VerifyEveryBucket(const std::string& src_arg, const std::
         options.on_difference(named);
       };
     }
-    Add(&total, Verify(std::move(*s_side), std::move(*d_side), o), b);
+    total.Merge(Verify(std::move(*s_side), std::move(*d_side), o), b + "/");
   }
   return total;
 }

@@ -262,6 +262,29 @@ void VerifyReport::Add(Difference d) {
   if (differences.size() < kMaxKept) differences.push_back(std::move(d));
 }
 
+void VerifyReport::Merge(VerifyReport more, const std::string& prefix) {
+  source_objects += more.source_objects;
+  destination_objects += more.destination_objects;
+  matched += more.matched;
+  matched_bytes += more.matched_bytes;
+  missing += more.missing;
+  extra += more.extra;
+  different += more.different;
+  etags_compared += more.etags_compared;
+  contents_read += more.contents_read;
+  contents_by_xxh3 += more.contents_by_xxh3;
+  unchecked += more.unchecked;
+  unverified += more.unverified;
+  own_manifests += more.own_manifests;
+  versions += more.versions;
+  for (auto& d : more.differences) {
+    if (differences.size() >= kMaxKept) break;
+    d.key = prefix + d.key;
+    differences.push_back(std::move(d));
+  }
+  for (auto& p : more.problems) problems.push_back(std::move(p));
+}
+
 std::string_view DifferenceName(DifferenceKind kind) {
   switch (kind) {
     case DifferenceKind::kMissing:

@@ -76,6 +76,9 @@ struct VerifyReport {
   // Never on a guess: an unverified copy is no proof.
   // Counts `d` by its kind and keeps it while fewer than kMaxKept are.
   void Add(Difference d);
+  // Adds every count of `more` (a bucket's, a history's) to this one, and
+  // its differences and problems, their keys under `prefix` ("BUCKET/").
+  void Merge(VerifyReport more, const std::string& prefix = "");
   bool ok() const {
     return missing == 0 && extra == 0 && different == 0 && unverified == 0 && unchecked == 0 &&
            problems.empty();

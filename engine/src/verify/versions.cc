@@ -217,6 +217,7 @@ void AddReport(VerifyReport more, VerifyReport* into) {
   into->different += more.different;
   into->etags_compared += more.etags_compared;
   into->contents_read += more.contents_read;
+  into->contents_by_xxh3 += more.contents_by_xxh3;
   into->unverified += more.unverified;
   into->versions += more.versions;
   for (auto& d : more.differences) {
