@@ -230,9 +230,10 @@ std::optional<std::pair<std::string, std::string>> VersionFromStorePath(std::str
 }
 
 bool IsOwnManifestKey(std::string_view key) {
-  constexpr std::string_view kDir = ".gwsync/";
-  if (!key.starts_with(kDir)) return false;
-  key.remove_prefix(kDir.size());
+  if (!key.starts_with(kReservedDir) || !key.substr(kReservedDir.size()).starts_with('/')) {
+    return false;
+  }
+  key.remove_prefix(kReservedDir.size() + 1);
   return key == "manifest-latest" || (key.starts_with("manifest-") && key.ends_with(".jsonl.zst") &&
                                       key.find('/') == std::string_view::npos);
 }

@@ -156,6 +156,10 @@ std::optional<std::pair<std::string, std::string>> VersionFromStorePath(std::str
 // settings, the key store): gwsync's own, never walked as keys. In a bucket
 // nothing is reserved: keys under ".gwsync/" are a user's like any other.
 inline constexpr std::string_view kReservedDir = ".gwsync";
+// Each name of gwsync's own inside it is under that one name.
+static_assert(kKeyStoreDir.starts_with(kReservedDir) && kKeyStoreDir[kReservedDir.size()] == '/');
+static_assert(kVersionStoreDir.starts_with(kReservedDir) &&
+              kVersionStoreDir[kReservedDir.size()] == '/');
 // The names of the run manifests gwsync keeps in a bucket with
 // --manifest-bucket (relative to the prefix synced): .gwsync/manifest-latest
 // and .gwsync/manifest-*.jsonl.zst.

@@ -301,7 +301,7 @@ bool IsAlnum(char c) {
 }  // namespace
 
 bool IsTempName(std::string_view name) {
-  constexpr std::string_view kMarker = ".gwsync-";
+  constexpr std::string_view kMarker = kTempMarker;
   constexpr size_t kSuffix = 6;  // mkstemp's XXXXXX
   // '.' + at least one character of the original name + marker + suffix.
   if (name.size() < 2 + kMarker.size() + kSuffix || name.front() != '.') return false;

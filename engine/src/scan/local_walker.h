@@ -68,6 +68,13 @@ struct WalkOptions {
 Status WalkLocal(const std::string& root, const WalkOptions& options,
                  const std::function<Status(LocalEntry)>& emit);
 
+// The start of every temporary name gwsync gives a file it writes: "." +
+// the file's name (its first 200 bytes) + ".gwsync-", then a random suffix
+// (transfer::TempFile, a link placed, a partial download adopted).
+inline constexpr std::string_view kTempMarker = ".gwsync-";
+inline std::string TempStem(std::string_view name) {
+  return "." + std::string(name.substr(0, 200)) + std::string(kTempMarker);
+}
 // True for names shaped like gwsync's temporary download files. A name
 // alone proves nothing: a user may have a file of that shape.
 bool IsTempName(std::string_view name);

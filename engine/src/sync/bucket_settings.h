@@ -11,12 +11,14 @@
 #include <utility>
 #include <vector>
 
+#include "plan/plan.h"
 #include "s3/client.h"
 
 namespace gwsync::sync {
 
 // Where the settings go, relative to the backup's root folder.
 inline constexpr char kBucketSettingsDir[] = ".gwsync/bucket";
+static_assert(std::string_view(kBucketSettingsDir).starts_with(plan::kReservedDir));
 
 // A setting that could not be read or applied, by name, and why.
 struct SettingProblem {

@@ -347,7 +347,7 @@ Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const S
       if (!e.is_directory()) continue;
       std::string name = e.path().filename().string();
       // .gwsync is gwsync's own folder in a backup, never a bucket.
-      if (name == ".gwsync") continue;
+      if (name == plan::kReservedDir) continue;
       // A link is a bucket only with --copy-links, as links are in a tree.
       if (e.is_symlink() && !options.copy_links) {
         total->AddNotice(e.path().string(),

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <random>
 
+#include "scan/local_walker.h"
+
 namespace gwsync::transfer {
 namespace {
 
@@ -191,7 +193,7 @@ Status PlaceDestLink(const std::string& root, std::string_view key, const std::s
   thread_local std::mt19937 rng{std::random_device{}()};
   std::string tmp;
   for (int tries = 0;; ++tries) {
-    tmp = "." + e.name.substr(0, 200) + ".gwsync-L" + std::to_string(rng() % 90000 + 10000);
+    tmp = scan::TempStem(e.name) + "L" + std::to_string(rng() % 90000 + 10000);
     if (symlinkat(target.c_str(), e.dir->get(), tmp.c_str()) == 0) break;
     if (errno != EEXIST || tries == 100) {
       return ErrnoStatus("cannot create the link '" + e.path + "'", errno);

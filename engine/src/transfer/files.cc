@@ -181,7 +181,7 @@ StatusOr<std::unique_ptr<TempFile>> TempFile::CreateAt(std::shared_ptr<Fd> dir, 
   // 0600 whatever the umask: the object's mode is set only when the bytes
   // are complete and verified.
   auto random_name = [&name] {
-    std::string tmp = "." + name.substr(0, 200) + ".gwsync-";
+    std::string tmp = scan::TempStem(name);
     for (int i = 0; i < 6; ++i) tmp += kChars[rng() % (sizeof(kChars) - 1)];
     return tmp;
   };

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "scan/local_walker.h"
+
 namespace gwsync::transfer {
 namespace {
 
@@ -136,7 +138,7 @@ void ClearResume(int fd) { fremovexattr(fd, kAttr); }
 
 std::unique_ptr<TempFile> AdoptPartial(const TempFile& fresh, const std::string& etag,
                                        uint64_t size, uint64_t part_size, ResumeRecord* record) {
-  std::string stem = "." + fresh.name().substr(0, 200) + ".gwsync-";
+  std::string stem = scan::TempStem(fresh.name());
   // Our own descriptor of the folder for the scan (closedir closes it).
   int dir_fd = fcntl(fresh.dir()->get(), F_DUPFD_CLOEXEC, 0);
   if (dir_fd < 0) return nullptr;
