@@ -209,6 +209,22 @@ class FeedTest(gwtest.GatewayCase, unittest.TestCase):
         self.assertIn("the broker cannot be reached", r.stderr)
         self.assert_folder_is_bucket(backup)
 
+    def test_topic_named_with_xml_entities(self):
+        # RGW's XML answers carry the topic's name escaped ('&' as &amp;).
+        topic = f"gwsync&{self.stamp}"
+        self.set_up_feed("feedamp", {"a": b"1"}, topic=topic)
+        r = self.gwsync("feed", "status", f"s3://{self.b}", self.broker, *self.names)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(f"topic:        arn:aws:sns:default::{topic}\n", r.stdout)
+        self.assertIn(f"endpoint:   {self.broker} (persistent)", r.stdout)
+        self.assertIn("notification: 'gwsync-feed': s3:ObjectCreated:*,s3:ObjectRemoved:*",
+                      r.stdout)
+        self.ok("feed", "remove", f"s3://{self.b}", self.broker, *self.names)
+        r = self.gwsync("feed", "status", f"s3://{self.b}", self.broker, *self.names)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("topic:        none", r.stdout)
+        self.assertIn("notification: none", r.stdout)
+
     def metrics(self, path):
         """The samples of a metrics file: {(name, action or signal label): value}."""
         out = {}
