@@ -205,6 +205,27 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   output.Log("sync " + flags.src + " " + flags.dst + (flags.dry_run ? " (dry run)" : "") +
              ": started");
   auto started = std::chrono::steady_clock::now();
+  // False when the file could not be written. A missing folder (no
+  // node-exporter installed) is said once: the backup is not the worse for it.
+  bool metrics_folder_missing = false;
+  auto write_metrics = [&](const RunMetrics& m) {
+    if (flags.metrics_file.empty() || metrics_folder_missing) return true;
+    std::error_code ec;
+    const auto folder = std::filesystem::path(flags.metrics_file).parent_path();
+    if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
+      metrics_folder_missing = true;
+      output.Err(
+          "gwsync: notice: metrics file '%s' not written: no folder '%s' (is "
+          "node-exporter's textfile collector installed?)",
+          Printable(flags.metrics_file).c_str(), Printable(folder.string()).c_str());
+      return true;
+    }
+    if (Status s = WriteMetricsFile(flags.metrics_file, m); !s.ok()) {
+      output.Err("gwsync: %s", Printable(s.message()).c_str());
+      return false;
+    }
+    return true;
+  };
   // The metrics file is written however the run ends, so that a job that
   // could not even start shows as failed.
   auto finish = [&](int code, const sync::SyncReport* report, const sync::Session* session) {
@@ -221,21 +242,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     m.finished_at = std::time(nullptr);
     m.exit_code = code;
-    if (!flags.metrics_file.empty()) {
-      std::error_code ec;
-      const auto folder = std::filesystem::path(flags.metrics_file).parent_path();
-      if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
-        // No collector's folder (node-exporter not installed): the backup
-        // itself is not the worse for it.
-        output.Err(
-            "gwsync: notice: metrics file '%s' not written: no folder '%s' (is "
-            "node-exporter's textfile collector installed?)",
-            Printable(flags.metrics_file).c_str(), Printable(folder.string()).c_str());
-      } else if (Status s = WriteMetricsFile(flags.metrics_file, m); !s.ok()) {
-        output.Err("gwsync: %s", Printable(s.message()).c_str());
-        if (code == 0) code = 1;
-      }
-    }
+    if (!write_metrics(m) && code == 0) code = 1;
     output.Log("sync " + flags.src + " " + flags.dst + ": finished" +
                (interrupted ? ", interrupted by " + m.interrupted_by : "") + ", exit code " +
                std::to_string(code));
@@ -353,6 +360,21 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
       },
       [&output, &flags](const std::string& m) {
         if (flags.feed.follow) output.Err("gwsync: notice: %s", Printable(m).c_str());
+      },
+      // A follower never finishes: its metrics say how it is doing after
+      // each batch (counts since it started, success of the last batch).
+      [&](const sync::SyncReport& batch, const sync::SyncReport& total) {
+        RunMetrics m;
+        m.source = flags.src;
+        m.destination = flags.dst;
+        m.started = true;
+        m.report = &total;
+        m.session = &session;
+        m.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        m.finished_at = std::time(nullptr);
+        m.exit_code = ExitCodeOf(batch);
+        write_metrics(m);
       });
   if (!feed.ok()) return fail(feed);
   session.SetLockOptions(

@@ -14,7 +14,8 @@ void AddSyncFeedFlags(CLI::App* cmd, SyncFeedFlags* f) {
       ->type_name("amqp://HOST[:PORT][/VHOST]?queue=Q");
   cmd->add_flag("--follow", f->follow,
                 "with --changes: keep applying changes as they come, until stopped (SIGINT, "
-                "SIGTERM)");
+                "SIGTERM); --metrics-file is written after each batch; no run manifest is "
+                "written (it would list the whole folder each time)");
   cmd->add_option("--reconcile-every", f->reconcile_every,
                   "with --changes: list everything at least this often (default 7d; 0: never)")
       ->type_name("DURATION");
@@ -43,7 +44,8 @@ StatusOr<std::chrono::seconds> ParseDuration(const std::string& text) {
 Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_run,
                          sync::Session* session,
                          std::function<void(const sync::SyncReport&)> on_batch,
-                         std::function<void(const std::string&)> on_notice) {
+                         std::function<void(const std::string&)> on_notice,
+                         feed::ProgressCallback on_progress) {
   if (f.changes.empty()) {
     if (f.follow) return InvalidArgument("--follow needs --changes FEED");
     return Status::Ok();
@@ -65,6 +67,7 @@ Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_ru
   o.follow = f.follow;
   o.on_batch = std::move(on_batch);
   o.on_notice = std::move(on_notice);
+  o.on_progress = std::move(on_progress);
   session->SetPairDriver([o](const sync::Location& src, const sync::Location& dst,
                              const sync::SyncOptions& options,
                              const sync::Session::RunOnce& once) -> StatusOr<sync::SyncReport> {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "feed/feed_run.h"
 #include "sync/session.h"
 
 namespace gwsync::cli {
@@ -25,10 +26,12 @@ StatusOr<std::chrono::seconds> ParseDuration(const std::string& text);
 
 // With --changes, installs the feed's driver on `session`; InvalidArgument
 // (a usage error) for flags that do not go together. `on_batch` and
-// `on_notice` report a --follow run as it goes.
+// `on_notice` report a --follow run as it goes, `on_progress` after its
+// catch-up and each batch (feed::FeedOptions).
 Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_run,
                          sync::Session* session,
                          std::function<void(const sync::SyncReport&)> on_batch,
-                         std::function<void(const std::string&)> on_notice);
+                         std::function<void(const std::string&)> on_notice,
+                         feed::ProgressCallback on_progress);
 
 }  // namespace gwsync::cli

@@ -6,9 +6,11 @@ against the bucket's and against a full listing sync, exit codes, and the
 reason printed when the feed is not trusted."""
 
 import hashlib
+import operator
 import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -69,6 +71,17 @@ class FeedTest(gwtest.GatewayCase, unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return r.stdout
 
+    def set_up_feed(self, name, objects, topic=None):
+        """A bucket holding `objects` and its feed (`feed setup`), removed after the test."""
+        self.b = self.bucket(name, objects)
+        self.queue = f"gwsync-{name}-{self.stamp}"
+        self.broker = f"amqp://127.0.0.1:{self.port}"
+        self.names = ["--exchange", self.queue, "--queue", self.queue, "--topic",
+                      topic or self.queue]
+        self.addCleanup(self.gwsync, "feed", "remove", f"s3://{self.b}", self.broker, *self.names)
+        r = self.ok("feed", "setup", f"s3://{self.b}", self.broker, *self.names)
+        self.feed = re.search(r"--changes '([^']+)'", r.stdout).group(1)
+
     def ready(self):
         """Messages ready in the queue, as `feed status` says."""
         r = self.gwsync("feed", "status", f"s3://{self.b}", self.broker, "--queue", self.queue,
@@ -97,14 +110,18 @@ class FeedTest(gwtest.GatewayCase, unittest.TestCase):
                 out[o["Key"]] = self.s3.get_object(Bucket=self.b, Key=o["Key"])["Body"].read()
         return out
 
-    def assert_folder_is_bucket(self, folder):
+    def folder_and_bucket(self, folder):
+        """Both trees as {key: MD5}."""
         digest = lambda tree: {k: hashlib.md5(v).hexdigest() for k, v in tree.items()}  # noqa: E731
         # A killed run's partial downloads (hidden, marked, kept to resume)
         # are not taken up by a run from the feed, which walks no folder:
         # left to the pipeline (reported to the seam's owner).
         tree = {k: v for k, v in gwtest.read_tree(folder).items()
                 if not TEMPORARY.match(k)}
-        self.assertEqual(digest(tree), digest(self.bucket_contents()))
+        return digest(tree), digest(self.bucket_contents())
+
+    def assert_folder_is_bucket(self, folder):
+        self.assertEqual(*self.folder_and_bucket(folder))
 
     def test_feed(self):
         data = lambda n, seed: gwtest.data_of(n, seed)  # noqa: E731
@@ -191,6 +208,111 @@ class FeedTest(gwtest.GatewayCase, unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("the broker cannot be reached", r.stderr)
         self.assert_folder_is_bucket(backup)
+
+    def test_topic_named_with_xml_entities(self):
+        # RGW's XML answers carry the topic's name escaped ('&' as &amp;).
+        topic = f"gwsync&{self.stamp}"
+        self.set_up_feed("feedamp", {"a": b"1"}, topic=topic)
+        r = self.gwsync("feed", "status", f"s3://{self.b}", self.broker, *self.names)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(f"topic:        arn:aws:sns:default::{topic}\n", r.stdout)
+        self.assertIn(f"endpoint:   {self.broker} (persistent)", r.stdout)
+        self.assertIn("notification: 'gwsync-feed': s3:ObjectCreated:*,s3:ObjectRemoved:*",
+                      r.stdout)
+        self.ok("feed", "remove", f"s3://{self.b}", self.broker, *self.names)
+        r = self.gwsync("feed", "status", f"s3://{self.b}", self.broker, *self.names)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("topic:        none", r.stdout)
+        self.assertIn("notification: none", r.stdout)
+
+    def metrics(self, path):
+        """The samples of a metrics file: {(name, action or signal label): value}."""
+        out = {}
+        try:
+            text = open(path).read()
+        except FileNotFoundError:
+            return out
+        for line in text.splitlines():
+            m = re.match(r'(\w+)\{([^}]*)\} (\S+)$', line)
+            if m:
+                label = re.search(r'(?:action|signal)="([^"]*)"', m.group(2))
+                out[(m.group(1), label.group(1) if label else "")] = float(m.group(3))
+        return out
+
+    def wait_for(self, what, check, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if check():
+                    return
+            except OSError:  # a file renamed into place while the folder was read
+                pass
+            time.sleep(0.3)
+        self.fail(f"{what}: not after {timeout} s")
+
+    def test_follow(self):
+        data = lambda n, seed: gwtest.data_of(n, seed)  # noqa: E731
+        self.set_up_feed("follow", {"a": data(100, 1), "b": data(200, 2)})
+        backup = os.path.join(self.work, "backup")
+        metrics = os.path.join(self.work, "follow.prom")
+        self.assertEqual(self.sync(backup).returncode, 0)  # the first run lists
+        # RGW 16.2 takes up a new topic's queue within 30 s: wait for it.
+        base = self.ready()
+        self.s3.put_object(Bucket=self.b, Key="canary", Body=b"x")
+        self.wait_ready(base + 1)
+
+        # One object at a time at 2 MB/s: a stop lands in the middle of a batch.
+        p = subprocess.Popen([self.bin, "--endpoint", self.endpoint, "--concurrency", "1",
+                              "--bwlimit", "2M", "sync", f"s3://{self.b}", backup, "--delete",
+                              "--changes", self.feed, "--follow", "--metrics-file", metrics],
+                             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        downloads = lambda: self.metrics(metrics).get(("gwsync_sync_objects", "download"), 0)  # noqa: E731,E501
+        # The metrics are there while it runs, not only once it stops.
+        self.wait_for("the canary in the folder",
+                      lambda: os.path.exists(os.path.join(backup, "canary")))
+        self.wait_for("the canary in the metrics", lambda: downloads() >= 1)
+        self.assertIsNone(p.poll())
+
+        # Changes arrive in the folder, byte for byte, while it follows.
+        self.s3.put_object(Bucket=self.b, Key="a", Body=data(111, 11))
+        self.s3.delete_object(Bucket=self.b, Key="b")
+        self.s3.put_object(Bucket=self.b, Key="dir/c", Body=data(300, 3))
+        self.wait_for("the changes in the folder",
+                      lambda: operator.eq(*self.folder_and_bucket(backup)))
+        self.wait_for("the changes in the metrics", lambda: downloads() >= 3)
+        m = self.metrics(metrics)
+        self.assertEqual(m[("gwsync_sync_success", "")], 1)
+        self.assertEqual(m[("gwsync_sync_objects", "delete")], 1)
+        self.assertEqual(m[("gwsync_sync_interrupted", "")], 0)
+        self.assertIsNone(p.poll())
+
+        # SIGTERM in the middle of a batch: what it did not commit comes again.
+        before = downloads()
+        big = {f"big/{i}": data(2 << 20, 20 + i) for i in range(6)}
+        for k, v in big.items():
+            self.s3.put_object(Bucket=self.b, Key=k, Body=v)
+        self.wait_for("the first large object in the folder",
+                      lambda: os.path.exists(os.path.join(backup, "big", "0")) or
+                      os.path.exists(os.path.join(backup, "big", "1")), timeout=90)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 128 + signal.SIGTERM, err)
+        m = self.metrics(metrics)
+        self.assertEqual(m[("gwsync_sync_interrupted", "SIGTERM")], 1)
+        self.assertEqual(m[("gwsync_sync_exit_code", "")], 128 + signal.SIGTERM)
+        followed = downloads() - before
+        self.assertLess(followed, len(big), "the stop landed after the batch: nothing to test")
+
+        # The next run applies the rest, each key once, and lists nothing.
+        after = os.path.join(self.work, "after.prom")
+        r = self.sync(backup, "--metrics-file", after)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("full listing", r.stderr)
+        self.assert_folder_is_bucket(backup)
+        rest = self.metrics(after).get(("gwsync_sync_objects", "download"), 0)
+        self.assertEqual(followed + rest, len(big), (followed, rest, r.stdout))
 
 
 if __name__ == "__main__":

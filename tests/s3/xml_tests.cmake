@@ -1,1 +1,1 @@
-gwsync_test(s3_xml_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/xml_test.cc ${CMAKE_CURRENT_LIST_DIR}/xml_list_test.cc ${CMAKE_CURRENT_LIST_DIR}/xml_shapes_test.cc ${CMAKE_CURRENT_LIST_DIR}/errors_test.cc LIBS gwsync_s3)
+gwsync_test(s3_xml_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/xml_test.cc ${CMAKE_CURRENT_LIST_DIR}/xml_list_test.cc ${CMAKE_CURRENT_LIST_DIR}/xml_shapes_test.cc ${CMAKE_CURRENT_LIST_DIR}/xml_sns_test.cc ${CMAKE_CURRENT_LIST_DIR}/errors_test.cc LIBS gwsync_s3)

@@ -156,9 +156,11 @@ Status FeedRun::Apply(Coalescer* coalescer, std::vector<uint64_t> acks) {
     return r.status();
   }
   total_.Add(*r, "");
-  if (feed_.on_batch) feed_.on_batch(*r);
   auto s = batch.Settle(acks);
-  return Settle(s.ack, s.requeue);
+  RETURN_IF_ERROR(Settle(s.ack, s.requeue));
+  if (feed_.on_batch) feed_.on_batch(*r);
+  if (feed_.follow && feed_.on_progress) feed_.on_progress(*r, total_);
+  return Status::Ok();
 }
 
 Status FeedRun::ConsumeBatch(std::chrono::milliseconds wait, bool* reached, bool* idle) {
@@ -355,7 +357,10 @@ StatusOr<sync::SyncReport> FeedRun::Run() {
     covered_ = true;
   }
   Status s = CatchUp();
-  if (s.ok() && feed_.follow && !Stopped()) s = Follow();
+  if (s.ok() && feed_.follow && !Stopped()) {
+    if (feed_.on_progress) feed_.on_progress(sync::SyncReport(), total_);
+    s = Follow();
+  }
   if (!s.ok()) {
     // What was applied stays applied, acknowledged or not: the rest comes again.
     total_.AddError(src_.Name(), "change feed: " + s.message());

@@ -28,6 +28,10 @@
 
 namespace gwsync::feed {
 
+// See FeedOptions::on_progress.
+using ProgressCallback =
+    std::function<void(const sync::SyncReport& batch, const sync::SyncReport& total)>;
+
 struct FeedOptions {
   FeedAddress feed;
   BrokerCredentials credentials;
@@ -40,8 +44,11 @@ struct FeedOptions {
   std::chrono::milliseconds idle{1000};
   // The pair's state file ("": FeedStatePath).
   std::string state_path;
-  // follow: each batch's report, once applied (for a log line and metrics).
+  // Each batch's report, once applied and settled (for a log line).
   std::function<void(const sync::SyncReport&)> on_batch;
+  // follow: once caught up (`batch` empty) and after each applied batch,
+  // that batch's report and the run's so far (for the metrics file).
+  ProgressCallback on_progress;
   // Each notice as it is made (a fallback's reason), besides the report's.
   std::function<void(const std::string&)> on_notice;
 };

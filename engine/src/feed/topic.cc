@@ -1,5 +1,6 @@
 #include "feed/topic.h"
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "s3/xml.h"
@@ -9,16 +10,6 @@ namespace {
 
 using Form = std::vector<std::pair<std::string, std::string>>;
 
-// The text of the first <name>...</name> in `xml` ("" when none). RGW's
-// answers here are small and flat; entities are not expected in them.
-std::string Element(const std::string& xml, const std::string& name, size_t from = 0) {
-  size_t open = xml.find("<" + name + ">", from);
-  if (open == std::string::npos) return "";
-  open += name.size() + 2;
-  size_t close = xml.find("</" + name + ">", open);
-  return close == std::string::npos ? "" : xml.substr(open, close - open);
-}
-
 StatusOr<std::string> Post(const s3::Client& client, const Form& form, const std::string& what) {
   return s3::Wait<std::string>([&](auto done) { client.PostAction(form, what, done); });
 }
@@ -27,12 +18,28 @@ StatusOr<std::string> Post(const s3::Client& client, const Form& form, const std
 // gateway (GetTopic needs the ARN, so the list is read).
 StatusOr<std::string> FindTopicArn(const s3::Client& client, const std::string& topic) {
   ASSIGN_OR_RETURN(std::string body, Post(client, {{"Action", "ListTopics"}}, "the topic list"));
-  for (size_t at = 0;;) {
-    size_t open = body.find("<TopicArn>", at);
-    if (open == std::string::npos) return std::string();
-    std::string arn = Element(body, "TopicArn", open);
-    at = open + 1;
+  ASSIGN_OR_RETURN(std::vector<std::string> arns, s3::xml::ParseListTopics(body));
+  for (const std::string& arn : arns) {
     if (arn.size() > topic.size() && arn.ends_with(":" + topic)) return arn;
+  }
+  return std::string();
+}
+
+// GetTopicAttributes' EndPoint entry is a JSON document:
+// {"EndpointAddress":"amqp://...","Persistent":"true",...}.
+void ReadEndpoint(const std::string& json, TopicStatus* st) {
+  nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return;
+  if (auto a = doc.find("EndpointAddress"); a != doc.end() && a->is_string()) {
+    st->endpoint = a->get<std::string>();
+    // A stored user and password are never shown.
+    size_t user = st->endpoint.find('@');
+    if (user != std::string::npos) st->endpoint = "amqp://***@" + st->endpoint.substr(user + 1);
+  }
+  if (auto p = doc.find("Persistent"); p != doc.end()) {
+    st->persistent = p->is_boolean() ? p->get<bool>()
+                                     : p->is_string() && (p->get<std::string>() == "true" ||
+                                                          p->get<std::string>() == "True");
   }
 }
 
@@ -82,16 +89,13 @@ StatusOr<std::string> SetUpTopic(const s3::Client& client, const TopicSpec& spec
     }
     return s;
   }
-  std::string arn = Element(*created, "TopicArn");
-  if (arn.empty()) {
-    return Status(StatusCode::kInternal,
-                  "topic '" + spec.topic + "': the gateway's answer has no TopicArn");
-  }
+  auto arn = s3::xml::ParseCreateTopic(*created);
+  if (!arn.ok()) return arn.status().Annotate("topic '" + spec.topic + "'");
   Status put = s3::WaitStatus([&](auto done) {
-    client.PutBucketSubresource(spec.bucket, "notification", NotificationXml(arn), done);
+    client.PutBucketSubresource(spec.bucket, "notification", NotificationXml(*arn), done);
   });
   if (!put.ok()) return put.Annotate("bucket notification of '" + spec.bucket + "'");
-  return arn;
+  return *arn;
 }
 
 StatusOr<TopicStatus> GetTopicStatus(const s3::Client& client, const std::string& bucket,
@@ -102,36 +106,20 @@ StatusOr<TopicStatus> GetTopicStatus(const s3::Client& client, const std::string
     ASSIGN_OR_RETURN(std::string body,
                      Post(client, {{"Action", "GetTopicAttributes"}, {"TopicArn", st.arn}},
                           "topic '" + topic + "'"));
-    // The endpoint is a JSON document inside the XML (its quotes escaped).
-    size_t at = body.find("EndpointAddress");
-    size_t from = at == std::string::npos ? at : body.find("amqp://", at);
-    if (from != std::string::npos) {
-      size_t end = body.find_first_of("\"&<, ", from);
-      st.endpoint = body.substr(from, end == std::string::npos ? end : end - from);
-      // A stored user and password are never shown.
-      size_t user = st.endpoint.find('@');
-      if (user != std::string::npos) st.endpoint = "amqp://***@" + st.endpoint.substr(user + 1);
+    ASSIGN_OR_RETURN(auto entries, s3::xml::ParseTopicAttributes(body));
+    for (const auto& [key, value] : entries) {
+      if (key == "EndPoint") ReadEndpoint(value, &st);
     }
-    size_t p = body.find("Persistent");
-    st.persistent = p != std::string::npos && body.substr(p, 40).find("true") != std::string::npos;
   }
   auto config = s3::Wait<std::string>(
       [&](auto done) { client.GetBucketSubresource(bucket, "notification", done); });
   if (!config.ok()) return config.status().Annotate("bucket notification of '" + bucket + "'");
-  for (size_t at = 0;;) {
-    size_t open = config->find("<TopicConfiguration>", at);
-    if (open == std::string::npos) break;
-    size_t close = config->find("</TopicConfiguration>", open);
-    std::string one = config->substr(open, close == std::string::npos ? close : close - open);
-    at = open + 1;
-    if (Element(one, "Id") != kNotificationId) continue;
+  auto topics = s3::xml::ParseNotificationConfiguration(*config);
+  if (!topics.ok()) return topics.status().Annotate("bucket notification of '" + bucket + "'");
+  for (const s3::xml::TopicConfiguration& t : *topics) {
+    if (t.id != kNotificationId) continue;
     st.notification = true;
-    for (size_t e = 0;;) {
-      size_t ev = one.find("<Event>", e);
-      if (ev == std::string::npos) break;
-      st.events += (st.events.empty() ? "" : ",") + Element(one, "Event", ev);
-      e = ev + 1;
-    }
+    for (const std::string& e : t.events) st.events += (st.events.empty() ? "" : ",") + e;
   }
   return st;
 }

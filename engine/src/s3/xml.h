@@ -56,6 +56,23 @@ StatusOr<std::vector<DeleteError>> ParseDeleteResult(std::string_view body);
 StatusOr<std::string> ParseCopyObject(std::string_view body);
 // GetObjectTagging's tags (key, value), in document order.
 StatusOr<std::vector<std::pair<std::string, std::string>>> ParseTagging(std::string_view body);
+// One <TopicConfiguration> of a bucket's notification configuration.
+struct TopicConfiguration {
+  std::string id;
+  std::string topic;  // the topic's ARN
+  std::vector<std::string> events;
+};
+
+// The SNS-style topic API that RGW serves for bucket notifications:
+// CreateTopic's TopicArn; ListTopics' ARNs, in the order sent;
+// GetTopicAttributes' entries (key, value), in the order sent.
+StatusOr<std::string> ParseCreateTopic(std::string_view body);
+StatusOr<std::vector<std::string>> ParseListTopics(std::string_view body);
+StatusOr<std::vector<std::pair<std::string, std::string>>> ParseTopicAttributes(
+    std::string_view body);
+// GetBucketNotificationConfiguration's topic configurations (an empty body or
+// configuration: none).
+StatusOr<std::vector<TopicConfiguration>> ParseNotificationConfiguration(std::string_view body);
 // An <Error> document (or one wrapped in <ErrorResponse>); false when `body`
 // is not one (empty, HTML, other XML).
 bool ParseError(std::string_view body, S3ErrorBody* out);

@@ -1,5 +1,5 @@
 // The reading helpers behind s3/xml.h, shared by its parsers (xml.cc,
-// xml_versions.cc). Private to the s3 module. Pure functions, any thread.
+// xml_versions.cc, xml_sns.cc). Private to the s3 module. Pure functions, any thread.
 #pragma once
 
 #include <charconv>
@@ -17,6 +17,9 @@ std::string_view LocalName(const pugi::xml_node& node);
 bool IsElement(const pugi::xml_node& node, std::string_view name);
 // The element's text (all of its text and CDATA children, in order).
 std::string Text(const pugi::xml_node& node);
+// The first child element named `name` (any namespace prefix), and its text.
+pugi::xml_node Child(const pugi::xml_node& parent, std::string_view name);
+std::string ChildText(const pugi::xml_node& parent, std::string_view name);
 std::string_view Trim(std::string_view s);
 bool ParseBool(const pugi::xml_node& node);
 Status Malformed(std::string_view what, std::string_view detail);
