@@ -229,7 +229,8 @@ class FeedTest(gwtest.GatewayCase, unittest.TestCase):
         """The samples of a metrics file: {(name, action or signal label): value}."""
         out = {}
         try:
-            text = open(path).read()
+            with open(path) as f:
+                text = f.read()
         except FileNotFoundError:
             return out
         for line in text.splitlines():
