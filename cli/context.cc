@@ -41,6 +41,7 @@ StatusOr<std::string> ReadSecretFile(const std::string& path) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-function-size): settings in order of precedence
 StatusOr<s3::ClientOptions> ResolveClientOptions(
     const GlobalFlags& flags, const std::function<std::optional<std::string>(const char*)>& env) {
   config::S3cmdConfig cfg;

@@ -1,3 +1,5 @@
+// size: one curl multi loop: Impl holds its state and every callback curl
+// and the timers make into it; apart, each half would need the other's insides.
 #include "http/event_loop.h"
 
 #include <curl/curl.h>

@@ -108,6 +108,7 @@ const char* kHeader =
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-function-size): a list of fields, in schema order
 json ReportToJson(const BenchReport& r) {
   const BenchOptions& o = r.options;
   json j;
@@ -195,6 +196,7 @@ json ReportToJson(const BenchReport& r) {
   return j;
 }
 
+// NOLINTNEXTLINE(readability-function-size): the report's lines in print order
 std::string FormatReport(const BenchReport& r) {
   const BenchOptions& o = r.options;
   std::string out;

@@ -184,6 +184,7 @@ StatusOr<SyncReport> Runner::Run() {
 // spinning (sched_yield) after it, three times the CPU of the work
 // (docs/PERFORMANCE.md). The loop itself never commits: a commit writes
 // files and the index.
+// NOLINTNEXTLINE(readability-function-size): the graph pictured above, in one place
 void Runner::RunGraph() {
   namespace flow = tbb::flow;
   tbb::task_arena arena(std::max(2, static_cast<int>(std::thread::hardware_concurrency())),
