@@ -232,6 +232,7 @@ struct CurlTransport::Impl {
     ex->deadline = internal::Deadline(std::chrono::steady_clock::now(), r.stall_timeout, r.min_rate,
                                       r.body ? r.body->size() : 0);
     active.push_back(h);
+    // NOLINTNEXTLINE(bugprone-unused-return-value): the pointer is curl's now
     ex.release();  // owned through CURLOPT_PRIVATE until Finish
   }
 
@@ -535,6 +536,7 @@ void CurlTransport::Post(std::chrono::milliseconds delay, TimerCallback fn) {
       impl_->refused.push_back([fn = std::move(fn)] { fn(Cancelled()); });
     }
   }
+  // NOLINTNEXTLINE(bugprone-use-after-move): only one phase's branch runs
   if (phase == Impl::Phase::kStopped) return RunUnnested([fn = std::move(fn)] { fn(Cancelled()); });
   if (std::this_thread::get_id() != impl_->loop_id) impl_->Wake();
 }
@@ -554,6 +556,7 @@ void CurlTransport::Send(Request request, Callback done) {
     }
   }
   if (phase == Impl::Phase::kStopped) {
+    // NOLINTNEXTLINE(bugprone-use-after-move): only one phase's branch runs
     return RunUnnested([done = std::move(ex->done)] { done(CancelledResponse()); });
   }
   // A wakeup per sleep of the loop, not per request: none while it works

@@ -230,9 +230,9 @@ void Runner::RunGraph() {
         const ActionKind kind = job->action.kind;
         const bool hashes = kind == ActionKind::kUpload || kind == ActionKind::kVerify;
         if (!hashes || FileSide(*job).size < kInlineHashBytes) {
-          start_inline.try_put(std::move(job));
+          start_inline.try_put(job);
         } else {
-          start_parallel.try_put(std::move(job));
+          start_parallel.try_put(job);
         }
       }
     };
@@ -262,7 +262,7 @@ void Runner::RunGraph() {
         if (options_.index) options_.index->BeginBatch();
         for (JobPtr& job : batch) {
           if (!Commit(*job)) {
-            start_parallel.try_put(std::move(job));  // round again, in the same slot
+            start_parallel.try_put(job);  // round again, in the same slot
             continue;
           }
           slots_.Release();
