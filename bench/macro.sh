@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# size: the tools' runs side by side in one script, so that their commands
+# can be compared line by line (same data, same gateway, same checks).
 # Macro benchmark: gwsync against rclone, s3cmd and `aws s3 sync` (Debian's
 # packages) on the same data against the same local Ceph RGW.
 #

@@ -56,7 +56,7 @@ int RunSetup(const GlobalFlags& global, const FeedFlags& f) {
   // exchange exists, and a queue bound to it keeps them for gwsync.
   auto conn = feed::AmqpConnection::Open(r->broker, r->credentials);
   if (!conn.ok()) return Fail(conn.status());
-  for (Status s :
+  for (const Status& s :
        {(*conn)->DeclareExchange(r->exchange, "fanout"), (*conn)->DeclareQueue(r->queue).status(),
         (*conn)->Bind(r->queue, r->exchange)}) {
     if (!s.ok()) return Fail(s);
@@ -126,7 +126,7 @@ int RunRemove(const GlobalFlags& global, const FeedFlags& f) {
   Say(global, "bucket " + r->bucket + ": notification and topic '" + r->topic + "' removed");
   auto conn = feed::AmqpConnection::Open(r->broker, r->credentials);
   if (!conn.ok()) return Fail(conn.status());
-  for (Status s : {(*conn)->DeleteQueue(r->queue), (*conn)->DeleteExchange(r->exchange)}) {
+  for (const Status& s : {(*conn)->DeleteQueue(r->queue), (*conn)->DeleteExchange(r->exchange)}) {
     if (!s.ok() && s.code() != StatusCode::kNotFound) return Fail(s);
   }
   Say(global, "queue '" + r->queue + "' and exchange '" + r->exchange + "' deleted");

@@ -71,6 +71,7 @@ bool VerifyHistory(const std::string& src, const std::string& dst, sync::Session
   return any;
 }
 
+// NOLINTNEXTLINE(readability-function-size): one path: options, run, summary
 int RunVerifyCommand(const GlobalFlags& global, const VerifyFlags& flags) {
   std::string remotes_path =
       flags.remotes_file.empty() ? config::DefaultRemotesPath() : flags.remotes_file;

@@ -23,6 +23,7 @@ void AddBenchCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);   //
 void AddShardCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);   // shard-plan
 void AddReportCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);  // report merge
 void AddDoctorCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);
-void AddFeedCommand(CLI::App& app, const GlobalFlags& flags, Runner* run);  // feed setup|status|remove
+void AddFeedCommand(CLI::App& app, const GlobalFlags& flags,
+                    Runner* run);  // feed setup|status|remove
 
 }  // namespace gwsync::cli

@@ -41,6 +41,7 @@ StatusOr<std::string> ReadSecretFile(const std::string& path) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-function-size): settings in order of precedence
 StatusOr<s3::ClientOptions> ResolveClientOptions(
     const GlobalFlags& flags, const std::function<std::optional<std::string>(const char*)>& env) {
   config::S3cmdConfig cfg;
@@ -118,6 +119,7 @@ StatusOr<s3::ClientOptions> ResolveClientOptions(
   o.virtual_host =
       flags.endpoints.empty() && cfg.host_bucket.find("%(bucket)s") != std::string::npos;
 
+  // NOLINTNEXTLINE(bugprone-branch-clone): the flag, else the s3cmd file, may ask for v2
   if (flags.signature == "v2") {
     o.signature = s3::SignatureVersion::kV2;
   } else if (flags.signature == "v4") {

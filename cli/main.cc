@@ -122,6 +122,7 @@ int ArgumentError(CLI::App& app, const CLI::ParseError& e) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-function-size): set-up steps in the order they must run
 int main(int argc, char** argv) {
   using namespace gwsync::cli;
   // Not dumpable from the start: a core file, or another process of the same

@@ -59,6 +59,7 @@ constexpr const char* kLastSuccess = "gwsync_sync_last_success_timestamp_seconds
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-function-size): a list of metrics, in file order
 std::string FormatMetrics(const RunMetrics& run, int64_t previous_success) {
   const std::map<std::string, std::string> pair = {{"source", run.source},
                                                    {"destination", run.destination}};

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "util/printable.h"
@@ -22,7 +23,7 @@ struct Field {
 
 // "42s", "5m03s", "2h05m".
 std::string FormatEta(double seconds) {
-  auto s = static_cast<long long>(seconds + 0.5);
+  long long s = std::llround(seconds);
   char buf[32];
   if (s < 60) {
     std::snprintf(buf, sizeof buf, "%llds", s);

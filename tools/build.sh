@@ -2,12 +2,14 @@
 # Configures and builds gwsync in ./build (Release with debug info), 2 jobs.
 # Prints only warnings and errors; exits non-zero when the build fails.
 #
-# usage: tools/build.sh [--unit]
-#   --unit   only the unit tests (target gwsync_unit_tests), not the binary
+# usage: tools/build.sh [--unit | --configure]
+#   --unit       only the unit tests (target gwsync_unit_tests), not the binary
+#   --configure  only configure (build/compile_commands.json, for tools/lint.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-TARGET=()
+TARGET=() CONFIGURE_ONLY=0
 if [ "${1:-}" = "--unit" ]; then TARGET=(--target gwsync_unit_tests); fi
+if [ "${1:-}" = "--configure" ]; then CONFIGURE_ONLY=1; fi
 # Logs beside the build, so two clones can build at once.
 LOG_DIR="$PWD/build"
 mkdir -p "$LOG_DIR"
@@ -24,6 +26,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${LAUNCHER[@]}" >"$LOG_DI
   echo "build: cmake failed" >&2
   exit 1
 }
+[ "$CONFIGURE_ONLY" -eq 0 ] || exit 0
 cmake --build build -j "${GWSYNC_JOBS:-2}" "${TARGET[@]}" >"$LOG_DIR/build.log" 2>&1
 rc=$?
 grep -E "(error|warning):" "$LOG_DIR/build.log" >&2

@@ -9,7 +9,8 @@ set -euo pipefail
 UNIT_ONLY=0
 if [ "${1:-}" = "--unit" ]; then UNIT_ONLY=1; shift; fi
 
-BUILD_PKGS=(build-essential cmake pkg-config clang-format
+# clang-format, clang-tidy: tools/lint.sh.
+BUILD_PKGS=(build-essential cmake pkg-config clang-format clang-tidy
   libcurl4-openssl-dev libssl-dev libtbb-dev libzstd-dev libxxhash-dev librocksdb-dev
   libbenchmark-dev libgtest-dev libgmock-dev libpugixml-dev libcli11-dev nlohmann-json3-dev libinih-dev
   librabbitmq-dev)  # librabbitmq-dev: rabbitmq-c, the change feed's AMQP client

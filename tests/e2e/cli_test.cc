@@ -1,3 +1,4 @@
+// size: the commands' end-to-end cases over one fixture and one gateway.
 // The gwsync binary ($GWSYNC_BIN) against the real RGW, as a user runs it:
 // exit codes, what lands on stdout and stderr, and what is (or is not)
 // written locally and in the bucket. Every run gets a clean environment with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# size: one case per misbehaviour of tests/support/hostile_s3.py, beside it.
 """gwsync against a gateway that cannot be trusted (tests/support/hostile_s3.py):
 a listing that repeats its continuation token or sends empty pages forever,
 an answer of 100 MiB, keys out of order or outside the prefix, a GET longer

@@ -25,6 +25,7 @@ std::ostream& operator<<(std::ostream& os, const Result& r) {
 
 // stdout and stderr are polled together with stdin, so no pipe can fill up
 // and stall the child.
+// NOLINTNEXTLINE(readability-function-size): spawn and poll share descriptors, deadline
 Result Run(const std::string& bin, const std::vector<std::string>& args, const Env& env,
            const std::string& input) {
   Result r;

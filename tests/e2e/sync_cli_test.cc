@@ -1,3 +1,4 @@
+// size: sync's end-to-end cases over one fixture and one gateway.
 // `gwsync sync` end to end: the binary ($GWSYNC_BIN) against the real RGW,
 // as an operator runs it for backups, restores and cluster-to-cluster copies.
 // Every check is something a user sees: files on disk (bytes, mtimes,

@@ -1,3 +1,4 @@
+// size: one small case per ordering and file-type rule of the walker.
 // The walker lists a folder in the order S3 lists keys, so the two listings
 // merge without a sort.
 #include "scan/local_walker.h"

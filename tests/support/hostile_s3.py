@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# size: one handler per misbehaviour, each a few lines, in one dispatch.
 """A hostile S3 stand-in: a gateway that lies, loops and floods, to test that
 gwsync bounds and checks everything a gateway sends.
 

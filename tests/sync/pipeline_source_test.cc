@@ -26,7 +26,8 @@ class PipelineSourceTest : public PipelineTest,
 
   // Runs `swap` once, just before the sync opens `key` under `src`: the
   // walk has listed it, the read has not begun.
-  void BeforeOpening(const std::string& src, const std::string& key, std::function<void()> swap) {
+  void BeforeOpening(const std::string& src, const std::string& key,
+                     const std::function<void()>& swap) {
     fs_.before = [this, path = src + "/" + key, swap](FsOp op, const std::string& p) {
       if (op == FsOp::kOpen && p == path && !swapped_.exchange(true)) swap();
       return Status::Ok();

@@ -120,9 +120,12 @@ class [[nodiscard]] StatusOr {
 // `lhs = value of expr`, or returns its Status from the enclosing function.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL(GWSYNC_CONCAT(_statusor_, __LINE__), lhs, expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): tmp is a name being declared and
+// lhs may be one (`auto x`); parentheses around either would not compile.
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                          \
   if (!tmp.ok()) return tmp.status();         \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 }  // namespace gwsync

@@ -31,7 +31,7 @@ Status Deadline::Check(Clock::time_point now, uint64_t response_bytes) const {
                 "no complete answer within %.1f s (--timeout %.0f s, then %llu bytes at --min-rate "
                 "%llu bytes/s)",
                 s(allowed), s(stall_),
-                static_cast<unsigned long long>(request_bytes_ + response_bytes),
+                static_cast<unsigned long long>(request_bytes_) + response_bytes,
                 static_cast<unsigned long long>(min_rate_));
   return Status(StatusCode::kDeadlineExceeded, text);
 }

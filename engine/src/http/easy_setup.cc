@@ -25,6 +25,7 @@ Status ReadBody(Exchange* ex, uint64_t size) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-function-size): a list of curl_easy_setopt calls
 Status SetUpHandle(CURL* h, Exchange* ex, const TransportOptions& options, bool inline_allowed) {
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {

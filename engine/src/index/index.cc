@@ -1,3 +1,5 @@
+// size: one RocksDB database: the record kinds (local, remote, uploads,
+// runs) share its handle, options and key encoding.
 #include "index/index.h"
 
 #include <sys/stat.h>

@@ -127,6 +127,7 @@ void Bench::ReportProgress(const std::string& stage, Clock::time_point since, do
   o_.on_progress(p);
 }
 
+// NOLINTNEXTLINE(readability-function-size): clock, issue loop and tally share locals
 void Bench::RunPhase(int concurrency) {
   PhaseResult& phase = report_.phases.emplace_back();
   phase.concurrency = concurrency;

@@ -1,3 +1,4 @@
+// size: one short method per S3 operation over the shared Build and Execute.
 #include "s3/client.h"
 
 #include <algorithm>

@@ -106,6 +106,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
   // Lists one delimiter level from `prefix`, in order: keys found at this
   // level become loose segments, each folder either a partition or, while
   // the level is narrow, a level of its own.
+  // NOLINTNEXTLINE(readability-function-size): narrow and wide levels share one page loop
   void Level(const std::string& prefix, int depth, s3::ListPage* first) {
     s3::ListOptions o;
     o.prefix = prefix;

@@ -50,6 +50,7 @@ std::string Bound(const json& share, const char* key) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-function-size): each check needs what the last collected
 MergedReport MergeReports(const std::vector<ReportFile>& files) {
   MergedReport out;
   std::map<int, std::pair<std::string, json>> shares;  // index -> file, report

@@ -1,3 +1,5 @@
+// size: the run shapes (a pair, a bucket, every bucket, a share) share the
+// session's clusters, index and lock options.
 #include "sync/session.h"
 
 #include <climits>
@@ -323,6 +325,7 @@ StatusOr<SyncReport> Session::RunBucket(const Location& src, const Location& dst
 
 // s3:// -> folder: one sub-folder per bucket; folder -> s3://: one bucket
 // per sub-folder; REMOTE: -> REMOTE:: every bucket.
+// NOLINTNEXTLINE(readability-function-size): three run shapes share one bucket loop
 Status Session::RunEveryBucket(const SideSpec& src, const SideSpec& dst, const SyncOptions& options,
                                SyncReport* total) {
   std::vector<std::string> buckets;

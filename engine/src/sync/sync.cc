@@ -185,6 +185,7 @@ StatusOr<SyncReport> Runner::Run() {
 // spinning (sched_yield) after it, three times the CPU of the work
 // (docs/PERFORMANCE.md). The loop itself never commits: a commit writes
 // files and the index.
+// NOLINTNEXTLINE(readability-function-size): the graph pictured above, in one place
 void Runner::RunGraph() {
   namespace flow = tbb::flow;
   tbb::task_arena arena(std::max(2, static_cast<int>(std::thread::hardware_concurrency())),
@@ -230,9 +231,9 @@ void Runner::RunGraph() {
         const ActionKind kind = job->action.kind;
         const bool hashes = kind == ActionKind::kUpload || kind == ActionKind::kVerify;
         if (!hashes || FileSide(*job).size < kInlineHashBytes) {
-          start_inline.try_put(std::move(job));
+          start_inline.try_put(job);
         } else {
-          start_parallel.try_put(std::move(job));
+          start_parallel.try_put(job);
         }
       }
     };
@@ -263,7 +264,7 @@ void Runner::RunGraph() {
         int freed = 0;
         for (JobPtr& job : batch) {
           if (!Commit(*job)) {
-            start_parallel.try_put(std::move(job));  // round again, in the same slot
+            start_parallel.try_put(job);  // round again, in the same slot
             continue;
           }
           ++freed;

@@ -9,11 +9,8 @@
 
 namespace gwsync::transfer {
 
-using internal::CheckEtag;
-using internal::kMaxParts;
 using internal::Part;
 using internal::PartProducer;
-using internal::What;
 
 namespace internal {
 

@@ -123,6 +123,7 @@ std::optional<std::string> AllVersionsManifest(const std::string& path) {
   return *resolved;
 }
 
+// NOLINTNEXTLINE(readability-function-size): one walk; its cursors serve every check
 VerifyReport VerifyVersions(const std::string& manifest_path, const VersionsTarget& target,
                             bool manifest_is_source, const plan::Filter& filter,
                             const VerifyOptions& options) {
