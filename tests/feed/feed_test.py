@@ -225,6 +225,24 @@ class FeedTest(gwtest.GatewayCase, unittest.TestCase):
         self.assertIn("topic:        none", r.stdout)
         self.assertIn("notification: none", r.stdout)
 
+    def test_one_exchange_per_broker(self):
+        # RGW sends every topic on a broker through the first one's exchange:
+        # a second feed naming another exchange there would never hear a
+        # thing, so setup refuses it and names the exchange to use.
+        self.set_up_feed("exone", {"a": b"1"})
+        first, exchange = self.b, self.queue
+        other = self.bucket("extwo", {"b": b"2"})
+        names = ["--queue", f"{exchange}-two", "--topic", f"{exchange}-two"]
+        self.addCleanup(self.gwsync, "feed", "remove", f"s3://{other}", self.broker,
+                        "--exchange", exchange, *names)
+        r = self.gwsync("feed", "setup", f"s3://{other}", self.broker,
+                        "--exchange", f"{exchange}-two", *names)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn(f"already sends to exchange '{exchange}'", r.stderr)
+        self.assertIn(f"--exchange {exchange}", r.stderr)
+        self.ok("feed", "setup", f"s3://{other}", self.broker, "--exchange", exchange, *names)
+        self.assertEqual(self.b, first)
+
     def metrics(self, path):
         """The samples of a metrics file: {(name, action or signal label): value}."""
         out = {}

@@ -43,6 +43,55 @@ void ReadEndpoint(const std::string& json, TopicStatus* st) {
   }
 }
 
+// "host:port[/vhost]" of an amqp:// address, without its user and password.
+std::string BrokerOf(std::string_view address) {
+  if (address.starts_with("amqp://")) address.remove_prefix(7);
+  if (size_t at = address.find('@'); at != std::string_view::npos) address.remove_prefix(at + 1);
+  return std::string(address);
+}
+
+// RGW 16.2 pushes every topic on one broker (host, port, vhost) through one
+// connection, bound to the exchange of the topic that opened it: events of
+// a topic naming another exchange there are never delivered ("exchange
+// mismatch" in the gateway's log), and a feed's own marker, published by
+// gwsync, would not show it. So a new topic takes the exchange the other
+// topics on its broker name, or another vhost.
+Status CheckOneExchangePerBroker(const s3::Client& client, const TopicSpec& spec,
+                                 const std::string& broker) {
+  ASSIGN_OR_RETURN(std::string body, Post(client, {{"Action", "ListTopics"}}, "the topic list"));
+  ASSIGN_OR_RETURN(std::vector<std::string> arns, s3::xml::ParseListTopics(body));
+  for (const std::string& arn : arns) {
+    if (arn.ends_with(":" + spec.topic)) continue;  // ours, updated
+    auto attrs = Post(client, {{"Action", "GetTopicAttributes"}, {"TopicArn", arn}}, arn);
+    if (!attrs.ok()) continue;  // gone meanwhile
+    ASSIGN_OR_RETURN(auto entries, s3::xml::ParseTopicAttributes(*attrs));
+    for (const auto& [key, value] : entries) {
+      if (key != "EndPoint") continue;
+      nlohmann::json doc = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+      if (!doc.is_object() || !doc.contains("EndpointAddress") ||
+          !doc["EndpointAddress"].is_string() || !doc.contains("EndpointArgs") ||
+          !doc["EndpointArgs"].is_string()) {
+        continue;
+      }
+      if (BrokerOf(doc["EndpointAddress"].get<std::string>()) != broker) continue;
+      const std::string args = "&" + doc["EndpointArgs"].get<std::string>() + "&";
+      const size_t at = args.find("&amqp-exchange=");
+      if (at == std::string::npos) continue;
+      const size_t from = at + 15;
+      const std::string exchange = args.substr(from, args.find('&', from) - from);
+      if (exchange == spec.exchange) continue;
+      return Status(StatusCode::kFailedPrecondition,
+                    "topic '" + arn.substr(arn.rfind(':') + 1) + "' already sends to exchange '" +
+                        exchange + "' on the broker amqp://" + broker +
+                        ": the gateway sends every topic on one broker through one exchange, so "
+                        "the events of exchange '" +
+                        spec.exchange + "' would never arrive. Give --exchange " + exchange +
+                        " (and a queue of this bucket's own), or another vhost");
+    }
+  }
+  return Status::Ok();
+}
+
 std::string NotificationXml(const std::string& arn) {
   return "<NotificationConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
          "<TopicConfiguration><Id>" +
@@ -68,6 +117,7 @@ StatusOr<std::string> SetUpTopic(const s3::Client& client, const TopicSpec& spec
     form.emplace_back("Attributes.entry." + n + ".key", key);
     form.emplace_back("Attributes.entry." + n + ".value", value);
   };
+  RETURN_IF_ERROR(CheckOneExchangePerBroker(client, spec, BrokerOf(endpoint)));
   attribute("push-endpoint", endpoint);
   attribute("persistent", "true");
   attribute("amqp-exchange", spec.exchange);

@@ -29,6 +29,8 @@ struct TopicSpec {
 // Creates (or updates: CreateTopic is idempotent) the topic and sets the
 // bucket's notification configuration. Returns the topic's ARN. A refusal
 // to store a broker password over plain HTTP is explained, not hidden.
+// FailedPrecondition when another topic on the same broker (host, port,
+// vhost) names another exchange: RGW would never deliver this one's events.
 StatusOr<std::string> SetUpTopic(const s3::Client& client, const TopicSpec& spec);
 
 struct TopicStatus {
