@@ -6,7 +6,7 @@
 namespace gwsync::s3::xml {
 namespace {
 
-using namespace detail;  // NOLINT: the module's own helpers
+using namespace detail;  // NOLINT(google-build-using-namespace): the module's own helpers
 
 constexpr std::string_view kCreateTopicStems[] = {"CreateTopic"};
 constexpr std::string_view kCreateTopicElements[] = {"TopicArn"};

@@ -322,6 +322,7 @@ bool IsOwnTemp(int dir_fd, const char* name, int fresh_seconds) {
     // temporary before it has a name: one without the mark is a user's,
     // however new. Without attributes, a new one may be another run's
     // (its lock says so while it writes).
+    // NOLINTNEXTLINE(misc-redundant-expression): one value on Linux, two elsewhere
     const bool attributes = !own && errno != ENOTSUP && errno != EOPNOTSUPP;
     own = own || (!attributes && time(nullptr) - st.st_ctime < fresh_seconds) ||
           (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK);

@@ -159,8 +159,10 @@ StatusOr<SavedSettings> LoadBucketSettings(const std::string& root) {
 std::vector<SettingProblem> ApplyBucketSettings(const s3::Client& client, const std::string& bucket,
                                                 const SavedSettings& saved) {
   std::vector<SettingProblem> refused;
-  for (const auto& [name, saved_body] : saved.settings) {
-    std::string body = saved_body;
+  for (const auto& setting : saved.settings) {
+    // Named, not a structured binding: a lambda below captures it.
+    const std::string& name = setting.first;
+    std::string body = setting.second;
     if (name == "policy") body = RenamePolicyBucket(body, saved.bucket, bucket);
     if (name == "acl") {
       // Restored by another user (or on another cluster): the bucket's owner
