@@ -7,7 +7,7 @@
 # usage: bench/macro.sh [--small N] [--tree N] [--large N] [--large-size SIZE]
 #                       [--tools gwsync,rclone,s3cmd,aws] [--out FILE]
 #                       [--work DIR] [--timeout S] [--no-verify] [--no-build]
-#                       [--keep-gateway]
+#                       [--keep-gateway] [--no-raw]
 #
 #   --small N        N files of 4 KiB in 100 sub-folders (small/dNN/fNNNNN),
 #                    default 20000; 0 skips the small data set
@@ -23,6 +23,13 @@
 #   --no-verify      do not compare downloads with the source byte for byte
 #   --no-build       use build/cli/gwsync as it is
 #   --keep-gateway   leave the benchmark gateway running at exit
+#   --no-raw         skip the raw rates (gwsync bench) the syncs are held to
+#
+# First the raw rates of the same gateway (unless --no-raw): `gwsync bench`
+# PUT and GET of 4 KiB objects at concurrency 32 (what a sync keeps in
+# flight) and of 16 MiB objects at concurrency 8 (a large object's ranges
+# in flight), 15 s each after 3 s of warm-up; the report holds each sync's
+# rate against them.
 #
 # For each data set and tool: upload to a fresh bucket, the same sync again
 # with nothing changed (no-op), download into an empty folder. Each phase is
@@ -61,6 +68,7 @@ PHASE_TIMEOUT=3600
 VERIFY=1
 BUILD=1
 KEEP_GW=0
+RAW=1
 RGW_DIR=/tmp/gwsync-bench-rgw
 PORT=7780
 ARGS_AS_GIVEN="$*"
@@ -87,6 +95,7 @@ while [[ $# -gt 0 ]]; do
     --no-verify) VERIFY=0; shift ;;
     --no-build) BUILD=0; shift ;;
     --keep-gateway) KEEP_GW=1; shift ;;
+    --no-raw) RAW=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage; die "unknown argument: $1" ;;
   esac
@@ -131,12 +140,13 @@ APT_UPDATED=0
 apt_install() {  # pkg...: true if installed afterwards
   local p
   for p in "$@"; do
-    if ! apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    # grep, not grep -q: under pipefail an early exit of grep -q can fail the pipe.
+    if ! apt-cache policy "$p" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
       if [[ $APT_UPDATED -eq 0 ]]; then
         APT_UPDATED=1
         "${SUDO[@]}" apt-get update >>"$WORK/logs/apt.log" 2>&1 || true
       fi
-      apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]' || {
+      apt-cache policy "$p" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null || {
         log "package $p has no installation candidate"; return 1; }
     fi
   done
@@ -393,6 +403,37 @@ tool_version() {
 log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 FAILURES=0
+# raw_rate OP SIZE CONCURRENCY: one `gwsync bench` level, one line in RAWS.
+RAWS="$WORK/raw.tsv"
+: >"$RAWS"
+raw_rate() {
+  local op="$1" size="$2" conc="$3" b="bench-raw" objects=1000 json
+  json="$WORK/logs/raw-$op-$size.json"
+  [[ "$size" == 16MiB ]] && objects=32
+  remove_bucket "$b"
+  "$GWSYNC" --quiet mb "s3://$b" >>"$WORK/logs/mb.log" 2>&1 || { log "cannot make bucket $b"; return 1; }
+  if "$GWSYNC" --quiet bench "s3://$b" --op "$op" --size "$size" --concurrency "$conc" \
+       --duration 15s --warmup 3s --objects "$objects" --json "$json" \
+       >"$WORK/logs/raw-$op-$size.out" 2>&1; then
+    python3 - "$json" "$op" "$size" "$conc" >>"$RAWS" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+t = j["phases"][0]["operations"]["total"]
+print("\t".join([sys.argv[2], sys.argv[3], sys.argv[4], str(t["ops_per_s"]), str(t["mib_per_s"]),
+                 str(t["errors"]["total"])]))
+PY
+    log "raw $op $size x$conc: $(tail -n 1 "$RAWS" | cut -f4,5 | sed 's/\t/ ops\/s, /') MiB/s"
+  else
+    log "raw $op $size failed: $(tail -n 1 "$WORK/logs/raw-$op-$size.out")"
+  fi
+  remove_bucket "$b"
+}
+if [[ $RAW -eq 1 ]]; then
+  log "raw rates of the gateway (gwsync bench)"
+  [[ "$SMALL" -gt 0 || "$TREE" -gt 0 ]] && { raw_rate put 4KiB 32; raw_rate get 4KiB 32; }
+  [[ "$LARGE" -gt 0 ]] && { raw_rate put 16MiB 8; raw_rate get 16MiB 8; }
+fi
+
 for ds in "${DATASETS[@]}"; do
   SRC="$WORK/data/$ds"
   for tool in "${TOOL_LIST[@]}"; do
@@ -429,9 +470,9 @@ echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$META"
 log "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ------------------------------------------------------------ report
-python3 - "$RESULTS" "$META" "$OUT" <<'PY'
-import sys
-results, meta_path, out = sys.argv[1:4]
+python3 - "$RESULTS" "$META" "$OUT" "$RAWS" <<'PY'
+import os, sys
+results, meta_path, out, raws_path = sys.argv[1:5]
 meta = dict(l.rstrip("\n").split("=", 1) for l in open(meta_path) if "=" in l)
 rows = {}
 order = []
@@ -545,6 +586,37 @@ if "gwsync" in meta["tools"].split() and "rclone" in peers:
         cpu("large", "up", 0.5, "large upload CPU per GiB")
         cpu("large", "down", 0.5, "large download CPU per GiB")
 
+# each sync against the raw rate of the same gateway in the same run
+raw = {}
+if os.path.exists(raws_path):
+    for line in open(raws_path):
+        op, size, conc, ops, mib, errs = line.rstrip("\n").split("\t")
+        raw[(op, size)] = (int(conc), float(ops), float(mib), int(errs))
+W = []
+def against(ds, phase, op, size, goal):
+    if (op, size) not in raw: return
+    conc, ops, mib, errs = raw[(op, size)]
+    base = ops if size == "4KiB" else mib
+    unit = "obj/s" if size == "4KiB" else "MiB/s"
+    for tool in [t for t in meta["tools"].split() if t in ("gwsync", "rclone")]:
+        r = rows.get((tool, ds, phase))
+        if not r or not r["ok"] or not r["wall"] or not base: continue
+        got = nobj(ds) / r["wall"] if size == "4KiB" else nbytes(ds) / MiB / r["wall"]
+        x = got / base
+        verdict = ("met" if x >= goal else "**missed**") if tool == "gwsync" else ""
+        W.append("| %s %s, %s | raw %s %s x%d: %.0f %s%s | %.0f %s | %.0f%% | >= %.0f%% | %s |" % (
+            ds_name[ds], phase, tool, op.upper(), size, conc, base, unit,
+            " (%d errors)" % errs if errs else "", got, unit, 100 * x, 100 * goal, verdict))
+if raw:
+    W.append("| sync | raw rate (gwsync bench) | sync rate | of raw | target | |")
+    W.append("|---|---:|---:|---:|---:|---|")
+    if n_small:
+        against("small", "up", "put", "4KiB", 0.9); against("small", "down", "get", "4KiB", 0.9)
+    if n_tree:
+        against("tree", "up", "put", "4KiB", 0.9); against("tree", "down", "get", "4KiB", 0.9)
+    if n_large:
+        against("large", "up", "put", "16MiB", 0.9); against("large", "down", "get", "16MiB", 0.65)
+
 head = []
 head.append("Command: `%s`" % meta["command"])
 head.append("")
@@ -557,7 +629,8 @@ head.append("")
 head.append("Tools: " + "; ".join(meta["version_" + t] for t in meta["tools"].split() if "version_" + t in meta) + ".")
 text = "\n".join(head + [""] + L + [""] +
                  (["Ratios (speed x = peer wall / gwsync wall, higher is better; CPU x and RSS x = gwsync / peer, lower is better):", ""] + R + [""] if R else []) +
-                 (T + [""] if T else []))
+                 (T + [""] if T else []) +
+                 (["Against the raw rate of the same gateway in the same run:", ""] + W + [""] if len(W) > 2 else []))
 open(out, "w").write(text)
 print(text)
 PY
