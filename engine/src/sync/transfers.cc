@@ -317,10 +317,11 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
   } else if (options_.index) {
     t.checkpoint = UploadCheckpoints(key);
   }
-  // A multipart upload reads its parts in parallel, out of order: the
-  // file's xxh3 (for its records) is one more read once it is sent, from
-  // the page cache, at a small part of the parts' MD5s' cost.
+  // A multipart upload takes the file's xxh3 (for its records) as it reads
+  // the parts; when it resumed parts an earlier run sent, it is one more
+  // read, from the page cache.
   auto sent = [this, job, finished, size](StatusOr<transfer::UploadResult> r) {
+    if (r.ok() && job->attempt.xxh3.empty()) job->attempt.xxh3 = r->xxh3;
     if (!r.ok() || !job->attempt.xxh3.empty()) return finished(std::move(r));
     workers_.Run([job, finished, size, r = std::move(r)]() mutable {
       auto xxh3 = transfer::Xxh3OfRange(job->attempt.fd->get(), 0, size);

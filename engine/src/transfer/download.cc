@@ -158,6 +158,7 @@ class Download : public std::enable_shared_from_this<Download> {
       record_.part_size = part_size_;
       record_.written.assign(parts, 0);
     }
+    if (!part_md5s_.empty()) xxh3_ = std::make_unique<PartsXxh3>(tmp_->fd(), size_, part_size_);
     tracker_ = std::make_shared<ResumeTracker>(tmp_->fd(), record_);
     tracker_->Save();
     tmp_->KeepIfStopped();
@@ -246,10 +247,10 @@ class Download : public std::enable_shared_from_this<Download> {
         options_.version_id);
   }
 
-  // On a worker: the MD5 of a part that has all its bytes on disk.
+  // On a worker: the MD5 of a part that has all its bytes on disk (and the
+  // file's xxh3 so far, when its turn has come).
   void HashPart(size_t part) {
-    uint64_t offset = part * part_size_;
-    auto md5 = Md5OfRange(tmp_->fd(), offset, std::min(part_size_, size_ - offset));
+    auto md5 = xxh3_->Md5OfPart(part);
     {
       std::lock_guard lock(mu_);
       --hashing_;
@@ -265,17 +266,16 @@ class Download : public std::enable_shared_from_this<Download> {
       std::vector<hash::Md5Digest> md5s;
       for (size_t part = 0; part < part_md5s_.size(); ++part) {
         if (!part_md5s_[part]) {
-          uint64_t offset = part * part_size_;
-          auto md5 = Md5OfRange(tmp_->fd(), offset, std::min(part_size_, size_ - offset));
+          auto md5 = xxh3_->Md5OfPart(part);
           if (!md5.ok()) break;
           part_md5s_[part] = *md5;
         }
         md5s.push_back(*part_md5s_[part]);
       }
       if (md5s.size() == part_md5s_.size() && MultipartEtag(md5s) == etag_) {
-        // The ranges landed out of order: the file's xxh3 is one more
-        // read, from the page cache, at a small part of the MD5s' cost.
-        auto xxh3 = Xxh3OfRange(tmp_->fd(), 0, size_);
+        // Taken with the parts' MD5s where they were hashed in order; the
+        // rest is read once more, from the page cache.
+        auto xxh3 = xxh3_->Finish();
         if (!xxh3.ok()) return Report(xxh3.status().Annotate(tmp_->path()));
         return Done({Verdict::kVerified, "", *xxh3});
       }
@@ -333,6 +333,7 @@ class Download : public std::enable_shared_from_this<Download> {
   int hashing_ = 0;  // parts being hashed on workers
   // Per part: its MD5 once hashed; empty when the ranges are not the parts.
   std::vector<std::optional<hash::Md5Digest>> part_md5s_;
+  std::unique_ptr<PartsXxh3> xxh3_;  // with part_md5s_: the file's xxh3 as the parts are hashed
   bool finishing_ = false;
   Status error_;
   std::optional<s3::ObjectHead> head_;

@@ -141,6 +141,10 @@ struct UploadResult {
   // kDifferent: that is an error.
   Verdict verdict = Verdict::kVerified;
   std::string why;  // for kUnverifiable
+  // A multipart upload from a file: the xxh3-128 (hex) of the bytes sent,
+  // taken as the parts were read; empty when it was not (parts an earlier
+  // run sent).
+  std::string xxh3;
 };
 
 struct DownloadResult {

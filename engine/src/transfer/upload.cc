@@ -36,16 +36,19 @@ class SentPart final : public http::BodySource {
   uint64_t size_;
 };
 
-// The parts of an open file: hashed on workers, read by the transport as
-// they are sent (no buffer), the ones in `sent` only counted.
+// The parts of an open file: hashed on workers (the file's xxh3 taken in
+// the same reads, `xxh3`), read by the transport as they are sent (no
+// buffer), the ones in `sent` only counted.
 class FileParts final : public PartProducer {
  public:
   FileParts(std::shared_ptr<Fd> fd, uint64_t size, uint64_t part_size,
-            std::map<int, std::string> sent, util::Workers* workers)
+            std::map<int, std::string> sent, std::shared_ptr<PartsXxh3> xxh3,
+            util::Workers* workers)
       : fd_(std::move(fd)),
         size_(size),
         layout_{part_size, 0},
         sent_(std::move(sent)),
+        xxh3_(std::move(xxh3)),
         workers_(workers) {}
   bool concurrent() const override { return true; }
   void Next(int number, std::function<void(StatusOr<Part>)> done) override {
@@ -61,8 +64,8 @@ class FileParts final : public PartProducer {
       p.already_sent = true;
       return done(p);  // at once: RunMultipart's pump is a trampoline
     }
-    workers_->Run([fd = fd_, offset, len, done = std::move(done)] {
-      auto md5 = Md5OfRange(fd->get(), offset, len);
+    workers_->Run([fd = fd_, xxh3 = xxh3_, number, offset, len, done = std::move(done)] {
+      auto md5 = xxh3->Md5OfPart(static_cast<size_t>(number - 1));
       if (!md5.ok()) return done(md5.status());
       Part p;
       p.body = std::make_shared<http::FileRangeSource>(fd->get(), offset, len);
@@ -77,6 +80,7 @@ class FileParts final : public PartProducer {
   uint64_t size_;
   PartLayout layout_;
   std::map<int, std::string> sent_;
+  std::shared_ptr<PartsXxh3> xxh3_;
   util::Workers* workers_;
 };
 
@@ -365,13 +369,16 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
         self->options_.checkpoint->save(self->cp_);
       };
     }
-    auto producer = std::make_unique<FileParts>(file_.fd, size(), part_size_, std::move(sent),
+    auto xxh3 = std::make_shared<PartsXxh3>(file_.fd->get(), size(), part_size_);
+    auto producer = std::make_unique<FileParts>(file_.fd, size(), part_size_, std::move(sent), xxh3,
                                                 options_.workers);
     TransferOptions t = options_;
     internal::RecordLayout(PartLayout{part_size_, 0}, &t.metadata);
     internal::RunMultipart(
         client_, bucket_, key_, t, std::move(producer), upload_id, std::nullopt, on_part,
-        [self](StatusOr<UploadResult> r) {
+        [self, xxh3](StatusOr<UploadResult> r) {
+          // Parts an earlier run sent were not read: no xxh3 then.
+          if (r.ok()) r->xxh3 = xxh3->FinishIfFed().value_or("");
           if (r.ok() || r.status().http_status() != 413) {
             if (!r.ok() || !self->options_.checkpoint) return self->Finished(std::move(r));
             return self->options_.workers->Run([self, r = std::move(r)]() mutable {
