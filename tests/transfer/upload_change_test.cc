@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "hash/hash.h"
 #include "support/fake_s3.h"
 #include "support/gateway.h"
 #include "transfer/object_transfer.h"
@@ -56,6 +57,26 @@ TEST_F(UploadChangeTest, AnUploadThatWentThroughIsNotReportedAsSent) {
   auto up = UploadFile(client_, path_, "b", "dump.sql", options_);
   ASSERT_FALSE(up.ok());
   EXPECT_EQ(up.status().message(), "'" + path_ + "' changed while it was read");
+}
+
+// The same upload of a file left alone: the xxh3 its records keep is the
+// file's, taken in the parts' own reads (three parts, hashed on workers in
+// whatever order they come).
+TEST(UploadXxh3Test, AMultipartUploadTakesTheFilesXxh3) {
+  FakeS3 gateway;
+  s3::Client client(&gateway, FakeS3::ClientOptions());
+  gateway.CreateBucket("b");
+  TempDir dir;
+  const std::string path = dir.File("dump.sql"), bytes = RandomBytes((11 << 20) + 5, 4);
+  WriteFile(path, bytes);
+  TransferOptions options;
+  options.part_size = 5 << 20;
+  options.multipart_threshold = 5 << 20;
+  auto up = UploadFile(client, path, "b", "dump.sql", options);
+  gateway.Stop();
+  ASSERT_TRUE(up.ok()) << up.status().message();
+  EXPECT_EQ(up->parts, 3);
+  EXPECT_EQ(up->xxh3, hash::Xxh3Hex(bytes));
 }
 
 }  // namespace
