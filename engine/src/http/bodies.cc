@@ -6,12 +6,9 @@
 #include <cerrno>
 #include <cstring>
 
-namespace gwsync::http {
+#include "util/errno_status.h"
 
-std::string ErrnoText(int err) {
-  char buf[256];
-  return std::string(strerror_r(err, buf, sizeof(buf)));
-}
+namespace gwsync::http {
 
 bool HeaderNameEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -41,7 +38,7 @@ StatusOr<size_t> FileRangeSource::Read(std::span<char> buf) {
   do {
     n = pread(fd_, buf.data(), want, static_cast<off_t>(offset_ + pos_));
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return Status(StatusCode::kInternal, "read failed: " + ErrnoText(errno));
+  if (n < 0) return util::ErrnoStatus("read failed", errno);
   if (n == 0) return DataLoss("file shrank while being read");
   pos_ += static_cast<uint64_t>(n);
   return static_cast<size_t>(n);
@@ -51,12 +48,7 @@ Status FileSink::Write(std::string_view data) {
   while (!data.empty()) {
     ssize_t n = pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset_ + written_));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      StatusCode code =
-          (err == ENOSPC || err == EDQUOT) ? StatusCode::kResourceExhausted : StatusCode::kInternal;
-      return Status(code, "write failed: " + ErrnoText(err));
-    }
+    if (n < 0) return util::ErrnoStatus("write failed", errno);
     written_ += static_cast<uint64_t>(n);
     data.remove_prefix(static_cast<size_t>(n));
   }

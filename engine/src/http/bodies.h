@@ -79,7 +79,4 @@ class FileSink final : public BodySink {
   uint64_t written_ = 0;
 };
 
-// Human text for errno values ("No space left on device").
-std::string ErrnoText(int err);
-
 }  // namespace gwsync::http

@@ -18,27 +18,10 @@
 
 #include "plan/plan.h"
 #include "util/beneath.h"
+#include "util/errno_status.h"
 
 namespace gwsync::scan {
 namespace {
-
-Status ErrnoError(const std::string& path, int err) {
-  std::string msg = "'" + path + "': " + std::strerror(err);
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return NotFound(msg);
-    case EACCES:
-    case EPERM:
-      return PermissionDenied(msg);
-    case ENOMEM:
-    case EMFILE:
-    case ENFILE:
-      return {StatusCode::kResourceExhausted, msg};
-    default:
-      return Internal(msg);
-  }
-}
 
 const char* TypeName(mode_t mode) {
   if (S_ISFIFO(mode)) return "a fifo";
@@ -136,11 +119,11 @@ class Walker {
       return Status(StatusCode::kFailedPrecondition,
                     "'" + path + "': a symbolic link on its way since it was listed, not followed");
     }
-    if (fd < 0) return ErrnoError(path, errno);
+    if (fd < 0) return util::ErrnoStatus("'" + path + "'", errno);
     if (fstat(fd, now) != 0) {
       int err = errno;
       close(fd);
-      return ErrnoError(path, err);
+      return util::ErrnoStatus("'" + path + "'", err);
     }
     if (now->st_dev != listed.st_dev || now->st_ino != listed.st_ino) {
       close(fd);
@@ -160,14 +143,14 @@ class Walker {
     if (dir == nullptr) {
       int err = errno;
       close(fd);
-      return ErrnoError(path, err);
+      return util::ErrnoStatus("'" + path + "'", err);
     }
     Status status;
     for (;;) {
       errno = 0;
       dirent* d = readdir(dir);
       if (d == nullptr) {
-        if (errno != 0) status = ErrnoError(path, errno);
+        if (errno != 0) status = util::ErrnoStatus("'" + path + "'", errno);
         break;
       }
       std::string_view name = d->d_name;
@@ -196,7 +179,7 @@ class Walker {
         std::string child_path = PathOf(key);
         // A dangling link, a link chain that loops, or a file gone since
         // readdir: nothing to sync.
-        Skip(child_path, ErrnoError(child_path, err));
+        Skip(child_path, util::ErrnoStatus("'" + child_path + "'", err));
         continue;
       }
       child.sort_name = std::string(name);
@@ -357,16 +340,16 @@ Status WalkLocal(const std::string& root, const WalkOptions& options,
   if (dir.empty() || stat(dir.c_str(), &st) != 0) {
     int err = dir.empty() ? ENOENT : errno;
     if (err == ENOENT || err == ENOTDIR) return NotFound("'" + root + "': no such folder");
-    return ErrnoError(root, err);
+    return util::ErrnoStatus("'" + root + "'", err);
   }
   if (!S_ISDIR(st.st_mode)) return InvalidArgument("'" + root + "' is not a folder");
   int fd = options.root_fd;
   if (fd < 0) {
     fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return ErrnoError(root, errno);
+    if (fd < 0) return util::ErrnoStatus("'" + root + "'", errno);
   }
-  Status s =
-      fstat(fd, &st) == 0 ? Walker(dir, fd, options, emit).Walk(st) : ErrnoError(root, errno);
+  Status s = fstat(fd, &st) == 0 ? Walker(dir, fd, options, emit).Walk(st)
+                                 : util::ErrnoStatus("'" + root + "'", errno);
   if (fd != options.root_fd) close(fd);
   return s;
 }

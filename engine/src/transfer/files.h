@@ -19,6 +19,7 @@
 #include "hash/hash.h"
 #include "http/request.h"
 #include "transfer/etag.h"
+#include "util/errno_status.h"
 
 namespace gwsync::transfer {
 
@@ -46,10 +47,6 @@ class Fd {
  private:
   int fd_;
 };
-
-// NotFound, PermissionDenied, ResourceExhausted (disk full) or Internal,
-// with "what: strerror".
-Status ErrnoStatus(const std::string& what, int err);
 
 // Writes all of `data` to `fd` (EINTR retried); `path` is for messages.
 Status WriteAll(int fd, std::string_view data, const std::string& path);
