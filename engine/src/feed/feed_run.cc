@@ -62,6 +62,7 @@ class FeedRun {
   Status Settle(const std::vector<uint64_t>& ack, const std::vector<uint64_t>& requeue);
   Status DrainToPending();
   std::optional<std::string> CounterMismatch();
+  std::string WhyListAgain();
   Status Commit(bool listing_ok);
   Status CatchUp();
   Status Follow();
@@ -281,6 +282,18 @@ Status FeedRun::CatchUp() {
   return Commit(!listing_failed_);
 }
 
+// A full listing is due: a message that was no event, counters that do
+// not add up, or --reconcile-every; "" when none is.
+std::string FeedRun::WhyListAgain() {
+  if (unreadable_) return "a message could not be read as an event, so its key is unknown";
+  if (auto m = CounterMismatch()) return *m;
+  const int64_t age = std::time(nullptr) - state_.last_full;
+  if (feed_.reconcile_every.count() > 0 && age >= feed_.reconcile_every.count()) {
+    return "a full listing is due (--reconcile-every): the last one ended " + Ago(age) + " ago";
+  }
+  return "";
+}
+
 // After the catch-up: batches as events come, and now and then a new marker
 // to move the proof on (and compare the counters) once something changed.
 Status FeedRun::Follow() {
@@ -294,14 +307,10 @@ Status FeedRun::Follow() {
     changed = changed || !idle || total_.actions.size() + total_.error_count != before;
     if (reached) {
       waiting = false;
-      std::string why;
-      if (unreadable_) why = "a message could not be read as an event, so its key is unknown";
-      if (auto m = CounterMismatch(); why.empty() && m) why = *m;
-      const int64_t age = std::time(nullptr) - state_.last_full;
-      if (why.empty() && feed_.reconcile_every.count() > 0 &&
-          age >= feed_.reconcile_every.count()) {
-        why = "a full listing is due (--reconcile-every): the last one ended " + Ago(age) + " ago";
-      }
+      // After a full listing its own marker commits it: the checks that
+      // asked for it would ask again (the reconcile time moves on only at
+      // the commit, counters that differ for good still differ).
+      const std::string why = covered_ ? "" : WhyListAgain();
       if (!why.empty()) {
         RETURN_IF_ERROR(PublishMarker());
         ASSIGN_OR_RETURN(bool ok, FullListing(why));
