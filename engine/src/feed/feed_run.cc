@@ -82,6 +82,7 @@ class FeedRun {
   bool unreadable_ = false;            // a message that is no event: its key is unknown
   std::vector<uint64_t> old_markers_;  // earlier markers: acknowledged at the commit
   std::optional<uint64_t> pending_tag_;
+  uint64_t taken_ = 0;  // messages taken other than markers
 };
 
 std::string FeedRun::WhyNotTrusted() {
@@ -187,6 +188,7 @@ Status FeedRun::ConsumeBatch(std::chrono::milliseconds wait, bool* reached, bool
       continue;
     }
     ++messages;
+    ++taken_;
     auto events = ParseEvents(d->body);
     if (!events.ok()) {
       if (!unreadable_) Notice("a message that is no S3 event: " + events.status().message());
@@ -301,10 +303,10 @@ Status FeedRun::Follow() {
   bool changed = false, waiting = false;
   while (!Stopped()) {
     bool reached = false, idle = false;
-    const size_t before = total_.actions.size() + total_.error_count;
+    const uint64_t before = taken_;
     RETURN_IF_ERROR(ConsumeBatch(feed_.idle, &reached, &idle));
     if (Stopped()) break;
-    changed = changed || !idle || total_.actions.size() + total_.error_count != before;
+    changed = changed || taken_ != before;  // not the marker's own return
     if (reached) {
       waiting = false;
       // After a full listing its own marker commits it: the checks that
