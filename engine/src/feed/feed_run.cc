@@ -368,7 +368,9 @@ StatusOr<sync::SyncReport> FeedRun::Run() {
     covered_ = true;
   }
   Status s = CatchUp();
-  if (s.ok() && feed_.follow && !Stopped()) {
+  // A full listing that failed ends a follower, as it does in Follow: the
+  // failure is the run's to report, and the next run lists again.
+  if (s.ok() && feed_.follow && !Stopped() && !listing_failed_) {
     if (feed_.on_progress) feed_.on_progress(sync::SyncReport(), total_);
     s = Follow();
   }
