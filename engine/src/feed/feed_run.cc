@@ -16,8 +16,9 @@
 namespace gwsync::feed {
 namespace {
 
-// How long a nightly run waits for the next message while its own marker
-// has not come yet (it is in the queue already: a longer silence is a fault).
+// How long a run, nightly or following, waits for the next message while its
+// own marker has not come yet (it is in the queue already: a longer silence
+// is a fault).
 constexpr std::chrono::milliseconds kDrainWait{10000};
 // follow: how often the proof moves on (a new marker), when anything changed.
 constexpr std::chrono::seconds kRotateEvery{60};
@@ -61,6 +62,9 @@ class FeedRun {
   Status Apply(Coalescer* coalescer, std::vector<uint64_t> acks);
   Status Settle(const std::vector<uint64_t>& ack, const std::vector<uint64_t>& requeue);
   Status DrainToPending();
+  // The pending marker did not come while the queue was silent kDrainWait:
+  // a fault (it is in the queue already: the broker confirmed it).
+  static Status MarkerLate();
   std::optional<std::string> CounterMismatch();
   std::string WhyListAgain();
   Status Commit(bool listing_ok);
@@ -211,13 +215,15 @@ Status FeedRun::DrainToPending() {
   bool reached = false, idle = false;
   while (!reached && !Stopped()) {
     RETURN_IF_ERROR(ConsumeBatch(kDrainWait, &reached, &idle));
-    if (idle && !reached) {
-      return Status(StatusCode::kUnavailable, "the queue delivered nothing for " +
-                                                  std::to_string(kDrainWait.count() / 1000) +
-                                                  " s before gwsync's own marker");
-    }
+    if (idle && !reached) return MarkerLate();
   }
   return Status::Ok();
+}
+
+Status FeedRun::MarkerLate() {
+  return Status(StatusCode::kUnavailable,
+                "the queue delivered nothing for " + std::to_string(kDrainWait.count() / 1000) +
+                    " s before gwsync's own marker (the broker stalled, or the queue lost it)");
 }
 
 // The index against the bucket's own counters, when they count the same
@@ -297,9 +303,13 @@ std::string FeedRun::WhyListAgain() {
 }
 
 // After the catch-up: batches as events come, and now and then a new marker
-// to move the proof on (and compare the counters) once something changed.
+// to move the proof on (and compare the counters) once something changed. A
+// marker that does not come back ends the follower with an error, as it
+// ends a nightly run, rather than leave it waiting unseen.
 Status FeedRun::Follow() {
-  auto rotated = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  auto rotated = Clock::now();  // the last marker published
+  auto heard = rotated;         // the last message taken, marker published or listing
   bool changed = false, waiting = false;
   while (!Stopped()) {
     bool reached = false, idle = false;
@@ -307,6 +317,7 @@ Status FeedRun::Follow() {
     RETURN_IF_ERROR(ConsumeBatch(feed_.idle, &reached, &idle));
     if (Stopped()) break;
     changed = changed || taken_ != before;  // not the marker's own return
+    if (taken_ != before || reached) heard = Clock::now();
     if (reached) {
       waiting = false;
       // After a full listing its own marker commits it: the checks that
@@ -319,14 +330,16 @@ Status FeedRun::Follow() {
         if (!ok) return Commit(false);
         covered_ = true;
         waiting = true;
+        heard = Clock::now();
         continue;
       }
       RETURN_IF_ERROR(Commit(true));
     }
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = Clock::now();
+    if (waiting && idle && now - heard >= kDrainWait) return MarkerLate();
     if (idle && changed && !waiting && now - rotated >= kRotateEvery) {
       RETURN_IF_ERROR(PublishMarker());
-      rotated = now;
+      rotated = heard = now;
       changed = false;
       waiting = true;
     }
