@@ -68,6 +68,7 @@ class FeedRun {
   std::optional<std::string> CounterMismatch();
   std::string WhyListAgain();
   Status Commit(bool listing_ok);
+  void Proven();
   Status CatchUp();
   Status Follow();
 
@@ -86,7 +87,8 @@ class FeedRun {
   bool unreadable_ = false;            // a message that is no event: its key is unknown
   std::vector<uint64_t> old_markers_;  // earlier markers: acknowledged at the commit
   std::optional<uint64_t> pending_tag_;
-  uint64_t taken_ = 0;  // messages taken other than markers
+  uint64_t taken_ = 0;         // messages taken other than markers
+  bool batch_failed_ = false;  // the last batch applied had errors
 };
 
 std::string FeedRun::WhyNotTrusted() {
@@ -162,6 +164,7 @@ Status FeedRun::Apply(Coalescer* coalescer, std::vector<uint64_t> acks) {
     return r.status();
   }
   total_.Add(*r, "");
+  batch_failed_ = r->error_count > 0;
   auto s = batch.Settle(acks);
   RETURN_IF_ERROR(Settle(s.ack, s.requeue));
   if (feed_.on_batch) feed_.on_batch(*r);
@@ -263,6 +266,15 @@ Status FeedRun::Commit(bool listing_ok) {
   return Status::Ok();
 }
 
+// follow: a marker came back, so the folder holds everything queued before
+// it: the metrics' last success moves on. Not while the last batch failed
+// (its keys are queued again): the file says so until one succeeds.
+void FeedRun::Proven() {
+  if (feed_.follow && feed_.on_progress && !batch_failed_) {
+    feed_.on_progress(sync::SyncReport(), total_);
+  }
+}
+
 // Everything queued before this run's marker, applied or covered by a full
 // listing; then the proof moves on to the marker.
 Status FeedRun::CatchUp() {
@@ -302,10 +314,12 @@ std::string FeedRun::WhyListAgain() {
   return "";
 }
 
-// After the catch-up: batches as events come, and now and then a new marker
-// to move the proof on (and compare the counters) once something changed. A
-// marker that does not come back ends the follower with an error, as it
-// ends a nightly run, rather than leave it waiting unseen.
+// After the catch-up: batches as events come, and a new marker to move the
+// proof on (and compare the counters) every kRotateEvery once something
+// changed, and at least every heartbeat_every even when nothing did, so that
+// a quiet feed is proven alive too. A marker that does not come back ends the
+// follower with an error, as it ends a nightly run, rather than leave it
+// waiting unseen.
 Status FeedRun::Follow() {
   using Clock = std::chrono::steady_clock;
   auto rotated = Clock::now();  // the last marker published
@@ -334,12 +348,15 @@ Status FeedRun::Follow() {
         continue;
       }
       RETURN_IF_ERROR(Commit(true));
+      Proven();
     }
     const auto now = Clock::now();
     if (waiting && idle && now - heard >= kDrainWait) return MarkerLate();
-    if (idle && changed && !waiting && now - rotated >= kRotateEvery) {
+    const bool rotate = changed && now - rotated >= kRotateEvery;
+    const bool beat = feed_.heartbeat_every.count() > 0 && now - rotated >= feed_.heartbeat_every;
+    if (idle && !waiting && (rotate || beat)) {
       RETURN_IF_ERROR(PublishMarker());
-      rotated = heard = now;
+      rotated = heard = Clock::now();
       changed = false;
       waiting = true;
     }
@@ -384,7 +401,7 @@ StatusOr<sync::SyncReport> FeedRun::Run() {
   // A full listing that failed ends a follower, as it does in Follow: the
   // failure is the run's to report, and the next run lists again.
   if (s.ok() && feed_.follow && !Stopped() && !listing_failed_) {
-    if (feed_.on_progress) feed_.on_progress(sync::SyncReport(), total_);
+    Proven();
     s = Follow();
   }
   if (!s.ok()) {
