@@ -70,7 +70,7 @@ struct SyncFlags {
   std::string metrics_file, log_file;
   double wait_lock = 0;  // seconds to wait for another run of the pair
   int keep_manifests = 30;
-  SyncFeedFlags feed;  // --changes, --follow, --reconcile-every
+  SyncFeedFlags feed;  // --changes, --follow, --heartbeat-every, --reconcile-every
 };
 
 // s3cmd and rsync copy a folder named without a trailing slash as a folder
@@ -365,7 +365,8 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
         if (flags.feed.follow) output.Err("gwsync: notice: %s", Printable(m).c_str());
       },
       // A follower never finishes: its metrics say how it is doing after
-      // each batch (counts since it started, success of the last batch).
+      // each batch (counts since it started, success of the last batch) and
+      // each proof of the feed (an empty batch: a marker came back).
       [&](const sync::SyncReport& batch, const sync::SyncReport& total) {
         RunMetrics m;
         m.source = flags.src;

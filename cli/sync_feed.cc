@@ -14,8 +14,16 @@ void AddSyncFeedFlags(CLI::App* cmd, SyncFeedFlags* f) {
       ->type_name("amqp://HOST[:PORT][/VHOST]?queue=Q");
   cmd->add_flag("--follow", f->follow,
                 "with --changes: keep applying changes as they come, until stopped (SIGINT, "
-                "SIGTERM); --metrics-file is written after each batch; no run manifest is "
-                "written (it would list the whole folder each time)");
+                "SIGTERM); --metrics-file is written after each batch and each proof of the feed "
+                "(--heartbeat-every); no run manifest is written (it would list the whole folder "
+                "each time)");
+  cmd->add_option("--heartbeat-every", f->heartbeat_every,
+                  "with --follow: when no change came for this long, prove the feed alive and "
+                  "complete all the same (a marker of gwsync's own must come back through the "
+                  "queue), then write --metrics-file with a new last success (default 1h; 0: "
+                  "never)")
+      ->type_name("DURATION")
+      ->each([f](const std::string&) { f->heartbeat_given = true; });
   cmd->add_option("--reconcile-every", f->reconcile_every,
                   "with --changes: list everything at least this often (default 7d; 0: never)")
       ->type_name("DURATION");
@@ -46,6 +54,7 @@ Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_ru
                          std::function<void(const sync::SyncReport&)> on_batch,
                          std::function<void(const std::string&)> on_notice,
                          feed::ProgressCallback on_progress) {
+  if (f.heartbeat_given && !f.follow) return InvalidArgument("--heartbeat-every needs --follow");
   if (f.changes.empty()) {
     if (f.follow) return InvalidArgument("--follow needs --changes FEED");
     return Status::Ok();
@@ -65,6 +74,7 @@ Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_ru
                    }));
   ASSIGN_OR_RETURN(o.reconcile_every, ParseDuration(f.reconcile_every));
   o.follow = f.follow;
+  ASSIGN_OR_RETURN(o.heartbeat_every, ParseDuration(f.heartbeat_every));
   o.on_batch = std::move(on_batch);
   o.on_notice = std::move(on_notice);
   o.on_progress = std::move(on_progress);

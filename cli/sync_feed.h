@@ -1,6 +1,6 @@
-// sync --changes FEED [--follow] [--reconcile-every D]: the flags, and the
-// session's driver that runs a pair from the change feed (feed/feed_run.h).
-// Main thread only.
+// sync --changes FEED [--follow [--heartbeat-every D]] [--reconcile-every D]:
+// the flags, and the session's driver that runs a pair from the change feed
+// (feed/feed_run.h). Main thread only.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -17,6 +17,8 @@ struct SyncFeedFlags {
   std::string credentials_file;
   std::string reconcile_every = "7d";
   bool follow = false;
+  std::string heartbeat_every = "1h";
+  bool heartbeat_given = false;  // --heartbeat-every given (it needs --follow)
 };
 
 void AddSyncFeedFlags(CLI::App* cmd, SyncFeedFlags* f);
@@ -26,8 +28,8 @@ StatusOr<std::chrono::seconds> ParseDuration(const std::string& text);
 
 // With --changes, installs the feed's driver on `session`; InvalidArgument
 // (a usage error) for flags that do not go together. `on_batch` and
-// `on_notice` report a --follow run as it goes, `on_progress` after its
-// catch-up and each batch (feed::FeedOptions).
+// `on_notice` report a --follow run as it goes, `on_progress` after each
+// batch and each marker that comes back (feed::FeedOptions).
 Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_run,
                          sync::Session* session,
                          std::function<void(const sync::SyncReport&)> on_batch,

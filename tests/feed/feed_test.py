@@ -333,6 +333,80 @@ class FeedTest(gwtest.GatewayCase, unittest.TestCase):
         rest = self.metrics(after).get(("gwsync_sync_objects", "download"), 0)
         self.assertEqual(followed + rest, len(big), (followed, rest, r.stdout))
 
+    def follower(self, backup, metrics, *extra):
+        """`sync --changes --follow` running in the background, killed after the test."""
+        p = subprocess.Popen([self.bin, "--endpoint", self.endpoint, "sync", f"s3://{self.b}",
+                              backup, "--delete", "--changes", self.feed, "--follow",
+                              "--metrics-file", metrics, *extra],
+                             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        return p
+
+    def wait_last_success(self, metrics, times, timeout=60):
+        """Waits until the metrics file's last success moved on `times` times
+        from the first value seen."""
+        seen = []
+
+        def moved_on():
+            t = self.metrics(metrics).get(("gwsync_sync_last_success_timestamp_seconds", ""), 0)
+            if t and (not seen or t != seen[-1]):
+                seen.append(t)
+            return len(seen) > times
+        self.wait_for(f"the last success moving on {times} times", moved_on, timeout=timeout)
+        self.assertEqual(seen, sorted(seen))
+
+    def stop(self, p):
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 128 + signal.SIGTERM, err)
+        return err
+
+    def test_heartbeat(self):
+        # Nothing changes in the bucket: the follower proves the feed all the
+        # same (its marker comes back through the queue), and each proof moves
+        # the metrics file's last success on, so no staleness alert fires.
+        self.set_up_feed("heartbeat", {"a": b"1"})
+        backup = os.path.join(self.work, "backup")
+        metrics = os.path.join(self.work, "heartbeat.prom")
+        self.assertEqual(self.sync(backup).returncode, 0)  # the first run lists
+        p = self.follower(backup, metrics, "--heartbeat-every", "2s")
+        self.wait_last_success(metrics, 2)  # after the catch-up's
+        self.assertIsNone(p.poll())
+        m = self.metrics(metrics)
+        self.assertEqual(m[("gwsync_sync_success", "")], 1)
+        self.assertEqual(m[("gwsync_sync_errors", "")], 0)
+        err = self.stop(p)
+        self.assertNotIn("full listing", err)
+
+    def test_reconcile_while_following(self):
+        # A full listing that comes due while following is made once, then
+        # its own marker commits it: the follower goes on following.
+        self.set_up_feed("reconcile", {"a": b"1"})
+        backup = os.path.join(self.work, "backup")
+        metrics = os.path.join(self.work, "reconcile.prom")
+        self.assertEqual(self.sync(backup).returncode, 0)  # the first run lists
+        started = time.time()
+        p = self.follower(backup, metrics, "--heartbeat-every", "1s", "--reconcile-every", "3s")
+        self.wait_last_success(metrics, 2)
+        time.sleep(7)  # a listing or two come due while it follows
+        self.wait_last_success(metrics, 2)  # ... and are committed
+        self.assertIsNone(p.poll())
+        err = self.stop(p)
+        listings = len(re.findall(r"^gwsync: notice: change feed: a full listing instead of the "
+                                  r"feed: a full listing is due", err, re.M))
+        self.assertGreaterEqual(listings, 2, err)
+        self.assertLessEqual(listings, 1 + (time.time() - started) / 3, err)  # one every 3 s
+
+
+class FeedFlagsTest(gwtest.GatewayCase, unittest.TestCase):
+    def test_heartbeat_needs_follow(self):
+        # Only a follower sends heartbeats: elsewhere the flag is a usage error.
+        r = self.gwsync("sync", "s3://bucket", os.path.join(self.work, "dir"), "--changes",
+                        "amqp://127.0.0.1:1/?queue=q", "--heartbeat-every", "2s")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr, "gwsync: --heartbeat-every needs --follow\n")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -16,8 +16,9 @@
 namespace gwsync::feed {
 namespace {
 
-// How long a nightly run waits for the next message while its own marker
-// has not come yet (it is in the queue already: a longer silence is a fault).
+// How long a run, nightly or following, waits for the next message while its
+// own marker has not come yet (it is in the queue already: a longer silence
+// is a fault).
 constexpr std::chrono::milliseconds kDrainWait{10000};
 // follow: how often the proof moves on (a new marker), when anything changed.
 constexpr std::chrono::seconds kRotateEvery{60};
@@ -61,8 +62,13 @@ class FeedRun {
   Status Apply(Coalescer* coalescer, std::vector<uint64_t> acks);
   Status Settle(const std::vector<uint64_t>& ack, const std::vector<uint64_t>& requeue);
   Status DrainToPending();
+  // The pending marker did not come while the queue was silent kDrainWait:
+  // a fault (it is in the queue already: the broker confirmed it).
+  static Status MarkerLate();
   std::optional<std::string> CounterMismatch();
+  std::string WhyListAgain();
   Status Commit(bool listing_ok);
+  void Proven();
   Status CatchUp();
   Status Follow();
 
@@ -81,6 +87,8 @@ class FeedRun {
   bool unreadable_ = false;            // a message that is no event: its key is unknown
   std::vector<uint64_t> old_markers_;  // earlier markers: acknowledged at the commit
   std::optional<uint64_t> pending_tag_;
+  uint64_t taken_ = 0;         // messages taken other than markers
+  bool batch_failed_ = false;  // the last batch applied had errors
 };
 
 std::string FeedRun::WhyNotTrusted() {
@@ -156,6 +164,7 @@ Status FeedRun::Apply(Coalescer* coalescer, std::vector<uint64_t> acks) {
     return r.status();
   }
   total_.Add(*r, "");
+  batch_failed_ = r->error_count > 0;
   auto s = batch.Settle(acks);
   RETURN_IF_ERROR(Settle(s.ack, s.requeue));
   if (feed_.on_batch) feed_.on_batch(*r);
@@ -186,6 +195,7 @@ Status FeedRun::ConsumeBatch(std::chrono::milliseconds wait, bool* reached, bool
       continue;
     }
     ++messages;
+    ++taken_;
     auto events = ParseEvents(d->body);
     if (!events.ok()) {
       if (!unreadable_) Notice("a message that is no S3 event: " + events.status().message());
@@ -208,13 +218,15 @@ Status FeedRun::DrainToPending() {
   bool reached = false, idle = false;
   while (!reached && !Stopped()) {
     RETURN_IF_ERROR(ConsumeBatch(kDrainWait, &reached, &idle));
-    if (idle && !reached) {
-      return Status(StatusCode::kUnavailable, "the queue delivered nothing for " +
-                                                  std::to_string(kDrainWait.count() / 1000) +
-                                                  " s before gwsync's own marker");
-    }
+    if (idle && !reached) return MarkerLate();
   }
   return Status::Ok();
+}
+
+Status FeedRun::MarkerLate() {
+  return Status(StatusCode::kUnavailable,
+                "the queue delivered nothing for " + std::to_string(kDrainWait.count() / 1000) +
+                    " s before gwsync's own marker (the broker stalled, or the queue lost it)");
 }
 
 // The index against the bucket's own counters, when they count the same
@@ -254,6 +266,15 @@ Status FeedRun::Commit(bool listing_ok) {
   return Status::Ok();
 }
 
+// follow: a marker came back, so the folder holds everything queued before
+// it: the metrics' last success moves on. Not while the last batch failed
+// (its keys are queued again): the file says so until one succeeds.
+void FeedRun::Proven() {
+  if (feed_.follow && feed_.on_progress && !batch_failed_) {
+    feed_.on_progress(sync::SyncReport(), total_);
+  }
+}
+
 // Everything queued before this run's marker, applied or covered by a full
 // listing; then the proof moves on to the marker.
 Status FeedRun::CatchUp() {
@@ -281,41 +302,61 @@ Status FeedRun::CatchUp() {
   return Commit(!listing_failed_);
 }
 
-// After the catch-up: batches as events come, and now and then a new marker
-// to move the proof on (and compare the counters) once something changed.
+// A full listing is due: a message that was no event, counters that do
+// not add up, or --reconcile-every; "" when none is.
+std::string FeedRun::WhyListAgain() {
+  if (unreadable_) return "a message could not be read as an event, so its key is unknown";
+  if (auto m = CounterMismatch()) return *m;
+  const int64_t age = std::time(nullptr) - state_.last_full;
+  if (feed_.reconcile_every.count() > 0 && age >= feed_.reconcile_every.count()) {
+    return "a full listing is due (--reconcile-every): the last one ended " + Ago(age) + " ago";
+  }
+  return "";
+}
+
+// After the catch-up: batches as events come, and a new marker to move the
+// proof on (and compare the counters) every kRotateEvery once something
+// changed, and at least every heartbeat_every even when nothing did, so that
+// a quiet feed is proven alive too. A marker that does not come back ends the
+// follower with an error, as it ends a nightly run, rather than leave it
+// waiting unseen.
 Status FeedRun::Follow() {
-  auto rotated = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  auto rotated = Clock::now();  // the last marker published
+  auto heard = rotated;         // the last message taken, marker published or listing
   bool changed = false, waiting = false;
   while (!Stopped()) {
     bool reached = false, idle = false;
-    const size_t before = total_.actions.size() + total_.error_count;
+    const uint64_t before = taken_;
     RETURN_IF_ERROR(ConsumeBatch(feed_.idle, &reached, &idle));
     if (Stopped()) break;
-    changed = changed || !idle || total_.actions.size() + total_.error_count != before;
+    changed = changed || taken_ != before;  // not the marker's own return
+    if (taken_ != before || reached) heard = Clock::now();
     if (reached) {
       waiting = false;
-      std::string why;
-      if (unreadable_) why = "a message could not be read as an event, so its key is unknown";
-      if (auto m = CounterMismatch(); why.empty() && m) why = *m;
-      const int64_t age = std::time(nullptr) - state_.last_full;
-      if (why.empty() && feed_.reconcile_every.count() > 0 &&
-          age >= feed_.reconcile_every.count()) {
-        why = "a full listing is due (--reconcile-every): the last one ended " + Ago(age) + " ago";
-      }
+      // After a full listing its own marker commits it: the checks that
+      // asked for it would ask again (the reconcile time moves on only at
+      // the commit, counters that differ for good still differ).
+      const std::string why = covered_ ? "" : WhyListAgain();
       if (!why.empty()) {
         RETURN_IF_ERROR(PublishMarker());
         ASSIGN_OR_RETURN(bool ok, FullListing(why));
         if (!ok) return Commit(false);
         covered_ = true;
         waiting = true;
+        heard = Clock::now();
         continue;
       }
       RETURN_IF_ERROR(Commit(true));
+      Proven();
     }
-    const auto now = std::chrono::steady_clock::now();
-    if (idle && changed && !waiting && now - rotated >= kRotateEvery) {
+    const auto now = Clock::now();
+    if (waiting && idle && now - heard >= kDrainWait) return MarkerLate();
+    const bool rotate = changed && now - rotated >= kRotateEvery;
+    const bool beat = feed_.heartbeat_every.count() > 0 && now - rotated >= feed_.heartbeat_every;
+    if (idle && !waiting && (rotate || beat)) {
       RETURN_IF_ERROR(PublishMarker());
-      rotated = now;
+      rotated = heard = Clock::now();
       changed = false;
       waiting = true;
     }
@@ -357,8 +398,10 @@ StatusOr<sync::SyncReport> FeedRun::Run() {
     covered_ = true;
   }
   Status s = CatchUp();
-  if (s.ok() && feed_.follow && !Stopped()) {
-    if (feed_.on_progress) feed_.on_progress(sync::SyncReport(), total_);
+  // A full listing that failed ends a follower, as it does in Follow: the
+  // failure is the run's to report, and the next run lists again.
+  if (s.ok() && feed_.follow && !Stopped() && !listing_failed_) {
+    Proven();
     s = Follow();
   }
   if (!s.ok()) {

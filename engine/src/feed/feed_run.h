@@ -14,7 +14,10 @@
 // add up to the bucket's counters (X-RGW-Object-Count, X-RGW-Bytes-Used). A
 // message is acknowledged only after its change is final in the index, or
 // after a full listing that began after it was queued; a crash gives every
-// unacknowledged message (the markers too) back to the queue.
+// unacknowledged message (the markers too) back to the queue. A follower
+// publishes a new marker every minute something changed and, when nothing
+// did, every heartbeat_every; each one that comes back is reported
+// (on_progress), and one that does not ends the run with an error.
 //
 // Runs on the caller's thread (the Session's), blocking.
 #pragma once
@@ -42,12 +45,17 @@ struct FeedOptions {
   int batch = 1000;  // messages per batch
   // follow: a batch ends after this long without a message.
   std::chrono::milliseconds idle{1000};
+  // follow: a marker at least this often, also when nothing changed, so that
+  // its return proves the feed alive and complete (0: only after changes).
+  std::chrono::seconds heartbeat_every{3600};
   // The pair's state file ("": FeedStatePath).
   std::string state_path;
   // Each batch's report, once applied and settled (for a log line).
   std::function<void(const sync::SyncReport&)> on_batch;
-  // follow: once caught up (`batch` empty) and after each applied batch,
-  // that batch's report and the run's so far (for the metrics file).
+  // follow: after each applied batch, that batch's report and the run's so
+  // far (for the metrics file); and with an empty `batch` each time a marker
+  // comes back (the catch-up's, and each one after), which proves everything
+  // queued before it applied, unless the last batch failed.
   ProgressCallback on_progress;
   // Each notice as it is made (a fallback's reason), besides the report's.
   std::function<void(const std::string&)> on_notice;
