@@ -14,7 +14,6 @@
 
 namespace gwsync::transfer {
 
-using internal::CheckEtag;
 using internal::kMaxParts;
 using internal::kMiB;
 using internal::kMinPartSize;
