@@ -343,6 +343,25 @@ TEST_F(ShardListingTest, QuickBoundsRefuseABrokenListing) {
       << plan.status().ToString();
 }
 
+// --list-limit bounds the delimiter listings of a plan as it bounds every
+// other listing of a bucket: past it, the plan ends with an error.
+TEST(QuickBoundsTest, StopAtTheListLimit) {
+  std::vector<std::string> keys;
+  for (int folder = 0; folder < 40; ++folder)
+    keys.push_back("r/" + std::to_string(100 + folder) + "/k");
+  FakeListing fake(keys, 10);
+  s3::ClientOptions o;
+  o.endpoint = *s3::ParseEndpoint("http://127.0.0.1:9");
+  o.credentials.access_key = "AK";
+  o.credentials.secret_key = "SK";
+  o.list_limit = 25;
+  s3::Client client(&fake, o);
+  auto plan = QuickBounds(client, "b", "", 4);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("more than 25 folders"), std::string::npos)
+      << plan.status().ToString();
+}
+
 TEST_F(ShardListingTest, QuickBoundsSplitByFolders) {
   std::vector<std::string> keys;
   for (int folder = 0; folder < 40; ++folder) {

@@ -70,5 +70,25 @@ TEST(DeletePrefixTest, APageWithAStrayKeyDeletesNothingOfIt) {
   EXPECT_TRUE(fake.deleted().empty());
 }
 
+// `ls` (not recursive) lists a level's folders; one that is not a folder of
+// the level (the level itself, as a hostile gateway may send it) ends the
+// listing, as it ends every other listing by folders.
+TEST(ForEachObjectTest, AFolderThatIsTheLevelItselfEndsTheListing) {
+  FakeListing fake({"tmp/a", "tmp/b/c"});
+  fake.set_tamper(
+      [](const std::string&, const std::string&, const std::string&, FakeListing::Page* page) {
+        page->prefixes.insert(page->prefixes.begin(), "tmp/");
+      });
+  auto client = ClientOver(&fake);
+  std::vector<std::string> seen;
+  Status s = ForEachObject(*client, "b", "tmp/", false, [&](const ListVisit& v) {
+    seen.push_back(v.object ? v.object->key : *v.prefix);
+    return Status::Ok();
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("not a folder of 'tmp/'"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(seen.empty());
+}
+
 }  // namespace
 }  // namespace gwsync::transfer

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "s3/page_check.h"
+#include "s3/listing.h"
 
 namespace gwsync::du {
 
@@ -29,18 +29,14 @@ StatusOr<DuReport> DiskUsage(const s3::Client& client, const std::string& bucket
     if (current.objects > 0 && options.on_prefix) options.on_prefix(group, current);
     current = Usage();
   };
-  s3::ListOptions lo;
+  s3::ListingOptions lo;
   lo.prefix = prefix;
   // Order, prefix, tokens, the bucket's count: a listing that ends.
-  s3::PageCheck check(prefix, "");
+  s3::ObjectListing listing(client, bucket, std::move(lo));
+  s3::ListPage page;
   for (;;) {
-    ASSIGN_OR_RETURN(s3::ListPage page, s3::Wait<s3::ListPage>([&](auto done) {
-                       client.ListObjects(bucket, lo, done);
-                     }));
-    if (page.truncated) check.AskBudget(client, bucket);
-    if (Status bad = check.Check(page, page.next_token); !bad.ok()) {
-      return bad.Annotate("bucket '" + bucket + "'");
-    }
+    ASSIGN_OR_RETURN(bool more, listing.Next(&page));
+    if (!more) break;
     for (const s3::ObjectInfo& o : page.objects) {
       std::string_view key = std::string_view(o.key).substr(prefix.size());
       report.total.objects++;
@@ -67,8 +63,6 @@ StatusOr<DuReport> DiskUsage(const s3::Client& client, const std::string& bucket
       current.objects++;
       current.bytes += o.size;
     }
-    if (!page.truncated) break;
-    lo.continuation = page.next_token;
   }
   flush();
   if (options.on_prefix) {

@@ -4,11 +4,12 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <thread>
 
 #include "loadgen/bench.h"
-#include "s3/page_check.h"
+#include "s3/listing.h"
 
 namespace gwsync::loadgen {
 namespace {
@@ -227,33 +228,32 @@ void Bench::RunPhase(int concurrency) {
 void Bench::Cleanup() {
   auto start = Clock::now();
   Note("deleting what the run wrote under " + report_.run_prefix);
-  s3::ListOptions lo;
-  lo.prefix = report_.run_prefix;
   const std::string& b = o_.bucket;
   auto fail = [&](const Status& s) {
     if (report_.cleanup.errors++ == 0) report_.cleanup.first_error = s.message();
   };
+  s3::ListingOptions lo;
+  lo.prefix = report_.run_prefix;
+  lo.on_answer = [this] { CountRequest("ListObjects", nullptr); };
   // Passes until a listing finds nothing: what a listing shows only later
   // is deleted too. An object that stays listed after a successful delete
   // is a stale index entry on the gateway: reported, not retried forever.
   uint64_t found = 0;
   for (int pass = 0; pass < 3; ++pass) {
     found = 0;
-    lo.continuation.clear();
-    s3::PageCheck check(lo.prefix);
+    // --list-limit, with no HEAD: every request of the run is counted.
+    lo.budget = std::make_shared<s3::ListBudget>(std::nullopt, client_.options().list_limit);
+    s3::ObjectListing listing(client_, b, lo);
+    s3::ListPage page;
     for (;;) {
-      auto page =
-          Call<s3::ListPage>("ListObjects", [&](auto done) { client_.ListObjects(b, lo, done); });
-      if (!page.ok()) {
-        fail(page.status());
+      auto more = listing.Next(&page);
+      if (!more.ok()) {
+        fail(more.status());
         break;
       }
-      if (Status bad = check.Check(*page, page->next_token); !bad.ok()) {
-        fail(bad.Annotate("bucket '" + b + "'"));
-        break;
-      }
+      if (!*more) break;
       std::vector<std::string> keys;
-      for (const auto& obj : page->objects) keys.push_back(obj.key);
+      for (const auto& obj : page.objects) keys.push_back(obj.key);
       found += keys.size();
       if (!keys.empty()) {
         auto r = Call<std::vector<s3::DeleteError>>(
@@ -265,8 +265,6 @@ void Bench::Cleanup() {
           if (!r->empty()) fail(Internal("could not delete " + r->front().key));
         }
       }
-      if (!page->truncated) break;
-      lo.continuation = page->next_token;
     }
     if (found == 0 || report_.cleanup.errors) break;
   }
@@ -342,19 +340,16 @@ StatusOr<BenchReport> Bench::Run() {
 StatusOr<std::vector<uint64_t>> ListSizes(const s3::Client& client, const std::string& bucket,
                                           const std::string& prefix, size_t limit) {
   std::vector<uint64_t> sizes;
-  s3::ListOptions lo;
+  s3::ListingOptions lo;
   lo.prefix = prefix;
-  s3::PageCheck check(prefix);
+  s3::ObjectListing listing(client, bucket, std::move(lo));
+  s3::ListPage page;
   while (sizes.size() < limit) {
-    ASSIGN_OR_RETURN(s3::ListPage page, s3::Wait<s3::ListPage>([&](auto done) {
-                       client.ListObjects(bucket, lo, done);
-                     }));
-    RETURN_IF_ERROR(check.Check(page, page.next_token).Annotate("bucket '" + bucket + "'"));
+    ASSIGN_OR_RETURN(bool more, listing.Next(&page));
+    if (!more) break;
     for (const auto& obj : page.objects) {
       if (sizes.size() < limit) sizes.push_back(obj.size);
     }
-    if (!page.truncated) break;
-    lo.continuation = page.next_token;
   }
   return sizes;
 }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
-#include "s3/page_check.h"
+#include "s3/listing.h"
 
 namespace gwsync::sync {
 namespace {
@@ -74,23 +76,23 @@ StatusOr<ShardPlan> PlanFromStream(EntryStream& stream, int n) {
 namespace {
 
 // One delimiter level under `prefix`: its keys and folders, in order, as
-// far as the request budget goes.
+// far as the request budget goes. `names`: the plan's list budget, shared
+// by its levels.
 Status ListLevel(const s3::Client& client, const std::string& bucket, const std::string& prefix,
-                 int* budget, std::vector<std::string>* out) {
-  s3::ListOptions o;
+                 const std::shared_ptr<s3::ListBudget>& names, int* budget,
+                 std::vector<std::string>* out) {
+  s3::ListingOptions o;
   o.prefix = prefix;
   o.delimiter = "/";
+  o.budget = names;
   // A page out of order, outside the level, or that would page for ever
   // ends the plan with an error: split points from it would be wrong.
-  s3::PageCheck check(prefix, "/");
+  s3::ObjectListing listing(client, bucket, std::move(o));
+  s3::ListPage page;
   while (*budget > 0) {
     --*budget;
-    ASSIGN_OR_RETURN(s3::ListPage page, s3::Wait<s3::ListPage>([&](auto done) {
-                       client.ListObjects(bucket, o, done);
-                     }));
-    if (Status bad = check.Check(page, page.next_token); !bad.ok()) {
-      return bad.Annotate("bucket '" + bucket + "'");
-    }
+    ASSIGN_OR_RETURN(bool more, listing.Next(&page));
+    if (!more) break;
     size_t before = out->size();
     for (const auto& obj : page.objects) {
       if (obj.key != prefix) out->push_back(obj.key);  // the level's own marker is no piece
@@ -98,7 +100,6 @@ Status ListLevel(const s3::Client& client, const std::string& bucket, const std:
     out->insert(out->end(), page.common_prefixes.begin(), page.common_prefixes.end());
     std::sort(out->begin() + before, out->end());
     if (!page.truncated) break;
-    o.continuation = page.next_token;
   }
   return Status::Ok();
 }
@@ -112,8 +113,10 @@ StatusOr<ShardPlan> QuickBounds(const s3::Client& client, const std::string& buc
   plan.method = "delimiter";
   if (n == 1) return plan;
   int budget = max_requests;
+  // --list-limit over all the levels; no HEAD: the requests are few.
+  auto names = std::make_shared<s3::ListBudget>(std::nullopt, client.options().list_limit);
   std::vector<std::string> units;  // keys and folders, absolute, ascending
-  RETURN_IF_ERROR(ListLevel(client, bucket, prefix, &budget, &units));
+  RETURN_IF_ERROR(ListLevel(client, bucket, prefix, names, &budget, &units));
   // Descend while there are too few pieces to balance n shares.
   const size_t wanted = 8 * static_cast<size_t>(n);
   for (int depth = 0; depth < 4 && units.size() < wanted && budget > 0; ++depth) {
@@ -125,7 +128,7 @@ StatusOr<ShardPlan> QuickBounds(const s3::Client& client, const std::string& buc
         continue;
       }
       size_t before = next.size();
-      RETURN_IF_ERROR(ListLevel(client, bucket, u, &budget, &next));
+      RETURN_IF_ERROR(ListLevel(client, bucket, u, names, &budget, &next));
       if (next.size() == before) next.push_back(u);
       expanded = true;
     }

@@ -5,32 +5,7 @@
 namespace gwsync::sync {
 
 VersionLister::VersionLister(const s3::Client& client, std::string bucket, std::string prefix)
-    : client_(client),
-      bucket_(std::move(bucket)),
-      prefix_(std::move(prefix)),
-      check_(prefix_, "",
-             std::make_shared<s3::ListBudget>(std::nullopt, client.options().list_limit)) {}
-
-Status VersionLister::Fetch() {
-  s3::VersionListOptions o;
-  o.prefix = prefix_;
-  o.key_marker = key_marker_;
-  o.version_id_marker = version_marker_;
-  auto page =
-      s3::Wait<s3::VersionsPage>([&](auto done) { client_.ListObjectVersions(bucket_, o, done); });
-  if (!page.ok()) return page.status().Annotate("listing the versions of s3://" + bucket_);
-  RETURN_IF_ERROR(check_.TakeEntries(page->versions.size()));
-  // The pair of markers is the page's continuation: it must be new.
-  RETURN_IF_ERROR(check_.CheckMarker(page->truncated,
-                                     page->next_key_marker + '\n' + page->next_version_id_marker,
-                                     page->versions.empty()));
-  more_ = page->truncated;
-  key_marker_ = page->next_key_marker;
-  version_marker_ = page->next_version_id_marker;
-  page_ = std::move(page->versions);
-  pos_ = 0;
-  return Status::Ok();
-}
+    : bucket_(std::move(bucket)), prefix_(std::move(prefix)), listing_(client, bucket_, prefix_) {}
 
 StatusOr<bool> VersionLister::Next(KeyVersions* out) {
   out->key.clear();
@@ -38,16 +13,16 @@ StatusOr<bool> VersionLister::Next(KeyVersions* out) {
   std::set<std::string> ids;
   std::string key;
   for (;;) {
-    if (pos_ == page_.size()) {
-      if (!more_) break;
-      RETURN_IF_ERROR(Fetch());
+    if (pos_ == page_.versions.size()) {
+      // Checked whole: its keys in order after every key before them,
+      // under the prefix, within the budget; its markers new.
+      ASSIGN_OR_RETURN(bool more, listing_.Next(&page_));
+      if (!more) break;
+      pos_ = 0;
       continue;
     }
-    s3::VersionInfo& v = page_[pos_];
+    s3::VersionInfo& v = page_.versions[pos_];
     if (out->versions.empty()) {
-      // A new key: after every key before it, under the prefix.
-      Status s = check_.CheckKey(v.key);
-      if (!s.ok()) return s.Annotate("listing the versions of s3://" + bucket_);
       key = v.key;
     } else if (v.key != key) {
       break;  // the next key's, left for the next call

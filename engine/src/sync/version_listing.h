@@ -1,12 +1,11 @@
 // The history of a versioned bucket's keys, one key at a time: every version
-// and delete marker under a prefix, from ListObjectVersions pages (GET
-// ?versions, paged by key-marker and version-id-marker). Each page is
-// checked as the ordinary listing's are (s3/page_check.h): keys ascending
-// and under the prefix, a marker never seen before, at most 16 empty
-// truncated pages in a row, every entry within the bucket's list budget;
-// and, per key, its versions newest first with the latest one first, no
-// version ID twice, at most kMaxVersionsPerKey of them. A page that breaks a
-// rule ends the listing with an error saying what the gateway did.
+// and delete marker under a prefix, from the pages of an s3::VersionListing
+// (s3/listing.h), each checked whole before any of its keys is handed on:
+// keys ascending and under the prefix, a marker never seen before, at most
+// 16 empty truncated pages in a row, every entry within the list budget.
+// Per key: its versions newest first with the latest one first, no version
+// ID twice, at most kMaxVersionsPerKey of them. A rule broken ends the
+// listing with an error saying what the gateway did.
 //
 // Memory: one page and one key's versions. Blocking; used by one thread
 // (not the transport's).
@@ -19,7 +18,7 @@
 #include <vector>
 
 #include "s3/client.h"
-#include "s3/page_check.h"
+#include "s3/listing.h"
 
 namespace gwsync::sync {
 
@@ -41,15 +40,10 @@ class VersionLister {
   StatusOr<bool> Next(KeyVersions* out);
 
  private:
-  Status Fetch();
-
-  const s3::Client& client_;
   const std::string bucket_, prefix_;
-  s3::PageCheck check_;
-  std::vector<s3::VersionInfo> page_;
+  s3::VersionListing listing_;
+  s3::VersionsPage page_;  // the page being read, from pos_
   size_t pos_ = 0;
-  bool more_ = true;  // pages left to ask for
-  std::string key_marker_, version_marker_;
 };
 
 // What a listing of versions holds besides the current objects.

@@ -2,47 +2,36 @@
 
 #include <vector>
 
+#include "s3/listing.h"
 #include "s3/page_check.h"
 
 namespace gwsync::transfer {
 
 Status ForEachObject(const s3::Client& client, const std::string& bucket, const std::string& prefix,
                      bool recursive, const std::function<Status(const ListVisit&)>& visit) {
-  s3::ListOptions options;
+  s3::ListingOptions options;
   options.prefix = prefix;
   if (!recursive) options.delimiter = "/";
-  s3::PageCheck check(prefix, "");
+  options.v1_fallback = true;
+  s3::ObjectListing listing(client, bucket, std::move(options));
+  s3::ListPage page;
   for (;;) {
-    auto page =
-        s3::Wait<s3::ListPage>([&](auto done) { client.ListObjects(bucket, options, done); });
-    if (page.ok() && page->truncated) check.AskBudget(client, bucket);
-    if (!page.ok() && !options.v1 && options.continuation.empty() &&
-        (page.status().code() == StatusCode::kUnimplemented ||
-         page.status().s3_code() == "InvalidArgument")) {
-      options.v1 = true;  // an old gateway without ListObjectsV2
-      continue;
-    }
-    if (!page.ok()) return page.status();
-    std::string next = options.v1 ? page->next_marker : page->next_token;
     // Checked before anything of the page is shown: a broken page shows nothing.
-    Status bad = check.Check(*page, next);
-    if (!bad.ok()) return bad.Annotate("bucket '" + bucket + "'");
+    ASSIGN_OR_RETURN(bool more, listing.Next(&page));
+    if (!more) return Status::Ok();
     // Objects and prefixes each come sorted; merge them into one key order.
     size_t i = 0, j = 0;
-    while (i < page->objects.size() || j < page->common_prefixes.size()) {
-      bool take_object =
-          j >= page->common_prefixes.size() ||
-          (i < page->objects.size() && page->objects[i].key < page->common_prefixes[j]);
+    while (i < page.objects.size() || j < page.common_prefixes.size()) {
+      bool take_object = j >= page.common_prefixes.size() ||
+                         (i < page.objects.size() && page.objects[i].key < page.common_prefixes[j]);
       ListVisit v;
       if (take_object) {
-        v.object = &page->objects[i++];
+        v.object = &page.objects[i++];
       } else {
-        v.prefix = &page->common_prefixes[j++];
+        v.prefix = &page.common_prefixes[j++];
       }
       RETURN_IF_ERROR(visit(v));
     }
-    if (!page->truncated) return Status::Ok();
-    options.continuation = std::move(next);
   }
 }
 
@@ -78,7 +67,7 @@ StatusOr<DeleteStats> DeletePrefix(const s3::Client& client, const std::string& 
     return Status::Ok();
   };
   // Listing continues after deleting a page: keys are gone but the
-  // continuation token still points past them. ForEachObject's PageCheck
+  // continuation token still points past them. ForEachObject's listing
   // refuses a page holding a key outside the prefix before any of it is
   // visited, so only keys under the prefix reach the batch.
   RETURN_IF_ERROR(ForEachObject(client, bucket, prefix, true, [&](const ListVisit& v) -> Status {

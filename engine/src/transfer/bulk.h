@@ -18,7 +18,8 @@ struct ListVisit {
 
 // Calls `visit` for each object under `prefix` in key order; without
 // `recursive`, keys are grouped at the next '/' into common prefixes. Falls
-// back to ListObjects V1 when the gateway does not know V2.
+// back to ListObjects V1 when the gateway does not know V2. Each page is
+// checked (s3/listing.h) before any of it is visited.
 Status ForEachObject(const s3::Client& client, const std::string& bucket, const std::string& prefix,
                      bool recursive, const std::function<Status(const ListVisit&)>& visit);
 
