@@ -107,8 +107,16 @@ class SourceSwapTest(unittest.TestCase):
         before = gateway_puts(self.asok)
         proc = self.start(src)
         self.wait_for_puts(before, 10, proc)
-        subprocess.run(run_as + ["sh", "-c", f"cd {src} && mv sub sub.real && ln -s {secret} sub"],
-                       check=True)
+        # One renameat2(RENAME_EXCHANGE): the folder is a link from one
+        # instant to the next. (`mv` then `ln` leaves a moment with no `sub`
+        # at all: a file opened then is gone, not behind a link, and on a
+        # busy machine that moment took every file left.)
+        swap = ("import ctypes, os, sys; libc = ctypes.CDLL(None, use_errno=True); "
+                "os.symlink(sys.argv[1], 'sub.link'); "
+                "r = libc.renameat2(-100, b'sub.link', -100, b'sub', 2); "  # AT_FDCWD, EXCHANGE
+                "sys.exit(0 if r == 0 else os.strerror(ctypes.get_errno()))")
+        # Debian's python3: the test's own may sit where the user cannot read.
+        subprocess.run(run_as + ["/usr/bin/python3", "-c", swap, secret], cwd=src, check=True)
         out, err = proc.communicate(timeout=TIMEOUT)
         got = self.stored()
         leaked = sorted(k for k, v in got.items() if "SECRET" in v)
