@@ -367,7 +367,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
       // A follower never finishes: its metrics say how it is doing after
       // each batch (counts since it started, success of the last batch) and
       // each proof of the feed (an empty batch: a marker came back).
-      [&](const sync::SyncReport& batch, const sync::SyncReport& total) {
+      [&](const sync::SyncReport& batch, const sync::SyncReport& total, bool proven) {
         RunMetrics m;
         m.source = flags.src;
         m.destination = flags.dst;
@@ -378,6 +378,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         m.finished_at = std::time(nullptr);
         m.exit_code = ExitCodeOf(batch);
+        m.proven = proven;
         write_metrics(m);
       });
   if (!feed.ok()) return fail(feed);

@@ -92,7 +92,8 @@ std::string FormatMetrics(const RunMetrics& run, int64_t previous_success) {
   e.Family(kLastSuccess, "gauge",
            "When a run (not a dry run) last finished without error (0: never).");
   e.Sample(kLastSuccess, pair,
-           static_cast<double>(success && !run.dry_run ? run.finished_at : previous_success));
+           static_cast<double>(success && !run.dry_run && run.proven ? run.finished_at
+                                                                     : previous_success));
 
   e.Family("gwsync_sync_objects", "gauge", "Objects per action in the last run.");
   for (const auto& [name, t] : r.actions)

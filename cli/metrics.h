@@ -25,6 +25,10 @@ struct RunMetrics {
   int64_t finished_at = 0;  // seconds since the epoch
   int exit_code = 0;
   std::string interrupted_by;  // "SIGTERM", ...: stopped by a signal before it finished
+  // false: a success that proves nothing about the folder as a whole (a
+  // follower's batch while a change that failed earlier waits in the queue):
+  // the last success stays where it was.
+  bool proven = true;
 };
 
 // The exposition text. `previous_success` (seconds since the epoch, 0 for

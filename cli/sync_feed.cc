@@ -27,6 +27,11 @@ void AddSyncFeedFlags(CLI::App* cmd, SyncFeedFlags* f) {
   cmd->add_option("--reconcile-every", f->reconcile_every,
                   "with --changes: list everything at least this often (default 7d; 0: never)")
       ->type_name("DURATION");
+  cmd->add_option("--feed-batch", f->batch,
+                  "with --changes: messages taken and applied as one batch (default 1000)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000))
+      ->each([f](const std::string&) { f->batch_given = true; });
   cmd->add_option("--broker-credentials", f->credentials_file,
                   "with --changes: the broker's USER:PASSWORD on the first line of FILE (else "
                   "GWSYNC_AMQP_USER and GWSYNC_AMQP_PASSWORD, else guest)")
@@ -46,6 +51,11 @@ StatusOr<std::chrono::seconds> ParseDuration(const std::string& text) {
   if (text.empty() || end == text.c_str() || scale < 0 || !(v >= 0) || v * scale > 1e10) {
     return InvalidArgument("'" + text + "' is no duration: expected e.g. 90s, 30m, 12h, 7d");
   }
+  if (v > 0 && v * scale < 1) {
+    return InvalidArgument("'" + text +
+                           "' is less than a second: durations here count whole "
+                           "seconds (0 means never)");
+  }
   return std::chrono::seconds(static_cast<int64_t>(v * scale));
 }
 
@@ -56,6 +66,7 @@ Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_ru
                          feed::ProgressCallback on_progress) {
   if (f.heartbeat_given && !f.follow) return InvalidArgument("--heartbeat-every needs --follow");
   if (f.changes.empty()) {
+    if (f.batch_given) return InvalidArgument("--feed-batch needs --changes FEED");
     if (f.follow) return InvalidArgument("--follow needs --changes FEED");
     return Status::Ok();
   }
@@ -74,6 +85,7 @@ Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_ru
                    }));
   ASSIGN_OR_RETURN(o.reconcile_every, ParseDuration(f.reconcile_every));
   o.follow = f.follow;
+  o.batch = f.batch;
   ASSIGN_OR_RETURN(o.heartbeat_every, ParseDuration(f.heartbeat_every));
   o.on_batch = std::move(on_batch);
   o.on_notice = std::move(on_notice);

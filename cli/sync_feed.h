@@ -1,4 +1,5 @@
-// sync --changes FEED [--follow [--heartbeat-every D]] [--reconcile-every D]:
+// sync --changes FEED [--follow [--heartbeat-every D]] [--reconcile-every D]
+// [--feed-batch N]:
 // the flags, and the session's driver that runs a pair from the change feed
 // (feed/feed_run.h). Main thread only.
 #pragma once
@@ -19,11 +20,14 @@ struct SyncFeedFlags {
   bool follow = false;
   std::string heartbeat_every = "1h";
   bool heartbeat_given = false;  // --heartbeat-every given (it needs --follow)
+  int batch = 1000;              // --feed-batch: messages per batch
+  bool batch_given = false;      // --feed-batch given (it needs --changes)
 };
 
 void AddSyncFeedFlags(CLI::App* cmd, SyncFeedFlags* f);
 
-// "90s", "30m", "12h", "7d", or seconds; "0": never.
+// "90s", "30m", "12h", "7d", "1.5h", or seconds; "0": never. A duration
+// above 0 but below a second is refused (it would count as 0: never).
 StatusOr<std::chrono::seconds> ParseDuration(const std::string& text);
 
 // With --changes, installs the feed's driver on `session`; InvalidArgument

@@ -71,6 +71,17 @@ TEST(MetricsTest, AFailedRunKeepsTheLastSuccess) {
   dry.finished_at = 1700090000;
   ASSERT_TRUE(WriteMetricsFile(path, dry).ok());
   EXPECT_EQ(ReadLastSuccess(path), 1700000000);
+  // Nor a follower's batch that went well while a change that failed before
+  // waits in the queue: the folder is not proven up to date.
+  RunMetrics batch = good;
+  batch.proven = false;
+  batch.finished_at = 1700090100;
+  ASSERT_TRUE(WriteMetricsFile(path, batch).ok());
+  EXPECT_EQ(ReadLastSuccess(path), 1700000000);
+  text = Read(path);
+  EXPECT_NE(text.find("gwsync_sync_success{destination=\"s3://db-wal\",source=\"/srv/wal\"} 1\n"),
+            std::string::npos)
+      << text;
   // Only the file itself: the temporary was renamed over it.
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
   fs::remove_all(dir);

@@ -6,6 +6,7 @@ against the bucket's and against a full listing sync, exit codes, and the
 reason printed when the feed is not trusted."""
 
 import hashlib
+import json
 import operator
 import os
 import random
@@ -398,6 +399,63 @@ class FeedTest(gwtest.GatewayCase, unittest.TestCase):
         self.assertGreaterEqual(listings, 2, err)
         self.assertLessEqual(listings, 1 + (time.time() - started) / 3, err)  # one every 3 s
 
+    def test_changes_that_keep_failing(self):
+        # Changes that fail each time they are taken (the gateway refuses
+        # their GETs) go back to the head of the queue. Once more of them
+        # failed in a row than the broker sends ahead (--feed-batch 1: 17),
+        # only they can come: a nightly run ends with an error rather than
+        # take them again for ever, a follower takes them again after 1 s, 2 s,
+        # 4 s ..., and both leave them queued until they go through.
+        self.set_up_feed("stall", {"a": b"1"})
+        backup = os.path.join(self.work, "backup")
+        self.assertEqual(self.sync(backup).returncode, 0)  # the first run lists
+        base = self.ready()
+        self.s3.put_bucket_policy(Bucket=self.b, Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+                           "Resource": f"arn:aws:s3:::{self.b}/x/*"}]}))
+        for i in range(20):
+            self.s3.put_object(Bucket=self.b, Key=f"x/{i:02}", Body=b"x")
+        self.s3.put_object(Bucket=self.b, Key="z", Body=b"z")
+        self.wait_ready(base + 21)
+        # All in one batch: z goes through, the rest stays queued, and the
+        # counters (which cannot add up while they do) ask for no full
+        # listing, which would fail them again, and list again next time.
+        r = self.sync(backup)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertNotIn("full listing", r.stderr)
+        self.assertIn("gwsync: 20 objects failed", r.stderr)
+        self.assertEqual(gwtest.read_tree(backup), {"a": b"1", "z": b"z"})
+        # One at a time: 18 failed in a row, one more than the broker sends
+        # ahead, and the run ends rather than go round.
+        r = subprocess.run([self.bin, "--endpoint", self.endpoint, "sync", f"s3://{self.b}",
+                            backup, "--delete", "--changes", self.feed, "--feed-batch", "1"],
+                           env=self.env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("change feed: the last 18 changes taken all failed, and the queue gives "
+                      "them back first: they, and what is queued behind them, stay queued for "
+                      "the next run", r.stderr)
+        self.assertGreaterEqual(self.ready(), 20)
+
+        metrics = os.path.join(self.work, "stall.prom")
+        p = self.follower(backup, metrics, "--feed-batch", "1", "--heartbeat-every", "2s")
+        time.sleep(20)
+        self.assertIsNone(p.poll(), p.poll() is not None and p.communicate())
+        m = self.metrics(metrics)
+        # Not proven while they fail: no last success.
+        self.assertEqual(m.get(("gwsync_sync_last_success_timestamp_seconds", ""), 0), 0, m)
+        # Rounds of 18 taken at once, then after 1, 2, 4 and 8 s: at most
+        # six rounds in 20 s, not as fast as the queue gives them back.
+        self.assertGreaterEqual(m.get(("gwsync_sync_errors", ""), 0), 2 * 18, m)
+        self.assertLessEqual(m.get(("gwsync_sync_errors", ""), 0), 6 * 18, m)
+        self.s3.delete_bucket_policy(Bucket=self.b)
+        self.wait_for("the changes in the folder",
+                      lambda: operator.eq(*self.folder_and_bucket(backup)), timeout=90)
+        self.wait_last_success(metrics, 0)  # proven once they went through
+        err = self.stop(p)
+        for wait in (1, 2, 4):
+            self.assertIn("change feed: the last 18 changes taken all failed, and the queue gives "
+                          f"them back first: taking them again in {wait} s", err)
 
 class FeedFlagsTest(gwtest.GatewayCase, unittest.TestCase):
     def test_heartbeat_needs_follow(self):
@@ -406,6 +464,31 @@ class FeedFlagsTest(gwtest.GatewayCase, unittest.TestCase):
                         "amqp://127.0.0.1:1/?queue=q", "--heartbeat-every", "2s")
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertEqual(r.stderr, "gwsync: --heartbeat-every needs --follow\n")
+
+    def test_durations_below_a_second(self):
+        # 0.5s would count as 0 (never): refused, not taken as never.
+        r = self.gwsync("sync", "s3://bucket", os.path.join(self.work, "dir"), "--changes",
+                        "amqp://127.0.0.1:1/?queue=q", "--follow", "--heartbeat-every", "0.5s")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr, "gwsync: '0.5s' is less than a second: durations here count "
+                         "whole seconds (0 means never)\n")
+
+    def test_feed_batch_needs_changes(self):
+        r = self.gwsync("sync", "s3://bucket", os.path.join(self.work, "dir"), "--feed-batch", "5")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr, "gwsync: --feed-batch needs --changes FEED\n")
+
+    def test_follower_without_broker(self):
+        # No broker: the follower lists the bucket in place of the feed, then
+        # cannot follow. It ends with an error so that its service starts it
+        # again; a nightly run is done with the listing (test_feed).
+        b = self.bucket("nobroker", {"a": b"1", "d/b": b"22"})
+        backup = os.path.join(self.work, "backup")
+        r = self.gwsync("sync", f"s3://{b}", backup, "--changes",
+                        f"amqp://127.0.0.1:{gwtest.free_port()}/?queue=q", "--follow")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("change feed: cannot follow it: the broker cannot be reached", r.stderr)
+        self.assertEqual(gwtest.read_tree(backup), {"a": b"1", "d/b": b"22"})
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "feed/amqp.h"
 #include "feed/batch.h"
@@ -22,6 +23,9 @@ namespace {
 constexpr std::chrono::milliseconds kDrainWait{10000};
 // follow: how often the proof moves on (a new marker), when anything changed.
 constexpr std::chrono::seconds kRotateEvery{60};
+// follow: the longest wait before a batch none of whose changes went through
+// is taken again (from 1 s, doubling).
+constexpr std::chrono::seconds kStallWaitMax{60};
 
 std::string NewMarkerId() {
   std::random_device rd;
@@ -55,11 +59,22 @@ class FeedRun {
   std::string WhyNotTrusted();
   // A full listing in place of the feed; false when it did not complete.
   StatusOr<bool> FullListing(const std::string& why);
+  // The feed cannot be taken at all: a full listing stands in for the run.
+  // That is a nightly run done (the next one tries the feed again); a
+  // follower cannot follow, and ends with an error so that its service
+  // starts it again (the systemd unit: after 30 s) rather than stop for good.
+  StatusOr<sync::SyncReport> ListedInstead(const std::string& why);
   Status PublishMarker();
   // One batch: up to feed_.batch messages, or to the pending marker. Sets
   // *reached when the pending marker came; *idle when nothing came.
   Status ConsumeBatch(std::chrono::milliseconds wait, bool* reached, bool* idle);
   Status Apply(Coalescer* coalescer, std::vector<uint64_t> acks);
+  // After a batch: when every change taken for a whole prefetch window
+  // failed (they come back first), a nightly run ends and a follower waits
+  // before it takes them again.
+  Status AfterStall();
+  // Messages the broker hands this consumer ahead of acknowledgements.
+  int Prefetch() const { return feed_.batch + 16; }
   Status Settle(const std::vector<uint64_t>& ack, const std::vector<uint64_t>& requeue);
   Status DrainToPending();
   // The pending marker did not come while the queue was silent kDrainWait:
@@ -87,8 +102,17 @@ class FeedRun {
   bool unreadable_ = false;            // a message that is no event: its key is unknown
   std::vector<uint64_t> old_markers_;  // earlier markers: acknowledged at the commit
   std::optional<uint64_t> pending_tag_;
-  uint64_t taken_ = 0;         // messages taken other than markers
-  bool batch_failed_ = false;  // the last batch applied had errors
+  uint64_t taken_ = 0;  // messages taken other than markers
+  // A change was given back to the queue since the last commit: until it
+  // goes through, the index cannot add up to the bucket's counters, and
+  // the folder does not hold everything queued before the next marker.
+  bool gave_back_ = false;
+  bool clean_commit_ = false;  // the last commit came with nothing given back
+  // Messages given back (a change failed) since one was last acknowledged:
+  // past Prefetch() of them, what comes next is what came already.
+  size_t failed_in_a_row_ = 0;
+  bool progressed_ = false;             // the last batch acknowledged a message
+  std::chrono::seconds stall_wait_{0};  // follow: the wait after the last stall
 };
 
 std::string FeedRun::WhyNotTrusted() {
@@ -109,6 +133,14 @@ std::string FeedRun::WhyNotTrusted() {
     return "a full listing is due (--reconcile-every): the last one ended " + Ago(age) + " ago";
   }
   return "";
+}
+
+StatusOr<sync::SyncReport> FeedRun::ListedInstead(const std::string& why) {
+  RETURN_IF_ERROR(FullListing(why).status());
+  if (feed_.follow && !Stopped()) {
+    total_.AddError(src_.Name(), "change feed: cannot follow it: " + why);
+  }
+  return total_;
 }
 
 StatusOr<bool> FeedRun::FullListing(const std::string& why) {
@@ -144,9 +176,12 @@ Status FeedRun::Settle(const std::vector<uint64_t>& ack, const std::vector<uint6
 }
 
 Status FeedRun::Apply(Coalescer* coalescer, std::vector<uint64_t> acks) {
-  if (coalescer->empty()) return Settle(acks, {});
+  progressed_ = false;
   if (covered_) {  // the full listing took these in already
     for (auto& e : coalescer->Take()) acks.insert(acks.end(), e.tags.begin(), e.tags.end());
+  }
+  if (coalescer->empty()) {
+    progressed_ = !acks.empty();
     return Settle(acks, {});
   }
   Batch batch(coalescer->Take(), options_.stop);
@@ -164,11 +199,13 @@ Status FeedRun::Apply(Coalescer* coalescer, std::vector<uint64_t> acks) {
     return r.status();
   }
   total_.Add(*r, "");
-  batch_failed_ = r->error_count > 0;
   auto s = batch.Settle(acks);
+  gave_back_ = gave_back_ || !s.requeue.empty();
+  progressed_ = !s.ack.empty();
+  if (!Stopped()) failed_in_a_row_ += std::set<uint64_t>(s.requeue.begin(), s.requeue.end()).size();
   RETURN_IF_ERROR(Settle(s.ack, s.requeue));
   if (feed_.on_batch) feed_.on_batch(*r);
-  if (feed_.follow && feed_.on_progress) feed_.on_progress(*r, total_);
+  if (feed_.follow && feed_.on_progress) feed_.on_progress(*r, total_, !gave_back_);
   return Status::Ok();
 }
 
@@ -211,7 +248,43 @@ Status FeedRun::ConsumeBatch(std::chrono::milliseconds wait, bool* reached, bool
     }
     if (!any) acks.push_back(d->tag);
   }
-  return Apply(&coalescer, std::move(acks));
+  RETURN_IF_ERROR(Apply(&coalescer, std::move(acks)));
+  return AfterStall();
+}
+
+// A change given back goes to the head of the queue: the broker hands it
+// out again as soon as the messages it had sent ahead (Prefetch()) are
+// taken. Once more messages than that failed in a row, nothing new can come
+// until one of them goes through (a gateway refusing them, a full disk),
+// and taking them again at once would fail again, for ever. A nightly run
+// ends there with an error: they, and what is queued behind them, stay for
+// the next run. A follower waits, 1 s and twice as long after each such
+// round up to a minute, and tries again: it keeps following and is seen
+// failing (its metrics' last success stays where it was).
+Status FeedRun::AfterStall() {
+  if (progressed_) {
+    failed_in_a_row_ = 0;
+    stall_wait_ = std::chrono::seconds(0);
+  }
+  if (failed_in_a_row_ <= static_cast<size_t>(Prefetch())) return Status::Ok();
+  const std::string what = "the last " + std::to_string(failed_in_a_row_) +
+                           " changes taken all failed, and the queue gives them back first";
+  failed_in_a_row_ = 0;
+  if (!feed_.follow) {
+    return Status(StatusCode::kUnavailable,
+                  what + ": they, and what is queued behind them, stay queued for the next run");
+  }
+  stall_wait_ =
+      stall_wait_.count() == 0 ? std::chrono::seconds(1) : std::min(2 * stall_wait_, kStallWaitMax);
+  if (feed_.on_notice) {
+    feed_.on_notice("change feed: " + what + ": taking them again in " +
+                    std::to_string(stall_wait_.count()) + " s");
+  }
+  const auto until = std::chrono::steady_clock::now() + stall_wait_;
+  while (!Stopped() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Status::Ok();
 }
 
 Status FeedRun::DrainToPending() {
@@ -230,9 +303,11 @@ Status FeedRun::MarkerLate() {
 }
 
 // The index against the bucket's own counters, when they count the same
-// thing: the whole bucket, no filters, deletes applied.
+// thing: the whole bucket, no filters, deletes applied, and no change given
+// back since the last commit (a full listing would not make those go
+// through: it would fail them again, and list again next time).
 std::optional<std::string> FeedRun::CounterMismatch() {
-  if (!src_.prefix.empty() || !options_.filter.empty() || !options_.range.all() ||
+  if (gave_back_ || !src_.prefix.empty() || !options_.filter.empty() || !options_.range.all() ||
       !options_.delete_extra || options_.index == nullptr || options_.dry_run) {
     return std::nullopt;
   }
@@ -263,22 +338,25 @@ Status FeedRun::Commit(bool listing_ok) {
   continuous_ = listing_ok;
   covered_ = false;
   unreadable_ = false;
+  clean_commit_ = !gave_back_;
+  gave_back_ = false;
   return Status::Ok();
 }
 
 // follow: a marker came back, so the folder holds everything queued before
-// it: the metrics' last success moves on. Not while the last batch failed
-// (its keys are queued again): the file says so until one succeeds.
+// it: the metrics' last success moves on. Not when a change failed since the
+// marker before (it is queued again, maybe still ahead of this one): the
+// file says so until a marker comes with none given back.
 void FeedRun::Proven() {
-  if (feed_.follow && feed_.on_progress && !batch_failed_) {
-    feed_.on_progress(sync::SyncReport(), total_);
+  if (feed_.follow && feed_.on_progress && clean_commit_) {
+    feed_.on_progress(sync::SyncReport(), total_, true);
   }
 }
 
 // Everything queued before this run's marker, applied or covered by a full
 // listing; then the proof moves on to the marker.
 Status FeedRun::CatchUp() {
-  RETURN_IF_ERROR(conn_->Consume(feed_.feed.queue, feed_.batch + 16));
+  RETURN_IF_ERROR(conn_->Consume(feed_.feed.queue, Prefetch()));
   RETURN_IF_ERROR(DrainToPending());
   if (Stopped()) return Status::Ok();
   std::string why;
@@ -367,11 +445,7 @@ Status FeedRun::Follow() {
 StatusOr<sync::SyncReport> FeedRun::Run() {
   std::string why = WhyNotTrusted();
   auto conn = AmqpConnection::Open(feed_.feed.broker, feed_.credentials);
-  if (!conn.ok()) {
-    RETURN_IF_ERROR(
-        FullListing("the broker cannot be reached: " + conn.status().message()).status());
-    return total_;
-  }
+  if (!conn.ok()) return ListedInstead("the broker cannot be reached: " + conn.status().message());
   conn_ = std::move(*conn);
   if (auto q = conn_->QueueMessages(feed_.feed.queue); !q.ok()) {
     const std::string gone =
@@ -382,12 +456,10 @@ StatusOr<sync::SyncReport> FeedRun::Run() {
             : q.status().message();
     state_.marker.clear();
     SaveFeedState(feed_.state_path, state_).IgnoreError();
-    RETURN_IF_ERROR(FullListing(gone).status());
-    return total_;
+    return ListedInstead(gone);
   }
   if (Status s = PublishMarker(); !s.ok()) {
-    RETURN_IF_ERROR(FullListing("no marker could be queued: " + s.message()).status());
-    return total_;
+    return ListedInstead("no marker could be queued: " + s.message());
   }
   if (!why.empty()) {
     ASSIGN_OR_RETURN(bool ok, FullListing(why));

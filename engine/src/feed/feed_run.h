@@ -33,7 +33,7 @@ namespace gwsync::feed {
 
 // See FeedOptions::on_progress.
 using ProgressCallback =
-    std::function<void(const sync::SyncReport& batch, const sync::SyncReport& total)>;
+    std::function<void(const sync::SyncReport& batch, const sync::SyncReport& total, bool proven)>;
 
 struct FeedOptions {
   FeedAddress feed;
@@ -54,8 +54,10 @@ struct FeedOptions {
   std::function<void(const sync::SyncReport&)> on_batch;
   // follow: after each applied batch, that batch's report and the run's so
   // far (for the metrics file); and with an empty `batch` each time a marker
-  // comes back (the catch-up's, and each one after), which proves everything
-  // queued before it applied, unless the last batch failed.
+  // comes back (the catch-up's, and each one after) with no change given back
+  // to the queue since the one before. `proven`: the folder holds everything
+  // queued before now (a batch without errors, and no change failed since the
+  // last marker, so none waits in the queue), or before the marker.
   ProgressCallback on_progress;
   // Each notice as it is made (a fallback's reason), besides the report's.
   std::function<void(const std::string&)> on_notice;
