@@ -23,8 +23,7 @@ namespace {
 constexpr std::chrono::milliseconds kDrainWait{10000};
 // follow: how often the proof moves on (a new marker), when anything changed.
 constexpr std::chrono::seconds kRotateEvery{60};
-// follow: the longest wait before a batch none of whose changes went through
-// is taken again (from 1 s, doubling).
+// follow: the longest wait before failed changes are taken again (AfterStall).
 constexpr std::chrono::seconds kStallWaitMax{60};
 
 std::string NewMarkerId() {
@@ -107,10 +106,8 @@ class FeedRun {
   // goes through, the index cannot add up to the bucket's counters, and
   // the folder does not hold everything queued before the next marker.
   bool gave_back_ = false;
-  bool clean_commit_ = false;  // the last commit came with nothing given back
-  // Messages given back (a change failed) since one was last acknowledged:
-  // past Prefetch() of them, what comes next is what came already.
-  size_t failed_in_a_row_ = 0;
+  bool clean_commit_ = false;           // the last commit came with nothing given back
+  size_t failed_in_a_row_ = 0;          // messages given back since one was acknowledged
   bool progressed_ = false;             // the last batch acknowledged a message
   std::chrono::seconds stall_wait_{0};  // follow: the wait after the last stall
 };
