@@ -33,18 +33,10 @@ namespace {
 // once (systemd waits 90 s by default before its SIGKILL).
 constexpr std::chrono::milliseconds kStopGrace{10000};
 
-// A sync's exit codes (docs/reference/exit-codes.md): 0 done; 1 failed, nothing done
-// (it could not start or list, or every object it had to copy failed); 2 a
-// usage error; 3 partial: some objects failed or deletes were refused, the
-// rest is in sync; 75 another run holds the pair; 128+N stopped by signal N.
-constexpr int kExitPartial = 3;
-
-int ExitCodeOf(const sync::SyncReport& r) {
-  if (r.error_count == 0) return 0;
-  uint64_t done = 0;  // copied, deleted, or found in sync
-  for (const auto& [name, tally] : r.actions) done += tally.objects;
-  return done > 0 ? kExitPartial : 1;
-}
+// A sync's exit codes (docs/reference/exit-codes.md): the report's
+// (sync::SyncReport::ExitCode: 0, 1, 3); 2 a usage error; 75 another run
+// holds the pair; 128+N stopped by signal N.
+int ExitCodeOf(const sync::SyncReport& r) { return r.ExitCode(); }
 
 // An option given an empty value ("--metrics-file ''") is a usage error, not
 // the option left out.

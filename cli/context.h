@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gwsync/gateway.h"
 #include "http/event_loop.h"
 #include "s3/client.h"
 #include "sync/session.h"
@@ -16,36 +17,12 @@
 
 namespace gwsync::cli {
 
-struct GlobalFlags {
-  std::vector<std::string> endpoints;
-  std::string access_key;
-  std::string secret_key;
-  std::string secret_key_file;  // the secret key's first line, kept out of `ps`
-  std::string signature;        // "v2", "v4" or empty
-  std::string region;
-  std::string config_file;
-  std::string part_size = "16MiB";
-  std::string multipart_threshold = "64MiB";
-  int concurrency = 0;           // requests in flight; 0: the command's default
-  double rps = 0;                // requests/s over all gateways
-  double endpoint_rps = 0;       // requests/s per gateway
-  std::string bwlimit;           // bytes/s over all gateways, e.g. "50M"
-  std::string endpoint_bwlimit;  // bytes/s per gateway
-  std::string max_body_size;
-  int timeout = 60;  // seconds a request may stall before it is retried
-  // bytes/s: each request must end within --timeout + its bytes at this rate
-  std::string min_rate = "16KiB";
-  uint64_t list_limit = 0;  // keys one listing may return; 0: from the bucket's count
+// The gateway flags are the library's GatewayOptions (gwsync/gateway.h):
+// the command line and a program using the library resolve them alike.
+struct GlobalFlags : GatewayOptions {
   bool quiet = false;
-  bool insecure = false;
-  std::string ca_bundle;  // PEM CAs to trust (or AWS_CA_BUNDLE)
   bool allow_core_dumps = false;
 };
-
-// Resolves the gateway and credentials, or says exactly what is missing.
-// `env` looks up environment variables (a seam for tests).
-StatusOr<s3::ClientOptions> ResolveClientOptions(
-    const GlobalFlags& flags, const std::function<std::optional<std::string>(const char*)>& env);
 
 StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& flags);
 

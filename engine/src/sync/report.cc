@@ -2,6 +2,13 @@
 
 namespace gwsync::sync {
 
+int SyncReport::ExitCode() const {
+  if (error_count == 0) return 0;
+  uint64_t done = 0;  // copied, deleted, or found in sync
+  for (const auto& [name, tally] : actions) done += tally.objects;
+  return done > 0 ? kExitPartial : 1;
+}
+
 void SyncReport::AddError(std::string key, std::string message) {
   ++error_count;
   if (errors.size() < kMaxErrorsKept) errors.emplace_back(std::move(key), std::move(message));

@@ -217,6 +217,12 @@ struct SyncReport {
   // touched for kAbandonedAfter, aborted at the end of a complete run.
   uint64_t uploads_aborted = 0;
   bool ok() const { return error_count == 0; }
+  // How the run ends (docs/reference/exit-codes.md): 0 done; 1 failed,
+  // nothing done (every object it had to copy failed); 3 partial: some
+  // objects failed or deletes were refused, the rest is in sync. A stop by a
+  // signal is the caller's to add (128 + N).
+  static constexpr int kExitPartial = 3;
+  int ExitCode() const;
   void AddError(std::string key, std::string message);
   void AddNotice(std::string key, std::string message);
   void AddUnverified(std::string key, std::string why);

@@ -1,0 +1,45 @@
+// How to reach a gateway: what a program hands gwsync so that it can talk to
+// an S3 endpoint (or several: the gateways of one cluster), with which keys,
+// and how hard it may push. Every field may be left empty: what is missing is
+// taken, in order, from the environment (AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_REGION,
+// AWS_CA_BUNDLE) and from s3cmd's configuration file (`config_file`, else
+// ~/.s3cfg), the order the `gwsync` command follows for its flags.
+// A plain value: copy it freely.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gwsync {
+
+struct GatewayOptions {
+  // Endpoint URLs ("http://127.0.0.1:7480", "https://s3.example"); several
+  // are gateways of one cluster, used together, a failed one left aside.
+  std::vector<std::string> endpoints;
+  std::string access_key;
+  std::string secret_key;
+  std::string secret_key_file;  // the secret key as the first line of this file
+  std::string signature;        // "v2", "v4", or "" (v4, unless the s3cmd file asks for v2)
+  std::string region;
+  std::string config_file;  // an s3cmd configuration file ("": ~/.s3cfg, when there is one)
+
+  // Sizes are written as gwsync's flags take them: "16MiB", "50M", "4096".
+  std::string part_size = "16MiB";            // multipart part size (5MiB to 5GiB)
+  std::string multipart_threshold = "64MiB";  // larger objects go in parts
+  std::string max_body_size;     // the largest request body a router in front lets through
+  int concurrency = 0;           // requests in flight at most (0: the operation's default)
+  double rps = 0;                // requests per second over all gateways (0: no limit)
+  double endpoint_rps = 0;       // requests per second per gateway
+  std::string bwlimit;           // bytes per second over all gateways ("": no limit)
+  std::string endpoint_bwlimit;  // bytes per second per gateway
+  int timeout = 60;              // seconds a request may stall before it is tried again
+  // Each request must end within `timeout` plus its bytes at this rate.
+  std::string min_rate = "16KiB";
+  uint64_t list_limit = 0;  // keys one listing may return (0: from the bucket's own count)
+  bool insecure = false;    // do not check the gateway's TLS certificate
+  std::string ca_bundle;    // PEM certificates of the CAs to trust
+};
+
+}  // namespace gwsync
