@@ -10,9 +10,7 @@
 #include "util/printable.h"
 
 namespace gwsync::cli {
-namespace {
 
-// Said each time the TLS settings are resolved with --insecure.
 void WarnInsecure(const GlobalFlags& flags) {
   if (flags.insecure) {
     std::fprintf(stderr,
@@ -20,8 +18,6 @@ void WarnInsecure(const GlobalFlags& flags) {
                  "anyone on the network path can read and change what is sent\n");
   }
 }
-
-}  // namespace
 
 StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& flags) {
   return api::ResolveTransferOptions(flags);

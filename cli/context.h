@@ -24,6 +24,10 @@ struct GlobalFlags : GatewayOptions {
   bool allow_core_dumps = false;
 };
 
+// With --insecure: a warning on stderr, said each time the TLS settings are
+// resolved (a command that hands GlobalFlags to the library says it itself).
+void WarnInsecure(const GlobalFlags& flags);
+
 StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& flags);
 
 // The client and transport settings together (the default cluster of a sync).

@@ -1,5 +1,6 @@
 // A program that uses gwsync as a library: it backs a bucket up into a
-// folder (or restores one) with gwsync::Sync, then prints what it did. It
+// folder (or restores one) with gwsync::Sync, prints what it did, then proves
+// the copy with gwsync::Verify (sizes and ETags, and a folder's files read). It
 // includes only the public headers (engine/include/gwsync/) and links only
 // the gwsync_api target, which keeps the engine's own headers private: it is
 // the proof that they are enough. The gateway and keys come as for `gwsync`
@@ -12,6 +13,7 @@
 
 #include "gwsync/gateway.h"
 #include "gwsync/sync.h"
+#include "gwsync/verify.h"
 
 int main(int argc, char** argv) {
   if (argc < 3 || argc > 4 || (argc == 4 && std::strcmp(argv[3], "--delete") != 0)) {
@@ -38,5 +40,24 @@ int main(int argc, char** argv) {
   for (const auto& m : summary->manifests) std::printf("manifest: %s\n", m.c_str());
   std::printf("%llu errors in %.2f s\n", static_cast<unsigned long long>(summary->errors),
               summary->seconds);
-  return summary->exit_code;
+  if (summary->exit_code != 0 || request.dry_run) return summary->exit_code;
+
+  gwsync::VerifyRequest proof;
+  proof.source = request.source;
+  proof.destination = request.destination;
+  proof.content = true;  // a folder side's files are read, not only listed
+  proof.on_difference = [](const gwsync::VerifyDifference& d) {
+    std::printf("%s %s %s\n", std::string(d.KindName()).c_str(), d.key.c_str(), d.why.c_str());
+  };
+  auto verified = gwsync::Verify(gateway, proof);
+  if (!verified.ok()) {
+    std::fprintf(stderr, "backup: verify: %s\n", verified.status().message().c_str());
+    return 1;
+  }
+  std::printf("verify: %s (%llu of %llu objects match, %llu files read)\n",
+              std::string(verified->VerdictName()).c_str(),
+              static_cast<unsigned long long>(verified->matched),
+              static_cast<unsigned long long>(verified->source_objects),
+              static_cast<unsigned long long>(verified->contents_read));
+  return verified->ok() ? 0 : 1;
 }

@@ -34,12 +34,29 @@ class ExampleTest(gwtest.GatewayCase, unittest.TestCase):
         self.assertRegex(r.stdout, r"download\s+3 objects\s+305010 bytes")
         self.assertRegex(r.stdout, r"manifest: .*/\.gwsync/manifest-")
         self.assertIn("0 errors", r.stdout)
+        self.assertIn("verify: OK (3 of 3 objects match, 3 files read)", r.stdout)
 
         # Again: the index knows the files, nothing is fetched.
         r = self.run_example(f"s3://{b}", backup)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"skip: unchanged\s+3 objects")
         self.assertNotIn("download", r.stdout)
+
+        # A file changed behind the index's back (same size, same time):
+        # the sync trusts the index, the proof reads the file.
+        path = os.path.join(backup, "a")
+        st = os.stat(path)
+        with open(path, "r+b") as f:
+            f.write(b"2")
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        r = self.run_example(f"s3://{b}", backup)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stdout, r"skip: unchanged\s+3 objects")
+        self.assertIn("different a content differs", r.stdout)
+        self.assertIn("verify: DIFFERENT (2 of 3 objects match", r.stdout)
+        with open(path, "r+b") as f:
+            f.write(b"1")
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
         # The folder back into a new bucket, byte for byte.
         restored = self.bucket("restored")
@@ -50,6 +67,7 @@ class ExampleTest(gwtest.GatewayCase, unittest.TestCase):
             for o in page.get("Contents", []):
                 got[o["Key"]] = self.s3.get_object(Bucket=restored, Key=o["Key"])["Body"].read()
         self.assertEqual(got, objects)
+        self.assertIn("verify: OK (3 of 3 objects match, 3 files read)", r.stdout)
 
         # --delete: what the source no longer holds goes.
         self.s3.delete_object(Bucket=b, Key="a")
