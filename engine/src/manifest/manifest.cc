@@ -192,7 +192,7 @@ StatusOr<std::unique_ptr<Writer>> Writer::Create(std::unique_ptr<transfer::TempF
   impl->file = std::move(file);
   // It names every key: for its owner only, like the index.
   if (fchmod(impl->file->fd(), 0600) != 0)
-    return util::ErrnoStatus("cannot create manifest '" + impl->path + "'", errno);
+    return fileio::ErrnoStatus("cannot create manifest '" + impl->path + "'", errno);
   impl->cctx = ZSTD_createCCtx();
   if (!impl->cctx) return Internal("zstd: cannot create a compression context");
   ZSTD_CCtx_setParameter(impl->cctx, ZSTD_c_compressionLevel, 3);
@@ -220,7 +220,7 @@ StatusOr<Totals> Writer::Finish() {
   Impl& w = *impl_;
   json end = {{"end", true}, {"objects", w.totals.objects}, {"bytes", w.totals.bytes}};
   RETURN_IF_ERROR(w.Compress(end.dump() + "\n", ZSTD_e_end));
-  if (fsync(w.file->fd()) != 0) return util::ErrnoStatus("cannot write '" + w.path + "'", errno);
+  if (fsync(w.file->fd()) != 0) return fileio::ErrnoStatus("cannot write '" + w.path + "'", errno);
   RETURN_IF_ERROR(w.file->Commit());
   return w.totals;
 }
@@ -267,7 +267,7 @@ struct Reader::Impl {
         ssize_t n = read(fd, in.data(), in.size());
         if (n < 0) {
           if (errno == EINTR) continue;
-          return util::ErrnoStatus("cannot read '" + path + "'", errno);
+          return fileio::ErrnoStatus("cannot read '" + path + "'", errno);
         }
         if (n == 0) {
           eof = true;
@@ -317,7 +317,7 @@ StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (impl->fd < 0) return util::ErrnoStatus("cannot open manifest '" + path + "'", errno);
+  if (impl->fd < 0) return fileio::ErrnoStatus("cannot open manifest '" + path + "'", errno);
   impl->dctx = ZSTD_createDCtx();
   if (!impl->dctx) return Internal("zstd: cannot create a decompression context");
   // The window a frame asks for is allocated as it starts: a few bytes must
@@ -419,7 +419,7 @@ Status WriteLatest(const std::string& dir, const std::string& name) {
 
 StatusOr<std::string> ResolveManifestPath(const std::string& path) {
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return util::ErrnoStatus("'" + path + "'", errno);
+  if (stat(path.c_str(), &st) != 0) return fileio::ErrnoStatus("'" + path + "'", errno);
   std::string dir, latest;
   StatusOr<transfer::StateDir> state = NotFound("");
   if (S_ISDIR(st.st_mode)) {

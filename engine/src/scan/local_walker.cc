@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "fileio/beneath.h"
+#include "fileio/errno_status.h"
 #include "plan/plan.h"
-#include "util/beneath.h"
-#include "util/errno_status.h"
 
 namespace gwsync::scan {
 namespace {
@@ -112,18 +112,19 @@ class Walker {
   StatusOr<int> OpenDir(const std::string& path, const std::string& dir_key,
                         const struct stat& listed, struct stat* now) const {
     std::string rel = dir_key.empty() ? "." : dir_key.substr(0, dir_key.size() - 1);
-    int fd = options_.links == Links::kFollow
-                 ? openat(root_fd_, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                 : util::OpenBeneath(root_fd_, dir_key.empty() ? "" : rel, O_RDONLY | O_DIRECTORY);
+    int fd =
+        options_.links == Links::kFollow
+            ? openat(root_fd_, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            : fileio::OpenBeneath(root_fd_, dir_key.empty() ? "" : rel, O_RDONLY | O_DIRECTORY);
     if (fd < 0 && (errno == ELOOP || errno == EXDEV)) {
       return Status(StatusCode::kFailedPrecondition,
                     "'" + path + "': a symbolic link on its way since it was listed, not followed");
     }
-    if (fd < 0) return util::ErrnoStatus("'" + path + "'", errno);
+    if (fd < 0) return fileio::ErrnoStatus("'" + path + "'", errno);
     if (fstat(fd, now) != 0) {
       int err = errno;
       close(fd);
-      return util::ErrnoStatus("'" + path + "'", err);
+      return fileio::ErrnoStatus("'" + path + "'", err);
     }
     if (now->st_dev != listed.st_dev || now->st_ino != listed.st_ino) {
       close(fd);
@@ -143,14 +144,14 @@ class Walker {
     if (dir == nullptr) {
       int err = errno;
       close(fd);
-      return util::ErrnoStatus("'" + path + "'", err);
+      return fileio::ErrnoStatus("'" + path + "'", err);
     }
     Status status;
     for (;;) {
       errno = 0;
       dirent* d = readdir(dir);
       if (d == nullptr) {
-        if (errno != 0) status = util::ErrnoStatus("'" + path + "'", errno);
+        if (errno != 0) status = fileio::ErrnoStatus("'" + path + "'", errno);
         break;
       }
       std::string_view name = d->d_name;
@@ -179,7 +180,7 @@ class Walker {
         std::string child_path = PathOf(key);
         // A dangling link, a link chain that loops, or a file gone since
         // readdir: nothing to sync.
-        Skip(child_path, util::ErrnoStatus("'" + child_path + "'", err));
+        Skip(child_path, fileio::ErrnoStatus("'" + child_path + "'", err));
         continue;
       }
       child.sort_name = std::string(name);
@@ -340,16 +341,16 @@ Status WalkLocal(const std::string& root, const WalkOptions& options,
   if (dir.empty() || stat(dir.c_str(), &st) != 0) {
     int err = dir.empty() ? ENOENT : errno;
     if (err == ENOENT || err == ENOTDIR) return NotFound("'" + root + "': no such folder");
-    return util::ErrnoStatus("'" + root + "'", err);
+    return fileio::ErrnoStatus("'" + root + "'", err);
   }
   if (!S_ISDIR(st.st_mode)) return InvalidArgument("'" + root + "' is not a folder");
   int fd = options.root_fd;
   if (fd < 0) {
     fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return util::ErrnoStatus("'" + root + "'", errno);
+    if (fd < 0) return fileio::ErrnoStatus("'" + root + "'", errno);
   }
   Status s = fstat(fd, &st) == 0 ? Walker(dir, fd, options, emit).Walk(st)
-                                 : util::ErrnoStatus("'" + root + "'", errno);
+                                 : fileio::ErrnoStatus("'" + root + "'", errno);
   if (fd != options.root_fd) close(fd);
   return s;
 }

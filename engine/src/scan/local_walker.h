@@ -59,7 +59,7 @@ struct WalkOptions {
 // Symbolic links below `root` are reported and skipped, or with
 // Links::kFollow followed to regular files or folders (loops are detected
 // and skipped); `root` itself may be a link. Each folder is opened beneath
-// the root with no link on its way (util/beneath.h), and only while it is
+// the root with no link on its way (fileio/beneath.h), and only while it is
 // still the folder its parent listed: one swapped for a link or another
 // folder since is reported and not walked. gwsync's own temporary files
 // (".NAME.gwsync-XXXXXX" that IsOwnTemp proves gwsync's) and the reserved ".gwsync" folder at the

@@ -40,7 +40,7 @@ class FileSystem {
   static StatusOr<LocalRoot> OpenRoot(const std::string& path, bool follow_links);
 
   // Opens `key` beneath `root` for reading, with no symbolic link in any
-  // component (util/beneath.h) unless root.follow_links, and without
+  // component (fileio/beneath.h) unless root.follow_links, and without
   // blocking: a FIFO opens at once, for the caller to see its type with
   // Fstat before any read. FailedPrecondition when a link is on the way
   // (or `key` is one); errors name root/key.

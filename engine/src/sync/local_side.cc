@@ -9,8 +9,8 @@
 #include <cstring>
 #include <thread>
 
+#include "fileio/beneath.h"
 #include "scan/local_walker.h"
-#include "util/beneath.h"
 
 namespace gwsync::sync {
 namespace {
@@ -195,7 +195,7 @@ StatusOr<std::unique_ptr<EntryStream>> OpenLocalStream(const std::string& root,
   if (options.root) {
     // Beneath the root the tree is read from, with no link on the way: a
     // `.gwsync` planted as a link is not followed.
-    int fd = util::OpenBeneath(options.root->get(), plan::kKeyStoreDir, O_PATH | O_DIRECTORY);
+    int fd = fileio::OpenBeneath(options.root->get(), plan::kKeyStoreDir, O_PATH | O_DIRECTORY);
     if (fd < 0) return std::unique_ptr<EntryStream>(std::move(tree));
     so.root = std::make_shared<transfer::Fd>(fd);
   } else if (struct stat st{}; lstat(store.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

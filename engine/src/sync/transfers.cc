@@ -34,7 +34,7 @@ Status MakeParents(const std::string& path) {
   if (stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::Ok();
   RETURN_IF_ERROR(MakeParents(dir));
   if (mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
-    return util::ErrnoStatus("cannot create folder '" + dir + "'", errno);
+    return fileio::ErrnoStatus("cannot create folder '" + dir + "'", errno);
   }
   return Status::Ok();
 }
@@ -109,11 +109,11 @@ Status KeepHeaders(const transfer::TempFile& temp, const KeptHeaders& kept, cons
                    const std::string& xxh3) {
   const int fd = temp.fd();
   struct stat st {};
-  if (fstat(fd, &st) != 0) return util::ErrnoStatus("cannot stat '" + temp.path() + "'", errno);
+  if (fstat(fd, &st) != 0) return fileio::ErrnoStatus("cannot stat '" + temp.path() + "'", errno);
   std::string value =
       EncodeKeptAttr(kept, static_cast<uint64_t>(st.st_size), MtimeNs(st), etag, xxh3);
   if (fsetxattr(fd, kHeadersXattr, value.data(), value.size(), 0) != 0) {
-    return util::ErrnoStatus(
+    return fileio::ErrnoStatus(
         "cannot keep the object's headers, metadata and tags with '" + temp.path() + "'", errno);
   }
   return Status::Ok();
@@ -637,7 +637,7 @@ Status Runner::MoveFileOnTheWay(std::string_view rel) {
     if (!from.ok()) return from.status();  // a link, or nothing: not this
     struct stat st {};
     if (fstatat(from->dir->get(), from->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      return util::ErrnoStatus("cannot stat '" + from->path + "'", errno);
+      return fileio::ErrnoStatus("cannot stat '" + from->path + "'", errno);
     }
     if (S_ISDIR(st.st_mode)) continue;
     if (!S_ISREG(st.st_mode)) {
@@ -647,7 +647,7 @@ Status Runner::MoveFileOnTheWay(std::string_view rel) {
     ASSIGN_OR_RETURN(transfer::DestEntry to,
                      transfer::OpenDestParent(dst_.path, store, /*create=*/true));
     if (renameat(from->dir->get(), from->name.c_str(), to.dir->get(), to.name.c_str()) != 0) {
-      return util::ErrnoStatus("cannot move '" + from->path + "' to '" + to.path + "'", errno);
+      return fileio::ErrnoStatus("cannot move '" + from->path + "' to '" + to.path + "'", errno);
     }
     std::lock_guard report_lock(report_mu_);
     ++report_.key_store_count;

@@ -180,13 +180,13 @@ class Backup {
                        })));
     }
     struct stat st {};
-    if (lstat(file.c_str(), &st) != 0) return util::ErrnoStatus("'" + file + "'", errno);
+    if (lstat(file.c_str(), &st) != 0) return fileio::ErrnoStatus("'" + file + "'", errno);
     const bool proven = got.verdict == transfer::Verdict::kVerified;
     const std::string attr =
         EncodeKeptAttr(KeepFrom(got.head, std::move(tags)), got.size, MtimeNs(st),
                        proven ? got.etag : "", proven ? got.xxh3 : "");
     if (lsetxattr(file.c_str(), kHeadersXattr, attr.data(), attr.size(), 0) != 0) {
-      return util::ErrnoStatus("cannot keep the headers of '" + file + "'", errno);
+      return fileio::ErrnoStatus("cannot keep the headers of '" + file + "'", errno);
     }
     Fill(rel, file, st, r);
     r->unverified = got.verdict != transfer::Verdict::kVerified;

@@ -32,7 +32,7 @@ StatusOr<int> OpenChild(int dir, const std::string& name, const std::string& sho
     int err = errno;
     if (err == ENOENT && create && attempt == 0) {
       if (mkdirat(dir, name.c_str(), mode) != 0 && errno != EEXIST) {
-        return util::ErrnoStatus("cannot create folder '" + shown + "'", errno);
+        return fileio::ErrnoStatus("cannot create folder '" + shown + "'", errno);
       }
       continue;  // open what is there now, made by us or by another writer
     }
@@ -45,7 +45,7 @@ StatusOr<int> OpenChild(int dir, const std::string& name, const std::string& sho
                                 "through it"
                               : "not a folder"));
     }
-    return util::ErrnoStatus("cannot open folder '" + shown + "'", err);
+    return fileio::ErrnoStatus("cannot open folder '" + shown + "'", err);
   }
   return Internal("'" + shown + "': the folder vanished while it was created");
 }
@@ -57,11 +57,11 @@ StatusOr<std::shared_ptr<Fd>> OpenRoot(const std::string& root, bool create, mod
     int err = errno;
     if (err == ENOENT && create) {
       if (mkdir(root.c_str(), mode) != 0 && errno != EEXIST) {
-        return util::ErrnoStatus("cannot create folder '" + root + "'", errno);
+        return fileio::ErrnoStatus("cannot create folder '" + root + "'", errno);
       }
       fd = std::make_shared<Fd>(open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     }
-    if (fd->get() < 0) return util::ErrnoStatus("cannot open folder '" + root + "'", errno);
+    if (fd->get() < 0) return fileio::ErrnoStatus("cannot open folder '" + root + "'", errno);
   }
   return fd;
 }
@@ -196,13 +196,13 @@ Status PlaceDestLink(const std::string& root, std::string_view key, const std::s
     tmp = scan::TempStem(e.name) + "L" + std::to_string(rng() % 90000 + 10000);
     if (symlinkat(target.c_str(), e.dir->get(), tmp.c_str()) == 0) break;
     if (errno != EEXIST || tries == 100) {
-      return util::ErrnoStatus("cannot create the link '" + e.path + "'", errno);
+      return fileio::ErrnoStatus("cannot create the link '" + e.path + "'", errno);
     }
   }
   if (renameat(e.dir->get(), tmp.c_str(), e.dir->get(), e.name.c_str()) != 0) {
     int err = errno;
     unlinkat(e.dir->get(), tmp.c_str(), 0);
-    return util::ErrnoStatus("cannot create the link '" + e.path + "'", err);
+    return fileio::ErrnoStatus("cannot create the link '" + e.path + "'", err);
   }
   return Status::Ok();
 }
@@ -218,7 +218,7 @@ Status RemoveDestLink(const std::string& root, std::string_view key) {
     return Status::Ok();
   }
   if (unlinkat(parent->dir->get(), parent->name.c_str(), 0) != 0 && errno != ENOENT) {
-    return util::ErrnoStatus("cannot delete '" + parent->path + "'", errno);
+    return fileio::ErrnoStatus("cannot delete '" + parent->path + "'", errno);
   }
   return Status::Ok();
 }
@@ -229,7 +229,7 @@ Status RemoveDestFile(const std::string& root, std::string_view key) {
     return parent.status().code() == StatusCode::kNotFound ? Status::Ok() : parent.status();
   }
   if (unlinkat(parent->dir->get(), parent->name.c_str(), 0) != 0 && errno != ENOENT) {
-    return util::ErrnoStatus("cannot delete '" + parent->path + "'", errno);
+    return fileio::ErrnoStatus("cannot delete '" + parent->path + "'", errno);
   }
   return Status::Ok();
 }

@@ -288,7 +288,7 @@ class Download : public std::enable_shared_from_this<Download> {
   void VerifyFile() {
     struct stat st {};
     if (fstat(tmp_->fd(), &st) != 0) {
-      return Report(util::ErrnoStatus("cannot stat '" + tmp_->path() + "'", errno));
+      return Report(fileio::ErrnoStatus("cannot stat '" + tmp_->path() + "'", errno));
     }
     if (static_cast<uint64_t>(st.st_size) != size_) {
       return Report(DataLoss(what_ + ": received " + std::to_string(st.st_size) +

@@ -25,7 +25,7 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
     ssize_t n = write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return util::ErrnoStatus("cannot write '" + path + "'", errno);
+    if (n < 0) return fileio::ErrnoStatus("cannot write '" + path + "'", errno);
     data.remove_prefix(static_cast<size_t>(n));
   }
   return Status::Ok();
@@ -241,7 +241,7 @@ StatusOr<std::unique_ptr<TempFile>> TempFile::Create(const std::string& path) {
   std::string dir = slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
   auto fd = std::make_shared<Fd>(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd->get() < 0) return util::ErrnoStatus("cannot create a file in '" + dir + "'", errno);
+  if (fd->get() < 0) return fileio::ErrnoStatus("cannot create a file in '" + dir + "'", errno);
   return CreateAt(std::move(fd), base, path);
 }
 
@@ -289,7 +289,7 @@ StatusOr<std::unique_ptr<TempFile>> TempFile::CreateAt(std::shared_ptr<Fd> dir, 
           new TempFile(fd, std::move(dir), std::move(tmp), std::move(name), std::move(path)));
     }
     if (errno != EEXIST)
-      return util::ErrnoStatus("cannot create a file beside '" + path + "'", errno);
+      return fileio::ErrnoStatus("cannot create a file beside '" + path + "'", errno);
   }
   return Internal("cannot find a free temporary name beside '" + path + "'");
 }
@@ -324,14 +324,14 @@ Status TempFile::CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string
   if (close(fd) != 0) {
     int err = errno;
     if (mark >= 0) close(mark);
-    return util::ErrnoStatus("write '" + path_ + "'", err);
+    return fileio::ErrnoStatus("write '" + path_ + "'", err);
   }
   if (renameat(dir_->get(), tmp_.c_str(), dir->get(), name.c_str()) != 0) {
     int err = errno;
     // Still a temporary, its writes checked: the caller may place it
     // elsewhere (a folder took the name meanwhile), or drop it.
     fd_ = mark;
-    return util::ErrnoStatus("rename to '" + path + "'", err);
+    return fileio::ErrnoStatus("rename to '" + path + "'", err);
   }
   if (mark >= 0) {
     fremovexattr(mark, scan::kTempXattr);
@@ -346,8 +346,9 @@ Status TempFile::CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string
 Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode) {
   ASSIGN_OR_RETURN(auto file, TempFile::Create(path));
   RETURN_IF_ERROR(WriteAll(file->fd(), body, path));
-  if (fchmod(file->fd(), mode) != 0) return util::ErrnoStatus("cannot write '" + path + "'", errno);
-  if (fsync(file->fd()) != 0) return util::ErrnoStatus("cannot write '" + path + "'", errno);
+  if (fchmod(file->fd(), mode) != 0)
+    return fileio::ErrnoStatus("cannot write '" + path + "'", errno);
+  if (fsync(file->fd()) != 0) return fileio::ErrnoStatus("cannot write '" + path + "'", errno);
   return file->Commit();
 }
 

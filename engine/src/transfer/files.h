@@ -16,10 +16,10 @@
 #include <string_view>
 #include <vector>
 
+#include "fileio/errno_status.h"
 #include "hash/hash.h"
 #include "http/request.h"
 #include "transfer/etag.h"
-#include "util/errno_status.h"
 
 namespace gwsync::transfer {
 

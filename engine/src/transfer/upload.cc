@@ -257,11 +257,11 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
     if (!file_.fd) {
       file_.fd = std::make_shared<Fd>(open(file_.path.c_str(), O_RDONLY | O_CLOEXEC));
       if (file_.fd->get() < 0) {
-        return done_(util::ErrnoStatus("cannot read '" + file_.path + "'", errno));
+        return done_(fileio::ErrnoStatus("cannot read '" + file_.path + "'", errno));
       }
     }
     if (fstat(file_.fd->get(), &before_) != 0) {
-      return done_(util::ErrnoStatus("cannot read '" + file_.path + "'", errno));
+      return done_(fileio::ErrnoStatus("cannot read '" + file_.path + "'", errno));
     }
     if (!S_ISREG(before_.st_mode)) {
       return done_(InvalidArgument("'" + file_.path + "' is not a regular file"));

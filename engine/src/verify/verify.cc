@@ -216,7 +216,7 @@ class Verifier {
                                             std::optional<transfer::PartLayout> layout) {
     std::string target(size + 1, '\0');
     ssize_t n = readlink(path.c_str(), target.data(), target.size());
-    if (n < 0) return util::ErrnoStatus("'" + path + "'", errno);
+    if (n < 0) return fileio::ErrnoStatus("'" + path + "'", errno);
     transfer::ContentCheck check(etag, size, layout, options_.part_size);
     check.Update(std::string_view(target.data(), static_cast<size_t>(n)));
     return check.Finish();
