@@ -5,9 +5,9 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "fileio/files.h"
 #include "sync/session.h"
 #include "sync/shard_plan.h"
-#include "transfer/files.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
@@ -34,7 +34,7 @@ int RunShardPlan(const GlobalFlags& global, const ShardPlanFlags& flags) {
     return 0;
   }
   // Written beside and renamed: a share never reads half a plan.
-  Status written = transfer::WriteFileAtomically(flags.output, json, transfer::DefaultFileMode());
+  Status written = fileio::WriteFileAtomically(flags.output, json, fileio::DefaultFileMode());
   if (!written.ok()) return Fail(written);
   if (!global.quiet) {
     for (int i = 0; i < plan->count(); ++i) {

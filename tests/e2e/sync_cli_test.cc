@@ -447,7 +447,7 @@ TEST_F(SyncCliTest, KilledRestoreLeavesNoPartialFileAndResumes) {
   }
 
   // The killed run's temporary files are stale once nothing has touched
-  // them for two seconds (scan::RemoveIfStale); the rerun removes them.
+  // them for two seconds (fileio::RemoveIfStale); the rerun removes them.
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   Result rerun = Sync("s3://" + bucket_, dst, With({"--json"}, kMultipart));
   ExpectOk(rerun);

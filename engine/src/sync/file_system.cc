@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "fileio/beneath.h"
-#include "transfer/dest_dir.h"
+#include "fileio/dest_dir.h"
 
 namespace gwsync::sync {
 
@@ -39,16 +39,16 @@ StatusOr<LocalRoot> FileSystem::OpenRoot(const std::string& path, bool follow_li
   LocalRoot root;
   root.path = path;
   root.follow_links = follow_links;
-  root.fd = std::make_shared<transfer::Fd>(open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  root.fd = std::make_shared<fileio::Fd>(open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (root.fd->get() < 0) return fileio::ErrnoStatus("cannot open folder '" + path + "'", errno);
   return root;
 }
 
-StatusOr<std::shared_ptr<transfer::Fd>> FileSystem::Open(const LocalRoot& root,
-                                                         std::string_view key) {
+StatusOr<std::shared_ptr<fileio::Fd>> FileSystem::Open(const LocalRoot& root,
+                                                       std::string_view key) {
   // O_NONBLOCK: a FIFO put in the file's place opens at once (and is then
   // refused by its type) instead of waiting for a writer for ever.
-  auto fd = std::make_shared<transfer::Fd>(OpenUnder(root, key, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+  auto fd = std::make_shared<fileio::Fd>(OpenUnder(root, key, O_RDONLY | O_NONBLOCK | O_NOCTTY));
   if (fd->get() < 0) return ReadError(root.PathOf(key), errno);
   return fd;
 }
@@ -87,8 +87,8 @@ StatusOr<std::string> FileSystem::ReadLink(const LocalRoot& root, std::string_vi
   const std::string path = root.PathOf(key);
   size_t slash = key.rfind('/');
   std::string name(slash == std::string_view::npos ? key : key.substr(slash + 1));
-  transfer::Fd parent(OpenUnder(root, slash == std::string_view::npos ? "" : key.substr(0, slash),
-                                O_PATH | O_DIRECTORY));
+  fileio::Fd parent(OpenUnder(root, slash == std::string_view::npos ? "" : key.substr(0, slash),
+                              O_PATH | O_DIRECTORY));
   if (parent.get() < 0) return ReadError(path, errno);
   std::string target(4096, '\0');
   ssize_t n = readlinkat(parent.get(), name.c_str(), target.data(), target.size());
@@ -121,10 +121,10 @@ Status FileSystem::Futimens(int fd, const std::string& path, const struct timesp
   return Status::Ok();
 }
 
-Status FileSystem::Commit(transfer::TempFile& temp) { return temp.Commit(); }
+Status FileSystem::Commit(fileio::TempFile& temp) { return temp.Commit(); }
 
 Status FileSystem::Remove(const std::string& root, std::string_view key) {
-  return transfer::RemoveDestFile(root, key);
+  return fileio::RemoveDestFile(root, key);
 }
 
 FileSystem* FileSystem::Default() {

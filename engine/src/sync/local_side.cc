@@ -197,7 +197,7 @@ StatusOr<std::unique_ptr<EntryStream>> OpenLocalStream(const std::string& root,
     // `.gwsync` planted as a link is not followed.
     int fd = fileio::OpenBeneath(options.root->get(), plan::kKeyStoreDir, O_PATH | O_DIRECTORY);
     if (fd < 0) return std::unique_ptr<EntryStream>(std::move(tree));
-    so.root = std::make_shared<transfer::Fd>(fd);
+    so.root = std::make_shared<fileio::Fd>(fd);
   } else if (struct stat st{}; lstat(store.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return std::unique_ptr<EntryStream>(std::move(tree));
   }

@@ -7,11 +7,11 @@
 #include <memory>
 #include <string>
 
+#include "fileio/files.h"
 #include "plan/plan.h"
 #include "scan/local_walker.h"
 #include "sync/key_range.h"
 #include "sync/stream.h"
-#include "transfer/files.h"
 
 namespace gwsync::sync {
 
@@ -28,7 +28,7 @@ struct LocalListOptions {
   KeyRange range;  // only these keys (the whole tree is still walked)
   // The root, already open (the sync's reads use the same handle); null:
   // opened by the walk.
-  std::shared_ptr<transfer::Fd> root;
+  std::shared_ptr<fileio::Fd> root;
 };
 
 // NotFound when `root` does not exist (unless missing_ok), InvalidArgument

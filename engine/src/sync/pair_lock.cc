@@ -25,14 +25,14 @@ std::string SideId(const Location& loc) {
 
 // The folder of lock files, private and ours: another user's folder there
 // could let them hold our locks (or read which pairs we sync).
-StatusOr<transfer::Fd> OpenLockDir(const std::string& dir) {
+StatusOr<fileio::Fd> OpenLockDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::path parent = std::filesystem::path(dir).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return fileio::ErrnoStatus("cannot create the lock folder '" + dir + "'", errno);
   }
-  transfer::Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  fileio::Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() < 0) {
     return fileio::ErrnoStatus("cannot open the lock folder '" + dir + "' (not through a link)",
                                errno);
@@ -72,10 +72,10 @@ StatusOr<std::unique_ptr<PairLock>> PairLock::Acquire(const LockOptions& options
                                                       const std::string& what,
                                                       const std::atomic<bool>* stop) {
   const std::string dir_path = options.dir.empty() ? DefaultLockDir() : options.dir;
-  ASSIGN_OR_RETURN(transfer::Fd dir, OpenLockDir(dir_path));
+  ASSIGN_OR_RETURN(fileio::Fd dir, OpenLockDir(dir_path));
   const std::string path = dir_path + "/" + name;
-  transfer::Fd fd(openat(dir.get(), name.c_str(),
-                         O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600));
+  fileio::Fd fd(openat(dir.get(), name.c_str(),
+                       O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600));
   if (fd.get() < 0) {
     return fileio::ErrnoStatus("cannot open the lock file '" + path + "' (not through a link)",
                                errno);

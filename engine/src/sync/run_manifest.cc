@@ -9,13 +9,13 @@
 #include <filesystem>
 #include <optional>
 
+#include "fileio/state_dir.h"
 #include "http/bodies.h"
 #include "manifest/digest.h"
 #include "manifest/manifest.h"
 #include "sync/bucket_side.h"
 #include "sync/local_side.h"
 #include "sync/metadata.h"
-#include "transfer/state_dir.h"
 
 namespace gwsync::sync {
 namespace {
@@ -53,10 +53,10 @@ Status WriteEntries(EntryStream* stream, const KeyRange& range, manifest::Writer
 StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& options,
                                      const manifest::Header& header) {
   std::string path = options.manifest.path;
-  std::optional<transfer::StateDir> state;
+  std::optional<fileio::StateDir> state;
   std::unique_ptr<manifest::Writer> writer;
   if (path.empty()) {  // in the state folder, through its handle
-    ASSIGN_OR_RETURN(state, transfer::StateDir::Open(dst.path, plan::kReservedDir, true));
+    ASSIGN_OR_RETURN(state, fileio::StateDir::Open(dst.path, plan::kReservedDir, true));
     ASSIGN_OR_RETURN(auto file, state->NewFile(ManifestName(header, options.manifest.share)));
     path = file->path();
     ASSIGN_OR_RETURN(writer, manifest::Writer::Create(std::move(file), header));

@@ -228,7 +228,7 @@ struct SyncReport {
 // An unfinished multipart upload of gwsync's (its checkpoint in the index)
 // that no run has resumed for this long is abandoned: the next complete run
 // to its bucket aborts it, so its parts stop taking the gateway's space.
-// Partial downloads have the same rule (scan::RemoveIfStale).
+// Partial downloads have the same rule (fileio::RemoveIfStale).
 inline constexpr std::chrono::hours kAbandonedAfter{7 * 24};
 
 // Runs one sync. A non-OK Status means the sync could not run at all (a

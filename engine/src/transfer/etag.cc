@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "transfer/files.h"
+#include "fileio/files.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::transfer {
@@ -211,7 +211,7 @@ StatusOr<CheckResult> CheckFile(const std::string& path, uint64_t size, std::str
                                 std::optional<PartLayout> recorded, uint64_t hint,
                                 std::string_view known_xxh3) {
   // Non-blocking: a FIFO put in a file's place is refused, not waited on.
-  Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  fileio::Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (fd.get() < 0) return fileio::ErrnoStatus("cannot read '" + path + "'", errno);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {

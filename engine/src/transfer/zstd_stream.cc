@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "transfer/files.h"
+#include "fileio/errno_status.h"
 
 namespace gwsync::transfer {
 

@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <mutex>
 
+#include "fileio/errno_status.h"
 #include "scan/local_walker.h"
 #include "transfer/etag.h"
-#include "transfer/files.h"
 #include "transfer/object_transfer.h"
 #include "util/workers.h"
 
