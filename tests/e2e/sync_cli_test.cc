@@ -544,7 +544,7 @@ TEST_F(SyncCliTest, BadInput) {
 
 // Objects that carry no mode (made by most tools) are restored with the
 // umask's mode: never world-writable. Disabled: fails about one run in three
-// while TempFile::Create (engine/src/transfer/files.cc) reads the umask by
+// while TempFile::Create (engine/src/fileio/files.cc) reads the umask by
 // setting it to 0 and back, which races between the threads creating files.
 TEST_F(SyncCliTest, FilesWithoutModeFollowTheUmask) {
   for (int i = 0; i < 600; ++i) {
