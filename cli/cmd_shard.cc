@@ -39,8 +39,8 @@ int RunShardPlan(const GlobalFlags& global, const ShardPlanFlags& flags) {
   if (!global.quiet) {
     for (int i = 0; i < plan->count(); ++i) {
       std::printf("share %d: after '%s' through '%s'", i,
-                  i > 0 ? sync::EncodeKey(plan->bounds[i - 1]).c_str() : "(start)",
-                  i + 1 < plan->count() ? sync::EncodeKey(plan->bounds[i]).c_str() : "(end)");
+                  i > 0 ? sides::EncodeKey(plan->bounds[i - 1]).c_str() : "(start)",
+                  i + 1 < plan->count() ? sides::EncodeKey(plan->bounds[i]).c_str() : "(end)");
       if (!plan->keys.empty()) {
         std::printf(": %llu keys, %s", static_cast<unsigned long long>(plan->keys[i]),
                     FormatSize(plan->bytes[i]).c_str());

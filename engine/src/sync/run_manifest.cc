@@ -13,8 +13,8 @@
 #include "http/bodies.h"
 #include "manifest/digest.h"
 #include "manifest/manifest.h"
-#include "sync/bucket_side.h"
-#include "sync/local_side.h"
+#include "sides/bucket_side.h"
+#include "sides/local_side.h"
 #include "sync/metadata.h"
 
 namespace gwsync::sync {
@@ -26,11 +26,12 @@ std::string ManifestName(const manifest::Header& h, const std::string& share = "
 
 // Streams `stream`'s entries in `range` into `writer`, each joined by
 // `fill`.
-Status WriteEntries(EntryStream* stream, const KeyRange& range, manifest::Writer* writer,
+Status WriteEntries(sides::EntryStream* stream, const sides::KeyRange& range,
+                    manifest::Writer* writer,
                     const std::function<Status(const plan::Entry&, manifest::Record*)>& fill) {
-  ListBatch batch;
+  sides::ListBatch batch;
   while (stream->Next(&batch)) {
-    for (const Problem& p : batch.problems) {
+    for (const sides::Problem& p : batch.problems) {
       if (p.read_error) return p.status.Annotate("listing the destination for its manifest");
     }
     for (const plan::Entry& e : batch.entries) {
@@ -63,9 +64,9 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
   } else {
     ASSIGN_OR_RETURN(writer, manifest::Writer::Create(path, header));
   }
-  LocalListOptions lo;
+  sides::LocalListOptions lo;
   lo.missing_ok = true;
-  ASSIGN_OR_RETURN(auto stream, OpenLocalStream(dst.path, lo));
+  ASSIGN_OR_RETURN(auto stream, sides::OpenLocalStream(dst.path, lo));
   RETURN_IF_ERROR(WriteEntries(
       stream.get(), options.range, writer.get(),
       [&](const plan::Entry& e, manifest::Record* r) -> Status {
@@ -138,12 +139,12 @@ StatusOr<std::string> BucketManifest(const Location& dst, const SyncOptions& opt
     close(fd);
     temp = path = name;
   }
-  BucketListOptions bo;
+  sides::BucketListOptions bo;
   bo.missing_ok = true;
   bo.range = options.range;
   const std::string name = ManifestName(header, options.manifest.share);
   Status s = [&]() -> Status {
-    ASSIGN_OR_RETURN(auto stream, OpenBucketStream(*dst.client, dst.bucket, dst.prefix, bo));
+    ASSIGN_OR_RETURN(auto stream, sides::OpenBucketStream(*dst.client, dst.bucket, dst.prefix, bo));
     ASSIGN_OR_RETURN(auto writer, manifest::Writer::Create(path, header));
     RETURN_IF_ERROR(
         WriteEntries(stream.get(), options.range, writer.get(),

@@ -21,11 +21,11 @@
 #include "fileio/dest_dir.h"
 #include "fileio/files.h"
 #include "scan/local_walker.h"
+#include "sides/stream.h"
 #include "sync/file_system.h"
 #include "sync/manifest_kept.h"
 #include "sync/merge.h"
 #include "sync/metadata.h"
-#include "sync/stream.h"
 #include "sync/sync.h"
 #include "transfer/object_transfer.h"
 #include "util/slots.h"
@@ -200,7 +200,7 @@ class Runner {
 
  private:
   using Batch = std::vector<JobPtr>;
-  StatusOr<std::unique_ptr<EntryStream>> Open(const Location& loc, bool is_dst);
+  StatusOr<std::unique_ptr<sides::EntryStream>> Open(const Location& loc, bool is_dst);
   Status PrepareDestination();
   // The pipeline (sync.cc): the planner's thread, the graph, the commits.
   void RunGraph();
@@ -246,7 +246,7 @@ class Runner {
   // Under report_mu_.
   void Count(const std::string& what, uint64_t bytes);
   void Progress(bool force = false);
-  void OnProblem(Merger::SideId side, const Problem& p);
+  void OnProblem(Merger::SideId side, const sides::Problem& p);
 
   // How the report names an action's key (SyncReport): in the bucket it
   // comes from or goes to (the source's, bucket to bucket); a delete, where
@@ -309,7 +309,7 @@ class Runner {
   bool deletes_allowed_ = false;
   std::mutex finished_mu_;  // one ChangeSource::Finished at a time
   util::Slots slots_;       // jobs in flight: at most options.concurrency
-  std::unique_ptr<EntryStream> src_stream_, dst_stream_;
+  std::unique_ptr<sides::EntryStream> src_stream_, dst_stream_;
   uint64_t source_read_errors_ = 0;  // the planner thread's
 
   std::mutex report_mu_;                   // guards report_ and progress_

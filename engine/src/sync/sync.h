@@ -25,8 +25,8 @@
 #include "index/index.h"
 #include "plan/plan.h"
 #include "s3/client.h"
+#include "sides/key_range.h"
 #include "sync/delete_limit.h"
-#include "sync/key_range.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::sync {
@@ -127,7 +127,7 @@ struct SyncOptions {
   plan::Filter filter;
   // One share of the keys (`--shard`): both sides list only these, so
   // deletes too stay inside it.
-  KeyRange range;
+  sides::KeyRange range;
   int concurrency = 32;  // objects in flight
   transfer::TransferOptions transfer;
   index::Index* index = nullptr;  // null: --no-index

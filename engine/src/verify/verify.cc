@@ -21,7 +21,7 @@ struct Cursor {
   Cursor(Side* s, VerifyReport* r) : side(s), report(r) {}
   Side* side;
   VerifyReport* report;
-  sync::ListBatch batch;
+  sides::ListBatch batch;
   size_t pos = 0;
   bool ended = false;
   std::string last;

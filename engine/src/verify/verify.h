@@ -19,13 +19,13 @@
 #include <string>
 #include <vector>
 
-#include "sync/stream.h"
+#include "sides/stream.h"
 #include "transfer/etag.h"
 
 namespace gwsync::verify {
 
 struct Side {
-  std::unique_ptr<sync::EntryStream> stream;
+  std::unique_ptr<sides::EntryStream> stream;
   std::string name;        // as the user named it, for messages
   std::string local_root;  // a folder side: where its files are read
   // A bucket side: the part layout an object records (a HEAD; called from
@@ -71,8 +71,8 @@ struct VerifyReport {
   // An --all-versions backup's versions and delete markers that match
   // (verify/versions.h); not in `matched`, which counts current objects.
   uint64_t versions = 0;
-  std::vector<Difference> differences;  // the first kMaxKept, by key
-  std::vector<sync::Problem> problems;  // what could not be read: no proof
+  std::vector<Difference> differences;   // the first kMaxKept, by key
+  std::vector<sides::Problem> problems;  // what could not be read: no proof
   // Never on a guess: an unverified copy is no proof.
   // Counts `d` by its kind and keeps it while fewer than kMaxKept are.
   void Add(Difference d);

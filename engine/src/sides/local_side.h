@@ -10,10 +10,10 @@
 #include "fileio/files.h"
 #include "plan/plan.h"
 #include "scan/local_walker.h"
-#include "sync/key_range.h"
-#include "sync/stream.h"
+#include "sides/key_range.h"
+#include "sides/stream.h"
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 
 struct LocalListOptions {
   plan::Filter filter;
@@ -37,4 +37,4 @@ struct LocalListOptions {
 StatusOr<std::unique_ptr<EntryStream>> OpenLocalStream(const std::string& root,
                                                        const LocalListOptions& options);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides

@@ -1,4 +1,4 @@
-#include "sync/local_side.h"
+#include "sides/local_side.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include "fileio/beneath.h"
 #include "scan/local_walker.h"
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 namespace {
 
 // A vanished file (deleted since readdir: nothing to sync), a link that
@@ -207,4 +207,4 @@ StatusOr<std::unique_ptr<EntryStream>> OpenLocalStream(const std::string& root,
       std::move(tree), std::make_unique<LocalStream>(store, so, /*store=*/true)));
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides
