@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "index/index.h"
+#include "sides/stream.h"
 #include "sync/merge.h"
 
 namespace {
@@ -17,10 +18,10 @@ namespace {
 using gwsync::plan::Entry;
 
 // N registry keys in byte order, made a batch at a time.
-class GeneratedStream final : public gwsync::sync::EntryStream {
+class GeneratedStream final : public gwsync::sides::EntryStream {
  public:
   GeneratedStream(int n, bool remote) : n_(n), remote_(remote) {}
-  bool Next(gwsync::sync::ListBatch* batch) override {
+  bool Next(gwsync::sides::ListBatch* batch) override {
     if (next_ >= n_) return false;
     batch->entries.clear();
     char key[160];
@@ -109,7 +110,7 @@ void BM_MergeResyncWithIndex(benchmark::State& state) {
   }
   {
     GeneratedStream local(n, false), remote(n, true);
-    gwsync::sync::ListBatch a, b;
+    gwsync::sides::ListBatch a, b;
     while (local.Next(&a) && remote.Next(&b)) {
       for (size_t i = 0; i < a.entries.size(); ++i) {
         gwsync::index::LocalRecord r;

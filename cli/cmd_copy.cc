@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "util/errno_status.h"
+#include "fileio/errno_status.h"
 #include "util/printable.h"
 #include "util/units.h"
 
@@ -142,7 +142,7 @@ int RunCp(GlobalFlags flags, const std::string& src, const std::string& dst,
   if (!dst_url.ok()) return Fail(dst_url.status());
   if (!src_s3 && src != "-" && access(src.c_str(), R_OK) != 0) {
     return Fail(
-        Status(StatusCode::kNotFound, "cannot read '" + src + "': " + util::ErrnoText(errno)));
+        Status(StatusCode::kNotFound, "cannot read '" + src + "': " + fileio::ErrnoText(errno)));
   }
   if (dst == "-") flags.quiet = true;  // stdout carries the data
 

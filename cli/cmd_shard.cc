@@ -5,9 +5,9 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "fileio/files.h"
 #include "sync/session.h"
 #include "sync/shard_plan.h"
-#include "transfer/files.h"
 #include "util/units.h"
 
 namespace gwsync::cli {
@@ -34,13 +34,13 @@ int RunShardPlan(const GlobalFlags& global, const ShardPlanFlags& flags) {
     return 0;
   }
   // Written beside and renamed: a share never reads half a plan.
-  Status written = transfer::WriteFileAtomically(flags.output, json, transfer::DefaultFileMode());
+  Status written = fileio::WriteFileAtomically(flags.output, json, fileio::DefaultFileMode());
   if (!written.ok()) return Fail(written);
   if (!global.quiet) {
     for (int i = 0; i < plan->count(); ++i) {
       std::printf("share %d: after '%s' through '%s'", i,
-                  i > 0 ? sync::EncodeKey(plan->bounds[i - 1]).c_str() : "(start)",
-                  i + 1 < plan->count() ? sync::EncodeKey(plan->bounds[i]).c_str() : "(end)");
+                  i > 0 ? sides::EncodeKey(plan->bounds[i - 1]).c_str() : "(start)",
+                  i + 1 < plan->count() ? sides::EncodeKey(plan->bounds[i]).c_str() : "(end)");
       if (!plan->keys.empty()) {
         std::printf(": %llu keys, %s", static_cast<unsigned long long>(plan->keys[i]),
                     FormatSize(plan->bytes[i]).c_str());

@@ -19,7 +19,7 @@
 #include "cli/sync_feed.h"
 #include "config/config.h"
 #include "index/index.h"
-#include "sync/key_range.h"
+#include "sides/key_range.h"
 #include "sync/session.h"
 #include "sync/shard_plan.h"
 #include "util/interrupt.h"
@@ -135,14 +135,14 @@ class Output {
 
 // The share this process runs, its split points and where they came from.
 struct Share {
-  sync::ShareSpec spec;
+  sides::ShareSpec spec;
   sync::ShardPlan plan;
-  sync::KeyRange range;
+  sides::KeyRange range;
 };
 
 StatusOr<Share> ResolveShare(const SyncFlags& flags, sync::Session& session) {
   Share share;
-  ASSIGN_OR_RETURN(share.spec, sync::ParseShareSpec(flags.shard));
+  ASSIGN_OR_RETURN(share.spec, sides::ParseShareSpec(flags.shard));
   if (!flags.shard_plan.empty()) {
     ASSIGN_OR_RETURN(share.plan, sync::ReadShardPlan(flags.shard_plan));
     if (share.plan.count() != share.spec.count) {
@@ -153,13 +153,13 @@ StatusOr<Share> ResolveShare(const SyncFlags& flags, sync::Session& session) {
   } else {
     ASSIGN_OR_RETURN(share.plan, session.PlanShares(flags.src, flags.dst, share.spec.count, false));
   }
-  share.range = sync::ShareRange(share.plan.bounds, share.spec.index);
+  share.range = sides::ShareRange(share.plan.bounds, share.spec.index);
   return share;
 }
 
 nlohmann::json ShareJson(const Share& s) {
   auto bound = [](const std::optional<std::string>& b) {
-    return b ? nlohmann::json(sync::EncodeKey(*b)) : nlohmann::json(nullptr);
+    return b ? nlohmann::json(sides::EncodeKey(*b)) : nlohmann::json(nullptr);
   };
   nlohmann::json j = {{"index", s.spec.index},
                       {"count", s.spec.count},
@@ -421,8 +421,8 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   }
   if (share) {
     output.Out("share %d of %d: keys after '%s' through '%s'", share->spec.index, share->spec.count,
-               share->range.after ? sync::EncodeKey(*share->range.after).c_str() : "(start)",
-               share->range.through ? sync::EncodeKey(*share->range.through).c_str() : "(end)");
+               share->range.after ? sides::EncodeKey(*share->range.after).c_str() : "(start)",
+               share->range.through ? sides::EncodeKey(*share->range.through).c_str() : "(end)");
   }
   for (const auto& [name, t] : r.actions) {
     output.Out("%-28s %8llu objects  %12s", name.c_str(),

@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "cli/generate.h"
 #include "cli/suggest.h"
-#include "transfer/files.h"
+#include "fileio/files.h"
 #include "util/interrupt.h"
 #include "util/printable.h"
 
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   // own (util/interrupt.h), and a process they stop leaves no temporary
   // file behind but the partial downloads the next run resumes.
   gwsync::util::StartInterruptThread();
-  gwsync::transfer::RemoveTempFilesOnSignals();
+  gwsync::fileio::RemoveTempFilesOnSignals();
 
   CLI::App app{"gwsync: fast, gentle, verified sync for S3-compatible gateways (Ceph RGW)",
                "gwsync"};

@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "transfer/files.h"
+#include "fileio/files.h"
 
 namespace gwsync::cli {
 namespace {
@@ -173,7 +173,7 @@ Status WriteMetricsFile(const std::string& path, const RunMetrics& run) {
   std::string text = FormatMetrics(run, ReadLastSuccess(path));
   // The textfile collector reads only *.prom: the temporary name
   // (".NAME.prom.gwsync-XXXXXX") does not end in it.
-  Status written = transfer::WriteFileAtomically(path, text, 0644);
+  Status written = fileio::WriteFileAtomically(path, text, 0644);
   if (!written.ok()) return Internal("metrics file '" + path + "': " + written.message());
   return Status::Ok();
 }

@@ -241,7 +241,7 @@ class MotoTest(unittest.TestCase):
 
     def test_wide_level_of_one_object_folders(self):
         # 100 one-object folders are listed in groups with start-after
-        # (sync/bucket_side.cc): on moto too, every key arrives once.
+        # (sides/bucket_side.cc): on moto too, every key arrives once.
         tree = {"wide/f%03d/k" % i: b"%d" % i for i in range(100)}
         tree.update({"wide/f005-x/k": b"dash", "wide/f005.txt": b"dot", "wide/f0100": b"between",
                      "wide/f020/a/b": b"deep", "wide/g": b"g", "top": b"top"})

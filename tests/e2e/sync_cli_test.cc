@@ -447,7 +447,7 @@ TEST_F(SyncCliTest, KilledRestoreLeavesNoPartialFileAndResumes) {
   }
 
   // The killed run's temporary files are stale once nothing has touched
-  // them for two seconds (scan::RemoveIfStale); the rerun removes them.
+  // them for two seconds (fileio::RemoveIfStale); the rerun removes them.
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   Result rerun = Sync("s3://" + bucket_, dst, With({"--json"}, kMultipart));
   ExpectOk(rerun);
@@ -544,7 +544,7 @@ TEST_F(SyncCliTest, BadInput) {
 
 // Objects that carry no mode (made by most tools) are restored with the
 // umask's mode: never world-writable. Disabled: fails about one run in three
-// while TempFile::Create (engine/src/transfer/files.cc) reads the umask by
+// while TempFile::Create (engine/src/fileio/files.cc) reads the umask by
 // setting it to 0 and back, which races between the threads creating files.
 TEST_F(SyncCliTest, FilesWithoutModeFollowTheUmask) {
   for (int i = 0; i < 600; ++i) {

@@ -4,6 +4,8 @@
 // the clean-up's list requests are counted as the run's.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "loadgen/runner.h"
 #include "s3/url.h"
 #include "support/fake_listing.h"
@@ -53,7 +55,7 @@ TEST(ListSizesTest, StopsAtTheListLimit) {
 // moment, then deleted by the clean-up.
 class BenchCleanupTest : public ::testing::Test {
  protected:
-  BenchReport Run(uint64_t list_limit) {
+  BenchReport Run(uint64_t list_limit, const std::function<void(BenchOptions*)>& tweak = nullptr) {
     fake_.CreateBucket("b");
     s3::ClientOptions o = gwsync::testing::FakeS3::ClientOptions();
     o.list_limit = list_limit;
@@ -66,6 +68,7 @@ class BenchCleanupTest : public ::testing::Test {
     b.duration = 0.05;
     b.warmup = 0;
     b.objects = 10;
+    if (tweak) tweak(&b);
     auto report = RunBench(*client_, b);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? *report : BenchReport();
@@ -94,6 +97,24 @@ TEST_F(BenchCleanupTest, StopsAtTheListLimit) {
   EXPECT_EQ(report.cleanup.errors, 1u);
   EXPECT_NE(report.cleanup.first_error.find("more than 5 keys"), std::string::npos)
       << report.cleanup.first_error;
+}
+
+// Multipart puts whose completion fails leave their uploads behind, more
+// than a page of them: the clean-up aborts them all, page after page (it
+// once read the first page only).
+TEST_F(BenchCleanupTest, AbortsEveryPageOfUnfinishedUploads) {
+  fake_.set_uploads_page_size(2);
+  fake_.Fail(gwsync::testing::FakeS3::Op("CompleteMultipartUpload"),
+             {.status = 400, .code = "InvalidPart", .transport = Status::Ok(), .times = -1});
+  BenchReport report = Run(0, [](BenchOptions* b) {
+    b->mix = Mix::Single(Op::kMultipartPut);
+    b->multipart_threshold = 1;
+    b->part_size = 5u << 20;  // S3's least; each 1 KiB put is one part
+  });
+  ASSERT_GT(fake_.CountOp("CreateMultipartUpload"), 2);  // more than a page was left
+  EXPECT_EQ(report.cleanup.errors, 0u) << report.cleanup.first_error;
+  EXPECT_EQ(fake_.UploadsInProgress("b"), 0u);
+  EXPECT_GT(fake_.CountOp("ListMultipartUploads"), 1);
 }
 
 }  // namespace

@@ -1,9 +1,8 @@
-// The one blocking listing of a bucket, at its boundaries: no key, one page,
-// a page boundary, many pages; and a gateway that breaks the rules (a
-// continuation that does not move on, keys that go back, a key outside the
-// prefix, more keys than the budget) ends it with an error naming what the
-// gateway did, never a loop or a page handed on. FakeS3 is the gateway,
-// with scripted pages for the misbehaviour.
+// The blocking listings of a bucket (objects, versions, unfinished uploads),
+// at their boundaries: no key, one page, a page boundary, many pages; and a gateway that breaks the
+// rules (a continuation that does not move on, keys that go back, a key outside the prefix, more
+// keys than the budget) ends it with an error naming what the gateway did, never a loop or a page
+// handed on. FakeS3 is the gateway, with scripted pages for the misbehaviour.
 #include "s3/listing.h"
 
 #include <gtest/gtest.h>
@@ -350,6 +349,124 @@ TEST_F(VersionListingTest, AKeyBackAfterTheNextStops) {
 TEST_F(VersionListingTest, MoreEntriesThanTheListLimitStop) {
   ServeVersions({VersionsXml(Version("a", "3") + Version("a", "2") + Version("a", "1"))});
   Walk w = ListVersions("", 2);
+  EXPECT_NE(w.error.message().find("more than 2 keys"), std::string::npos) << w.error.ToString();
+  EXPECT_EQ(fake_.CountOp("HeadBucket"), 0);
+}
+
+// Unfinished uploads, the fake paging them `page` at a time.
+class UploadListingTest : public ListingTest {
+ protected:
+  // Starts an upload of each key (a key may come more than once).
+  void Start(const std::vector<std::string>& keys) {
+    Client& c = client();
+    for (const auto& k : keys) {
+      auto id = Wait<std::string>([&](auto done) { c.CreateMultipartUpload("b", k, {}, done); });
+      ASSERT_TRUE(id.ok()) << id.status().ToString();
+    }
+  }
+  // Every page's keys, or the error that ended the listing.
+  Walk ListUploads(size_t page, std::shared_ptr<ListBudget> budget = nullptr) {
+    fake_.set_uploads_page_size(page);
+    fake_.ResetCounts();
+    UploadListing listing(client(), "b", std::move(budget));
+    Walk w;
+    UploadsPage got;
+    for (int i = 0; i < 100; ++i) {
+      auto more = listing.Next(&got);
+      if (!more.ok()) {
+        w.error = more.status();
+        return w;
+      }
+      if (!*more) return w;
+      std::string names;
+      for (const auto& u : got.uploads) names += (names.empty() ? "" : " ") + u.key;
+      w.pages.push_back(names);
+    }
+    ADD_FAILURE() << "still listing after 100 pages";
+    return w;
+  }
+  static std::string UploadsXml(const std::vector<std::string>& keys, bool truncated,
+                                const std::string& key_marker = "",
+                                const std::string& id_marker = "") {
+    std::string x = "<ListMultipartUploadsResult><IsTruncated>" +
+                    std::string(truncated ? "true" : "false") + "</IsTruncated>";
+    if (!key_marker.empty()) {
+      x += "<NextKeyMarker>" + key_marker + "</NextKeyMarker><NextUploadIdMarker>" + id_marker +
+           "</NextUploadIdMarker>";
+    }
+    for (const auto& k : keys)
+      x += "<Upload><Key>" + k + "</Key><UploadId>id-" + k + "</UploadId></Upload>";
+    return x + "</ListMultipartUploadsResult>";
+  }
+};
+
+TEST_F(UploadListingTest, NoUploadsIsOneEmptyPage) {
+  Walk w = ListUploads(2);
+  ASSERT_TRUE(w.error.ok()) << w.error.ToString();
+  EXPECT_EQ(w.pages, (std::vector<std::string>{""}));
+  EXPECT_EQ(fake_.CountOp("ListMultipartUploads"), 1);
+  EXPECT_EQ(fake_.CountOp("HeadBucket"), 0);
+}
+
+TEST_F(UploadListingTest, OneUpload) {
+  Start({"a"});
+  Walk w = ListUploads(2);
+  ASSERT_TRUE(w.error.ok()) << w.error.ToString();
+  EXPECT_EQ(w.pages, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(fake_.CountOp("ListMultipartUploads"), 1);
+}
+
+TEST_F(UploadListingTest, ExactlyAPage) {
+  Start({"a", "b"});
+  Walk w = ListUploads(2);
+  ASSERT_TRUE(w.error.ok()) << w.error.ToString();
+  EXPECT_EQ(w.pages, (std::vector<std::string>{"a b"}));
+  EXPECT_EQ(fake_.CountOp("ListMultipartUploads"), 1);
+  EXPECT_EQ(fake_.CountOp("HeadBucket"), 0);
+}
+
+TEST_F(UploadListingTest, APageAndOneMore) {
+  Start({"a", "b", "c"});
+  Walk w = ListUploads(2);
+  ASSERT_TRUE(w.error.ok()) << w.error.ToString();
+  EXPECT_EQ(w.pages, (std::vector<std::string>{"a b", "c"}));
+  EXPECT_EQ(fake_.CountOp("ListMultipartUploads"), 2);
+  EXPECT_EQ(fake_.CountOp("HeadBucket"), 1);  // the bucket's budget, asked once
+}
+
+// The upload-id marker carries a key's uploads on over a page boundary.
+TEST_F(UploadListingTest, AKeysUploadsMayGoOnOverPages) {
+  Start({"k", "k", "k"});
+  Walk w = ListUploads(1);
+  ASSERT_TRUE(w.error.ok()) << w.error.ToString();
+  EXPECT_EQ(w.pages, (std::vector<std::string>{"k", "k", "k"}));
+}
+
+TEST_F(UploadListingTest, RepeatedMarkersStop) {
+  Serve("ListMultipartUploads",
+        {UploadsXml({"a"}, true, "a", "id-a"), UploadsXml({"b"}, true, "a", "id-a")});
+  Walk w = ListUploads(1);
+  EXPECT_EQ(w.pages, (std::vector<std::string>{"a"}));  // "b" came with the repeat
+  EXPECT_EQ(w.error.message(),
+            "bucket 'b' unfinished uploads: the gateway repeated its continuation token: "
+            "listing stopped");
+}
+
+TEST_F(UploadListingTest, MarkersThatGoRoundStop) {
+  Serve("ListMultipartUploads",
+        {UploadsXml({"a"}, true, "a", "1"), UploadsXml({"b"}, true, "b", "1"),
+         UploadsXml({"a"}, true, "a", "1"), UploadsXml({"b"}, true, "b", "1"),
+         UploadsXml({"a"}, true, "a", "1"), UploadsXml({"b"}, true, "b", "1")});
+  Walk w = ListUploads(1);
+  EXPECT_NE(w.error.message().find("went round in a cycle"), std::string::npos)
+      << w.error.ToString();
+}
+
+// Every upload counts; a given budget asks for no HEAD.
+TEST_F(UploadListingTest, MoreUploadsThanTheBudgetStop) {
+  Start({"a", "b", "c"});
+  Walk w = ListUploads(1, std::make_shared<ListBudget>(std::nullopt, 2));
+  EXPECT_EQ(w.pages, (std::vector<std::string>{"a", "b"}));
   EXPECT_NE(w.error.message().find("more than 2 keys"), std::string::npos) << w.error.ToString();
   EXPECT_EQ(fake_.CountOp("HeadBucket"), 0);
 }

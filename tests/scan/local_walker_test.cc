@@ -19,7 +19,8 @@
 #include <utility>
 #include <vector>
 
-#include "transfer/files.h"
+#include "fileio/files.h"
+#include "fileio/temp_name.h"
 
 namespace gwsync::scan {
 namespace {
@@ -255,9 +256,9 @@ TEST(LocalWalkerTest, UnreadableFolderIsSkippedAndWalkGoesOn) {
   EXPECT_EQ(w.skipped[0].second.code(), StatusCode::kPermissionDenied);
 }
 
-// Marks a file as transfer::TempFile marks its temporaries.
+// Marks a file as fileio::TempFile marks its temporaries.
 void MarkTemp(const std::filesystem::path& path) {
-  ASSERT_EQ(setxattr(path.c_str(), kTempXattr, "1", 1, 0), 0) << path;
+  ASSERT_EQ(setxattr(path.c_str(), fileio::kTempXattr, "1", 1, 0), 0) << path;
 }
 
 TEST(LocalWalkerTest, TempFilesSkippedSilently) {
@@ -356,11 +357,11 @@ TEST(LocalWalkerTest, ANewUsersFileNamedLikeATempIsAFile) {
 // not once they have their real name.
 TEST(LocalWalkerTest, TempFilesAreMarkedUntilCommitted) {
   ScratchDir dir;
-  auto temp = transfer::TempFile::Create(dir / "f");
+  auto temp = fileio::TempFile::Create(dir / "f");
   ASSERT_TRUE(temp.ok()) << temp.status().message();
-  EXPECT_GE(fgetxattr((*temp)->fd(), kTempXattr, nullptr, 0), 0);
+  EXPECT_GE(fgetxattr((*temp)->fd(), fileio::kTempXattr, nullptr, 0), 0);
   ASSERT_TRUE((*temp)->Commit().ok());
-  EXPECT_LT(getxattr((dir / "f").c_str(), kTempXattr, nullptr, 0), 0);
+  EXPECT_LT(getxattr((dir / "f").c_str(), fileio::kTempXattr, nullptr, 0), 0);
 }
 
 // A fresh one is left alone even unlocked: its writer may not have taken
@@ -376,14 +377,14 @@ TEST(LocalWalkerTest, FreshTempFilesKept) {
 }
 
 TEST(LocalWalkerTest, IsTempName) {
-  EXPECT_TRUE(IsTempName(".f.gwsync-abcXYZ"));
-  EXPECT_TRUE(IsTempName(".blob.data.gwsync-012345"));
-  EXPECT_FALSE(IsTempName(".gwsync-abcXYZ"));  // no original name
-  EXPECT_FALSE(IsTempName("f.gwsync-abcXYZ"));
-  EXPECT_FALSE(IsTempName(".f.gwsync-abc-YZ"));
-  EXPECT_FALSE(IsTempName(".f.gwsync-abcXY"));
-  EXPECT_FALSE(IsTempName(".f.gwsync_abcXYZ"));
-  EXPECT_FALSE(IsTempName(""));
+  EXPECT_TRUE(fileio::IsTempName(".f.gwsync-abcXYZ"));
+  EXPECT_TRUE(fileio::IsTempName(".blob.data.gwsync-012345"));
+  EXPECT_FALSE(fileio::IsTempName(".gwsync-abcXYZ"));  // no original name
+  EXPECT_FALSE(fileio::IsTempName("f.gwsync-abcXYZ"));
+  EXPECT_FALSE(fileio::IsTempName(".f.gwsync-abc-YZ"));
+  EXPECT_FALSE(fileio::IsTempName(".f.gwsync-abcXY"));
+  EXPECT_FALSE(fileio::IsTempName(".f.gwsync_abcXYZ"));
+  EXPECT_FALSE(fileio::IsTempName(""));
 }
 
 TEST(LocalWalkerTest, FifoIsReportedAndSkipped) {

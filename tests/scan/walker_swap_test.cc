@@ -10,15 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "fileio/beneath.h"
 #include "scan/local_walker.h"
-#include "util/beneath.h"
 
 namespace gwsync::scan {
 namespace {
 
 namespace fs = std::filesystem;
 
-class WalkerSwapTest : public ::testing::TestWithParam<util::Resolver> {
+class WalkerSwapTest : public ::testing::TestWithParam<fileio::Resolver> {
  protected:
   WalkerSwapTest() {
     std::string tmpl = (fs::temp_directory_path() / "gwsync-swap-XXXXXX").string();
@@ -29,10 +29,10 @@ class WalkerSwapTest : public ::testing::TestWithParam<util::Resolver> {
     std::ofstream(tree_ + "/a") << "a";
     std::ofstream(tree_ + "/b/mine") << "mine";
     std::ofstream(dir_ + "/secret/shadow") << "root's";
-    util::ForceResolverForTesting(GetParam());
+    fileio::ForceResolverForTesting(GetParam());
   }
   ~WalkerSwapTest() override {
-    util::ForceResolverForTesting(std::nullopt);
+    fileio::ForceResolverForTesting(std::nullopt);
     fs::remove_all(dir_);
   }
 
@@ -94,9 +94,9 @@ TEST_P(WalkerSwapTest, LinksAreStillFollowedWhenAsked) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Resolvers, WalkerSwapTest,
-                         ::testing::Values(util::Resolver::kOpenat2, util::Resolver::kWalk),
+                         ::testing::Values(fileio::Resolver::kOpenat2, fileio::Resolver::kWalk),
                          [](const auto& info) {
-                           return info.param == util::Resolver::kOpenat2 ? "Openat2" : "Walk";
+                           return info.param == fileio::Resolver::kOpenat2 ? "Openat2" : "Walk";
                          });
 
 }  // namespace

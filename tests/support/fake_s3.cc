@@ -457,6 +457,11 @@ void FakeS3::set_empty_complete_etag(bool empty) {
   empty_complete_etag_ = empty;
 }
 
+void FakeS3::set_uploads_page_size(size_t n) {
+  std::lock_guard lock(mu_);
+  uploads_page_size_ = std::max<size_t>(n, 1);
+}
+
 FakeS3::Match FakeS3::Op(std::string op) {
   return [op = std::move(op)](const S3Call& c) { return c.op == op; };
 }

@@ -10,10 +10,10 @@
 // behaves as RGW 16.2 does where the sync relies on it: `partNumber` on
 // GET/HEAD is ignored, a copy keeps a multipart ETag, and with
 // set_empty_complete_etag the completion answers <ETag></ETag>. Not there:
-// versions, ACLs and bucket settings, virtual-host addressing, SSE, paging
-// of ListMultipartUploads; objects are held whole in memory, and a common
-// prefix at or before start-after is not listed again (as
-// synthetic_s3.py; what RGW does there is not known).
+// versions, ACLs and bucket settings, virtual-host addressing, SSE,
+// max-uploads (ListMultipartUploads pages by set_uploads_page_size); objects are held whole in
+// memory, and a common prefix at or before start-after is not listed again (as synthetic_s3.py;
+// what RGW does there is not known).
 //
 // Threads: Send and Post may be called from any thread. Requests are
 // answered, and every completion and posted function runs, on the fake's
@@ -136,6 +136,9 @@ class FakeS3 final : public http::Transport {
   void set_min_part_size(uint64_t bytes);
   // RGW 16.2 answers CompleteMultipartUpload with <ETag></ETag>.
   void set_empty_complete_etag(bool empty);
+  // Uploads per page of ListMultipartUploads (S3's 1,000 unless set), in
+  // key then upload-id order, paged by key-marker and upload-id-marker.
+  void set_uploads_page_size(size_t n);
 
   // Matches for Fail and CorruptGets.
   static Match Op(std::string op);
@@ -221,6 +224,7 @@ class FakeS3 final : public http::Transport {
   std::chrono::milliseconds latency_{0};
   uint64_t min_part_size_ = 5ull << 20;
   bool empty_complete_etag_ = false;
+  size_t uploads_page_size_ = 1000;
   uint64_t next_upload_ = 1;
   uint64_t next_request_ = 1;
   std::map<std::string, int> op_counts_, method_counts_;

@@ -59,14 +59,33 @@ FakeS3::Reply FakeS3::BucketRequest(const S3Call& call, const std::string& body)
   if (call.op == "ListMultipartUploads") {
     std::map<std::pair<std::string, std::string>, const Upload*> sorted;
     for (const auto& [id, u] : bucket.uploads) sorted[{u.key, id}] = &u;
+    // After the markers: the marker key's uploads past the upload-id
+    // marker (none without one), then the keys after it.
+    const std::string key_marker = call.Query("key-marker"),
+                      id_marker = call.Query("upload-id-marker");
+    auto it = sorted.begin();
+    if (call.Has("key-marker")) {
+      it = id_marker.empty() ? sorted.lower_bound({key_marker + '\0', ""})
+                             : sorted.upper_bound({key_marker, id_marker});
+    }
+    std::string uploads;
+    size_t n = 0;
+    for (; it != sorted.end() && n < uploads_page_size_; ++it, ++n) {
+      uploads += "<Upload><Key>" + XmlEscape(it->first.first) + "</Key><UploadId>" +
+                 it->first.second + "</UploadId><Initiated>" + IsoDate(Now()) +
+                 "</Initiated></Upload>";
+    }
+    const bool truncated = it != sorted.end();
     Reply r;
     r.body = std::string(kXmlHead) + "<ListMultipartUploadsResult" + kXmlns + "><Bucket>" +
-             XmlEscape(call.bucket) + "</Bucket><IsTruncated>false</IsTruncated>";
-    for (const auto& [k, u] : sorted) {
-      r.body += "<Upload><Key>" + XmlEscape(k.first) + "</Key><UploadId>" + k.second +
-                "</UploadId><Initiated>" + IsoDate(Now()) + "</Initiated></Upload>";
+             XmlEscape(call.bucket) + "</Bucket><IsTruncated>" + (truncated ? "true" : "false") +
+             "</IsTruncated>";
+    if (truncated) {
+      auto last = std::prev(it);
+      r.body += "<NextKeyMarker>" + XmlEscape(last->first.first) + "</NextKeyMarker>" +
+                "<NextUploadIdMarker>" + last->first.second + "</NextUploadIdMarker>";
     }
-    r.body += "</ListMultipartUploadsResult>";
+    r.body += uploads + "</ListMultipartUploadsResult>";
     return r;
   }
   // A setting the fake does not keep: none is set.

@@ -38,8 +38,8 @@ class FaultyFileSystem final : public sync::FileSystem {
   After after;
 
   // `path`: root/key.
-  StatusOr<std::shared_ptr<transfer::Fd>> Open(const sync::LocalRoot& root,
-                                               std::string_view key) override {
+  StatusOr<std::shared_ptr<fileio::Fd>> Open(const sync::LocalRoot& root,
+                                             std::string_view key) override {
     const std::string path = root.PathOf(key);
     RETURN_IF_ERROR(RunBefore(FsOp::kOpen, path));
     return RunAfter(FsOp::kOpen, path, FileSystem::Open(root, key));
@@ -76,7 +76,7 @@ class FaultyFileSystem final : public sync::FileSystem {
     RETURN_IF_ERROR(RunBefore(FsOp::kFutimens, path));
     return RunAfter(FsOp::kFutimens, path, FileSystem::Futimens(fd, path, times));
   }
-  Status Commit(transfer::TempFile& temp) override {
+  Status Commit(fileio::TempFile& temp) override {
     RETURN_IF_ERROR(RunBefore(FsOp::kCommit, temp.path()));
     return RunAfter(FsOp::kCommit, temp.path(), FileSystem::Commit(temp));
   }

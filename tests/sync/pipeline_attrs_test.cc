@@ -18,7 +18,7 @@ TEST_F(PipelineTest, AnAttributeThatCannotBeSetIsANoticeAndNotRecorded) {
     if ((op == FsOp::kFchmod && path.ends_with("/mode")) ||
         (op == FsOp::kFutimens && path.ends_with("/time")) ||
         (op == FsOp::kFchown && path.ends_with("/owner"))) {
-      return util::ErrnoStatus("cannot set an attribute of '" + path + "'", EPERM);
+      return fileio::ErrnoStatus("cannot set an attribute of '" + path + "'", EPERM);
     }
     return Status::Ok();
   };

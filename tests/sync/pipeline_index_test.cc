@@ -56,7 +56,7 @@ TEST_F(PipelineTest, ARenameThatFindsTheDiskFullLeavesNoFileAndNoRecord) {
   PutTree("b", {{"a", "1"}, {"full", "2"}});
   fs_.before = [](FsOp op, const std::string& path) {
     if (op == FsOp::kCommit && path.ends_with("/full")) {
-      return util::ErrnoStatus("cannot rename into '" + path + "'", ENOSPC);
+      return fileio::ErrnoStatus("cannot rename into '" + path + "'", ENOSPC);
     }
     return Status::Ok();
   };

@@ -120,7 +120,7 @@ TEST_F(PipelineTest, AKeyThatIsAlsoAFolderWhateverLandsFirst) {
 // goes to the key store instead of failing.
 class FolderAppearsAtCommit : public FileSystem {
  public:
-  Status Commit(transfer::TempFile& temp) override {
+  Status Commit(fileio::TempFile& temp) override {
     mkdirat(temp.dir()->get(), temp.name().c_str(), 0755);
     return FileSystem::Commit(temp);
   }

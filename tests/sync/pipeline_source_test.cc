@@ -12,17 +12,17 @@
 #include <chrono>
 #include <thread>
 
+#include "fileio/beneath.h"
 #include "sync/pipeline_fixture.h"
-#include "util/beneath.h"
 
 namespace gwsync::sync {
 namespace {
 
 class PipelineSourceTest : public PipelineTest,
-                           public ::testing::WithParamInterface<util::Resolver> {
+                           public ::testing::WithParamInterface<fileio::Resolver> {
  protected:
-  PipelineSourceTest() { util::ForceResolverForTesting(GetParam()); }
-  ~PipelineSourceTest() override { util::ForceResolverForTesting(std::nullopt); }
+  PipelineSourceTest() { fileio::ForceResolverForTesting(GetParam()); }
+  ~PipelineSourceTest() override { fileio::ForceResolverForTesting(std::nullopt); }
 
   // Runs `swap` once, just before the sync opens `key` under `src`: the
   // walk has listed it, the read has not begun.
@@ -180,9 +180,9 @@ TEST_P(PipelineSourceTest, StoredLinksAreReadBeneathTheRoot) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Resolvers, PipelineSourceTest,
-                         ::testing::Values(util::Resolver::kOpenat2, util::Resolver::kWalk),
+                         ::testing::Values(fileio::Resolver::kOpenat2, fileio::Resolver::kWalk),
                          [](const auto& info) {
-                           return info.param == util::Resolver::kOpenat2 ? "Openat2" : "Walk";
+                           return info.param == fileio::Resolver::kOpenat2 ? "Openat2" : "Walk";
                          });
 
 }  // namespace

@@ -138,7 +138,7 @@ TEST_F(PipelineTest, TheReportNamesKeysAsAUserWould) {
   WriteTree(dst, {{"stale", "s"}});
   fs_.before = [](FsOp op, const std::string& path) {
     return op == FsOp::kRemove && path.ends_with("/stale")
-               ? util::ErrnoStatus("cannot remove '" + path + "'", EACCES)
+               ? fileio::ErrnoStatus("cannot remove '" + path + "'", EACCES)
                : Status::Ok();
   };
   Location from = Bucket("b", "in/");

@@ -6,9 +6,9 @@
 // --require-verified; through a byte-flipping proxy it never ends verified.
 // An object gwsync uploaded records its part layout: damage is then proven.
 #include "manifest/manifest.h"
-#include "sync/bucket_side.h"
-#include "sync/local_side.h"
-#include "sync/manifest_side.h"
+#include "sides/bucket_side.h"
+#include "sides/local_side.h"
+#include "sides/manifest_side.h"
 #include "sync/pipeline_fixture.h"
 #include "sync/run_manifest.h"
 #include "verify/verify.h"
@@ -130,19 +130,19 @@ TEST_F(VerdictTest, TheManifestMarksItAndVerifyNeverCallsItAMatch) {
     SCOPED_TRACE(content ? "the folder's files read" : "the manifest against the bucket");
     verify::Side src, dst_side;
     if (content) {
-      auto bucket = OpenBucketStream(client_, "b", "", BucketListOptions());
+      auto bucket = sides::OpenBucketStream(client_, "b", "", sides::BucketListOptions());
       ASSERT_TRUE(bucket.ok());
       src.stream = std::move(*bucket);
-      LocalListOptions lo;
-      auto folder = OpenLocalStream(dst, lo);
+      sides::LocalListOptions lo;
+      auto folder = sides::OpenLocalStream(dst, lo);
       ASSERT_TRUE(folder.ok());
       dst_side.stream = std::move(*folder);
       dst_side.local_root = dst;
     } else {
-      auto m = OpenManifestStream(*written, plan::Filter(), nullptr);
+      auto m = sides::OpenManifestStream(*written, plan::Filter(), nullptr);
       ASSERT_TRUE(m.ok());
       src.stream = std::move(*m);
-      auto bucket = OpenBucketStream(client_, "b", "", BucketListOptions());
+      auto bucket = sides::OpenBucketStream(client_, "b", "", sides::BucketListOptions());
       ASSERT_TRUE(bucket.ok());
       dst_side.stream = std::move(*bucket);
     }

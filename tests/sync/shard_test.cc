@@ -10,9 +10,9 @@
 #include <random>
 #include <set>
 
+#include "sides/bucket_side.h"
+#include "sides/key_range.h"
 #include "support/fake_listing.h"
-#include "sync/bucket_side.h"
-#include "sync/key_range.h"
 #include "sync/report_merge.h"
 #include "sync/shard_plan.h"
 
@@ -38,11 +38,11 @@ std::vector<std::string> AwkwardKeys() {
 }
 
 // A listing from a vector, for the plan.
-class VectorStream final : public EntryStream {
+class VectorStream final : public sides::EntryStream {
  public:
   explicit VectorStream(const std::vector<std::string>& keys) {
     for (size_t i = 0; i < keys.size(); i += 100) {
-      ListBatch b;
+      sides::ListBatch b;
       for (size_t j = i; j < std::min(keys.size(), i + 100); ++j) {
         plan::Entry e;
         e.key = keys[j];
@@ -52,7 +52,7 @@ class VectorStream final : public EntryStream {
       batches_.push_back(std::move(b));
     }
   }
-  bool Next(ListBatch* batch) override {
+  bool Next(sides::ListBatch* batch) override {
     if (next_ >= batches_.size()) return false;
     *batch = batches_[next_++];
     return true;
@@ -60,7 +60,7 @@ class VectorStream final : public EntryStream {
   uint64_t listed() const override { return 0; }
 
  private:
-  std::vector<ListBatch> batches_;
+  std::vector<sides::ListBatch> batches_;
   size_t next_ = 0;
 };
 
@@ -83,24 +83,25 @@ TEST(KeyRangeTest, EveryKeyInExactlyOneShare) {
     splits.emplace_back(random.begin(), random.end());
     for (const auto& bounds : splits) {
       ASSERT_EQ(static_cast<int>(bounds.size()), n - 1);
-      ASSERT_TRUE(ValidateBounds(bounds).ok());
+      ASSERT_TRUE(sides::ValidateBounds(bounds).ok());
       for (const auto& k : keys) {
         int in = 0;
-        for (int i = 0; i < n; ++i) in += ShareRange(bounds, i).Contains(k);
-        EXPECT_EQ(in, 1) << "key '" << EncodeKey(k) << "' in " << in << " of " << n << " shares";
+        for (int i = 0; i < n; ++i) in += sides::ShareRange(bounds, i).Contains(k);
+        EXPECT_EQ(in, 1) << "key '" << sides::EncodeKey(k) << "' in " << in << " of " << n
+                         << " shares";
       }
     }
   }
 }
 
 TEST(KeyRangeTest, FolderTestsAgreeWithTheirKeys) {
-  KeyRange r{.after = std::string("a/b"), .through = std::string("p/\x80")};
+  sides::KeyRange r{.after = std::string("a/b"), .through = std::string("p/\x80")};
   for (const auto& k : AwkwardKeys()) {
     for (size_t cut = 1; cut <= k.size(); ++cut) {
       if (k[cut - 1] != '/') continue;
       std::string folder = k.substr(0, cut);
       if (r.FolderBelow(folder) || r.FolderAbove(folder)) {
-        EXPECT_FALSE(r.Contains(k)) << EncodeKey(k) << " in " << EncodeKey(folder);
+        EXPECT_FALSE(r.Contains(k)) << sides::EncodeKey(k) << " in " << sides::EncodeKey(folder);
       }
     }
   }
@@ -109,40 +110,40 @@ TEST(KeyRangeTest, FolderTestsAgreeWithTheirKeys) {
 TEST(KeyRangeTest, KeysEncodeAndDecode) {
   std::string all;
   for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
-  std::string enc = EncodeKey(all);
+  std::string enc = sides::EncodeKey(all);
   for (unsigned char c : enc) EXPECT_TRUE(c > ' ' && c < 0x7f) << "byte " << int(c);
-  EXPECT_EQ(*DecodeKey(enc), all);
-  EXPECT_EQ(*DecodeKey("a b"), "a b");
-  EXPECT_FALSE(DecodeKey("%4").ok());
-  EXPECT_FALSE(DecodeKey("%zz").ok());
+  EXPECT_EQ(*sides::DecodeKey(enc), all);
+  EXPECT_EQ(*sides::DecodeKey("a b"), "a b");
+  EXPECT_FALSE(sides::DecodeKey("%4").ok());
+  EXPECT_FALSE(sides::DecodeKey("%zz").ok());
 }
 
 TEST(KeyRangeTest, ShareSpecs) {
-  EXPECT_EQ(ParseShareSpec("3/8")->index, 3);
-  EXPECT_EQ(ParseShareSpec("3/8")->count, 8);
+  EXPECT_EQ(sides::ParseShareSpec("3/8")->index, 3);
+  EXPECT_EQ(sides::ParseShareSpec("3/8")->count, 8);
   for (const char* bad : {"8/8", "-1/4", "1/0", "1", "a/b", "1/2/3", ""}) {
-    EXPECT_FALSE(ParseShareSpec(bad).ok()) << bad;
+    EXPECT_FALSE(sides::ParseShareSpec(bad).ok()) << bad;
   }
   unsetenv("JOB_COMPLETION_INDEX");
   unsetenv("GWSYNC_SHARD_COUNT");
   setenv("SLURM_ARRAY_TASK_ID", "5", 1);
   setenv("SLURM_ARRAY_TASK_COUNT", "8", 1);
-  EXPECT_EQ(ParseShareSpec("auto")->index, 5);
-  EXPECT_EQ(ParseShareSpec("auto")->count, 8);
+  EXPECT_EQ(sides::ParseShareSpec("auto")->index, 5);
+  EXPECT_EQ(sides::ParseShareSpec("auto")->count, 8);
   // Task 5 run again alone: an array of one, the count from the submitter.
   setenv("SLURM_ARRAY_TASK_COUNT", "1", 1);
-  EXPECT_FALSE(ParseShareSpec("auto").ok());
+  EXPECT_FALSE(sides::ParseShareSpec("auto").ok());
   setenv("GWSYNC_SHARD_COUNT", "8", 1);
-  EXPECT_EQ(ParseShareSpec("auto")->count, 8);
+  EXPECT_EQ(sides::ParseShareSpec("auto")->count, 8);
   unsetenv("GWSYNC_SHARD_COUNT");
   unsetenv("SLURM_ARRAY_TASK_ID");
   unsetenv("SLURM_ARRAY_TASK_COUNT");
-  EXPECT_FALSE(ParseShareSpec("auto").ok());
+  EXPECT_FALSE(sides::ParseShareSpec("auto").ok());
   setenv("JOB_COMPLETION_INDEX", "2", 1);
-  EXPECT_FALSE(ParseShareSpec("auto").ok()) << "no GWSYNC_SHARD_COUNT";
+  EXPECT_FALSE(sides::ParseShareSpec("auto").ok()) << "no GWSYNC_SHARD_COUNT";
   setenv("GWSYNC_SHARD_COUNT", "3", 1);
-  EXPECT_EQ(ParseShareSpec("auto")->index, 2);
-  EXPECT_EQ(ParseShareSpec("auto")->count, 3);
+  EXPECT_EQ(sides::ParseShareSpec("auto")->index, 2);
+  EXPECT_EQ(sides::ParseShareSpec("auto")->count, 3);
   unsetenv("JOB_COMPLETION_INDEX");
   unsetenv("GWSYNC_SHARD_COUNT");
 }
@@ -164,7 +165,7 @@ TEST(ShardPlanTest, ListingPlanBalancesKeysAndCountsThem) {
   EXPECT_EQ(bytes, 99999ull * 100000 / 2);  // sizes 0..99999
   // Exact per share: count the keys each range holds.
   for (int i = 0; i < 7; ++i) {
-    KeyRange r = ShareRange(plan->bounds, i);
+    sides::KeyRange r = sides::ShareRange(plan->bounds, i);
     EXPECT_EQ(std::count_if(keys.begin(), keys.end(), [&](auto& k) { return r.Contains(k); }),
               static_cast<long>(plan->keys[i]));
   }
@@ -221,13 +222,13 @@ class ShardListingTest : public ::testing::Test {
     client_ = std::make_unique<s3::Client>(fake_.get(), o);
   }
   // Lists the share; its keys and problems.
-  std::vector<std::string> List(const std::string& prefix, const KeyRange& range) {
-    BucketListOptions o;
+  std::vector<std::string> List(const std::string& prefix, const sides::KeyRange& range) {
+    sides::BucketListOptions o;
     o.range = range;
-    auto s = OpenBucketStream(*client_, "b", prefix, o);
+    auto s = sides::OpenBucketStream(*client_, "b", prefix, o);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     std::vector<std::string> keys;
-    ListBatch b;
+    sides::ListBatch b;
     while ((*s)->Next(&b)) {
       for (auto& e : b.entries) keys.push_back(e.key);
       for (auto& p : b.problems) ADD_FAILURE() << p.path << ": " << p.status.message();
@@ -243,7 +244,7 @@ class ShardListingTest : public ::testing::Test {
     }
     int n = static_cast<int>(bounds.size()) + 1;
     for (int i = 0; i < n; ++i) {
-      KeyRange r = ShareRange(bounds, i);
+      sides::KeyRange r = sides::ShareRange(bounds, i);
       int before = fake_->requests();
       auto keys = List(prefix, r);
       if (getenv("SHARD_DEBUG")) {
@@ -251,7 +252,7 @@ class ShardListingTest : public ::testing::Test {
                 keys.size());
       }
       for (const auto& k : keys) {
-        EXPECT_TRUE(r.Contains(k)) << "share " << i << " listed " << EncodeKey(k);
+        EXPECT_TRUE(r.Contains(k)) << "share " << i << " listed " << sides::EncodeKey(k);
       }
       EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
       got.insert(got.end(), keys.begin(), keys.end());
@@ -375,7 +376,7 @@ TEST_F(ShardListingTest, QuickBoundsSplitByFolders) {
   ASSERT_EQ(plan->count(), 4);
   CheckShares("", plan->bounds);
   for (int i = 0; i < 4; ++i) {
-    KeyRange r = ShareRange(plan->bounds, i);
+    sides::KeyRange r = sides::ShareRange(plan->bounds, i);
     auto n = std::count_if(keys_.begin(), keys_.end(), [&](auto& k) { return r.Contains(k); });
     EXPECT_NEAR(n, 200, 40) << "share " << i;
   }

@@ -7,8 +7,8 @@
 
 #include <cstdio>
 
+#include "sides/bucket_side.h"
 #include "support/fake_listing.h"
-#include "sync/bucket_side.h"
 #include "sync/merge.h"
 
 namespace gwsync::sync {
@@ -49,15 +49,17 @@ class StreamTest : public ::testing::Test {
     o.credentials.secret_key = "SK";
     client_ = std::make_unique<s3::Client>(fake_.get(), o);
   }
-  std::unique_ptr<EntryStream> Open(const std::string& prefix, BucketListOptions o = {}) {
-    auto s = OpenBucketStream(*client_, "b", prefix, o);
+  std::unique_ptr<sides::EntryStream> Open(const std::string& prefix,
+                                           sides::BucketListOptions o = {}) {
+    auto s = sides::OpenBucketStream(*client_, "b", prefix, o);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
   }
   // Reads a stream to its end: the keys, and the problems' messages.
-  static std::pair<std::vector<std::string>, std::vector<std::string>> Drain(EntryStream* s) {
+  static std::pair<std::vector<std::string>, std::vector<std::string>> Drain(
+      sides::EntryStream* s) {
     std::vector<std::string> keys, problems;
-    ListBatch b;
+    sides::ListBatch b;
     while (s->Next(&b)) {
       for (auto& e : b.entries) keys.push_back(e.key);
       for (auto& p : b.problems) problems.push_back(p.path + ": " + p.status.message());
@@ -92,10 +94,10 @@ TEST_F(StreamTest, UnderAPrefixKeysAreRelative) {
 TEST_F(StreamTest, ListsInParallelButNotFarAheadOfItsReader) {
   Start(RegistryKeys(100), 10);  // 6,400 blobs: 640+ pages
   fake_->set_delay(std::chrono::milliseconds(2));
-  BucketListOptions o;
+  sides::BucketListOptions o;
   o.parallel = 8;
   auto stream = Open("", o);
-  ListBatch b;
+  sides::ListBatch b;
   ASSERT_TRUE(stream->Next(&b));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // Discovery (a few delimiter levels) plus a page or two per partition in
@@ -191,7 +193,7 @@ TEST_F(StreamTest, AWideLevelOfSmallFoldersIsListedInGroupsNotAListPerFolder) {
 
 TEST_F(StreamTest, AShareOfAWideLevelHasExactlyItsKeys) {
   Start(WideLevelKeys(), 1000);
-  BucketListOptions o;
+  sides::BucketListOptions o;
   o.range.after = "w/f010-x/link";
   o.range.through = "w/f200/link";
   auto [keys, problems] = Drain(Open("", o).get());
@@ -211,10 +213,10 @@ TEST_F(StreamTest, EmptyBucketIsAnEmptyStream) {
 }
 
 // Two streams from vectors, merged.
-class VectorStream final : public EntryStream {
+class VectorStream final : public sides::EntryStream {
  public:
   explicit VectorStream(std::vector<plan::Entry> e) : entries_(std::move(e)) {}
-  bool Next(ListBatch* b) override {
+  bool Next(sides::ListBatch* b) override {
     if (done_) return false;
     b->entries = entries_;
     done_ = true;
@@ -243,7 +245,7 @@ TEST(MergerTest, PairsKeysAndDecides) {
   o.delete_extra = true;
   std::vector<std::string> problems;
   Merger m(&src, &dst, o, nullptr,
-           [&](Merger::SideId, const Problem& p) { problems.push_back(p.path); });
+           [&](Merger::SideId, const sides::Problem& p) { problems.push_back(p.path); });
   std::vector<std::string> got;
   plan::Action a;
   while (m.Next(&a)) got.push_back(std::string(plan::ActionName(a.kind)) + " " + a.key);
@@ -260,7 +262,7 @@ TEST(MergerTest, PairsKeysInS3ByteOrder) {
   VectorStream dst({E("a/b", 1), E("a/c", 1), E("a0", 1)});
   std::vector<std::string> problems;
   Merger m(&src, &dst, plan::PlanOptions(), nullptr,
-           [&](Merger::SideId, const Problem& p) { problems.push_back(p.path); });
+           [&](Merger::SideId, const sides::Problem& p) { problems.push_back(p.path); });
   std::vector<std::string> seen;
   plan::Action a;
   while (m.Next(&a)) {
@@ -276,7 +278,7 @@ TEST(MergerTest, AListingOutOfOrderIsAProblemNotACrash) {
   VectorStream dst({});
   std::vector<std::string> problems;
   Merger m(&src, &dst, plan::PlanOptions(), nullptr,
-           [&](Merger::SideId, const Problem& p) { problems.push_back(p.path); });
+           [&](Merger::SideId, const sides::Problem& p) { problems.push_back(p.path); });
   std::vector<std::string> seen;
   plan::Action a;
   while (m.Next(&a)) seen.push_back(a.key);

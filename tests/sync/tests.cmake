@@ -7,9 +7,9 @@ gwsync_test(sync_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/metadata
             ${CMAKE_CURRENT_LIST_DIR}/manifest_retention_test.cc
             LIBS gwsync_sync)
 gwsync_test(sync_stream_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/stream_test.cc
-            LIBS gwsync_sync)
+            LIBS gwsync_sides gwsync_sync)
 gwsync_test(sync_shard_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
-            LIBS gwsync_sync)
+            LIBS gwsync_sides gwsync_sync)
 # RunSync whole against FakeS3 and a fault-injecting file system (no Ceph).
 gwsync_test(sync_pipeline_test LABEL unit
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.cc

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "support/fake_listing.h"
+#include "support/fake_s3.h"
 
 namespace gwsync::transfer {
 namespace {
@@ -88,6 +89,25 @@ TEST(ForEachObjectTest, AFolderThatIsTheLevelItselfEndsTheListing) {
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("not a folder of 'tmp/'"), std::string::npos) << s.ToString();
   EXPECT_TRUE(seen.empty());
+}
+
+// rm -r --uploads: the unfinished uploads under the prefix are aborted on
+// every page of them, the others left.
+TEST(DeletePrefixTest, AbortsUploadsUnderThePrefixOverPages) {
+  gwsync::testing::FakeS3 fake;
+  fake.CreateBucket("b");
+  fake.set_uploads_page_size(2);
+  s3::Client client(&fake, gwsync::testing::FakeS3::ClientOptions());
+  for (const char* key : {"tmp/a", "tmp/b", "tmp/b", "tmp/c", "zz"}) {
+    auto id =
+        s3::Wait<std::string>([&](auto done) { client.CreateMultipartUpload("b", key, {}, done); });
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+  }
+  auto stats = DeletePrefix(client, "b", "tmp/", true, nullptr);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(fake.UploadsInProgress("b"), 1u);  // zz's
+  EXPECT_GE(fake.CountOp("ListMultipartUploads"), 2);
+  fake.Stop();  // before the client it calls back into
 }
 
 }  // namespace

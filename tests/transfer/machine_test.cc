@@ -116,15 +116,14 @@ class MachineTest : public ::testing::Test {
   }
 
   StatusOr<transfer::DownloadResult> Download(const std::string& etag, uint64_t size) {
-    auto tmp = transfer::TempFile::Create(dir_ + "/dst");
+    auto tmp = fileio::TempFile::Create(dir_ + "/dst");
     EXPECT_TRUE(tmp.ok());
     transfer::TransferOptions o = options_;
     o.expected_etag = etag;
     o.expected_size = size;
     std::optional<StatusOr<transfer::DownloadResult>> result;
-    transfer::StartDownload(*client_, "b", "k",
-                            std::shared_ptr<transfer::TempFile>(std::move(*tmp)), o,
-                            [&](StatusOr<transfer::DownloadResult> r) { result = r; });
+    transfer::StartDownload(*client_, "b", "k", std::shared_ptr<fileio::TempFile>(std::move(*tmp)),
+                            o, [&](StatusOr<transfer::DownloadResult> r) { result = r; });
     net_.RunUntilIdle();
     EXPECT_TRUE(result.has_value());
     return result.value_or(Internal("never finished"));

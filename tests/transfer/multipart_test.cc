@@ -255,10 +255,10 @@ TEST_F(MultipartTest, ResumeWithNineThousandNineHundredNinetyNinePartsSentSendsO
   cp.file_size = size;
   struct stat st {};
   ASSERT_EQ(stat(path.c_str(), &st), 0);
-  cp.file_mtime_ns = transfer::MtimeNs(st);
+  cp.file_mtime_ns = fileio::MtimeNs(st);
   cp.file_dev = st.st_dev;
   cp.file_inode = st.st_ino;
-  cp.file_ctime_ns = transfer::CtimeNs(st);
+  cp.file_ctime_ns = fileio::CtimeNs(st);
   for (int n = 1; n <= 9999; ++n) cp.part_md5s[n] = zero_part;
   // ListParts: 1,000 parts a page.
   for (int page = 0; page < 10; ++page) {

@@ -148,10 +148,10 @@ UploadCheckpoint UploadTwoOfFive(const s3::Client& client, const std::string& bu
   saved.upload_id = id.ok() ? *id : "";
   saved.part_size = part;
   saved.file_size = data.size();
-  saved.file_mtime_ns = MtimeNs(st);
+  saved.file_mtime_ns = fileio::MtimeNs(st);
   saved.file_dev = st.st_dev;
   saved.file_inode = st.st_ino;
-  saved.file_ctime_ns = CtimeNs(st);
+  saved.file_ctime_ns = fileio::CtimeNs(st);
   for (int n = 1; n <= 2; ++n) {
     std::string piece = data.substr((n - 1) * part, part);
     auto md5 = hash::Md5(piece);

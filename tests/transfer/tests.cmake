@@ -8,7 +8,7 @@ gwsync_test(transfer_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/zstd
 gwsync_test(transfer_files_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/files_test.cc
             LIBS gwsync_transfer)
 gwsync_test(transfer_bulk_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/bulk_test.cc
-            LIBS gwsync_transfer)
+            LIBS gwsync_transfer gwsync_fake_s3)
 gwsync_test(transfer_machine_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/machine_test.cc
             LIBS gwsync_transfer gwsync_fake_transport)
 gwsync_test(transfer_multipart_test LABEL unit

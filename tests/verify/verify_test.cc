@@ -15,12 +15,12 @@ using gwsync::testing::TempDir;
 using gwsync::testing::WriteFile;
 
 // A listing from memory, in batches of two (to cross batch boundaries).
-class VectorStream final : public sync::EntryStream {
+class VectorStream final : public sides::EntryStream {
  public:
-  explicit VectorStream(std::vector<plan::Entry> entries, std::vector<sync::Problem> problems = {})
+  explicit VectorStream(std::vector<plan::Entry> entries, std::vector<sides::Problem> problems = {})
       : entries_(std::move(entries)), problems_(std::move(problems)) {}
-  bool Next(sync::ListBatch* batch) override {
-    *batch = sync::ListBatch();
+  bool Next(sides::ListBatch* batch) override {
+    *batch = sides::ListBatch();
     if (!problems_.empty()) batch->problems = std::move(problems_);
     problems_.clear();
     for (int i = 0; i < 2 && pos_ < entries_.size(); ++i)
@@ -31,7 +31,7 @@ class VectorStream final : public sync::EntryStream {
 
  private:
   std::vector<plan::Entry> entries_;
-  std::vector<sync::Problem> problems_;
+  std::vector<sides::Problem> problems_;
   size_t pos_ = 0;
 };
 
@@ -109,7 +109,7 @@ TEST(VerifyTest, AListingThatFailedIsNoProof) {
   Side dst;
   dst.stream = std::make_unique<VectorStream>(
       std::vector<plan::Entry>{E("a", 1)},
-      std::vector<sync::Problem>{{"s3://b/x/", Unavailable("listing failed"), true}});
+      std::vector<sides::Problem>{{"s3://b/x/", Unavailable("listing failed"), true}});
   VerifyReport r = Verify(std::move(src), std::move(dst), {});
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.problems.size(), 1u);

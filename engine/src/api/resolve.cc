@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "config/config.h"
-#include "util/errno_status.h"
+#include "fileio/errno_status.h"
 #include "util/units.h"
 
 namespace gwsync::api {
@@ -25,7 +25,7 @@ StatusOr<std::string> ReadSecretFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
     return InvalidArgument("cannot read --secret-key-file '" + path +
-                           "': " + util::ErrnoText(errno));
+                           "': " + fileio::ErrnoText(errno));
   }
   std::string line;
   std::getline(in, line);
@@ -163,7 +163,7 @@ StatusOr<http::TransportOptions> ResolveTransportOptions(const GatewayOptions& f
   if (topts.ca_bundle.empty()) topts.ca_bundle = env("AWS_CA_BUNDLE").value_or("");
   if (!topts.ca_bundle.empty() && access(topts.ca_bundle.c_str(), R_OK) != 0) {
     return InvalidArgument("cannot read the CA bundle '" + topts.ca_bundle +
-                           "': " + util::ErrnoText(errno));
+                           "': " + fileio::ErrnoText(errno));
   }
   if (!flags.bwlimit.empty()) {
     ASSIGN_OR_RETURN(uint64_t bw, ParseSize(flags.bwlimit));

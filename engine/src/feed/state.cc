@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "transfer/files.h"
+#include "fileio/files.h"
 
 namespace gwsync::feed {
 
@@ -32,7 +32,7 @@ Status SaveFeedState(const std::string& path, const FeedState& state) {
   std::filesystem::permissions(folder, std::filesystem::perms::owner_all, ec);
   nlohmann::json j = {
       {"feed", state.feed}, {"marker", state.marker}, {"last_full", state.last_full}};
-  return transfer::WriteFileAtomically(path, j.dump() + "\n", 0600);
+  return fileio::WriteFileAtomically(path, j.dump() + "\n", 0600);
 }
 
 }  // namespace gwsync::feed

@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "util/errno_status.h"
+#include "fileio/errno_status.h"
 
 namespace gwsync::http {
 
@@ -38,7 +38,7 @@ StatusOr<size_t> FileRangeSource::Read(std::span<char> buf) {
   do {
     n = pread(fd_, buf.data(), want, static_cast<off_t>(offset_ + pos_));
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return util::ErrnoStatus("read failed", errno);
+  if (n < 0) return fileio::ErrnoStatus("read failed", errno);
   if (n == 0) return DataLoss("file shrank while being read");
   pos_ += static_cast<uint64_t>(n);
   return static_cast<size_t>(n);
@@ -48,7 +48,7 @@ Status FileSink::Write(std::string_view data) {
   while (!data.empty()) {
     ssize_t n = pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset_ + written_));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return util::ErrnoStatus("write failed", errno);
+    if (n < 0) return fileio::ErrnoStatus("write failed", errno);
     written_ += static_cast<uint64_t>(n);
     data.remove_prefix(static_cast<size_t>(n));
   }

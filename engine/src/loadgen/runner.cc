@@ -275,11 +275,18 @@ void Bench::Cleanup() {
                   b + "` repairs them)"));
   }
   if (used_multipart_) {
-    // Uploads cut short by an interruption hold parts until aborted.
-    auto uploads = Call<s3::UploadsPage>(
-        "ListMultipartUploads", [&](auto done) { client_.ListMultipartUploads(b, "", "", done); });
-    if (uploads.ok()) {
-      for (const auto& u : uploads->uploads) {
+    // Uploads cut short by an interruption (or a failed part or completion)
+    // hold parts until aborted: every page of them, within --list-limit and
+    // with no HEAD, each list request counted as the run's.
+    s3::UploadListing uploads(
+        client_, b, std::make_shared<s3::ListBudget>(std::nullopt, client_.options().list_limit),
+        [this] { CountRequest("ListMultipartUploads", nullptr); });
+    s3::UploadsPage page;
+    for (;;) {
+      auto more = uploads.Next(&page);
+      if (!more.ok()) fail(more.status());
+      if (!more.ok() || !*more) break;
+      for (const auto& u : page.uploads) {
         if (!u.key.starts_with(report_.run_prefix)) continue;
         Status s = CallStatus("AbortMultipartUpload", [&](auto done) {
           client_.AbortMultipartUpload(b, u.key, u.upload_id, done);

@@ -10,7 +10,6 @@
 
 #include "hash/hash.h"
 #include "transfer/etag.h"
-#include "transfer/object_transfer.h"
 
 namespace gwsync::manifest {
 

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "gwsync/status.h"
-#include "transfer/etag.h"
 
 namespace gwsync::manifest {
 

@@ -17,10 +17,10 @@
 #include <utility>
 #include <vector>
 
+#include "fileio/files.h"
+#include "fileio/state_dir.h"
 #include "hash/hash.h"
 #include "plan/plan.h"
-#include "transfer/files.h"
-#include "transfer/state_dir.h"
 #include "util/printable.h"
 
 namespace gwsync::manifest {
@@ -146,8 +146,8 @@ void StampNow(Header* header) {
 
 struct Writer::Impl {
   std::string path;
-  // Hidden, and removed on failure or a signal (transfer::TempFile).
-  std::unique_ptr<transfer::TempFile> file;
+  // Hidden, and removed on failure or a signal (fileio::TempFile).
+  std::unique_ptr<fileio::TempFile> file;
   ZSTD_CCtx* cctx = nullptr;
   std::vector<char> out;
   std::string last_key;
@@ -165,7 +165,7 @@ struct Writer::Impl {
       ZSTD_outBuffer o{out.data(), out.size(), 0};
       size_t left = ZSTD_compressStream2(cctx, &o, &in, mode);
       if (ZSTD_isError(left)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(left));
-      RETURN_IF_ERROR(transfer::WriteAll(file->fd(), std::string_view(out.data(), o.pos), path));
+      RETURN_IF_ERROR(fileio::WriteAll(file->fd(), std::string_view(out.data(), o.pos), path));
       bool done = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
       if (done) return Status::Ok();
     }
@@ -181,18 +181,18 @@ Writer::Writer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Writer::~Writer() = default;
 
 StatusOr<std::unique_ptr<Writer>> Writer::Create(const std::string& path, const Header& header) {
-  ASSIGN_OR_RETURN(auto file, transfer::TempFile::Create(path));
+  ASSIGN_OR_RETURN(auto file, fileio::TempFile::Create(path));
   return Create(std::move(file), header);
 }
 
-StatusOr<std::unique_ptr<Writer>> Writer::Create(std::unique_ptr<transfer::TempFile> file,
+StatusOr<std::unique_ptr<Writer>> Writer::Create(std::unique_ptr<fileio::TempFile> file,
                                                  const Header& header) {
   auto impl = std::make_unique<Impl>();
   impl->path = file->path();
   impl->file = std::move(file);
   // It names every key: for its owner only, like the index.
   if (fchmod(impl->file->fd(), 0600) != 0)
-    return util::ErrnoStatus("cannot create manifest '" + impl->path + "'", errno);
+    return fileio::ErrnoStatus("cannot create manifest '" + impl->path + "'", errno);
   impl->cctx = ZSTD_createCCtx();
   if (!impl->cctx) return Internal("zstd: cannot create a compression context");
   ZSTD_CCtx_setParameter(impl->cctx, ZSTD_c_compressionLevel, 3);
@@ -220,7 +220,7 @@ StatusOr<Totals> Writer::Finish() {
   Impl& w = *impl_;
   json end = {{"end", true}, {"objects", w.totals.objects}, {"bytes", w.totals.bytes}};
   RETURN_IF_ERROR(w.Compress(end.dump() + "\n", ZSTD_e_end));
-  if (fsync(w.file->fd()) != 0) return util::ErrnoStatus("cannot write '" + w.path + "'", errno);
+  if (fsync(w.file->fd()) != 0) return fileio::ErrnoStatus("cannot write '" + w.path + "'", errno);
   RETURN_IF_ERROR(w.file->Commit());
   return w.totals;
 }
@@ -267,7 +267,7 @@ struct Reader::Impl {
         ssize_t n = read(fd, in.data(), in.size());
         if (n < 0) {
           if (errno == EINTR) continue;
-          return util::ErrnoStatus("cannot read '" + path + "'", errno);
+          return fileio::ErrnoStatus("cannot read '" + path + "'", errno);
         }
         if (n == 0) {
           eof = true;
@@ -317,7 +317,7 @@ StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (impl->fd < 0) return util::ErrnoStatus("cannot open manifest '" + path + "'", errno);
+  if (impl->fd < 0) return fileio::ErrnoStatus("cannot open manifest '" + path + "'", errno);
   impl->dctx = ZSTD_createDCtx();
   if (!impl->dctx) return Internal("zstd: cannot create a decompression context");
   // The window a frame asks for is allocated as it starts: a few bytes must
@@ -414,22 +414,22 @@ StatusOr<bool> Reader::Next(Record* record) {
 }
 
 Status WriteLatest(const std::string& dir, const std::string& name) {
-  return transfer::WriteFileAtomically(dir + "/" + std::string(kLatestName), name + "\n", 0600);
+  return fileio::WriteFileAtomically(dir + "/" + std::string(kLatestName), name + "\n", 0600);
 }
 
 StatusOr<std::string> ResolveManifestPath(const std::string& path) {
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return util::ErrnoStatus("'" + path + "'", errno);
+  if (stat(path.c_str(), &st) != 0) return fileio::ErrnoStatus("'" + path + "'", errno);
   std::string dir, latest;
-  StatusOr<transfer::StateDir> state = NotFound("");
+  StatusOr<fileio::StateDir> state = NotFound("");
   if (S_ISDIR(st.st_mode)) {
     // A backup folder: its state folder, reached through no link.
     dir = path + "/" + std::string(plan::kReservedDir);
-    state = transfer::StateDir::Open(path, plan::kReservedDir, false);
+    state = fileio::StateDir::Open(path, plan::kReservedDir, false);
   } else if (path.ends_with(kLatestName)) {
     size_t slash = path.rfind('/');
     dir = slash == std::string::npos ? "." : path.substr(0, slash);
-    state = transfer::StateDir::Open(dir, "", false);
+    state = fileio::StateDir::Open(dir, "", false);
   } else {
     return path;
   }

@@ -16,7 +16,7 @@
 
 #include "gwsync/status.h"
 
-namespace gwsync::transfer {
+namespace gwsync::fileio {
 class TempFile;
 }
 
@@ -98,7 +98,7 @@ class Writer {
  public:
   static StatusOr<std::unique_ptr<Writer>> Create(const std::string& path, const Header& header);
   // Into `file`, a temporary made where the manifest goes (its path names it).
-  static StatusOr<std::unique_ptr<Writer>> Create(std::unique_ptr<transfer::TempFile> file,
+  static StatusOr<std::unique_ptr<Writer>> Create(std::unique_ptr<fileio::TempFile> file,
                                                   const Header& header);
   ~Writer();
   // InvalidArgument when keys are not in ascending order (a key's version

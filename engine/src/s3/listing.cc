@@ -93,4 +93,47 @@ StatusOr<bool> VersionListing::Next(VersionsPage* page) {
   return true;
 }
 
+UploadListing::UploadListing(const Client& client, std::string bucket,
+                             std::shared_ptr<ListBudget> budget, std::function<void()> on_answer)
+    : client_(client),
+      bucket_(std::move(bucket)),
+      given_budget_(budget != nullptr),
+      on_answer_(std::move(on_answer)),
+      check_("", "", std::move(budget)) {}
+
+StatusOr<UploadsPage> UploadListing::Fetch() {
+  return Wait<UploadsPage>([&](Done<UploadsPage> done) {
+    if (!on_answer_) {
+      return client_.ListMultipartUploads(bucket_, key_marker_, upload_id_marker_, std::move(done));
+    }
+    client_.ListMultipartUploads(bucket_, key_marker_, upload_id_marker_,
+                                 [on_answer = on_answer_, done](StatusOr<UploadsPage> page) {
+                                   on_answer();
+                                   done(std::move(page));
+                                 });
+  });
+}
+
+StatusOr<bool> UploadListing::Next(UploadsPage* page) {
+  if (!failed_.ok()) return failed_;
+  if (done_) return false;
+  StatusOr<UploadsPage> got = Fetch();
+  if (!got.ok()) return failed_ = got.status();
+  if (got->truncated && !given_budget_) check_.AskBudget(client_, bucket_);
+  // The pair of markers is the page's continuation: it must be new.
+  Status bad =
+      check_.CheckMarker(got->truncated, got->next_key_marker + '\n' + got->next_upload_id_marker,
+                         got->uploads.empty());
+  if (bad.ok()) bad = check_.TakeEntries(got->uploads.size());
+  if (!bad.ok()) return failed_ = bad.Annotate("bucket '" + bucket_ + "' unfinished uploads");
+  if (got->truncated) {
+    key_marker_ = got->next_key_marker;
+    upload_id_marker_ = got->next_upload_id_marker;
+  } else {
+    done_ = true;
+  }
+  *page = std::move(*got);
+  return true;
+}
+
 }  // namespace gwsync::s3

@@ -1,12 +1,11 @@
 // The blocking listings of a bucket, one page at a time: ObjectListing
-// (ListObjectsV2, or V1 on an old gateway) and VersionListing
-// (ListObjectVersions). Each page is checked whole by a PageCheck
-// (s3/page_check.h) before it is handed out, so a caller never sees any of
-// a page that breaks a rule, and a gateway that repeats a continuation or
-// never ends stops the listing with an error that says what it did. Every
-// paging loop of gwsync is one of these, but the sync's bucket side, which
-// lists partitions asynchronously and checks each name with the same
-// PageCheck as it reads it (sync/bucket_side.cc).
+// (ListObjectsV2, or V1 on an old gateway), VersionListing
+// (ListObjectVersions) and UploadListing (ListMultipartUploads). Each page is checked whole by a
+// PageCheck (s3/page_check.h) before it is handed out, so a caller never sees any of a page that
+// breaks a rule, and a gateway that repeats a continuation or never ends stops the listing with an
+// error that says what it did. Every paging loop of gwsync is one of these, but the sync's bucket
+// side, which lists partitions asynchronously and checks each name with the same PageCheck as it
+// reads it (sides/bucket_side.cc).
 //
 // Blocking: not on the transport's thread. One thread at a time per listing.
 #pragma once
@@ -84,6 +83,37 @@ class VersionListing {
   VersionListOptions request_;
   PageCheck check_;
   std::optional<std::string> last_key_;  // of the last entry checked
+  bool done_ = false;
+  Status failed_;
+};
+
+// Pages of a bucket's unfinished multipart uploads, paged by key-marker and
+// upload-id-marker. What such a page lets one check: the pair of markers is
+// the continuation and must move on (not repeated, not going round), at most
+// PageCheck::kMaxEmptyPages truncated empty pages in a row, and every upload
+// counts against the budget. The keys' order is not checked (the paging
+// loops this replaced did not check it either). The budget: `budget`, or as
+// ObjectListing's: the default limit while the listing is one page, the
+// bucket's (BudgetFor) from its second. `on_answer` as ListingOptions's.
+class UploadListing {
+ public:
+  UploadListing(const Client& client, std::string bucket,
+                std::shared_ptr<ListBudget> budget = nullptr,
+                std::function<void()> on_answer = nullptr);
+
+  // As ObjectListing::Next; a page that breaks a rule says "bucket 'B'
+  // unfinished uploads: ...".
+  StatusOr<bool> Next(UploadsPage* page);
+
+ private:
+  StatusOr<UploadsPage> Fetch();
+
+  const Client& client_;
+  const std::string bucket_;
+  const bool given_budget_;
+  const std::function<void()> on_answer_;
+  std::string key_marker_, upload_id_marker_;
+  PageCheck check_;
   bool done_ = false;
   Status failed_;
 };

@@ -16,9 +16,10 @@
 #include <utility>
 #include <vector>
 
+#include "fileio/beneath.h"
+#include "fileio/errno_status.h"
+#include "fileio/temp_name.h"
 #include "plan/plan.h"
-#include "util/beneath.h"
-#include "util/errno_status.h"
 
 namespace gwsync::scan {
 namespace {
@@ -112,18 +113,19 @@ class Walker {
   StatusOr<int> OpenDir(const std::string& path, const std::string& dir_key,
                         const struct stat& listed, struct stat* now) const {
     std::string rel = dir_key.empty() ? "." : dir_key.substr(0, dir_key.size() - 1);
-    int fd = options_.links == Links::kFollow
-                 ? openat(root_fd_, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                 : util::OpenBeneath(root_fd_, dir_key.empty() ? "" : rel, O_RDONLY | O_DIRECTORY);
+    int fd =
+        options_.links == Links::kFollow
+            ? openat(root_fd_, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            : fileio::OpenBeneath(root_fd_, dir_key.empty() ? "" : rel, O_RDONLY | O_DIRECTORY);
     if (fd < 0 && (errno == ELOOP || errno == EXDEV)) {
       return Status(StatusCode::kFailedPrecondition,
                     "'" + path + "': a symbolic link on its way since it was listed, not followed");
     }
-    if (fd < 0) return util::ErrnoStatus("'" + path + "'", errno);
+    if (fd < 0) return fileio::ErrnoStatus("'" + path + "'", errno);
     if (fstat(fd, now) != 0) {
       int err = errno;
       close(fd);
-      return util::ErrnoStatus("'" + path + "'", err);
+      return fileio::ErrnoStatus("'" + path + "'", err);
     }
     if (now->st_dev != listed.st_dev || now->st_ino != listed.st_ino) {
       close(fd);
@@ -143,22 +145,23 @@ class Walker {
     if (dir == nullptr) {
       int err = errno;
       close(fd);
-      return util::ErrnoStatus("'" + path + "'", err);
+      return fileio::ErrnoStatus("'" + path + "'", err);
     }
     Status status;
     for (;;) {
       errno = 0;
       dirent* d = readdir(dir);
       if (d == nullptr) {
-        if (errno != 0) status = util::ErrnoStatus("'" + path + "'", errno);
+        if (errno != 0) status = fileio::ErrnoStatus("'" + path + "'", errno);
         break;
       }
       std::string_view name = d->d_name;
       if (name == "." || name == "..") continue;
       // Our own download, in progress or abandoned; a user's file of that
       // name is walked like any other.
-      if (IsTempName(name) && IsOwnTemp(fd, d->d_name, options_.stale_seconds)) {
-        if (options_.remove_stale_temps) RemoveIfStale(fd, d->d_name, options_.stale_seconds);
+      if (fileio::IsTempName(name) && fileio::IsOwnTemp(fd, d->d_name, options_.stale_seconds)) {
+        if (options_.remove_stale_temps)
+          fileio::RemoveIfStale(fd, d->d_name, options_.stale_seconds);
         continue;
       }
       if (dir_key.empty() && name == plan::kReservedDir) continue;  // gwsync's own
@@ -179,7 +182,7 @@ class Walker {
         std::string child_path = PathOf(key);
         // A dangling link, a link chain that loops, or a file gone since
         // readdir: nothing to sync.
-        Skip(child_path, util::ErrnoStatus("'" + child_path + "'", err));
+        Skip(child_path, fileio::ErrnoStatus("'" + child_path + "'", err));
         continue;
       }
       child.sort_name = std::string(name);
@@ -277,60 +280,7 @@ class Walker {
   std::set<std::pair<dev_t, ino_t>> on_path_;
 };
 
-bool IsAlnum(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 }  // namespace
-
-bool IsTempName(std::string_view name) {
-  constexpr std::string_view kMarker = kTempMarker;
-  constexpr size_t kSuffix = 6;  // mkstemp's XXXXXX
-  // '.' + at least one character of the original name + marker + suffix.
-  if (name.size() < 2 + kMarker.size() + kSuffix || name.front() != '.') return false;
-  std::string_view tail = name.substr(name.size() - kMarker.size() - kSuffix);
-  if (!tail.starts_with(kMarker)) return false;
-  return std::all_of(tail.begin() + kMarker.size(), tail.end(), IsAlnum);
-}
-
-bool IsOwnTemp(int dir_fd, const char* name, int fresh_seconds) {
-  int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return false;  // a link or a FIFO of that name is no temporary of ours
-  struct stat st;
-  bool own = false;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    own = fgetxattr(fd, kTempXattr, nullptr, 0) >= 0 ||
-          fgetxattr(fd, "user.gwsync.resume", nullptr, 0) > 0;
-    // Where the file system keeps user attributes, gwsync marks every
-    // temporary before it has a name: one without the mark is a user's,
-    // however new. Without attributes, a new one may be another run's
-    // (its lock says so while it writes).
-    // NOLINTNEXTLINE(misc-redundant-expression): one value on Linux, two elsewhere
-    const bool attributes = !own && errno != ENOTSUP && errno != EOPNOTSUPP;
-    own = own || (!attributes && time(nullptr) - st.st_ctime < fresh_seconds) ||
-          (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK);
-  }
-  close(fd);
-  return own;
-}
-
-bool RemoveIfStale(int dir_fd, const char* name, int stale_seconds) {
-  int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return false;
-  struct stat st;
-  // A partial download that records its progress (transfer/resume.h) is
-  // kept for a week for the next download of its key to resume; that
-  // download removes it when the object changed.
-  constexpr time_t kKeepResumable = 7 * 24 * 3600;
-  bool resumable = fgetxattr(fd, "user.gwsync.resume", nullptr, 0) > 0;
-  bool marked = resumable || fgetxattr(fd, kTempXattr, nullptr, 0) >= 0;
-  int keep_seconds = resumable ? kKeepResumable : stale_seconds;
-  bool stale = marked && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-               time(nullptr) - st.st_ctime >= keep_seconds && flock(fd, LOCK_EX | LOCK_NB) == 0;
-  bool removed = stale && unlinkat(dir_fd, name, 0) == 0;
-  close(fd);
-  return removed;
-}
 
 Status WalkLocal(const std::string& root, const WalkOptions& options,
                  const std::function<Status(LocalEntry)>& emit) {
@@ -340,16 +290,16 @@ Status WalkLocal(const std::string& root, const WalkOptions& options,
   if (dir.empty() || stat(dir.c_str(), &st) != 0) {
     int err = dir.empty() ? ENOENT : errno;
     if (err == ENOENT || err == ENOTDIR) return NotFound("'" + root + "': no such folder");
-    return util::ErrnoStatus("'" + root + "'", err);
+    return fileio::ErrnoStatus("'" + root + "'", err);
   }
   if (!S_ISDIR(st.st_mode)) return InvalidArgument("'" + root + "' is not a folder");
   int fd = options.root_fd;
   if (fd < 0) {
     fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return util::ErrnoStatus("'" + root + "'", errno);
+    if (fd < 0) return fileio::ErrnoStatus("'" + root + "'", errno);
   }
   Status s = fstat(fd, &st) == 0 ? Walker(dir, fd, options, emit).Walk(st)
-                                 : util::ErrnoStatus("'" + root + "'", errno);
+                                 : fileio::ErrnoStatus("'" + root + "'", errno);
   if (fd != options.root_fd) close(fd);
   return s;
 }

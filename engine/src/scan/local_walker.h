@@ -47,7 +47,7 @@ struct WalkOptions {
   std::function<void(const std::string& path, const Status& why)> on_skip;
   // Only keys starting with this prefix (relative, may be empty).
   std::string prefix;
-  // Deletes temporary files no live gwsync holds (see RemoveIfStale).
+  // Deletes temporary files no live gwsync holds (fileio::RemoveIfStale).
   bool remove_stale_temps = false;
   int stale_seconds = 2;
   // The root, already open (a sync's source: the walk and the reads then
@@ -59,46 +59,13 @@ struct WalkOptions {
 // Symbolic links below `root` are reported and skipped, or with
 // Links::kFollow followed to regular files or folders (loops are detected
 // and skipped); `root` itself may be a link. Each folder is opened beneath
-// the root with no link on its way (util/beneath.h), and only while it is
+// the root with no link on its way (fileio/beneath.h), and only while it is
 // still the folder its parent listed: one swapped for a link or another
 // folder since is reported and not walked. gwsync's own temporary files
-// (".NAME.gwsync-XXXXXX" that IsOwnTemp proves gwsync's) and the reserved ".gwsync" folder at the
-// root (run manifests, bucket settings) are skipped. Stops at the first non-OK from `emit`.
+// (".NAME.gwsync-XXXXXX" that fileio::IsOwnTemp proves gwsync's) and the reserved ".gwsync" folder
+// at the root (run manifests, bucket settings) are skipped. Stops at the first non-OK from `emit`.
 // NotFound when `root` does not exist, InvalidArgument when it is not a folder.
 Status WalkLocal(const std::string& root, const WalkOptions& options,
                  const std::function<Status(LocalEntry)>& emit);
-
-// The start of every temporary name gwsync gives a file it writes: "." +
-// the file's name (its first 200 bytes) + ".gwsync-", then a random suffix
-// (transfer::TempFile, a link placed, a partial download adopted).
-inline constexpr std::string_view kTempMarker = ".gwsync-";
-inline std::string TempStem(std::string_view name) {
-  return "." + std::string(name.substr(0, 200)) + std::string(kTempMarker);
-}
-// True for names shaped like gwsync's temporary download files. A name
-// alone proves nothing: a user may have a file of that shape.
-bool IsTempName(std::string_view name);
-
-// The mark transfer::TempFile sets on its file while it is a temporary
-// (removed before it takes its real name).
-inline constexpr char kTempXattr[] = "user.gwsync.temp";
-
-// Whether `name` (shaped as IsTempName says) in the folder `dir_fd` is
-// provably gwsync's temporary: it carries kTempXattr or a resumable
-// download's record (user.gwsync.resume), or a live process holds its lock,
-// or, on a file system without user attributes, it changed less than
-// `fresh_seconds` ago (its writer may not have locked it yet). A user's file
-// of that shape is none of these: it is walked like any other and never
-// removed.
-bool IsOwnTemp(int dir_fd, const char* name, int fresh_seconds);
-
-// Removes the temporary file `name` in the folder `dir_fd` when it is
-// provably gwsync's (kTempXattr or user.gwsync.resume) and stale: no
-// process holds its lock (transfer::TempFile keeps an flock on it while
-// writing, and the kernel drops it when the writer dies, even by SIGKILL)
-// and unchanged for `stale_seconds` (its ctime, which no one can set back:
-// this covers the moments between creation and locking, and between the
-// writer's close and rename). True when it was removed.
-bool RemoveIfStale(int dir_fd, const char* name, int stale_seconds);
 
 }  // namespace gwsync::scan

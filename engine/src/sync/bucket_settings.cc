@@ -1,6 +1,6 @@
 #include "sync/bucket_settings.h"
 
-#include "transfer/state_dir.h"
+#include "fileio/state_dir.h"
 
 namespace gwsync::sync {
 namespace {
@@ -126,7 +126,7 @@ StatusOr<std::vector<SettingProblem>> SaveBucketSettings(const s3::Client& clien
     // A restore under another name points the policy at the new bucket.
     write.emplace_back(kNameFile, bucket + "\n");
   }
-  auto folder = transfer::StateDir::Open(root, kBucketSettingsDir, !write.empty());
+  auto folder = fileio::StateDir::Open(root, kBucketSettingsDir, !write.empty());
   if (!folder.ok()) {
     if (write.empty() && folder.status().code() == StatusCode::kNotFound) return problems;
     return folder.status();
@@ -138,7 +138,7 @@ StatusOr<std::vector<SettingProblem>> SaveBucketSettings(const s3::Client& clien
 
 StatusOr<SavedSettings> LoadBucketSettings(const std::string& root) {
   SavedSettings saved;
-  auto folder = transfer::StateDir::Open(root, kBucketSettingsDir, false);
+  auto folder = fileio::StateDir::Open(root, kBucketSettingsDir, false);
   if (!folder.ok()) {
     if (folder.status().code() == StatusCode::kNotFound) return saved;  // none kept
     return folder.status();

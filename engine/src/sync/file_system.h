@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "fileio/files.h"
 #include "gwsync/status.h"
-#include "transfer/files.h"
 
 namespace gwsync::sync {
 
@@ -25,9 +25,9 @@ namespace gwsync::sync {
 // opened beneath this handle, so what happens to the root's path (or to a
 // folder inside) while the sync runs cannot lead them elsewhere.
 struct LocalRoot {
-  std::string path;                  // as the user gave it, for messages
-  std::shared_ptr<transfer::Fd> fd;  // the folder (O_PATH)
-  bool follow_links = false;         // --copy-links: links are followed by design
+  std::string path;                // as the user gave it, for messages
+  std::shared_ptr<fileio::Fd> fd;  // the folder (O_PATH)
+  bool follow_links = false;       // --copy-links: links are followed by design
   std::string PathOf(std::string_view key) const;
 };
 
@@ -40,11 +40,11 @@ class FileSystem {
   static StatusOr<LocalRoot> OpenRoot(const std::string& path, bool follow_links);
 
   // Opens `key` beneath `root` for reading, with no symbolic link in any
-  // component (util/beneath.h) unless root.follow_links, and without
+  // component (fileio/beneath.h) unless root.follow_links, and without
   // blocking: a FIFO opens at once, for the caller to see its type with
   // Fstat before any read. FailedPrecondition when a link is on the way
   // (or `key` is one); errors name root/key.
-  virtual StatusOr<std::shared_ptr<transfer::Fd>> Open(const LocalRoot& root, std::string_view key);
+  virtual StatusOr<std::shared_ptr<fileio::Fd>> Open(const LocalRoot& root, std::string_view key);
   virtual Status Fstat(int fd, const std::string& path, struct stat* st);
   // Up to buf.size() bytes at `offset`; fewer only at the end of the file.
   virtual StatusOr<size_t> Pread(int fd, const std::string& path, std::span<char> buf,
@@ -64,9 +64,9 @@ class FileSystem {
   virtual Status Fchmod(int fd, const std::string& path, mode_t mode);
   virtual Status Futimens(int fd, const std::string& path, const struct timespec times[2]);
   // Renames the download into place (TempFile::Commit).
-  virtual Status Commit(transfer::TempFile& temp);
+  virtual Status Commit(fileio::TempFile& temp);
   // Removes `key` under the destination `root`, never through a link
-  // (transfer::RemoveDestFile).
+  // (fileio::RemoveDestFile).
   virtual Status Remove(const std::string& root, std::string_view key);
 
   // The system's: what a sync uses unless SyncOptions::file_system says otherwise.

@@ -5,9 +5,9 @@
 #include <optional>
 #include <set>
 
+#include "fileio/state_dir.h"
 #include "manifest/manifest.h"
 #include "plan/plan.h"
-#include "transfer/state_dir.h"
 
 namespace gwsync::sync {
 namespace {
@@ -95,7 +95,7 @@ std::vector<std::string> ManifestsToRemove(const std::vector<std::string>& files
 
 void PruneRunManifests(const Location& dst, const ManifestOptions& options, SyncReport* report) {
   if (options.keep <= 0 || dst.kind != Location::Kind::kLocal || !options.path.empty()) return;
-  auto state = transfer::StateDir::Open(dst.path, plan::kReservedDir, false);
+  auto state = fileio::StateDir::Open(dst.path, plan::kReservedDir, false);
   StatusOr<std::vector<std::string>> files =
       state.ok() ? state->ListFiles() : StatusOr<std::vector<std::string>>(state.status());
   if (!files.ok()) {

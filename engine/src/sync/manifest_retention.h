@@ -24,7 +24,7 @@ std::vector<std::string> ManifestsToRemove(const std::vector<std::string>& files
                                            const std::string& latest, int keep);
 
 // Applies ManifestsToRemove to `dst`'s .gwsync/ through its no-follow handle
-// (transfer/state_dir.h), after a run's manifest was written there: the
+// (fileio/state_dir.h), after a run's manifest was written there: the
 // count goes to `report->manifests_removed`, a problem to a notice (the
 // backup itself is sound).
 void PruneRunManifests(const Location& dst, const ManifestOptions& options, SyncReport* report);

@@ -2,8 +2,8 @@
 
 namespace gwsync::sync {
 
-Merger::Merger(EntryStream* src, EntryStream* dst, plan::PlanOptions options, Recall recall,
-               OnProblem on_problem)
+Merger::Merger(sides::EntryStream* src, sides::EntryStream* dst, plan::PlanOptions options,
+               Recall recall, OnProblem on_problem)
     : src_(src, SideId::kSource),
       dst_(dst, SideId::kDestination),
       options_(options),
@@ -16,17 +16,18 @@ bool Merger::Fill(Cursor& c) {
       const std::string& key = c.batch.entries[c.pos].key;
       if (c.count == 0 || c.last < key) return true;
       // The streams check what gateways send; this is the last guard.
-      on_problem_(c.id, Problem{key, Internal("listing out of key order at '" + key + "'"), true});
+      on_problem_(c.id,
+                  sides::Problem{key, Internal("listing out of key order at '" + key + "'"), true});
       ++c.pos;
     }
     if (c.ended) return false;
-    c.batch = ListBatch();
+    c.batch = sides::ListBatch();
     c.pos = 0;
     if (!c.stream->Next(&c.batch)) {
       c.ended = true;
       return false;
     }
-    for (const Problem& p : c.batch.problems) on_problem_(c.id, p);
+    for (const sides::Problem& p : c.batch.problems) on_problem_(c.id, p);
   }
 }
 

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "plan/plan.h"
-#include "sync/stream.h"
+#include "sides/stream.h"
 
 namespace gwsync::sync {
 
@@ -18,9 +18,9 @@ class Merger {
   // What the index remembers of a key present on both sides.
   using Recall =
       std::function<std::optional<plan::Remembered>(const plan::Entry&, const plan::Entry&)>;
-  using OnProblem = std::function<void(SideId, const Problem&)>;
+  using OnProblem = std::function<void(SideId, const sides::Problem&)>;
 
-  Merger(EntryStream* src, EntryStream* dst, plan::PlanOptions options, Recall recall,
+  Merger(sides::EntryStream* src, sides::EntryStream* dst, plan::PlanOptions options, Recall recall,
          OnProblem on_problem);
 
   // The next key's action; false when both listings are over.
@@ -31,10 +31,10 @@ class Merger {
 
  private:
   struct Cursor {
-    Cursor(EntryStream* s, SideId side) : stream(s), id(side) {}
-    EntryStream* stream;
+    Cursor(sides::EntryStream* s, SideId side) : stream(s), id(side) {}
+    sides::EntryStream* stream;
     SideId id;
-    ListBatch batch;
+    sides::ListBatch batch;
     size_t pos = 0;
     bool ended = false;
     std::string last;  // the last key taken, to check the order

@@ -25,26 +25,26 @@ std::string SideId(const Location& loc) {
 
 // The folder of lock files, private and ours: another user's folder there
 // could let them hold our locks (or read which pairs we sync).
-StatusOr<transfer::Fd> OpenLockDir(const std::string& dir) {
+StatusOr<fileio::Fd> OpenLockDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::path parent = std::filesystem::path(dir).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return util::ErrnoStatus("cannot create the lock folder '" + dir + "'", errno);
+    return fileio::ErrnoStatus("cannot create the lock folder '" + dir + "'", errno);
   }
-  transfer::Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  fileio::Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() < 0) {
-    return util::ErrnoStatus("cannot open the lock folder '" + dir + "' (not through a link)",
-                             errno);
+    return fileio::ErrnoStatus("cannot open the lock folder '" + dir + "' (not through a link)",
+                               errno);
   }
   struct stat st {};
-  if (fstat(fd.get(), &st) != 0) return util::ErrnoStatus("lock folder '" + dir + "'", errno);
+  if (fstat(fd.get(), &st) != 0) return fileio::ErrnoStatus("lock folder '" + dir + "'", errno);
   if (st.st_uid != geteuid()) {
     return Status(StatusCode::kFailedPrecondition,
                   "the lock folder '" + dir + "' belongs to another user");
   }
   if ((st.st_mode & 077) != 0 && fchmod(fd.get(), 0700) != 0) {
-    return util::ErrnoStatus("cannot make the lock folder '" + dir + "' private", errno);
+    return fileio::ErrnoStatus("cannot make the lock folder '" + dir + "' private", errno);
   }
   return fd;
 }
@@ -72,16 +72,16 @@ StatusOr<std::unique_ptr<PairLock>> PairLock::Acquire(const LockOptions& options
                                                       const std::string& what,
                                                       const std::atomic<bool>* stop) {
   const std::string dir_path = options.dir.empty() ? DefaultLockDir() : options.dir;
-  ASSIGN_OR_RETURN(transfer::Fd dir, OpenLockDir(dir_path));
+  ASSIGN_OR_RETURN(fileio::Fd dir, OpenLockDir(dir_path));
   const std::string path = dir_path + "/" + name;
-  transfer::Fd fd(openat(dir.get(), name.c_str(),
-                         O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600));
+  fileio::Fd fd(openat(dir.get(), name.c_str(),
+                       O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600));
   if (fd.get() < 0) {
-    return util::ErrnoStatus("cannot open the lock file '" + path + "' (not through a link)",
-                             errno);
+    return fileio::ErrnoStatus("cannot open the lock file '" + path + "' (not through a link)",
+                               errno);
   }
   struct stat st {};
-  if (fstat(fd.get(), &st) != 0) return util::ErrnoStatus("lock file '" + path + "'", errno);
+  if (fstat(fd.get(), &st) != 0) return fileio::ErrnoStatus("lock file '" + path + "'", errno);
   if (!S_ISREG(st.st_mode)) {
     return Status(StatusCode::kFailedPrecondition,
                   "the lock file '" + path + "' is not a regular file");
@@ -90,7 +90,7 @@ StatusOr<std::unique_ptr<PairLock>> PairLock::Acquire(const LockOptions& options
   for (;;) {
     if (flock(fd.get(), LOCK_EX | LOCK_NB) == 0) break;
     if (errno == EINTR) continue;
-    if (errno != EWOULDBLOCK) return util::ErrnoStatus("cannot lock '" + path + "'", errno);
+    if (errno != EWOULDBLOCK) return fileio::ErrnoStatus("cannot lock '" + path + "'", errno);
     auto now = std::chrono::steady_clock::now();
     const bool stopped = stop != nullptr && stop->load();
     if (now >= deadline || stopped) {

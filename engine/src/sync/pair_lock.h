@@ -11,9 +11,9 @@
 #include <memory>
 #include <string>
 
+#include "fileio/files.h"
 #include "gwsync/status.h"
 #include "sync/sync.h"
-#include "transfer/files.h"
 
 namespace gwsync::sync {
 
@@ -48,8 +48,8 @@ class PairLock {
   PairLock& operator=(const PairLock&) = delete;
 
  private:
-  explicit PairLock(transfer::Fd fd) : fd_(std::move(fd)) {}
-  transfer::Fd fd_;
+  explicit PairLock(fileio::Fd fd) : fd_(std::move(fd)) {}
+  fileio::Fd fd_;
 };
 
 // The lock of `src` -> `dst` (a share of it, with `options.manifest.share`:

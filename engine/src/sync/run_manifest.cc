@@ -9,13 +9,13 @@
 #include <filesystem>
 #include <optional>
 
+#include "fileio/state_dir.h"
 #include "http/bodies.h"
 #include "manifest/digest.h"
 #include "manifest/manifest.h"
-#include "sync/bucket_side.h"
-#include "sync/local_side.h"
+#include "sides/bucket_side.h"
+#include "sides/local_side.h"
 #include "sync/metadata.h"
-#include "transfer/state_dir.h"
 
 namespace gwsync::sync {
 namespace {
@@ -26,11 +26,12 @@ std::string ManifestName(const manifest::Header& h, const std::string& share = "
 
 // Streams `stream`'s entries in `range` into `writer`, each joined by
 // `fill`.
-Status WriteEntries(EntryStream* stream, const KeyRange& range, manifest::Writer* writer,
+Status WriteEntries(sides::EntryStream* stream, const sides::KeyRange& range,
+                    manifest::Writer* writer,
                     const std::function<Status(const plan::Entry&, manifest::Record*)>& fill) {
-  ListBatch batch;
+  sides::ListBatch batch;
   while (stream->Next(&batch)) {
-    for (const Problem& p : batch.problems) {
+    for (const sides::Problem& p : batch.problems) {
       if (p.read_error) return p.status.Annotate("listing the destination for its manifest");
     }
     for (const plan::Entry& e : batch.entries) {
@@ -53,19 +54,19 @@ Status WriteEntries(EntryStream* stream, const KeyRange& range, manifest::Writer
 StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& options,
                                      const manifest::Header& header) {
   std::string path = options.manifest.path;
-  std::optional<transfer::StateDir> state;
+  std::optional<fileio::StateDir> state;
   std::unique_ptr<manifest::Writer> writer;
   if (path.empty()) {  // in the state folder, through its handle
-    ASSIGN_OR_RETURN(state, transfer::StateDir::Open(dst.path, plan::kReservedDir, true));
+    ASSIGN_OR_RETURN(state, fileio::StateDir::Open(dst.path, plan::kReservedDir, true));
     ASSIGN_OR_RETURN(auto file, state->NewFile(ManifestName(header, options.manifest.share)));
     path = file->path();
     ASSIGN_OR_RETURN(writer, manifest::Writer::Create(std::move(file), header));
   } else {
     ASSIGN_OR_RETURN(writer, manifest::Writer::Create(path, header));
   }
-  LocalListOptions lo;
+  sides::LocalListOptions lo;
   lo.missing_ok = true;
-  ASSIGN_OR_RETURN(auto stream, OpenLocalStream(dst.path, lo));
+  ASSIGN_OR_RETURN(auto stream, sides::OpenLocalStream(dst.path, lo));
   RETURN_IF_ERROR(WriteEntries(
       stream.get(), options.range, writer.get(),
       [&](const plan::Entry& e, manifest::Record* r) -> Status {
@@ -138,12 +139,12 @@ StatusOr<std::string> BucketManifest(const Location& dst, const SyncOptions& opt
     close(fd);
     temp = path = name;
   }
-  BucketListOptions bo;
+  sides::BucketListOptions bo;
   bo.missing_ok = true;
   bo.range = options.range;
   const std::string name = ManifestName(header, options.manifest.share);
   Status s = [&]() -> Status {
-    ASSIGN_OR_RETURN(auto stream, OpenBucketStream(*dst.client, dst.bucket, dst.prefix, bo));
+    ASSIGN_OR_RETURN(auto stream, sides::OpenBucketStream(*dst.client, dst.bucket, dst.prefix, bo));
     ASSIGN_OR_RETURN(auto writer, manifest::Writer::Create(path, header));
     RETURN_IF_ERROR(
         WriteEntries(stream.get(), options.range, writer.get(),

@@ -18,15 +18,15 @@
 #include <string>
 #include <thread>
 
+#include "fileio/dest_dir.h"
+#include "fileio/files.h"
 #include "scan/local_walker.h"
+#include "sides/stream.h"
 #include "sync/file_system.h"
 #include "sync/manifest_kept.h"
 #include "sync/merge.h"
 #include "sync/metadata.h"
-#include "sync/stream.h"
 #include "sync/sync.h"
-#include "transfer/dest_dir.h"
-#include "transfer/files.h"
 #include "transfer/object_transfer.h"
 #include "util/slots.h"
 #include "util/workers.h"
@@ -49,7 +49,7 @@ struct Attempt {
   SkipReason reason = SkipReason::kNone;
   Status status;
   // Uploads: the file as opened and hashed.
-  std::shared_ptr<transfer::Fd> fd;
+  std::shared_ptr<fileio::Fd> fd;
   struct stat st {};
   hash::Md5Digest md5{};
   // A small file read whole by prepare (one read for its MD5 and its body).
@@ -59,7 +59,7 @@ struct Attempt {
   // A skip of a file that is no longer the one listed: why, for a notice.
   std::string notice;
   // Downloads: the temporary file holding what arrived, checked.
-  std::shared_ptr<transfer::TempFile> temp;
+  std::shared_ptr<fileio::TempFile> temp;
   s3::ObjectHead head;
   std::vector<std::pair<std::string, std::string>> tags;  // the object's, when it has any
   // Uploads: what the object kept when the file was downloaded (its
@@ -105,7 +105,7 @@ using JobPtr = std::shared_ptr<Job>;
 std::string JoinPath(const std::string& root, const std::string& key);
 Status MakeParents(const std::string& path);
 bool SameFile(const struct stat& a, const struct stat& b);
-using transfer::MtimeNs;
+using fileio::MtimeNs;
 
 // Deletes planned while the listings stream, kept on disk (an unnamed
 // temporary file) until the last phase, so memory does not grow with them.
@@ -200,7 +200,7 @@ class Runner {
 
  private:
   using Batch = std::vector<JobPtr>;
-  StatusOr<std::unique_ptr<EntryStream>> Open(const Location& loc, bool is_dst);
+  StatusOr<std::unique_ptr<sides::EntryStream>> Open(const Location& loc, bool is_dst);
   Status PrepareDestination();
   // The pipeline (sync.cc): the planner's thread, the graph, the commits.
   void RunGraph();
@@ -227,8 +227,8 @@ class Runner {
   void FailSpooled();
   std::optional<plan::Remembered> Recall(const plan::Entry* src, const plan::Entry* dst);
   void Prepare(Job& job);
-  std::shared_ptr<transfer::Fd> OpenListed(const plan::Entry& listed, const std::string& rel,
-                                           struct stat* st, Attempt& at);
+  std::shared_ptr<fileio::Fd> OpenListed(const plan::Entry& listed, const std::string& rel,
+                                         struct stat* st, Attempt& at);
   void StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done);
   void StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done);
   std::shared_ptr<transfer::CheckpointStore> UploadCheckpoints(const std::string& key);
@@ -246,7 +246,7 @@ class Runner {
   // Under report_mu_.
   void Count(const std::string& what, uint64_t bytes);
   void Progress(bool force = false);
-  void OnProblem(Merger::SideId side, const Problem& p);
+  void OnProblem(Merger::SideId side, const sides::Problem& p);
 
   // How the report names an action's key (SyncReport): in the bucket it
   // comes from or goes to (the source's, bucket to bucket); a delete, where
@@ -309,7 +309,7 @@ class Runner {
   bool deletes_allowed_ = false;
   std::mutex finished_mu_;  // one ChangeSource::Finished at a time
   util::Slots slots_;       // jobs in flight: at most options.concurrency
-  std::unique_ptr<EntryStream> src_stream_, dst_stream_;
+  std::unique_ptr<sides::EntryStream> src_stream_, dst_stream_;
   uint64_t source_read_errors_ = 0;  // the planner thread's
 
   std::mutex report_mu_;                   // guards report_ and progress_
@@ -326,7 +326,7 @@ class Runner {
   transfer::TransferOptions transfer_;  // options_.transfer, with workers_
   std::mutex clash_mu_;                 // one key store move at a time (MoveFileOnTheWay)
   // A download's folders, kept open between keys.
-  transfer::DestFolders dest_folders_{dst_.path};
+  fileio::DestFolders dest_folders_{dst_.path};
 };
 
 }  // namespace gwsync::sync::internal

@@ -8,9 +8,9 @@
 
 #include "index/index.h"
 #include "s3/url.h"
+#include "sides/bucket_side.h"
+#include "sides/local_side.h"
 #include "sync/bucket_settings.h"
-#include "sync/bucket_side.h"
-#include "sync/local_side.h"
 #include "sync/manifest_retention.h"
 #include "sync/pair_lock.h"
 #include "sync/run_manifest.h"
@@ -486,11 +486,11 @@ StatusOr<ShardPlan> Session::PlanShares(const std::string& src_arg, const std::s
     if (!full) {
       ASSIGN_OR_RETURN(plan, QuickBounds(*s.client, s.bucket, s.prefix, n));
     } else {
-      ASSIGN_OR_RETURN(auto stream, OpenBucketStream(*s.client, s.bucket, s.prefix, {}));
+      ASSIGN_OR_RETURN(auto stream, sides::OpenBucketStream(*s.client, s.bucket, s.prefix, {}));
       ASSIGN_OR_RETURN(plan, PlanFromStream(*stream, n));
     }
   } else {
-    ASSIGN_OR_RETURN(auto stream, OpenLocalStream(src.path, {}));
+    ASSIGN_OR_RETURN(auto stream, sides::OpenLocalStream(src.path, {}));
     ASSIGN_OR_RETURN(plan, PlanFromStream(*stream, n));
   }
   plan.source = src_arg;

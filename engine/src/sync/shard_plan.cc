@@ -20,7 +20,7 @@ std::string Pad(const std::vector<std::string>& bounds) {
 
 }  // namespace
 
-StatusOr<ShardPlan> PlanFromStream(EntryStream& stream, int n) {
+StatusOr<ShardPlan> PlanFromStream(sides::EntryStream& stream, int n) {
   if (n < 1) return InvalidArgument("the number of shares must be at least 1");
   // Every `stride`-th key, with its index and the bytes up to and with it.
   struct Sample {
@@ -31,7 +31,7 @@ StatusOr<ShardPlan> PlanFromStream(EntryStream& stream, int n) {
   std::vector<Sample> samples;
   const size_t cap = std::max<size_t>(1024, 64 * static_cast<size_t>(n));
   uint64_t stride = 1, count = 0, bytes = 0;
-  ListBatch batch;
+  sides::ListBatch batch;
   while (stream.Next(&batch)) {
     for (const auto& p : batch.problems) {
       if (p.read_error) return Status(p.status.code(), p.path + ": " + p.status.message());
@@ -69,7 +69,7 @@ StatusOr<ShardPlan> PlanFromStream(EntryStream& stream, int n) {
   }
   plan.keys.push_back(count - keys_before);
   plan.bytes.push_back(bytes - bytes_before);
-  RETURN_IF_ERROR(ValidateBounds(plan.bounds));
+  RETURN_IF_ERROR(sides::ValidateBounds(plan.bounds));
   return plan;
 }
 
@@ -144,7 +144,7 @@ StatusOr<ShardPlan> QuickBounds(const s3::Client& client, const std::string& buc
     if (idx >= u || (!plan.bounds.empty() && !(plan.bounds.back() < b))) b = Pad(plan.bounds);
     plan.bounds.push_back(std::move(b));
   }
-  RETURN_IF_ERROR(ValidateBounds(plan.bounds));
+  RETURN_IF_ERROR(sides::ValidateBounds(plan.bounds));
   return plan;
 }
 
@@ -154,7 +154,7 @@ std::string ShardPlanJson(const ShardPlan& plan) {
   j["source"] = plan.source;
   j["method"] = plan.method;
   j["bounds"] = nlohmann::json::array();
-  for (const auto& b : plan.bounds) j["bounds"].push_back(EncodeKey(b));
+  for (const auto& b : plan.bounds) j["bounds"].push_back(sides::EncodeKey(b));
   if (!plan.keys.empty()) {
     j["keys"] = plan.keys;
     j["bytes"] = plan.bytes;
@@ -185,7 +185,7 @@ StatusOr<ShardPlan> ReadShardPlan(const std::string& path) {
     }
     for (const auto& b : j["bounds"]) {
       if (!b.is_string()) return InvalidArgument("'" + path + "': a bound is not a string");
-      ASSIGN_OR_RETURN(std::string key, DecodeKey(b.get<std::string>()));
+      ASSIGN_OR_RETURN(std::string key, sides::DecodeKey(b.get<std::string>()));
       plan.bounds.push_back(std::move(key));
     }
     // Counts are informative: taken only when they are what they should be.
@@ -216,11 +216,11 @@ StatusOr<ShardPlan> ReadShardPlan(const std::string& path) {
     while (std::getline(lines, line)) {
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
       if (line.empty() || line[0] == '#') continue;
-      ASSIGN_OR_RETURN(std::string key, DecodeKey(line));
+      ASSIGN_OR_RETURN(std::string key, sides::DecodeKey(line));
       plan.bounds.push_back(std::move(key));
     }
   }
-  if (Status s = ValidateBounds(plan.bounds); !s.ok()) {
+  if (Status s = sides::ValidateBounds(plan.bounds); !s.ok()) {
     return InvalidArgument("'" + path + "': " + s.message());
   }
   return plan;

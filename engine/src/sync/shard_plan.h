@@ -1,4 +1,4 @@
-// Choosing the split points of a sharded sync (sync/key_range.h), and the
+// Choosing the split points of a sharded sync (sides/key_range.h), and the
 // plan file every share reads so that all agree on them even while the
 // bucket changes. Two ways to choose:
 //
@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "s3/client.h"
-#include "sync/key_range.h"
-#include "sync/stream.h"
+#include "sides/key_range.h"
+#include "sides/stream.h"
 
 namespace gwsync::sync {
 
@@ -33,14 +33,14 @@ struct ShardPlan {
 // Balances `n` shares over everything `stream` lists. Read errors in the
 // listing fail the plan (a plan that missed keys would be unbalanced, not
 // wrong, but the user should know).
-StatusOr<ShardPlan> PlanFromStream(EntryStream& stream, int n);
+StatusOr<ShardPlan> PlanFromStream(sides::EntryStream& stream, int n);
 
 // Split points from the delimiter levels under `prefix` (at most
 // `max_requests` LIST requests). Deterministic for an unchanged bucket.
 StatusOr<ShardPlan> QuickBounds(const s3::Client& client, const std::string& bucket,
                                 const std::string& prefix, int n, int max_requests = 64);
 
-// The plan as JSON (bounds %-encoded, see EncodeKey), and back. ReadShardPlan
+// The plan as JSON (bounds %-encoded, see sides::EncodeKey), and back. ReadShardPlan
 // also takes a plain text file of split points, one a line (%-encoded where
 // needed; blank lines and lines starting with '#' are ignored).
 std::string ShardPlanJson(const ShardPlan& plan);

@@ -8,8 +8,8 @@
 #include <condition_variable>
 #include <vector>
 
-#include "sync/bucket_side.h"
-#include "sync/local_side.h"
+#include "sides/bucket_side.h"
+#include "sides/local_side.h"
 #include "sync/runner.h"
 
 namespace gwsync::sync {
@@ -29,9 +29,9 @@ std::string Location::Name(std::string_view key) const {
 
 namespace internal {
 
-StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is_dst) {
+StatusOr<std::unique_ptr<sides::EntryStream>> Runner::Open(const Location& loc, bool is_dst) {
   if (loc.kind == Location::Kind::kLocal) {
-    LocalListOptions o;
+    sides::LocalListOptions o;
     o.filter = options_.filter;
     o.missing_ok = is_dst;
     o.clean_temps = is_dst && !options_.dry_run;
@@ -42,23 +42,23 @@ StatusOr<std::unique_ptr<EntryStream>> Runner::Open(const Location& loc, bool is
                                                : scan::Links::kSkip;
     o.empty_dirs = options_.create_empty_dirs && !is_dst;
     // One handle for the walk and the reads. A root that cannot be opened
-    // is left to OpenLocalStream, which says why.
+    // is left to sides::OpenLocalStream, which says why.
     if (!is_dst) {
       if (auto root = FileSystem::OpenRoot(loc.path, o.links == scan::Links::kFollow); root.ok()) {
         root_ = std::move(*root);
         o.root = root_.fd;
       }
     }
-    return OpenLocalStream(loc.path, o);
+    return sides::OpenLocalStream(loc.path, o);
   }
-  BucketListOptions o;
+  sides::BucketListOptions o;
   Location bucket = loc;
   bucket.prefix.clear();
   o.name = bucket.Name();  // the problems name whole keys
   o.filter = options_.filter;
   o.missing_ok = is_dst;
   o.range = options_.range;
-  return OpenBucketStream(*loc.client, loc.bucket, loc.prefix, o);
+  return sides::OpenBucketStream(*loc.client, loc.bucket, loc.prefix, o);
 }
 
 std::optional<plan::Remembered> Runner::Recall(const plan::Entry* src, const plan::Entry* dst) {
@@ -105,7 +105,7 @@ void Runner::Progress(bool force) {
 }
 
 // On the planner thread.
-void Runner::OnProblem(Merger::SideId side, const Problem& p) {
+void Runner::OnProblem(Merger::SideId side, const sides::Problem& p) {
   std::lock_guard lock(report_mu_);
   if (!p.read_error) {
     report_.AddNotice(p.path, p.status.message());
@@ -287,7 +287,7 @@ void Runner::RunGraph() {
       merger = std::make_unique<Merger>(
           src_stream_.get(), dst_stream_.get(), plan_options_,
           [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
-          [this](Merger::SideId side, const Problem& p) { OnProblem(side, p); });
+          [this](Merger::SideId side, const sides::Problem& p) { OnProblem(side, p); });
     }
     run([&] { return merger ? NextListed(*merger) : NextChange(); });
     {

@@ -25,8 +25,8 @@
 #include "index/index.h"
 #include "plan/plan.h"
 #include "s3/client.h"
+#include "sides/key_range.h"
 #include "sync/delete_limit.h"
-#include "sync/key_range.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::sync {
@@ -127,7 +127,7 @@ struct SyncOptions {
   plan::Filter filter;
   // One share of the keys (`--shard`): both sides list only these, so
   // deletes too stay inside it.
-  KeyRange range;
+  sides::KeyRange range;
   int concurrency = 32;  // objects in flight
   transfer::TransferOptions transfer;
   index::Index* index = nullptr;  // null: --no-index
@@ -234,7 +234,7 @@ struct SyncReport {
 // An unfinished multipart upload of gwsync's (its checkpoint in the index)
 // that no run has resumed for this long is abandoned: the next complete run
 // to its bucket aborts it, so its parts stop taking the gateway's space.
-// Partial downloads have the same rule (scan::RemoveIfStale).
+// Partial downloads have the same rule (fileio::RemoveIfStale).
 inline constexpr std::chrono::hours kAbandonedAfter{7 * 24};
 
 // Runs one sync. A non-OK Status means the sync could not run at all (a

@@ -13,10 +13,10 @@
 #include <chrono>
 #include <ctime>
 
+#include "fileio/dest_dir.h"
 #include "http/bodies.h"
 #include "sync/metadata.h"
 #include "sync/runner.h"
-#include "transfer/dest_dir.h"
 #include "transfer/etag.h"
 
 namespace gwsync::sync::internal {
@@ -34,7 +34,7 @@ Status MakeParents(const std::string& path) {
   if (stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::Ok();
   RETURN_IF_ERROR(MakeParents(dir));
   if (mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
-    return util::ErrnoStatus("cannot create folder '" + dir + "'", errno);
+    return fileio::ErrnoStatus("cannot create folder '" + dir + "'", errno);
   }
   return Status::Ok();
 }
@@ -67,7 +67,7 @@ StatusOr<bool> ContentMatchesEtag(int fd, uint64_t size, const std::string& etag
 // setgid and sticky only with --preserve-special-bits (exact modes too); the
 // owner only with --preserve-owner. Each is tried; the first failure is
 // returned, so that the file is not recorded as in sync.
-Status ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::ObjectHead& head,
+Status ApplyAttrs(FileSystem& fs, const fileio::TempFile& temp, const s3::ObjectHead& head,
                   const SyncOptions& options) {
   const int fd = temp.fd();
   const std::string& path = temp.path();
@@ -77,9 +77,9 @@ Status ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::Obje
   };
   FileAttrs attrs = DecodeAttrs(head.metadata);
   if (!attrs.mtime_ns) attrs.mtime_ns = ParseHttpDate(head.last_modified);
-  mode_t mode = attrs.mode ? *attrs.mode : transfer::DefaultFileMode();
+  mode_t mode = attrs.mode ? *attrs.mode : fileio::DefaultFileMode();
   mode &= options.preserve_special_bits ? 07777 : 0777;
-  if (!options.preserve_modes && !options.preserve_special_bits) mode &= ~transfer::Umask();
+  if (!options.preserve_modes && !options.preserve_special_bits) mode &= ~fileio::Umask();
   if (options.restore_owner && attrs.uid && attrs.gid &&
       (*attrs.uid != geteuid() || *attrs.gid != getegid())) {
     keep(fs.Fchown(fd, path, *attrs.uid, *attrs.gid));
@@ -105,15 +105,15 @@ Status ApplyAttrs(FileSystem& fs, const transfer::TempFile& temp, const s3::Obje
 // has nothing: a restore then adds no metadata of its own), for a restore
 // to send again. A failure is said, and the
 // file stays in sync: fetching it again would not help.
-Status KeepHeaders(const transfer::TempFile& temp, const KeptHeaders& kept, const std::string& etag,
+Status KeepHeaders(const fileio::TempFile& temp, const KeptHeaders& kept, const std::string& etag,
                    const std::string& xxh3) {
   const int fd = temp.fd();
   struct stat st {};
-  if (fstat(fd, &st) != 0) return util::ErrnoStatus("cannot stat '" + temp.path() + "'", errno);
+  if (fstat(fd, &st) != 0) return fileio::ErrnoStatus("cannot stat '" + temp.path() + "'", errno);
   std::string value =
       EncodeKeptAttr(kept, static_cast<uint64_t>(st.st_size), MtimeNs(st), etag, xxh3);
   if (fsetxattr(fd, kHeadersXattr, value.data(), value.size(), 0) != 0) {
-    return util::ErrnoStatus(
+    return fileio::ErrnoStatus(
         "cannot keep the object's headers, metadata and tags with '" + temp.path() + "'", errno);
   }
   return Status::Ok();
@@ -144,8 +144,8 @@ void SkipReplaced(Attempt& at, std::string why) {
 // place (opened without blocking, refused by its type before any read), not
 // another file. Null otherwise, with a skip and its notice in `at`, or the
 // error that kept it from being read.
-std::shared_ptr<transfer::Fd> Runner::OpenListed(const plan::Entry& listed, const std::string& rel,
-                                                 struct stat* st, Attempt& at) {
+std::shared_ptr<fileio::Fd> Runner::OpenListed(const plan::Entry& listed, const std::string& rel,
+                                               struct stat* st, Attempt& at) {
   const std::string path = root_.PathOf(rel);
   auto fd = fs_.Open(root_, rel);
   if (!fd.ok()) {
@@ -337,7 +337,7 @@ void Runner::StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& d
 
 void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done) {
   const plan::Entry& object = *job->action.src;
-  // Never through a link inside the destination (transfer/dest_dir.h).
+  // Never through a link inside the destination (fileio/dest_dir.h).
   auto temp = dest_folders_.CreateTemp(job->attempt.local);
   if (!temp.ok() && temp.status().code() == StatusCode::kFailedPrecondition &&
       MoveFileOnTheWay(job->attempt.local).ok()) {
@@ -352,7 +352,7 @@ void Runner::StartDownload(const JobPtr& job, const std::function<void(JobPtr)>&
   t.expected_etag = object.etag;
   t.expected_size = object.size;
   transfer::StartDownload(*src_.client, src_.bucket, ObjectKey(src_, object.key),
-                          std::shared_ptr<transfer::TempFile>(std::move(*temp)), t,
+                          std::shared_ptr<fileio::TempFile>(std::move(*temp)), t,
                           [this, job, done](StatusOr<transfer::DownloadResult> r) {
                             if (!r.ok()) {
                               job->attempt.status = r.status();
@@ -408,7 +408,7 @@ void Runner::StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& d
     job->attempt.status = fs_.Remove(dst_.path, job->attempt.local);
     if (job->attempt.status.ok() && IsStoredLink(job->action.key)) {
       const std::string& key = job->action.key;
-      job->attempt.status = transfer::RemoveDestLink(
+      job->attempt.status = fileio::RemoveDestLink(
           dst_.path, std::string_view(key).substr(0, key.size() - scan::kLinkSuffix.size()));
     }
     return done(job);
@@ -476,7 +476,7 @@ bool Runner::Commit(Job& job) {
               0 &&
           S_ISDIR(there.st_mode)) {
         at.local = plan::KeyStorePath(a.key);
-        auto place = transfer::OpenDestParent(dst_.path, at.local, /*create=*/true);
+        auto place = fileio::OpenDestParent(dst_.path, at.local, /*create=*/true);
         at.status =
             place.ok() ? at.temp->CommitTo(place->dir, place->name, place->path) : place.status();
         if (at.status.ok()) {
@@ -486,7 +486,7 @@ bool Runner::Commit(Job& job) {
       }
       if (at.status.ok() && a.key.ends_with('/') && plan::IsSafeRelativeKey(a.key)) {
         // A marker is kept whole in the key store; its folder is made too.
-        transfer::MakeDestFolders(dst_.path, a.key).IgnoreError();
+        fileio::MakeDestFolders(dst_.path, a.key).IgnoreError();
       }
       if (at.status.ok() && !kept.ok()) {
         std::lock_guard lock(report_mu_);
@@ -573,7 +573,7 @@ Status Runner::CommitLink(Job& job) {
       target.find('\0') != std::string::npos) {
     return InvalidArgument("not a link target (empty, too long or unreadable)");
   }
-  return transfer::PlaceDestLink(
+  return fileio::PlaceDestLink(
       dst_.path, std::string_view(key).substr(0, key.size() - scan::kLinkSuffix.size()), target);
 }
 
@@ -633,21 +633,21 @@ Status Runner::MoveFileOnTheWay(std::string_view rel) {
   for (size_t slash = rel.find('/'); slash != std::string_view::npos;
        slash = rel.find('/', slash + 1)) {
     std::string_view prefix = rel.substr(0, slash);
-    auto from = transfer::OpenDestParent(dst_.path, prefix, /*create=*/false);
+    auto from = fileio::OpenDestParent(dst_.path, prefix, /*create=*/false);
     if (!from.ok()) return from.status();  // a link, or nothing: not this
     struct stat st {};
     if (fstatat(from->dir->get(), from->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      return util::ErrnoStatus("cannot stat '" + from->path + "'", errno);
+      return fileio::ErrnoStatus("cannot stat '" + from->path + "'", errno);
     }
     if (S_ISDIR(st.st_mode)) continue;
     if (!S_ISREG(st.st_mode)) {
       return Status(StatusCode::kFailedPrecondition, "'" + from->path + "' is in the way");
     }
     const std::string store = plan::KeyStorePath(prefix);
-    ASSIGN_OR_RETURN(transfer::DestEntry to,
-                     transfer::OpenDestParent(dst_.path, store, /*create=*/true));
+    ASSIGN_OR_RETURN(fileio::DestEntry to,
+                     fileio::OpenDestParent(dst_.path, store, /*create=*/true));
     if (renameat(from->dir->get(), from->name.c_str(), to.dir->get(), to.name.c_str()) != 0) {
-      return util::ErrnoStatus("cannot move '" + from->path + "' to '" + to.path + "'", errno);
+      return fileio::ErrnoStatus("cannot move '" + from->path + "' to '" + to.path + "'", errno);
     }
     std::lock_guard report_lock(report_mu_);
     ++report_.key_store_count;

@@ -9,11 +9,11 @@
 #include <cerrno>
 #include <thread>
 
+#include "fileio/state_dir.h"
 #include "sync/metadata.h"
 #include "sync/run_manifest.h"
 #include "sync/version_listing.h"
 #include "sync/versions.h"
-#include "transfer/state_dir.h"
 #include "util/workers.h"
 
 namespace gwsync::sync {
@@ -21,7 +21,7 @@ namespace {
 
 constexpr size_t kBatchVersions = 1000;
 
-using transfer::MtimeNs;
+using fileio::MtimeNs;
 
 // What the file at `file` keeps of its object's headers, if it is still the
 // file they were written with.
@@ -156,7 +156,7 @@ class Backup {
     const std::string file = dst_.path + "/" + rel;
     // Its folders made 0700 in the state folder, a link on the way refused.
     RETURN_IF_ERROR(
-        transfer::StateDir::Open(dst_.path, rel.substr(0, rel.rfind('/')), true).status());
+        fileio::StateDir::Open(dst_.path, rel.substr(0, rel.rfind('/')), true).status());
     transfer::TransferOptions t = transfer_;
     t.version_id = r->version_id;
     t.expected_etag = r->etag;
@@ -180,13 +180,13 @@ class Backup {
                        })));
     }
     struct stat st {};
-    if (lstat(file.c_str(), &st) != 0) return util::ErrnoStatus("'" + file + "'", errno);
+    if (lstat(file.c_str(), &st) != 0) return fileio::ErrnoStatus("'" + file + "'", errno);
     const bool proven = got.verdict == transfer::Verdict::kVerified;
     const std::string attr =
         EncodeKeptAttr(KeepFrom(got.head, std::move(tags)), got.size, MtimeNs(st),
                        proven ? got.etag : "", proven ? got.xxh3 : "");
     if (lsetxattr(file.c_str(), kHeadersXattr, attr.data(), attr.size(), 0) != 0) {
-      return util::ErrnoStatus("cannot keep the headers of '" + file + "'", errno);
+      return fileio::ErrnoStatus("cannot keep the headers of '" + file + "'", errno);
     }
     Fill(rel, file, st, r);
     r->unverified = got.verdict != transfer::Verdict::kVerified;
@@ -210,8 +210,8 @@ StatusOr<std::string> BackupVersions(const Location& src, const Location& dst,
   header.sync_errors = report->error_count;
   header.all_versions = true;
   manifest::StampNow(&header);
-  // In the state folder, through its own handle (transfer/state_dir.h).
-  ASSIGN_OR_RETURN(auto state, transfer::StateDir::Open(dst.path, plan::kReservedDir, true));
+  // In the state folder, through its own handle (fileio/state_dir.h).
+  ASSIGN_OR_RETURN(auto state, fileio::StateDir::Open(dst.path, plan::kReservedDir, true));
   ASSIGN_OR_RETURN(auto file, state.NewFile(ManifestFileName(header)));
   const std::string path = file->path();
   ASSIGN_OR_RETURN(auto writer, manifest::Writer::Create(std::move(file), header));

@@ -6,9 +6,9 @@
 #include <mutex>
 #include <thread>
 
+#include "sides/stream.h"
 #include "sync/bucket_settings.h"
 #include "sync/metadata.h"
-#include "sync/stream.h"
 #include "sync/versions.h"
 #include "util/workers.h"
 
@@ -169,7 +169,7 @@ StatusOr<SyncReport> RestoreVersions(const Location& src, const Location& dst,
 
   // Keys go to a few threads through a short queue: one key's history each.
   Replay replay(src, dst, options);
-  BoundedQueue<std::vector<manifest::Record>> queue(4);
+  sides::BoundedQueue<std::vector<manifest::Record>> queue(4);
   const int threads = std::max(1, std::min(options.concurrency, 8));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {

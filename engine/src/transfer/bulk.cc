@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "s3/listing.h"
-#include "s3/page_check.h"
 
 namespace gwsync::transfer {
 
@@ -81,26 +80,17 @@ StatusOr<DeleteStats> DeletePrefix(const s3::Client& client, const std::string& 
   RETURN_IF_ERROR(flush());
 
   if (uploads_too) {
-    std::string key_marker, id_marker;
-    s3::PageCheck check("", "");
+    s3::UploadListing uploads(client, bucket);
+    s3::UploadsPage page;
     for (;;) {
-      auto page = s3::Wait<s3::UploadsPage>(
-          [&](auto done) { client.ListMultipartUploads(bucket, key_marker, id_marker, done); });
-      if (!page.ok()) return page.status();
-      if (page->truncated) check.AskBudget(client, bucket);
-      Status bad = check.CheckMarker(page->truncated,
-                                     page->next_key_marker + '\n' + page->next_upload_id_marker,
-                                     page->uploads.empty());
-      if (bad.ok()) bad = check.TakeEntries(page->uploads.size());
-      if (!bad.ok()) return bad.Annotate("bucket '" + bucket + "' unfinished uploads");
-      for (const auto& u : page->uploads) {
+      ASSIGN_OR_RETURN(bool more, uploads.Next(&page));
+      if (!more) break;
+      // Aborted page by page: the markers of the next still point past them.
+      for (const auto& u : page.uploads) {
         if (!u.key.starts_with(prefix)) continue;
         RETURN_IF_ERROR(s3::WaitStatus(
             [&](auto done) { client.AbortMultipartUpload(bucket, u.key, u.upload_id, done); }));
       }
-      if (!page->truncated) break;
-      key_marker = page->next_key_marker;
-      id_marker = page->next_upload_id_marker;
     }
   }
   if (!first_error.ok()) return first_error;

@@ -26,7 +26,7 @@ constexpr uint64_t kMinRange = 64 << 10;
 class Download : public std::enable_shared_from_this<Download> {
  public:
   Download(const s3::Client& client, std::string bucket, std::string key,
-           std::shared_ptr<TempFile> tmp, const TransferOptions& options, DownloadDone done)
+           std::shared_ptr<fileio::TempFile> tmp, const TransferOptions& options, DownloadDone done)
       : client_(client),
         bucket_(std::move(bucket)),
         key_(std::move(key)),
@@ -288,7 +288,7 @@ class Download : public std::enable_shared_from_this<Download> {
   void VerifyFile() {
     struct stat st {};
     if (fstat(tmp_->fd(), &st) != 0) {
-      return Report(util::ErrnoStatus("cannot stat '" + tmp_->path() + "'", errno));
+      return Report(fileio::ErrnoStatus("cannot stat '" + tmp_->path() + "'", errno));
     }
     if (static_cast<uint64_t>(st.st_size) != size_) {
       return Report(DataLoss(what_ + ": received " + std::to_string(st.st_size) +
@@ -318,7 +318,7 @@ class Download : public std::enable_shared_from_this<Download> {
 
   const s3::Client& client_;
   const std::string bucket_, key_, what_;
-  std::shared_ptr<TempFile> tmp_;
+  std::shared_ptr<fileio::TempFile> tmp_;
   const TransferOptions options_;
   DownloadDone done_;
   std::string etag_;
@@ -342,7 +342,7 @@ class Download : public std::enable_shared_from_this<Download> {
 }  // namespace
 
 void StartDownload(const s3::Client& client, const std::string& bucket, const std::string& key,
-                   std::shared_ptr<TempFile> tmp, const TransferOptions& options,
+                   std::shared_ptr<fileio::TempFile> tmp, const TransferOptions& options,
                    DownloadDone done) {
   std::make_shared<Download>(client, bucket, key, std::move(tmp), options, std::move(done))
       ->Start();

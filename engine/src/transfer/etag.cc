@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "transfer/files.h"
+#include "fileio/files.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::transfer {
@@ -199,7 +199,7 @@ StatusOr<CheckResult> CheckFd(int fd, uint64_t size, std::string_view etag,
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - offset));
     ssize_t n = pread(fd, buf.data(), want, static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return util::ErrnoStatus("cannot read the file", errno);
+    if (n < 0) return fileio::ErrnoStatus("cannot read the file", errno);
     if (n == 0) break;  // shorter than the object: Finish says so
     check.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
     offset += static_cast<uint64_t>(n);
@@ -211,8 +211,8 @@ StatusOr<CheckResult> CheckFile(const std::string& path, uint64_t size, std::str
                                 std::optional<PartLayout> recorded, uint64_t hint,
                                 std::string_view known_xxh3) {
   // Non-blocking: a FIFO put in a file's place is refused, not waited on.
-  Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-  if (fd.get() < 0) return util::ErrnoStatus("cannot read '" + path + "'", errno);
+  fileio::Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (fd.get() < 0) return fileio::ErrnoStatus("cannot read '" + path + "'", errno);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return Status(StatusCode::kFailedPrecondition,

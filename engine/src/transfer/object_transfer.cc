@@ -49,7 +49,7 @@ ReadFn FdReader(int fd) {
     for (;;) {
       ssize_t n = read(fd, buf.data(), buf.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return util::ErrnoStatus("read from input", errno);
+      if (n < 0) return fileio::ErrnoStatus("read from input", errno);
       return static_cast<size_t>(n);
     }
   };
@@ -79,7 +79,7 @@ class FdStreamSink final : public http::BodySink {
     while (!data.empty()) {
       ssize_t n = write(fd_, data.data(), data.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return util::ErrnoStatus("write to output", errno);
+      if (n < 0) return fileio::ErrnoStatus("write to output", errno);
       data.remove_prefix(static_cast<size_t>(n));
     }
     return Status::Ok();
@@ -239,10 +239,10 @@ bool EtagIsMd5(std::string_view etag) {
 StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& path,
                                   const std::string& bucket, const std::string& key,
                                   const TransferOptions& options) {
-  auto fd = std::make_shared<Fd>(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd->get() < 0) return util::ErrnoStatus("cannot read '" + path + "'", errno);
+  auto fd = std::make_shared<fileio::Fd>(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd->get() < 0) return fileio::ErrnoStatus("cannot read '" + path + "'", errno);
   struct stat st {};
-  if (fstat(fd->get(), &st) != 0) return util::ErrnoStatus("cannot stat '" + path + "'", errno);
+  if (fstat(fd->get(), &st) != 0) return fileio::ErrnoStatus("cannot stat '" + path + "'", errno);
   if (S_ISDIR(st.st_mode)) return InvalidArgument("'" + path + "' is a directory");
   if (!S_ISREG(st.st_mode)) return UploadStream(client, fd->get(), bucket, key, options);
   uint64_t size = static_cast<uint64_t>(st.st_size);
@@ -264,12 +264,12 @@ StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std:
 StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::string& bucket,
                                       const std::string& key, const std::string& path,
                                       const TransferOptions& options) {
-  ASSIGN_OR_RETURN(auto tmp, TempFile::Create(path));
+  ASSIGN_OR_RETURN(auto tmp, fileio::TempFile::Create(path));
   return DownloadInto(client, bucket, key, std::move(tmp), options);
 }
 
 StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::string& bucket,
-                                      const std::string& key, std::unique_ptr<TempFile> tmp,
+                                      const std::string& key, std::unique_ptr<fileio::TempFile> tmp,
                                       const TransferOptions& options) {
   const std::string what = internal::What(bucket, key);
   if (options.decompress) {
@@ -282,8 +282,8 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
           StreamChecked(client, bucket, key, head, std::make_shared<http::FileSink>(tmp->fd(), 0),
                         /*unzstd=*/true, options));
       if (options.accept) RETURN_IF_ERROR(options.accept(r).Annotate(what));
-      if (fchmod(tmp->fd(), DefaultFileMode()) != 0)
-        return util::ErrnoStatus("chmod '" + tmp->path() + "'", errno);
+      if (fchmod(tmp->fd(), fileio::DefaultFileMode()) != 0)
+        return fileio::ErrnoStatus("chmod '" + tmp->path() + "'", errno);
       if (options.before_commit) options.before_commit(tmp->fd(), r.head);
       RETURN_IF_ERROR(tmp->Commit());
       return r;
@@ -291,7 +291,7 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
   }
   TransferOptions o = options;
   internal::CallWorkers workers(&o);
-  std::shared_ptr<TempFile> file = std::move(tmp);
+  std::shared_ptr<fileio::TempFile> file = std::move(tmp);
   ASSIGN_OR_RETURN(DownloadResult r, s3::Wait<DownloadResult>([&](auto done) {
                      StartDownload(client, bucket, key, file, o, done);
                    }));
@@ -299,8 +299,8 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
   RETURN_IF_ERROR(RefuseCompressed(options, r.head, what));
   if (options.accept) RETURN_IF_ERROR(options.accept(r).Annotate(what));
   // Created 0600 while written; a new file's mode once complete.
-  if (fchmod(r.temp->fd(), DefaultFileMode()) != 0)
-    return util::ErrnoStatus("chmod '" + r.temp->path() + "'", errno);
+  if (fchmod(r.temp->fd(), fileio::DefaultFileMode()) != 0)
+    return fileio::ErrnoStatus("chmod '" + r.temp->path() + "'", errno);
   if (options.before_commit) options.before_commit(r.temp->fd(), r.head);
   RETURN_IF_ERROR(r.temp->Commit());
   r.temp.reset();

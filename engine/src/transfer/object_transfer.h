@@ -162,7 +162,7 @@ struct DownloadResult {
   s3::ObjectHead head;
   // StartDownload: the temporary file holding the bytes (a partial download
   // a killed run left may have been adopted instead of the one given).
-  std::shared_ptr<TempFile> temp;
+  std::shared_ptr<fileio::TempFile> temp;
 };
 
 using UploadDone = std::function<void(StatusOr<UploadResult>)>;
@@ -173,7 +173,7 @@ struct FileToUpload {
   std::string path;
   // Open on `path` already (sync opens and hashes on its own workers);
   // null: opened here.
-  std::shared_ptr<Fd> fd;
+  std::shared_ptr<fileio::Fd> fd;
   // MD5 of the whole file, when the caller has it (a single PUT then needs
   // no read before it is sent).
   std::optional<hash::Md5Digest> md5;
@@ -196,7 +196,7 @@ void StartPutBody(const s3::Client& client, std::string body, const std::string&
 // attributes and commits. With expected_etag and expected_size (a listing)
 // no HEAD is needed, and a large object is resumable.
 void StartDownload(const s3::Client& client, const std::string& bucket, const std::string& key,
-                   std::shared_ptr<TempFile> tmp, const TransferOptions& options,
+                   std::shared_ptr<fileio::TempFile> tmp, const TransferOptions& options,
                    DownloadDone done);
 // Another cluster or user: ranged GETs into at most `parallel` part buffers,
 // uploaded as they come. The same cluster and user: server-side, by
@@ -220,10 +220,10 @@ StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std:
 StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::string& bucket,
                                       const std::string& key, const std::string& path,
                                       const TransferOptions& options);
-// The same into a temporary file the caller made (TempFile::CreateAt), given
+// The same into a temporary file the caller made (fileio::TempFile::CreateAt), given
 // the mode a new file gets before `before_commit` runs, then committed.
 StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::string& bucket,
-                                      const std::string& key, std::unique_ptr<TempFile> tmp,
+                                      const std::string& key, std::unique_ptr<fileio::TempFile> tmp,
                                       const TransferOptions& options);
 
 // Streams the object to `fd` (stdout) in order.

@@ -11,12 +11,11 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "scan/local_walker.h"
+#include "fileio/temp_name.h"
 
 namespace gwsync::transfer {
 namespace {
 
-constexpr char kAttr[] = "user.gwsync.resume";
 constexpr char kMagic[] = "gwsync-resume-2";
 constexpr uint64_t kSaveEvery = 1 << 20;
 
@@ -124,21 +123,22 @@ std::optional<ResumeRecord> DecodeResume(std::string_view text) {
 
 std::optional<ResumeRecord> ReadResume(int fd) {
   char buf[kMaxResumeRecordBytes * 4];
-  ssize_t n = fgetxattr(fd, kAttr, buf, sizeof buf);
+  ssize_t n = fgetxattr(fd, fileio::kResumeXattr, buf, sizeof buf);
   if (n <= 0) return std::nullopt;
   return DecodeResume(std::string_view(buf, static_cast<size_t>(n)));
 }
 
 bool WriteResume(int fd, const ResumeRecord& record) {
   std::string v = EncodeResume(record);
-  return fsetxattr(fd, kAttr, v.data(), v.size(), 0) == 0;
+  return fsetxattr(fd, fileio::kResumeXattr, v.data(), v.size(), 0) == 0;
 }
 
-void ClearResume(int fd) { fremovexattr(fd, kAttr); }
+void ClearResume(int fd) { fremovexattr(fd, fileio::kResumeXattr); }
 
-std::unique_ptr<TempFile> AdoptPartial(const TempFile& fresh, const std::string& etag,
-                                       uint64_t size, uint64_t part_size, ResumeRecord* record) {
-  std::string stem = scan::TempStem(fresh.name());
+std::unique_ptr<fileio::TempFile> AdoptPartial(const fileio::TempFile& fresh,
+                                               const std::string& etag, uint64_t size,
+                                               uint64_t part_size, ResumeRecord* record) {
+  std::string stem = fileio::TempStem(fresh.name());
   // Our own descriptor of the folder for the scan (closedir closes it).
   int dir_fd = fcntl(fresh.dir()->get(), F_DUPFD_CLOEXEC, 0);
   if (dir_fd < 0) return nullptr;
@@ -148,7 +148,7 @@ std::unique_ptr<TempFile> AdoptPartial(const TempFile& fresh, const std::string&
     return nullptr;
   }
   rewinddir(d);
-  std::unique_ptr<TempFile> adopted;
+  std::unique_ptr<fileio::TempFile> adopted;
   while (dirent* e = readdir(d)) {
     std::string_view name = e->d_name;
     if (name.size() != stem.size() + 6 || !name.starts_with(stem)) continue;
@@ -166,7 +166,8 @@ std::unique_ptr<TempFile> AdoptPartial(const TempFile& fresh, const std::string&
     auto r = ReadResume(fd);
     if (!adopted && r && r->etag == etag && r->size == size && r->part_size == part_size) {
       *record = std::move(*r);
-      adopted = TempFile::Adopt(fd, fresh.dir(), std::string(name), fresh.name(), fresh.path());
+      adopted =
+          fileio::TempFile::Adopt(fd, fresh.dir(), std::string(name), fresh.name(), fresh.path());
       continue;
     }
     // Another version of the object, or a second leftover: of no use.

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "fileio/files.h"
 #include "http/request.h"
-#include "transfer/files.h"
 
 namespace gwsync::transfer {
 
@@ -48,8 +48,9 @@ void ClearResume(int fd);
 // run left (unlocked) with a record of the same ETag, size and part size:
 // adopted, locked, and its record put in `record`. Such files that do not
 // match (the object changed) are removed. Null when there is none.
-std::unique_ptr<TempFile> AdoptPartial(const TempFile& fresh, const std::string& etag,
-                                       uint64_t size, uint64_t part_size, ResumeRecord* record);
+std::unique_ptr<fileio::TempFile> AdoptPartial(const fileio::TempFile& fresh,
+                                               const std::string& etag, uint64_t size,
+                                               uint64_t part_size, ResumeRecord* record);
 
 // Counts the bytes each part's sink writes and saves the record now and
 // then. Sinks call it from the curl loop; safe from any thread.

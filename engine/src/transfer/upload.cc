@@ -40,7 +40,7 @@ class SentPart final : public http::BodySource {
 // buffer), the ones in `sent` only counted.
 class FileParts final : public PartProducer {
  public:
-  FileParts(std::shared_ptr<Fd> fd, uint64_t size, uint64_t part_size,
+  FileParts(std::shared_ptr<fileio::Fd> fd, uint64_t size, uint64_t part_size,
             std::map<int, std::string> sent, std::shared_ptr<PartsXxh3> xxh3,
             util::Workers* workers)
       : fd_(std::move(fd)),
@@ -75,7 +75,7 @@ class FileParts final : public PartProducer {
   }
 
  private:
-  std::shared_ptr<Fd> fd_;
+  std::shared_ptr<fileio::Fd> fd_;
   uint64_t size_;
   PartLayout layout_;
   std::map<int, std::string> sent_;
@@ -255,13 +255,13 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
   // On a worker.
   void Open() {
     if (!file_.fd) {
-      file_.fd = std::make_shared<Fd>(open(file_.path.c_str(), O_RDONLY | O_CLOEXEC));
+      file_.fd = std::make_shared<fileio::Fd>(open(file_.path.c_str(), O_RDONLY | O_CLOEXEC));
       if (file_.fd->get() < 0) {
-        return done_(util::ErrnoStatus("cannot read '" + file_.path + "'", errno));
+        return done_(fileio::ErrnoStatus("cannot read '" + file_.path + "'", errno));
       }
     }
     if (fstat(file_.fd->get(), &before_) != 0) {
-      return done_(util::ErrnoStatus("cannot read '" + file_.path + "'", errno));
+      return done_(fileio::ErrnoStatus("cannot read '" + file_.path + "'", errno));
     }
     if (!S_ISREG(before_.st_mode)) {
       return done_(InvalidArgument("'" + file_.path + "' is not a regular file"));
@@ -303,16 +303,17 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
         self->cp_ = UploadCheckpoint{};
         self->cp_.part_size = self->part_size_;
         self->cp_.file_size = self->size();
-        self->cp_.file_mtime_ns = MtimeNs(self->before_);
+        self->cp_.file_mtime_ns = fileio::MtimeNs(self->before_);
         self->cp_.file_dev = self->before_.st_dev;
         self->cp_.file_inode = self->before_.st_ino;
-        self->cp_.file_ctime_ns = CtimeNs(self->before_);
+        self->cp_.file_ctime_ns = fileio::CtimeNs(self->before_);
       }
       std::optional<UploadCheckpoint> old = store ? store->load() : std::nullopt;
       if (!old || old->upload_id.empty()) return self->SendParts({}, "");
-      if (old->file_size != self->size() || old->file_mtime_ns != MtimeNs(self->before_) ||
+      if (old->file_size != self->size() || old->file_mtime_ns != fileio::MtimeNs(self->before_) ||
           old->file_dev != self->before_.st_dev || old->file_inode != self->before_.st_ino ||
-          old->file_ctime_ns != CtimeNs(self->before_) || old->part_size != self->part_size_) {
+          old->file_ctime_ns != fileio::CtimeNs(self->before_) ||
+          old->part_size != self->part_size_) {
         // Another file, or this one written since (or the parts changed):
         // the parts sent are not this content's, and that upload is stale.
         internal::AbortLater(self->client_, self->bucket_, self->key_, old->upload_id);
@@ -420,8 +421,8 @@ class FileUpload : public std::enable_shared_from_this<FileUpload> {
     if (file_.stat) return done_(std::move(r));  // the caller checks
     struct stat after {};
     if (fstat(file_.fd->get(), &after) == 0 &&
-        (after.st_size != before_.st_size || MtimeNs(after) != MtimeNs(before_) ||
-         CtimeNs(after) != CtimeNs(before_))) {
+        (after.st_size != before_.st_size || fileio::MtimeNs(after) != fileio::MtimeNs(before_) ||
+         fileio::CtimeNs(after) != fileio::CtimeNs(before_))) {
       const std::string why = "'" + file_.path + "' changed while it was read";
       return done_(DataLoss(r.ok() ? why : why + " (" + r.status().message() + ")"));
     }

@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "transfer/files.h"
+#include "fileio/errno_status.h"
 
 namespace gwsync::transfer {
 
@@ -38,7 +38,7 @@ StatusOr<size_t> ZstdReader::Read(std::span<char> out) {
       do {
         n = read(fd_, in_.data(), in_.size());
       } while (n < 0 && errno == EINTR);
-      if (n < 0) return util::ErrnoStatus("read from input", errno);
+      if (n < 0) return fileio::ErrnoStatus("read from input", errno);
       in_.resize(static_cast<size_t>(n));
       in_pos_ = 0;
       consumed_ += static_cast<uint64_t>(n);

@@ -2,9 +2,9 @@
 
 #include <sys/stat.h>
 
-#include "sync/bucket_side.h"
-#include "sync/local_side.h"
-#include "sync/manifest_side.h"
+#include "sides/bucket_side.h"
+#include "sides/local_side.h"
+#include "sides/manifest_side.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::verify {
@@ -19,9 +19,9 @@ StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const pl
       return InvalidArgument("'" + arg + "': name one bucket (s3://BUCKET[/PREFIX])");
     }
     ASSIGN_OR_RETURN(const s3::Client* client, session.ClientFor(spec.remote_name));
-    sync::BucketListOptions o;
+    sides::BucketListOptions o;
     o.filter = filter;
-    ASSIGN_OR_RETURN(side.stream, sync::OpenBucketStream(*client, spec.bucket, spec.prefix, o));
+    ASSIGN_OR_RETURN(side.stream, sides::OpenBucketStream(*client, spec.bucket, spec.prefix, o));
     side.bucket = true;
     side.layout_of = [client, bucket = spec.bucket, prefix = spec.prefix](const std::string& key) {
       auto head = s3::Wait<s3::ObjectHead>(
@@ -32,13 +32,13 @@ StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const pl
   }
   struct stat st {};
   if (stat(spec.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-    ASSIGN_OR_RETURN(side.stream, sync::OpenManifestStream(spec.path, filter, header));
+    ASSIGN_OR_RETURN(side.stream, sides::OpenManifestStream(spec.path, filter, header));
     return side;
   }
-  sync::LocalListOptions o;
+  sides::LocalListOptions o;
   o.filter = filter;
   if (store_links) o.links = scan::Links::kStore;
-  ASSIGN_OR_RETURN(side.stream, sync::OpenLocalStream(spec.path, o));
+  ASSIGN_OR_RETURN(side.stream, sides::OpenLocalStream(spec.path, o));
   side.local_root = spec.path;
   return side;
 }

@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <mutex>
 
+#include "fileio/errno_status.h"
 #include "scan/local_walker.h"
 #include "transfer/etag.h"
-#include "transfer/files.h"
 #include "transfer/object_transfer.h"
 #include "util/workers.h"
 
@@ -21,7 +21,7 @@ struct Cursor {
   Cursor(Side* s, VerifyReport* r) : side(s), report(r) {}
   Side* side;
   VerifyReport* report;
-  sync::ListBatch batch;
+  sides::ListBatch batch;
   size_t pos = 0;
   bool ended = false;
   std::string last;
@@ -216,7 +216,7 @@ class Verifier {
                                             std::optional<transfer::PartLayout> layout) {
     std::string target(size + 1, '\0');
     ssize_t n = readlink(path.c_str(), target.data(), target.size());
-    if (n < 0) return util::ErrnoStatus("'" + path + "'", errno);
+    if (n < 0) return fileio::ErrnoStatus("'" + path + "'", errno);
     transfer::ContentCheck check(etag, size, layout, options_.part_size);
     check.Update(std::string_view(target.data(), static_cast<size_t>(n)));
     return check.Finish();

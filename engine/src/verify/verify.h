@@ -1,6 +1,6 @@
 // Verify: proves, without downloading objects, that two sides hold the same
 // keys: a folder, a bucket (and prefix) or a run manifest on either side.
-// Both are read as streams in key order (sync/stream.h) and walked side by
+// Both are read as streams in key order (sides/stream.h) and walked side by
 // side, so memory does not grow with the number of keys. For each key:
 // present on both, same size, the same ETag where both know one, the same
 // mtime where both know one (a folder and its manifest). With `content`,
@@ -19,13 +19,13 @@
 #include <string>
 #include <vector>
 
-#include "sync/stream.h"
+#include "sides/stream.h"
 #include "transfer/etag.h"
 
 namespace gwsync::verify {
 
 struct Side {
-  std::unique_ptr<sync::EntryStream> stream;
+  std::unique_ptr<sides::EntryStream> stream;
   std::string name;        // as the user named it, for messages
   std::string local_root;  // a folder side: where its files are read
   // A bucket side: the part layout an object records (a HEAD; called from
@@ -71,8 +71,8 @@ struct VerifyReport {
   // An --all-versions backup's versions and delete markers that match
   // (verify/versions.h); not in `matched`, which counts current objects.
   uint64_t versions = 0;
-  std::vector<Difference> differences;  // the first kMaxKept, by key
-  std::vector<sync::Problem> problems;  // what could not be read: no proof
+  std::vector<Difference> differences;   // the first kMaxKept, by key
+  std::vector<sides::Problem> problems;  // what could not be read: no proof
   // Never on a guess: an unverified copy is no proof.
   // Counts `d` by its kind and keeps it while fewer than kMaxKept are.
   void Add(Difference d);

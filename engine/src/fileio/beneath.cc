@@ -1,4 +1,4 @@
-#include "util/beneath.h"
+#include "fileio/beneath.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <string>
 
-namespace gwsync::util {
+namespace gwsync::fileio {
 namespace {
 
 int Openat2(int dir_fd, const char* path, int flags) {
@@ -113,4 +113,4 @@ int OpenBeneath(int dir_fd, std::string_view rel, int flags, Resolver how) {
   return Walk(dir_fd, rel, flags);
 }
 
-}  // namespace gwsync::util
+}  // namespace gwsync::fileio

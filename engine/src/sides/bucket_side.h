@@ -20,10 +20,10 @@
 
 #include "plan/plan.h"
 #include "s3/client.h"
-#include "sync/key_range.h"
-#include "sync/stream.h"
+#include "sides/key_range.h"
+#include "sides/stream.h"
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 
 struct BucketListOptions {
   // How problems name the bucket (SyncReport): "s3://b", "REMOTE:b".
@@ -48,4 +48,4 @@ StatusOr<std::unique_ptr<EntryStream>> OpenBucketStream(const s3::Client& client
                                                         const std::string& prefix,
                                                         const BucketListOptions& options);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides

@@ -17,7 +17,7 @@
 #include "gwsync/status.h"
 #include "plan/plan.h"
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 
 // Something a listing could not read or would not list: an unreadable
 // folder or file, a listing page that failed, a key a gateway should not
@@ -104,4 +104,4 @@ class EmptyStream final : public EntryStream {
   uint64_t listed() const override { return 0; }
 };
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides

@@ -1,4 +1,4 @@
-#include "sync/bucket_side.h"
+#include "sides/bucket_side.h"
 
 #include <algorithm>
 #include <atomic>
@@ -9,7 +9,7 @@
 
 #include "s3/page_check.h"
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 namespace {
 
 // A contiguous piece of the key space: a partition listed page by page
@@ -494,4 +494,4 @@ StatusOr<std::unique_ptr<EntryStream>> OpenBucketStream(const s3::Client& client
   return std::unique_ptr<EntryStream>(std::make_unique<BucketStream>(lister, std::move(*first)));
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides

@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "fileio/files.h"
 #include "gwsync/status.h"
-#include "transfer/files.h"
 
-namespace gwsync::transfer {
+namespace gwsync::fileio {
 
 // A folder of gwsync's own beneath a destination (".gwsync", or
 // ".gwsync/bucket"), opened one component at a time from the root's handle
@@ -49,4 +49,4 @@ class StateDir {
   std::string path_;
 };
 
-}  // namespace gwsync::transfer
+}  // namespace gwsync::fileio

@@ -1,6 +1,6 @@
 // OpenBeneath opens what lies beneath a folder and nothing a link leads to,
 // with openat2 and with the walk older kernels get.
-#include "util/beneath.h"
+#include "fileio/beneath.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -14,7 +14,7 @@
 #include <iostream>
 #include <string>
 
-namespace gwsync::util {
+namespace gwsync::fileio {
 namespace {
 
 class OpenBeneathTest : public ::testing::TestWithParam<Resolver> {
@@ -96,4 +96,4 @@ TEST(OpenBeneath, ThisKernelHasOpenat2) {
 }
 
 }  // namespace
-}  // namespace gwsync::util
+}  // namespace gwsync::fileio

@@ -1,12 +1,12 @@
-// One errno table for every module (util/errno_status.h): what a user acts
+// One errno table for every module (fileio/errno_status.h): what a user acts
 // on has its own code, which decides the message and the exit code.
-#include "util/errno_status.h"
+#include "fileio/errno_status.h"
 
 #include <gtest/gtest.h>
 
 #include <cerrno>
 
-namespace gwsync::util {
+namespace gwsync::fileio {
 namespace {
 
 TEST(ErrnoStatusTest, EachErrnoItsCode) {
@@ -35,4 +35,4 @@ TEST(ErrnoStatusTest, SaysWhatAndWhy) {
 }
 
 }  // namespace
-}  // namespace gwsync::util
+}  // namespace gwsync::fileio

@@ -1,4 +1,4 @@
-#include "transfer/dest_dir.h"
+#include "fileio/dest_dir.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <random>
 
-#include "scan/local_walker.h"
+#include "fileio/temp_name.h"
 
-namespace gwsync::transfer {
+namespace gwsync::fileio {
 namespace {
 
 std::string JoinKey(const std::string& root, std::string_view key) {
@@ -32,7 +32,7 @@ StatusOr<int> OpenChild(int dir, const std::string& name, const std::string& sho
     int err = errno;
     if (err == ENOENT && create && attempt == 0) {
       if (mkdirat(dir, name.c_str(), mode) != 0 && errno != EEXIST) {
-        return util::ErrnoStatus("cannot create folder '" + shown + "'", errno);
+        return ErrnoStatus("cannot create folder '" + shown + "'", errno);
       }
       continue;  // open what is there now, made by us or by another writer
     }
@@ -45,7 +45,7 @@ StatusOr<int> OpenChild(int dir, const std::string& name, const std::string& sho
                                 "through it"
                               : "not a folder"));
     }
-    return util::ErrnoStatus("cannot open folder '" + shown + "'", err);
+    return ErrnoStatus("cannot open folder '" + shown + "'", err);
   }
   return Internal("'" + shown + "': the folder vanished while it was created");
 }
@@ -57,11 +57,11 @@ StatusOr<std::shared_ptr<Fd>> OpenRoot(const std::string& root, bool create, mod
     int err = errno;
     if (err == ENOENT && create) {
       if (mkdir(root.c_str(), mode) != 0 && errno != EEXIST) {
-        return util::ErrnoStatus("cannot create folder '" + root + "'", errno);
+        return ErrnoStatus("cannot create folder '" + root + "'", errno);
       }
       fd = std::make_shared<Fd>(open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     }
-    if (fd->get() < 0) return util::ErrnoStatus("cannot open folder '" + root + "'", errno);
+    if (fd->get() < 0) return ErrnoStatus("cannot open folder '" + root + "'", errno);
   }
   return fd;
 }
@@ -188,21 +188,21 @@ Status MakeDestFolders(const std::string& root, std::string_view dir_key, mode_t
 
 Status PlaceDestLink(const std::string& root, std::string_view key, const std::string& target) {
   ASSIGN_OR_RETURN(DestEntry e, OpenDestParent(root, key, /*create=*/true));
-  // A temporary name the walkers skip (scan::IsTempName), never one that
+  // A temporary name the walkers skip (fileio::IsTempName), never one that
   // is there already (a user's file may look like it).
   thread_local std::mt19937 rng{std::random_device{}()};
   std::string tmp;
   for (int tries = 0;; ++tries) {
-    tmp = scan::TempStem(e.name) + "L" + std::to_string(rng() % 90000 + 10000);
+    tmp = TempStem(e.name) + "L" + std::to_string(rng() % 90000 + 10000);
     if (symlinkat(target.c_str(), e.dir->get(), tmp.c_str()) == 0) break;
     if (errno != EEXIST || tries == 100) {
-      return util::ErrnoStatus("cannot create the link '" + e.path + "'", errno);
+      return ErrnoStatus("cannot create the link '" + e.path + "'", errno);
     }
   }
   if (renameat(e.dir->get(), tmp.c_str(), e.dir->get(), e.name.c_str()) != 0) {
     int err = errno;
     unlinkat(e.dir->get(), tmp.c_str(), 0);
-    return util::ErrnoStatus("cannot create the link '" + e.path + "'", err);
+    return ErrnoStatus("cannot create the link '" + e.path + "'", err);
   }
   return Status::Ok();
 }
@@ -218,7 +218,7 @@ Status RemoveDestLink(const std::string& root, std::string_view key) {
     return Status::Ok();
   }
   if (unlinkat(parent->dir->get(), parent->name.c_str(), 0) != 0 && errno != ENOENT) {
-    return util::ErrnoStatus("cannot delete '" + parent->path + "'", errno);
+    return ErrnoStatus("cannot delete '" + parent->path + "'", errno);
   }
   return Status::Ok();
 }
@@ -229,9 +229,9 @@ Status RemoveDestFile(const std::string& root, std::string_view key) {
     return parent.status().code() == StatusCode::kNotFound ? Status::Ok() : parent.status();
   }
   if (unlinkat(parent->dir->get(), parent->name.c_str(), 0) != 0 && errno != ENOENT) {
-    return util::ErrnoStatus("cannot delete '" + parent->path + "'", errno);
+    return ErrnoStatus("cannot delete '" + parent->path + "'", errno);
   }
   return Status::Ok();
 }
 
-}  // namespace gwsync::transfer
+}  // namespace gwsync::fileio

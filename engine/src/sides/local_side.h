@@ -7,13 +7,13 @@
 #include <memory>
 #include <string>
 
+#include "fileio/files.h"
 #include "plan/plan.h"
 #include "scan/local_walker.h"
-#include "sync/key_range.h"
-#include "sync/stream.h"
-#include "transfer/files.h"
+#include "sides/key_range.h"
+#include "sides/stream.h"
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 
 struct LocalListOptions {
   plan::Filter filter;
@@ -28,7 +28,7 @@ struct LocalListOptions {
   KeyRange range;  // only these keys (the whole tree is still walked)
   // The root, already open (the sync's reads use the same handle); null:
   // opened by the walk.
-  std::shared_ptr<transfer::Fd> root;
+  std::shared_ptr<fileio::Fd> root;
 };
 
 // NotFound when `root` does not exist (unless missing_ok), InvalidArgument
@@ -37,4 +37,4 @@ struct LocalListOptions {
 StatusOr<std::unique_ptr<EntryStream>> OpenLocalStream(const std::string& root,
                                                        const LocalListOptions& options);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides

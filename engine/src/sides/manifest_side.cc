@@ -1,8 +1,8 @@
-#include "sync/manifest_side.h"
+#include "sides/manifest_side.h"
 
 #include <atomic>
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 namespace {
 
 class ManifestStream final : public EntryStream {
@@ -66,4 +66,4 @@ StatusOr<std::unique_ptr<EntryStream>> OpenManifestStream(const std::string& pat
       std::make_unique<ManifestStream>(file, std::move(reader), filter));
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides

@@ -1,4 +1,4 @@
-#include "sync/local_side.h"
+#include "sides/local_side.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -9,10 +9,10 @@
 #include <cstring>
 #include <thread>
 
+#include "fileio/beneath.h"
 #include "scan/local_walker.h"
-#include "util/beneath.h"
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 namespace {
 
 // A vanished file (deleted since readdir: nothing to sync), a link that
@@ -195,9 +195,9 @@ StatusOr<std::unique_ptr<EntryStream>> OpenLocalStream(const std::string& root,
   if (options.root) {
     // Beneath the root the tree is read from, with no link on the way: a
     // `.gwsync` planted as a link is not followed.
-    int fd = util::OpenBeneath(options.root->get(), plan::kKeyStoreDir, O_PATH | O_DIRECTORY);
+    int fd = fileio::OpenBeneath(options.root->get(), plan::kKeyStoreDir, O_PATH | O_DIRECTORY);
     if (fd < 0) return std::unique_ptr<EntryStream>(std::move(tree));
-    so.root = std::make_shared<transfer::Fd>(fd);
+    so.root = std::make_shared<fileio::Fd>(fd);
   } else if (struct stat st{}; lstat(store.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return std::unique_ptr<EntryStream>(std::move(tree));
   }
@@ -207,4 +207,4 @@ StatusOr<std::unique_ptr<EntryStream>> OpenLocalStream(const std::string& root,
       std::move(tree), std::make_unique<LocalStream>(store, so, /*store=*/true)));
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides

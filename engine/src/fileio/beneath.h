@@ -10,7 +10,7 @@
 #include <optional>
 #include <string_view>
 
-namespace gwsync::util {
+namespace gwsync::fileio {
 
 enum class Resolver {
   kOpenat2,  // one openat2 call
@@ -31,4 +31,4 @@ void ForceResolverForTesting(std::optional<Resolver> how);
 // folder, EINVAL for a malformed `rel`, what open(2) says otherwise.
 int OpenBeneath(int dir_fd, std::string_view rel, int flags, Resolver how = DefaultResolver());
 
-}  // namespace gwsync::util
+}  // namespace gwsync::fileio

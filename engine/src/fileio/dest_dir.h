@@ -14,10 +14,10 @@
 #include <string>
 #include <string_view>
 
+#include "fileio/files.h"
 #include "gwsync/status.h"
-#include "transfer/files.h"
 
-namespace gwsync::transfer {
+namespace gwsync::fileio {
 
 // The folder that holds `key` under `root`, open, and the key's last name.
 struct DestEntry {
@@ -80,4 +80,4 @@ Status RemoveDestLink(const std::string& root, std::string_view key);
 // (or a missing folder on its way) is not an error.
 Status RemoveDestFile(const std::string& root, std::string_view key);
 
-}  // namespace gwsync::transfer
+}  // namespace gwsync::fileio

@@ -1,8 +1,8 @@
-#include "sync/key_range.h"
+#include "sides/key_range.h"
 
 #include <cstdlib>
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 
 KeyRange KeyRange::WithPrefix(const std::string& prefix) const {
   KeyRange r;
@@ -137,4 +137,4 @@ StatusOr<ShareSpec> ParseShareSpec(const std::string& text) {
   return s;
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides

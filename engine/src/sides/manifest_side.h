@@ -10,9 +10,9 @@
 
 #include "manifest/manifest.h"
 #include "plan/plan.h"
-#include "sync/stream.h"
+#include "sides/stream.h"
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 
 // `path` names a manifest, a manifest-latest file or a folder with one
 // (manifest::ResolveManifestPath). Entries get the record's size, mtime,
@@ -22,4 +22,4 @@ StatusOr<std::unique_ptr<EntryStream>> OpenManifestStream(const std::string& pat
                                                           const plan::Filter& filter,
                                                           manifest::Header* header);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides

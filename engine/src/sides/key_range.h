@@ -14,7 +14,7 @@
 
 #include "gwsync/status.h"
 
-namespace gwsync::sync {
+namespace gwsync::sides {
 
 struct KeyRange {
   std::optional<std::string> after;    // keys > after; none: from the first key
@@ -53,4 +53,4 @@ struct ShareSpec {
 };
 StatusOr<ShareSpec> ParseShareSpec(const std::string& text);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::sides

@@ -8,7 +8,7 @@
 
 #include "gwsync/status.h"
 
-namespace gwsync::util {
+namespace gwsync::fileio {
 
 // strerror's text for `err` (thread-safe).
 std::string ErrnoText(int err);
@@ -19,4 +19,4 @@ std::string ErrnoText(int err);
 // ENOTSUP, EOPNOTSUPP Unimplemented; anything else Internal.
 Status ErrnoStatus(const std::string& what, int err);
 
-}  // namespace gwsync::util
+}  // namespace gwsync::fileio

@@ -1,9 +1,9 @@
-#include "util/errno_status.h"
+#include "fileio/errno_status.h"
 
 #include <cerrno>
 #include <cstring>
 
-namespace gwsync::util {
+namespace gwsync::fileio {
 
 std::string ErrnoText(int err) {
   char buf[256];
@@ -35,4 +35,4 @@ Status ErrnoStatus(const std::string& what, int err) {
   return Status(code, what + ": " + ErrnoText(err));
 }
 
-}  // namespace gwsync::util
+}  // namespace gwsync::fileio
