@@ -19,28 +19,14 @@
 
 #include "fileio/dest_dir.h"
 #include "fileio/state_dir.h"
+#include "support/scratch.h"
 
 namespace gwsync::fileio {
 namespace {
 
 namespace fs = std::filesystem;
 
-class Scratch {
- public:
-  Scratch() {
-    std::string tmpl = (fs::temp_directory_path() / "gwsync-files-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using gwsync::testing::Scratch;
 
 mode_t ModeOf(int fd) {
   struct stat st {};

@@ -58,9 +58,10 @@ class ListingTest : public ::testing::Test {
     std::vector<std::string> pages;
     Status error;
   };
-  static Walk List(ObjectListing& listing) {
+  // Drains any of the listings: `names` gives a page's line.
+  template <class Listing, class Page, class Names>
+  static Walk Drain(Listing& listing, Page page, Names names) {
     Walk w;
-    ListPage page;
     for (int i = 0; i < 100; ++i) {
       auto more = listing.Next(&page);
       if (!more.ok()) {
@@ -68,13 +69,23 @@ class ListingTest : public ::testing::Test {
         return w;
       }
       if (!*more) return w;
-      std::string names;
-      for (const auto& o : page.objects) names += (names.empty() ? "" : " ") + o.key;
-      for (const auto& f : page.common_prefixes) names += (names.empty() ? "" : " ") + f;
-      w.pages.push_back(names);
+      w.pages.push_back(names(page));
     }
     ADD_FAILURE() << "still listing after 100 pages";
     return w;
+  }
+  static std::string Joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : " ") + n;
+    return out;
+  }
+  static Walk List(ObjectListing& listing) {
+    return Drain(listing, ListPage(), [](const ListPage& page) {
+      std::vector<std::string> names;
+      for (const auto& o : page.objects) names.push_back(o.key);
+      names.insert(names.end(), page.common_prefixes.begin(), page.common_prefixes.end());
+      return Joined(names);
+    });
   }
   Walk List(ListingOptions o, uint64_t list_limit = 0) {
     ObjectListing listing(client(list_limit), "b", std::move(o));
@@ -290,23 +301,11 @@ class VersionListingTest : public ListingTest {
   // Every page's entries ("KEY:ID ..."), or the error that ended the listing.
   Walk ListVersions(const std::string& prefix, uint64_t list_limit = 0) {
     VersionListing listing(client(list_limit), "b", prefix);
-    Walk w;
-    VersionsPage page;
-    for (int i = 0; i < 100; ++i) {
-      auto more = listing.Next(&page);
-      if (!more.ok()) {
-        w.error = more.status();
-        return w;
-      }
-      if (!*more) return w;
-      std::string names;
-      for (const auto& v : page.versions) {
-        names += (names.empty() ? "" : " ") + v.key + ":" + v.version_id;
-      }
-      w.pages.push_back(names);
-    }
-    ADD_FAILURE() << "still listing after 100 pages";
-    return w;
+    return Drain(listing, VersionsPage(), [](const VersionsPage& page) {
+      std::vector<std::string> names;
+      for (const auto& v : page.versions) names.push_back(v.key + ":" + v.version_id);
+      return Joined(names);
+    });
   }
   std::shared_ptr<std::vector<std::string>> markers_;
 };
@@ -369,21 +368,11 @@ class UploadListingTest : public ListingTest {
     fake_.set_uploads_page_size(page);
     fake_.ResetCounts();
     UploadListing listing(client(), "b", std::move(budget));
-    Walk w;
-    UploadsPage got;
-    for (int i = 0; i < 100; ++i) {
-      auto more = listing.Next(&got);
-      if (!more.ok()) {
-        w.error = more.status();
-        return w;
-      }
-      if (!*more) return w;
-      std::string names;
-      for (const auto& u : got.uploads) names += (names.empty() ? "" : " ") + u.key;
-      w.pages.push_back(names);
-    }
-    ADD_FAILURE() << "still listing after 100 pages";
-    return w;
+    return Drain(listing, UploadsPage(), [](const UploadsPage& page) {
+      std::vector<std::string> names;
+      for (const auto& u : page.uploads) names.push_back(u.key);
+      return Joined(names);
+    });
   }
   static std::string UploadsXml(const std::vector<std::string>& keys, bool truncated,
                                 const std::string& key_marker = "",

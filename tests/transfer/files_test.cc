@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
@@ -17,28 +16,12 @@
 #include <vector>
 
 #include "hash/hash.h"
+#include "support/scratch.h"
 
 namespace gwsync::transfer {
 namespace {
 
-namespace fs = std::filesystem;
-
-class Scratch {
- public:
-  Scratch() {
-    std::string tmpl = (fs::temp_directory_path() / "gwsync-files-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using gwsync::testing::Scratch;
 
 // A file of `size` pseudo-random bytes, open for reading.
 class PartsFile {
