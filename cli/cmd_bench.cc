@@ -8,11 +8,11 @@
 #include <fstream>
 
 #include "cli/commands.h"
+#include "gwsync/interrupt.h"
+#include "gwsync/printable.h"
+#include "gwsync/units.h"
 #include "loadgen/report.h"
 #include "loadgen/runner.h"
-#include "util/interrupt.h"
-#include "util/printable.h"
-#include "util/units.h"
 
 namespace gwsync::cli {
 namespace {
@@ -168,11 +168,11 @@ int RunBenchCommand(const GlobalFlags& g, const BenchFlags& f) {
     say(line);
   };
   // First signal: stop the run and clean up. Second: stop now.
-  options->stop = util::StopFlag();
+  options->stop = StopFlag();
   auto report = [&] {
-    util::StopScope scope(std::chrono::milliseconds::max(), [&](int sig) {
+    StopScope scope(std::chrono::milliseconds::max(), [&](int sig) {
       std::fprintf(stderr, "\ngwsync: interrupted by %s: cleaning up (again to stop at once)\n",
-                   util::SignalName(sig));
+                   SignalName(sig));
     });
     return loadgen::RunBench(client, *options);
   }();
@@ -194,7 +194,7 @@ int RunBenchCommand(const GlobalFlags& g, const BenchFlags& f) {
                  Printable(report->cleanup.first_error).c_str());
     return 1;
   }
-  return report->interrupted ? 128 + util::StopSignal() : 0;
+  return report->interrupted ? 128 + StopSignal() : 0;
 }
 
 int RunCompare(const BenchFlags& f) {

@@ -5,8 +5,8 @@
 
 #include "cli/commands.h"
 #include "fileio/errno_status.h"
-#include "util/printable.h"
-#include "util/units.h"
+#include "gwsync/printable.h"
+#include "gwsync/units.h"
 
 namespace gwsync::cli {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "cli/commands.h"
 #include "doctor/doctor.h"
-#include "util/units.h"
+#include "gwsync/units.h"
 
 namespace gwsync::cli {
 namespace {

@@ -6,8 +6,8 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "du/du.h"
+#include "gwsync/units.h"
 #include "sync/session.h"
-#include "util/units.h"
 
 namespace gwsync::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include "feed/amqp.h"
 #include "feed/broker.h"
 #include "feed/topic.h"
-#include "util/printable.h"
+#include "gwsync/printable.h"
 
 namespace gwsync::cli {
 namespace {

@@ -1,8 +1,8 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "gwsync/printable.h"
 #include "transfer/bulk.h"
-#include "util/printable.h"
 
 namespace gwsync::cli {
 namespace {

@@ -6,9 +6,9 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "fileio/files.h"
+#include "gwsync/units.h"
 #include "sync/session.h"
 #include "sync/shard_plan.h"
-#include "util/units.h"
 
 namespace gwsync::cli {
 namespace {

@@ -18,13 +18,13 @@
 #include "cli/progress.h"
 #include "cli/sync_feed.h"
 #include "config/config.h"
+#include "gwsync/interrupt.h"
+#include "gwsync/printable.h"
+#include "gwsync/units.h"
 #include "index/index.h"
 #include "sides/key_range.h"
 #include "sync/session.h"
 #include "sync/shard_plan.h"
-#include "util/interrupt.h"
-#include "util/printable.h"
-#include "util/units.h"
 
 namespace gwsync::cli {
 namespace {
@@ -224,10 +224,10 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   // The metrics file is written however the run ends, so that a job that
   // could not even start shows as failed.
   auto finish = [&](int code, const sync::SyncReport* report, const sync::Session* session) {
-    const bool interrupted = report && report->interrupted && util::StopSignal() != 0;
-    if (interrupted) code = 128 + util::StopSignal();
+    const bool interrupted = report && report->interrupted && StopSignal() != 0;
+    if (interrupted) code = 128 + StopSignal();
     RunMetrics m;
-    if (interrupted) m.interrupted_by = util::SignalName(util::StopSignal());
+    if (interrupted) m.interrupted_by = SignalName(StopSignal());
     m.source = flags.src;
     m.destination = flags.dst;
     m.dry_run = flags.dry_run;
@@ -245,7 +245,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   };
   // Stopped at once (a second signal, or the grace ran out): the metrics
   // file and the log still say how the run ended. On the signal's thread.
-  util::LastWords last_words([&](int sig) {
+  LastWords last_words([&](int sig) {
     RunMetrics m;
     m.source = flags.src;
     m.destination = flags.dst;
@@ -254,7 +254,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     m.finished_at = std::time(nullptr);
     m.exit_code = 128 + sig;
-    m.interrupted_by = util::SignalName(sig);
+    m.interrupted_by = SignalName(sig);
     if (!flags.metrics_file.empty()) WriteMetricsFile(flags.metrics_file, m).IgnoreError();
     output.Log("sync " + flags.src + " " + flags.dst + ": finished, interrupted by " +
                m.interrupted_by + " (stopped at once), exit code " + std::to_string(128 + sig));
@@ -390,13 +390,13 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   // A signal stops the run: nothing new starts, what is in flight gets
   // kStopGrace to end (a second signal, or the grace running out, stops
   // at once; resumable partial downloads are kept for the next run).
-  options.stop = util::StopFlag();
+  options.stop = StopFlag();
   auto report = [&] {
-    util::StopScope scope(kStopGrace, [&](int sig) {
+    StopScope scope(kStopGrace, [&](int sig) {
       output.Err(
           "gwsync: %s: stopping: nothing new starts, what is in flight has %d s to end "
           "(again to stop at once)",
-          util::SignalName(sig), static_cast<int>(kStopGrace.count() / 1000));
+          SignalName(sig), static_cast<int>(kStopGrace.count() / 1000));
     });
     return session.Run(flags.src, flags.dst, options);
   }();
@@ -405,7 +405,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     // Another run of the pair holds its lock: this one did nothing, and the
     // metrics file is that run's to write.
     output.Err("gwsync: %s", Printable(report.status().message()).c_str());
-    int code = util::StopSignal() != 0 ? 128 + util::StopSignal() : EX_TEMPFAIL;
+    int code = StopSignal() != 0 ? 128 + StopSignal() : EX_TEMPFAIL;
     output.Log("sync " + flags.src + " " + flags.dst + ": finished, not run, exit code " +
                std::to_string(code));
     return code;
@@ -414,8 +414,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   const sync::SyncReport& r = *report;
   if (flags.json) {
     nlohmann::json j = sync::ReportJson(r, flags.src, flags.dst, flags.dry_run, &session);
-    j["exit_code"] =
-        r.interrupted && util::StopSignal() != 0 ? 128 + util::StopSignal() : ExitCodeOf(r);
+    j["exit_code"] = r.interrupted && StopSignal() != 0 ? 128 + StopSignal() : ExitCodeOf(r);
     if (share) j["shard"] = ShareJson(*share);
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   }
@@ -480,7 +479,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     output.Err(
         "gwsync: interrupted by %s before the run finished: no delete, no manifest; the "
         "next run goes on from here",
-        util::SignalName(util::StopSignal()));
+        SignalName(StopSignal()));
   }
   return finish(ExitCodeOf(r), &r, &session);
 }

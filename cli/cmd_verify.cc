@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "gwsync/units.h"
 #include "gwsync/verify.h"
-#include "util/units.h"
 
 namespace gwsync::cli {
 namespace {

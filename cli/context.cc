@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "api/resolve.h"
-#include "util/printable.h"
+#include "gwsync/printable.h"
 
 namespace gwsync::cli {
 

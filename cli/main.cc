@@ -11,8 +11,8 @@
 #include "cli/generate.h"
 #include "cli/suggest.h"
 #include "fileio/files.h"
-#include "util/interrupt.h"
-#include "util/printable.h"
+#include "gwsync/interrupt.h"
+#include "gwsync/printable.h"
 
 namespace {
 
@@ -130,9 +130,9 @@ int main(int argc, char** argv) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   std::signal(SIGPIPE, SIG_IGN);
   // Before any thread: SIGINT, SIGTERM and SIGHUP go to a thread of their
-  // own (util/interrupt.h), and a process they stop leaves no temporary
+  // own (gwsync/interrupt.h), and a process they stop leaves no temporary
   // file behind but the partial downloads the next run resumes.
-  gwsync::util::StartInterruptThread();
+  gwsync::StartInterruptThread();
   gwsync::fileio::RemoveTempFilesOnSignals();
 
   CLI::App app{"gwsync: fast, gentle, verified sync for S3-compatible gateways (Ceph RGW)",

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "util/printable.h"
-#include "util/units.h"
+#include "gwsync/printable.h"
+#include "gwsync/units.h"
 
 namespace gwsync::cli {
 namespace {

@@ -1,8 +1,8 @@
-// How a signal stops gwsync (util/interrupt.h), each case in a child process
+// How a signal stops gwsync (gwsync/interrupt.h), each case in a child process
 // of its own (a death test): at once without a scope, gracefully with one,
 // at once again on a second signal or when the grace runs out; the last
 // words run whenever the process dies of the signal, and not otherwise.
-#include "util/interrupt.h"
+#include "gwsync/interrupt.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace gwsync::util {
+namespace gwsync {
 namespace {
 
 using namespace std::chrono_literals;
@@ -92,4 +92,4 @@ TEST(InterruptDeathTest, EndedLastWordsAreNotSaid) {
 }
 
 }  // namespace
-}  // namespace gwsync::util
+}  // namespace gwsync

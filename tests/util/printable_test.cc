@@ -1,4 +1,4 @@
-#include "util/printable.h"
+#include "gwsync/printable.h"
 
 #include <gtest/gtest.h>
 

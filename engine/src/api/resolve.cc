@@ -8,7 +8,7 @@
 
 #include "config/config.h"
 #include "fileio/errno_status.h"
-#include "util/units.h"
+#include "gwsync/units.h"
 
 namespace gwsync::api {
 

@@ -10,8 +10,8 @@
 
 #include "api/resolve.h"
 #include "config/config.h"
+#include "gwsync/units.h"
 #include "sync/session.h"
-#include "util/units.h"
 #include "verify/every_bucket.h"
 #include "verify/sides.h"
 #include "verify/versions.h"

@@ -15,7 +15,7 @@
 #include <random>
 
 #include "fileio/temp_name.h"
-#include "util/interrupt.h"
+#include "gwsync/interrupt.h"
 
 namespace gwsync::fileio {
 
@@ -68,7 +68,7 @@ void RemoveLive(int) {
 
 }  // namespace
 
-void RemoveTempFilesOnSignals() { static util::LastWords words(RemoveLive); }
+void RemoveTempFilesOnSignals() { static LastWords words(RemoveLive); }
 
 // The full name of temporary file `tmp` that will become `path`, for the
 // signal handler (which has no folder descriptors to hand).

@@ -101,7 +101,7 @@ class TempFile {
 // one ever reads half a file.
 Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode);
 
-// When a signal stops the process at once (util/interrupt.h), removes every
+// When a signal stops the process at once (gwsync/interrupt.h), removes every
 // live temporary file but the partial downloads kept for the next run
 // (KeepIfStopped). Call once, early in main, after StartInterruptThread.
 void RemoveTempFilesOnSignals();

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "util/units.h"
+#include "gwsync/units.h"
 
 namespace gwsync::loadgen {
 namespace {

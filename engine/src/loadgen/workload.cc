@@ -6,7 +6,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "util/units.h"
+#include "gwsync/units.h"
 
 namespace gwsync::loadgen {
 namespace {

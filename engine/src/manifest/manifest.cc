@@ -19,9 +19,9 @@
 
 #include "fileio/files.h"
 #include "fileio/state_dir.h"
+#include "gwsync/printable.h"
 #include "hash/hash.h"
 #include "plan/plan.h"
-#include "util/printable.h"
 
 namespace gwsync::manifest {
 namespace {

@@ -163,7 +163,7 @@ struct SyncOptions {
   // Each action that changes something, as planned (for --dry-run), and each
   // key that failed.
   std::function<void(const plan::Action&)> on_plan;
-  // Set (by a signal, util/interrupt.h): start nothing more, let what is in
+  // Set (by a signal, gwsync/interrupt.h): start nothing more, let what is in
   // flight end, delete nothing. Null: never.
   const std::atomic<bool>* stop = nullptr;
   ManifestOptions manifest;

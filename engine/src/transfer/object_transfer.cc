@@ -9,12 +9,12 @@
 #include <cerrno>
 #include <vector>
 
+#include "gwsync/units.h"
 #include "hash/hash.h"
 #include "http/bodies.h"
 #include "transfer/files.h"
 #include "transfer/machine.h"
 #include "transfer/zstd_stream.h"
-#include "util/units.h"
 
 namespace gwsync::transfer {
 

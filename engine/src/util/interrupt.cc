@@ -1,4 +1,4 @@
-#include "util/interrupt.h"
+#include "gwsync/interrupt.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-namespace gwsync::util {
+namespace gwsync {
 namespace {
 
 std::atomic<int> g_signal{0};
@@ -131,4 +131,4 @@ LastWords::~LastWords() {
   g_words.erase(id_);
 }
 
-}  // namespace gwsync::util
+}  // namespace gwsync

@@ -16,7 +16,7 @@
 #include <chrono>
 #include <functional>
 
-namespace gwsync::util {
+namespace gwsync {
 
 // Call first in main, before any thread starts.
 void StartInterruptThread();
@@ -54,4 +54,4 @@ class LastWords {
   int id_;
 };
 
-}  // namespace gwsync::util
+}  // namespace gwsync
