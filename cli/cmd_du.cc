@@ -7,7 +7,7 @@
 #include "config/config.h"
 #include "du/du.h"
 #include "gwsync/units.h"
-#include "sync/session.h"
+#include "session/session.h"
 
 namespace gwsync::cli {
 namespace {
@@ -31,8 +31,8 @@ int RunDuCommand(const GlobalFlags& global, const DuFlags& flags) {
       flags.remotes_file.empty() ? config::DefaultRemotesPath() : flags.remotes_file;
   auto remotes = config::ReadRemotesFile(remotes_path, !flags.remotes_file.empty());
   if (!remotes.ok()) return Fail(remotes.status());
-  sync::Session session(ResolveClusterOptions(global), std::move(*remotes));
-  auto spec = sync::ParseSideSpec(flags.target, session.remotes());
+  session::Session session(ResolveClusterOptions(global), std::move(*remotes));
+  auto spec = session::ParseSideSpec(flags.target, session.remotes());
   if (!spec.ok()) return Fail(spec.status());
   if (!spec->remote || spec->bucket.empty()) {
     return Fail(InvalidArgument("du needs a bucket: s3://BUCKET[/PREFIX] or REMOTE:BUCKET"));

@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "sync/report_merge.h"
-#include "sync/run_manifest.h"
+#include "session/report_merge.h"
+#include "session/run_manifest.h"
 
 namespace gwsync::cli {
 namespace {
@@ -17,7 +17,7 @@ struct MergeFlags {
 };
 
 int RunMerge(const GlobalFlags& global, const MergeFlags& flags) {
-  std::vector<sync::ReportFile> files;
+  std::vector<session::ReportFile> files;
   for (const auto& name : flags.files) {
     std::ifstream in(name);
     if (!in) return Fail(NotFound("cannot read report '" + name + "'"));
@@ -25,7 +25,7 @@ int RunMerge(const GlobalFlags& global, const MergeFlags& flags) {
     ss << in.rdbuf();
     files.push_back({name, ss.str()});
   }
-  sync::MergedReport merged = sync::MergeReports(files);
+  session::MergedReport merged = session::MergeReports(files);
   // Every share wrote a manifest of its own keys into the folder: once all
   // are in, they become the backup's manifest (manifest-latest).
   if (merged.complete()) {
@@ -47,7 +47,7 @@ int RunMerge(const GlobalFlags& global, const MergeFlags& flags) {
                      "not joined (verify against the bucket itself)\n");
       }
     } else {
-      auto joined = sync::JoinShareManifests(parts);
+      auto joined = session::JoinShareManifests(parts);
       if (!joined.ok()) {
         merged.problems.push_back("manifest not written: " + joined.status().message());
         merged.report["complete"] = false;

@@ -7,8 +7,8 @@
 #include "config/config.h"
 #include "fileio/files.h"
 #include "gwsync/units.h"
-#include "sync/session.h"
-#include "sync/shard_plan.h"
+#include "session/session.h"
+#include "session/shard_plan.h"
 
 namespace gwsync::cli {
 namespace {
@@ -25,10 +25,10 @@ int RunShardPlan(const GlobalFlags& global, const ShardPlanFlags& flags) {
       flags.remotes_file.empty() ? config::DefaultRemotesPath() : flags.remotes_file;
   auto remotes = config::ReadRemotesFile(remotes_path, !flags.remotes_file.empty());
   if (!remotes.ok()) return Fail(remotes.status());
-  sync::Session session(ResolveClusterOptions(global), std::move(*remotes));
+  session::Session session(ResolveClusterOptions(global), std::move(*remotes));
   auto plan = session.PlanShares(flags.src, flags.dst, flags.shares, !flags.quick);
   if (!plan.ok()) return Fail(plan.status());
-  std::string json = sync::ShardPlanJson(*plan);
+  std::string json = session::ShardPlanJson(*plan);
   if (flags.output.empty() || flags.output == "-") {
     std::fputs(json.c_str(), stdout);
     return 0;

@@ -1,7 +1,7 @@
 // size: the sync command's hundred lines of flag definitions, its options
-// and its report printing; the run itself is the engine's (sync/session.h).
+// and its report printing; the run itself is the engine's (session/session.h).
 // gwsync sync: flags and printing only; the sync itself, its sides, the
-// remotes and the report live in the engine (sync/session.h).
+// remotes and the report live in the engine (session/session.h).
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -22,9 +22,9 @@
 #include "gwsync/printable.h"
 #include "gwsync/units.h"
 #include "index/index.h"
+#include "session/session.h"
+#include "session/shard_plan.h"
 #include "sides/key_range.h"
-#include "sync/session.h"
-#include "sync/shard_plan.h"
 
 namespace gwsync::cli {
 namespace {
@@ -72,9 +72,9 @@ struct SyncFlags {
 // hint either when the destination already ends in the source's name
 // (`wal_005 s3://db_wal/wal_005`): that is the s3cmd layout, named.
 std::string FolderNameHint(const std::string& src_arg, const std::string& dst_arg,
-                           const std::map<std::string, sync::RemoteCluster>& remotes) {
-  auto src = sync::ParseSideSpec(src_arg, remotes);
-  auto dst = sync::ParseSideSpec(dst_arg, remotes);
+                           const std::map<std::string, session::RemoteCluster>& remotes) {
+  auto src = session::ParseSideSpec(src_arg, remotes);
+  auto dst = session::ParseSideSpec(dst_arg, remotes);
   if (!src.ok() || !dst.ok() || src->remote == dst->remote || src_arg.ends_with('/')) return "";
   auto with_slash = [](std::string s) { return s.ends_with('/') ? s : s + "/"; };
   auto last = [](std::string s) {
@@ -136,15 +136,15 @@ class Output {
 // The share this process runs, its split points and where they came from.
 struct Share {
   sides::ShareSpec spec;
-  sync::ShardPlan plan;
+  session::ShardPlan plan;
   sides::KeyRange range;
 };
 
-StatusOr<Share> ResolveShare(const SyncFlags& flags, sync::Session& session) {
+StatusOr<Share> ResolveShare(const SyncFlags& flags, session::Session& session) {
   Share share;
   ASSIGN_OR_RETURN(share.spec, sides::ParseShareSpec(flags.shard));
   if (!flags.shard_plan.empty()) {
-    ASSIGN_OR_RETURN(share.plan, sync::ReadShardPlan(flags.shard_plan));
+    ASSIGN_OR_RETURN(share.plan, session::ReadShardPlan(flags.shard_plan));
     if (share.plan.count() != share.spec.count) {
       return InvalidArgument("'" + flags.shard_plan + "' splits the keys into " +
                              std::to_string(share.plan.count()) + " shares, not " +
@@ -174,7 +174,7 @@ nlohmann::json ShareJson(const Share& s) {
 }
 
 // One line per gateway after the summary, when a cluster has several.
-void PrintGateways(const sync::Session& session) {
+void PrintGateways(const session::Session& session) {
   for (const auto& [remote, stats] : session.Stats()) {
     if (stats.size() < 2) continue;
     for (const auto& e : stats) {
@@ -223,7 +223,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   };
   // The metrics file is written however the run ends, so that a job that
   // could not even start shows as failed.
-  auto finish = [&](int code, const sync::SyncReport* report, const sync::Session* session) {
+  auto finish = [&](int code, const sync::SyncReport* report, const session::Session* session) {
     const bool interrupted = report && report->interrupted && StopSignal() != 0;
     if (interrupted) code = 128 + StopSignal();
     RunMetrics m;
@@ -315,8 +315,8 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     if (!hint.empty()) std::fprintf(stderr, "gwsync: %s\n", Printable(hint).c_str());
   }
   // The default cluster may be unconfigured when both sides are remotes.
-  StatusOr<sync::ClusterOptions> cluster = ResolveClusterOptions(global);
-  sync::Session session(std::move(cluster), std::move(*remotes));
+  StatusOr<session::ClusterOptions> cluster = ResolveClusterOptions(global);
+  session::Session session(std::move(cluster), std::move(*remotes));
 
   std::optional<Share> share;
   if (!flags.shard.empty()) {
@@ -335,7 +335,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     return fail(InvalidArgument("--shard-plan needs --shard I/N"));
   }
 
-  sync::IndexOptions index;
+  session::IndexOptions index;
   index.enabled = !flags.no_index;
   index.dir = flags.index_path.empty() ? index::Index::DefaultPath() : flags.index_path;
   // Shares running side by side must not wait on one database's lock.
@@ -413,7 +413,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   if (!report.ok()) return fail(report.status());
   const sync::SyncReport& r = *report;
   if (flags.json) {
-    nlohmann::json j = sync::ReportJson(r, flags.src, flags.dst, flags.dry_run, &session);
+    nlohmann::json j = session::ReportJson(r, flags.src, flags.dst, flags.dry_run, &session);
     j["exit_code"] = r.interrupted && StopSignal() != 0 ? 128 + StopSignal() : ExitCodeOf(r);
     if (share) j["shard"] = ShareJson(*share);
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());

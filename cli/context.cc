@@ -23,10 +23,10 @@ StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& fl
   return api::ResolveTransferOptions(flags);
 }
 
-StatusOr<sync::ClusterOptions> ResolveClusterOptions(const GlobalFlags& flags) {
+StatusOr<session::ClusterOptions> ResolveClusterOptions(const GlobalFlags& flags) {
   ASSIGN_OR_RETURN(s3::ClientOptions client, api::ResolveClientOptions(flags, api::Environment));
   WarnInsecure(flags);
-  sync::ClusterOptions o;
+  session::ClusterOptions o;
   o.client = std::move(client);
   ASSIGN_OR_RETURN(o.transport, api::ResolveTransportOptions(flags, api::Environment));
   return o;
@@ -46,7 +46,7 @@ StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flags, con
 }
 
 Context::~Context() {
-  if (transport_) transport_->Shutdown(sync::kShutdownGrace);
+  if (transport_) transport_->Shutdown(session::kShutdownGrace);
 }
 
 int Fail(const Status& status) {

@@ -12,7 +12,7 @@
 #include "gwsync/gateway.h"
 #include "http/event_loop.h"
 #include "s3/client.h"
-#include "sync/session.h"
+#include "session/session.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::cli {
@@ -31,7 +31,7 @@ void WarnInsecure(const GlobalFlags& flags);
 StatusOr<transfer::TransferOptions> ResolveTransferOptions(const GlobalFlags& flags);
 
 // The client and transport settings together (the default cluster of a sync).
-StatusOr<sync::ClusterOptions> ResolveClusterOptions(const GlobalFlags& flags);
+StatusOr<session::ClusterOptions> ResolveClusterOptions(const GlobalFlags& flags);
 
 class Context {
  public:
@@ -40,7 +40,7 @@ class Context {
   using Adjust = std::function<void(s3::ClientOptions*, http::TransportOptions*)>;
   static StatusOr<std::unique_ptr<Context>> Create(const GlobalFlags& flags,
                                                    const Adjust& adjust = nullptr);
-  // Shuts the transport down (sync::kShutdownGrace) before the client goes:
+  // Shuts the transport down (session::kShutdownGrace) before the client goes:
   // a request still in flight (an upload's abort) completes into it.
   ~Context();
   const s3::Client& client() const { return *client_; }

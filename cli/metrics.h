@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "gwsync/status.h"
-#include "sync/session.h"
+#include "session/session.h"
 
 namespace gwsync::cli {
 
@@ -20,7 +20,7 @@ struct RunMetrics {
   bool dry_run = false;
   bool started = false;  // false: the sync could not start (the report is empty)
   const sync::SyncReport* report = nullptr;
-  const sync::Session* session = nullptr;
+  const session::Session* session = nullptr;
   double seconds = 0;
   int64_t finished_at = 0;  // seconds since the epoch
   int exit_code = 0;

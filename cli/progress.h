@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sync/session.h"
+#include "session/session.h"
 
 namespace gwsync::cli {
 
@@ -24,7 +24,8 @@ std::string FormatProgress(const sync::SyncProgress& p, const std::vector<std::s
 // terminal's width at that moment.
 class ProgressLine {
  public:
-  ProgressLine(bool enabled, const sync::Session* session) : enabled_(enabled), session_(session) {}
+  ProgressLine(bool enabled, const session::Session* session)
+      : enabled_(enabled), session_(session) {}
   ~ProgressLine() { Clear(); }
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
@@ -35,7 +36,7 @@ class ProgressLine {
   std::vector<std::string> Gateways() const;
 
   bool enabled_;
-  const sync::Session* session_;
+  const session::Session* session_;
   bool shown_ = false;
   std::chrono::steady_clock::time_point last_{};
 };

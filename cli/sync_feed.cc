@@ -60,7 +60,7 @@ StatusOr<std::chrono::seconds> ParseDuration(const std::string& text) {
 }
 
 Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_run,
-                         sync::Session* session,
+                         session::Session* session,
                          std::function<void(const sync::SyncReport&)> on_batch,
                          std::function<void(const std::string&)> on_notice,
                          feed::ProgressCallback on_progress) {
@@ -92,7 +92,7 @@ Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_ru
   o.on_progress = std::move(on_progress);
   session->SetPairDriver([o](const sync::Location& src, const sync::Location& dst,
                              const sync::SyncOptions& options,
-                             const sync::Session::RunOnce& once) -> StatusOr<sync::SyncReport> {
+                             const session::Session::RunOnce& once) -> StatusOr<sync::SyncReport> {
     if (src.kind != sync::Location::Kind::kRemote || dst.kind != sync::Location::Kind::kLocal) {
       return InvalidArgument("--changes syncs a bucket into a folder (s3://BUCKET DIR)");
     }

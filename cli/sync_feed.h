@@ -9,7 +9,7 @@
 #include <string>
 
 #include "feed/feed_run.h"
-#include "sync/session.h"
+#include "session/session.h"
 
 namespace gwsync::cli {
 
@@ -35,7 +35,7 @@ StatusOr<std::chrono::seconds> ParseDuration(const std::string& text);
 // `on_notice` report a --follow run as it goes, `on_progress` after each
 // batch and each marker that comes back (feed::FeedOptions).
 Status InstallFeedDriver(const SyncFeedFlags& f, bool index_enabled, bool dry_run,
-                         sync::Session* session,
+                         session::Session* session,
                          std::function<void(const sync::SyncReport&)> on_batch,
                          std::function<void(const std::string&)> on_notice,
                          feed::ProgressCallback on_progress);

@@ -10,8 +10,8 @@
 #include <atomic>
 #include <chrono>
 
+#include "session/session.h"
 #include "support/loopback_server.h"
-#include "sync/session.h"
 
 namespace gwsync::cli {
 namespace {
@@ -52,15 +52,15 @@ TEST(OwnerShutdownTest, ContextWithAnAbortInFlight) {
 
 TEST(OwnerShutdownTest, SessionClusterWithAnAbortInFlight) {
   LoopbackServer server(LoopbackServer::Silent());
-  sync::ClusterOptions cluster;
+  session::ClusterOptions cluster;
   cluster.client.endpoint = *s3::ParseEndpoint("http://" + server.host());
   cluster.client.credentials.access_key = "AK";
   cluster.client.credentials.secret_key = "SK";
-  sync::IndexOptions no_index;
+  session::IndexOptions no_index;
   no_index.enabled = false;
   Aborted aborted;
   {
-    sync::Session session(cluster, {}, no_index);
+    session::Session session(cluster, {}, no_index);
     auto client = session.ClientFor("");
     ASSERT_TRUE(client.ok()) << client.status().ToString();
     AbortLater(**client, &aborted);

@@ -9,9 +9,9 @@
 
 #include "hash/hash.h"
 #include "manifest/manifest.h"
+#include "session/run_manifest.h"
 #include "sync/metadata.h"
 #include "sync/pipeline_fixture.h"
-#include "sync/run_manifest.h"
 
 namespace gwsync::sync {
 namespace {
@@ -54,7 +54,7 @@ TEST_F(PipelineTest, EveryFileUploadedOrDownloadedIsRecordedWithItsXxh3) {
     EXPECT_EQ(Remembered(src, key)->xxh3, hash::Xxh3Hex(data)) << "uploaded " << key;
     EXPECT_EQ(Remembered(dst, key)->xxh3, hash::Xxh3Hex(data)) << "downloaded " << key;
   }
-  ASSERT_TRUE(WriteRunManifest(Bucket("b"), Local(dst), options_, 0).ok());
+  ASSERT_TRUE(session::WriteRunManifest(Bucket("b"), Local(dst), options_, 0).ok());
   std::map<std::string, std::string> want;
   for (const auto& [key, data] : tree) want[key] = hash::Xxh3Hex(data);
   EXPECT_EQ(ManifestXxh3(dst), want);
@@ -70,7 +70,7 @@ TEST_F(PipelineTest, WithoutTheIndexTheManifestTakesTheXxh3TheDownloadKeptWithTh
   if (getxattr((dst + "/small").c_str(), kHeadersXattr, probe, 0) < 0) {
     GTEST_SKIP() << "this file system keeps no user attributes";
   }
-  ASSERT_TRUE(WriteRunManifest(Bucket("b"), Local(dst), options_, 0).ok());
+  ASSERT_TRUE(session::WriteRunManifest(Bucket("b"), Local(dst), options_, 0).ok());
   std::map<std::string, std::string> want;
   for (const auto& [key, data] : tree) want[key] = hash::Xxh3Hex(data);
   EXPECT_EQ(ManifestXxh3(dst), want);
@@ -78,7 +78,7 @@ TEST_F(PipelineTest, WithoutTheIndexTheManifestTakesTheXxh3TheDownloadKeptWithTh
   // A file changed since (size and time) is not the one the digests were
   // kept for: its record carries none.
   WriteFile(dst + "/small", "other bytes");
-  ASSERT_TRUE(WriteRunManifest(Bucket("b"), Local(dst), options_, 0).ok());
+  ASSERT_TRUE(session::WriteRunManifest(Bucket("b"), Local(dst), options_, 0).ok());
   EXPECT_EQ(ManifestXxh3(dst)["small"], "");
 }
 

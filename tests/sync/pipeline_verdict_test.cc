@@ -6,11 +6,11 @@
 // --require-verified; through a byte-flipping proxy it never ends verified.
 // An object gwsync uploaded records its part layout: damage is then proven.
 #include "manifest/manifest.h"
+#include "session/run_manifest.h"
 #include "sides/bucket_side.h"
 #include "sides/local_side.h"
 #include "sides/manifest_side.h"
 #include "sync/pipeline_fixture.h"
-#include "sync/run_manifest.h"
 #include "verify/verify.h"
 
 namespace gwsync::sync {
@@ -116,7 +116,7 @@ TEST_F(VerdictTest, TheManifestMarksItAndVerifyNeverCallsItAMatch) {
   const std::string dst = Dir("dst");
   SyncOk(Bucket("b"), Local(dst));
   options_.manifest.path = work_.File("manifest.jsonl.zst");
-  auto written = WriteRunManifest(Bucket("b"), Local(dst), options_, 0);
+  auto written = session::WriteRunManifest(Bucket("b"), Local(dst), options_, 0);
   ASSERT_TRUE(written.ok()) << written.status().ToString();
 
   auto reader = manifest::Reader::Open(*written);

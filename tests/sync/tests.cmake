@@ -1,14 +1,9 @@
 gwsync_test(sync_gateway_test LABEL gateway SOURCES ${CMAKE_CURRENT_LIST_DIR}/sync_gateway_test.cc
             LIBS gwsync_test_support gwsync_sync)
 gwsync_test(sync_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/metadata_test.cc
-            ${CMAKE_CURRENT_LIST_DIR}/bucket_settings_test.cc
             ${CMAKE_CURRENT_LIST_DIR}/delete_limit_test.cc
-            ${CMAKE_CURRENT_LIST_DIR}/pair_lock_test.cc
-            ${CMAKE_CURRENT_LIST_DIR}/manifest_retention_test.cc
             LIBS gwsync_sync)
 gwsync_test(sync_stream_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/stream_test.cc
-            LIBS gwsync_sides gwsync_sync)
-gwsync_test(sync_shard_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
             LIBS gwsync_sides gwsync_sync)
 # RunSync whole against FakeS3 and a fault-injecting file system (no Ceph).
 gwsync_test(sync_pipeline_test LABEL unit
@@ -22,11 +17,8 @@ gwsync_test(sync_pipeline_test LABEL unit
                     ${CMAKE_CURRENT_LIST_DIR}/pipeline_resume_test.cc
                     ${CMAKE_CURRENT_LIST_DIR}/pipeline_feed_test.cc
                     ${CMAKE_CURRENT_LIST_DIR}/pipeline_digest_test.cc
-            LIBS gwsync_sync gwsync_fake_s3 gwsync_test_support)
+            LIBS gwsync_session gwsync_fake_s3 gwsync_test_support)
 # One verdict across sync, index, manifest and verify (FakeS3, no Ceph).
 gwsync_test(sync_verdict_test LABEL unit
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/pipeline_verdict_test.cc
-            LIBS gwsync_verify gwsync_sync gwsync_fake_s3 gwsync_test_support)
-# --all-versions: names, manifest records, pages and the listing's checks.
-gwsync_test(sync_versions_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/versions_test.cc
-            LIBS gwsync_sync gwsync_fake_s3 gwsync_test_support)
+            LIBS gwsync_verify gwsync_session gwsync_fake_s3 gwsync_test_support)

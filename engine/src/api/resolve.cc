@@ -176,9 +176,9 @@ StatusOr<http::TransportOptions> ResolveTransportOptions(const GatewayOptions& f
   return topts;
 }
 
-StatusOr<sync::ClusterOptions> ResolveClusterOptions(const GatewayOptions& flags,
-                                                     const EnvLookup& env) {
-  sync::ClusterOptions o;
+StatusOr<session::ClusterOptions> ResolveClusterOptions(const GatewayOptions& flags,
+                                                        const EnvLookup& env) {
+  session::ClusterOptions o;
   ASSIGN_OR_RETURN(o.client, ResolveClientOptions(flags, env));
   ASSIGN_OR_RETURN(o.transport, ResolveTransportOptions(flags, env));
   return o;

@@ -11,7 +11,7 @@
 #include "gwsync/gateway.h"
 #include "http/event_loop.h"
 #include "s3/client.h"
-#include "sync/session.h"
+#include "session/session.h"
 #include "transfer/object_transfer.h"
 
 namespace gwsync::api {
@@ -33,7 +33,7 @@ StatusOr<http::TransportOptions> ResolveTransportOptions(const GatewayOptions& g
                                                          const EnvLookup& env);
 
 // The client and transport settings together (a sync's default cluster).
-StatusOr<sync::ClusterOptions> ResolveClusterOptions(const GatewayOptions& gateway,
-                                                     const EnvLookup& env);
+StatusOr<session::ClusterOptions> ResolveClusterOptions(const GatewayOptions& gateway,
+                                                        const EnvLookup& env);
 
 }  // namespace gwsync::api

@@ -1,12 +1,12 @@
 // gwsync::Sync (gwsync/sync.h): a SyncRequest as the engine's SyncOptions,
-// run by a sync::Session as `gwsync sync` runs it; the report as a summary.
+// run by a session::Session as `gwsync sync` runs it; the report as a summary.
 #include "gwsync/sync.h"
 
 #include <algorithm>
 
 #include "api/resolve.h"
 #include "index/index.h"
-#include "sync/session.h"
+#include "session/session.h"
 
 namespace gwsync {
 namespace {
@@ -34,8 +34,8 @@ StatusOr<SyncSummary> Sync(const GatewayOptions& gateway, const SyncRequest& req
   options.transfer.parallel = std::min(8, options.concurrency);
 
   // The default cluster may be an error: said only when a side needs it.
-  sync::Session session(api::ResolveClusterOptions(gateway, api::Environment), {});
-  sync::IndexOptions index;
+  session::Session session(api::ResolveClusterOptions(gateway, api::Environment), {});
+  session::IndexOptions index;
   index.enabled = request.use_index;
   index.dir = request.index_dir.empty() ? index::Index::DefaultPath() : request.index_dir;
   session.SetIndexOptions(index);

@@ -1,4 +1,4 @@
-// gwsync::Verify (gwsync/verify.h): the sides opened through a sync::Session
+// gwsync::Verify (gwsync/verify.h): the sides opened through a session::Session
 // (remotes included), verify::Verify or every bucket, an --all-versions
 // backup's history, and the one verdict.
 #include "gwsync/verify.h"
@@ -11,7 +11,7 @@
 #include "api/resolve.h"
 #include "config/config.h"
 #include "gwsync/units.h"
-#include "sync/session.h"
+#include "session/session.h"
 #include "verify/every_bucket.h"
 #include "verify/sides.h"
 #include "verify/versions.h"
@@ -43,16 +43,16 @@ VerifyDifference Public(const verify::Difference& d) {
 // An --all-versions backup on either side: its history checked too, against
 // its own folder and against the other side when that is a bucket or a
 // folder. Whether there was one.
-bool VerifyHistory(const std::string& src, const std::string& dst, sync::Session& session,
+bool VerifyHistory(const std::string& src, const std::string& dst, session::Session& session,
                    const plan::Filter& filter, const verify::VerifyOptions& options,
                    verify::VerifyReport* r) {
-  auto s = sync::ParseSideSpec(src, session.remotes());
-  auto d = sync::ParseSideSpec(dst, session.remotes());
+  auto s = session::ParseSideSpec(src, session.remotes());
+  auto d = session::ParseSideSpec(dst, session.remotes());
   if (!s.ok() || !d.ok()) return false;
   bool any = false;
   for (int i = 0; i < 2; ++i) {
-    const sync::SideSpec& side = i == 0 ? *s : *d;
-    const sync::SideSpec& other = i == 0 ? *d : *s;
+    const session::SideSpec& side = i == 0 ? *s : *d;
+    const session::SideSpec& other = i == 0 ? *d : *s;
     if (side.remote) continue;
     auto manifest = verify::AllVersionsManifest(side.path);
     if (!manifest) continue;
@@ -84,7 +84,7 @@ bool VerifyHistory(const std::string& src, const std::string& dst, sync::Session
   return any;
 }
 
-StatusOr<verify::VerifyReport> Compare(const VerifyRequest& request, sync::Session& session,
+StatusOr<verify::VerifyReport> Compare(const VerifyRequest& request, session::Session& session,
                                        const plan::Filter& filter,
                                        const verify::VerifyOptions& options, bool* history) {
   if (verify::IsEveryBucket(request.source, session) ||
@@ -142,7 +142,8 @@ StatusOr<VerifySummary> Verify(const GatewayOptions& gateway, const VerifyReques
       request.remotes_file.empty() ? config::DefaultRemotesPath() : request.remotes_file;
   ASSIGN_OR_RETURN(auto remotes,
                    config::ReadRemotesFile(remotes_path, !request.remotes_file.empty()));
-  sync::Session session(api::ResolveClusterOptions(gateway, api::Environment), std::move(remotes));
+  session::Session session(api::ResolveClusterOptions(gateway, api::Environment),
+                           std::move(remotes));
   plan::Filter filter;
   for (const auto& e : request.exclude) filter.Exclude(e);
   for (const auto& i : request.include) filter.Include(i);

@@ -11,7 +11,7 @@
 #include "feed/event.h"
 #include "feed/state.h"
 #include "index/index.h"
-#include "sync/pair_lock.h"
+#include "session/pair_lock.h"
 #include "util/cache_dir.h"
 
 namespace gwsync::feed {
@@ -484,7 +484,7 @@ StatusOr<sync::SyncReport> FeedRun::Run() {
 }  // namespace
 
 std::string FeedStatePath(const sync::Location& src, const sync::Location& dst) {
-  return util::CacheDir() + "/feeds/" + sync::PairKey(src, dst) + ".json";
+  return util::CacheDir() + "/feeds/" + session::PairKey(src, dst) + ".json";
 }
 
 StatusOr<sync::SyncReport> RunWithFeed(const sync::Location& src, const sync::Location& dst,

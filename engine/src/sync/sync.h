@@ -63,7 +63,7 @@ struct SyncProgress {
   double seconds = 0;
 };
 
-// The run manifest written after a sync (sync/run_manifest.h).
+// The run manifest written after a sync (session/run_manifest.h).
 struct ManifestOptions {
   bool folder = true;   // into a folder destination's .gwsync/
   bool bucket = false;  // into a bucket destination's .gwsync/ (--manifest-bucket)
@@ -75,7 +75,7 @@ struct ManifestOptions {
   // every share is in (JoinShareManifests).
   std::string share;
   // A folder destination keeps the run manifests of this many runs in its
-  // .gwsync/ (sync/manifest_retention.h), the one manifest-latest names
+  // .gwsync/ (session/manifest_retention.h), the one manifest-latest names
   // always; 0 keeps every one.
   int keep = 30;
 };
@@ -132,7 +132,7 @@ struct SyncOptions {
   transfer::TransferOptions transfer;
   index::Index* index = nullptr;  // null: --no-index
   bool create_bucket = true;      // a missing destination bucket is created
-  // A whole bucket's backup saves its settings (sync/bucket_settings.h); a
+  // A whole bucket's backup saves its settings (session/bucket_settings.h); a
   // restore that creates the bucket applies them (Session, not RunSync).
   bool bucket_settings = true;
   // A restore into a bucket that exists applies them too (else it says,
@@ -155,7 +155,7 @@ struct SyncOptions {
   // Uploads: empty local folders become "dir/" marker objects (markers
   // always become folders on download).
   bool create_empty_dirs = false;
-  // --all-versions (sync/versions.h): a backup keeps every version and
+  // --all-versions (session/versions.h): a backup keeps every version and
   // delete marker of the bucket, a restore replays them. Session only:
   // RunSync itself syncs the current versions.
   bool all_versions = false;

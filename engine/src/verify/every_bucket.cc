@@ -12,7 +12,8 @@ namespace {
 
 // The buckets one side names: a cluster's, or a folder's sub-folders that
 // are valid bucket names (not .gwsync/, not temporary files).
-StatusOr<std::set<std::string>> BucketsOf(const sync::SideSpec& side, sync::Session& session) {
+StatusOr<std::set<std::string>> BucketsOf(const session::SideSpec& side,
+                                          session::Session& session) {
   std::set<std::string> out;
   if (side.remote) {
     ASSIGN_OR_RETURN(const s3::Client* c, session.ClientFor(side.remote_name));
@@ -31,7 +32,7 @@ StatusOr<std::set<std::string>> BucketsOf(const sync::SideSpec& side, sync::Sess
 }
 
 // How the user would name one bucket of a side.
-std::string SideOf(const sync::SideSpec& side, const std::string& bucket) {
+std::string SideOf(const session::SideSpec& side, const std::string& bucket) {
   if (!side.remote) return side.path + "/" + bucket;
   if (side.remote_name.empty()) return "s3://" + bucket;
   return side.remote_name + ":" + bucket;
@@ -39,16 +40,16 @@ std::string SideOf(const sync::SideSpec& side, const std::string& bucket) {
 
 }  // namespace
 
-bool IsEveryBucket(const std::string& arg, const sync::Session& session) {
-  auto spec = sync::ParseSideSpec(arg, session.remotes());
+bool IsEveryBucket(const std::string& arg, const session::Session& session) {
+  auto spec = session::ParseSideSpec(arg, session.remotes());
   return spec.ok() && spec->remote && spec->bucket.empty();
 }
 
 StatusOr<VerifyReport> VerifyEveryBucket(const std::string& src_arg, const std::string& dst_arg,
-                                         sync::Session& session, const plan::Filter& filter,
+                                         session::Session& session, const plan::Filter& filter,
                                          const VerifyOptions& options) {
-  ASSIGN_OR_RETURN(sync::SideSpec src, sync::ParseSideSpec(src_arg, session.remotes()));
-  ASSIGN_OR_RETURN(sync::SideSpec dst, sync::ParseSideSpec(dst_arg, session.remotes()));
+  ASSIGN_OR_RETURN(session::SideSpec src, session::ParseSideSpec(src_arg, session.remotes()));
+  ASSIGN_OR_RETURN(session::SideSpec dst, session::ParseSideSpec(dst_arg, session.remotes()));
   for (const auto* s : {&src, &dst}) {
     if (s->remote && !s->bucket.empty()) {
       return InvalidArgument(

@@ -9,19 +9,19 @@
 #include <string>
 
 #include "plan/plan.h"
-#include "sync/session.h"
+#include "session/session.h"
 #include "verify/verify.h"
 
 namespace gwsync::verify {
 
 // True when `arg` names every bucket of a cluster (s3://, REMOTE:).
-bool IsEveryBucket(const std::string& arg, const sync::Session& session);
+bool IsEveryBucket(const std::string& arg, const session::Session& session);
 
 // `src` or `dst` (or both) name every bucket; the other a folder or every
 // bucket. InvalidArgument for other pairs, an error when the bucket list or
 // the folder cannot be read.
 StatusOr<VerifyReport> VerifyEveryBucket(const std::string& src, const std::string& dst,
-                                         sync::Session& session, const plan::Filter& filter,
+                                         session::Session& session, const plan::Filter& filter,
                                          const VerifyOptions& options);
 
 }  // namespace gwsync::verify

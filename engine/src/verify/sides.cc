@@ -9,9 +9,9 @@
 
 namespace gwsync::verify {
 
-StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const plan::Filter& filter,
-                        manifest::Header* header, bool store_links) {
-  ASSIGN_OR_RETURN(sync::SideSpec spec, sync::ParseSideSpec(arg, session.remotes()));
+StatusOr<Side> OpenSide(const std::string& arg, session::Session& session,
+                        const plan::Filter& filter, manifest::Header* header, bool store_links) {
+  ASSIGN_OR_RETURN(session::SideSpec spec, session::ParseSideSpec(arg, session.remotes()));
   Side side;
   side.name = arg;
   if (spec.remote) {

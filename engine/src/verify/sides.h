@@ -1,6 +1,6 @@
 // The sides of `gwsync verify` and `gwsync du` as the user names them: a
 // folder, a run manifest (a manifest file, a manifest-latest file), or
-// s3://BUCKET[/PREFIX] / REMOTE:BUCKET[/PREFIX] through a sync::Session's
+// s3://BUCKET[/PREFIX] / REMOTE:BUCKET[/PREFIX] through a session::Session's
 // clients. Used from the caller's thread.
 #pragma once
 
@@ -8,7 +8,7 @@
 
 #include "manifest/manifest.h"
 #include "plan/plan.h"
-#include "sync/session.h"
+#include "session/session.h"
 #include "verify/verify.h"
 
 namespace gwsync::verify {
@@ -19,7 +19,8 @@ namespace gwsync::verify {
 // other kinds).
 // `store_links`: a folder's links are objects NAME.rclonelink holding
 // their target (a backup made with `sync --links`).
-StatusOr<Side> OpenSide(const std::string& arg, sync::Session& session, const plan::Filter& filter,
-                        manifest::Header* header, bool store_links = false);
+StatusOr<Side> OpenSide(const std::string& arg, session::Session& session,
+                        const plan::Filter& filter, manifest::Header* header,
+                        bool store_links = false);
 
 }  // namespace gwsync::verify

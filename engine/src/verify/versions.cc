@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "manifest/manifest.h"
-#include "sync/version_listing.h"
+#include "session/version_listing.h"
 #include "transfer/etag.h"
 #include "transfer/object_transfer.h"
 
@@ -134,9 +134,9 @@ VerifyReport VerifyVersions(const std::string& manifest_path, const VersionsTarg
     report.problems.push_back({manifest_path, reader.status(), true});
     return std::move(report);
   }
-  std::optional<sync::VersionLister> lister;
+  std::optional<session::VersionLister> lister;
   if (target.client) lister.emplace(*target.client, target.bucket, target.prefix);
-  sync::KeyVersions listed;
+  session::KeyVersions listed;
   bool listed_valid = false, listing_over = !lister;
   // The bucket's next key (skipping what the filter leaves out).
   auto pull = [&] {
@@ -154,7 +154,7 @@ VerifyReport VerifyVersions(const std::string& manifest_path, const VersionsTarg
     }
     listed_valid = false;
   };
-  auto seen_of = [](const sync::KeyVersions& k) {
+  auto seen_of = [](const session::KeyVersions& k) {
     std::vector<Seen> out;
     for (auto it = k.versions.rbegin(); it != k.versions.rend(); ++it) {
       out.push_back({it->delete_marker, it->size, it->etag});

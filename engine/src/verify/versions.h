@@ -1,4 +1,4 @@
-// Verify of an --all-versions backup (sync/versions.h): what its manifest
+// Verify of an --all-versions backup (session/versions.h): what its manifest
 // records of each version, checked against the backup's folder (each
 // version's file where the manifest says, of its size; with `content`, its
 // bytes against the version's ETag) or against a bucket's history (per key,

@@ -1,8 +1,8 @@
-#include "sync/version_listing.h"
+#include "session/version_listing.h"
 
 #include <set>
 
-namespace gwsync::sync {
+namespace gwsync::session {
 
 VersionLister::VersionLister(const s3::Client& client, std::string bucket, std::string prefix)
     : bucket_(std::move(bucket)), prefix_(std::move(prefix)), listing_(client, bucket_, prefix_) {}
@@ -66,4 +66,4 @@ StatusOr<HistoryCount> CountHistory(const s3::Client& client, const std::string&
   }
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

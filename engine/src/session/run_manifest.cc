@@ -1,4 +1,4 @@
-#include "sync/run_manifest.h"
+#include "session/run_manifest.h"
 
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -17,7 +17,7 @@
 #include "sides/local_side.h"
 #include "sync/metadata.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 std::string ManifestName(const manifest::Header& h, const std::string& share = "") {
@@ -91,19 +91,19 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
         // holds it as it was written.
         const std::string file = dst.path + "/" + (e.path.empty() ? e.key : e.path);
         char attr[65536];
-        ssize_t n = lgetxattr(file.c_str(), kHeadersXattr, attr, sizeof attr);
+        ssize_t n = lgetxattr(file.c_str(), sync::kHeadersXattr, attr, sizeof attr);
         if (n > 0) {
-          auto kept =
-              DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
-          if (kept && !kept->empty()) r->headers = EncodeKept(*kept);
+          auto kept = sync::DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)), e.size,
+                                           e.mtime_ns);
+          if (kept && !kept->empty()) r->headers = sync::EncodeKept(*kept);
           if (r->etag.empty()) {  // no index: the digests the download wrote beside the headers
-            KeptDigests digests =
-                KeptAttrDigests(std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
+            sync::KeptDigests digests = sync::KeptAttrDigests(
+                std::string_view(attr, static_cast<size_t>(n)), e.size, e.mtime_ns);
             r->etag = std::move(digests.etag);
             r->xxh3 = std::move(digests.xxh3);
             if (transfer::EtagIsMd5(r->etag)) r->md5 = r->etag;
           }
-        } else if (auto kept = DecodeKept(indexed_headers); kept && !kept->empty()) {
+        } else if (auto kept = sync::DecodeKept(indexed_headers); kept && !kept->empty()) {
           // No attribute (a file system without them): the index's record
           // of the same file has them.
           r->headers = indexed_headers;
@@ -238,4 +238,4 @@ StatusOr<std::string> WriteRunManifest(const Location& src, const Location& dst,
   return local ? FolderManifest(dst, options, header) : BucketManifest(dst, options, header);
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

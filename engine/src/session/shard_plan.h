@@ -19,7 +19,7 @@
 #include "sides/key_range.h"
 #include "sides/stream.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 
 struct ShardPlan {
   std::vector<std::string> bounds;  // N-1 split points, relative to the prefix
@@ -46,4 +46,4 @@ StatusOr<ShardPlan> QuickBounds(const s3::Client& client, const std::string& buc
 std::string ShardPlanJson(const ShardPlan& plan);
 StatusOr<ShardPlan> ReadShardPlan(const std::string& path);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -14,7 +14,7 @@
 #include "plan/plan.h"
 #include "s3/client.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 
 // Where the settings go, relative to the backup's root folder.
 inline constexpr char kBucketSettingsDir[] = ".gwsync/bucket";
@@ -57,4 +57,4 @@ std::string RenameAclOwner(std::string saved, const std::string& current);
 std::vector<SettingProblem> ApplyBucketSettings(const s3::Client& client, const std::string& bucket,
                                                 const SavedSettings& saved);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -2,7 +2,7 @@
 // after its wait) with the first's pid, gets the lock as soon as the first
 // lets go, and a holder that dies lets go with it. Different pairs, and the
 // shares of one, never wait on each other.
-#include "sync/pair_lock.h"
+#include "session/pair_lock.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <thread>
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 using std::chrono::milliseconds;
@@ -203,4 +203,4 @@ TEST_F(PairLockTest, NoLockFolderIsANoticeNotAFailure) {
 }
 
 }  // namespace
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -1,6 +1,6 @@
 // The settings a backup keeps load back in the order a restore applies them,
 // and a restored policy names the new bucket.
-#include "sync/bucket_settings.h"
+#include "session/bucket_settings.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 namespace fs = std::filesystem;
@@ -75,4 +75,4 @@ TEST(BucketSettingsTest, LoadsInApplyOrder) {
 }
 
 }  // namespace
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -1,6 +1,6 @@
 // size: the run shapes (a pair, a bucket, every bucket, a share) share the
 // session's clusters, index and lock options.
-#include "sync/session.h"
+#include "session/session.h"
 
 #include <climits>
 #include <cstdlib>
@@ -8,16 +8,16 @@
 
 #include "index/index.h"
 #include "s3/url.h"
+#include "session/bucket_settings.h"
+#include "session/manifest_retention.h"
+#include "session/pair_lock.h"
+#include "session/run_manifest.h"
+#include "session/version_listing.h"
+#include "session/versions.h"
 #include "sides/bucket_side.h"
 #include "sides/local_side.h"
-#include "sync/bucket_settings.h"
-#include "sync/manifest_retention.h"
-#include "sync/pair_lock.h"
-#include "sync/run_manifest.h"
-#include "sync/version_listing.h"
-#include "sync/versions.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 
 StatusOr<SideSpec> ParseSideSpec(const std::string& arg,
                                  const std::map<std::string, RemoteCluster>& remotes) {
@@ -435,7 +435,7 @@ StatusOr<SyncReport> Session::RunPair(const Location& src, const Location& dst,
       notice = opened.status().message() + "; going on without the index (it is only a cache)";
     }
   }
-  RunOnce once = [&](const SyncOptions& o) { return RunSync(src, dst, o); };
+  RunOnce once = [&](const SyncOptions& o) { return sync::RunSync(src, dst, o); };
   ASSIGN_OR_RETURN(SyncReport r, driver_ ? driver_(src, dst, options, once) : once(options));
   if (!notice.empty()) r.AddNotice(PairName(src, dst), notice);
   // Nothing at the source: a mistyped prefix is an error (no empty backup
@@ -497,7 +497,7 @@ StatusOr<ShardPlan> Session::PlanShares(const std::string& src_arg, const std::s
   return plan;
 }
 
-// The run manifest (sync/run_manifest.h); one that cannot be written is an
+// The run manifest (session/run_manifest.h); one that cannot be written is an
 // error of the run: the backup would not be provable.
 void Session::AddManifest(const Location& src, const Location& dst, const SyncOptions& options,
                           uint64_t errors, SyncReport* total) {
@@ -526,4 +526,4 @@ std::vector<std::pair<std::string, std::vector<gateway::EndpointStats>>> Session
   return out;
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -2,7 +2,7 @@
 // records in a run manifest, ListObjectVersions pages (RGW's shape and
 // moto's), the replay order a restore checks, and the version listing's
 // checks against a gateway that misbehaves (FakeS3 serving scripted pages).
-#include "sync/versions.h"
+#include "session/versions.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -14,10 +14,10 @@
 #include "manifest/manifest.h"
 #include "plan/plan.h"
 #include "s3/xml.h"
+#include "session/version_listing.h"
 #include "support/fake_s3.h"
-#include "sync/version_listing.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 using testing::FakeS3;
@@ -303,4 +303,4 @@ TEST_F(VersionListerTest, StopsAGatewayThatMisbehaves) {
 }
 
 }  // namespace
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

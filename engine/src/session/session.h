@@ -15,11 +15,17 @@
 #include "config/config.h"
 #include "http/event_loop.h"
 #include "s3/client.h"
-#include "sync/pair_lock.h"
-#include "sync/shard_plan.h"
+#include "session/pair_lock.h"
+#include "session/shard_plan.h"
 #include "sync/sync.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
+
+// A sync's own types, as the session hands them on.
+using sync::Location;
+using sync::ManifestOptions;
+using sync::SyncOptions;
+using sync::SyncReport;
 
 // A cluster of the remotes file: its gateways and keys.
 using RemoteCluster = config::RemoteConfig;
@@ -126,4 +132,4 @@ std::string PairIndexPath(const std::string& dir, const Location& src, const Loc
 nlohmann::json ReportJson(const SyncReport& report, const std::string& src, const std::string& dst,
                           bool dry_run, const Session* session);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -19,7 +19,13 @@
 #include "manifest/manifest.h"
 #include "sync/sync.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
+
+// A sync's own types, as the session hands them on.
+using sync::Location;
+using sync::ManifestOptions;
+using sync::SyncOptions;
+using sync::SyncReport;
 
 // After the ordinary sync of `src` (a bucket) into `dst` (a folder), with
 // the pair's index still open in options.index: fetches the versions the
@@ -43,4 +49,4 @@ StatusOr<SyncReport> RestoreVersions(const Location& src, const Location& dst,
 // replayed as recorded.
 Status CheckReplayOrder(const std::vector<manifest::Record>& key_history);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -9,7 +9,13 @@
 
 #include "sync/sync.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
+
+// A sync's own types, as the session hands them on.
+using sync::Location;
+using sync::ManifestOptions;
+using sync::SyncOptions;
+using sync::SyncReport;
 
 // Of `files` (the names of a state folder's regular files), the run
 // manifests to remove. A run is a whole manifest, "manifest-RUN.jsonl.zst"
@@ -29,4 +35,4 @@ std::vector<std::string> ManifestsToRemove(const std::vector<std::string>& files
 // backup itself is sound).
 void PruneRunManifests(const Location& dst, const ManifestOptions& options, SyncReport* report);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -1,4 +1,4 @@
-// RestoreVersions (sync/versions.h): the bucket made ready (created, empty,
+// RestoreVersions (session/versions.h): the bucket made ready (created, empty,
 // versioned), then the manifest read one key at a time and each key's
 // history replayed by one of a few threads, oldest version first.
 #include <sys/stat.h>
@@ -6,13 +6,13 @@
 #include <mutex>
 #include <thread>
 
+#include "session/bucket_settings.h"
+#include "session/versions.h"
 #include "sides/stream.h"
-#include "sync/bucket_settings.h"
 #include "sync/metadata.h"
-#include "sync/versions.h"
 #include "util/workers.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 constexpr char kEnableVersioning[] =
@@ -120,8 +120,8 @@ class Replay {
                       " bytes, the manifest says " + std::to_string(r.size));
     }
     transfer::TransferOptions t = transfer_;
-    if (auto kept = DecodeKept(r.headers)) {
-      ApplyKept(*kept, &t.content_type, &t.content, &t.metadata, &t.tagging);
+    if (auto kept = sync::DecodeKept(r.headers)) {
+      sync::ApplyKept(*kept, &t.content_type, &t.content, &t.metadata, &t.tagging);
     }
     return transfer::UploadFile(*dst_.client, file, dst_.bucket, dst_.prefix + r.key, t).status();
   }
@@ -223,4 +223,4 @@ StatusOr<SyncReport> RestoreVersions(const Location& src, const Location& dst,
   return report;
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace gwsync::sync {
+namespace gwsync::session {
 
 struct ReportFile {
   std::string name;  // for messages (the file name)
@@ -25,4 +25,4 @@ struct MergedReport {
 // failure); a file that is empty or not a report is a problem.
 MergedReport MergeReports(const std::vector<ReportFile>& files);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

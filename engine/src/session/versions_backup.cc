@@ -1,4 +1,4 @@
-// BackupVersions (sync/versions.h): the version listing walked one key at a
+// BackupVersions (session/versions.h): the version listing walked one key at a
 // time, in batches of about a thousand versions fetched in parallel, each
 // batch's records written to the manifest in order before the next.
 #include <sys/stat.h>
@@ -10,13 +10,13 @@
 #include <thread>
 
 #include "fileio/state_dir.h"
+#include "session/run_manifest.h"
+#include "session/version_listing.h"
+#include "session/versions.h"
 #include "sync/metadata.h"
-#include "sync/run_manifest.h"
-#include "sync/version_listing.h"
-#include "sync/versions.h"
 #include "util/workers.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 constexpr size_t kBatchVersions = 1000;
@@ -27,11 +27,11 @@ using fileio::MtimeNs;
 // file they were written with.
 std::string KeptOf(const std::string& file, const struct stat& st) {
   char attr[65536];
-  ssize_t n = lgetxattr(file.c_str(), kHeadersXattr, attr, sizeof attr);
+  ssize_t n = lgetxattr(file.c_str(), sync::kHeadersXattr, attr, sizeof attr);
   if (n <= 0) return "";
-  auto kept = DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)),
-                             static_cast<uint64_t>(st.st_size), MtimeNs(st));
-  return kept && !kept->empty() ? EncodeKept(*kept) : "";
+  auto kept = sync::DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)),
+                                   static_cast<uint64_t>(st.st_size), MtimeNs(st));
+  return kept && !kept->empty() ? sync::EncodeKept(*kept) : "";
 }
 
 // One version as the manifest records it, and whether it must be fetched.
@@ -130,7 +130,7 @@ class Backup {
       return false;
     }
     char probe[1];
-    if (lgetxattr(file.c_str(), kHeadersXattr, probe, 0) < 0) return false;
+    if (lgetxattr(file.c_str(), sync::kHeadersXattr, probe, 0) < 0) return false;
     Fill(rel, file, st, r);
     return true;
   }
@@ -143,10 +143,10 @@ class Backup {
     if (transfer::EtagIsMd5(r->etag)) r->md5 = r->etag;
     r->headers = KeptOf(file, st);
     char attr[65536];  // the xxh3 its download kept, of bytes proven the version's
-    ssize_t n = lgetxattr(file.c_str(), kHeadersXattr, attr, sizeof attr);
+    ssize_t n = lgetxattr(file.c_str(), sync::kHeadersXattr, attr, sizeof attr);
     if (n > 0) {
-      KeptDigests d = KeptAttrDigests(std::string_view(attr, static_cast<size_t>(n)),
-                                      static_cast<uint64_t>(st.st_size), MtimeNs(st));
+      sync::KeptDigests d = sync::KeptAttrDigests(std::string_view(attr, static_cast<size_t>(n)),
+                                                  static_cast<uint64_t>(st.st_size), MtimeNs(st));
       if (d.etag == r->etag) r->xxh3 = std::move(d.xxh3);
     }
   }
@@ -162,7 +162,7 @@ class Backup {
     t.expected_etag = r->etag;
     t.expected_size = r->size;
     t.before_commit = [](int fd, const s3::ObjectHead& head) {
-      if (auto when = ParseHttpDate(head.last_modified)) {
+      if (auto when = sync::ParseHttpDate(head.last_modified)) {
         struct timespec times[2];
         times[0].tv_sec = times[1].tv_sec = *when / 1000000000;
         times[0].tv_nsec = times[1].tv_nsec = *when % 1000000000;
@@ -183,9 +183,9 @@ class Backup {
     if (lstat(file.c_str(), &st) != 0) return fileio::ErrnoStatus("'" + file + "'", errno);
     const bool proven = got.verdict == transfer::Verdict::kVerified;
     const std::string attr =
-        EncodeKeptAttr(KeepFrom(got.head, std::move(tags)), got.size, MtimeNs(st),
-                       proven ? got.etag : "", proven ? got.xxh3 : "");
-    if (lsetxattr(file.c_str(), kHeadersXattr, attr.data(), attr.size(), 0) != 0) {
+        sync::EncodeKeptAttr(sync::KeepFrom(got.head, std::move(tags)), got.size, MtimeNs(st),
+                             proven ? got.etag : "", proven ? got.xxh3 : "");
+    if (lsetxattr(file.c_str(), sync::kHeadersXattr, attr.data(), attr.size(), 0) != 0) {
       return fileio::ErrnoStatus("cannot keep the headers of '" + file + "'", errno);
     }
     Fill(rel, file, st, r);
@@ -258,4 +258,4 @@ StatusOr<std::string> BackupVersions(const Location& src, const Location& dst,
   return path;
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

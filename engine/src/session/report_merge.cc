@@ -1,10 +1,10 @@
-#include "sync/report_merge.h"
+#include "session/report_merge.h"
 
 #include <algorithm>
 #include <map>
 #include <optional>
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 using nlohmann::json;
@@ -184,4 +184,4 @@ MergedReport MergeReports(const std::vector<ReportFile>& files) {
   return out;
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -1,8 +1,8 @@
-#include "sync/bucket_settings.h"
+#include "session/bucket_settings.h"
 
 #include "fileio/state_dir.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 struct Setting {
@@ -179,4 +179,4 @@ std::vector<SettingProblem> ApplyBucketSettings(const s3::Client& client, const 
   return refused;
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

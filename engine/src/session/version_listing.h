@@ -20,7 +20,7 @@
 #include "s3/client.h"
 #include "s3/listing.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 
 struct KeyVersions {
   std::string key;                        // relative to the prefix
@@ -57,4 +57,4 @@ struct HistoryCount {
 StatusOr<HistoryCount> CountHistory(const s3::Client& client, const std::string& bucket,
                                     const std::string& prefix);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -2,7 +2,7 @@
 // runs and the one manifest-latest names; a share's manifest goes with the
 // run that joined it; nothing else in .gwsync/ is touched, links least of
 // all. Offline.
-#include "sync/manifest_retention.h"
+#include "session/manifest_retention.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 std::string Whole(int day) {
@@ -126,4 +126,4 @@ TEST(ManifestRetentionTest, PrunesTheStateFolderButNotThroughLinks) {
 }
 
 }  // namespace
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

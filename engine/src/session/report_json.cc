@@ -1,7 +1,7 @@
-// The --json document of a sync (sync/session.h, ReportJson).
-#include "sync/session.h"
+// The --json document of a sync (session/session.h, ReportJson).
+#include "session/session.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 
 nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std::string& dst,
                           bool dry_run, const Session* session) {
@@ -64,4 +64,4 @@ nlohmann::json ReportJson(const SyncReport& r, const std::string& src, const std
   return j;
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

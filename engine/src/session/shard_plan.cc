@@ -1,4 +1,4 @@
-#include "sync/shard_plan.h"
+#include "session/shard_plan.h"
 
 #include <algorithm>
 #include <fstream>
@@ -9,7 +9,7 @@
 
 #include "s3/listing.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 // The next split point when the listing has no key left to give one: just
@@ -226,4 +226,4 @@ StatusOr<ShardPlan> ReadShardPlan(const std::string& path) {
   return plan;
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -12,7 +12,13 @@
 #include "manifest/manifest.h"
 #include "sync/sync.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
+
+// A sync's own types, as the session hands them on.
+using sync::Location;
+using sync::ManifestOptions;
+using sync::SyncOptions;
+using sync::SyncReport;
 
 // Writes the manifest when `options.manifest` asks for one for this kind of
 // destination (and not for a dry run). Returns where it went, or "" when
@@ -36,4 +42,4 @@ std::string ManifestFileName(const manifest::Header& header);
 // "s3://bucket/prefix" (the endpoint is in `endpoint`).
 std::string SideName(const Location& loc, std::string* endpoint);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -1,4 +1,4 @@
-#include "sync/manifest_retention.h"
+#include "session/manifest_retention.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 #include "manifest/manifest.h"
 #include "plan/plan.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 constexpr std::string_view kPrefix = "manifest-";
@@ -114,4 +114,4 @@ void PruneRunManifests(const Location& dst, const ManifestOptions& options, Sync
   }
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -1,4 +1,4 @@
-#include "sync/pair_lock.h"
+#include "session/pair_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "hash/hash.h"
-#include "sync/run_manifest.h"
+#include "session/run_manifest.h"
 #include "util/cache_dir.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 constexpr std::chrono::milliseconds kPoll{100};
@@ -140,4 +140,4 @@ StatusOr<std::unique_ptr<PairLock>> LockPair(const LockOptions& lock, const Loca
   return std::unique_ptr<PairLock>();
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

@@ -10,13 +10,13 @@
 #include <random>
 #include <set>
 
+#include "session/report_merge.h"
+#include "session/shard_plan.h"
 #include "sides/bucket_side.h"
 #include "sides/key_range.h"
 #include "support/fake_listing.h"
-#include "sync/report_merge.h"
-#include "sync/shard_plan.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
 namespace {
 
 using gwsync::testing::FakeListing;
@@ -435,4 +435,4 @@ TEST(ReportMergeTest, NamesMissingFailedAndMismatchedShares) {
 }
 
 }  // namespace
-}  // namespace gwsync::sync
+}  // namespace gwsync::session

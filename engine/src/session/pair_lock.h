@@ -15,7 +15,13 @@
 #include "gwsync/status.h"
 #include "sync/sync.h"
 
-namespace gwsync::sync {
+namespace gwsync::session {
+
+// A sync's own types, as the session hands them on.
+using sync::Location;
+using sync::ManifestOptions;
+using sync::SyncOptions;
+using sync::SyncReport;
 
 struct LockOptions {
   std::string dir;                    // lock files; "": DefaultLockDir()
@@ -59,4 +65,4 @@ StatusOr<std::unique_ptr<PairLock>> LockPair(const LockOptions& lock, const Loca
                                              const Location& dst, const SyncOptions& options,
                                              std::string* notice);
 
-}  // namespace gwsync::sync
+}  // namespace gwsync::session
