@@ -119,11 +119,11 @@ class Context {
   SyncReport& report_;
 };
 
-// The steps of a sync that depend on its direction. The pipeline calls
-// them in this order: the run's (caller's thread), then the planner's (its
-// thread; Recall also from Merger's callback), then each job's: Prepare and
-// Start on the planner's thread or a TBB worker, Commit and Record on the
-// commit thread, one job at a time.
+// The steps of a sync that depend on its direction. The run's are called
+// on the caller's thread, before and after the pipeline; the planner's on
+// the planner's thread; each job's Prepare and Start on the planner's
+// thread or a TBB worker, its Commit and Record on the commit thread, one
+// job at a time.
 class Direction {
  public:
   using Done = std::function<void(JobPtr)>;
