@@ -131,7 +131,7 @@ inline constexpr std::string_view kKeyStoreDir = ".gwsync/keys";
 // marker (`dir/`, with content or without); with `links`, a link object
 // (NAME.rclonelink) whose NAME would go there, or would be `.gwsync`. (A key
 // that is also a folder, `a` beside `a/b`, is moved there when the two meet,
-// and one a file system refuses, when it does: sync/transfers.cc.)
+// and one a file system refuses, when it does: sync/direction_download.cc.)
 bool NeedsKeyStore(std::string_view key, bool links);
 // The path under the root of `key` in the key store.
 std::string KeyStorePath(std::string_view key);

@@ -24,7 +24,7 @@ JobPtr Runner::Admit(plan::Action& a, std::optional<uint64_t> token) {
     if (!s.ok()) {
       {
         std::lock_guard lock(report_mu_);
-        report_.AddError(Where(a), s.message());
+        report_.AddError(direction_->Where(a), s.message());
         ++progress_.errors;
       }
       if (token) Finished(*token, false);
@@ -40,10 +40,7 @@ JobPtr Runner::Admit(plan::Action& a, std::optional<uint64_t> token) {
   auto job = std::make_shared<Job>(std::move(a));
   a = plan::Action();
   job->token = token;
-  if (manifest_kept_ && job->action.kind == ActionKind::kUpload && job->action.src) {
-    const plan::Entry& e = *job->action.src;
-    job->manifest_kept = manifest_kept_->Find(job->action.key, e.size, e.mtime_ns);
-  }
+  direction_->Planned(*job);
   return job;
 }
 
@@ -61,9 +58,9 @@ void Runner::EndPlanning() {
 
 JobPtr Runner::NextListed(Merger& merger) {
   plan::Action a;
-  const bool local = src_.kind == Location::Kind::kLocal || dst_.kind == Location::Kind::kLocal;
   while (!Stopped() && merger.Next(&a)) {
-    if (local && a.src && LocalRel(a).starts_with(plan::kKeyStoreDir)) {
+    // (Bucket to bucket, no key has a local place.)
+    if (a.src && direction_->LocalRel(a).starts_with(plan::kKeyStoreDir)) {
       std::lock_guard lock(report_mu_);
       ++report_.key_store_count;  // a source key the folder holds in its key store
     }

@@ -1,13 +1,9 @@
 // The machinery of one sync (sync.h's RunSync), shared by the files that
-// implement it: sync.cc (the streams, the planner, the pipeline, the
-// deletes) and transfers.cc (preparing, starting and committing each
-// object's transfer). Not part of the module's interface.
+// implement it: sync.cc (the run, the pipeline), planner.cc (the planner's
+// jobs, the deletes) and transfers.cc (the steps of each job every
+// direction shares). What depends on the direction is its Direction's
+// (direction.h). Not part of the module's interface.
 #pragma once
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <tbb/flow_graph.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -18,94 +14,17 @@
 #include <string>
 #include <thread>
 
-#include "fileio/dest_dir.h"
-#include "fileio/files.h"
-#include "scan/local_walker.h"
 #include "sides/stream.h"
+#include "sync/direction.h"
 #include "sync/file_system.h"
-#include "sync/manifest_kept.h"
+#include "sync/job.h"
 #include "sync/merge.h"
-#include "sync/metadata.h"
 #include "sync/sync.h"
 #include "transfer/object_transfer.h"
 #include "util/slots.h"
 #include "util/workers.h"
 
 namespace gwsync::sync::internal {
-
-using plan::ActionKind;
-using plan::SkipReason;
-
-// Files up to this size are read whole by prepare: one read gives their MD5
-// and their body, instead of one for each.
-constexpr uint64_t kReadWhole = 64 << 10;
-
-// One round of a job through prepare, transfer and commit, and all it
-// learns on the way. A round again (a file that changed while it was read)
-// starts from a fresh one, so it can never send the previous round's body,
-// digest, descriptor or stat.
-struct Attempt {
-  ActionKind kind = ActionKind::kSkip;  // what is done, once verified
-  SkipReason reason = SkipReason::kNone;
-  Status status;
-  // Uploads: the file as opened and hashed.
-  std::shared_ptr<fileio::Fd> fd;
-  struct stat st {};
-  hash::Md5Digest md5{};
-  // A small file read whole by prepare (one read for its MD5 and its body).
-  std::optional<std::string> small_body;
-  std::string inline_body;  // uploads without a file: a link's target, a marker's ""
-  bool st_current = false;  // `st` is the file as it is after the upload (commit checked)
-  // A skip of a file that is no longer the one listed: why, for a notice.
-  std::string notice;
-  // Downloads: the temporary file holding what arrived, checked.
-  std::shared_ptr<fileio::TempFile> temp;
-  s3::ObjectHead head;
-  std::vector<std::pair<std::string, std::string>> tags;  // the object's, when it has any
-  // Uploads: what the object kept when the file was downloaded (its
-  // user.gwsync.headers), for the file as it still is.
-  std::optional<KeptHeaders> kept;
-  // Downloads: the same, encoded (EncodeKept), for the index.
-  std::string kept_encoded;
-  // Downloads and copies: whether the bytes are proven the source's
-  // (transfer/etag.h), and why not; the part layout the object records.
-  transfer::Verdict verdict = transfer::Verdict::kVerified;
-  std::string why;
-  std::optional<transfer::PartLayout> layout;
-  // The file's path under the local root: its key, or its place in the key
-  // store (LocalRel, or where a clash with a folder put it).
-  std::string local;
-  // False when the file is in place but not as the object says (an
-  // attribute that could not be set): recorded in the index as such, so the
-  // next run fetches it again.
-  bool settled = true;
-  std::string etag;  // of the object as written or read
-  // The xxh3-128 (hex) of the file's bytes as read or written, for its
-  // records (index, run manifest); empty: not known.
-  std::string xxh3;
-};
-
-// One planned action on its way through the graph.
-struct Job {
-  explicit Job(plan::Action a) : action(std::move(a)) {}
-  const plan::Action action;  // as planned
-  // Rounds begun; a file that keeps changing fails after kMaxRounds.
-  static constexpr int kMaxRounds = 3;
-  int rounds = 0;
-  // An upload from a backup folder: what its run manifest keeps for the
-  // file, should the file have no user.gwsync.headers (a file system
-  // without user attributes).
-  std::optional<KeptHeaders> manifest_kept;
-  // A change feed's token for the change planned (ChangeSource::Finished).
-  std::optional<uint64_t> token;
-  Attempt attempt;  // the round under way
-};
-using JobPtr = std::shared_ptr<Job>;
-
-std::string JoinPath(const std::string& root, const std::string& key);
-Status MakeParents(const std::string& path);
-bool SameFile(const struct stat& a, const struct stat& b);
-using fileio::MtimeNs;
 
 // Deletes planned while the listings stream, kept on disk (an unnamed
 // temporary file) until the last phase, so memory does not grow with them.
@@ -186,12 +105,16 @@ class Runner {
     plan_options_.empty_dirs = options.create_empty_dirs;
     plan_options_.keep_own_manifests =
         options.manifest.bucket && dst.kind == Location::Kind::kRemote && !options.dry_run;
+    // The one place the direction is told.
     if (src.kind == Location::Kind::kLocal) {
       plan_options_.direction = plan::Direction::kUpload;
+      direction_ = MakeUpload(ctx_);
     } else if (dst.kind == Location::Kind::kLocal) {
       plan_options_.direction = plan::Direction::kDownload;
+      direction_ = MakeDownload(ctx_);
     } else {
       plan_options_.direction = plan::Direction::kCopy;
+      direction_ = MakeCopy(ctx_);
     }
   }
 
@@ -200,8 +123,6 @@ class Runner {
 
  private:
   using Batch = std::vector<JobPtr>;
-  StatusOr<std::unique_ptr<sides::EntryStream>> Open(const Location& loc, bool is_dst);
-  Status PrepareDestination();
   // The pipeline (sync.cc): the planner's thread, the graph, the commits.
   void RunGraph();
 
@@ -226,84 +147,23 @@ class Runner {
   // A change feed's spooled deletes that will not run: failed, to come again.
   void FailSpooled();
   std::optional<plan::Remembered> Recall(const plan::Entry* src, const plan::Entry* dst);
+  // Each job's steps (transfers.cc): what every direction shares, around
+  // its Direction's.
   void Prepare(Job& job);
-  std::shared_ptr<fileio::Fd> OpenListed(const plan::Entry& listed, const std::string& rel,
-                                         struct stat* st, Attempt& at);
-  void StartTransfer(const JobPtr& job, const std::function<void(JobPtr)>& done);
-  void StartUpload(const JobPtr& job, const std::function<void(JobPtr)>& done);
-  std::shared_ptr<transfer::CheckpointStore> UploadCheckpoints(const std::string& key);
-  // At the end of a complete run to a bucket: aborts the uploads of its
-  // checkpoints that no run saved for kAbandonedAfter (report: uploads_aborted).
-  void AbortAbandonedUploads();
-  void StartDownload(const JobPtr& job, const std::function<void(JobPtr)>& done);
-  void StartCopy(const JobPtr& job, const std::function<void(JobPtr)>& done);
-  void FetchTags(const JobPtr& job, const std::function<void(JobPtr)>& done);
-  void StartDelete(const JobPtr& job, const std::function<void(JobPtr)>& done);
+  void StartTransfer(const JobPtr& job, const Direction::Done& done);
   // Returns false when the job goes round again (a file that changed).
   bool Commit(Job& job);
-  Status CommitLink(Job& job);
-  void Record(const Job& job);
   // Under report_mu_.
   void Count(const std::string& what, uint64_t bytes);
   void Progress(bool force = false);
   void OnProblem(Merger::SideId side, const sides::Problem& p);
-
-  // How the report names an action's key (SyncReport): in the bucket it
-  // comes from or goes to (the source's, bucket to bucket); a delete, where
-  // it deletes.
-  std::string Where(const plan::Action& a) const {
-    if (a.kind == ActionKind::kDelete) {
-      return dst_.kind == Location::Kind::kLocal ? dst_.Name(LocalRel(a)) : dst_.Name(a.key);
-    }
-    return (src_.kind == Location::Kind::kRemote ? src_ : dst_).Name(a.key);
-  }
-  const std::string& LocalPath() const {
-    return src_.kind == Location::Kind::kLocal ? src_.path : dst_.path;
-  }
-  std::string ObjectKey(const Location& loc, const std::string& key) const {
-    return loc.prefix + key;
-  }
-  // --links: the link a KEY.rclonelink object stands for, and its target.
-  bool IsStoredLink(const std::string& key) const {
-    return options_.store_links && key.ends_with(scan::kLinkSuffix) &&
-           !plan::NeedsKeyStore(key, /*links=*/true);  // the store holds it as a file
-  }
-  // Where the action's key lives (or will) under the local root: the local
-  // entry's path, else its own name or its place in the key store.
-  std::string LocalRel(const plan::Action& a) const {
-    const bool up = plan_options_.direction == plan::Direction::kUpload;
-    const std::optional<plan::Entry>& local = up ? a.src : a.dst;
-    if (local && !local->path.empty()) return local->path;
-    return plan::NeedsKeyStore(a.key, options_.store_links) ? plan::KeyStorePath(a.key) : a.key;
-  }
-  // A key that is also a folder (`a` beside `a/b`): the file `a` on the way
-  // of `rel` goes to the key store, so that the folder can be made.
-  Status MoveFileOnTheWay(std::string_view rel);
-  static std::string LinkName(const std::string& key) {
-    return key.substr(0, key.size() - scan::kLinkSuffix.size());
-  }
-  StatusOr<bool> LinkMatchesEtag(const std::string& key, const std::string& etag) const {
-    struct stat st {};
-    ASSIGN_OR_RETURN(std::string target, fs_.ReadLink(root_, LinkName(key), &st));
-    return hash::Hex(hash::Md5(target)) == etag;
-  }
-  // An empty local folder listed as its marker (--create-empty-src-dirs),
-  // not a marker object kept in the key store.
-  static bool IsMarker(const Job& job) {
-    return job.action.key.ends_with('/') && (!job.action.src || job.action.src->path.empty());
-  }
-  const plan::Entry& FileSide(const Job& job) const {
-    return plan_options_.direction == plan::Direction::kUpload ? *job.action.src : *job.action.dst;
-  }
 
   const Location& src_;
   const Location& dst_;
   const SyncOptions& options_;
   plan::PlanOptions plan_options_;
   FileSystem& fs_;  // the local file operations the sync decides on
-  // The local side's root, opened once: its files are read beneath it (a
-  // source's, as the walk lists them; a destination's, once it exists).
-  LocalRoot root_;
+  LocalRoot root_;  // the local side's (Context::root)
   DeleteSpool deletes_;
   bool deletes_checked_ = false;  // the deleter's
   bool deletes_allowed_ = false;
@@ -312,10 +172,7 @@ class Runner {
   std::unique_ptr<sides::EntryStream> src_stream_, dst_stream_;
   uint64_t source_read_errors_ = 0;  // the planner thread's
 
-  std::mutex report_mu_;                   // guards report_ and progress_
-  bool headers_in_manifest_said_ = false;  // guarded by report_mu_
-  // A restore's source folder's latest run manifest (planner thread).
-  std::unique_ptr<ManifestKept> manifest_kept_;
+  std::mutex report_mu_;  // guards report_ and progress_
   SyncReport report_;
   SyncProgress progress_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
@@ -324,9 +181,8 @@ class Runner {
   // Hashing, file reads and checkpoint saves of the transfers: a fixed pool.
   util::Workers workers_;
   transfer::TransferOptions transfer_;  // options_.transfer, with workers_
-  std::mutex clash_mu_;                 // one key store move at a time (MoveFileOnTheWay)
-  // A download's folders, kept open between keys.
-  fileio::DestFolders dest_folders_{dst_.path};
+  Context ctx_{src_, dst_, options_, fs_, root_, transfer_, workers_, report_mu_, report_};
+  std::unique_ptr<Direction> direction_;  // upload, download or copy: the constructor's choice
 };
 
 }  // namespace gwsync::sync::internal

@@ -8,8 +8,6 @@
 #include <condition_variable>
 #include <vector>
 
-#include "sides/bucket_side.h"
-#include "sides/local_side.h"
 #include "sync/runner.h"
 
 namespace gwsync::sync {
@@ -29,61 +27,9 @@ std::string Location::Name(std::string_view key) const {
 
 namespace internal {
 
-StatusOr<std::unique_ptr<sides::EntryStream>> Runner::Open(const Location& loc, bool is_dst) {
-  if (loc.kind == Location::Kind::kLocal) {
-    sides::LocalListOptions o;
-    o.filter = options_.filter;
-    o.missing_ok = is_dst;
-    o.clean_temps = is_dst && !options_.dry_run;
-    o.range = options_.range;
-    // Nothing is ever written or deleted through a destination's links.
-    o.links = options_.store_links             ? scan::Links::kStore
-              : options_.copy_links && !is_dst ? scan::Links::kFollow
-                                               : scan::Links::kSkip;
-    o.empty_dirs = options_.create_empty_dirs && !is_dst;
-    // One handle for the walk and the reads. A root that cannot be opened
-    // is left to sides::OpenLocalStream, which says why.
-    if (!is_dst) {
-      if (auto root = FileSystem::OpenRoot(loc.path, o.links == scan::Links::kFollow); root.ok()) {
-        root_ = std::move(*root);
-        o.root = root_.fd;
-      }
-    }
-    return sides::OpenLocalStream(loc.path, o);
-  }
-  sides::BucketListOptions o;
-  Location bucket = loc;
-  bucket.prefix.clear();
-  o.name = bucket.Name();  // the problems name whole keys
-  o.filter = options_.filter;
-  o.missing_ok = is_dst;
-  o.range = options_.range;
-  return sides::OpenBucketStream(*loc.client, loc.bucket, loc.prefix, o);
-}
-
 std::optional<plan::Remembered> Runner::Recall(const plan::Entry* src, const plan::Entry* dst) {
   if (!options_.index || !src || !dst) return std::nullopt;
-  const std::string& key = src->key;
-  plan::Remembered r;
-  if (plan_options_.direction == plan::Direction::kCopy) {
-    auto rec = options_.index->GetRemote(dst_.remote_id, dst_.bucket, ObjectKey(dst_, key));
-    if (!rec.ok() || !rec->has_value()) return std::nullopt;
-    r.etag = (*rec)->etag;
-    r.source_etag = (*rec)->source_etag;
-    r.refetch = (*rec)->unverified;  // a copy never proven is not in sync
-    return r;
-  }
-  auto rec = options_.index->GetLocal(LocalPath(), key);
-  if (!rec.ok() || !rec->has_value()) return std::nullopt;
-  // Not as the object says (content unproven, an attribute not set): fetched again.
-  r.refetch = (*rec)->unverified || (*rec)->attrs_pending;
-  r.has_local = true;
-  r.size = (*rec)->size;
-  r.mtime_ns = (*rec)->mtime_ns;
-  r.inode = (*rec)->inode;
-  r.etag = (*rec)->etag;
-  r.xxh3 = (*rec)->xxh3;
-  return r;
+  return direction_->Recall(*options_.index, *src, *dst);
 }
 
 void Runner::Count(const std::string& what, uint64_t bytes) {
@@ -116,50 +62,21 @@ void Runner::OnProblem(Merger::SideId side, const sides::Problem& p) {
   ++progress_.errors;
 }
 
-Status Runner::PrepareDestination() {
-  if (options_.dry_run) return Status::Ok();
-  if (dst_.kind == Location::Kind::kRemote) {
-    Status exists = s3::WaitStatus([&](auto done) { dst_.client->HeadBucket(dst_.bucket, done); });
-    if (exists.code() == StatusCode::kNotFound && options_.create_bucket) {
-      Status made =
-          s3::WaitStatus([&](auto done) { dst_.client->CreateBucket(dst_.bucket, done); });
-      if (!made.ok() && made.code() != StatusCode::kAlreadyExists) return made;
-    } else if (!exists.ok()) {
-      return exists;
-    }
-    return Status::Ok();
-  }
-  return MakeParents(JoinPath(dst_.path, "x"));
-}
-
 StatusOr<SyncReport> Runner::Run() {
   // A limit that is not a number must not mean "no limit".
   RETURN_IF_ERROR(options_.max_delete.Check());
   if (options_.changes) {
-    if (plan_options_.direction != plan::Direction::kDownload) {
+    if (!direction_->TakesChanges()) {
       return InvalidArgument("a change feed syncs a bucket to a folder only");
     }
   } else {
     // A sync that cannot read its source's root creates nothing.
-    ASSIGN_OR_RETURN(src_stream_, Open(src_, false));
-    ASSIGN_OR_RETURN(dst_stream_, Open(dst_, true));
+    ASSIGN_OR_RETURN(src_stream_, direction_->OpenSource());
+    ASSIGN_OR_RETURN(dst_stream_, direction_->OpenDestination());
   }
-  RETURN_IF_ERROR(PrepareDestination());
-  if (src_.kind == Location::Kind::kLocal && dst_.kind == Location::Kind::kRemote &&
-      !options_.dry_run) {
-    manifest_kept_ = ManifestKept::Open(src_.path);
-  }
-  if (dst_.kind == Location::Kind::kLocal) {
-    // A download's folder exists now (not in a dry run, which needs no handle).
-    auto root = FileSystem::OpenRoot(dst_.path, false);
-    if (root.ok()) {
-      root_ = std::move(*root);
-    } else if (!options_.dry_run) {
-      return root.status();
-    }
-  }
+  RETURN_IF_ERROR(direction_->Begin());
   RunGraph();
-  if (!Stopped()) AbortAbandonedUploads();
+  if (!Stopped()) direction_->End();
   std::lock_guard lock(report_mu_);
   Progress(/*force=*/true);
   report_.seconds =
@@ -228,9 +145,7 @@ void Runner::RunGraph() {
           break;
         }
         open.fetch_add(1);
-        const ActionKind kind = job->action.kind;
-        const bool hashes = kind == ActionKind::kUpload || kind == ActionKind::kVerify;
-        if (!hashes || FileSide(*job).size < kInlineHashBytes) {
+        if (direction_->BytesToHash(job->action) < kInlineHashBytes) {
           start_inline.try_put(job);
         } else {
           start_parallel.try_put(job);

@@ -6,14 +6,14 @@
 #include <utility>
 #include <vector>
 
-#include "sync/runner.h"
+#include "sync/direction.h"
 
 namespace gwsync::sync::internal {
 
-std::shared_ptr<transfer::CheckpointStore> Runner::UploadCheckpoints(const std::string& key) {
+std::shared_ptr<transfer::CheckpointStore> Context::UploadCheckpoints(const std::string& key) {
   auto store = std::make_shared<transfer::CheckpointStore>();
-  index::Index* idx = options_.index;
-  const std::string id = dst_.remote_id, bucket = dst_.bucket;
+  index::Index* idx = options.index;
+  const std::string id = dst.remote_id, bucket = dst.bucket;
   store->load = [=]() -> std::optional<transfer::UploadCheckpoint> {
     auto rec = idx->GetUpload(id, bucket, key);
     if (!rec.ok() || !rec->has_value()) return std::nullopt;
@@ -32,8 +32,8 @@ std::shared_ptr<transfer::CheckpointStore> Runner::UploadCheckpoints(const std::
   return store;
 }
 
-void Runner::AbortAbandonedUploads() {
-  if (!options_.index || options_.dry_run || dst_.kind != Location::Kind::kRemote) return;
+void Context::AbortAbandonedUploads() {
+  if (!options.index || options.dry_run) return;
   const int64_t before = static_cast<int64_t>(std::time(nullptr)) -
                          std::chrono::duration_cast<std::chrono::seconds>(kAbandonedAfter).count();
   // Collected first, a page at a time: the index is not written while it
@@ -42,8 +42,8 @@ void Runner::AbortAbandonedUploads() {
   for (;;) {
     std::vector<std::pair<std::string, std::string>> stale;  // key, upload ID
     bool more = false;
-    options_.index
-        ->ForEachUpload(dst_.remote_id, dst_.bucket, dst_.prefix,
+    options.index
+        ->ForEachUpload(dst.remote_id, dst.bucket, dst.prefix,
                         [&](const std::string& key, const index::UploadRecord& r) {
                           if (!after.empty() && key <= after) return true;
                           if (r.saved_at >= before) return true;
@@ -52,19 +52,22 @@ void Runner::AbortAbandonedUploads() {
                           return !more;
                         })
         .IgnoreError();  // a cache: what it cannot read is left for a later run
-    for (const auto& [key, id] : stale) {
+    // Not a structured binding: a lambda captures these (clang before 16).
+    for (const auto& entry : stale) {
+      const std::string& key = entry.first;
+      const std::string& id = entry.second;
       Status s = id.empty() ? Status::Ok() : s3::WaitStatus([&](auto done) {
-        dst_.client->AbortMultipartUpload(dst_.bucket, key, id, done);
+        dst.client->AbortMultipartUpload(dst.bucket, key, id, done);
       });
       // Gone already (completed, aborted, expired by a lifecycle rule):
       // the record is all that is left.
       if (!s.ok() && s.code() != StatusCode::kNotFound) {
         std::lock_guard lock(report_mu_);
-        report_.AddNotice(dst_.Name(std::string_view(key).substr(dst_.prefix.size())),
+        report_.AddNotice(dst.Name(std::string_view(key).substr(dst.prefix.size())),
                           "abandoned upload not aborted: " + s.message());
         continue;
       }
-      options_.index->DeleteUpload(dst_.remote_id, dst_.bucket, key).IgnoreError();
+      options.index->DeleteUpload(dst.remote_id, dst.bucket, key).IgnoreError();
       if (!id.empty() && s.ok()) {
         std::lock_guard lock(report_mu_);
         ++report_.uploads_aborted;
