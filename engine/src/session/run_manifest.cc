@@ -72,6 +72,7 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
       [&](const plan::Entry& e, manifest::Record* r) -> Status {
         // The ETag the file was synced with, if it is still that file.
         std::string indexed_headers;
+        bool indexed = false;  // the index's record is of this very file
         if (options.index) {
           auto rec = options.index->GetLocal(dst.path, e.key);
           if (rec.ok() && rec->has_value()) {
@@ -84,15 +85,22 @@ StatusOr<std::string> FolderManifest(const Location& dst, const SyncOptions& opt
               r->part_doubling = l.part_doubling;
               r->unverified = l.unverified;
               indexed_headers = l.headers;
+              indexed = true;
             }
           }
         }
-        // What the object keeps besides its bytes, where the file still
-        // holds it as it was written.
+        // What the object keeps besides its bytes: the index's record of
+        // this very file has it as the download wrote it into the file's
+        // attribute (the same encoding), which spares reading and decoding
+        // the attribute of every file; else the attribute, where the file
+        // still holds it as it was written.
+        static const std::string kNothingKept = sync::EncodeKept({});
         const std::string file = dst.path + "/" + (e.path.empty() ? e.key : e.path);
         char attr[65536];
-        ssize_t n = lgetxattr(file.c_str(), sync::kHeadersXattr, attr, sizeof attr);
-        if (n > 0) {
+        ssize_t n = 0;
+        if (indexed && !indexed_headers.empty()) {
+          if (indexed_headers != kNothingKept) r->headers = indexed_headers;
+        } else if ((n = lgetxattr(file.c_str(), sync::kHeadersXattr, attr, sizeof attr)) > 0) {
           auto kept = sync::DecodeKeptAttr(std::string_view(attr, static_cast<size_t>(n)), e.size,
                                            e.mtime_ns);
           if (kept && !kept->empty()) r->headers = sync::EncodeKept(*kept);
