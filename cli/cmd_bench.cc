@@ -7,30 +7,18 @@
 #include <cstdio>
 #include <fstream>
 
-#include "cli/commands.h"
+#include "cli/app.h"
+#include "gwsync/bench.h"
 #include "gwsync/interrupt.h"
 #include "gwsync/printable.h"
-#include "gwsync/units.h"
-#include "loadgen/report.h"
-#include "loadgen/runner.h"
 
 namespace gwsync::cli {
 namespace {
 
-struct BenchFlags {
-  std::string target;
-  std::string op, mix, size, sizes, sizes_from;
-  std::string concurrency;
-  std::string duration = "30s", warmup = "5s";
-  double rate = 0;
-  int objects = 0;
-  int delete_batch = 100;
-  uint64_t seed = 0;
-  bool keep_data = false;
+// The library's request, where to write the report, and compare's own.
+struct BenchFlags : BenchRequest {
   std::string json_file, csv_file;
-  // compare
-  std::string before, after;
-  double throughput_pct = 5, latency_pct = 10;
+  BenchCompareRequest compare;
 };
 
 Status WriteText(const std::string& path, const std::string& text) {
@@ -45,62 +33,11 @@ Status WriteText(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
-// The workload and its limits from the flags (no I/O).
-StatusOr<loadgen::BenchOptions> ResolveBench(const GlobalFlags& g, const BenchFlags& f) {
-  loadgen::BenchOptions o;
-  ASSIGN_OR_RETURN(s3::S3Url url, s3::ParseS3Url(f.target));
-  if (url.bucket.empty()) return InvalidArgument("bench needs a bucket: s3://BUCKET[/PREFIX]");
-  o.bucket = url.bucket;
-  o.prefix = url.key;
-  if (!f.op.empty() && !f.mix.empty()) return InvalidArgument("give --op or --mix, not both");
-  if (!f.mix.empty()) {
-    ASSIGN_OR_RETURN(o.mix, loadgen::Mix::Parse(f.mix));
-  } else {
-    ASSIGN_OR_RETURN(loadgen::Op op, loadgen::ParseOp(f.op.empty() ? "put" : f.op));
-    o.mix = loadgen::Mix::Single(op);
-  }
-  int size_flags = !f.size.empty() + !f.sizes.empty() + !f.sizes_from.empty();
-  if (size_flags > 1) return InvalidArgument("give one of --size, --sizes and --sizes-from");
-  if (!f.sizes.empty() || !f.size.empty()) {
-    ASSIGN_OR_RETURN(o.sizes, loadgen::SizeDistribution::Parse(f.sizes.empty() ? f.size : f.sizes));
-  } else if (f.sizes_from.empty()) {
-    ASSIGN_OR_RETURN(o.sizes, loadgen::SizeDistribution::Parse(
-                                  o.mix.Has(loadgen::Op::kMultipartPut) ? "64MiB" : "4KiB"));
-  }
-  if (!f.concurrency.empty()) {
-    ASSIGN_OR_RETURN(o.concurrency, loadgen::ParseConcurrencyList(f.concurrency));
-  } else {
-    o.concurrency = {g.concurrency > 0 ? g.concurrency : (f.rate > 0 ? 256 : 16)};
-  }
-  ASSIGN_OR_RETURN(o.duration, loadgen::ParseSeconds(f.duration));
-  ASSIGN_OR_RETURN(o.warmup, loadgen::ParseSeconds(f.warmup));
-  if (o.duration <= 0) return InvalidArgument("--duration must be above 0");
-  if (f.rate < 0) return InvalidArgument("--rate must not be negative");
-  if (f.objects < 0) return InvalidArgument("--objects must not be negative");
-  if (f.delete_batch < 1 || f.delete_batch > 1000) {
-    return InvalidArgument("--delete-batch must be from 1 to 1000 (the S3 limit)");
-  }
-  o.rate = f.rate;
-  o.objects = f.objects;
-  o.delete_batch = f.delete_batch;
-  o.keep_data = f.keep_data;
-  o.seed = f.seed;
-  ASSIGN_OR_RETURN(o.part_size, ParseSize(g.part_size));
-  ASSIGN_OR_RETURN(o.multipart_threshold, ParseSize(g.multipart_threshold));
-  if (!g.max_body_size.empty()) {
-    ASSIGN_OR_RETURN(uint64_t max_body, ParseSize(g.max_body_size));
-    o.part_size = std::min(o.part_size, max_body);
-    o.multipart_threshold = std::min(o.multipart_threshold, max_body);
-  }
-  if (o.part_size < (5u << 20)) return InvalidArgument("--part-size must be at least 5MiB");
-  return o;
-}
-
 class ProgressLine {
  public:
   explicit ProgressLine(bool enabled) : enabled_(enabled) {}
   ~ProgressLine() { Clear(); }
-  void Update(const loadgen::Progress& p) {
+  void Update(const BenchProgress& p) {
     if (!enabled_) return;
     shown_ = true;
     double rate = p.elapsed > 0 ? p.ops / p.elapsed : 0;
@@ -125,90 +62,49 @@ class ProgressLine {
 };
 
 int RunBenchCommand(const GlobalFlags& g, const BenchFlags& f) {
-  auto options = ResolveBench(g, f);
-  if (!options.ok()) return Fail(options.status());
-  int top = *std::max_element(options->concurrency.begin(), options->concurrency.end());
-  // Every failure is a measurement: no retries. The pool holds no request
-  // back below the level asked for (it still halves it on throttling).
-  auto ctx = Context::Create(g, [top](s3::ClientOptions* c, http::TransportOptions* t) {
-    c->pool.max_attempts = 1;
-    c->pool.max_concurrency = top;
-    c->pool.initial_concurrency = top;
-    t->max_connections_per_host = top;
-    t->max_total_connections = std::max(t->max_total_connections, top * 4);
-  });
-  if (!ctx.ok()) return Fail(ctx.status());
-  const s3::Client& client = (*ctx)->client();
-  auto say = [&](const std::string& line) {
-    if (!g.quiet) std::fprintf(stderr, "%s\n", line.c_str());
-  };
-
-  if (!f.sizes_from.empty()) {
-    auto url = s3::ParseS3Url(f.sizes_from);
-    if (!url.ok()) return Fail(url.status());
-    constexpr size_t kLimit = 1000000;
-    auto sizes = loadgen::ListSizes(client, url->bucket, url->key, kLimit);
-    if (!sizes.ok()) return Fail(sizes.status().Annotate("--sizes-from"));
-    auto dist = loadgen::SizeDistribution::FromSample(*sizes);
-    if (!dist.ok()) return Fail(dist.status().Annotate("--sizes-from " + f.sizes_from));
-    options->sizes = *dist;
-    say("sizes from " + f.sizes_from + ": " + std::to_string(sizes->size()) + " objects" +
-        (sizes->size() == kLimit ? " (the first million)" : "") + ", mean " +
-        FormatSize(static_cast<uint64_t>(dist->Mean())));
-    for (const auto& [upto, n] : loadgen::Log2Histogram(*sizes)) {
-      say("  up to " + FormatSize(upto) + ": " + std::to_string(n));
-    }
-  }
-
+  BenchRequest request = f;
   bool json_stdout = f.json_file == "-";
   ProgressLine progress(isatty(STDERR_FILENO) && !g.quiet);
-  options->on_progress = [&progress](const loadgen::Progress& p) { progress.Update(p); };
-  options->on_note = [&](const std::string& line) {
+  request.on_progress = [&progress](const BenchProgress& p) { progress.Update(p); };
+  request.on_note = [&](const std::string& line) {
     progress.Clear();
-    say(line);
+    if (!g.quiet) std::fprintf(stderr, "%s\n", line.c_str());
   };
   // First signal: stop the run and clean up. Second: stop now.
-  options->stop = StopFlag();
+  request.stop = StopFlag();
+  WarnInsecure(g);
   auto report = [&] {
     StopScope scope(std::chrono::milliseconds::max(), [&](int sig) {
       std::fprintf(stderr, "\ngwsync: interrupted by %s: cleaning up (again to stop at once)\n",
                    SignalName(sig));
     });
-    return loadgen::RunBench(client, *options);
+    return Bench(g, request);
   }();
   progress.Clear();
   if (!report.ok()) return Fail(report.status());
 
-  if (!g.quiet && !json_stdout) std::printf("%s", loadgen::FormatReport(*report).c_str());
+  if (!g.quiet && !json_stdout) std::printf("%s", report->text.c_str());
   if (!f.json_file.empty()) {
-    Status s = WriteText(f.json_file, loadgen::ReportToJson(*report).dump(2) + "\n");
+    Status s = WriteText(f.json_file, report->json);
     if (!s.ok()) return Fail(s);
   }
   if (!f.csv_file.empty()) {
-    Status s = WriteText(f.csv_file, loadgen::SeriesCsv(*report));
+    Status s = WriteText(f.csv_file, report->csv);
     if (!s.ok()) return Fail(s);
   }
-  if (report->cleanup.errors) {
+  if (report->cleanup_errors) {
     std::fprintf(stderr, "gwsync: clean-up left data under s3://%s/%s: %s\n",
                  report->bucket.c_str(), report->run_prefix.c_str(),
-                 Printable(report->cleanup.first_error).c_str());
+                 Printable(report->cleanup_first_error).c_str());
     return 1;
   }
   return report->interrupted ? 128 + StopSignal() : 0;
 }
 
-int RunCompare(const BenchFlags& f) {
-  auto before = loadgen::LoadReport(f.before);
-  if (!before.ok()) return Fail(before.status());
-  auto after = loadgen::LoadReport(f.after);
-  if (!after.ok()) return Fail(after.status());
-  loadgen::CompareThresholds th{f.throughput_pct, f.latency_pct};
-  std::vector<std::string> unmatched;
-  auto rows = loadgen::Compare(*before, *after, th, &unmatched);
-  std::printf("gwsync bench compare: %s (run %s) -> %s (run %s)\n", f.before.c_str(),
-              before->value("run_id", "?").c_str(), f.after.c_str(),
-              after->value("run_id", "?").c_str());
-  std::printf("%s", loadgen::FormatComparison(rows, unmatched, th).c_str());
+int RunCompare(const BenchCompareRequest& request) {
+  auto text = CompareBench(request);
+  if (!text.ok()) return Fail(text.status());
+  std::printf("%s", text->c_str());
   return 0;
 }
 
@@ -247,14 +143,14 @@ void AddBenchCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
       ->type_name("FILE");
 
   auto* cmp = cmd->add_subcommand("compare", "compare two --json reports: change of each figure");
-  cmp->add_option("before", f->before, "the earlier report")->required();
-  cmp->add_option("after", f->after, "the later report")->required();
-  cmp->add_option("--throughput-threshold", f->throughput_pct,
+  cmp->add_option("before", f->compare.before, "the earlier report")->required();
+  cmp->add_option("after", f->compare.after, "the later report")->required();
+  cmp->add_option("--throughput-threshold", f->compare.throughput_pct,
                   "flag ops/s or MiB/s down by more than this many percent (default 5)");
-  cmp->add_option("--latency-threshold", f->latency_pct,
+  cmp->add_option("--latency-threshold", f->compare.latency_pct,
                   "flag latency or errors up by more than this many percent (default 10)");
   cmd->require_subcommand(0, 1);
-  cmp->callback([run, f] { *run = [f] { return RunCompare(*f); }; });
+  cmp->callback([run, f] { *run = [f] { return RunCompare(f->compare); }; });
   cmd->callback([cmd, cmp, &flags, run, f] {
     if (cmp->parsed()) return;
     if (f->target.empty()) throw CLI::RequiredError("target s3://BUCKET[/PREFIX]");

@@ -1,11 +1,11 @@
-#include "cli/commands.h"
-#include "transfer/bulk.h"
+#include "cli/app.h"
+#include "gwsync/objects.h"
 
 namespace gwsync::cli {
 namespace {
 
 StatusOr<std::string> BucketOnly(const std::string& target) {
-  ASSIGN_OR_RETURN(s3::S3Url url, s3::ParseS3Url(target));
+  ASSIGN_OR_RETURN(S3Url url, ParseS3Url(target));
   if (url.bucket.empty() || !url.key.empty()) {
     return InvalidArgument("expected s3://BUCKET, got '" + target + "'");
   }
@@ -15,9 +15,9 @@ StatusOr<std::string> BucketOnly(const std::string& target) {
 int RunMb(const GlobalFlags& flags, const std::string& target) {
   auto bucket = BucketOnly(target);
   if (!bucket.ok()) return Fail(bucket.status());
-  auto ctx = Context::Create(flags);
-  if (!ctx.ok()) return Fail(ctx.status());
-  Status s = s3::WaitStatus([&](auto done) { (*ctx)->client().CreateBucket(*bucket, done); });
+  auto gateway = OpenGateway(flags);
+  if (!gateway.ok()) return Fail(gateway.status());
+  Status s = MakeBucket(**gateway, *bucket);
   if (!s.ok()) return Fail(s);
   Say(flags, "created bucket s3://" + *bucket);
   return 0;
@@ -26,17 +26,16 @@ int RunMb(const GlobalFlags& flags, const std::string& target) {
 int RunRb(const GlobalFlags& flags, const std::string& target, bool force) {
   auto bucket = BucketOnly(target);
   if (!bucket.ok()) return Fail(bucket.status());
-  auto ctx = Context::Create(flags);
-  if (!ctx.ok()) return Fail(ctx.status());
-  const s3::Client& client = (*ctx)->client();
+  auto gateway = OpenGateway(flags);
+  if (!gateway.ok()) return Fail(gateway.status());
   if (force) {
-    auto stats = transfer::DeletePrefix(client, *bucket, "", /*uploads_too=*/true, nullptr);
+    auto stats = DeletePrefix(**gateway, S3Url{*bucket, ""}, /*uploads_too=*/true, nullptr);
     if (!stats.ok()) return Fail(stats.status());
     if (stats->deleted > 0) {
       Say(flags, "deleted " + std::to_string(stats->deleted) + " objects from s3://" + *bucket);
     }
   }
-  Status s = s3::WaitStatus([&](auto done) { client.DeleteBucket(*bucket, done); });
+  Status s = RemoveBucket(**gateway, *bucket);
   if (!s.ok()) {
     if (s.s3_code() == "BucketNotEmpty") {
       return Fail(Status(

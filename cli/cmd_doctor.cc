@@ -1,47 +1,24 @@
 // gwsync doctor ENDPOINT: flags and printing only; the probes are the
-// engine's (doctor/doctor.h).
+// library's (gwsync/doctor.h).
 #include <cstdio>
 
-#include "cli/commands.h"
-#include "doctor/doctor.h"
-#include "gwsync/units.h"
+#include "cli/app.h"
+#include "gwsync/doctor.h"
 
 namespace gwsync::cli {
 namespace {
 
-struct DoctorFlags {
-  std::string endpoint;
-  std::string max_body = "64MiB";
-};
-
-int RunDoctor(const GlobalFlags& global, const DoctorFlags& flags) {
-  // The gateway named here, or the one every other command takes
-  // (--endpoint, AWS_ENDPOINT_URL, ~/.s3cfg).
-  GlobalFlags one = global;
-  if (!flags.endpoint.empty()) one.endpoints = {flags.endpoint};
-  auto max_body = ParseSize(flags.max_body);
-  if (!max_body.ok()) return Fail(max_body.status());
-  auto cluster = ResolveClusterOptions(one);
-  if (!cluster.ok()) return Fail(cluster.status());
-  auto part_size = ParseSize(one.part_size);
-  if (!part_size.ok()) return Fail(part_size.status());
-  // Each answer is a measurement: few retries, and none of a throttled one
-  // for half a minute.
-  cluster->client.pool.max_attempts = 2;
-  cluster->client.pool.max_throttled_attempts = 2;
-  auto transport = http::CurlTransport::Create(cluster->transport);
-  if (!transport.ok()) return Fail(transport.status());
-
-  doctor::Options options;
-  options.client = cluster->client;
-  options.max_body = *max_body;
-  options.part_size = *part_size;
-  options.on_finding = [](const doctor::Finding& f) {
+int RunDoctor(const GlobalFlags& global, const DoctorRequest& flags) {
+  DoctorRequest request = flags;
+  request.on_start = [&](const std::string& endpoint) {
+    std::printf("gwsync doctor: %s\n", endpoint.c_str());
+  };
+  request.on_finding = [](const DoctorFinding& f) {
     std::printf("  %-24s %-4s %s\n", f.topic.c_str(), f.supported ? "yes" : "NO", f.detail.c_str());
     std::fflush(stdout);
   };
-  std::printf("gwsync doctor: %s\n", cluster->client.endpoint.BaseUrl().c_str());
-  auto report = doctor::Examine(transport->get(), options);
+  WarnInsecure(global);
+  auto report = ExamineGateway(global, request);
   if (!report.ok()) return Fail(report.status());
   std::printf("gwsync will use:\n");
   for (const auto& line : report->uses) std::printf("  %s\n", line.c_str());
@@ -52,7 +29,7 @@ int RunDoctor(const GlobalFlags& global, const DoctorFlags& flags) {
 }  // namespace
 
 void AddDoctorCommand(CLI::App& app, const GlobalFlags& flags, Runner* run) {
-  auto f = std::make_shared<DoctorFlags>();
+  auto f = std::make_shared<DoctorRequest>();
   auto* cmd = app.add_subcommand(
       "doctor",
       "probe a gateway: what it supports and what gwsync will use (in a scratch bucket it "

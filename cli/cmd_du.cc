@@ -1,22 +1,18 @@
-// gwsync du: flags and printing only; the counting is the engine's
-// (du/du.h).
+// gwsync du: flags and printing only; the counting is the library's
+// (gwsync/du.h).
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
-#include "config/config.h"
-#include "du/du.h"
+#include "cli/app.h"
+#include "gwsync/du.h"
 #include "gwsync/units.h"
-#include "session/session.h"
 
 namespace gwsync::cli {
 namespace {
 
-struct DuFlags {
-  std::string target;
-  int depth = 1;
+// The library's request (target, depth, remotes file), and how to print.
+struct DuFlags : DuRequest {
   bool json = false;
-  std::string remotes_file;
 };
 
 std::string Row(uint64_t objects, uint64_t bytes, const std::string& name) {
@@ -27,39 +23,24 @@ std::string Row(uint64_t objects, uint64_t bytes, const std::string& name) {
 }
 
 int RunDuCommand(const GlobalFlags& global, const DuFlags& flags) {
-  std::string remotes_path =
-      flags.remotes_file.empty() ? config::DefaultRemotesPath() : flags.remotes_file;
-  auto remotes = config::ReadRemotesFile(remotes_path, !flags.remotes_file.empty());
-  if (!remotes.ok()) return Fail(remotes.status());
-  session::Session session(ResolveClusterOptions(global), std::move(*remotes));
-  auto spec = session::ParseSideSpec(flags.target, session.remotes());
-  if (!spec.ok()) return Fail(spec.status());
-  if (!spec->remote || spec->bucket.empty()) {
-    return Fail(InvalidArgument("du needs a bucket: s3://BUCKET[/PREFIX] or REMOTE:BUCKET"));
-  }
-  if (flags.depth < 1) return Fail(InvalidArgument("--depth must be at least 1"));
-  auto client = session.ClientFor(spec->remote_name);
-  if (!client.ok()) return Fail(client.status());
-
-  std::string base = "s3://" + spec->bucket + "/" + spec->prefix;
   nlohmann::json rows = nlohmann::json::array();
-  du::DuOptions options;
-  options.depth = flags.depth;
-  options.on_prefix = [&](const std::string& prefix, const du::Usage& u) {
+  DuRequest request = flags;
+  request.on_prefix = [&](const std::string& bucket, const std::string& prefix, const DuUsage& u) {
     if (flags.json) {
-      rows.push_back(
-          {{"prefix", spec->prefix + prefix}, {"objects", u.objects}, {"bytes", u.bytes}});
+      rows.push_back({{"prefix", prefix}, {"objects", u.objects}, {"bytes", u.bytes}});
     } else {
-      std::printf("%s\n", Row(u.objects, u.bytes, base + prefix).c_str());
+      std::printf("%s\n", Row(u.objects, u.bytes, "s3://" + bucket + "/" + prefix).c_str());
     }
   };
-  auto report = du::DiskUsage(**client, spec->bucket, spec->prefix, options);
-  if (!report.ok()) return Fail(report.status().Annotate(flags.target));
-  const du::DuReport& r = *report;
+  WarnInsecure(global);
+  auto report = DiskUsage(global, request);
+  if (!report.ok()) return Fail(report.status());
+  const DuReport& r = *report;
+  const std::string base = "s3://" + r.bucket + "/" + r.prefix;
   if (flags.json) {
     nlohmann::json j;
-    j["bucket"] = spec->bucket;
-    j["prefix"] = spec->prefix;
+    j["bucket"] = r.bucket;
+    j["prefix"] = r.prefix;
     j["depth"] = flags.depth;
     j["objects"] = r.total.objects;
     j["bytes"] = r.total.bytes;

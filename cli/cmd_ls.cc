@@ -1,41 +1,38 @@
 #include <cstdio>
 
-#include "cli/commands.h"
+#include "cli/app.h"
+#include "gwsync/objects.h"
 #include "gwsync/printable.h"
-#include "transfer/bulk.h"
 
 namespace gwsync::cli {
 namespace {
 
 int RunLs(const GlobalFlags& flags, const std::string& target, bool recursive) {
-  auto ctx = Context::Create(flags);
-  if (!ctx.ok()) return Fail(ctx.status());
-  const s3::Client& client = (*ctx)->client();
+  auto gateway = OpenGateway(flags);
+  if (!gateway.ok()) return Fail(gateway.status());
   if (target.empty() || target == "s3://") {
-    auto buckets =
-        s3::Wait<std::vector<s3::BucketInfo>>([&](auto done) { client.ListBuckets(done); });
+    auto buckets = ListBuckets(**gateway);
     if (!buckets.ok()) return Fail(buckets.status());
     for (const auto& b : *buckets)
       std::printf("%s  s3://%s\n", Printable(b.creation_date).c_str(), Printable(b.name).c_str());
     return 0;
   }
-  auto url = s3::ParseS3Url(target);
+  auto url = ParseS3Url(target);
   if (!url.ok()) return Fail(url.status());
   // Keys and dates come from the gateway: printed escaped, never as sent.
   const std::string bucket = Printable(url->bucket);
-  Status s = transfer::ForEachObject(
-      client, url->bucket, url->key, recursive, [&](const transfer::ListVisit& v) {
-        if (v.prefix) {
-          std::printf("%28s  s3://%s/%s\n", "DIR", bucket.c_str(), Printable(*v.prefix).c_str());
-        } else {
-          std::printf("%s %12llu  s3://%s/%s\n", Printable(v.object->last_modified).c_str(),
-                      static_cast<unsigned long long>(v.object->size), bucket.c_str(),
-                      Printable(v.object->key).c_str());
-        }
-        // A reader that went away (`| head`) ends the listing.
-        if (std::ferror(stdout)) return Status(StatusCode::kCancelled, "cannot write to stdout");
-        return Status::Ok();
-      });
+  Status s = ListObjects(**gateway, *url, recursive, [&](const ListVisit& v) {
+    if (v.prefix) {
+      std::printf("%28s  s3://%s/%s\n", "DIR", bucket.c_str(), Printable(*v.prefix).c_str());
+    } else {
+      std::printf("%s %12llu  s3://%s/%s\n", Printable(v.object->last_modified).c_str(),
+                  static_cast<unsigned long long>(v.object->size), bucket.c_str(),
+                  Printable(v.object->key).c_str());
+    }
+    // A reader that went away (`| head`) ends the listing.
+    if (std::ferror(stdout)) return Status(StatusCode::kCancelled, "cannot write to stdout");
+    return Status::Ok();
+  });
   if (!s.ok()) {
     if (StdoutClosed()) EndOnClosedStdout();
     return Fail(s);

@@ -1,13 +1,13 @@
-#include "cli/commands.h"
-#include "transfer/bulk.h"
+#include "cli/app.h"
+#include "gwsync/objects.h"
 
 namespace gwsync::cli {
 namespace {
 
 int RunRm(const GlobalFlags& flags, const std::vector<std::string>& targets, bool recursive) {
-  std::vector<s3::S3Url> urls;
+  std::vector<S3Url> urls;
   for (const auto& t : targets) {
-    auto url = s3::ParseS3Url(t);
+    auto url = ParseS3Url(t);
     if (!url.ok()) return Fail(url.status());
     if (url->bucket.empty())
       return Fail(InvalidArgument("expected s3://BUCKET/KEY, got '" + t + "'"));
@@ -18,22 +18,17 @@ int RunRm(const GlobalFlags& flags, const std::vector<std::string>& targets, boo
     }
     urls.push_back(*url);
   }
-  auto ctx = Context::Create(flags);
-  if (!ctx.ok()) return Fail(ctx.status());
-  const s3::Client& client = (*ctx)->client();
+  auto gateway = OpenGateway(flags);
+  if (!gateway.ok()) return Fail(gateway.status());
   for (const auto& url : urls) {
     if (recursive) {
-      auto stats = transfer::DeletePrefix(
-          client, url.bucket, url.key, false,
-          [&](const std::string& key) { Say(flags, "deleted s3://" + url.bucket + "/" + key); });
+      auto stats = DeletePrefix(**gateway, url, false, [&](const std::string& key) {
+        Say(flags, "deleted s3://" + url.bucket + "/" + key);
+      });
       if (!stats.ok()) return Fail(stats.status());
       continue;
     }
-    // DELETE answers 204 for a missing key; HEAD first so a typo is reported.
-    auto head =
-        s3::Wait<s3::ObjectHead>([&](auto done) { client.HeadObject(url.bucket, url.key, done); });
-    if (!head.ok()) return Fail(head.status());
-    Status s = s3::WaitStatus([&](auto done) { client.DeleteObject(url.bucket, url.key, done); });
+    Status s = DeleteObject(**gateway, url);
     if (!s.ok()) return Fail(s);
     Say(flags, "deleted " + url.ToString());
   }

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
+#include "cli/app.h"
 #include "gwsync/units.h"
 #include "gwsync/verify.h"
 

@@ -5,12 +5,17 @@
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_REGION,
 // AWS_CA_BUNDLE) and from s3cmd's configuration file (`config_file`, else
 // ~/.s3cfg), the order the `gwsync` command follows for its flags.
-// A plain value: copy it freely.
+// GatewayOptions is a plain value: copy it freely. A Gateway is the
+// connection opened from it, for the operations of gwsync/objects.h and
+// gwsync/copy.h.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "gwsync/status.h"
 
 namespace gwsync {
 
@@ -40,6 +45,37 @@ struct GatewayOptions {
   uint64_t list_limit = 0;  // keys one listing may return (0: from the bucket's own count)
   bool insecure = false;    // do not check the gateway's TLS certificate
   std::string ca_bundle;    // PEM certificates of the CAs to trust
+};
+
+namespace api {
+struct GatewayAccess;  // the engine's side of a Gateway
+}
+
+// The gateways of GatewayOptions, opened: the keys and settings resolved,
+// the connections and their event loop (one thread of the engine's) set up.
+// Every operation of gwsync/objects.h and gwsync/copy.h goes through one;
+// they may be called from several threads at once, but not from inside one
+// of their own callbacks.
+class Gateway {
+ public:
+  // InvalidArgument when the options cannot work (no credentials, no
+  // endpoint, a malformed size, an unreadable CA bundle); nothing is sent.
+  static StatusOr<std::unique_ptr<Gateway>> Open(const GatewayOptions& options);
+  // Ends what is still in flight (a request nobody waits for, such as the
+  // abort after a failed upload) with kCancelled, at most two seconds after
+  // the last operation, before anything it calls back into goes.
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // "http://127.0.0.1:7480", ...: the gateways resolved, the first one first.
+  std::vector<std::string> endpoints() const;
+
+ private:
+  struct Impl;
+  friend struct api::GatewayAccess;
+  explicit Gateway(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace gwsync

@@ -10,25 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "gwsync/doctor.h"
 #include "http/request.h"
 #include "s3/client.h"
 
 namespace gwsync::doctor {
 
-struct Finding {
-  std::string topic;  // "signature v4"
-  bool supported = false;
-  std::string detail;  // what was seen
-};
-
-struct Report {
-  std::vector<Finding> findings;
-  // What gwsync will do with this gateway, one line each.
-  std::vector<std::string> uses;
-  // Empty when gwsync can work with it; else why not (no signature
-  // accepted: the keys; no scratch bucket: the user's rights).
-  std::string unusable;
-};
+// A finding and the report are the public surface's (gwsync/doctor.h).
+using Finding = gwsync::DoctorFinding;
+using Report = gwsync::DoctorReport;
 
 struct Options {
   s3::ClientOptions client;          // the gateway and keys (its signature is the preferred one)

@@ -19,6 +19,8 @@ std::string GroupOf(std::string_view key, int depth) {
 StatusOr<DuReport> DiskUsage(const s3::Client& client, const std::string& bucket,
                              const std::string& prefix, const DuOptions& options) {
   DuReport report;
+  report.bucket = bucket;
+  report.prefix = prefix;
   std::string group;
   Usage current;
   // Files of folders above `depth` ("a/f" at depth 2) interleave with the

@@ -11,14 +11,14 @@
 #include <map>
 #include <string>
 
+#include "gwsync/du.h"
 #include "s3/client.h"
 
 namespace gwsync::du {
 
-struct Usage {
-  uint64_t objects = 0;
-  uint64_t bytes = 0;
-};
+// A row's figures and the whole report are the public surface's (gwsync/du.h).
+using Usage = gwsync::DuUsage;
+using DuReport = gwsync::DuReport;
 
 struct DuOptions {
   int depth = 1;  // levels of folders below the prefix that get a row each
@@ -27,12 +27,6 @@ struct DuOptions {
   // files in a folder above `depth` ("a/f" at depth 2) make that folder's
   // row ("a/"), handed on last.
   std::function<void(const std::string& prefix, const Usage&)> on_prefix;
-};
-
-struct DuReport {
-  Usage total;
-  Usage top;                             // keys directly under the prefix
-  std::map<std::string, Usage> classes;  // per storage class ("STANDARD" when unsent)
 };
 
 // `prefix` is "" or ends in '/'. NotFound for a missing bucket.

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "gwsync/bench.h"
 #include "gwsync/status.h"
 #include "loadgen/stats.h"
 #include "loadgen/workload.h"
@@ -27,15 +28,8 @@
 
 namespace gwsync::loadgen {
 
-struct Progress {
-  std::string stage;  // "prepare", "warm-up", "measure", "cleanup"
-  int concurrency = 0;
-  double elapsed = 0;  // seconds into the stage
-  double length = 0;   // the stage's planned seconds (0: unknown)
-  uint64_t ops = 0;    // done in the stage
-  uint64_t errors = 0;
-  uint64_t bytes = 0;
-};
+// A stage's counts so far: the public surface's (gwsync/bench.h).
+using Progress = gwsync::BenchProgress;
 
 struct BenchOptions {
   std::string bucket;

@@ -6,20 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "gwsync/objects.h"
+
 namespace gwsync::s3 {
 
-struct BucketInfo {
-  std::string name;
-  std::string creation_date;  // ISO 8601 as sent
-};
-
-struct ObjectInfo {
-  std::string key;
-  uint64_t size = 0;
-  std::string etag;           // without quotes
-  std::string last_modified;  // ISO 8601 as sent
-  std::string storage_class;
-};
+// A bucket and an object as listed are the public surface's (gwsync/objects.h).
+using gwsync::BucketInfo;
+using gwsync::ObjectInfo;
 
 struct ListPage {
   std::vector<ObjectInfo> objects;

@@ -4,27 +4,11 @@
 
 #include <charconv>
 
-namespace gwsync::s3 {
+namespace gwsync {
 
 std::string S3Url::ToString() const { return "s3://" + bucket + (key.empty() ? "" : "/" + key); }
 
 bool IsS3Url(std::string_view arg) { return arg.starts_with("s3:"); }
-
-Status ValidateBucketName(std::string_view bucket) {
-  if (bucket.empty() || bucket.size() > 255) {
-    return InvalidArgument("invalid bucket name '" + std::string(bucket) +
-                           "': must be 1 to 255 characters");
-  }
-  for (char c : bucket) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-';
-    if (!ok) {
-      return InvalidArgument("invalid bucket name '" + std::string(bucket) +
-                             "': only letters, digits, '.', '_' and '-' are allowed");
-    }
-  }
-  return Status::Ok();
-}
 
 StatusOr<S3Url> ParseS3Url(std::string_view url) {
   auto malformed = [&](std::string_view why) {
@@ -42,9 +26,29 @@ StatusOr<S3Url> ParseS3Url(std::string_view url) {
     }
     return out;
   }
-  Status valid = ValidateBucketName(out.bucket);
+  Status valid = s3::ValidateBucketName(out.bucket);
   if (!valid.ok()) return malformed(valid.message());
   return out;
+}
+
+}  // namespace gwsync
+
+namespace gwsync::s3 {
+
+Status ValidateBucketName(std::string_view bucket) {
+  if (bucket.empty() || bucket.size() > 255) {
+    return InvalidArgument("invalid bucket name '" + std::string(bucket) +
+                           "': must be 1 to 255 characters");
+  }
+  for (char c : bucket) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return InvalidArgument("invalid bucket name '" + std::string(bucket) +
+                             "': only letters, digits, '.', '_' and '-' are allowed");
+    }
+  }
+  return Status::Ok();
 }
 
 bool VirtualHostAddressable(std::string_view bucket, const Endpoint& endpoint) {

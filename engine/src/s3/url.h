@@ -6,19 +6,14 @@
 #include <string_view>
 
 #include "gwsync/status.h"
+#include "gwsync/url.h"
 
 namespace gwsync::s3 {
 
-// s3://bucket/key/with/slashes; "s3://" alone names every bucket (empty bucket).
-struct S3Url {
-  std::string bucket;
-  std::string key;  // may be empty, or a prefix ending in '/'
-  std::string ToString() const;
-};
-
-bool IsS3Url(std::string_view arg);
-// InvalidArgument naming the problem: "malformed S3 URL 's3:/x': expected s3://BUCKET[/KEY]".
-StatusOr<S3Url> ParseS3Url(std::string_view url);
+// S3 URLs are the public surface's (gwsync/url.h), defined in url.cc.
+using gwsync::IsS3Url;
+using gwsync::ParseS3Url;
+using gwsync::S3Url;
 // Bucket names as RGW accepts them (1-255 of A-Z a-z 0-9 . _ -); S3's stricter
 // DNS rules are not enforced so that buckets like `db_wal` work.
 Status ValidateBucketName(std::string_view bucket);

@@ -11,10 +11,10 @@
 
 namespace gwsync::transfer {
 
-struct ListVisit {
-  const s3::ObjectInfo* object = nullptr;  // set for an object
-  const std::string* prefix = nullptr;     // set for a common prefix (non-recursive)
-};
+// An entry of a listing, and what a delete did: the public surface's
+// (gwsync/objects.h), whose functions these are behind.
+using gwsync::DeleteStats;
+using gwsync::ListVisit;
 
 // Calls `visit` for each object under `prefix` in key order; without
 // `recursive`, keys are grouped at the next '/' into common prefixes. Falls
@@ -22,11 +22,6 @@ struct ListVisit {
 // checked (s3/listing.h) before any of it is visited.
 Status ForEachObject(const s3::Client& client, const std::string& bucket, const std::string& prefix,
                      bool recursive, const std::function<Status(const ListVisit&)>& visit);
-
-struct DeleteStats {
-  uint64_t deleted = 0;
-  uint64_t failed = 0;
-};
 
 // Deletes every object under `prefix` (and aborts its unfinished multipart
 // uploads when `uploads_too`), up to 1000 keys a request. Never a key outside
