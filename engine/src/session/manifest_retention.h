@@ -7,15 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "sync/sync.h"
+#include "session/sync_names.h"
 
 namespace gwsync::session {
-
-// A sync's own types, as the session hands them on.
-using sync::Location;
-using sync::ManifestOptions;
-using sync::SyncOptions;
-using sync::SyncReport;
 
 // Of `files` (the names of a state folder's regular files), the run
 // manifests to remove. A run is a whole manifest, "manifest-RUN.jsonl.zst"

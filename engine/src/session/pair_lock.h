@@ -13,15 +13,9 @@
 
 #include "fileio/files.h"
 #include "gwsync/status.h"
-#include "sync/sync.h"
+#include "session/sync_names.h"
 
 namespace gwsync::session {
-
-// A sync's own types, as the session hands them on.
-using sync::Location;
-using sync::ManifestOptions;
-using sync::SyncOptions;
-using sync::SyncReport;
 
 struct LockOptions {
   std::string dir;                    // lock files; "": DefaultLockDir()

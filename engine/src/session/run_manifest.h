@@ -10,15 +10,9 @@
 #include <vector>
 
 #include "manifest/manifest.h"
-#include "sync/sync.h"
+#include "session/sync_names.h"
 
 namespace gwsync::session {
-
-// A sync's own types, as the session hands them on.
-using sync::Location;
-using sync::ManifestOptions;
-using sync::SyncOptions;
-using sync::SyncReport;
 
 // Writes the manifest when `options.manifest` asks for one for this kind of
 // destination (and not for a dry run). Returns where it went, or "" when

@@ -17,15 +17,9 @@
 #include "s3/client.h"
 #include "session/pair_lock.h"
 #include "session/shard_plan.h"
-#include "sync/sync.h"
+#include "session/sync_names.h"
 
 namespace gwsync::session {
-
-// A sync's own types, as the session hands them on.
-using sync::Location;
-using sync::ManifestOptions;
-using sync::SyncOptions;
-using sync::SyncReport;
 
 // A cluster of the remotes file: its gateways and keys.
 using RemoteCluster = config::RemoteConfig;

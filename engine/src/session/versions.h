@@ -17,15 +17,9 @@
 #include <vector>
 
 #include "manifest/manifest.h"
-#include "sync/sync.h"
+#include "session/sync_names.h"
 
 namespace gwsync::session {
-
-// A sync's own types, as the session hands them on.
-using sync::Location;
-using sync::ManifestOptions;
-using sync::SyncOptions;
-using sync::SyncReport;
 
 // After the ordinary sync of `src` (a bucket) into `dst` (a folder), with
 // the pair's index still open in options.index: fetches the versions the
