@@ -39,4 +39,18 @@ eval "$(tools/gateway-start.sh --gateways "${GWSYNC_TEST_GATEWAYS:-3}" --dir "$G
   --port "${GWSYNC_TEST_PORT:-7580}")"
 export GWSYNC_BIN="$PWD/build/cli/gwsync"
 cd build
-ctest --output-on-failure -j "${GWSYNC_TEST_JOBS:-2}" --timeout 600 "$@"
+rc=0
+ctest --output-on-failure -j "${GWSYNC_TEST_JOBS:-2}" --timeout 600 "$@" || rc=$?
+# radosgw 16.2 has been seen to die of a segfault of its own (in a messenger
+# thread, under bucket notifications): every test after it then fails to
+# connect. Say so, with the time, so such a run is read for what it is.
+if [ "$rc" -ne 0 ]; then
+  for log in "$GWSYNC_RGW_DIR"/log/client.rgw.*.log; do
+    line="$(grep -m1 -h 'Caught signal' "$log" 2>/dev/null || true)"
+    [ -n "$line" ] || continue
+    echo "test: the gateway $(basename "$log" .log) died during the run, at ${line%% *}:" \
+      "tests failing after that could not reach it; its last words:" >&2
+    sed -n '1,6p' "${log%.log}.out" >&2 || true
+  done
+fi
+exit "$rc"
