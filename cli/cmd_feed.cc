@@ -2,6 +2,8 @@
 // gateway's topic and notification, the broker's exchange, queue and
 // binding). Flags and printing only: the library does it (gwsync/feed.h).
 #include <cstdio>
+#include <memory>
+#include <string>
 
 #include "cli/app.h"
 #include "gwsync/feed.h"
