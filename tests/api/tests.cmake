@@ -9,3 +9,6 @@ gwsync_test(api_unit_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/resolve_t
 # only engine/include/gwsync/ is on the include path.
 gwsync_test(api_gateway_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/gateway_test.cc
             LIBS gwsync_api)
+# gwsync/feed.h's checks and gwsync/report.h's merge, through gwsync_api alone.
+gwsync_test(api_feed_report_test LABEL unit SOURCES ${CMAKE_CURRENT_LIST_DIR}/feed_report_test.cc
+            LIBS gwsync_api)

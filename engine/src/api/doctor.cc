@@ -12,7 +12,8 @@ StatusOr<DoctorReport> ExamineGateway(const GatewayOptions& gateway, const Docto
   GatewayOptions one = gateway;
   if (!request.endpoint.empty()) one.endpoints = {request.endpoint};
   ASSIGN_OR_RETURN(uint64_t max_body, ParseSize(request.max_body));
-  ASSIGN_OR_RETURN(session::ClusterOptions cluster, api::ResolveClusterOptions(one, api::Environment));
+  ASSIGN_OR_RETURN(session::ClusterOptions cluster,
+                   api::ResolveClusterOptions(one, api::Environment));
   ASSIGN_OR_RETURN(uint64_t part_size, ParseSize(one.part_size));
   // Each answer is a measurement: few retries, and none of a throttled one
   // for half a minute.

@@ -13,8 +13,10 @@ StatusOr<DuReport> DiskUsage(const GatewayOptions& gateway, const DuRequest& req
       request.remotes_file.empty() ? config::DefaultRemotesPath() : request.remotes_file;
   ASSIGN_OR_RETURN(auto remotes,
                    config::ReadRemotesFile(remotes_path, !request.remotes_file.empty()));
-  session::Session session(api::ResolveClusterOptions(gateway, api::Environment), std::move(remotes));
-  ASSIGN_OR_RETURN(session::SideSpec spec, session::ParseSideSpec(request.target, session.remotes()));
+  session::Session session(api::ResolveClusterOptions(gateway, api::Environment),
+                           std::move(remotes));
+  ASSIGN_OR_RETURN(session::SideSpec spec,
+                   session::ParseSideSpec(request.target, session.remotes()));
   if (!spec.remote || spec.bucket.empty()) {
     return InvalidArgument("du needs a bucket: s3://BUCKET[/PREFIX] or REMOTE:BUCKET");
   }

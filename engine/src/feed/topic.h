@@ -8,13 +8,14 @@
 #include <string>
 
 #include "feed/broker.h"
+#include "gwsync/feed.h"
 #include "s3/client.h"
 
 namespace gwsync::feed {
 
-// The notification's id in the bucket's configuration: gwsync's own, so
-// that `feed remove` takes away nothing another tool configured.
-inline constexpr char kNotificationId[] = "gwsync-feed";
+// The notification's id in the bucket's configuration: the public
+// surface's (gwsync/feed.h), gwsync's own.
+inline constexpr const char* kNotificationId = gwsync::kFeedNotificationId;
 
 struct TopicSpec {
   std::string bucket;
@@ -33,13 +34,8 @@ struct TopicSpec {
 // vhost) names another exchange: RGW would never deliver this one's events.
 StatusOr<std::string> SetUpTopic(const s3::Client& client, const TopicSpec& spec);
 
-struct TopicStatus {
-  std::string arn;       // "" when there is no such topic
-  std::string endpoint;  // the push endpoint RGW has, without secrets
-  bool persistent = false;
-  bool notification = false;  // the bucket notifies the topic under kNotificationId
-  std::string events;         // the events it notifies, comma-separated
-};
+// The topic and notification as the gateway has them (gwsync/feed.h).
+using TopicStatus = gwsync::FeedTopicStatus;
 StatusOr<TopicStatus> GetTopicStatus(const s3::Client& client, const std::string& bucket,
                                      const std::string& topic);
 
