@@ -233,7 +233,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     m.dry_run = flags.dry_run;
     m.started = report != nullptr;
     m.report = report;
-    m.session = session;
+    if (session) m.gateways = session->Stats();
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     m.finished_at = std::time(nullptr);
     m.exit_code = code;
@@ -365,7 +365,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
         m.destination = flags.dst;
         m.started = true;
         m.report = &total;
-        m.session = &session;
+        m.gateways = session.Stats();
         m.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         m.finished_at = std::time(nullptr);
@@ -377,7 +377,8 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   session.SetLockOptions(
       {"", std::chrono::milliseconds(static_cast<int64_t>(flags.wait_lock * 1000))});
 
-  ProgressLine progress(isatty(STDERR_FILENO) && !global.quiet && !flags.json, &session);
+  ProgressLine progress(isatty(STDERR_FILENO) && !global.quiet && !flags.json,
+                        [&session] { return session.Stats(); });
   options.on_progress = [&progress](const sync::SyncProgress& p) { progress.Update(p); };
   if (flags.dry_run && !global.quiet && !flags.json) {
     options.on_plan = [&progress](const plan::Action& a) {

@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <string>
 
-#include "cli/commands.h"
+#include "cli/app.h"
 #include "cli/generate.h"
 #include "cli/suggest.h"
-#include "fileio/files.h"
+#include "gwsync/files.h"
 #include "gwsync/interrupt.h"
 #include "gwsync/printable.h"
 
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   // own (gwsync/interrupt.h), and a process they stop leaves no temporary
   // file behind but the partial downloads the next run resumes.
   gwsync::StartInterruptThread();
-  gwsync::fileio::RemoveTempFilesOnSignals();
+  gwsync::RemoveTempFilesOnSignals();
 
   CLI::App app{"gwsync: fast, gentle, verified sync for S3-compatible gateways (Ceph RGW)",
                "gwsync"};

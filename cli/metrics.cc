@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "fileio/files.h"
+#include "gwsync/files.h"
 
 namespace gwsync::cli {
 namespace {
@@ -68,8 +68,8 @@ std::string FormatMetrics(const RunMetrics& run, int64_t previous_success) {
     labels[k] = v;
     return labels;
   };
-  const sync::SyncReport empty;
-  const sync::SyncReport& r = run.report ? *run.report : empty;
+  const SyncReport empty;
+  const SyncReport& r = run.report ? *run.report : empty;
   bool success = run.started && run.exit_code == 0;
   Exposition e;
 
@@ -117,30 +117,30 @@ std::string FormatMetrics(const RunMetrics& run, int64_t previous_success) {
   e.Family("gwsync_sync_deletes_refused", "gauge", "Planned deletes not carried out.");
   e.Sample("gwsync_sync_deletes_refused", pair, r.deletes_refused);
 
-  if (run.session) {
-    auto stats = run.session->Stats();
+  if (!run.gateways.empty()) {
+    const ClusterStats& stats = run.gateways;
     struct Figure {
       const char* name;
       const char* help;
-      double (*get)(const gateway::EndpointStats&);
+      double (*get)(const GatewayStats&);
     };
     const Figure figures[] = {
         {"gwsync_gateway_requests", "Requests sent to the gateway in the last run.",
-         [](const gateway::EndpointStats& s) { return double(s.requests); }},
+         [](const GatewayStats& s) { return double(s.requests); }},
         {"gwsync_gateway_errors", "Failed requests.",
-         [](const gateway::EndpointStats& s) { return double(s.errors); }},
+         [](const GatewayStats& s) { return double(s.errors); }},
         {"gwsync_gateway_throttled", "Throttled answers (503 SlowDown, 429).",
-         [](const gateway::EndpointStats& s) { return double(s.throttled); }},
+         [](const GatewayStats& s) { return double(s.throttled); }},
         {"gwsync_gateway_timeouts", "Requests that stalled.",
-         [](const gateway::EndpointStats& s) { return double(s.timeouts); }},
+         [](const GatewayStats& s) { return double(s.timeouts); }},
         {"gwsync_gateway_down_events", "Times the gateway was marked down.",
-         [](const gateway::EndpointStats& s) { return double(s.down_events); }},
+         [](const GatewayStats& s) { return double(s.down_events); }},
         {"gwsync_gateway_sent_bytes", "Bytes sent to the gateway.",
-         [](const gateway::EndpointStats& s) { return double(s.bytes_sent); }},
+         [](const GatewayStats& s) { return double(s.bytes_sent); }},
         {"gwsync_gateway_received_bytes", "Bytes received from the gateway.",
-         [](const gateway::EndpointStats& s) { return double(s.bytes_received); }},
+         [](const GatewayStats& s) { return double(s.bytes_received); }},
         {"gwsync_gateway_concurrency_min", "Lowest concurrency the gateway was held to.",
-         [](const gateway::EndpointStats& s) { return double(s.concurrency_min); }},
+         [](const GatewayStats& s) { return double(s.concurrency_min); }},
     };
     for (const Figure& f : figures) {
       e.Family(f.name, "gauge", f.help);
@@ -173,7 +173,7 @@ Status WriteMetricsFile(const std::string& path, const RunMetrics& run) {
   std::string text = FormatMetrics(run, ReadLastSuccess(path));
   // The textfile collector reads only *.prom: the temporary name
   // (".NAME.prom.gwsync-XXXXXX") does not end in it.
-  Status written = fileio::WriteFileAtomically(path, text, 0644);
+  Status written = WriteFileAtomically(path, text, 0644);
   if (!written.ok()) return Internal("metrics file '" + path + "': " + written.message());
   return Status::Ok();
 }

@@ -9,8 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "gwsync/gateway.h"
 #include "gwsync/status.h"
-#include "session/session.h"
+#include "gwsync/sync.h"
 
 namespace gwsync::cli {
 
@@ -19,8 +20,8 @@ struct RunMetrics {
   std::string source, destination;
   bool dry_run = false;
   bool started = false;  // false: the sync could not start (the report is empty)
-  const sync::SyncReport* report = nullptr;
-  const session::Session* session = nullptr;
+  const SyncReport* report = nullptr;
+  ClusterStats gateways;  // the run's gateways, per cluster, so far
   double seconds = 0;
   int64_t finished_at = 0;  // seconds since the epoch
   int exit_code = 0;

@@ -47,7 +47,7 @@ int TerminalWidth() {
 
 }  // namespace
 
-std::string FormatProgress(const sync::SyncProgress& p, const std::vector<std::string>& gateways,
+std::string FormatProgress(const SyncProgress& p, const std::vector<std::string>& gateways,
                            size_t width) {
   const double rate = p.seconds > 0 ? p.done_bytes / p.seconds : 0;
   std::vector<Field> fields;  // in the order shown
@@ -97,7 +97,7 @@ void ProgressLine::Clear() {
   shown_ = false;
 }
 
-void ProgressLine::Update(const sync::SyncProgress& p) {
+void ProgressLine::Update(const SyncProgress& p) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   if (now - last_ < std::chrono::milliseconds(200)) return;
@@ -111,7 +111,7 @@ void ProgressLine::Update(const sync::SyncProgress& p) {
 // ":7480 812 req c16", ":7481 down": per gateway, with several.
 std::vector<std::string> ProgressLine::Gateways() const {
   std::vector<std::string> out;
-  for (const auto& [remote, stats] : session_->Stats()) {
+  for (const auto& [remote, stats] : gateways_()) {
     if (stats.size() < 2) continue;
     for (const auto& e : stats) {
       std::string_view name = e.name;

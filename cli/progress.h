@@ -4,10 +4,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
-#include "session/session.h"
+#include "gwsync/gateway.h"
+#include "gwsync/sync.h"
 
 namespace gwsync::cli {
 
@@ -17,26 +19,27 @@ namespace gwsync::cli {
 // many keys are listed and what is done so far; once they are done (the
 // totals are known), done/total objects and bytes, the rate and the ETA.
 // `gateways` are per-gateway fields (" | :7480 812 req c16" without the bar).
-std::string FormatProgress(const sync::SyncProgress& p, const std::vector<std::string>& gateways,
+std::string FormatProgress(const SyncProgress& p, const std::vector<std::string>& gateways,
                            size_t width);
 
 // Redraws the line on stderr at most five times a second, fitted to the
 // terminal's width at that moment.
 class ProgressLine {
  public:
-  ProgressLine(bool enabled, const session::Session* session)
-      : enabled_(enabled), session_(session) {}
+  // `gateways`: the run's gateways' figures so far, asked at each redraw.
+  ProgressLine(bool enabled, std::function<ClusterStats()> gateways)
+      : enabled_(enabled), gateways_(std::move(gateways)) {}
   ~ProgressLine() { Clear(); }
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
   void Clear();
-  void Update(const sync::SyncProgress& p);
+  void Update(const SyncProgress& p);
 
  private:
   std::vector<std::string> Gateways() const;
 
   bool enabled_;
-  const session::Session* session_;
+  std::function<ClusterStats()> gateways_;
   bool shown_ = false;
   std::chrono::steady_clock::time_point last_{};
 };

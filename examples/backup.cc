@@ -26,21 +26,24 @@ int main(int argc, char** argv) {
   request.destination = argv[2];
   request.delete_extra = argc == 4;
 
-  auto summary = gwsync::Sync(gateway, request);
-  if (!summary.ok()) {
-    std::fprintf(stderr, "backup: %s\n", summary.status().message().c_str());
-    return summary.status().code() == gwsync::StatusCode::kInvalidArgument ? 2 : 1;
+  auto report = gwsync::Sync(gateway, request);
+  if (!report.ok()) {
+    std::fprintf(stderr, "backup: %s\n", report.status().message().c_str());
+    return report.status().code() == gwsync::StatusCode::kInvalidArgument ? 2 : 1;
   }
-  for (const auto& [action, tally] : summary->actions) {
+  for (const auto& [action, tally] : report->actions) {
     std::printf("%-24s %8llu objects %14llu bytes\n", action.c_str(),
                 static_cast<unsigned long long>(tally.objects),
                 static_cast<unsigned long long>(tally.bytes));
   }
-  for (const auto& m : summary->error_messages) std::fprintf(stderr, "backup: %s\n", m.c_str());
-  for (const auto& m : summary->manifests) std::printf("manifest: %s\n", m.c_str());
-  std::printf("%llu errors in %.2f s\n", static_cast<unsigned long long>(summary->errors),
-              summary->seconds);
-  if (summary->exit_code != 0 || request.dry_run) return summary->exit_code;
+  for (const auto& [where, message] : report->errors) {
+    std::fprintf(stderr, "backup: %s: %s\n", where.c_str(), message.c_str());
+  }
+  for (const auto& why : report->delete_refusals) std::fprintf(stderr, "backup: %s\n", why.c_str());
+  for (const auto& m : report->manifests) std::printf("manifest: %s\n", m.c_str());
+  std::printf("%llu errors in %.2f s\n", static_cast<unsigned long long>(report->error_count),
+              report->seconds);
+  if (report->ExitCode() != 0 || request.dry_run) return report->ExitCode();
 
   gwsync::VerifyRequest proof;
   proof.source = request.source;

@@ -35,7 +35,7 @@ TEST(MetricsTest, AFailedRunKeepsTheLastSuccess) {
   fs::path dir = fs::temp_directory_path() / ("gwsync-metrics-" + std::to_string(getpid()));
   fs::create_directories(dir);
   std::string path = (dir / "job.prom").string();
-  sync::SyncReport report;
+  SyncReport report;
   report.actions["upload"] = {3, 21000};
   RunMetrics good;
   good.source = "/srv/wal";

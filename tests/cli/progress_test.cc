@@ -9,8 +9,8 @@
 namespace gwsync::cli {
 namespace {
 
-sync::SyncProgress Listing() {
-  sync::SyncProgress p;
+SyncProgress Listing() {
+  SyncProgress p;
   p.listed_source = 123456;
   p.done_objects = 1234;
   p.planned_objects = 5000;
@@ -21,8 +21,8 @@ sync::SyncProgress Listing() {
   return p;
 }
 
-sync::SyncProgress Listed() {
-  sync::SyncProgress p = Listing();
+SyncProgress Listed() {
+  SyncProgress p = Listing();
   p.listing_done = true;
   return p;
 }
@@ -53,10 +53,10 @@ TEST(ProgressTest, OnceListedItShowsTotalsRateAndEta) {
   // 9 GiB left at 102.4 MiB/s: 90 s.
   EXPECT_EQ(FormatProgress(Listed(), {}, 200),
             "1234/5000 objects, 3.0 GiB/12.0 GiB, 102.4 MiB/s, ETA 1m30s, 2 errors");
-  sync::SyncProgress hours = Listed();
+  SyncProgress hours = Listed();
   hours.planned_bytes = 2000ull << 30;
   EXPECT_NE(FormatProgress(hours, {}, 200).find("ETA 5h32m"), std::string::npos);
-  sync::SyncProgress idle = Listed();
+  SyncProgress idle = Listed();
   idle.done_bytes = 0;
   idle.errors = 0;
   EXPECT_EQ(FormatProgress(idle, {}, 200), "1234/5000 objects, 0 B/12.0 GiB, 0 B/s");  // no ETA yet
@@ -69,7 +69,7 @@ TEST(ProgressTest, GatewaysComeLastAfterABar) {
 }
 
 TEST(ProgressTest, ANarrowTerminalLosesWholeFieldsLeastImportantFirst) {
-  for (const sync::SyncProgress& p : {Listing(), Listed()}) {
+  for (const SyncProgress& p : {Listing(), Listed()}) {
     const std::set<std::string> all = Fields(FormatProgress(p, kGateways, 1000));
     size_t before = all.size() + 1;
     for (size_t width : {200, 80, 40, 20}) {
@@ -93,7 +93,7 @@ TEST(ProgressTest, ANarrowTerminalLosesWholeFieldsLeastImportantFirst) {
 }
 
 TEST(ProgressTest, OneIsNotPlural) {
-  sync::SyncProgress p;
+  SyncProgress p;
   p.listed_source = 1;
   p.done_objects = 1;
   p.errors = 1;

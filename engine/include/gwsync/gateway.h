@@ -47,6 +47,29 @@ struct GatewayOptions {
   std::string ca_bundle;    // PEM certificates of the CAs to trust
 };
 
+// One gateway's figures so far: what a run sent it and how it answered.
+struct GatewayStats {
+  std::string name;  // its endpoint, as given
+  uint64_t requests = 0;
+  uint64_t errors = 0;
+  uint64_t throttled = 0;  // answered "slow down" (503, 429) or another 5xx
+  uint64_t timeouts = 0;
+  uint64_t down_events = 0;  // times it was left aside as down
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  uint64_t answered = 0;   // requests that got an HTTP status
+  double latency_sum = 0;  // seconds, over answered requests
+  double latency_max = 0;
+  int concurrency = 0;  // the limit on requests in flight now (it adapts)
+  int concurrency_min = 0;
+  int concurrency_max = 0;
+  bool down = false;
+
+  double latency_avg() const { return answered ? latency_sum / answered : 0; }  // seconds
+};
+// Per cluster ("default", or a remote's name), its gateways' figures.
+using ClusterStats = std::vector<std::pair<std::string, std::vector<GatewayStats>>>;
+
 namespace api {
 struct GatewayAccess;  // the engine's side of a Gateway
 }

@@ -1,5 +1,5 @@
 // gwsync::Sync (gwsync/sync.h): a SyncRequest as the engine's SyncOptions,
-// run by a session::Session as `gwsync sync` runs it; the report as a summary.
+// run by a session::Session as `gwsync sync` runs it.
 #include "gwsync/sync.h"
 
 #include <algorithm>
@@ -9,18 +9,8 @@
 #include "session/session.h"
 
 namespace gwsync {
-namespace {
 
-std::vector<std::string> Joined(const std::vector<std::pair<std::string, std::string>>& kept) {
-  std::vector<std::string> out;
-  out.reserve(kept.size());
-  for (const auto& [where, message] : kept) out.push_back(where + ": " + message);
-  return out;
-}
-
-}  // namespace
-
-StatusOr<SyncSummary> Sync(const GatewayOptions& gateway, const SyncRequest& request) {
+StatusOr<SyncReport> Sync(const GatewayOptions& gateway, const SyncRequest& request) {
   sync::SyncOptions options;  // the defaults are the command's
   options.delete_extra = request.delete_extra;
   options.dry_run = request.dry_run;
@@ -39,21 +29,7 @@ StatusOr<SyncSummary> Sync(const GatewayOptions& gateway, const SyncRequest& req
   index.enabled = request.use_index;
   index.dir = request.index_dir.empty() ? index::Index::DefaultPath() : request.index_dir;
   session.SetIndexOptions(index);
-  ASSIGN_OR_RETURN(sync::SyncReport r, session.Run(request.source, request.destination, options));
-
-  SyncSummary s;
-  for (const auto& [name, t] : r.actions) s.actions[name] = {t.objects, t.bytes};
-  s.errors = r.error_count;
-  s.notices = r.notice_count;
-  s.unverified = r.unverified_count;
-  s.error_messages = Joined(r.errors);
-  s.error_messages.insert(s.error_messages.end(), r.delete_refusals.begin(),
-                          r.delete_refusals.end());
-  s.notice_messages = Joined(r.notices);
-  s.manifests = r.manifests;
-  s.seconds = r.seconds;
-  s.exit_code = r.ExitCode();
-  return s;
+  return session.Run(request.source, request.destination, options);
 }
 
 }  // namespace gwsync

@@ -68,7 +68,13 @@ void RemoveLive(int) {
 
 }  // namespace
 
-void RemoveTempFilesOnSignals() { static LastWords words(RemoveLive); }
+}  // namespace gwsync::fileio
+
+namespace gwsync {
+void RemoveTempFilesOnSignals() { static LastWords words(fileio::RemoveLive); }
+}  // namespace gwsync
+
+namespace gwsync::fileio {
 
 // The full name of temporary file `tmp` that will become `path`, for the
 // signal handler (which has no folder descriptors to hand).
@@ -214,12 +220,17 @@ Status TempFile::CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string
   return Status::Ok();
 }
 
+}  // namespace gwsync::fileio
+
+namespace gwsync {
+
 Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode) {
-  ASSIGN_OR_RETURN(auto file, TempFile::Create(path));
-  RETURN_IF_ERROR(WriteAll(file->fd(), body, path));
-  if (fchmod(file->fd(), mode) != 0) return ErrnoStatus("cannot write '" + path + "'", errno);
-  if (fsync(file->fd()) != 0) return ErrnoStatus("cannot write '" + path + "'", errno);
+  ASSIGN_OR_RETURN(auto file, fileio::TempFile::Create(path));
+  RETURN_IF_ERROR(fileio::WriteAll(file->fd(), body, path));
+  if (fchmod(file->fd(), mode) != 0)
+    return fileio::ErrnoStatus("cannot write '" + path + "'", errno);
+  if (fsync(file->fd()) != 0) return fileio::ErrnoStatus("cannot write '" + path + "'", errno);
   return file->Commit();
 }
 
-}  // namespace gwsync::fileio
+}  // namespace gwsync

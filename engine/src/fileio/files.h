@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "fileio/errno_status.h"
+#include "gwsync/files.h"
 #include "gwsync/status.h"
 
 namespace gwsync::fileio {
@@ -95,15 +96,9 @@ class TempFile {
   int slot_ = -1;  // in the registry of live temporary files
 };
 
-// Writes `body` to `path` through a TempFile: fsynced, given `mode`, then
-// renamed into place. Writers of the same path at once (the shares of one
-// backup) each have their own temporary name; the last rename wins and no
-// one ever reads half a file.
-Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode);
-
-// When a signal stops the process at once (gwsync/interrupt.h), removes every
-// live temporary file but the partial downloads kept for the next run
-// (KeepIfStopped). Call once, early in main, after StartInterruptThread.
-void RemoveTempFilesOnSignals();
+// WriteFileAtomically and RemoveTempFilesOnSignals: gwsync/files.h (public:
+// a program writes its own files the same way).
+using gwsync::RemoveTempFilesOnSignals;
+using gwsync::WriteFileAtomically;
 
 }  // namespace gwsync::fileio

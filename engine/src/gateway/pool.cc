@@ -148,6 +148,7 @@ void Pool::Acquire(int avoid, Go go) {
       }
     }
   }
+  // NOLINTNEXTLINE(bugprone-use-after-move): `go` was moved only when index < 0
   if (index >= 0) return go(index);
   Run(std::move(ready));
 }

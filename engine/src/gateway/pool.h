@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "gwsync/gateway.h"
 #include "http/request.h"
 #include "util/clock.h"
 
@@ -58,25 +59,8 @@ enum class Outcome {
   kDown,       // refused or reset: the endpoint is marked down
 };
 
-struct EndpointStats {
-  std::string name;
-  uint64_t requests = 0;
-  uint64_t errors = 0;
-  uint64_t throttled = 0;
-  uint64_t timeouts = 0;
-  uint64_t down_events = 0;
-  uint64_t bytes_sent = 0;
-  uint64_t bytes_received = 0;
-  uint64_t answered = 0;   // requests that got an HTTP status
-  double latency_sum = 0;  // seconds, over answered requests
-  double latency_max = 0;
-  int concurrency = 0;  // the AIMD limit now
-  int concurrency_min = 0;
-  int concurrency_max = 0;
-  bool down = false;
-
-  double latency_avg() const { return answered ? latency_sum / answered : 0; }  // seconds
-};
+// One endpoint's figures (gwsync/gateway.h: the library's, the same type).
+using EndpointStats = gwsync::GatewayStats;
 
 class Pool : public std::enable_shared_from_this<Pool> {
  public:

@@ -1,6 +1,6 @@
-#include "sync/sync.h"
+#include "gwsync/sync.h"
 
-namespace gwsync::sync {
+namespace gwsync {
 
 int SyncReport::ExitCode() const {
   if (error_count == 0) return 0;
@@ -51,4 +51,4 @@ void SyncReport::Add(const SyncReport& other, const std::string& bucket) {
   destination_objects += other.destination_objects;
 }
 
-}  // namespace gwsync::sync
+}  // namespace gwsync

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gwsync/sync.h"
 #include "index/index.h"
 #include "plan/plan.h"
 #include "s3/client.h"
@@ -51,17 +52,7 @@ struct Location {
   std::string Name(std::string_view key = {}) const;
 };
 
-struct SyncProgress {
-  uint64_t listed_source = 0;  // keys listed so far on each side
-  uint64_t listed_destination = 0;
-  bool listing_done = false;     // the totals below are final
-  uint64_t planned_objects = 0;  // actions that move or delete data
-  uint64_t planned_bytes = 0;
-  uint64_t done_objects = 0;
-  uint64_t done_bytes = 0;
-  uint64_t errors = 0;
-  double seconds = 0;
-};
+using gwsync::SyncProgress;
 
 // The run manifest written after a sync (session/run_manifest.h).
 struct ManifestOptions {
@@ -172,64 +163,9 @@ struct SyncOptions {
   FileSystem* file_system = nullptr;
 };
 
-struct Tally {
-  uint64_t objects = 0;
-  uint64_t bytes = 0;
-};
-
-// Errors, notices and unverified copies are kept with where they happened,
-// as a user names it (Location::Name): an object by its key in the bucket it
-// is in ("s3://b/k", the source's from bucket to bucket), or in the folder
-// a delete removes it from; a file or folder a listing could not read by its
-// path; a bucket, or the pair itself, by the bucket ("s3://b").
-struct SyncReport {
-  // At most this many errors are kept by name; error_count has them all.
-  static constexpr size_t kMaxErrorsKept = 10000;
-  std::map<std::string, Tally> actions;  // "upload", "download", "skip: unchanged", ...
-  std::vector<std::pair<std::string, std::string>> errors;  // where, message
-  uint64_t error_count = 0;
-  // Reported, not failures: special files, links that lead nowhere.
-  std::vector<std::pair<std::string, std::string>> notices;  // where, message
-  uint64_t notice_count = 0;
-  // Copies kept though their content could not be proven (no part size
-  // reproduces a multipart ETag, or an ETag of no known form): key, why.
-  // The index does not take them as in sync, so the next run checks them
-  // again; --require-verified makes them errors instead.
-  std::vector<std::pair<std::string, std::string>> unverified;
-  uint64_t unverified_count = 0;
-  // Source keys a folder holds in its key store (plan::NeedsKeyStore): a
-  // backup's keys that are not files of their own name, or a restore's.
-  uint64_t key_store_count = 0;
-  // Source keys with the names of gwsync's bucket manifests (a chain of
-  // --manifest-bucket backups): the manifest is then not written there.
-  uint64_t manifest_names_in_source = 0;
-  // Stopped by SyncOptions::stop (a signal): what was in flight finished,
-  // nothing new started, no delete was made, no manifest written.
-  bool interrupted = false;
-  uint64_t deletes_refused = 0;  // planned deletes not carried out; why (counts as an error):
-  std::vector<std::string> delete_refusals;
-  uint64_t source_objects = 0;
-  uint64_t destination_objects = 0;
-  double seconds = 0;
-  std::vector<std::string> manifests;  // written after the run
-  uint64_t manifests_removed = 0;      // older run manifests removed (ManifestOptions::keep)
-  // gwsync's own multipart uploads to the destination that no run had
-  // touched for kAbandonedAfter, aborted at the end of a complete run.
-  uint64_t uploads_aborted = 0;
-  bool ok() const { return error_count == 0; }
-  // How the run ends (docs/reference/exit-codes.md): 0 done; 1 failed,
-  // nothing done (every object it had to copy failed); 3 partial: some
-  // objects failed or deletes were refused, the rest is in sync. A stop by a
-  // signal is the caller's to add (128 + N).
-  static constexpr int kExitPartial = 3;
-  int ExitCode() const;
-  void AddError(std::string key, std::string message);
-  void AddNotice(std::string key, std::string message);
-  void AddUnverified(std::string key, std::string why);
-  // Adds `other`'s counts and entries (named already); its delete refusals
-  // are said to be of `bucket`, when one is given.
-  void Add(const SyncReport& other, const std::string& bucket);
-};
+// What a sync did (gwsync/sync.h: the library's, the same type).
+using gwsync::SyncReport;
+using gwsync::Tally;
 
 // An unfinished multipart upload of gwsync's (its checkpoint in the index)
 // that no run has resumed for this long is abandoned: the next complete run
