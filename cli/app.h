@@ -2,11 +2,8 @@
 // surface only (engine/include/gwsync/): the global flags, the Runner each
 // command sets, each command's registration, the gateway opened from the
 // flags, and the printing of errors and lines. Used on the main thread only.
-//
-// The commands built on the public surface include this header alone (the
-// gwsync_cli_public target compiles them without the engine's headers on
-// its include path); the rest include cli/commands.h, which adds the
-// engine's own options (cli/context.h).
+// The gwsync_cli target compiles every command without the engine's headers
+// on its include path.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -3,12 +3,10 @@
 // shares agree on them even while the bucket changes.
 #include <cstdio>
 
-#include "cli/commands.h"
-#include "config/config.h"
-#include "fileio/files.h"
+#include "cli/app.h"
+#include "gwsync/files.h"
+#include "gwsync/sync.h"
 #include "gwsync/units.h"
-#include "session/session.h"
-#include "session/shard_plan.h"
 
 namespace gwsync::cli {
 namespace {
@@ -21,33 +19,30 @@ struct ShardPlanFlags {
 
 int RunShardPlan(const GlobalFlags& global, const ShardPlanFlags& flags) {
   if (flags.shares < 1) return Fail(InvalidArgument("-n: the number of shares must be at least 1"));
-  std::string remotes_path =
-      flags.remotes_file.empty() ? config::DefaultRemotesPath() : flags.remotes_file;
-  auto remotes = config::ReadRemotesFile(remotes_path, !flags.remotes_file.empty());
-  if (!remotes.ok()) return Fail(remotes.status());
-  session::Session session(ResolveClusterOptions(global), std::move(*remotes));
-  auto plan = session.PlanShares(flags.src, flags.dst, flags.shares, !flags.quick);
+  WarnInsecure(global);
+  auto session = SyncSession::Open(global, flags.remotes_file);
+  if (!session.ok()) return Fail(session.status());
+  auto plan = (*session)->PlanShares(flags.src, flags.dst, flags.shares, flags.quick);
   if (!plan.ok()) return Fail(plan.status());
-  std::string json = session::ShardPlanJson(*plan);
   if (flags.output.empty() || flags.output == "-") {
-    std::fputs(json.c_str(), stdout);
+    std::fputs(plan->json.c_str(), stdout);
     return 0;
   }
   // Written beside and renamed: a share never reads half a plan.
-  Status written = fileio::WriteFileAtomically(flags.output, json, fileio::DefaultFileMode());
+  Status written = WriteFileAtomically(flags.output, plan->json, DefaultFileMode());
   if (!written.ok()) return Fail(written);
   if (!global.quiet) {
-    for (int i = 0; i < plan->count(); ++i) {
+    for (int i = 0; i < plan->count; ++i) {
       std::printf("share %d: after '%s' through '%s'", i,
-                  i > 0 ? sides::EncodeKey(plan->bounds[i - 1]).c_str() : "(start)",
-                  i + 1 < plan->count() ? sides::EncodeKey(plan->bounds[i]).c_str() : "(end)");
+                  plan->after[i] ? plan->after[i]->c_str() : "(start)",
+                  plan->through[i] ? plan->through[i]->c_str() : "(end)");
       if (!plan->keys.empty()) {
         std::printf(": %llu keys, %s", static_cast<unsigned long long>(plan->keys[i]),
                     FormatSize(plan->bytes[i]).c_str());
       }
       std::printf("\n");
     }
-    std::printf("plan of %d shares written to %s\n", plan->count(), flags.output.c_str());
+    std::printf("plan of %d shares written to %s\n", plan->count, flags.output.c_str());
   }
   return 0;
 }

@@ -1,7 +1,6 @@
-// size: the sync command's hundred lines of flag definitions, its options
-// and its report printing; the run itself is the engine's (session/session.h).
 // gwsync sync: flags and printing only; the sync itself, its sides, the
-// remotes and the report live in the engine (session/session.h).
+// remotes, shares, the change feed and the report are the library's
+// (gwsync/sync.h: SyncSession).
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -12,19 +11,16 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
+#include "cli/app.h"
 #include "cli/metrics.h"
 #include "cli/progress.h"
 #include "cli/sync_feed.h"
-#include "config/config.h"
 #include "gwsync/interrupt.h"
 #include "gwsync/printable.h"
+#include "gwsync/sync.h"
 #include "gwsync/units.h"
-#include "index/index.h"
-#include "session/session.h"
-#include "session/shard_plan.h"
-#include "sides/key_range.h"
 
 namespace gwsync::cli {
 namespace {
@@ -34,9 +30,9 @@ namespace {
 constexpr std::chrono::milliseconds kStopGrace{10000};
 
 // A sync's exit codes (docs/reference/exit-codes.md): the report's
-// (sync::SyncReport::ExitCode: 0, 1, 3); 2 a usage error; 75 another run
-// holds the pair; 128+N stopped by signal N.
-int ExitCodeOf(const sync::SyncReport& r) { return r.ExitCode(); }
+// (SyncReport::ExitCode: 0, 1, 3); 2 a usage error; 75 another run holds
+// the pair; 128+N stopped by signal N.
+int ExitCodeOf(const SyncReport& r) { return r.ExitCode(); }
 
 // An option given an empty value ("--metrics-file ''") is a usage error, not
 // the option left out.
@@ -64,40 +60,6 @@ struct SyncFlags {
   int keep_manifests = 30;
   SyncFeedFlags feed;  // --changes, --follow, --heartbeat-every, --reconcile-every
 };
-
-// s3cmd and rsync copy a folder named without a trailing slash as a folder
-// (`s3cmd sync wal_005 s3://db_wal` stores wal_005/...); gwsync syncs what is
-// in it, as for `wal_005/`, and says so. On a terminal only: cron mails
-// whatever a job writes to stderr, and a nightly hint is noise there. No
-// hint either when the destination already ends in the source's name
-// (`wal_005 s3://db_wal/wal_005`): that is the s3cmd layout, named.
-std::string FolderNameHint(const std::string& src_arg, const std::string& dst_arg,
-                           const std::map<std::string, session::RemoteCluster>& remotes) {
-  auto src = session::ParseSideSpec(src_arg, remotes);
-  auto dst = session::ParseSideSpec(dst_arg, remotes);
-  if (!src.ok() || !dst.ok() || src->remote == dst->remote || src_arg.ends_with('/')) return "";
-  auto with_slash = [](std::string s) { return s.ends_with('/') ? s : s + "/"; };
-  auto last = [](std::string s) {
-    while (s.size() > 1 && s.back() == '/') s.pop_back();
-    return std::filesystem::path(s).filename().string();
-  };
-  if (!src->remote) {
-    std::string name = last(src->path);
-    if (name.empty() || name == "." || name == ".." || dst->bucket.empty()) return "";
-    if (!dst->prefix.empty() && last(dst->prefix) == name) return "";
-    return "hint: the contents of '" + src_arg + "' go to " + with_slash(dst_arg) +
-           " itself; s3cmd and rsync would put them under " + with_slash(dst_arg) + name +
-           "/ (give that as the destination for the same layout; write '" + src_arg +
-           "/' to silence this)";
-  }
-  if (src->prefix.empty()) return "";
-  std::string name = last(src->prefix);
-  if (last(dst->path) == name) return "";
-  return "hint: the keys under " + src_arg + "/ go into '" + dst_arg +
-         "' itself; s3cmd and rsync would put them in '" + with_slash(dst_arg) + name +
-         "' (give that as the destination for the same layout; write " + src_arg +
-         "/ to silence this)";
-}
 
 // Each line of the summary goes to the terminal (stdout, or stderr for
 // problems) and, with --log-file, to the log with a timestamp.
@@ -133,48 +95,8 @@ class Output {
   LogFile* log_;
 };
 
-// The share this process runs, its split points and where they came from.
-struct Share {
-  sides::ShareSpec spec;
-  session::ShardPlan plan;
-  sides::KeyRange range;
-};
-
-StatusOr<Share> ResolveShare(const SyncFlags& flags, session::Session& session) {
-  Share share;
-  ASSIGN_OR_RETURN(share.spec, sides::ParseShareSpec(flags.shard));
-  if (!flags.shard_plan.empty()) {
-    ASSIGN_OR_RETURN(share.plan, session::ReadShardPlan(flags.shard_plan));
-    if (share.plan.count() != share.spec.count) {
-      return InvalidArgument("'" + flags.shard_plan + "' splits the keys into " +
-                             std::to_string(share.plan.count()) + " shares, not " +
-                             std::to_string(share.spec.count));
-    }
-  } else {
-    ASSIGN_OR_RETURN(share.plan, session.PlanShares(flags.src, flags.dst, share.spec.count, false));
-  }
-  share.range = sides::ShareRange(share.plan.bounds, share.spec.index);
-  return share;
-}
-
-nlohmann::json ShareJson(const Share& s) {
-  auto bound = [](const std::optional<std::string>& b) {
-    return b ? nlohmann::json(sides::EncodeKey(*b)) : nlohmann::json(nullptr);
-  };
-  nlohmann::json j = {{"index", s.spec.index},
-                      {"count", s.spec.count},
-                      {"after", bound(s.range.after)},
-                      {"through", bound(s.range.through)},
-                      {"bounds_from", s.plan.method}};
-  if (s.plan.keys.size() == static_cast<size_t>(s.spec.count)) {
-    j["planned_keys"] = s.plan.keys[s.spec.index];
-    j["planned_bytes"] = s.plan.bytes[s.spec.index];
-  }
-  return j;
-}
-
 // One line per gateway after the summary, when a cluster has several.
-void PrintGateways(const session::Session& session) {
+void PrintGateways(const SyncSession& session) {
   for (const auto& [remote, stats] : session.Stats()) {
     if (stats.size() < 2) continue;
     for (const auto& e : stats) {
@@ -223,7 +145,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
   };
   // The metrics file is written however the run ends, so that a job that
   // could not even start shows as failed.
-  auto finish = [&](int code, const sync::SyncReport* report, const session::Session* session) {
+  auto finish = [&](int code, const SyncReport* report, const SyncSession* session) {
     const bool interrupted = report && report->interrupted && StopSignal() != 0;
     if (interrupted) code = 128 + StopSignal();
     RunMetrics m;
@@ -271,127 +193,89 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     return code;
   };
 
-  std::string remotes_path =
-      flags.remotes_file.empty() ? config::DefaultRemotesPath() : flags.remotes_file;
-  auto remotes = config::ReadRemotesFile(remotes_path, !flags.remotes_file.empty());
-  if (!remotes.ok()) return fail(remotes.status());
+  SyncRequest request;
+  request.source = flags.src;
+  request.destination = flags.dst;
+  request.delete_extra = flags.delete_extra;
+  request.max_delete = flags.max_delete;
+  request.force_delete = flags.force_delete;
+  request.dry_run = flags.dry_run;
+  request.checksum = flags.checksum;
+  request.require_verified = flags.require_verified;
+  request.exclude = flags.excludes;
+  request.include = flags.includes;
+  request.use_index = !flags.no_index;
+  request.index_dir = flags.index_path;
+  request.run_manifest = !flags.no_manifest;
+  request.manifest_bucket = flags.manifest_bucket;
+  request.manifest_path = flags.manifest_path;
+  request.manifest_sha256 = flags.manifest_sha256;
+  request.keep_manifests = flags.keep_manifests;
+  request.bucket_settings = !flags.no_bucket_settings;
+  request.apply_bucket_settings = flags.apply_bucket_settings;
+  request.preserve_owner = flags.preserve_owner;
+  request.preserve_modes = flags.preserve_modes;
+  request.preserve_special_bits = flags.preserve_special_bits;
+  request.copy_links = flags.copy_links;
+  request.store_links = flags.store_links;
+  request.create_empty_dirs = flags.create_empty_dirs;
+  request.all_versions = flags.all_versions;
+  request.remotes_file = flags.remotes_file;
+  request.wait_lock = flags.wait_lock;
+  request.shard = flags.shard;
+  request.shard_plan = flags.shard_plan;
 
-  sync::SyncOptions options;
-  options.delete_extra = flags.delete_extra;
-  options.dry_run = flags.dry_run;
-  options.checksum = flags.checksum;
-  options.require_verified = flags.require_verified;
-  options.force_delete = flags.force_delete;
-  options.bucket_settings = !flags.no_bucket_settings;
-  options.apply_settings_to_existing = flags.apply_bucket_settings;
-  auto max_delete = sync::ParseDeleteLimit(flags.max_delete);
-  if (!max_delete.ok()) return fail(max_delete.status());
-  options.max_delete = *max_delete;
-  options.concurrency = global.concurrency > 0 ? global.concurrency : 32;
-  options.restore_owner = flags.preserve_owner && geteuid() == 0;
-  options.preserve_modes = flags.preserve_modes;
-  options.preserve_special_bits = flags.preserve_special_bits;
-  options.copy_links = flags.copy_links;
-  options.create_empty_dirs = flags.create_empty_dirs;
-  options.store_links = flags.store_links;
-  options.all_versions = flags.all_versions;
-  if (flags.copy_links && flags.store_links) {
-    return fail(InvalidArgument("--copy-links and --links exclude each other"));
-  }
-  options.manifest.folder = !flags.no_manifest;
-  options.manifest.bucket = flags.manifest_bucket || !flags.manifest_path.empty();
-  options.manifest.path = flags.manifest_path;
-  options.manifest.sha256 = flags.manifest_sha256;
-  options.manifest.keep = flags.keep_manifests;
-  for (const auto& e : flags.excludes) options.filter.Exclude(e);
-  for (const auto& i : flags.includes) options.filter.Include(i);
-  auto transfer = ResolveTransferOptions(global);
-  if (!transfer.ok()) return fail(transfer.status());
-  options.transfer = *transfer;
-  options.transfer.parallel = std::min(8, options.concurrency);
-
+  WarnInsecure(global);
+  auto opened = SyncSession::Open(global, flags.remotes_file);
+  if (!opened.ok()) return fail(opened.status());
+  SyncSession& session = **opened;
   if (isatty(STDERR_FILENO) && !global.quiet && !flags.json) {
-    std::string hint = FolderNameHint(flags.src, flags.dst, *remotes);
+    std::string hint = session.FolderNameHint(flags.src, flags.dst);
     if (!hint.empty()) std::fprintf(stderr, "gwsync: %s\n", Printable(hint).c_str());
   }
-  // The default cluster may be unconfigured when both sides are remotes.
-  StatusOr<session::ClusterOptions> cluster = ResolveClusterOptions(global);
-  session::Session session(std::move(cluster), std::move(*remotes));
 
-  std::optional<Share> share;
-  if (!flags.shard.empty()) {
-    auto s = ResolveShare(flags, session);
-    if (!s.ok()) return fail(s.status());
-    share = std::move(*s);
-    options.range = share->range;
-    if (!flags.manifest_path.empty()) {
-      return fail(InvalidArgument(
-          "--manifest PATH names one file, and each share writes a manifest of its own keys "
-          "(`report merge` joins them): leave --manifest out with --shard"));
-    }
-    options.manifest.share =
-        "share-" + std::to_string(share->spec.index) + "-of-" + std::to_string(share->spec.count);
-  } else if (!flags.shard_plan.empty()) {
-    return fail(InvalidArgument("--shard-plan needs --shard I/N"));
-  }
-
-  session::IndexOptions index;
-  index.enabled = !flags.no_index;
-  index.dir = flags.index_path.empty() ? index::Index::DefaultPath() : flags.index_path;
-  // Shares running side by side must not wait on one database's lock.
-  if (share) {
-    index.dir +=
-        "-shard-" + std::to_string(share->spec.index) + "-of-" + std::to_string(share->spec.count);
-  }
-  session.SetIndexOptions(index);
-  Status feed = InstallFeedDriver(
-      flags.feed, index.enabled, flags.dry_run, &session,
-      [&output](const sync::SyncReport& b) {
-        uint64_t objects = 0;
-        for (const auto& [name, t] : b.actions) objects += t.objects;
-        output.Out("change feed: batch of %llu changes applied, %llu errors",
-                   static_cast<unsigned long long>(objects),
-                   static_cast<unsigned long long>(b.error_count));
-      },
-      [&output, &flags](const std::string& m) {
-        if (flags.feed.follow) output.Err("gwsync: notice: %s", Printable(m).c_str());
-      },
-      // A follower never finishes: its metrics say how it is doing after
-      // each batch (counts since it started, success of the last batch) and
-      // each proof of the feed (an empty batch: a marker came back).
-      [&](const sync::SyncReport& batch, const sync::SyncReport& total, bool proven) {
-        RunMetrics m;
-        m.source = flags.src;
-        m.destination = flags.dst;
-        m.started = true;
-        m.report = &total;
-        m.gateways = session.Stats();
-        m.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        m.finished_at = std::time(nullptr);
-        m.exit_code = ExitCodeOf(batch);
-        m.proven = proven;
-        write_metrics(m);
-      });
-  if (!feed.ok()) return fail(feed);
-  session.SetLockOptions(
-      {"", std::chrono::milliseconds(static_cast<int64_t>(flags.wait_lock * 1000))});
+  request.feed = FeedRequestOf(flags.feed);
+  request.feed.on_batch = [&output](const SyncReport& b) {
+    uint64_t objects = 0;
+    for (const auto& [name, t] : b.actions) objects += t.objects;
+    output.Out("change feed: batch of %llu changes applied, %llu errors",
+               static_cast<unsigned long long>(objects),
+               static_cast<unsigned long long>(b.error_count));
+  };
+  request.feed.on_notice = [&output, &flags](const std::string& m) {
+    if (flags.feed.follow) output.Err("gwsync: notice: %s", Printable(m).c_str());
+  };
+  // A follower never finishes: its metrics say how it is doing after each
+  // batch (counts since it started, success of the last batch) and each
+  // proof of the feed (an empty batch: a marker came back).
+  request.feed.on_progress = [&](const SyncReport& batch, const SyncReport& total, bool proven) {
+    RunMetrics m;
+    m.source = flags.src;
+    m.destination = flags.dst;
+    m.started = true;
+    m.report = &total;
+    m.gateways = session.Stats();
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    m.finished_at = std::time(nullptr);
+    m.exit_code = ExitCodeOf(batch);
+    m.proven = proven;
+    write_metrics(m);
+  };
 
   ProgressLine progress(isatty(STDERR_FILENO) && !global.quiet && !flags.json,
                         [&session] { return session.Stats(); });
-  options.on_progress = [&progress](const sync::SyncProgress& p) { progress.Update(p); };
+  request.on_progress = [&progress](const SyncProgress& p) { progress.Update(p); };
   if (flags.dry_run && !global.quiet && !flags.json) {
-    options.on_plan = [&progress](const plan::Action& a) {
+    request.on_planned = [&progress](std::string_view action, std::string_view key) {
       progress.Clear();
-      std::printf("(dry run) %s %s\n", std::string(plan::ActionName(a.kind)).c_str(),
-                  Printable(a.key).c_str());
+      std::printf("(dry run) %s %s\n", std::string(action).c_str(), Printable(key).c_str());
     };
   }
 
   // A signal stops the run: nothing new starts, what is in flight gets
   // kStopGrace to end (a second signal, or the grace running out, stops
   // at once; resumable partial downloads are kept for the next run).
-  options.stop = StopFlag();
+  request.stop = StopFlag();
   auto report = [&] {
     StopScope scope(kStopGrace, [&](int sig) {
       output.Err(
@@ -399,7 +283,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
           "(again to stop at once)",
           SignalName(sig), static_cast<int>(kStopGrace.count() / 1000));
     });
-    return session.Run(flags.src, flags.dst, options);
+    return session.Run(request);
   }();
   progress.Clear();
   if (!report.ok() && report.status().code() == StatusCode::kAborted) {
@@ -412,17 +296,16 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
     return code;
   }
   if (!report.ok()) return fail(report.status());
-  const sync::SyncReport& r = *report;
+  const SyncReport& r = *report;
+  const std::optional<SyncShare>& share = session.share();
   if (flags.json) {
-    nlohmann::json j = session::ReportJson(r, flags.src, flags.dst, flags.dry_run, &session);
-    j["exit_code"] = r.interrupted && StopSignal() != 0 ? 128 + StopSignal() : ExitCodeOf(r);
-    if (share) j["shard"] = ShareJson(*share);
-    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    int code = r.interrupted && StopSignal() != 0 ? 128 + StopSignal() : ExitCodeOf(r);
+    std::printf("%s\n", session.ReportJson(r, request, code).c_str());
   }
   if (share) {
-    output.Out("share %d of %d: keys after '%s' through '%s'", share->spec.index, share->spec.count,
-               share->range.after ? sides::EncodeKey(*share->range.after).c_str() : "(start)",
-               share->range.through ? sides::EncodeKey(*share->range.through).c_str() : "(end)");
+    output.Out("share %d of %d: keys after '%s' through '%s'", share->index, share->count,
+               share->after ? share->after->c_str() : "(start)",
+               share->through ? share->through->c_str() : "(end)");
   }
   for (const auto& [name, t] : r.actions) {
     output.Out("%-28s %8llu objects  %12s", name.c_str(),
@@ -444,7 +327,7 @@ int RunSyncCommand(const GlobalFlags& global, const SyncFlags& flags) {
         "uploads: %llu abandoned multipart uploads aborted (gwsync's own, not resumed for %d "
         "days)",
         static_cast<unsigned long long>(r.uploads_aborted),
-        static_cast<int>(sync::kAbandonedAfter.count() / 24));
+        static_cast<int>(kAbandonedAfter.count() / 24));
   }
   output.Out("done in %.2f s%s", r.seconds, flags.dry_run ? " (dry run: nothing changed)" : "");
   if (!global.quiet && !flags.json) PrintGateways(session);

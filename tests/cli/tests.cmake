@@ -1,7 +1,7 @@
 gwsync_test(cli_unit_test LABEL unit
-            SOURCES ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cc ${CMAKE_CURRENT_LIST_DIR}/context_test.cc
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cc
                     ${CMAKE_CURRENT_LIST_DIR}/progress_test.cc ${CMAKE_CURRENT_LIST_DIR}/suggest_test.cc
-            LIBS gwsync_cli gwsync_session gwsync_loopback_server)
+            LIBS gwsync_cli)
 # The generated zsh completion, checked by zsh (zsh -n, and compinit on a
 # pseudo-terminal against every command and option of --help).
 add_test(NAME zsh_completion_test

@@ -17,6 +17,9 @@ namespace gwsync {
 // reads half a file.
 Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode);
 
+// The mode a new file gets from open(..., 0666): 0666 less the umask.
+mode_t DefaultFileMode();
+
 // When a signal stops the process at once (gwsync/interrupt.h), removes every
 // live temporary file of gwsync's but the partial downloads kept for the next
 // run. Call once, early in main, after StartInterruptThread.

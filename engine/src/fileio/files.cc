@@ -112,8 +112,6 @@ mode_t Umask() {
   return mask;
 }
 
-mode_t DefaultFileMode() { return 0666 & ~Umask(); }
-
 StatusOr<std::unique_ptr<TempFile>> TempFile::Create(const std::string& path) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
@@ -223,6 +221,8 @@ Status TempFile::CommitTo(std::shared_ptr<Fd> dir, std::string name, std::string
 }  // namespace gwsync::fileio
 
 namespace gwsync {
+
+mode_t DefaultFileMode() { return 0666 & ~fileio::Umask(); }
 
 Status WriteFileAtomically(const std::string& path, std::string_view body, mode_t mode) {
   ASSIGN_OR_RETURN(auto file, fileio::TempFile::Create(path));

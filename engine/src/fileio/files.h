@@ -49,8 +49,7 @@ Status WriteAll(int fd, std::string_view data, const std::string& path);
 // The process's umask, read once from /proc (umask() itself would change
 // it for every thread).
 mode_t Umask();
-// The mode a new file gets from open(..., 0666): 0666 less the umask.
-mode_t DefaultFileMode();
+using gwsync::DefaultFileMode;  // gwsync/files.h
 
 // A temporary file ".NAME.gwsync-XXXXXX" beside `path`, removed unless
 // committed, also when the process is interrupted (RemoveTempFilesOnSignals).

@@ -167,11 +167,8 @@ struct SyncOptions {
 using gwsync::SyncReport;
 using gwsync::Tally;
 
-// An unfinished multipart upload of gwsync's (its checkpoint in the index)
-// that no run has resumed for this long is abandoned: the next complete run
-// to its bucket aborts it, so its parts stop taking the gateway's space.
-// Partial downloads have the same rule (fileio::RemoveIfStale).
-inline constexpr std::chrono::hours kAbandonedAfter{7 * 24};
+// gwsync/sync.h: how long an unfinished upload of gwsync's may wait.
+using gwsync::kAbandonedAfter;
 
 // Runs one sync. A non-OK Status means the sync could not run at all (a
 // side's root cannot be listed, the bucket cannot be created); per-key

@@ -3,17 +3,17 @@
 // failed multipart upload, not awaited) completes exactly once, with
 // kCancelled, into a client that is still there (under ASan: no
 // heap-use-after-free).
-#include "cli/context.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 
+#include "api/gateway_impl.h"
+#include "gwsync/gateway.h"
 #include "session/session.h"
 #include "support/loopback_server.h"
 
-namespace gwsync::cli {
+namespace gwsync::api {
 namespace {
 
 using gwsync::testing::LoopbackServer;
@@ -32,18 +32,18 @@ void AbortLater(const s3::Client& client, Aborted* aborted) {
   });
 }
 
-TEST(OwnerShutdownTest, ContextWithAnAbortInFlight) {
+TEST(OwnerShutdownTest, GatewayWithAnAbortInFlight) {
   LoopbackServer server(LoopbackServer::Silent());
-  GlobalFlags flags;
-  flags.endpoints = {"http://" + server.host()};
-  flags.access_key = "AK";
-  flags.secret_key = "SK";
-  flags.config_file = "/dev/null";
+  GatewayOptions options;
+  options.endpoints = {"http://" + server.host()};
+  options.access_key = "AK";
+  options.secret_key = "SK";
+  options.config_file = "/dev/null";
   Aborted aborted;
   {
-    auto ctx = Context::Create(flags);
-    ASSERT_TRUE(ctx.ok()) << ctx.status().ToString();
-    AbortLater((*ctx)->client(), &aborted);
+    auto gateway = Gateway::Open(options);
+    ASSERT_TRUE(gateway.ok()) << gateway.status().ToString();
+    AbortLater(GatewayAccess::Client(**gateway), &aborted);
     ASSERT_TRUE(server.WaitForRequests(1, milliseconds(5000)));
   }
   EXPECT_EQ(aborted.calls.load(), 1);
@@ -71,4 +71,4 @@ TEST(OwnerShutdownTest, SessionClusterWithAnAbortInFlight) {
 }
 
 }  // namespace
-}  // namespace gwsync::cli
+}  // namespace gwsync::api
