@@ -1,7 +1,6 @@
 // The engine's side of a gwsync::Gateway (gwsync/gateway.h): the transport
 // and the client built on it, and the transfer settings, for the api/
-// functions that take a Gateway and for the commands not yet on the public
-// surface (cli::Context).
+// functions that take a Gateway (and tests/api).
 #pragma once
 
 #include <functional>
