@@ -2,7 +2,7 @@
 // multipart upload's parts spread over the gateways and retried, a part the
 // gateway acknowledges with the wrong ETag, and a multipart download checked
 // by content (exactly when the part size is recorded, as unchecked when no
-// part size reproduces the ETag). Workers(0) runs the machines' CPU work on
+// part size reproduces the ETag). Workers in kInline mode run the machines' CPU work on
 // the test's thread, so a run is deterministic.
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -131,7 +131,7 @@ class MachineTest : public ::testing::Test {
 
   FakeTransport net_;
   FixedRandom jitter_;
-  util::Workers workers_{0};
+  util::Workers workers_{util::Workers::Mode::kInline};
   std::unique_ptr<s3::Client> client_;
   std::string dir_;
   transfer::TransferOptions options_;

@@ -125,7 +125,7 @@ class MultipartTest : public ::testing::Test {
 
   FakeTransport net_;
   FixedRandom jitter_;
-  util::Workers workers_{0};
+  util::Workers workers_{util::Workers::Mode::kInline};
   std::unique_ptr<s3::Client> client_;
   transfer::TransferOptions options_;
 };
@@ -202,7 +202,7 @@ TEST(MultipartAtOnceTest, CompletionsThatComeSynchronouslyDoNotRecurse) {
   o.endpoint = *s3::ParseEndpoint("http://" + kHost);
   o.credentials = {"access", "secret"};
   s3::Client client(&net, o);
-  util::Workers workers(0);
+  util::Workers workers(util::Workers::Mode::kInline);
   transfer::TransferOptions options;
   options.workers = &workers;
   options.parallel = 1;  // one part at a time: each completion starts the next
@@ -242,7 +242,7 @@ struct TempDir {
 
 // A run killed after 9,999 of 10,000 parts: the checkpoint lists them, the
 // gateway confirms them (ListParts, ten pages), and the rerun produces them
-// all at once from the checkpoint (on the caller's stack: Workers(0)) and
+// all at once from the checkpoint (on the caller's stack: Workers in kInline mode) and
 // sends only the last. Without the trampoline this recursed 9,999 deep.
 TEST_F(MultipartTest, ResumeWithNineThousandNineHundredNinetyNinePartsSentSendsOnlyTheLast) {
   TempDir dir;

@@ -44,7 +44,7 @@ struct Item {
 class Backup {
  public:
   Backup(const Location& src, const Location& dst, const SyncOptions& options)
-      : src_(src), dst_(dst), options_(options), workers_(2) {
+      : src_(src), dst_(dst), options_(options) {
     transfer_ = options.transfer;
     transfer_.workers = &workers_;
   }

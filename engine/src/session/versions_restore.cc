@@ -70,7 +70,7 @@ Status PrepareBucket(const Location& dst, const SavedSettings& saved, bool* crea
 class Replay {
  public:
   Replay(const Location& src, const Location& dst, const SyncOptions& options)
-      : src_(src), dst_(dst), workers_(2) {
+      : src_(src), dst_(dst) {
     transfer_ = options.transfer;
     transfer_.workers = &workers_;
   }

@@ -69,7 +69,7 @@ class Context {
   // source's, as the walk lists them; a destination's, once it exists).
   LocalRoot& root;
   const transfer::TransferOptions& transfer;  // options.transfer, with `workers`
-  util::Workers& workers;  // hashing, file reads and checkpoint saves: a fixed pool
+  util::Workers& workers;  // hashing, file reads and checkpoint saves, on the engine's arena
 
   void Notice(const std::string& where, const std::string& what);
   // A key that went to the key store (a folder of its name was in the way).

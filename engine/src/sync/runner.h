@@ -90,8 +90,7 @@ class Runner {
         dst_(dst),
         options_(options),
         fs_(options.file_system ? *options.file_system : *FileSystem::Default()),
-        slots_(options.concurrency, std::max(1, options.concurrency / 8)),
-        workers_(std::max(2, static_cast<int>(std::thread::hardware_concurrency()))) {
+        slots_(options.concurrency, std::max(1, options.concurrency / 8)) {
     transfer_ = options.transfer;
     transfer_.workers = &workers_;
     // Cross-cluster copies hold parts in memory: all of them together at

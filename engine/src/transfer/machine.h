@@ -121,13 +121,13 @@ void StartUploadStream(const s3::Client& client, ReadFn read, std::string first,
                        const std::string& bucket, const std::string& key,
                        const TransferOptions& options, const PartLayout& layout, UploadDone done);
 
-// Workers for a blocking call whose options name none: a small pool that
-// lives as long as the call.
+// Workers for a blocking call whose options name none: its tasks go to the
+// engine's arena, and are all done when the call returns.
 class CallWorkers {
  public:
   explicit CallWorkers(TransferOptions* options) {
     if (!options->workers) {
-      own_ = std::make_unique<util::Workers>(2);
+      own_ = std::make_unique<util::Workers>();
       options->workers = own_.get();
     }
   }

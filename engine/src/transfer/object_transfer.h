@@ -171,7 +171,7 @@ using DownloadDone = std::function<void(StatusOr<DownloadResult>)>;
 // A local file to upload.
 struct FileToUpload {
   std::string path;
-  // Open on `path` already (sync opens and hashes on its own workers);
+  // Open on `path` already (a sync opens and hashes it in its prepare);
   // null: opened here.
   std::shared_ptr<fileio::Fd> fd;
   // MD5 of the whole file, when the caller has it (a single PUT then needs

@@ -1,50 +1,48 @@
-// Workers is a fixed pool of threads for the CPU and file work of transfers
-// (hashing a part, reading a checkpoint, writing the index), so the event
-// loop's thread never does it. Tasks run in the order given, each once, on
-// whichever thread is free; an idle thread sleeps on a condition variable
-// (it never spins). The number of threads is fixed at construction; with 0,
-// Run() runs each task at once on the caller's thread (single-threaded tests
-// on a fake transport). Run() is safe from any thread, the destructor runs
-// what was queued and joins.
+// The engine's one pool for CPU and file work: the TBB worker threads of
+// CpuArena(). Workers hands it the work of transfers (hashing a part,
+// opening a file, reading a checkpoint, a download's content check), so the
+// event loop's thread never does it, and outlives every task it handed over:
+// its destructor waits for them, each task's captures destroyed before it
+// returns. Run() is safe from any thread, and never blocks. With kInline,
+// Run() runs each task at once on the caller's thread (single-threaded
+// tests on a fake transport).
 #pragma once
 
 #include <tbb/task_arena.h>
 
 #include <condition_variable>
-#include <deque>
+#include <cstdint>
 #include <functional>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 namespace gwsync::util {
 
-// The engine's task arena for CPU work that comes in pieces large enough to
-// pay for TBB's scheduling (verify's content checks: a file each): as many
-// threads as the machine has cores, at least two, and one more, since the
-// first stage of a pipeline may wait for a listing page without working.
+// The engine's task arena for CPU work: as many threads as the machine has
+// cores, at least two, and one more, since the first stage of verify's
+// pipeline may wait for a listing page without working. One slot is kept
+// for the thread that runs a verify; transfers' tasks are queued to it
+// (task_arena::enqueue) and run on its workers. The sync's graph runs in an
+// arena of its own (its caller holds that arena's one slot for masters
+// while it commits), served by the same worker threads.
 tbb::task_arena& CpuArena();
 // The threads CpuArena() has.
 int CpuThreads();
 
 class Workers {
  public:
-  explicit Workers(int threads);
+  enum class Mode { kArena, kInline };
+  explicit Workers(Mode mode = Mode::kArena) : inline_(mode == Mode::kInline) {}
   ~Workers();
   Workers(const Workers&) = delete;
   Workers& operator=(const Workers&) = delete;
 
   void Run(std::function<void()> task);
-  int size() const { return static_cast<int>(threads_.size()); }
 
  private:
-  void Loop();
-
+  const bool inline_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  int64_t pending_ = 0;  // handed to the arena and not yet finished; guarded by mu_
 };
 
 }  // namespace gwsync::util
