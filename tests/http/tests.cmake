@@ -1,6 +1,6 @@
 # The curl loop against misbehaving loopback servers: shutdown with work in
-# flight or pending, and the overall deadline per request.
+# flight or pending, the overall deadline per request, and the end of a pass.
 gwsync_test(http_unit_test LABEL unit
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/shutdown_test.cc ${CMAKE_CURRENT_LIST_DIR}/deadline_test.cc
-            ${CMAKE_CURRENT_LIST_DIR}/range_test.cc
+            ${CMAKE_CURRENT_LIST_DIR}/range_test.cc ${CMAKE_CURRENT_LIST_DIR}/pass_test.cc
             LIBS gwsync_http gwsync_loopback_server)

@@ -25,6 +25,7 @@
 
 #include "http/easy_setup.h"
 #include "http/exchange.h"
+#include "http/pass.h"
 #include "http/socket_set.h"
 
 namespace gwsync::http {
@@ -405,6 +406,7 @@ struct CurlTransport::Impl {
   void Run() {
     loop_id = std::this_thread::get_id();
     std::array<epoll_event, 64> events;
+    internal::PassScope pass;  // what completions defer to the end of the pass (http/pass.h)
     for (;;) {
       bool draining;
       std::chrono::steady_clock::time_point grace;
@@ -433,6 +435,7 @@ struct CurlTransport::Impl {
       wait_ms = CurlTimeouts(wait_ms);
       // Transfers paused by a budget: come back for them within 5 ms.
       if (AnyPaused()) wait_ms = std::min(wait_ms, 5);
+      pass.Flush();  // the pass is over: what its completions handed on
       // From here on a Send or Post wakes us; what came before is seen now.
       asleep.store(true);
       {

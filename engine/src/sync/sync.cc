@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <vector>
 
+#include "http/pass.h"
 #include "sync/runner.h"
 
 namespace gwsync::sync {
@@ -109,19 +110,26 @@ void Runner::RunGraph() {
                         /*reserved_for_masters=*/1);
   arena.execute([&] {
     flow::graph g;
-    struct {
+    struct Handover {
       std::mutex mu;
       std::condition_variable cv;
       Batch jobs;            // transferred, to commit; guarded by mu
       bool feeding = false;  // guarded by mu
-    } finished;
+    };
+    // Shared with the loop's end-of-pass wakeups, which may come after the
+    // committer saw the last job and returned.
+    auto shared = std::make_shared<Handover>();
+    Handover& finished = *shared;
     std::atomic<int64_t> open{0};  // fed and not yet committed
-    // Notified under the lock: once it is released the committer may see
-    // the last job, return, and destroy `finished`.
-    auto to_commit = [&finished](JobPtr job) {
-      std::lock_guard lock(finished.mu);
-      finished.jobs.push_back(std::move(job));
-      finished.cv.notify_one();  // no system call unless the committer sleeps
+    // The committer is woken once per pass of the curl loop (http/pass.h):
+    // the pass's transfers are committed as one burst.
+    auto to_commit = [shared](JobPtr job) {
+      {
+        std::lock_guard lock(shared->mu);
+        shared->jobs.push_back(std::move(job));
+      }
+      // No system call unless the committer sleeps.
+      http::AtEndOfPass(shared.get(), [shared] { shared->cv.notify_one(); });
     };
     // noexcept: TBB runs a lightweight node's body inline only then.
     auto start = [&](JobPtr job) noexcept {
