@@ -3,6 +3,7 @@
 // records its outcome. Private to loadgen/.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -117,7 +118,9 @@ class Bench {
   std::deque<Object> fresh_;     // put by the run: what deletes in a mix remove
   uint64_t next_put_ = 0;
   uint64_t next_prepare_ = 0;
-  uint64_t body_offset_ = 0;
+  // Taken by Send on the caller's thread (preparing) and on the curl loop's
+  // (the next operation once one finishes): atomic.
+  std::atomic<uint64_t> body_offset_{0};
   int in_flight_ = 0;
   bool closed_loop_ = true;
   bool stopping_ = false;
