@@ -176,7 +176,11 @@ void Bench::SendParts(std::shared_ptr<Task> t) {
       error = t->part_error;
     }
   }
-  for (auto [number, len] : start) {
+  for (const auto& part : start) {
+    // Named copies: a lambda capturing structured bindings is C++20 that
+    // clang-tidy 14 cannot parse.
+    const int number = part.first;
+    const uint64_t len = part.second;
     client_.UploadPart(b, t->key, t->upload_id, number, Body(len), "",
                        [this, t, number, len](StatusOr<std::string> r) {
                          CountRequest("UploadPart", t.get());
