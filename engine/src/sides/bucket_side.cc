@@ -1,3 +1,6 @@
+// size: one class, the bucket's Lister: its discovery thread, the window of
+// segments and the pages the curl loop answers share one lock and one
+// condition variable; split, each part would reach into the others' state.
 #include "sides/bucket_side.h"
 
 #include <algorithm>
@@ -28,6 +31,10 @@ struct Segment {
   bool in_flight = false;
   std::string token;        // continuation of the next page
   s3::PageCheck check{""};  // a partition's pages, under its prefix (AddPartition)
+  // Once its first page was answered: the keys in it (kDenseFolder when
+  // there are more, or the page failed). A wide level's first folder (Probe).
+  bool first_page_seen = false;
+  size_t first_page_keys = 0;
 };
 using SegmentPtr = std::shared_ptr<Segment>;
 
@@ -147,6 +154,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
     auto flush = [&] {
       if (group.count > 0) AddGroup(prefix, std::exchange(group, Group()));
     };
+    size_t keys_per_folder = 0;  // a wide level's, once its first folder is listed (Probe)
     for (bool first_page = true;; first_page = false) {
       s3::ListPage page;
       if (first_page && first) {
@@ -159,14 +167,20 @@ class Lister : public std::enable_shared_from_this<Lister> {
       }
       bool expand = !wide && first_page && depth < options_.max_depth && !page.truncated &&
                     static_cast<int>(page.common_prefixes.size()) < options_.parallel;
-      // A wide level's folders go out in groups, still at least 2 x parallel
+      // A wide level's folders go out in groups, at most 2 x parallel
       // partitions a page: a level of thousands of one-key folders (a
-      // registry's _layers/sha256/HASH/link) is not a LIST per key.
-      const size_t per_group =
-          expand
-              ? 1
-              : std::max<size_t>(1, page.common_prefixes.size() /
-                                        (2 * static_cast<size_t>(std::max(1, options_.parallel))));
+      // registry's _layers/sha256/HASH/link) is not a LIST per key. A group
+      // holds the folders of about kGroupKeys keys (judged by the level's
+      // first folder), since each LIST costs the gateway about as much as a
+      // page of a thousand keys (a call per bucket index shard), but there
+      // are still at least kMinGroups a page, should that folder be a small
+      // one among large.
+      const size_t folders_here = page.common_prefixes.size();
+      const size_t min_group =
+          expand ? 1
+                 : std::max<size_t>(
+                       1, folders_here / (2 * static_cast<size_t>(std::max(1, options_.parallel))));
+      const size_t max_group = std::max(min_group, folders_here / kMinGroups);
       ListBatch loose;
       size_t i = 0, j = 0;
       const auto& objects = page.objects;
@@ -214,7 +228,12 @@ class Lister : public std::enable_shared_from_this<Lister> {
           continue;
         }
         if (!loose.entries.empty()) AddReady(std::exchange(loose, ListBatch()));
-        if (per_group > 1) {
+        const size_t per_group =
+            keys_per_folder == 0 ? min_group
+                                 : std::clamp(kGroupKeys / keys_per_folder, min_group, max_group);
+        if (!expand && keys_per_folder == 0) {
+          keys_per_folder = Probe(folders[j]);  // the level's first folder: its partition
+        } else if (per_group > 1) {
           if (group.count == 0) group.start_after = after_prev;
           group.last = folders[j];
           if (++group.count == per_group) flush();
@@ -234,6 +253,12 @@ class Lister : public std::enable_shared_from_this<Lister> {
       o.continuation = page.next_token;
     }
   }
+
+  // The keys a group of small folders is made to hold: a page, less room
+  // for the folders past the first to hold more.
+  static constexpr size_t kGroupKeys = 800;
+  static constexpr size_t kDenseFolder = 1000;  // a full page, or more
+  static constexpr size_t kMinGroups = 4;
 
   // Consecutive folders of one level, to be listed as one partition.
   struct Group {
@@ -314,13 +339,15 @@ class Lister : public std::enable_shared_from_this<Lister> {
     AddReady(std::move(b));
   }
 
-  void AddPartition(const std::string& folder) {
+  SegmentPtr NewPartition(const std::string& folder) {
     auto seg = std::make_shared<Segment>();
     seg->flat = true;
     seg->prefix = folder;
     seg->check = s3::PageCheck(folder, "", budget_);
-    Add(std::move(seg));
+    return seg;
   }
+
+  void AddPartition(const std::string& folder) { Add(NewPartition(folder)); }
 
   void AddGroup(const std::string& level, Group g) {
     if (g.count == 1) return AddPartition(g.last);
@@ -351,74 +378,61 @@ class Lister : public std::enable_shared_from_this<Lister> {
     }
   }
 
-  // Requests the partition's next page; the answer arrives on the curl loop.
-  void Fetch(const SegmentPtr& seg) {
+  // What the partition's next page asks for.
+  s3::ListOptions PageOptions(const Segment& seg) const {
     s3::ListOptions o;
-    o.prefix = seg->prefix;
-    o.continuation = seg->token;
-    if (seg->token.empty()) {
-      o.start_after = seg->start_after;
-      if (range_.after && range_.after->starts_with(seg->prefix) && *range_.after > o.start_after) {
+    o.prefix = seg.prefix;
+    o.continuation = seg.token;
+    if (seg.token.empty()) {
+      o.start_after = seg.start_after;
+      if (range_.after && range_.after->starts_with(seg.prefix) && *range_.after > o.start_after) {
         o.start_after = *range_.after;
       }
     }
+    return o;
+  }
+
+  // Requests the partition's next page; the answer arrives on the curl loop.
+  void Fetch(const SegmentPtr& seg) {
     auto self = shared_from_this();
-    client_.ListObjects(bucket_, o, [self, seg](StatusOr<s3::ListPage> page) {
+    client_.ListObjects(bucket_, PageOptions(*seg), [self, seg](StatusOr<s3::ListPage> page) {
       self->OnPage(seg, std::move(page));
     });
+  }
+
+  // A wide level's first folder, added as a partition whose first page the
+  // discovery thread waits for: how many keys it holds (kDenseFolder when
+  // there are more) tells how many of the level's folders make a group
+  // worth a LIST of its own. The page is read on the curl loop as any
+  // other.
+  size_t Probe(const std::string& folder) {
+    SegmentPtr seg = NewPartition(folder);
+    Add(seg);
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return cancelled_ || seg->first_page_seen || seg->done; });
+    return std::max<size_t>(1, seg->first_page_seen ? seg->first_page_keys : kDenseFolder);
   }
 
   // On the curl loop: checks and queues a page, and starts the next
   // requests there is room for. Never blocks. The segment's check is this
   // callback's alone: a partition has one page in flight at a time.
   void OnPage(const SegmentPtr& seg, StatusOr<s3::ListPage> page) {
+    const size_t keys = !page.ok() || page->truncated ? kDenseFolder : page->objects.size();
     ListBatch batch;
-    bool done = true;
     std::string token = seg->token;
-    if (!page.ok()) {
-      batch.problems.push_back(Problem{Where(seg->prefix), page.status().Annotate("listing")});
-    } else {
-      for (const auto& obj : page->objects) {
-        Status bad = seg->check.CheckKey(obj.key);
-        if (!bad.ok()) {
-          if (Tell()) batch.problems.push_back(Problem{Where(obj.key), bad});
-          page->truncated = false;
-          break;
-        }
-        if (range_.through && obj.key > *range_.through) {  // the end of the range
-          page->truncated = false;
-          break;
-        }
-        if (seg->group) {
-          if (obj.key.compare(0, seg->last.size(), seg->last) > 0) {  // past the group
-            page->truncated = false;
-            break;
-          }
-          // The level's own keys, and what a gateway that ignored
-          // start-after sends again.
-          if (obj.key.find('/', seg->prefix.size()) == std::string::npos ||
-              obj.key <= seg->start_after) {
-            continue;
-          }
-        }
-        if (Convert(obj, &batch)) listed_.fetch_add(1, std::memory_order_relaxed);
-      }
-      if (page->truncated) {
-        Status bad = seg->check.CheckMarker(true, page->next_token,
-                                            page->objects.empty() && page->common_prefixes.empty());
-        if (bad.ok()) {
-          token = page->next_token;
-          done = false;
-        } else {
-          batch.problems.push_back(Problem{Where(seg->prefix), bad});
-        }
-      }
-    }
+    const bool done = TakePage(*seg, std::move(page), &batch, &token);
     std::vector<SegmentPtr> fetch;
     {
       std::lock_guard lock(mu_);
       seg->in_flight = false;
-      if (cancelled_) return;
+      if (!seg->first_page_seen) {
+        seg->first_page_seen = true;
+        seg->first_page_keys = keys;
+      }
+      if (cancelled_) {
+        cv_.notify_all();
+        return;
+      }
       seg->token = std::move(token);
       seg->done = done;
       if (!batch.entries.empty() || !batch.problems.empty()) seg->ready.push_back(std::move(batch));
@@ -426,6 +440,45 @@ class Lister : public std::enable_shared_from_this<Lister> {
       cv_.notify_all();
     }
     for (auto& s : fetch) Fetch(s);
+  }
+
+  // A partition's page into `batch`, each key checked: true when the
+  // partition is over, else `token` continues it.
+  bool TakePage(Segment& seg, StatusOr<s3::ListPage> page, ListBatch* batch, std::string* token) {
+    bool done = true;
+    if (!page.ok()) {
+      batch->problems.push_back(Problem{Where(seg.prefix), page.status().Annotate("listing")});
+      return done;
+    }
+    for (const auto& obj : page->objects) {
+      Status bad = seg.check.CheckKey(obj.key);
+      if (!bad.ok()) {
+        if (Tell()) batch->problems.push_back(Problem{Where(obj.key), bad});
+        return done;
+      }
+      if (range_.through && obj.key > *range_.through) return done;  // the end of the range
+      if (seg.group) {
+        if (obj.key.compare(0, seg.last.size(), seg.last) > 0) return done;  // past the group
+        // The level's own keys, and what a gateway that ignored
+        // start-after sends again.
+        if (obj.key.find('/', seg.prefix.size()) == std::string::npos ||
+            obj.key <= seg.start_after) {
+          continue;
+        }
+      }
+      if (Convert(obj, batch)) listed_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (page->truncated) {
+      Status bad = seg.check.CheckMarker(true, page->next_token,
+                                         page->objects.empty() && page->common_prefixes.empty());
+      if (bad.ok()) {
+        *token = page->next_token;
+        done = false;
+      } else {
+        batch->problems.push_back(Problem{Where(seg.prefix), bad});
+      }
+    }
+    return done;
   }
 
   const s3::Client& client_;
