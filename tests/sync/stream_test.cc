@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include "sides/bucket_side.h"
 #include "support/fake_listing.h"
@@ -78,6 +80,39 @@ TEST_F(StreamTest, EveryKeyArrivesOnceInByteOrder) {
   auto [keys, problems] = Drain(Open("").get());
   EXPECT_TRUE(problems.empty()) << problems.front();
   EXPECT_EQ(keys, keys_);
+}
+
+// A bucket the gateway says holds at most 10,000 objects is listed flat,
+// page after page: its delimiter levels and partitions would cost more
+// LISTs than its pages. Larger, or of an unknown count, it is partitioned.
+TEST_F(StreamTest, ASmallBucketIsListedFlatPageAfterPage) {
+  for (std::optional<uint64_t> count :
+       {std::optional<uint64_t>(2'000), std::optional<uint64_t>(10'000),
+        std::optional<uint64_t>(10'001), std::optional<uint64_t>()}) {
+    SCOPED_TRACE(count ? std::to_string(*count) : "no count");
+    Start(RegistryKeys(20), 1000);  // 1,884 keys: two pages
+    fake_->set_object_count(count);
+    auto [keys, problems] = Drain(Open("").get());
+    EXPECT_TRUE(problems.empty()) << problems.front();
+    EXPECT_EQ(keys, keys_);
+    if (count && *count <= 10'000) {
+      EXPECT_EQ(fake_->requests(), 3);  // the root level, then two pages
+    } else {
+      EXPECT_GT(fake_->requests(), 10);  // the levels, and partitions
+    }
+  }
+}
+
+TEST_F(StreamTest, ASmallBucketUnderAPrefixIsListedFlatWithItsKeysRelative) {
+  Start(RegistryKeys(20), 7);
+  fake_->set_object_count(2'000);
+  auto [keys, problems] = Drain(Open("docker/registry/v2/").get());
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  std::vector<std::string> want;
+  for (const auto& k : keys_) {
+    if (k.starts_with("docker/registry/v2/")) want.push_back(k.substr(19));
+  }
+  EXPECT_EQ(keys, want);
 }
 
 TEST_F(StreamTest, UnderAPrefixKeysAreRelative) {

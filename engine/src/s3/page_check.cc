@@ -17,7 +17,7 @@ std::string WithCommas(uint64_t n) {
 
 }  // namespace
 
-ListBudget::ListBudget(std::optional<uint64_t> count, uint64_t limit) {
+ListBudget::ListBudget(std::optional<uint64_t> count, uint64_t limit) : count_(count) {
   if (limit > 0) {
     limit_ = limit;
     why_ = "the --list-limit";

@@ -37,6 +37,8 @@ class ListBudget {
   ListBudget(std::optional<uint64_t> count, uint64_t limit);
 
   uint64_t limit() const { return limit_; }
+  // The bucket's objects as the gateway said, if it did.
+  std::optional<uint64_t> count() const { return count_; }
   // Whether a listing went past the limit (every later name fails too).
   bool exhausted() const {
     return keys_.load(std::memory_order_relaxed) > limit_ ||
@@ -49,6 +51,7 @@ class ListBudget {
  private:
   Status Take(std::atomic<uint64_t>& n, const char* what);
 
+  std::optional<uint64_t> count_;
   uint64_t limit_;
   std::string why_;  // where the limit comes from, for the message
   std::atomic<uint64_t> keys_{0}, folders_{0};

@@ -42,19 +42,25 @@ using SegmentPtr = std::shared_ptr<Segment>;
 // the curl loop; the callbacks hold it alive.
 class Lister : public std::enable_shared_from_this<Lister> {
  public:
+  // `flat`: one partition, the whole prefix page after page, no levels.
   Lister(const s3::Client& client, std::string bucket, std::string prefix,
-         BucketListOptions options, std::shared_ptr<s3::ListBudget> budget)
+         BucketListOptions options, std::shared_ptr<s3::ListBudget> budget, bool flat)
       : client_(client),
         bucket_(std::move(bucket)),
         prefix_(std::move(prefix)),
         options_(std::move(options)),
         range_(options_.range.WithPrefix(prefix_)),
-        budget_(std::move(budget)) {}
+        budget_(std::move(budget)),
+        flat_(flat) {}
 
   // The discovery thread: walks the delimiter levels in key order and adds
   // segments. `first` is the root's first page, already fetched.
   void Discover(s3::ListPage first) {
-    Level(prefix_, 0, &first);
+    if (flat_) {
+      AddPartition(prefix_);
+    } else {
+      Level(prefix_, 0, &first);
+    }
     std::lock_guard lock(mu_);
     discovery_done_ = true;
     cv_.notify_all();
@@ -489,6 +495,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
   // ends even when each page on its own looks right.
   const std::shared_ptr<s3::ListBudget> budget_;
   std::atomic<bool> budget_told_{false};
+  const bool flat_;
   bool past_end_ = false;  // the discovery thread's: a key past the range was met
   std::atomic<uint64_t> listed_{0};
 
@@ -537,13 +544,21 @@ StatusOr<std::unique_ptr<EntryStream>> OpenBucketStream(const s3::Client& client
     }
     return first.status();
   }
-  // One HEAD per side, once a first page says there is more: how many
-  // objects the gateway says the bucket holds. A gateway that cannot be
-  // reached or a listing of one page costs none.
-  auto budget = first->truncated
-                    ? s3::BudgetFor(client, bucket)
-                    : std::make_shared<s3::ListBudget>(std::nullopt, client.options().list_limit);
-  auto lister = std::make_shared<Lister>(client, bucket, prefix, options, std::move(budget));
+  // One HEAD per side, once a first page says there is more (or has
+  // folders): how many objects the gateway says the bucket holds. A listing
+  // of one flat page costs none.
+  const bool more = first->truncated || !first->common_prefixes.empty();
+  auto budget = more ? s3::BudgetFor(client, bucket)
+                     : std::make_shared<s3::ListBudget>(std::nullopt, client.options().list_limit);
+  // A bucket of at most kFlatKeys objects is listed flat, page after page:
+  // each LIST costs the gateway about as much as a page of a thousand keys
+  // (RGW asks each shard of its index), so partitions, and the delimiter
+  // levels that find them, cost more requests than they save time below
+  // ten pages. A share of a bucket (a range) is partitioned as before.
+  constexpr uint64_t kFlatKeys = 10'000;
+  const bool flat = more && budget->count() && *budget->count() <= kFlatKeys &&
+                    !options.range.after && !options.range.through;
+  auto lister = std::make_shared<Lister>(client, bucket, prefix, options, std::move(budget), flat);
   return std::unique_ptr<EntryStream>(std::make_unique<BucketStream>(lister, std::move(*first)));
 }
 
