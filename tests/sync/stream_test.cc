@@ -103,6 +103,27 @@ TEST_F(StreamTest, ASmallBucketIsListedFlatPageAfterPage) {
   }
 }
 
+// A share of a small bucket is its part of the pages, from the range's
+// start-after to its last key, even from a gateway that ignores
+// start-after (its keys before the range are dropped).
+TEST_F(StreamTest, AShareOfASmallBucketIsItsPartOfThePages) {
+  for (bool ignore_start_after : {false, true}) {
+    SCOPED_TRACE(ignore_start_after ? "a gateway that ignores start-after" : "");
+    Start(RegistryKeys(20), 100);
+    fake_->set_object_count(2'000);
+    fake_->set_ignore_start_after(ignore_start_after);
+    sides::BucketListOptions o;
+    o.range.after = keys_[700];
+    o.range.through = keys_[999];
+    auto [keys, problems] = Drain(Open("", o).get());
+    EXPECT_TRUE(problems.empty()) << problems.front();
+    EXPECT_EQ(keys, std::vector<std::string>(keys_.begin() + 701, keys_.begin() + 1000));
+    if (!ignore_start_after) {
+      EXPECT_LE(fake_->requests(), 5);  // the root level, then pages 8 to 10 of 100 keys
+    }
+  }
+}
+
 TEST_F(StreamTest, ASmallBucketUnderAPrefixIsListedFlatWithItsKeysRelative) {
   Start(RegistryKeys(20), 7);
   fake_->set_object_count(2'000);

@@ -554,10 +554,10 @@ StatusOr<std::unique_ptr<EntryStream>> OpenBucketStream(const s3::Client& client
   // each LIST costs the gateway about as much as a page of a thousand keys
   // (RGW asks each shard of its index), so partitions, and the delimiter
   // levels that find them, cost more requests than they save time below
-  // ten pages. A share of a bucket (a range) is partitioned as before.
+  // ten pages. A share of such a bucket (a range) is its part of the
+  // pages: from the range's start-after to its last key.
   constexpr uint64_t kFlatKeys = 10'000;
-  const bool flat = more && budget->count() && *budget->count() <= kFlatKeys &&
-                    !options.range.after && !options.range.through;
+  const bool flat = more && budget->count() && *budget->count() <= kFlatKeys;
   auto lister = std::make_shared<Lister>(client, bucket, prefix, options, std::move(budget), flat);
   return std::unique_ptr<EntryStream>(std::make_unique<BucketStream>(lister, std::move(*first)));
 }
