@@ -1,6 +1,3 @@
-// size: one class, the bucket's Lister: its discovery thread, the window of
-// segments and the pages the curl loop answers share one lock and one
-// condition variable; split, each part would reach into the others' state.
 #include "sides/bucket_side.h"
 
 #include <algorithm>
@@ -11,32 +8,14 @@
 #include <thread>
 
 #include "s3/page_check.h"
+#include "sides/bucket_pages.h"
 
 namespace gwsync::sides {
 namespace {
 
-// A contiguous piece of the key space: a partition listed page by page
-// (every key under `prefix`), or keys a delimiter listing already returned.
-// A partition may be a group of consecutive folders of one level (`prefix`):
-// every key after `start_after` up to the last one under `last`, less the
-// level's own keys (those have no '/' below `prefix`: the level listing
-// returned them).
-struct Segment {
-  bool flat = false;
-  std::string prefix;
-  bool group = false;
-  std::string start_after, last;
-  std::deque<ListBatch> ready;
-  bool done = false;
-  bool in_flight = false;
-  std::string token;        // continuation of the next page
-  s3::PageCheck check{""};  // a partition's pages, under its prefix (AddPartition)
-  // Once its first page was answered: the keys in it (kDenseFolder when
-  // there are more, or the page failed). A wide level's first folder (Probe).
-  bool first_page_seen = false;
-  size_t first_page_keys = 0;
-};
-using SegmentPtr = std::shared_ptr<Segment>;
+using internal::PageReader;
+using internal::Segment;
+using internal::SegmentPtr;
 
 // Shared by the reader, the discovery thread and the listing callbacks on
 // the curl loop; the callbacks hold it alive.
@@ -51,6 +30,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
         options_(std::move(options)),
         range_(options_.range.WithPrefix(prefix_)),
         budget_(std::move(budget)),
+        pages_(bucket_, prefix_, options_, range_, budget_),
         flat_(flat) {}
 
   // The discovery thread: walks the delimiter levels in key order and adds
@@ -113,7 +93,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
     cv_.notify_all();
   }
 
-  uint64_t listed() const { return listed_.load(std::memory_order_relaxed); }
+  uint64_t listed() const { return pages_.listed(); }
 
  private:
   // Lists one delimiter level from `prefix`, in order: keys found at this
@@ -143,7 +123,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
       whole.start_after.clear();
       auto got =
           s3::Wait<s3::ListPage>([&](auto done) { client_.ListObjects(bucket_, whole, done); });
-      if (!got.ok()) return AddProblem(Where(prefix), got.status().Annotate("listing"));
+      if (!got.ok()) return AddProblem(pages_.Where(prefix), got.status().Annotate("listing"));
       if (got->truncated) {
         wide = true;
       } else {
@@ -168,7 +148,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
       } else {
         auto got =
             s3::Wait<s3::ListPage>([&](auto done) { client_.ListObjects(bucket_, o, done); });
-        if (!got.ok()) return AddProblem(Where(prefix), got.status().Annotate("listing"));
+        if (!got.ok()) return AddProblem(pages_.Where(prefix), got.status().Annotate("listing"));
         page = std::move(*got);
       }
       bool expand = !wide && first_page && depth < options_.max_depth && !page.truncated &&
@@ -212,7 +192,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
         Status bad = take_object ? check.CheckKey(name) : check.CheckFolder(name);
         if (!bad.ok()) {
           flush();
-          if (Tell()) loose.problems.push_back(Problem{Where(name), bad, true});
+          if (pages_.Tell()) loose.problems.push_back(Problem{pages_.Where(name), bad, true});
           AddReady(std::move(loose));
           return;
         }
@@ -224,7 +204,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
         }
         if (take_object) {
           flush();  // its keys come before this one
-          if (Convert(objects[i], &loose)) listed_.fetch_add(1, std::memory_order_relaxed);
+          pages_.Convert(objects[i], &loose);
           after_prev = objects[i].key;
           ++i;
           continue;
@@ -254,7 +234,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
       if (!loose.entries.empty() || !loose.problems.empty()) AddReady(std::move(loose));
       if (!page.truncated) return;
       Status bad = check.CheckMarker(true, page.next_token, objects.empty() && folders.empty());
-      if (!bad.ok()) return AddProblem(Where(prefix), bad);
+      if (!bad.ok()) return AddProblem(pages_.Where(prefix), bad);
       if (budget_->exhausted()) return;  // told by the partition that found it
       o.continuation = page.next_token;
     }
@@ -286,28 +266,6 @@ class Lister : public std::enable_shared_from_this<Lister> {
     } else {
       AddPartition(folder);
     }
-  }
-
-  std::string Where(const std::string& key) const {
-    return (options_.name.empty() ? "s3://" + bucket_ : options_.name) + "/" + key;
-  }
-
-  // Whether a check's failure is told: not when the budget, past its
-  // limit, already stopped another partition (every partition would say so).
-  bool Tell() { return !budget_->exhausted() || !budget_told_.exchange(true); }
-
-  // Adds the object to the batch unless the filter excludes it; false when
-  // it is not an entry (the prefix's own folder marker, or excluded).
-  bool Convert(const s3::ObjectInfo& obj, ListBatch* batch) const {
-    if (!range_.Contains(obj.key)) return false;
-    std::string key = obj.key.substr(prefix_.size());  // checked: starts with the prefix
-    if (key.empty() || !options_.filter.Allows(key)) return false;
-    plan::Entry e;
-    e.key = std::move(key);
-    e.size = obj.size;
-    e.etag = obj.etag;
-    batch->entries.push_back(std::move(e));
-    return true;
   }
 
   bool Cancelled() {
@@ -426,7 +384,7 @@ class Lister : public std::enable_shared_from_this<Lister> {
     const size_t keys = !page.ok() || page->truncated ? kDenseFolder : page->objects.size();
     ListBatch batch;
     std::string token = seg->token;
-    const bool done = TakePage(*seg, std::move(page), &batch, &token);
+    const bool done = pages_.TakePage(*seg, std::move(page), &batch, &token);
     std::vector<SegmentPtr> fetch;
     {
       std::lock_guard lock(mu_);
@@ -448,45 +406,6 @@ class Lister : public std::enable_shared_from_this<Lister> {
     for (auto& s : fetch) Fetch(s);
   }
 
-  // A partition's page into `batch`, each key checked: true when the
-  // partition is over, else `token` continues it.
-  bool TakePage(Segment& seg, StatusOr<s3::ListPage> page, ListBatch* batch, std::string* token) {
-    bool done = true;
-    if (!page.ok()) {
-      batch->problems.push_back(Problem{Where(seg.prefix), page.status().Annotate("listing")});
-      return done;
-    }
-    for (const auto& obj : page->objects) {
-      Status bad = seg.check.CheckKey(obj.key);
-      if (!bad.ok()) {
-        if (Tell()) batch->problems.push_back(Problem{Where(obj.key), bad});
-        return done;
-      }
-      if (range_.through && obj.key > *range_.through) return done;  // the end of the range
-      if (seg.group) {
-        if (obj.key.compare(0, seg.last.size(), seg.last) > 0) return done;  // past the group
-        // The level's own keys, and what a gateway that ignored
-        // start-after sends again.
-        if (obj.key.find('/', seg.prefix.size()) == std::string::npos ||
-            obj.key <= seg.start_after) {
-          continue;
-        }
-      }
-      if (Convert(obj, batch)) listed_.fetch_add(1, std::memory_order_relaxed);
-    }
-    if (page->truncated) {
-      Status bad = seg.check.CheckMarker(true, page->next_token,
-                                         page->objects.empty() && page->common_prefixes.empty());
-      if (bad.ok()) {
-        *token = page->next_token;
-        done = false;
-      } else {
-        batch->problems.push_back(Problem{Where(seg.prefix), bad});
-      }
-    }
-    return done;
-  }
-
   const s3::Client& client_;
   const std::string bucket_, prefix_;
   const BucketListOptions options_;
@@ -494,10 +413,9 @@ class Lister : public std::enable_shared_from_this<Lister> {
   // Every page of every partition and level counts against it: the side
   // ends even when each page on its own looks right.
   const std::shared_ptr<s3::ListBudget> budget_;
-  std::atomic<bool> budget_told_{false};
+  PageReader pages_;
   const bool flat_;
   bool past_end_ = false;  // the discovery thread's: a key past the range was met
-  std::atomic<uint64_t> listed_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;
