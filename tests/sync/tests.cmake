@@ -17,6 +17,7 @@ gwsync_test(sync_pipeline_test LABEL unit
                     ${CMAKE_CURRENT_LIST_DIR}/pipeline_resume_test.cc
                     ${CMAKE_CURRENT_LIST_DIR}/pipeline_feed_test.cc
                     ${CMAKE_CURRENT_LIST_DIR}/pipeline_digest_test.cc
+                    ${CMAKE_CURRENT_LIST_DIR}/pipeline_graph_test.cc
             LIBS gwsync_session gwsync_fake_s3 gwsync_test_support)
 # One verdict across sync, index, manifest and verify (FakeS3, no Ceph).
 gwsync_test(sync_verdict_test LABEL unit

@@ -21,7 +21,6 @@
 #include "sync/merge.h"
 #include "sync/sync.h"
 #include "transfer/object_transfer.h"
-#include "util/slots.h"
 #include "util/workers.h"
 
 namespace gwsync::sync::internal {
@@ -89,8 +88,7 @@ class Runner {
       : src_(src),
         dst_(dst),
         options_(options),
-        fs_(options.file_system ? *options.file_system : *FileSystem::Default()),
-        slots_(options.concurrency, std::max(1, options.concurrency / 8)) {
+        fs_(options.file_system ? *options.file_system : *FileSystem::Default()) {
     transfer_ = options.transfer;
     transfer_.workers = &workers_;
     // Cross-cluster copies hold parts in memory: all of them together at
@@ -122,8 +120,10 @@ class Runner {
 
  private:
   using Batch = std::vector<JobPtr>;
-  // The pipeline (sync.cc): the planner's thread, the graph, the commits.
+  // The pipeline (sync.cc): the graph, its phases.
   void RunGraph();
+  // One phase: the jobs of `next`, until it gives none, each committed.
+  void RunPhase(const std::function<JobPtr()>& next);
 
   // The planner's sources (planner.cc): the next job, or null when none is
   // left (and again null if asked again).
@@ -167,7 +167,6 @@ class Runner {
   bool deletes_checked_ = false;  // the deleter's
   bool deletes_allowed_ = false;
   std::mutex finished_mu_;  // one ChangeSource::Finished at a time
-  util::Slots slots_;       // jobs in flight: at most options.concurrency
   std::unique_ptr<sides::EntryStream> src_stream_, dst_stream_;
   uint64_t source_read_errors_ = 0;  // the planner thread's
 

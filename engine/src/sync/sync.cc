@@ -4,8 +4,10 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <tuple>
 #include <vector>
 
 #include "http/pass.h"
@@ -85,126 +87,30 @@ StatusOr<SyncReport> Runner::Run() {
   return report_;
 }
 
-// Jobs flow planner -> prepare and start -> curl loop -> commit, through a
-// TBB flow graph whose nodes the planner's thread and the caller's drive:
+// Jobs flow through a TBB flow graph, one phase at a time (RunPhase): the
+// listed and changed jobs, then the deletes, once every transfer is done.
 //
-//   planner (a thread: the merge, or the feed; a slot per job, at most
-//            --concurrency)
-//     -> start_inline (lightweight function_node: prepared and started on
-//        the planner's thread, for a job that hashes less than 64 KiB)
-//      | start_parallel (function_node on TBB workers: a larger file)
-//     -> the curl loop (each transfer's completion)
-//     -> commit (this, the caller's thread, a burst at a time; a file that
-//        changed while it was read goes to start_parallel again)
-//   then the deletes the same way, once every transfer is done.
+//   plan (serial: takes jobs from the merge, or the feed, while it holds
+//   |     credits; --concurrency of them at the start)
+//   +-> prepare_small (lightweight: prepared and started in plan's task,
+//   |                  for a job that hashes less than 64 KiB)
+//   +-> prepare_large (async: prepared on the CPU pool, util::Workers, and
+//   |                  started there)
+//   -> transfer (async: its completion comes back from the curl loop, a
+//   |            pass's completions as one batch)
+//   -> commit (serial: rename, attributes, index batch, report; a file that
+//        |     changed while it was read goes to prepare_large again)
+//        +-> plan (the credits of the committed jobs, several at a time)
 //
-// The graph's workers sleep unless a large file is hashed: a commit or a
-// small job as a TBB task cost a worker's wakeup per object and the arena's
-// spinning (sched_yield) after it, three times the CPU of the work
-// (docs/PERFORMANCE.md). The loop itself never commits: a commit writes
-// files and the index.
-// NOLINTNEXTLINE(readability-function-size): the graph pictured above, in one place
+// The caller's thread runs the graph's tasks, in an arena of its own with
+// no worker: every node but the CPU pool's work runs there, so no job
+// changes thread between planning and commit. When the graph has no task
+// left that thread sleeps until the curl loop or the CPU pool hands it
+// one: TBB's own wait would spin (about 100 sched_yield calls each time
+// the graph runs dry, once per pass of the loop; docs/PERFORMANCE.md).
 void Runner::RunGraph() {
-  namespace flow = tbb::flow;
-  tbb::task_arena arena(std::max(2, static_cast<int>(std::thread::hardware_concurrency())),
-                        /*reserved_for_masters=*/1);
+  tbb::task_arena arena(1, /*reserved_for_masters=*/1);
   arena.execute([&] {
-    flow::graph g;
-    struct Handover {
-      std::mutex mu;
-      std::condition_variable cv;
-      Batch jobs;            // transferred, to commit; guarded by mu
-      bool feeding = false;  // guarded by mu
-    };
-    // Shared with the loop's end-of-pass wakeups, which may come after the
-    // committer saw the last job and returned.
-    auto shared = std::make_shared<Handover>();
-    Handover& finished = *shared;
-    std::atomic<int64_t> open{0};  // fed and not yet committed
-    // The committer is woken once per pass of the curl loop (http/pass.h):
-    // the pass's transfers are committed as one burst.
-    auto to_commit = [shared](JobPtr job) {
-      {
-        std::lock_guard lock(shared->mu);
-        shared->jobs.push_back(std::move(job));
-      }
-      // No system call unless the committer sleeps.
-      http::AtEndOfPass(shared.get(), [shared] { shared->cv.notify_one(); });
-    };
-    // noexcept: TBB runs a lightweight node's body inline only then.
-    auto start = [&](JobPtr job) noexcept {
-      Prepare(*job);
-      StartTransfer(job, to_commit);
-      return flow::continue_msg();
-    };
-    flow::function_node<JobPtr, flow::continue_msg, flow::lightweight> start_inline(
-        g, flow::unlimited, start);
-    flow::function_node<JobPtr, flow::continue_msg> start_parallel(g, flow::unlimited, start);
-    constexpr uint64_t kInlineHashBytes = 64 << 10;
-    // On the planner's thread: each job of `next` in a slot, until none is left.
-    auto feed_all = [&](const std::function<JobPtr()>& next) {
-      while (JobPtr job = next()) {
-        slots_.Acquire();
-        if (Stopped()) {  // while it waited for a slot: it does not start
-          slots_.Release();
-          if (job->token) Finished(*job->token, false);
-          std::lock_guard lock(report_mu_);
-          report_.interrupted = true;
-          break;
-        }
-        open.fetch_add(1);
-        if (direction_->BytesToHash(job->action) < kInlineHashBytes) {
-          start_inline.try_put(job);
-        } else {
-          start_parallel.try_put(job);
-        }
-      }
-    };
-    // Feeds `next` from a thread of its own and commits on this one until it
-    // is done and every job it fed is committed.
-    auto run = [&](const std::function<JobPtr()>& next) {
-      finished.feeding = true;
-      std::thread planner([&] {
-        feed_all(next);
-        {
-          std::lock_guard lock(finished.mu);
-          finished.feeding = false;
-        }
-        finished.cv.notify_one();
-      });
-      Batch batch, done;
-      for (;;) {
-        {
-          std::unique_lock lock(finished.mu);
-          finished.cv.wait(lock, [&] {
-            return !finished.jobs.empty() || (!finished.feeding && open.load() == 0);
-          });
-          if (finished.jobs.empty()) break;
-          batch.swap(finished.jobs);
-        }
-        // A burst's index records go to RocksDB as one write.
-        if (options_.index) options_.index->BeginBatch();
-        int freed = 0;
-        for (JobPtr& job : batch) {
-          if (!Commit(*job)) {
-            start_parallel.try_put(job);  // round again, in the same slot
-            continue;
-          }
-          ++freed;
-          open.fetch_sub(1);
-          if (job->token) done.push_back(std::move(job));
-        }
-        slots_.Release(freed);  // the burst's slots at once: one wakeup of the planner
-        // A cache: a lost write costs a re-read.
-        if (options_.index) options_.index->CommitBatch().IgnoreError();
-        for (const JobPtr& job : done) Finished(*job);  // in the index now
-        batch.clear();
-        done.clear();
-      }
-      planner.join();
-      g.wait_for_all();
-    };
-
     std::unique_ptr<Merger> merger;
     if (!options_.changes) {
       merger = std::make_unique<Merger>(
@@ -212,14 +118,182 @@ void Runner::RunGraph() {
           [this](const plan::Entry& s, const plan::Entry& d) { return Recall(&s, &d); },
           [this](Merger::SideId side, const sides::Problem& p) { OnProblem(side, p); });
     }
-    run([&] { return merger ? NextListed(*merger) : NextChange(); });
+    RunPhase([&] { return merger ? NextListed(*merger) : NextChange(); });
     {
       std::lock_guard lock(report_mu_);
       progress_.listing_done = true;
     }
-    // Deletes last, after every transfer.
-    run([&] { return NextDelete(); });
+    RunPhase([&] { return NextDelete(); });
   });
+}
+
+// NOLINTNEXTLINE(readability-function-size): the graph pictured above, in one place
+void Runner::RunPhase(const std::function<JobPtr()>& next) {
+  namespace flow = tbb::flow;
+  using BatchPtr = std::shared_ptr<const Batch>;
+  flow::graph g;
+
+  // What the graph's thread shares with the threads that call into the
+  // graph from outside it (the curl loop, the CPU pool). Held by each
+  // call, which may end after the graph is gone.
+  struct Outside {
+    std::mutex mu;
+    std::condition_variable cv;
+    Batch completed;     // transfers done, not yet handed to commit
+    int64_t calls = 0;   // calls into the graph under way
+    bool woken = false;  // a call queued a task since the graph's thread looked
+  };
+  auto outside = std::make_shared<Outside>();
+  // `put` queues a task of the graph from another thread; the graph's
+  // thread is woken to run it, and cannot end the phase while `put` runs.
+  auto call_in = [](Outside& o, const std::function<void()>& put) {
+    {
+      std::lock_guard lock(o.mu);
+      ++o.calls;
+    }
+    put();
+    std::lock_guard lock(o.mu);
+    --o.calls;
+    o.woken = true;
+    o.cv.notify_one();
+  };
+
+  // A job that will not start: its change comes again, and the run says so.
+  auto drop = [this](const Job& job) {
+    if (job.token) Finished(*job.token, false);
+    std::lock_guard lock(report_mu_);
+    report_.interrupted = true;
+  };
+
+  // Plan: a credit per job it may start. It takes the next job before it
+  // has a credit for it, as soon as the last one went, so the totals are
+  // known while the last jobs still run. While it holds a job and no credit,
+  // every credit is in flight, so a commit always brings it back.
+  int64_t credits = 0;
+  int64_t open = 0;      // jobs started and not yet committed
+  JobPtr held;           // taken, waiting for a credit
+  bool planned = false;  // `next` gave its last job (or the run stopped)
+  constexpr uint64_t kInlineHashBytes = 64 << 10;
+  using PlanNode = flow::multifunction_node<int64_t, std::tuple<JobPtr, JobPtr>>;
+  PlanNode plan(g, flow::serial, [&](int64_t freed, PlanNode::output_ports_type& out) {
+    credits += freed;
+    while (!planned) {
+      if (!held) held = next();
+      if (!held) {
+        planned = true;
+      } else if (credits == 0) {
+        break;
+      } else if (Stopped()) {  // while it waited for a credit: it does not start
+        drop(*held);
+        held.reset();
+        planned = true;
+      } else {
+        --credits;
+        ++open;
+        if (direction_->BytesToHash(held->action) < kInlineHashBytes) {
+          std::get<0>(out).try_put(held);
+        } else {
+          std::get<1>(out).try_put(held);
+        }
+        held.reset();
+      }
+    }
+  });
+
+  // noexcept: TBB runs a lightweight node's body inline only then.
+  flow::function_node<JobPtr, JobPtr, flow::lightweight> prepare_small(g, flow::unlimited,
+                                                                       [this](JobPtr job) noexcept {
+                                                                         Prepare(*job);
+                                                                         return job;
+                                                                       });
+  using Offload = flow::async_node<JobPtr, JobPtr>;
+  Offload prepare_large(g, flow::unlimited,
+                        [&](const JobPtr& job, Offload::gateway_type& gateway) noexcept {
+                          workers_.Run([this, job, &gateway, outside, call_in] {
+                            Prepare(*job);
+                            call_in(*outside, [&] { gateway.try_put(job); });
+                          });
+                        });
+
+  // A pass's completions, committed as one batch.
+  using Transfer = flow::async_node<JobPtr, BatchPtr>;
+  Transfer* transfer_node = nullptr;
+  auto flush = [outside, call_in, &transfer_node] {
+    auto batch = std::make_shared<Batch>();
+    {
+      std::lock_guard lock(outside->mu);
+      batch->swap(outside->completed);
+      if (batch->empty()) return;
+    }
+    call_in(*outside, [&] { transfer_node->gateway().try_put(std::move(batch)); });
+  };
+  auto to_commit = [outside, flush](JobPtr job) {
+    {
+      std::lock_guard lock(outside->mu);
+      outside->completed.push_back(std::move(job));
+    }
+    http::AtEndOfPass(outside.get(), flush);
+  };
+  Transfer transfer(g, flow::unlimited, [&](const JobPtr& job, Transfer::gateway_type&) noexcept {
+    StartTransfer(job, to_commit);
+  });
+  transfer_node = &transfer;
+
+  // The credits go back to plan several at a time: plan runs again once
+  // an eighth of them is free. While plan waits for credits, more than
+  // that many jobs are in flight, so their commits always bring it back.
+  const int64_t wake = std::max(1, options_.concurrency / 8);
+  int64_t freed = 0;
+  using CommitNode = flow::multifunction_node<BatchPtr, std::tuple<int64_t, JobPtr>>;
+  CommitNode commit(g, flow::serial,
+                    [&](const BatchPtr& batch, CommitNode::output_ports_type& out) {
+                      Batch done;
+                      // A batch's index records go to RocksDB as one write.
+                      if (options_.index) options_.index->BeginBatch();
+                      for (const JobPtr& job : *batch) {
+                        if (!Commit(*job)) {
+                          std::get<1>(out).try_put(job);  // round again, with the same credit
+                          continue;
+                        }
+                        ++freed;
+                        --open;
+                        if (job->token) done.push_back(job);
+                      }
+                      // A cache: a lost write costs a re-read.
+                      if (options_.index) options_.index->CommitBatch().IgnoreError();
+                      for (const JobPtr& job : done) Finished(*job);  // in the index now
+                      if (freed >= wake) {
+                        std::get<0>(out).try_put(freed);
+                        freed = 0;
+                      }
+                    });
+
+  flow::make_edge(flow::output_port<0>(plan), prepare_small);
+  flow::make_edge(flow::output_port<1>(plan), prepare_large);
+  flow::make_edge(prepare_small, transfer);
+  flow::make_edge(prepare_large, transfer);
+  flow::make_edge(transfer, commit);
+  flow::make_edge(flow::output_port<0>(commit), plan);
+  flow::make_edge(flow::output_port<1>(commit), prepare_large);
+
+  plan.try_put(std::max(1, options_.concurrency));
+  for (;;) {
+    g.wait_for_all();  // the tasks queued, and those they queue
+    std::unique_lock lock(outside->mu);
+    if (outside->woken) {
+      outside->woken = false;
+      continue;
+    }
+    // Nothing in flight and no call under way: nothing can come.
+    if (open == 0 && outside->calls == 0) break;
+    outside->cv.wait(lock, [&] { return outside->woken; });
+  }
+  // Plan must have had its last job; a phase never ends silently short.
+  if (!planned) {
+    std::lock_guard lock(report_mu_);
+    report_.AddError(src_.ToString(), "internal error: the pipeline ended before its last job");
+    ++progress_.errors;
+  }
 }
 
 }  // namespace internal
