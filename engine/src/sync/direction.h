@@ -120,10 +120,10 @@ class Context {
 };
 
 // The steps of a sync that depend on its direction. The run's are called
-// on the caller's thread, before and after the pipeline; the planner's on
-// the planner's thread; each job's Prepare and Start on the planner's
-// thread or a TBB worker, its Commit and Record on the commit thread, one
-// job at a time.
+// on the caller's thread, before and after the pipeline; the planner's by
+// the graph's plan node (the caller's thread too); each job's Prepare and
+// Start there or on a TBB worker, its Commit and Record by the commit node
+// (the caller's thread), one job at a time.
 class Direction {
  public:
   using Done = std::function<void(JobPtr)>;
@@ -151,7 +151,7 @@ class Direction {
   // comes from or goes to (the source's, bucket to bucket); a delete, where
   // it deletes.
   virtual std::string Where(const plan::Action& a) const = 0;
-  // A job just planned (not a delete), on the planner's thread.
+  // A job just planned (not a delete), by the plan node.
   virtual void Planned(Job& /*job*/) {}
   // The bytes the job's prepare hashes: a large file's go to the workers.
   virtual uint64_t BytesToHash(const plan::Action& /*a*/) const { return 0; }

@@ -147,7 +147,7 @@ Status Download::Begin() {
   return Status::Ok();
 }
 
-// On a TBB worker or the planner's thread: a verify's hashing, never network.
+// On a TBB worker or the graph's thread: a verify's hashing, never network.
 void Download::Prepare(Job& job) {
   Attempt& at = job.attempt;
   at.own.emplace<Attempt::Download>();

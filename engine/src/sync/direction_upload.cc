@@ -68,11 +68,11 @@ class Upload final : public Direction {
                  const transfer::UploadDone& finished);
 
   Context& ctx_;
-  // A restore's source folder's latest run manifest (planner thread).
+  // A restore's source folder's latest run manifest (the plan node's).
   std::unique_ptr<ManifestKept> manifest_kept_;
 };
 
-// On a TBB worker or the planner's thread: hashing and opening, never network.
+// On a TBB worker or the graph's thread: hashing and opening, never network.
 void Upload::Prepare(Job& job) {
   Attempt& at = job.attempt;
   Attempt::Upload& up = at.own.emplace<Attempt::Upload>();

@@ -4,8 +4,8 @@
 // changed while it was sent, a download's attributes set, its temporary file
 // renamed into place, a destination file removed. Everything else (the
 // walk, the transfers' own reads and writes) uses the system directly.
-// Implementations are called from the planner, TBB workers and the commit
-// thread at once, so they must be thread-safe.
+// Implementations are called from the graph's thread (plan and commit) and
+// TBB workers at once, so they must be thread-safe.
 #pragma once
 
 #include <sys/stat.h>

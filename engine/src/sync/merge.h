@@ -1,7 +1,7 @@
 // The streaming merge-join at the heart of a sync: walks the source and
 // destination streams side by side in key order and decides one action per
 // key with the pure planner, consulting the index for keys on both sides.
-// Holds one batch per side at a time. Used by one thread (the planner).
+// Holds one batch per side at a time. Used by one thread (the graph's plan node).
 #pragma once
 
 #include <functional>

@@ -1,5 +1,5 @@
-// The planner's sources (sync.cc, RunGraph): the next job of a run, taken
-// by the planner's thread, a slot at a time. Skips are counted here;
+// The planner's sources (sync.cc, RunPhase): the next job of a run, taken
+// by the graph's plan node, a credit at a time. Skips are counted here;
 // deletes go to the spool, and come back as jobs in the last phase when
 // nothing forbids them.
 #include "sync/runner.h"

@@ -1,5 +1,5 @@
 // The machinery of one sync (sync.h's RunSync), shared by the files that
-// implement it: sync.cc (the run, the pipeline), planner.cc (the planner's
+// implement it: sync.cc (the run, the pipeline), planner.cc (the plan node's
 // jobs, the deletes) and transfers.cc (the steps of each job every
 // direction shares). What depends on the direction is its Direction's
 // (direction.h). Not part of the module's interface.
@@ -125,7 +125,7 @@ class Runner {
   // One phase: the jobs of `next`, until it gives none, each committed.
   void RunPhase(const std::function<JobPtr()>& next);
 
-  // The planner's sources (planner.cc): the next job, or null when none is
+  // The plan node's sources (planner.cc): the next job, or null when none is
   // left (and again null if asked again).
   JobPtr NextListed(Merger& merger);
   JobPtr NextChange();
@@ -168,7 +168,7 @@ class Runner {
   bool deletes_allowed_ = false;
   std::mutex finished_mu_;  // one ChangeSource::Finished at a time
   std::unique_ptr<sides::EntryStream> src_stream_, dst_stream_;
-  uint64_t source_read_errors_ = 0;  // the planner thread's
+  uint64_t source_read_errors_ = 0;  // the plan node's
 
   std::mutex report_mu_;  // guards report_ and progress_
   SyncReport report_;

@@ -53,7 +53,7 @@ void Runner::Progress(bool force) {
   options_.on_progress(progress_);
 }
 
-// On the planner thread.
+// In the plan node.
 void Runner::OnProblem(Merger::SideId side, const sides::Problem& p) {
   std::lock_guard lock(report_mu_);
   if (!p.read_error) {

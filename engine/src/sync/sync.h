@@ -1,7 +1,7 @@
 // Sync makes a destination (a local folder, or a bucket and prefix) match a
-// source, as a stream: both sides are listed in key order while a planner
-// thread merges them (sync/merge.h) and feeds each action that moves data
-// into a TBB flow graph,
+// source, as a stream: both sides are listed in key order while the plan
+// node of a TBB flow graph merges them (sync/merge.h) and feeds each action
+// that moves data on through the graph,
 //
 //   prepare (hash where needed) -> transfer (async, over the curl event
 //   loop) -> commit (verify, rename, index, report)
@@ -9,8 +9,8 @@
 // with at most `concurrency` actions in flight. Deletes are written to a
 // spool file as they are planned and carried out last, only when nothing
 // went wrong (docs/DESIGN.md, "Deletes"). Nothing held grows with the number
-// of keys. RunSync blocks its caller; callbacks come from the planner thread
-// and the commit stage, never two at once.
+// of keys. RunSync blocks its caller, whose thread runs the graph;
+// callbacks come from it (the plan and commit nodes), never two at once.
 #pragma once
 
 #include <atomic>

@@ -8,7 +8,7 @@
 
 namespace gwsync::sync::internal {
 
-// On a TBB worker or the planner's thread. Each round starts from a fresh
+// On a TBB worker or the graph's thread. Each round starts from a fresh
 // Attempt.
 void Runner::Prepare(Job& job) {
   job.attempt = Attempt();
