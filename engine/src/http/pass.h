@@ -1,8 +1,8 @@
 // The end of the curl loop's pass. A completion that hands work to another
 // thread defers that thread's wakeup to the end of the pass, once the loop
 // has run every completion the pass brought: one wakeup per pass rather
-// than one per completion (a sync's graph takes the pass's finished
-// transfers as one message). Only the loop's thread defers; on any other
+// than one per completion (a sync's graph commits the pass's finished
+// transfers as one batch). Only the loop's thread defers; on any other
 // (a TBB worker finishing a download's check, a test's fake transport, a
 // caller once the loop is gone) the work runs at once.
 #pragma once

@@ -130,7 +130,6 @@ void Runner::RunGraph() {
 // NOLINTNEXTLINE(readability-function-size): the graph pictured above, in one place
 void Runner::RunPhase(const std::function<JobPtr()>& next) {
   namespace flow = tbb::flow;
-  using BatchPtr = std::shared_ptr<const Batch>;
   flow::graph g;
 
   // What the graph's thread shares with the threads that call into the
@@ -215,17 +214,18 @@ void Runner::RunPhase(const std::function<JobPtr()>& next) {
                           });
                         });
 
-  // A pass's completions, committed as one batch.
-  using Transfer = flow::async_node<JobPtr, BatchPtr>;
+  // A pass's completions, committed as one batch. The jobs wait in
+  // `outside` (under its lock); the graph carries only the signal that
+  // some are there, so what a job holds is handed over by a lock that
+  // ThreadSanitizer sees, not by TBB's queues, which it cannot.
+  using Transfer = flow::async_node<JobPtr, flow::continue_msg>;
   Transfer* transfer_node = nullptr;
   auto flush = [outside, call_in, &transfer_node] {
-    auto batch = std::make_shared<Batch>();
     {
       std::lock_guard lock(outside->mu);
-      batch->swap(outside->completed);
-      if (batch->empty()) return;
+      if (outside->completed.empty()) return;  // an earlier signal's commit took them
     }
-    call_in(*outside, [&] { transfer_node->gateway().try_put(std::move(batch)); });
+    call_in(*outside, [&] { transfer_node->gateway().try_put(flow::continue_msg()); });
   };
   auto to_commit = [outside, flush](JobPtr job) {
     {
@@ -244,24 +244,31 @@ void Runner::RunPhase(const std::function<JobPtr()>& next) {
   // that many jobs are in flight, so their commits always bring it back.
   const int64_t wake = std::max(1, options_.concurrency / 8);
   int64_t freed = 0;
-  using CommitNode = flow::multifunction_node<BatchPtr, std::tuple<int64_t, JobPtr>>;
+  Batch batch, done;
+  using CommitNode = flow::multifunction_node<flow::continue_msg, std::tuple<int64_t, JobPtr>>;
   CommitNode commit(g, flow::serial,
-                    [&](const BatchPtr& batch, CommitNode::output_ports_type& out) {
-                      Batch done;
+                    [&](const flow::continue_msg&, CommitNode::output_ports_type& out) {
+                      {
+                        std::lock_guard lock(outside->mu);
+                        batch.swap(outside->completed);
+                      }
+                      if (batch.empty()) return;
                       // A batch's index records go to RocksDB as one write.
                       if (options_.index) options_.index->BeginBatch();
-                      for (const JobPtr& job : *batch) {
+                      for (JobPtr& job : batch) {
                         if (!Commit(*job)) {
                           std::get<1>(out).try_put(job);  // round again, with the same credit
                           continue;
                         }
                         ++freed;
                         --open;
-                        if (job->token) done.push_back(job);
+                        if (job->token) done.push_back(std::move(job));
                       }
                       // A cache: a lost write costs a re-read.
                       if (options_.index) options_.index->CommitBatch().IgnoreError();
                       for (const JobPtr& job : done) Finished(*job);  // in the index now
+                      batch.clear();
+                      done.clear();
                       if (freed >= wake) {
                         std::get<0>(out).try_put(freed);
                         freed = 0;
