@@ -213,6 +213,18 @@ Status RefuseCompressed(const TransferOptions& options, const s3::ObjectHead& he
                     "download?): run again, or use --raw");
 }
 
+// A complete, checked download in `tmp` accepted (options.accept), given a
+// new file's mode (it was created 0600 while written) and before_commit's
+// word, then renamed into place.
+Status Commit(const DownloadResult& r, fileio::TempFile* tmp, const std::string& what,
+              const TransferOptions& options) {
+  if (options.accept) RETURN_IF_ERROR(options.accept(r).Annotate(what));
+  if (fchmod(tmp->fd(), fileio::DefaultFileMode()) != 0)
+    return fileio::ErrnoStatus("chmod '" + tmp->path() + "'", errno);
+  if (options.before_commit) options.before_commit(tmp->fd(), r.head);
+  return tmp->Commit();
+}
+
 }  // namespace
 
 uint64_t PartSizeFor(uint64_t size, uint64_t wanted) {
@@ -236,23 +248,33 @@ bool EtagIsMd5(std::string_view etag) {
          });
 }
 
+StatusOr<OpenedFile> OpenToUpload(const std::string& path) {
+  auto fd = std::make_shared<fileio::Fd>(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd->get() < 0) return fileio::ErrnoStatus("cannot read '" + path + "'", errno);
+  OpenedFile opened;
+  if (fstat(fd->get(), &opened.st) != 0) {
+    return fileio::ErrnoStatus("cannot stat '" + path + "'", errno);
+  }
+  if (S_ISDIR(opened.st.st_mode)) return InvalidArgument("'" + path + "' is a directory");
+  opened.regular = S_ISREG(opened.st.st_mode);
+  // The transfer takes its own fstat and checks at the end that the file
+  // did not change while it was read.
+  opened.file = FileToUpload{path, std::move(fd), std::nullopt, std::nullopt};
+  return opened;
+}
+
 StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& path,
                                   const std::string& bucket, const std::string& key,
                                   const TransferOptions& options) {
-  auto fd = std::make_shared<fileio::Fd>(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd->get() < 0) return fileio::ErrnoStatus("cannot read '" + path + "'", errno);
-  struct stat st {};
-  if (fstat(fd->get(), &st) != 0) return fileio::ErrnoStatus("cannot stat '" + path + "'", errno);
-  if (S_ISDIR(st.st_mode)) return InvalidArgument("'" + path + "' is a directory");
-  if (!S_ISREG(st.st_mode)) return UploadStream(client, fd->get(), bucket, key, options);
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+  ASSIGN_OR_RETURN(OpenedFile opened, OpenToUpload(path));
+  const std::shared_ptr<fileio::Fd>& fd = opened.file.fd;
+  if (!opened.regular) return UploadStream(client, fd->get(), bucket, key, options);
+  uint64_t size = static_cast<uint64_t>(opened.st.st_size);
   if (options.zstd_level > 0) return UploadZstd(client, fd->get(), size, bucket, key, options);
   TransferOptions o = options;
   internal::CallWorkers workers(&o);
-  return s3::Wait<UploadResult>([&](auto done) {
-    StartUploadFile(client, FileToUpload{path, fd, std::nullopt, std::nullopt}, bucket, key, o,
-                    done);
-  });
+  return s3::Wait<UploadResult>(
+      [&](auto done) { StartUploadFile(client, std::move(opened.file), bucket, key, o, done); });
 }
 
 StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std::string& bucket,
@@ -281,30 +303,30 @@ StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::strin
           DownloadResult r,
           StreamChecked(client, bucket, key, head, std::make_shared<http::FileSink>(tmp->fd(), 0),
                         /*unzstd=*/true, options));
-      if (options.accept) RETURN_IF_ERROR(options.accept(r).Annotate(what));
-      if (fchmod(tmp->fd(), fileio::DefaultFileMode()) != 0)
-        return fileio::ErrnoStatus("chmod '" + tmp->path() + "'", errno);
-      if (options.before_commit) options.before_commit(tmp->fd(), r.head);
-      RETURN_IF_ERROR(tmp->Commit());
+      RETURN_IF_ERROR(Commit(r, tmp.get(), what, options));
       return r;
     }
   }
   TransferOptions o = options;
   internal::CallWorkers workers(&o);
   std::shared_ptr<fileio::TempFile> file = std::move(tmp);
-  ASSIGN_OR_RETURN(DownloadResult r, s3::Wait<DownloadResult>([&](auto done) {
-                     StartDownload(client, bucket, key, file, o, done);
-                   }));
-  file.reset();  // a partial adopted instead is r.temp; this one goes
+  auto got = s3::Wait<DownloadResult>(
+      [&](auto done) { StartDownload(client, bucket, key, file, o, done); });
+  return FinishDownload(std::move(got), std::move(file), bucket, key, options);
+}
+
+StatusOr<DownloadResult> FinishDownload(StatusOr<DownloadResult> got,
+                                        std::shared_ptr<fileio::TempFile> tmp,
+                                        const std::string& bucket, const std::string& key,
+                                        const TransferOptions& options) {
+  tmp.reset();  // a partial adopted instead is r.temp; this one goes
+  if (!got.ok()) return got.status();
+  DownloadResult& r = *got;
+  const std::string what = internal::What(bucket, key);
   RETURN_IF_ERROR(RefuseCompressed(options, r.head, what));
-  if (options.accept) RETURN_IF_ERROR(options.accept(r).Annotate(what));
-  // Created 0600 while written; a new file's mode once complete.
-  if (fchmod(r.temp->fd(), fileio::DefaultFileMode()) != 0)
-    return fileio::ErrnoStatus("chmod '" + r.temp->path() + "'", errno);
-  if (options.before_commit) options.before_commit(r.temp->fd(), r.head);
-  RETURN_IF_ERROR(r.temp->Commit());
+  RETURN_IF_ERROR(Commit(r, r.temp.get(), what, options));
   r.temp.reset();
-  return r;
+  return got;
 }
 
 StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::string& bucket,

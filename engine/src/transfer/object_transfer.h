@@ -205,6 +205,17 @@ void StartCopy(const s3::Client& from, const std::string& src_bucket, const std:
                const s3::Client& to, const std::string& bucket, const std::string& key,
                const TransferOptions& options, UploadDone done);
 
+// A local file opened to be uploaded (UploadFile's first step, for callers
+// that start the upload themselves): `file` for StartUploadFile, which takes
+// its own fstat; `st` as opened. A directory is refused; anything else that
+// is not `regular` (a pipe) can only be streamed.
+struct OpenedFile {
+  FileToUpload file;
+  struct stat st {};
+  bool regular = false;
+};
+StatusOr<OpenedFile> OpenToUpload(const std::string& path);
+
 // Uploads the regular file at `path`.
 StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& path,
                                   const std::string& bucket, const std::string& key,
@@ -225,6 +236,16 @@ StatusOr<DownloadResult> DownloadFile(const s3::Client& client, const std::strin
 StatusOr<DownloadResult> DownloadInto(const s3::Client& client, const std::string& bucket,
                                       const std::string& key, std::unique_ptr<fileio::TempFile> tmp,
                                       const TransferOptions& options);
+
+// DownloadInto's end, for callers that start the download themselves:
+// given StartDownload's outcome and the temporary file it was given, the
+// object refused if it came compressed when `decompress` was asked, then
+// accepted, its mode and before_commit set, and committed. It does file
+// work: call it on the caller's thread, never the transport's.
+StatusOr<DownloadResult> FinishDownload(StatusOr<DownloadResult> got,
+                                        std::shared_ptr<fileio::TempFile> tmp,
+                                        const std::string& bucket, const std::string& key,
+                                        const TransferOptions& options);
 
 // Streams the object to `fd` (stdout) in order.
 StatusOr<DownloadResult> DownloadStream(const s3::Client& client, const std::string& bucket,
