@@ -5,15 +5,16 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <thread>
+#include <functional>
+#include <memory>
 
 #include "fileio/state_dir.h"
 #include "session/run_manifest.h"
 #include "session/version_listing.h"
 #include "session/versions.h"
 #include "sync/metadata.h"
+#include "util/caller_loop.h"
 #include "util/workers.h"
 
 namespace gwsync::session {
@@ -72,20 +73,22 @@ class Backup {
     }
   }
 
-  // Fetches what is marked, `parallel` at a time.
+  // Fetches what is marked, from this thread, `parallel` at a time: each
+  // fetch's completions come back to it through the loop (util/caller_loop.h),
+  // so no file work is done on the event loop's thread.
   void Fetch(std::vector<Item>* items) {
-    std::atomic<size_t> next{0};
-    auto run = [&] {
-      for (size_t i; (i = next.fetch_add(1)) < items->size();) {
-        Item& item = (*items)[i];
-        if (item.fetch) item.error = Download(&item.record);
-      }
+    size_t next = 0;
+    auto start = [&](const std::shared_ptr<util::CallerLoop>& loop, util::Finished finished) {
+      while (next < items->size() && !(*items)[next].fetch) next++;
+      if (next == items->size()) return false;
+      Item* item = &(*items)[next++];
+      Download(item, loop, [item, finished](Status s) {
+        item->error = std::move(s);
+        finished();
+      });
+      return true;
     };
-    const int threads = std::max(1, std::min(options_.concurrency, 8));
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(run);
-    run();
-    for (auto& t : pool) t.join();
+    util::RunBounded(std::max(1, std::min(options_.concurrency, 8)), start);
   }
 
  private:
@@ -151,16 +154,41 @@ class Backup {
     }
   }
 
-  Status Download(manifest::Record* r) {
+  // A version's download, its tags and headers attribute. Each step after
+  // the first runs from a closure posted to `loop`, `end` from the last.
+  void Download(Item* item, const std::shared_ptr<util::CallerLoop>& loop,
+                std::function<void(Status)> end) {
+    manifest::Record* r = &item->record;
     const std::string rel = plan::VersionStorePath(r->key, r->version_id);
     const std::string file = dst_.path + "/" + rel;
+    auto fail = [&](Status s) { loop->Post([end, s] { end(s); }); };
     // Its folders made 0700 in the state folder, a link on the way refused.
-    RETURN_IF_ERROR(
-        fileio::StateDir::Open(dst_.path, rel.substr(0, rel.rfind('/')), true).status());
+    if (Status s = fileio::StateDir::Open(dst_.path, rel.substr(0, rel.rfind('/')), true).status();
+        !s.ok()) {
+      return fail(s);
+    }
+    auto tmp = fileio::TempFile::Create(file);
+    if (!tmp.ok()) return fail(tmp.status());
+    std::shared_ptr<fileio::TempFile> temp = std::move(*tmp);
+    transfer::StartDownload(
+        *src_.client, src_.bucket, src_.prefix + r->key, temp, Options(*r),
+        [this, item, loop, end, temp](StatusOr<transfer::DownloadResult> got) mutable {
+          // The temporary file goes with it to the caller's thread: removing it is file work.
+          loop->Post(
+              [this, item, loop, end, temp = std::move(temp), got = std::move(got)]() mutable {
+                const manifest::Record& r = item->record;
+                Downloaded(item, loop, end,
+                           transfer::FinishDownload(std::move(got), std::move(temp), src_.bucket,
+                                                    src_.prefix + r.key, Options(r)));
+              });
+        });
+  }
+
+  transfer::TransferOptions Options(const manifest::Record& r) const {
     transfer::TransferOptions t = transfer_;
-    t.version_id = r->version_id;
-    t.expected_etag = r->etag;
-    t.expected_size = r->size;
+    t.version_id = r.version_id;
+    t.expected_etag = r.etag;
+    t.expected_size = r.size;
     t.before_commit = [](int fd, const s3::ObjectHead& head) {
       if (auto when = sync::ParseHttpDate(head.last_modified)) {
         struct timespec times[2];
@@ -169,16 +197,32 @@ class Backup {
         (void)futimens(fd, times);
       }
     };
-    const std::string key = src_.prefix + r->key;
-    ASSIGN_OR_RETURN(transfer::DownloadResult got,
-                     transfer::DownloadFile(*src_.client, src_.bucket, key, file, t));
-    std::vector<std::pair<std::string, std::string>> tags;
-    if (got.head.tag_count > 0) {
-      ASSIGN_OR_RETURN(tags,
-                       (s3::Wait<std::vector<std::pair<std::string, std::string>>>([&](auto done) {
-                         src_.client->GetObjectTagging(src_.bucket, key, done, r->version_id);
-                       })));
-    }
+    return t;
+  }
+
+  using Tags = std::vector<std::pair<std::string, std::string>>;
+
+  // The file is in place: its tags asked when it has any, then kept.
+  void Downloaded(Item* item, const std::shared_ptr<util::CallerLoop>& loop,
+                  const std::function<void(Status)>& end, StatusOr<transfer::DownloadResult> got) {
+    if (!got.ok()) return end(got.status());
+    if (got->head.tag_count == 0) return end(Keep(&item->record, *got, {}));
+    const manifest::Record& r = item->record;
+    src_.client->GetObjectTagging(
+        src_.bucket, src_.prefix + r.key,
+        [this, item, loop, end, got = std::move(*got)](StatusOr<Tags> tags) mutable {
+          loop->Post([this, item, end, got = std::move(got), tags = std::move(tags)]() mutable {
+            end(tags.ok() ? Keep(&item->record, got, std::move(*tags)) : tags.status());
+          });
+        },
+        r.version_id);
+  }
+
+  // The object's headers and tags kept in the file's attribute, and the
+  // file recorded.
+  Status Keep(manifest::Record* r, const transfer::DownloadResult& got, Tags tags) {
+    const std::string rel = plan::VersionStorePath(r->key, r->version_id);
+    const std::string file = dst_.path + "/" + rel;
     struct stat st {};
     if (lstat(file.c_str(), &st) != 0) return fileio::ErrnoStatus("'" + file + "'", errno);
     const bool proven = got.verdict == transfer::Verdict::kVerified;
