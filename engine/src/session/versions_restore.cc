@@ -1,15 +1,17 @@
 // RestoreVersions (session/versions.h): the bucket made ready (created, empty,
 // versioned), then the manifest read one key at a time and each key's
-// history replayed by one of a few threads, oldest version first.
+// history replayed oldest version first, a few keys at a time, all from the
+// caller's thread.
 #include <sys/stat.h>
 
-#include <mutex>
-#include <thread>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "session/bucket_settings.h"
 #include "session/versions.h"
-#include "sides/stream.h"
 #include "sync/metadata.h"
+#include "util/caller_loop.h"
 #include "util/workers.h"
 
 namespace gwsync::session {
@@ -67,6 +69,54 @@ Status PrepareBucket(const Location& dst, const SavedSettings& saved, bool* crea
   return Status::Ok();
 }
 
+// The manifest's records one key's history at a time (they come grouped by
+// key, oldest first), read only as each is asked for.
+class Histories {
+ public:
+  Histories(manifest::Reader* reader, const plan::Filter& filter)
+      : reader_(reader), filter_(filter) {}
+
+  // The next key's history of the records the filter allows; false at the
+  // end, or where the manifest could not be read further (read()).
+  bool Next(std::vector<manifest::Record>* history) {
+    history->clear();
+    if (ahead_) history->push_back(std::move(*ahead_));
+    ahead_.reset();
+    while (!end_) {
+      manifest::Record r;
+      auto more = reader_->Next(&r);
+      if (!more.ok()) read_ = more.status();
+      if (!more.ok() || !*more) {
+        end_ = true;
+        break;
+      }
+      records_++;
+      if (!filter_.Allows(r.key)) continue;
+      if (!history->empty() && (*history)[0].key != r.key) {
+        ahead_ = std::move(r);  // the first of the next key's
+        return true;
+      }
+      history->push_back(std::move(r));
+    }
+    return !history->empty();
+  }
+
+  uint64_t records() const { return records_; }
+  const Status& read() const { return read_; }
+
+ private:
+  manifest::Reader* reader_;
+  const plan::Filter& filter_;
+  std::optional<manifest::Record> ahead_;
+  bool end_ = false;
+  uint64_t records_ = 0;
+  Status read_;
+};
+
+// Replays key histories from the caller's thread: each version is started
+// once the one before it is done (whether it went or not), and the
+// completions only post back to that thread, which does the file work
+// (util/caller_loop.h). The caller's thread only.
 class Replay {
  public:
   Replay(const Location& src, const Location& dst, const SyncOptions& options)
@@ -75,62 +125,90 @@ class Replay {
     transfer_.workers = &workers_;
   }
 
-  // One key's history, oldest first (CheckReplayOrder has passed).
-  void Key(const std::vector<manifest::Record>& history) {
-    for (const manifest::Record& r : history) {
-      Status s = r.delete_marker ? Marker(r) : Upload(r);
-      std::lock_guard lock(mu_);
-      if (!s.ok()) {
-        report_.AddError(dst_.Name(r.key) + " (version " + std::to_string(r.version) + ")",
-                         "not restored: " + s.message());
-      } else if (r.delete_marker) {
-        report_.actions["version: delete marker"].objects++;
-      } else {
-        report_.actions["version: upload"].objects++;
-        report_.actions["version: upload"].bytes += r.size;
-      }
-    }
+  // One key's history, oldest first (CheckReplayOrder has passed);
+  // `finished` once its last version is done.
+  void Key(std::vector<manifest::Record> history, const std::shared_ptr<util::CallerLoop>& loop,
+           util::Finished finished) {
+    auto key = std::make_shared<KeyState>();
+    key->history = std::move(history);
+    key->finished = std::move(finished);
+    Next(key, loop);
   }
 
   void Error(const std::string& key, const std::string& message) {
-    std::lock_guard lock(mu_);
     report_.AddError(dst_.Name(key), message);
   }
 
   SyncReport Take() { return std::move(report_); }
 
  private:
-  Status Marker(const manifest::Record& r) const {
-    // On a versioned bucket, a DELETE without a version ID makes a marker.
-    return s3::WaitStatus(
-        [&](auto done) { dst_.client->DeleteObject(dst_.bucket, dst_.prefix + r.key, done); });
+  struct KeyState {
+    std::vector<manifest::Record> history;
+    size_t next = 0;  // the version in flight, or the next to start
+    util::Finished finished;
+  };
+
+  void Next(const std::shared_ptr<KeyState>& key, const std::shared_ptr<util::CallerLoop>& loop) {
+    if (key->next == key->history.size()) return key->finished();
+    const manifest::Record& r = key->history[key->next];
+    auto done = [this, key, loop](Status s) {
+      loop->Post([this, key, loop, s = std::move(s)] {
+        Count(key->history[key->next++], s);
+        Next(key, loop);
+      });
+    };
+    if (r.delete_marker) return Marker(r, done);
+    Upload(r, done);
   }
 
-  Status Upload(const manifest::Record& r) const {
+  void Count(const manifest::Record& r, const Status& s) {
+    if (!s.ok()) {
+      report_.AddError(dst_.Name(r.key) + " (version " + std::to_string(r.version) + ")",
+                       "not restored: " + s.message());
+    } else if (r.delete_marker) {
+      report_.actions["version: delete marker"].objects++;
+    } else {
+      report_.actions["version: upload"].objects++;
+      report_.actions["version: upload"].bytes += r.size;
+    }
+  }
+
+  void Marker(const manifest::Record& r, const s3::DoneStatus& done) const {
+    // On a versioned bucket, a DELETE without a version ID makes a marker.
+    dst_.client->DeleteObject(dst_.bucket, dst_.prefix + r.key, done);
+  }
+
+  // `done` runs once, on any thread; here too when the file is refused.
+  void Upload(const manifest::Record& r, const s3::DoneStatus& done) const {
     if (r.path.empty() && !plan::IsSafeRelativeKey(r.key)) {
-      return InvalidArgument("the manifest names no file for it");
+      return done(InvalidArgument("the manifest names no file for it"));
     }
     const std::string file = src_.path + "/" + (r.path.empty() ? r.key : r.path);
     struct stat st {};
     if (lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      return NotFound("'" + file + "' is missing from the backup");
+      return done(NotFound("'" + file + "' is missing from the backup"));
     }
     if (static_cast<uint64_t>(st.st_size) != r.size) {
-      return DataLoss("'" + file + "' has " + std::to_string(st.st_size) +
-                      " bytes, the manifest says " + std::to_string(r.size));
+      return done(DataLoss("'" + file + "' has " + std::to_string(st.st_size) +
+                           " bytes, the manifest says " + std::to_string(r.size)));
     }
+    auto opened = transfer::OpenToUpload(file);
+    if (!opened.ok()) return done(opened.status());
+    // Made a file of another kind since the lstat above.
+    if (!opened->regular) return done(NotFound("'" + file + "' is missing from the backup"));
     transfer::TransferOptions t = transfer_;
     if (auto kept = sync::DecodeKept(r.headers)) {
       sync::ApplyKept(*kept, &t.content_type, &t.content, &t.metadata, &t.tagging);
     }
-    return transfer::UploadFile(*dst_.client, file, dst_.bucket, dst_.prefix + r.key, t).status();
+    transfer::StartUploadFile(*dst_.client, std::move(opened->file), dst_.bucket,
+                              dst_.prefix + r.key, t,
+                              [done](StatusOr<transfer::UploadResult> got) { done(got.status()); });
   }
 
   const Location& src_;
   const Location& dst_;
   util::Workers workers_;
   transfer::TransferOptions transfer_;
-  std::mutex mu_;
   SyncReport report_;
 };
 
@@ -167,48 +245,28 @@ StatusOr<SyncReport> RestoreVersions(const Location& src, const Location& dst,
   bool created = false;
   RETURN_IF_ERROR(PrepareBucket(dst, saved, &created));
 
-  // Keys go to a few threads through a short queue: one key's history each.
+  // Keys replayed from this thread, a few at a time: the next key's history
+  // is read only once there is room for it.
   Replay replay(src, dst, options);
-  sides::BoundedQueue<std::vector<manifest::Record>> queue(4);
-  const int threads = std::max(1, std::min(options.concurrency, 8));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      std::vector<manifest::Record> history;
-      while (queue.Pop(&history)) replay.Key(history);
-    });
-  }
-  uint64_t records = 0;
-  Status read;
-  std::vector<manifest::Record> history;
-  auto hand_over = [&] {
-    if (history.empty()) return;
-    if (Status s = CheckReplayOrder(history); !s.ok()) {
-      replay.Error(history[0].key, "not restored: " + s.message());
-    } else {
-      queue.Push(std::move(history));
+  Histories histories(reader.get(), options.filter);
+  auto start = [&](const std::shared_ptr<util::CallerLoop>& loop, util::Finished finished) {
+    std::vector<manifest::Record> history;
+    while (histories.Next(&history)) {
+      if (Status s = CheckReplayOrder(history); !s.ok()) {
+        replay.Error(history[0].key, "not restored: " + s.message());
+        continue;
+      }
+      replay.Key(std::move(history), loop, std::move(finished));
+      return true;
     }
-    history.clear();
+    return false;
   };
-  for (;;) {
-    manifest::Record r;
-    auto more = reader->Next(&r);
-    if (!more.ok()) {
-      read = more.status();
-      break;
-    }
-    if (!*more) break;
-    records++;
-    if (!options.filter.Allows(r.key)) continue;
-    if (!history.empty() && history[0].key != r.key) hand_over();
-    history.push_back(std::move(r));
-  }
-  hand_over();
-  queue.Close();
-  for (auto& t : pool) t.join();
+  util::RunBounded(std::max(1, std::min(options.concurrency, 8)), start);
   SyncReport report = replay.Take();
-  report.source_objects = records;
-  if (!read.ok()) report.AddError(path, "manifest cut short: " + read.message());
+  report.source_objects = histories.records();
+  if (!histories.read().ok()) {
+    report.AddError(path, "manifest cut short: " + histories.read().message());
+  }
 
   const std::string where = dst.Name();
   if (created || options.apply_settings_to_existing) {
