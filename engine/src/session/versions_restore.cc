@@ -145,6 +145,10 @@ class Replay {
   struct KeyState {
     std::vector<manifest::Record> history;
     size_t next = 0;  // the version in flight, or the next to start
+    // The file of the version in flight, held (as UploadFile's caller holds
+    // it) until its completion has run here, so that closing it is not left
+    // to the transfer's copy on the event loop's thread.
+    std::shared_ptr<fileio::Fd> file;
     util::Finished finished;
   };
 
@@ -153,12 +157,13 @@ class Replay {
     const manifest::Record& r = key->history[key->next];
     auto done = [this, key, loop](Status s) {
       loop->Post([this, key, loop, s = std::move(s)] {
+        key->file.reset();
         Count(key->history[key->next++], s);
         Next(key, loop);
       });
     };
     if (r.delete_marker) return Marker(r, done);
-    Upload(r, done);
+    Upload(r, &key->file, done);
   }
 
   void Count(const manifest::Record& r, const Status& s) {
@@ -179,7 +184,9 @@ class Replay {
   }
 
   // `done` runs once, on any thread; here too when the file is refused.
-  void Upload(const manifest::Record& r, const s3::DoneStatus& done) const {
+  // `hold`: the file opened, kept open until `done` has run.
+  void Upload(const manifest::Record& r, std::shared_ptr<fileio::Fd>* hold,
+              const s3::DoneStatus& done) const {
     if (r.path.empty() && !plan::IsSafeRelativeKey(r.key)) {
       return done(InvalidArgument("the manifest names no file for it"));
     }
@@ -200,6 +207,7 @@ class Replay {
     if (auto kept = sync::DecodeKept(r.headers)) {
       sync::ApplyKept(*kept, &t.content_type, &t.content, &t.metadata, &t.tagging);
     }
+    *hold = opened->file.fd;
     transfer::StartUploadFile(*dst_.client, std::move(opened->file), dst_.bucket,
                               dst_.prefix + r.key, t,
                               [done](StatusOr<transfer::UploadResult> got) { done(got.status()); });

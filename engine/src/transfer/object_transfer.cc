@@ -273,8 +273,9 @@ StatusOr<UploadResult> UploadFile(const s3::Client& client, const std::string& p
   if (options.zstd_level > 0) return UploadZstd(client, fd->get(), size, bucket, key, options);
   TransferOptions o = options;
   internal::CallWorkers workers(&o);
+  // A copy: the file is closed here, once the upload is done, not by the transfer.
   return s3::Wait<UploadResult>(
-      [&](auto done) { StartUploadFile(client, std::move(opened.file), bucket, key, o, done); });
+      [&](auto done) { StartUploadFile(client, opened.file, bucket, key, o, done); });
 }
 
 StatusOr<UploadResult> UploadStream(const s3::Client& client, int fd, const std::string& bucket,
@@ -319,7 +320,7 @@ StatusOr<DownloadResult> FinishDownload(StatusOr<DownloadResult> got,
                                         std::shared_ptr<fileio::TempFile> tmp,
                                         const std::string& bucket, const std::string& key,
                                         const TransferOptions& options) {
-  tmp.reset();  // a partial adopted instead is r.temp; this one goes
+  tmp.reset();  // a partial adopted instead is the result's temp; this one goes
   if (!got.ok()) return got.status();
   DownloadResult& r = *got;
   const std::string what = internal::What(bucket, key);
