@@ -59,6 +59,8 @@ Status SetUpHandle(CURL* h, Exchange* ex, const TransportOptions& options, bool 
   set(CURLOPT_HEADERDATA, ex);
   set(CURLOPT_WRITEFUNCTION, OnWrite);
   set(CURLOPT_WRITEDATA, ex);
+  ex->in_blocks = r.sink && r.max_body >= kLargeBody;
+  if (ex->in_blocks) set(CURLOPT_BUFFERSIZE, static_cast<long>(kSinkBlock));
 
   bool has_content_type = false;
   bool listed = true;
@@ -91,6 +93,8 @@ Status SetUpHandle(CURL* h, Exchange* ex, const TransportOptions& options, bool 
   } else if (m == "PUT") {
     set(CURLOPT_UPLOAD, 1L);
     set(CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
+    // A large body is read from its source in blocks too (curl's default: 64 KiB).
+    if (body_size >= kLargeBody) set(CURLOPT_UPLOAD_BUFFERSIZE, static_cast<long>(kSinkBlock));
   } else if (m == "POST") {
     set(CURLOPT_POST, 1L);
     set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));

@@ -335,7 +335,12 @@ struct CurlTransport::Impl {
     curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
     curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total);
     resp.timing = {connect / 1e6, ttfb / 1e6, total / 1e6};
-    if (code != CURLE_OK) resp.transport = FromCurl(code, *ex);
+    Status flushed = FlushSinkBlock(ex.get());
+    if (code != CURLE_OK) {
+      resp.transport = FromCurl(code, *ex);
+    } else if (!flushed.ok()) {
+      resp.transport = std::move(flushed);
+    }
     idle_handles.push_back(h);
     ex->done(std::move(resp));
   }

@@ -150,7 +150,14 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   ex->response.bytes_received += total;
   std::string_view chunk(data, total);
   if (ex->request.sink && ex->response.status >= 200 && ex->response.status < 300) {
-    Status s = ex->request.sink->Write(chunk);
+    // In blocks: what curl hands over is held until there is a block's
+    // worth (a whole block from curl goes on as it is, not copied).
+    bool direct = !ex->in_blocks || (ex->sink_block.empty() && total >= kSinkBlock);
+    if (!direct) {
+      ex->sink_block.append(chunk);
+      if (ex->sink_block.size() < kSinkBlock) return total;
+    }
+    Status s = direct ? ex->request.sink->Write(chunk) : FlushSinkBlock(ex);
     if (!s.ok()) {
       ex->body_status = std::move(s);
       return CURL_WRITEFUNC_ERROR;
@@ -188,6 +195,13 @@ int OnSeek(void* user, curl_off_t offset, int origin) {
   if (offset != 0 || origin != SEEK_SET) return CURL_SEEKFUNC_CANTSEEK;
   ex->response.bytes_sent = 0;
   return ex->request.body->Rewind().ok() ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_FAIL;
+}
+
+Status FlushSinkBlock(Exchange* ex) {
+  if (ex->sink_block.empty()) return Status::Ok();
+  Status s = ex->request.sink->Write(ex->sink_block);
+  ex->sink_block.clear();
+  return s;
 }
 
 Status FromCurl(CURLcode code, const Exchange& ex) {

@@ -106,15 +106,19 @@ void Bench::Send(std::shared_ptr<Task> t) {
         Finish(t, r.status());
       });
       break;
-    case Op::kGet:
+    case Op::kGet: {
       t->sink = std::make_shared<CountingSink>();
-      client_.GetObject(b, t->key, {}, t->sink, [this, t](StatusOr<s3::ObjectHead> r) {
+      // The size it wrote: a body moves as a sync's of that size does.
+      s3::GetOptions get;
+      if (t->size > 0) get.expected_size = t->size;
+      client_.GetObject(b, t->key, get, t->sink, [this, t](StatusOr<s3::ObjectHead> r) {
         CountRequest("GetObject", t.get());
         // What actually came, not what was expected.
         t->size = t->sink->count();
         Finish(t, r.status());
       });
       break;
+    }
     case Op::kHead:
       client_.HeadObject(b, t->key, [this, t](StatusOr<s3::ObjectHead> r) {
         CountRequest("HeadObject", t.get());
