@@ -59,8 +59,7 @@ Status SetUpHandle(CURL* h, Exchange* ex, const TransportOptions& options, bool 
   set(CURLOPT_HEADERDATA, ex);
   set(CURLOPT_WRITEFUNCTION, OnWrite);
   set(CURLOPT_WRITEDATA, ex);
-  ex->in_blocks = r.sink && r.max_body >= kLargeBody;
-  if (ex->in_blocks) set(CURLOPT_BUFFERSIZE, static_cast<long>(kSinkBlock));
+  if (InBlocks(r)) set(CURLOPT_BUFFERSIZE, static_cast<long>(kSinkBlock));
 
   bool has_content_type = false;
   bool listed = true;

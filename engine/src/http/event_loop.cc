@@ -74,8 +74,8 @@ constexpr std::chrono::milliseconds kDeadlineCheck{500};
 }  // namespace
 
 using internal::ByteBudget;
+using internal::EndExchange;
 using internal::Exchange;
-using internal::FromCurl;
 
 struct CurlTransport::Impl {
   TransportOptions options;
@@ -335,12 +335,7 @@ struct CurlTransport::Impl {
     curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
     curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total);
     resp.timing = {connect / 1e6, ttfb / 1e6, total / 1e6};
-    Status flushed = FlushSinkBlock(ex.get());
-    if (code != CURLE_OK) {
-      resp.transport = FromCurl(code, *ex);
-    } else if (!flushed.ok()) {
-      resp.transport = std::move(flushed);
-    }
+    resp.transport = EndExchange(code, ex.get());
     idle_handles.push_back(h);
     ex->done(std::move(resp));
   }

@@ -119,6 +119,17 @@ static Status SetBodyLimit(Exchange* ex) {
   return Status::Ok();
 }
 
+namespace {
+
+Status FlushSinkBlock(Exchange* ex) {
+  if (ex->sink_block.empty()) return Status::Ok();
+  Status s = ex->request.sink->Write(ex->sink_block);
+  ex->sink_block.clear();
+  return s;
+}
+
+}  // namespace
+
 size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   size_t total = size * n;
@@ -152,7 +163,7 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   if (ex->request.sink && ex->response.status >= 200 && ex->response.status < 300) {
     // In blocks: what curl hands over is held until there is a block's
     // worth (a whole block from curl goes on as it is, not copied).
-    bool direct = !ex->in_blocks || (ex->sink_block.empty() && total >= kSinkBlock);
+    bool direct = !InBlocks(ex->request) || (ex->sink_block.empty() && total >= kSinkBlock);
     if (!direct) {
       ex->sink_block.append(chunk);
       if (ex->sink_block.size() < kSinkBlock) return total;
@@ -197,11 +208,9 @@ int OnSeek(void* user, curl_off_t offset, int origin) {
   return ex->request.body->Rewind().ok() ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_FAIL;
 }
 
-Status FlushSinkBlock(Exchange* ex) {
-  if (ex->sink_block.empty()) return Status::Ok();
-  Status s = ex->request.sink->Write(ex->sink_block);
-  ex->sink_block.clear();
-  return s;
+Status EndExchange(CURLcode code, Exchange* ex) {
+  Status flushed = FlushSinkBlock(ex);
+  return code == CURLE_OK ? flushed : FromCurl(code, *ex);
 }
 
 Status FromCurl(CURLcode code, const Exchange& ex) {

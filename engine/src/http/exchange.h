@@ -27,10 +27,11 @@ constexpr uint64_t kMaxInlineBody = 60 * 1024;
 // curl reads up to kSinkBlock from the socket at once and the exchange hands
 // the sink at least a block a write (curl passes 16 KiB a call), the rest at
 // the end, so a GiB costs about 2,000 reads and writes of the file instead of
-// 65,000 each. Smaller bodies
-// keep curl's 16 KiB buffer: a block each would cost them more than it saves.
+// 65,000 each. Smaller bodies keep curl's 16 KiB buffer: a block each would
+// cost them more than it saves.
 constexpr uint64_t kLargeBody = 1 << 20;
 constexpr size_t kSinkBlock = 512 << 10;
+inline bool InBlocks(const Request& r) { return r.sink && r.max_body >= kLargeBody; }
 
 // A token bucket over body bytes, shared by every transfer of the loop. A
 // transfer that finds it empty pauses; the loop resumes it as tokens come.
@@ -61,8 +62,7 @@ struct Exchange {
   std::array<ByteBudget*, 2> budgets = {nullptr, nullptr};
   uint64_t body_limit = 0;  // body bytes accepted, set by SetBodyLimit; 0: any
   std::string inline_body;  // a small request body, sent with the headers
-  bool in_blocks = false;   // a large body to a sink: see kSinkBlock
-  std::string sink_block;   // its bytes not yet handed to the sink
+  std::string sink_block;   // InBlocks: body bytes not yet handed to the sink
   Deadline deadline;        // set when the loop starts the exchange
   char error[CURL_ERROR_SIZE] = {};
 
@@ -74,8 +74,9 @@ size_t OnWrite(char* data, size_t size, size_t n, void* user);
 size_t OnRead(char* buf, size_t size, size_t n, void* user);
 int OnSeek(void* user, curl_off_t offset, int origin);
 Status FromCurl(CURLcode code, const Exchange& ex);
-// Hands the sink what sink_block holds, at the end of the exchange (whether
-// it succeeded or not: what came is kept, as a sink without blocks keeps it).
-Status FlushSinkBlock(Exchange* ex);
+// The exchange's end: hands the sink what sink_block still holds (whether it
+// succeeded or not: what came is kept, as a sink without blocks keeps it)
+// and returns the transport status, a failure of that last write included.
+Status EndExchange(CURLcode code, Exchange* ex);
 
 }  // namespace gwsync::http::internal
